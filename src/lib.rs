@@ -1,0 +1,13 @@
+//! scimctl: a SCIM 2.0 command-line client, conformance tester and embedded test server.
+//!
+//! The crate is one package with a library and a binary. The library is organised in layers:
+//! - [`scim`]: the protocol core (RFC 7643/7644). Pure: no I/O, no async, no printing.
+//! - [`serve`]: the embedded in-memory SCIM server behind `scimctl serve`.
+//! - [`cli`]: clap types (the help text lives in their doc comments).
+//! - [`app`]: one file per command family, the only layer that sees both the CLI and the rest.
+
+pub mod app;
+pub mod cli;
+pub mod exit;
+pub mod scim;
+pub mod serve;

@@ -1,0 +1,120 @@
+//! Byte spans into user input and diagnostics that render a caret under the offending text.
+
+use std::fmt;
+
+/// A half-open byte range `[start, end)` into the text that was parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// An empty span at one position (used for "unexpected end of input").
+    pub fn at(pos: usize) -> Self {
+        Span {
+            start: pos,
+            end: pos,
+        }
+    }
+}
+
+/// A problem found in user-supplied text, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Lowercase sentence fragment: "expected a comparison operator, found `foo`".
+    pub message: String,
+    pub span: Span,
+    /// An optional suggestion printed on its own `hint:` line.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(message: impl Into<String>, span: Span) -> Self {
+        Diagnostic {
+            message: message.into(),
+            span,
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Renders the message, the input line and a caret line under the span.
+    ///
+    /// Control characters in the input are shown escaped so that the caret stays aligned and
+    /// nothing from the input can drive the terminal.
+    pub fn render(&self, input: &str) -> String {
+        let mut shown = String::new();
+        let mut caret_start = 0;
+        let mut caret_len = 0;
+        for (i, ch) in input.char_indices() {
+            let piece: String = if ch.is_control() {
+                ch.escape_default().collect()
+            } else {
+                ch.to_string()
+            };
+            let width = piece.chars().count();
+            if i < self.span.start {
+                caret_start += width;
+            } else if i < self.span.end {
+                caret_len += width;
+            }
+            shown.push_str(&piece);
+        }
+        if self.span.start >= input.len() {
+            caret_start = shown.chars().count();
+        }
+        let caret_len = caret_len.max(1);
+        let mut out = format!(
+            "{}\n  {}\n  {}{}",
+            self.message,
+            shown,
+            " ".repeat(caret_start),
+            "^".repeat(caret_len)
+        );
+        if let Some(hint) = &self.hint {
+            out.push_str("\nhint: ");
+            out.push_str(hint);
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.message, self.span.start)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_sits_under_the_span() {
+        let d = Diagnostic::new("unknown operator `eqq`", Span::new(9, 12));
+        assert_eq!(
+            d.render("userName eqq \"x\""),
+            "unknown operator `eqq`\n  userName eqq \"x\"\n           ^^^"
+        );
+    }
+
+    #[test]
+    fn caret_at_end_of_input_points_past_the_last_character() {
+        let d = Diagnostic::new("unexpected end of filter", Span::at(5));
+        assert_eq!(
+            d.render("a and"),
+            "unexpected end of filter\n  a and\n       ^"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Canonical rendering of filters.

@@ -1,0 +1,1 @@
+//! The embedded SCIM server behind `scimctl serve`.
