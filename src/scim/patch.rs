@@ -516,7 +516,15 @@ impl<'s> RequestParser<'s> {
                 }
             }
         };
-        if from_pathless_value && target.mutability == Mutability::ReadOnly {
+        let read_only = attribute.mutability == Mutability::ReadOnly
+            || target.mutability == Mutability::ReadOnly;
+        if read_only && !from_pathless_value {
+            return Err(ScimError::typed(
+                ScimType::Mutability,
+                format!("Operations[{index}]: `{path_text}` is readOnly (RFC 7643 §2.2)"),
+            ));
+        }
+        if read_only {
             self.tolerances.push(Tolerance::ReadOnlyInPathlessValue {
                 index,
                 attribute: path_text.to_owned(),
@@ -885,6 +893,10 @@ fn apply_to_attribute(
             if let Some(listed) = &operation.value {
                 return remove_listed(object, attribute, listed, operation);
             }
+        }
+        if operation.op == PatchOpKind::Add && attribute.multi_valued {
+            // Adding no values adds nothing; it must not wipe the list.
+            return Ok(());
         }
         if object.get(key).is_some_and(is_assigned) {
             check_removable(attribute, operation)?;
