@@ -695,6 +695,7 @@ fn parse_path_leniently(text: &str) -> Result<(PatchPath, Vec<Diagnostic>), Diag
         Some(open) => {
             let close = text
                 .rfind(']')
+                .filter(|&close| close > open)
                 .ok_or_else(|| Diagnostic::new("unclosed `[`", Span::at(text.len())))?;
             let attr = split_attr(&text[..open])?;
             let filter = crate::scim::filter::parse_filter(&text[open + 1..close])?;
