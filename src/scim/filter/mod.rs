@@ -10,7 +10,7 @@ mod eval;
 mod lexer;
 pub(crate) mod parser;
 
-pub use eval::{EvalError, matches};
+pub use eval::{EvalError, matches, matches_element, validate};
 pub use parser::{
     MAX_COMPARISONS, MAX_DEPTH, ParseOptions, Parsed, parse_filter, parse_filter_with,
 };
