@@ -122,6 +122,24 @@ pub(crate) fn attr_path_from_word(
     })
 }
 
+/// Reads a sub-attribute name (what follows `name.` or `].`) that starts at byte `offset`.
+pub(crate) fn sub_attr_from_word(
+    word: &str,
+    offset: usize,
+    opts: ParseOptions,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<String, Diagnostic> {
+    if let Some(dot) = word.find('.') {
+        return Err(Diagnostic::new(
+            "an attribute path has at most two levels (`name.subAttr`)",
+            Span::new(offset + dot, offset + dot + 1),
+        )
+        .with_hint("complex attributes cannot contain complex attributes (RFC 7643 §2.3.8)"));
+    }
+    check_name(word, offset, opts, warnings)?;
+    Ok(word.to_string())
+}
+
 /// Whether `word` is a bare schema URN such as
 /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`: its last segment is a name
 /// with no sub-attribute and the segment before it a version such as `2.0`. Read as an

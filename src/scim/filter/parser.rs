@@ -17,7 +17,9 @@
 use super::lexer::{Lexer, Token, TokenKind};
 use super::{CompValue, CompareOp, Filter};
 use crate::scim::diag::{Diagnostic, Span};
-use crate::scim::path::{AttrPath, ParsedPath, PatchPath, attr_path_from_word, is_bare_schema_urn};
+use crate::scim::path::{
+    AttrPath, ParsedPath, PatchPath, attr_path_from_word, is_bare_schema_urn, sub_attr_from_word,
+};
 
 /// How deeply parentheses, `not` and value filters may nest.
 pub const MAX_DEPTH: usize = 64;
@@ -200,6 +202,12 @@ impl<'a> Parser<'a> {
     /// Where the grammar has `SP`: exactly one space before the next token.
     fn one_space_before_peek(&mut self) -> Result<(), Diagnostic> {
         let space = self.peek.space_before;
+        if self.peek.kind == TokenKind::End {
+            return Err(Diagnostic::new(
+                "unexpected end of filter: expected an expression",
+                self.peek.span,
+            ));
+        }
         if !self.peek.has_space_before() {
             return Err(Diagnostic::new(
                 format!("expected a space before {}", self.peek.describe(self.input)),
@@ -570,14 +578,8 @@ impl<'a> Parser<'a> {
         }
         let token = self.advance()?;
         let sub_span = Span::new(token.span.start + 1, token.span.end);
-        let path = attr_path_from_word(sub, sub_span.start, self.opts, &mut self.warnings)?;
-        if path.urn.is_some() || path.sub.is_some() {
-            return Err(Diagnostic::new(
-                format!("expected one sub-attribute name after `]`, found `{sub}`"),
-                sub_span,
-            ));
-        }
-        Ok(Some((path.name, token.span)))
+        let sub = sub_attr_from_word(sub, sub_span.start, self.opts, &mut self.warnings)?;
+        Ok(Some((sub, token.span)))
     }
 
     /// Entra writes `emails[type eq "work"].value eq "x"`, which the filter grammar lacks;
