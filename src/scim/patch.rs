@@ -12,9 +12,9 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::scim::diag::Diagnostic;
-use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::filter::{CompValue, CompareOp, Filter, ParseOptions, matches_element};
 use crate::scim::model::{PATCH_OP, ScimError, ScimType};
-use crate::scim::path::{AttrPath, PatchPath};
+use crate::scim::path::{AttrPath, PatchPath, parse_patch_path_with};
 use crate::scim::resource::{
     Leniency, check_single_primary, find_key_ci, get_ci, get_ci_mut, is_assigned, is_primary,
     normalise_single, normalise_value,
@@ -670,39 +670,11 @@ fn is_empty_string_for(target: &Attribute, raw: &Value) -> bool {
     }
 }
 
-/// Parses a PATCH path leniently, returning the parser's notes on what it tolerated.
-///
-/// Temporary: the path parser lives on another branch; until it is merged this reads
-/// `[urn:]name[.sub]` and hands a bracketed filter to the filter parser.
+/// Parses a PATCH path leniently, returning the parser's notes on what it tolerated (such
+/// as a URN-only path naming a whole extension).
 fn parse_path_leniently(text: &str) -> Result<(PatchPath, Vec<Diagnostic>), Diagnostic> {
-    use crate::scim::diag::Span;
-    let split_attr = |word: &str| -> Result<AttrPath, Diagnostic> {
-        let (urn, rest) = match word.rfind(':') {
-            Some(colon) => (Some(word[..colon].to_owned()), &word[colon + 1..]),
-            None => (None, word),
-        };
-        let (name, sub) = match rest.split_once('.') {
-            Some((name, sub)) => (name.to_owned(), Some(sub.to_owned())),
-            None => (rest.to_owned(), None),
-        };
-        if name.is_empty() && urn.is_none() {
-            return Err(Diagnostic::new("empty attribute path", Span::at(0)));
-        }
-        Ok(AttrPath { urn, name, sub })
-    };
-    match text.find('[') {
-        None => Ok((PatchPath::Attr(split_attr(text)?), Vec::new())),
-        Some(open) => {
-            let close = text
-                .rfind(']')
-                .filter(|&close| close > open)
-                .ok_or_else(|| Diagnostic::new("unclosed `[`", Span::at(text.len())))?;
-            let attr = split_attr(&text[..open])?;
-            let filter = crate::scim::filter::parse_filter(&text[open + 1..close])?;
-            let sub = text[close + 1..].strip_prefix('.').map(str::to_owned);
-            Ok((PatchPath::Filtered { attr, filter, sub }, Vec::new()))
-        }
-    }
+    parse_patch_path_with(text, ParseOptions::lenient())
+        .map(|parsed| (parsed.path, parsed.warnings))
 }
 
 /// Applies a parsed request to a resource (RFC 7644 §3.5.2): every operation, in order, or
@@ -823,15 +795,7 @@ fn apply_operation(
         },
         Some(filter) => {
             let sub = filtered_sub.and_then(|s| attribute.sub_attribute(s));
-            apply_filtered(
-                object,
-                resolved.schema,
-                attribute,
-                filter,
-                sub,
-                operation,
-                tolerances,
-            )
+            apply_filtered(object, attribute, filter, sub, operation, tolerances)
         }
     }
 }
@@ -1154,11 +1118,9 @@ fn drop_if_unassigned(object: &mut Map<String, Value>, key: &str) {
 }
 
 /// `attr[filter]` and `attr[filter].sub` (§3.5.2): the filter selects elements of a
-/// multi-valued complex attribute, evaluated with each element as the resource and the
-/// attribute's sub-attributes as its schema.
+/// multi-valued complex attribute; its paths name the attribute's sub-attributes.
 fn apply_filtered(
     object: &mut Map<String, Value>,
-    owner: &Schema,
     attribute: &Attribute,
     filter: &Filter,
     sub: Option<&Attribute>,
@@ -1166,15 +1128,6 @@ fn apply_filtered(
     tolerances: &mut Vec<Tolerance>,
 ) -> Result<(), ScimError> {
     let key = attribute.name.as_str();
-    let element_schema = ResourceSchema {
-        core: Schema {
-            id: owner.id.clone(),
-            name: attribute.name.clone(),
-            description: String::new(),
-            attributes: attribute.sub_attributes.clone(),
-        },
-        extensions: Vec::new(),
-    };
     let mut items = object
         .get(key)
         .and_then(Value::as_array)
@@ -1182,13 +1135,10 @@ fn apply_filtered(
         .unwrap_or_default();
     let mut matched = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let hit = crate::scim::filter::matches(filter, item, &element_schema).map_err(|e| {
+        let hit = matches_element(filter, item, attribute).map_err(|e| {
             invalid_path(
                 operation.index,
-                format!(
-                    "`{}`: cannot evaluate the filter: {e:?}",
-                    operation.path_text
-                ),
+                format!("`{}`: cannot evaluate the filter: {e}", operation.path_text),
             )
         })?;
         if hit {
