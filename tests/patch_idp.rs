@@ -22,4 +22,5 @@ fixture_tests! { "idp":
     entra_removes_the_manager_with_an_empty_value => "entra-manager-removed-by-empty-value",
     entra_clears_with_empty_string_then_null => "entra-null-update-clears",
     entra_renames_a_group => "entra-rename-group",
+    entra_adds_a_first_phone_by_value_path => "entra-add-phone-by-value-path",
 }

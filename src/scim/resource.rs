@@ -1205,6 +1205,24 @@ mod tests {
     }
 
     #[test]
+    fn a_sub_attribute_path_projects_every_element_of_a_multi_valued_attribute() {
+        let projected = project(
+            &stored_user(),
+            &ResourceSchema::user(),
+            &[path("EMAILS.VALUE")],
+            &[],
+        );
+        assert_eq!(
+            projected,
+            json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "id": "2819c223",
+                "emails": [{"value": "b@example.com"}]
+            })
+        );
+    }
+
+    #[test]
     fn a_urn_only_attribute_path_selects_the_whole_extension() {
         let projected = project(
             &stored_user(),
