@@ -16,8 +16,8 @@ use crate::scim::filter::{CompValue, CompareOp, Filter, ParseOptions, matches_el
 use crate::scim::model::{PATCH_OP, ScimError, ScimType};
 use crate::scim::path::{AttrPath, PatchPath, parse_patch_path_with};
 use crate::scim::resource::{
-    Leniency, check_single_primary, find_key_ci, get_ci, get_ci_mut, is_assigned, is_primary,
-    normalise_single, normalise_value,
+    Leniency, canonicalise_key, check_single_primary, find_key_ci, get_ci, get_ci_mut, is_assigned,
+    is_primary, normalise_single, normalise_value,
 };
 use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceSchema, Schema, json_kind};
 
@@ -606,7 +606,9 @@ impl<'s> RequestParser<'s> {
         } else {
             self.normalise(index, target, raw, path_text, false)?
         };
-        if normalised.is_none() && filtered_sub.is_some() {
+        // `attr[filter]` takes an object of sub-attributes; only `attr[filter].sub` can be
+        // cleared.
+        if normalised.is_none() && filtered_sub == Some(None) {
             return Err(invalid_value(
                 index,
                 format!("{} `{path_text}` needs a non-empty `value`", op.as_str()),
@@ -800,17 +802,6 @@ fn apply_operation(
     }
 }
 
-/// Renames a key that differs from the schema's spelling only in case.
-fn canonicalise_key(object: &mut Map<String, Value>, canonical: &str) {
-    if let Some(existing) = find_key_ci(object, canonical).map(str::to_owned) {
-        if existing != canonical {
-            if let Some(value) = object.shift_remove(&existing) {
-                object.insert(canonical.to_owned(), value);
-            }
-        }
-    }
-}
-
 /// Refuses to clear or remove what the schema protects: readOnly and immutable attributes
 /// and required ones (RFC 7644 §3.5.2.2, `mutability`).
 fn check_removable(attribute: &Attribute, operation: &PatchOperation) -> Result<(), ScimError> {
@@ -849,33 +840,24 @@ fn apply_to_attribute(
     operation: &PatchOperation,
 ) -> Result<(), ScimError> {
     let key = attribute.name.as_str();
-    let Some(value) = operation
-        .value
-        .as_ref()
-        .filter(|_| operation.op != PatchOpKind::Remove)
-    else {
-        if operation.op == PatchOpKind::Remove {
-            if let Some(listed) = &operation.value {
-                return remove_listed(object, attribute, listed, operation);
-            }
+    let value = match (operation.op, &operation.value) {
+        (PatchOpKind::Remove, Some(listed)) => {
+            return remove_listed(object, attribute, listed, operation);
         }
-        if operation.op == PatchOpKind::Add && attribute.multi_valued {
-            // Adding no values adds nothing; it must not wipe the list.
+        // Adding no values adds nothing; it must not wipe the list.
+        (PatchOpKind::Add, None) if attribute.multi_valued => return Ok(()),
+        (_, None) => {
+            if object.get(key).is_some_and(is_assigned) {
+                check_removable(attribute, operation)?;
+            }
+            object.shift_remove(key);
             return Ok(());
         }
-        if object.get(key).is_some_and(is_assigned) {
-            check_removable(attribute, operation)?;
-        }
-        object.shift_remove(key);
-        return Ok(());
+        (_, Some(value)) => value,
     };
     let current = object.get(key).filter(|v| is_assigned(v));
     if attribute.multi_valued {
-        if attribute.mutability != Mutability::ReadWrite
-            && attribute.mutability != Mutability::WriteOnly
-        {
-            check_writable(attribute, current, value, operation)?;
-        }
+        check_writable(attribute, current, value, operation)?;
         let new_items = value.as_array().cloned().unwrap_or_default();
         return match operation.op {
             PatchOpKind::Replace => {
@@ -885,32 +867,25 @@ fn apply_to_attribute(
             _ => add_values(object, attribute, new_items, operation),
         };
     }
-    if attribute.attr_type == AttrType::Complex {
+    let new_value = match (attribute.attr_type, value) {
         // Add and replace both merge the given sub-attributes (§3.5.2.1, §3.5.2.3).
-        let Value::Object(given) = value else {
-            return Ok(());
-        };
-        let mut merged = current
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        for (sub_name, sub_value) in given {
-            if let Some(sub) = attribute.sub_attribute(sub_name) {
-                check_writable(sub, merged.get(sub_name), sub_value, operation)?;
+        (AttrType::Complex, Value::Object(given)) => {
+            let mut merged = current
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            for (sub_name, sub_value) in given {
+                if let Some(sub) = attribute.sub_attribute(sub_name) {
+                    check_writable(sub, merged.get(sub_name), sub_value, operation)?;
+                }
+                merged.insert(sub_name.clone(), sub_value.clone());
             }
-            merged.insert(sub_name.clone(), sub_value.clone());
+            Value::Object(merged)
         }
-        check_writable(
-            attribute,
-            current,
-            &Value::Object(merged.clone()),
-            operation,
-        )?;
-        object.insert(key.to_owned(), Value::Object(merged));
-        return Ok(());
-    }
-    check_writable(attribute, current, value, operation)?;
-    object.insert(key.to_owned(), value.clone());
+        _ => value.clone(),
+    };
+    check_writable(attribute, current, &new_value, operation)?;
+    object.insert(key.to_owned(), new_value);
     Ok(())
 }
 
@@ -1176,8 +1151,11 @@ fn apply_filtered(
         return Err(mutability(operation, "is readOnly"));
     }
     if matched.is_empty() {
-        let seed = match operation.op {
-            PatchOpKind::Add => element_from_filter(filter).ok_or_else(|| no_target(operation))?,
+        let seed = match (operation.op, &operation.value) {
+            (PatchOpKind::Add, None) => return Ok(()),
+            (PatchOpKind::Add, Some(_)) => {
+                element_from_filter(filter).ok_or_else(|| no_target(operation))?
+            }
             _ => return Err(no_target(operation)),
         };
         tolerances.push(Tolerance::CreatedFromFilter {

@@ -44,15 +44,17 @@ pub fn remove_ci(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
     map.shift_remove(&key)
 }
 
-/// Stores `value` under `canonical`, replacing an entry whose key differs only in case, so
-/// that the stored resource uses the schema's spelling.
-pub fn insert_ci(map: &mut Map<String, Value>, canonical: &str, value: Value) {
-    if let Some(existing) = find_key_ci(map, canonical).map(str::to_owned) {
-        if existing != canonical {
-            map.shift_remove(&existing);
+/// Renames the key of `map` that names `canonical` but differs in case, so that the map uses
+/// the schema's spelling (`USERNAME` becomes `userName`).
+pub fn canonicalise_key(map: &mut Map<String, Value>, canonical: &str) {
+    let Some(existing) = find_key_ci(map, canonical).map(str::to_owned) else {
+        return;
+    };
+    if existing != canonical {
+        if let Some(value) = map.shift_remove(&existing) {
+            map.insert(canonical.to_owned(), value);
         }
     }
-    map.insert(canonical.to_owned(), value);
 }
 
 /// A leniency applied while reading a value, reported so that callers can warn about it.
@@ -906,8 +908,10 @@ mod tests {
             *v = json!(false);
         }
         assert_eq!(remove_ci(&mut map, "aCtIvE"), Some(json!(false)));
-        insert_ci(&mut map, "userName", json!("c"));
-        assert_eq!(map.get("userName"), Some(&json!("c")));
+        map.shift_remove("userName");
+        canonicalise_key(&mut map, "userName");
+        assert_eq!(map.get("userName"), Some(&json!("a")));
+        assert_eq!(map.get("USERNAME"), None);
         assert_eq!(get_ci(&map, "missing"), None);
     }
 
