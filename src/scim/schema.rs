@@ -1,6 +1,10 @@
 //! The schema model (RFC 7643 §2, §7): attribute characteristics, schemas, resource types and
 //! the service provider configuration, with the RFC's core schemas built in and a parser for
-//! a server's own `/Schemas` documents.
+//! a server's own `/Schemas`, `/ResourceTypes` and `/ServiceProviderConfig` documents.
+//!
+//! The common attributes `id`, `externalId` and `meta` (RFC 7643 §3.1) are kept apart from the
+//! schemas, as the RFC's listings keep them, and [`ResourceSchema::resolve`] consults them for
+//! every resource type. Pure: serde_json and std only.
 
 use std::fmt;
 use std::sync::OnceLock;
