@@ -745,13 +745,15 @@ fn container<'r>(
         }
         resource.insert(extension.id.clone(), Value::Object(Map::new()));
     }
-    match get_ci_mut(resource, &extension.id)? {
-        slot @ Value::Null => {
-            *slot = Value::Object(Map::new());
-            slot.as_object_mut()
+    let slot = get_ci_mut(resource, &extension.id)?;
+    if !slot.is_object() {
+        if !create {
+            return None;
         }
-        other => other.as_object_mut(),
+        // A stored non-object here is not extension data; a write replaces it.
+        *slot = Value::Object(Map::new());
     }
+    slot.as_object_mut()
 }
 
 fn apply_operation(
