@@ -945,6 +945,37 @@ mod tests {
     }
 
     #[test]
+    fn entra_create_body_keeps_its_extension_and_drops_client_meta() {
+        let validated = create(json!({
+            "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+            "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+            "userName": "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
+            "active": true,
+            "emails": [{"primary": true, "type": "work", "value": "Test_User_fd0ea19b@testuser.com"}],
+            "meta": {"resourceType": "User"},
+            "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
+            "roles": [],
+            "nickName": null,
+            ENTERPRISE_USER_SCHEMA: {"department": "Sales"}
+        }));
+        assert_eq!(
+            validated.map(|v| (v.resource, v.tolerances)),
+            Ok((
+                json!({
+                    "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                    "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+                    "userName": "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
+                    "active": true,
+                    "emails": [{"primary": true, "type": "work", "value": "Test_User_fd0ea19b@testuser.com"}],
+                    "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
+                    ENTERPRISE_USER_SCHEMA: {"department": "Sales"}
+                }),
+                vec![]
+            ))
+        );
+    }
+
+    #[test]
     fn missing_or_wrong_schemas_are_invalid_syntax() {
         for body in [
             json!({"userName": "a"}),

@@ -203,6 +203,29 @@ impl ResourceSchema {
         })
     }
 
+    /// Assembles a resource type's schemas from discovery documents: its core schema and the
+    /// extensions it lists that `schemas` holds. `None` when the core schema is missing;
+    /// unknown extensions are left out, since nothing can be said about their attributes.
+    pub fn for_resource_type(
+        resource_type: &ResourceType,
+        schemas: &[Schema],
+    ) -> Option<ResourceSchema> {
+        let find = |urn: &str| {
+            schemas
+                .iter()
+                .find(|s| s.id.eq_ignore_ascii_case(urn))
+                .cloned()
+        };
+        Some(ResourceSchema {
+            core: find(&resource_type.schema)?,
+            extensions: resource_type
+                .schema_extensions
+                .iter()
+                .filter_map(|ext| find(&ext.schema))
+                .collect(),
+        })
+    }
+
     /// The User resource type's schemas: RFC 7643 §4.1 User with the §4.3 enterprise extension.
     pub fn user() -> ResourceSchema {
         ResourceSchema {
@@ -1307,6 +1330,19 @@ mod tests {
         assert!(
             user.resolve(&path(Some(ENTERPRISE_USER_SCHEMA), "id", None))
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_resource_schema_is_assembled_from_discovery_documents() {
+        let schemas = [builtin::enterprise_user_schema(), builtin::user_schema()];
+        assert_eq!(
+            ResourceSchema::for_resource_type(&builtin::user_resource_type(), &schemas),
+            Some(ResourceSchema::user())
+        );
+        assert_eq!(
+            ResourceSchema::for_resource_type(&builtin::group_resource_type(), &schemas),
+            None
         );
     }
 
