@@ -8,6 +8,9 @@
 
 pub mod app;
 pub mod cli;
+pub mod client;
+pub mod config;
 pub mod exit;
+pub mod redact;
 pub mod scim;
 pub mod serve;
