@@ -271,9 +271,9 @@ impl ConfigFile {
 
     /// Parses configuration text that belongs at `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| error(format!("invalid configuration in {}: {e}", path.display())))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            error(format!("invalid configuration in {}: {e}", path.display()))
+        })?;
         let model = typed_view(path, &table)?;
         Ok(ConfigFile {
             path: Some(path.to_owned()),
@@ -313,7 +313,8 @@ impl ConfigFile {
         match key.strip_prefix("header.") {
             Some(header) => {
                 parse_header(&format!("{header}: {value}"))?;
-                table_entry(entry, "headers")?.insert(header.to_owned(), toml::Value::String(value.to_owned()));
+                table_entry(entry, "headers")?
+                    .insert(header.to_owned(), toml::Value::String(value.to_owned()));
             }
             None => {
                 let key = key.replace('-', "_");
@@ -329,7 +330,10 @@ impl ConfigFile {
             return Err(unknown_profile(name, self));
         }
         let mut table = self.table.clone();
-        table.insert("default_profile".to_owned(), toml::Value::String(name.to_owned()));
+        table.insert(
+            "default_profile".to_owned(),
+            toml::Value::String(name.to_owned()),
+        );
         self.commit(table)
     }
 
@@ -372,7 +376,11 @@ fn typed_setting(key: &str, value: &str) -> Result<toml::Value, ConfigError> {
         "timeout" => value
             .parse::<u32>()
             .map(|seconds| toml::Value::Integer(seconds.into()))
-            .map_err(|_| error(format!("`timeout` must be a whole number of seconds, not `{value}`"))),
+            .map_err(|_| {
+                error(format!(
+                    "`timeout` must be a whole number of seconds, not `{value}`"
+                ))
+            }),
         known if PROFILE_KEYS.contains(&known) => Ok(toml::Value::String(value.to_owned())),
         unknown => Err(error(format!(
             "unknown setting `{unknown}`; known: {}, header.NAME",
@@ -386,7 +394,10 @@ fn typed_view(path: &Path, table: &toml::Table) -> Result<ConfigModel, ConfigErr
         .map_err(|e| error(format!("invalid configuration in {}: {e}", path.display())))
 }
 
-fn table_entry<'a>(table: &'a mut toml::Table, key: &str) -> Result<&'a mut toml::Table, ConfigError> {
+fn table_entry<'a>(
+    table: &'a mut toml::Table,
+    key: &str,
+) -> Result<&'a mut toml::Table, ConfigError> {
     table
         .entry(key.to_owned())
         .or_insert_with(|| toml::Value::Table(toml::Table::new()))
@@ -395,7 +406,10 @@ fn table_entry<'a>(table: &'a mut toml::Table, key: &str) -> Result<&'a mut toml
 }
 
 fn check_profile_name(name: &str) -> Result<(), ConfigError> {
-    let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if valid {
         Ok(())
     } else {
@@ -406,16 +420,20 @@ fn check_profile_name(name: &str) -> Result<(), ConfigError> {
 }
 
 fn unknown_profile(name: &str, file: &ConfigFile) -> ConfigError {
-    let place = file
-        .path()
-        .map_or_else(|| "the configuration".to_owned(), |p| p.display().to_string());
+    let place = file.path().map_or_else(
+        || "the configuration".to_owned(),
+        |p| p.display().to_string(),
+    );
     let known = file.profile_names();
     let hint = if known.is_empty() {
-        "no profiles are defined; create one with `scimctl config set --profile NAME url URL`".to_owned()
+        "no profiles are defined; create one with `scimctl config set --profile NAME url URL`"
+            .to_owned()
     } else {
         format!("known profiles: {}", known.join(", "))
     };
-    error(format!("profile `{name}` not found in {place}\nhint: {hint}"))
+    error(format!(
+        "profile `{name}` not found in {place}\nhint: {hint}"
+    ))
 }
 
 #[cfg(unix)]
@@ -460,8 +478,12 @@ fn pick<T>(candidates: [Option<(T, Origin)>; 3]) -> Option<Valued<T>> {
 /// Parses `Name: value` (curl's `-H` syntax).
 pub fn parse_header(text: &str) -> Result<(String, String), ConfigError> {
     match text.split_once(':') {
-        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), value.trim().to_owned())),
-        _ => Err(error(format!("invalid header `{text}`: expected `Name: value`"))),
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(error(format!(
+            "invalid header `{text}`: expected `Name: value`"
+        ))),
     }
 }
 
@@ -471,7 +493,9 @@ fn parse_basic(text: &str, origin: &Origin) -> Result<BasicCredentials, ConfigEr
             user: user.to_owned(),
             password: Secret::new(password),
         }),
-        _ => Err(error(format!("invalid Basic credentials from {origin}: expected USER:PASSWORD"))),
+        _ => Err(error(format!(
+            "invalid Basic credentials from {origin}: expected USER:PASSWORD"
+        ))),
     }
 }
 
@@ -484,7 +508,11 @@ fn expand_home(path: &Path, env: &dyn Environment) -> PathBuf {
 }
 
 /// Applies precedence (flags, then environment, then profile) to every connection setting.
-pub fn resolve(args: &ConnectionArgs, env: &dyn Environment, file: &ConfigFile) -> Result<Resolved, ConfigError> {
+pub fn resolve(
+    args: &ConnectionArgs,
+    env: &dyn Environment,
+    file: &ConfigFile,
+) -> Result<Resolved, ConfigError> {
     let flag = |value: Option<String>, name: &'static str| value.map(|v| (v, Origin::Flag(name)));
     let from_env = |name: &'static str| env.var(name).map(|v| (v, Origin::Env(name)));
 
@@ -511,18 +539,28 @@ pub fn resolve(args: &ConnectionArgs, env: &dyn Environment, file: &ConfigFile) 
     let empty = Profile::default();
     let stored = chosen.unwrap_or(&empty);
     let in_profile = || Origin::Profile {
-        name: profile.as_ref().map(|p| p.value.clone()).unwrap_or_default(),
+        name: profile
+            .as_ref()
+            .map(|p| p.value.clone())
+            .unwrap_or_default(),
         path: file.path().unwrap_or(Path::new("")).to_owned(),
     };
     let stored_value = |value: &Option<String>| value.clone().map(|v| (v, in_profile()));
 
-    let url = pick([flag(args.url.clone(), "--url"), from_env("SCIMCTL_URL"), stored_value(&stored.url)]);
+    let url = pick([
+        flag(args.url.clone(), "--url"),
+        from_env("SCIMCTL_URL"),
+        stored_value(&stored.url),
+    ]);
     let auth = resolve_auth(args, env, stored, &in_profile)?;
 
     let mut headers: Vec<Valued<(String, String)>> = Vec::new();
     let mut add_header = |header: (String, String), origin: Origin| {
         headers.retain(|h| !h.value.0.eq_ignore_ascii_case(&header.0));
-        headers.push(Valued { value: header, origin });
+        headers.push(Valued {
+            value: header,
+            origin,
+        });
     };
     for (name, value) in &stored.headers {
         add_header((name.clone(), value.clone()), in_profile());
@@ -537,30 +575,54 @@ pub fn resolve(args: &ConnectionArgs, env: &dyn Environment, file: &ConfigFile) 
     }
 
     let insecure = if args.insecure {
-        Valued { value: true, origin: Origin::Flag("--insecure") }
+        Valued {
+            value: true,
+            origin: Origin::Flag("--insecure"),
+        }
     } else {
         match stored.insecure {
-            Some(value) => Valued { value, origin: in_profile() },
-            None => Valued { value: false, origin: Origin::Default },
+            Some(value) => Valued {
+                value,
+                origin: in_profile(),
+            },
+            None => Valued {
+                value: false,
+                origin: Origin::Default,
+            },
         }
     };
     let cacert = pick([
         args.cacert.clone().map(|p| (p, Origin::Flag("--cacert"))),
         None,
-        stored.cacert.as_deref().map(|p| (expand_home(p, env), in_profile())),
+        stored
+            .cacert
+            .as_deref()
+            .map(|p| (expand_home(p, env), in_profile())),
     ]);
     let timeout = pick([
-        args.timeout.map(|s| (Duration::from_secs(s), Origin::Flag("--timeout"))),
+        args.timeout
+            .map(|s| (Duration::from_secs(s), Origin::Flag("--timeout"))),
         None,
-        stored.timeout.map(|s| (Duration::from_secs(s), in_profile())),
+        stored
+            .timeout
+            .map(|s| (Duration::from_secs(s), in_profile())),
     ])
-    .unwrap_or(Valued { value: DEFAULT_TIMEOUT, origin: Origin::Default });
+    .unwrap_or(Valued {
+        value: DEFAULT_TIMEOUT,
+        origin: Origin::Default,
+    });
     if timeout.value.is_zero() {
-        return Err(error(format!("the timeout from {} must be at least one second", timeout.origin)));
+        return Err(error(format!(
+            "the timeout from {} must be at least one second",
+            timeout.origin
+        )));
     }
 
     let mut warnings = Vec::new();
-    if let (Some(path), true) = (file.path(), chosen.is_some_and(Profile::holds_secrets) && file.readable_by_others) {
+    if let (Some(path), true) = (
+        file.path(),
+        chosen.is_some_and(Profile::holds_secrets) && file.readable_by_others,
+    ) {
         warnings.push(format!(
             "{} holds secrets and is readable by group or others; run `chmod 600 {}`",
             path.display(),
@@ -589,17 +651,32 @@ fn resolve_auth(
     in_profile: &dyn Fn() -> Origin,
 ) -> Result<Option<AuthSetting>, ConfigError> {
     let from_env = |name: &'static str| env.var(name).map(|v| (v, Origin::Env(name)));
-    let flag = |value: &Option<String>, name: &'static str| value.clone().map(|v| (v, Origin::Flag(name)));
+    let flag =
+        |value: &Option<String>, name: &'static str| value.clone().map(|v| (v, Origin::Flag(name)));
     let stored_value = |value: &Option<String>| value.clone().map(|v| (v, in_profile()));
 
-    let token = pick([flag(&args.token, "--token"), from_env("SCIMCTL_TOKEN"), stored_value(&stored.token)]);
+    let token = pick([
+        flag(&args.token, "--token"),
+        from_env("SCIMCTL_TOKEN"),
+        stored_value(&stored.token),
+    ]);
     let token_file = pick([
-        args.token_file.clone().map(|p| (p, Origin::Flag("--token-file"))),
+        args.token_file
+            .clone()
+            .map(|p| (p, Origin::Flag("--token-file"))),
         None,
         stored.token_file.clone().map(|p| (p, in_profile())),
     ]);
-    let token_cmd = pick([flag(&args.token_cmd, "--token-cmd"), None, stored_value(&stored.token_cmd)]);
-    let basic = pick([flag(&args.basic, "--basic"), from_env("SCIMCTL_BASIC"), stored_value(&stored.basic)]);
+    let token_cmd = pick([
+        flag(&args.token_cmd, "--token-cmd"),
+        None,
+        stored_value(&stored.token_cmd),
+    ]);
+    let basic = pick([
+        flag(&args.basic, "--basic"),
+        from_env("SCIMCTL_BASIC"),
+        stored_value(&stored.basic),
+    ]);
     let token_url = pick([
         flag(&args.oauth_token_url, "--oauth-token-url"),
         from_env("SCIMCTL_OAUTH_TOKEN_URL"),
@@ -619,9 +696,13 @@ fn resolve_auth(
     let Some(top) = candidates.iter().map(|(_, origin)| origin.rank()).max() else {
         return Ok(None);
     };
-    let winners: Vec<&(&str, &Origin)> = candidates.iter().filter(|(_, o)| o.rank() == top).collect();
+    let winners: Vec<&(&str, &Origin)> =
+        candidates.iter().filter(|(_, o)| o.rank() == top).collect();
     if let [_, _, ..] = winners.as_slice() {
-        let listed: Vec<String> = winners.iter().map(|(what, origin)| format!("{what} ({origin})")).collect();
+        let listed: Vec<String> = winners
+            .iter()
+            .map(|(what, origin)| format!("{what} ({origin})"))
+            .collect();
         return Err(error(format!(
             "more than one way to authenticate: {}; give only one",
             listed.join(", ")
@@ -631,9 +712,17 @@ fn resolve_auth(
         return Ok(None);
     };
     let setting = match *winner {
-        "token" => token.map(|t| AuthSetting::Token(Valued { value: Secret::new(t.value), origin: t.origin })),
+        "token" => token.map(|t| {
+            AuthSetting::Token(Valued {
+                value: Secret::new(t.value),
+                origin: t.origin,
+            })
+        }),
         "token file" => token_file.map(|t| {
-            AuthSetting::TokenFile(Valued { value: expand_home(&t.value, env), origin: t.origin })
+            AuthSetting::TokenFile(Valued {
+                value: expand_home(&t.value, env),
+                origin: t.origin,
+            })
         }),
         "token command" => token_cmd.map(AuthSetting::TokenCommand),
         "Basic credentials" => match basic {
@@ -650,13 +739,17 @@ fn resolve_auth(
                     from_env("SCIMCTL_CLIENT_ID"),
                     stored_value(&stored.client_id),
                 ])
-                .ok_or_else(|| error("OAuth needs a client id: --client-id or SCIMCTL_CLIENT_ID"))?;
+                .ok_or_else(|| {
+                    error("OAuth needs a client id: --client-id or SCIMCTL_CLIENT_ID")
+                })?;
                 let client_secret = pick([
                     flag(&args.client_secret, "--client-secret"),
                     from_env("SCIMCTL_CLIENT_SECRET"),
                     stored_value(&stored.client_secret),
                 ])
-                .ok_or_else(|| error("OAuth needs a client secret: SCIMCTL_CLIENT_SECRET or --client-secret"))?;
+                .ok_or_else(|| {
+                    error("OAuth needs a client secret: SCIMCTL_CLIENT_SECRET or --client-secret")
+                })?;
                 Some(AuthSetting::OAuth {
                     token_url,
                     client_id,
@@ -691,15 +784,23 @@ impl Resolved {
         }
         match &self.auth {
             Some(AuthSetting::Token(t)) => row("token", REDACTED.to_owned(), &t.origin),
-            Some(AuthSetting::TokenFile(f)) => row("token_file", f.value.display().to_string(), &f.origin),
+            Some(AuthSetting::TokenFile(f)) => {
+                row("token_file", f.value.display().to_string(), &f.origin)
+            }
             Some(AuthSetting::TokenCommand(c)) => row("token_cmd", c.value.clone(), &c.origin),
-            Some(AuthSetting::Basic(b)) => row("basic", format!("{}:{REDACTED}", b.value.user), &b.origin),
+            Some(AuthSetting::Basic(b)) => {
+                row("basic", format!("{}:{REDACTED}", b.value.user), &b.origin)
+            }
             Some(AuthSetting::OAuth {
                 token_url,
                 client_id,
                 client_secret,
             }) => {
-                row("oauth_token_url", token_url.value.clone(), &token_url.origin);
+                row(
+                    "oauth_token_url",
+                    token_url.value.clone(),
+                    &token_url.origin,
+                );
                 row("client_id", client_id.value.clone(), &client_id.origin);
                 row("client_secret", REDACTED.to_owned(), &client_secret.origin);
             }
@@ -707,14 +808,26 @@ impl Resolved {
         }
         for header in &self.headers {
             let (name, value) = &header.value;
-            let shown = if is_secret_header(name) { REDACTED.to_owned() } else { value.clone() };
+            let shown = if is_secret_header(name) {
+                REDACTED.to_owned()
+            } else {
+                value.clone()
+            };
             row(&format!("header.{name}"), shown, &header.origin);
         }
-        row("insecure", self.insecure.value.to_string(), &self.insecure.origin);
+        row(
+            "insecure",
+            self.insecure.value.to_string(),
+            &self.insecure.origin,
+        );
         if let Some(c) = &self.cacert {
             row("cacert", c.value.display().to_string(), &c.origin);
         }
-        row("timeout", self.timeout.value.as_secs().to_string(), &self.timeout.origin);
+        row(
+            "timeout",
+            self.timeout.value.as_secs().to_string(),
+            &self.timeout.origin,
+        );
         if let Some(d) = &self.dialect {
             row("dialect", d.value.clone(), &d.origin);
         }
@@ -750,7 +863,11 @@ impl Resolved {
         };
         let extra_roots_pem = match &self.cacert {
             Some(path) => Some(std::fs::read(&path.value).map_err(|e| {
-                error(format!("cannot read the CA file {} (from {}): {e}", path.value.display(), path.origin))
+                error(format!(
+                    "cannot read the CA file {} (from {}): {e}",
+                    path.value.display(),
+                    path.origin
+                ))
             })?),
             None => None,
         };
@@ -772,7 +889,12 @@ impl Resolved {
 /// Reads a bearer token from a file, refusing one that group or others can read: a token that
 /// other users can read is a leaked token.
 pub fn read_token_file(path: &Path) -> Result<Secret, ConfigError> {
-    let fail = |e: std::io::Error| error(format!("cannot read the token file {}: {e}", path.display()));
+    let fail = |e: std::io::Error| {
+        error(format!(
+            "cannot read the token file {}: {e}",
+            path.display()
+        ))
+    };
     let file = std::fs::File::open(path).map_err(fail)?;
     #[cfg(unix)]
     {
@@ -788,7 +910,9 @@ pub fn read_token_file(path: &Path) -> Result<Secret, ConfigError> {
         }
     }
     let mut text = String::new();
-    file.take(MAX_TOKEN_BYTES).read_to_string(&mut text).map_err(fail)?;
+    file.take(MAX_TOKEN_BYTES)
+        .read_to_string(&mut text)
+        .map_err(fail)?;
     let token = text.trim();
     if token.is_empty() {
         return Err(error(format!("the token file {} is empty", path.display())));
@@ -823,15 +947,26 @@ pub fn run_token_command(command: &str, limit: Duration) -> Result<Secret, Confi
                     limit.as_secs()
                 )));
             }
-            Err(e) => return Err(error(format!("cannot wait for the token command `{shown}`: {e}"))),
+            Err(e) => {
+                return Err(error(format!(
+                    "cannot wait for the token command `{shown}`: {e}"
+                )));
+            }
         }
     };
-    let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(100));
+    let remaining = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(100));
     let output = stdout.recv_timeout(remaining).unwrap_or_default();
     if !status.success() {
-        let said = stderr.recv_timeout(Duration::from_millis(100)).unwrap_or_default();
+        let said = stderr
+            .recv_timeout(Duration::from_millis(100))
+            .unwrap_or_default();
         let said = String::from_utf8_lossy(&said);
-        let first = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        let first = said
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
         return Err(error(format!(
             "the token command `{shown}` failed ({status}): {}",
             crate::client::one_line(first)
@@ -840,7 +975,9 @@ pub fn run_token_command(command: &str, limit: Duration) -> Result<Secret, Confi
     let output = String::from_utf8_lossy(&output);
     match output.lines().map(str::trim).find(|l| !l.is_empty()) {
         Some(token) => Ok(Secret::new(token)),
-        None => Err(error(format!("the token command `{shown}` printed nothing"))),
+        None => Err(error(format!(
+            "the token command `{shown}` printed nothing"
+        ))),
     }
 }
 
@@ -896,11 +1033,15 @@ client_id = "scimctl"
 "#;
 
     fn file() -> ConfigFile {
-        ConfigFile::parse(Path::new("/home/u/.config/scimctl/config.toml"), FILE).expect("test config parses")
+        ConfigFile::parse(Path::new("/home/u/.config/scimctl/config.toml"), FILE)
+            .expect("test config parses")
     }
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn profile_origin(name: &str) -> Origin {
@@ -913,23 +1054,42 @@ client_id = "scimctl"
     #[test]
     fn the_default_profile_supplies_what_nothing_else_does() {
         let resolved = resolve(&ConnectionArgs::default(), &env(&[]), &file()).expect("resolves");
-        assert_eq!(resolved.profile.as_ref().map(|p| p.value.as_str()), Some("staging"));
+        assert_eq!(
+            resolved.profile.as_ref().map(|p| p.value.as_str()),
+            Some("staging")
+        );
         let url = resolved.url.expect("url");
         assert_eq!(url.value, "https://staging.example.com/scim/v2");
         assert_eq!(url.origin, profile_origin("staging"));
         assert_eq!(resolved.timeout.value, Duration::from_secs(60));
         assert_eq!(resolved.dialect.map(|d| d.value).as_deref(), Some("entra"));
-        assert_eq!(resolved.insecure, Valued { value: false, origin: Origin::Default });
+        assert_eq!(
+            resolved.insecure,
+            Valued {
+                value: false,
+                origin: Origin::Default
+            }
+        );
     }
 
     #[test]
     fn flags_beat_the_environment_which_beats_the_profile() {
-        let environment = env(&[("SCIMCTL_URL", "https://env.example.com/scim"), ("SCIMCTL_TOKEN", "env-token")]);
-        let from_env = resolve(&ConnectionArgs::default(), &environment, &file()).expect("resolves");
-        assert_eq!(from_env.url.as_ref().map(|u| &u.origin), Some(&Origin::Env("SCIMCTL_URL")));
+        let environment = env(&[
+            ("SCIMCTL_URL", "https://env.example.com/scim"),
+            ("SCIMCTL_TOKEN", "env-token"),
+        ]);
+        let from_env =
+            resolve(&ConnectionArgs::default(), &environment, &file()).expect("resolves");
+        assert_eq!(
+            from_env.url.as_ref().map(|u| &u.origin),
+            Some(&Origin::Env("SCIMCTL_URL"))
+        );
         assert_eq!(
             from_env.auth,
-            Some(AuthSetting::Token(Valued { value: Secret::new("env-token"), origin: Origin::Env("SCIMCTL_TOKEN") }))
+            Some(AuthSetting::Token(Valued {
+                value: Secret::new("env-token"),
+                origin: Origin::Env("SCIMCTL_TOKEN")
+            }))
         );
 
         let args = ConnectionArgs {
@@ -939,15 +1099,25 @@ client_id = "scimctl"
         };
         let from_flag = resolve(&args, &environment, &file()).expect("resolves");
         let url = from_flag.url.expect("url");
-        assert_eq!((url.value.as_str(), url.origin), ("https://flag.example.com/scim", Origin::Flag("--url")));
+        assert_eq!(
+            (url.value.as_str(), url.origin),
+            ("https://flag.example.com/scim", Origin::Flag("--url"))
+        );
         assert_eq!(from_flag.timeout.origin, Origin::Flag("--timeout"));
     }
 
     #[test]
     fn the_profile_is_chosen_by_flag_then_environment_then_file() {
-        let by_env = resolve(&ConnectionArgs::default(), &env(&[("SCIMCTL_PROFILE", "prod"), ("SCIMCTL_CLIENT_SECRET", "s")]), &file())
-            .expect("resolves");
-        assert_eq!(by_env.profile.map(|p| (p.value, p.origin)), Some(("prod".to_owned(), Origin::Env("SCIMCTL_PROFILE"))));
+        let by_env = resolve(
+            &ConnectionArgs::default(),
+            &env(&[("SCIMCTL_PROFILE", "prod"), ("SCIMCTL_CLIENT_SECRET", "s")]),
+            &file(),
+        )
+        .expect("resolves");
+        assert_eq!(
+            by_env.profile.map(|p| (p.value, p.origin)),
+            Some(("prod".to_owned(), Origin::Env("SCIMCTL_PROFILE")))
+        );
         let args = ConnectionArgs {
             profile: Some("nope".to_owned()),
             ..ConnectionArgs::default()
@@ -962,7 +1132,10 @@ client_id = "scimctl"
     #[test]
     fn oauth_parts_combine_across_sources_with_their_own_origins() {
         let resolved = resolve(
-            &ConnectionArgs { profile: Some("prod".to_owned()), ..ConnectionArgs::default() },
+            &ConnectionArgs {
+                profile: Some("prod".to_owned()),
+                ..ConnectionArgs::default()
+            },
             &env(&[("SCIMCTL_CLIENT_SECRET", "very-secret")]),
             &file(),
         )
@@ -971,13 +1144,24 @@ client_id = "scimctl"
         let find = |key: &str| shown.iter().find(|s| s.key == key).cloned().expect(key);
         assert_eq!(find("client_id").origin, profile_origin("prod"));
         assert_eq!(find("client_secret").value, "(redacted)");
-        assert_eq!(find("client_secret").origin, Origin::Env("SCIMCTL_CLIENT_SECRET"));
+        assert_eq!(
+            find("client_secret").origin,
+            Origin::Env("SCIMCTL_CLIENT_SECRET")
+        );
         let missing_secret = resolve(
-            &ConnectionArgs { profile: Some("prod".to_owned()), ..ConnectionArgs::default() },
+            &ConnectionArgs {
+                profile: Some("prod".to_owned()),
+                ..ConnectionArgs::default()
+            },
             &env(&[]),
             &file(),
         );
-        assert!(missing_secret.expect_err("no secret").to_string().contains("client secret"));
+        assert!(
+            missing_secret
+                .expect_err("no secret")
+                .to_string()
+                .contains("client secret")
+        );
     }
 
     #[test]
@@ -996,8 +1180,15 @@ client_id = "scimctl"
             basic: Some("alice:pw".to_owned()),
             ..ConnectionArgs::default()
         };
-        let resolved = resolve(&basic_by_flag, &env(&[("SCIMCTL_TOKEN", "env-token")]), &file()).expect("flag wins");
-        assert!(matches!(resolved.auth, Some(AuthSetting::Basic(ref b)) if b.value.user == "alice"));
+        let resolved = resolve(
+            &basic_by_flag,
+            &env(&[("SCIMCTL_TOKEN", "env-token")]),
+            &file(),
+        )
+        .expect("flag wins");
+        assert!(
+            matches!(resolved.auth, Some(AuthSetting::Basic(ref b)) if b.value.user == "alice")
+        );
     }
 
     #[test]
@@ -1006,7 +1197,12 @@ client_id = "scimctl"
             headers: vec!["x-tenant: from-flag".to_owned()],
             ..ConnectionArgs::default()
         };
-        let resolved = resolve(&args, &env(&[("SCIMCTL_HEADERS", "X-Region: us\nX-Trace: 1")]), &file()).expect("resolves");
+        let resolved = resolve(
+            &args,
+            &env(&[("SCIMCTL_HEADERS", "X-Region: us\nX-Trace: 1")]),
+            &file(),
+        )
+        .expect("resolves");
         let headers: Vec<(String, String, Origin)> = resolved
             .headers
             .into_iter()
@@ -1015,19 +1211,38 @@ client_id = "scimctl"
         assert_eq!(
             headers,
             vec![
-                ("X-Region".to_owned(), "us".to_owned(), Origin::Env("SCIMCTL_HEADERS")),
-                ("X-Trace".to_owned(), "1".to_owned(), Origin::Env("SCIMCTL_HEADERS")),
-                ("x-tenant".to_owned(), "from-flag".to_owned(), Origin::Flag("--header")),
+                (
+                    "X-Region".to_owned(),
+                    "us".to_owned(),
+                    Origin::Env("SCIMCTL_HEADERS")
+                ),
+                (
+                    "X-Trace".to_owned(),
+                    "1".to_owned(),
+                    Origin::Env("SCIMCTL_HEADERS")
+                ),
+                (
+                    "x-tenant".to_owned(),
+                    "from-flag".to_owned(),
+                    Origin::Flag("--header")
+                ),
             ]
         );
-        let bad = ConnectionArgs { headers: vec!["no colon".to_owned()], ..ConnectionArgs::default() };
+        let bad = ConnectionArgs {
+            headers: vec!["no colon".to_owned()],
+            ..ConnectionArgs::default()
+        };
         assert!(resolve(&bad, &env(&[]), &file()).is_err());
     }
 
     #[test]
     fn show_redacts_secrets_and_names_every_origin() {
         let resolved = resolve(&ConnectionArgs::default(), &env(&[]), &file()).expect("resolves");
-        let shown: Vec<String> = resolved.show().iter().map(|s| format!("{} = {} [{}]", s.key, s.value, s.origin)).collect();
+        let shown: Vec<String> = resolved
+            .show()
+            .iter()
+            .map(|s| format!("{} = {} [{}]", s.key, s.value, s.origin))
+            .collect();
         let origin = "profile staging (/home/u/.config/scimctl/config.toml)";
         assert_eq!(
             shown,
@@ -1046,7 +1261,10 @@ client_id = "scimctl"
 
     #[test]
     fn the_config_path_follows_scimctl_config_then_xdg_then_home() {
-        assert_eq!(config_path(&env(&[("SCIMCTL_CONFIG", "/tmp/c.toml"), ("HOME", "/h")])), Some(PathBuf::from("/tmp/c.toml")));
+        assert_eq!(
+            config_path(&env(&[("SCIMCTL_CONFIG", "/tmp/c.toml"), ("HOME", "/h")])),
+            Some(PathBuf::from("/tmp/c.toml"))
+        );
         assert_eq!(
             config_path(&env(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")])),
             Some(PathBuf::from("/x/scimctl/config.toml"))
@@ -1061,11 +1279,16 @@ client_id = "scimctl"
     #[test]
     fn set_and_use_edit_one_profile_and_keep_the_others() {
         let mut config = file();
-        config.set("dev", "url", "http://localhost:8080/scim").expect("set url");
+        config
+            .set("dev", "url", "http://localhost:8080/scim")
+            .expect("set url");
         config.set("dev", "timeout", "5").expect("set timeout");
-        config.set("dev", "header.X-Debug", "1").expect("set header");
+        config
+            .set("dev", "header.X-Debug", "1")
+            .expect("set header");
         config.use_profile("dev").expect("use");
-        let reparsed = ConfigFile::parse(Path::new("/c.toml"), &config.to_toml()).expect("round trip");
+        let reparsed =
+            ConfigFile::parse(Path::new("/c.toml"), &config.to_toml()).expect("round trip");
         assert_eq!(reparsed.default_profile(), Some("dev"));
         assert_eq!(reparsed.profile_names(), ["dev", "prod", "staging"]);
         let dev = reparsed.profile("dev").expect("dev");
@@ -1077,7 +1300,13 @@ client_id = "scimctl"
     #[test]
     fn set_and_use_refuse_what_would_break_the_file() {
         let mut config = file();
-        assert!(config.set("dev", "tokn", "x").expect_err("typo").to_string().starts_with("unknown setting `tokn`"));
+        assert!(
+            config
+                .set("dev", "tokn", "x")
+                .expect_err("typo")
+                .to_string()
+                .starts_with("unknown setting `tokn`")
+        );
         assert!(config.set("dev", "timeout", "soon").is_err());
         assert!(config.set("dev", "insecure", "yes").is_err());
         assert!(config.set("a.b", "url", "x").is_err());
@@ -1087,15 +1316,27 @@ client_id = "scimctl"
 
     #[test]
     fn unknown_keys_in_the_file_are_reported_with_their_place() {
-        let refused = ConfigFile::parse(Path::new("/c.toml"), "[profiles.a]\nurll = \"x\"\n").expect_err("typo");
-        assert!(refused.to_string().contains("unknown field `urll`"), "{refused}");
+        let refused = ConfigFile::parse(Path::new("/c.toml"), "[profiles.a]\nurll = \"x\"\n")
+            .expect_err("typo");
+        assert!(
+            refused.to_string().contains("unknown field `urll`"),
+            "{refused}"
+        );
     }
 
     #[test]
     fn a_missing_url_is_a_usage_error_with_a_hint() {
-        let resolved = resolve(&ConnectionArgs::default(), &env(&[]), &ConfigFile::default()).expect("resolves");
+        let resolved = resolve(
+            &ConnectionArgs::default(),
+            &env(&[]),
+            &ConfigFile::default(),
+        )
+        .expect("resolves");
         let refused = resolved.client_options().expect_err("no url");
-        assert!(refused.to_string().starts_with("no SCIM URL\nhint:"), "{refused}");
+        assert!(
+            refused.to_string().starts_with("no SCIM URL\nhint:"),
+            "{refused}"
+        );
         assert_eq!(refused.exit(), Exit::Usage);
     }
 }

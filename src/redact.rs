@@ -74,7 +74,13 @@ pub fn is_secret_field(name: &str) -> bool {
     let name = normalise(name);
     matches!(
         name.as_str(),
-        "pwd" | "passwd" | "apikey" | "privatekey" | "assertion" | "clientassertion" | "sig"
+        "pwd"
+            | "passwd"
+            | "apikey"
+            | "privatekey"
+            | "assertion"
+            | "clientassertion"
+            | "sig"
             | "signature"
     ) || name.contains("password")
         || name.ends_with("secret")
@@ -95,9 +101,9 @@ pub fn redact_json(value: &mut Value) {
     while let Some(node) = pending.pop() {
         match node {
             Value::Object(map) => {
-                let patches_secret = map
-                    .iter()
-                    .any(|(k, v)| k.eq_ignore_ascii_case("path") && v.as_str().is_some_and(is_secret_path));
+                let patches_secret = map.iter().any(|(k, v)| {
+                    k.eq_ignore_ascii_case("path") && v.as_str().is_some_and(is_secret_path)
+                });
                 for (key, child) in map.iter_mut() {
                     let masked = is_secret_field(key)
                         || (patches_secret && key.eq_ignore_ascii_case("value"));
@@ -138,7 +144,9 @@ fn decode_form_name(name: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(byte) => {
                         out.push(byte);
@@ -189,9 +197,9 @@ impl KnownSecrets {
 
     /// The text with every known credential replaced by `(redacted)`.
     pub fn scrub(&self, text: &str) -> String {
-        self.values
-            .iter()
-            .fold(text.to_owned(), |acc, secret| acc.replace(secret.expose(), REDACTED))
+        self.values.iter().fold(text.to_owned(), |acc, secret| {
+            acc.replace(secret.expose(), REDACTED)
+        })
     }
 }
 
@@ -210,7 +218,14 @@ mod tests {
 
     #[test]
     fn credential_headers_are_secret_and_ordinary_ones_are_not() {
-        for name in ["Authorization", "proxy-authorization", "Cookie", "Set-Cookie", "X-API-Key", "X-Auth-Token"] {
+        for name in [
+            "Authorization",
+            "proxy-authorization",
+            "Cookie",
+            "Set-Cookie",
+            "X-API-Key",
+            "X-Auth-Token",
+        ] {
             assert!(is_secret_header(name), "{name} should be secret");
         }
         for name in ["Accept", "Content-Type", "User-Agent", "Location", "ETag"] {
@@ -220,7 +235,15 @@ mod tests {
 
     #[test]
     fn credential_fields_are_secret_in_any_spelling() {
-        for name in ["password", "newPassword", "client_secret", "clientSecret", "access_token", "refresh_token", "id_token"] {
+        for name in [
+            "password",
+            "newPassword",
+            "client_secret",
+            "clientSecret",
+            "access_token",
+            "refresh_token",
+            "id_token",
+        ] {
             assert!(is_secret_field(name), "{name} should be secret");
         }
         for name in ["userName", "displayName", "id", "token_type", "expires_in"] {
@@ -261,7 +284,10 @@ mod tests {
             redact_url("https://h/scim/Users?access_token=abc&filter=x#frag"),
             "https://h/scim/Users?access_token=%28redacted%29&filter=x#frag"
         );
-        assert_eq!(redact_url("https://h/scim?aadOptscim062020"), "https://h/scim?aadOptscim062020");
+        assert_eq!(
+            redact_url("https://h/scim?aadOptscim062020"),
+            "https://h/scim?aadOptscim062020"
+        );
     }
 
     #[test]
@@ -269,7 +295,10 @@ mod tests {
         let mut known = KnownSecrets::default();
         known.add(&Secret::new("tok-123"));
         known.add(&Secret::new(""));
-        assert_eq!(known.scrub("invalid token tok-123 given"), "invalid token (redacted) given");
+        assert_eq!(
+            known.scrub("invalid token tok-123 given"),
+            "invalid token (redacted) given"
+        );
         assert_eq!(known.scrub("nothing here"), "nothing here");
     }
 }

@@ -47,7 +47,12 @@ pub struct ConnectionArgs {
     pub client_secret: Option<String>,
 
     /// Extra header sent with every request, repeatable [env: SCIMCTL_HEADERS, one per line]
-    #[arg(short = 'H', long = "header", global = true, value_name = "NAME: VALUE")]
+    #[arg(
+        short = 'H',
+        long = "header",
+        global = true,
+        value_name = "NAME: VALUE"
+    )]
     pub headers: Vec<String>,
 
     /// Profile from the configuration file [env: SCIMCTL_PROFILE]
@@ -99,8 +104,10 @@ mod tests {
 
     #[test]
     fn options_are_accepted_before_and_after_the_subcommand() {
-        let before = Probe::try_parse_from(["scimctl", "--url", "https://h/scim", "-vv", "users"]).expect("parses");
-        let after = Probe::try_parse_from(["scimctl", "users", "--url", "https://h/scim", "-vv"]).expect("parses");
+        let before = Probe::try_parse_from(["scimctl", "--url", "https://h/scim", "-vv", "users"])
+            .expect("parses");
+        let after = Probe::try_parse_from(["scimctl", "users", "--url", "https://h/scim", "-vv"])
+            .expect("parses");
         assert_eq!(before.connection, after.connection);
         assert_eq!(after.connection.url.as_deref(), Some("https://h/scim"));
         assert_eq!(after.connection.verbose, 2);
@@ -108,7 +115,9 @@ mod tests {
 
     #[test]
     fn headers_repeat() {
-        let probe = Probe::try_parse_from(["scimctl", "users", "-H", "X-A: 1", "--header", "X-B: 2"]).expect("parses");
+        let probe =
+            Probe::try_parse_from(["scimctl", "users", "-H", "X-A: 1", "--header", "X-B: 2"])
+                .expect("parses");
         assert_eq!(probe.connection.headers, ["X-A: 1", "X-B: 2"]);
     }
 }

@@ -96,12 +96,17 @@ impl Authenticator {
     ) -> Result<Option<Secret>, ClientError> {
         match &self.credentials {
             Credentials::None => Ok(None),
-            Credentials::Bearer(token) => Ok(Some(Secret::new(format!("Bearer {}", token.expose())))),
+            Credentials::Bearer(token) => {
+                Ok(Some(Secret::new(format!("Bearer {}", token.expose()))))
+            }
             Credentials::Basic { user, password } => Ok(Some(basic(user, password.expose()))),
             Credentials::OAuth(client) => {
                 let mut cached = self.cached.lock().await;
                 if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.renew_at) {
-                    return Ok(Some(Secret::new(format!("Bearer {}", token.token.expose()))));
+                    return Ok(Some(Secret::new(format!(
+                        "Bearer {}",
+                        token.token.expose()
+                    ))));
                 }
                 let fresh = fetch_token(client, transport, recorder, user_agent).await?;
                 let header = Secret::new(format!("Bearer {}", fresh.token.expose()));
@@ -114,7 +119,10 @@ impl Authenticator {
 
 /// `Basic base64(user:password)` (RFC 7617 §2).
 fn basic(user: &str, password: &str) -> Secret {
-    Secret::new(format!("Basic {}", base64(format!("{user}:{password}").as_bytes())))
+    Secret::new(format!(
+        "Basic {}",
+        base64(format!("{user}:{password}").as_bytes())
+    ))
 }
 
 /// Standard base64 with padding (RFC 4648 §4).
@@ -123,7 +131,11 @@ fn base64(bytes: &[u8]) -> String {
     let symbol = |index: u32| char::from(ALPHABET[(index & 63) as usize]);
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(symbol(n >> 18));
         out.push(symbol(n >> 12));
@@ -154,7 +166,10 @@ async fn fetch_token(
         url: url.to_string(),
         headers: vec![
             ("accept".to_owned(), "application/json".to_owned()),
-            ("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned()),
+            (
+                "content-type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            ),
             ("user-agent".to_owned(), user_agent.to_owned()),
             ("authorization".to_owned(), credentials.expose().to_owned()),
         ],
@@ -169,17 +184,24 @@ async fn fetch_token(
         error,
         retry_note: None,
     })?;
-    let refused = |why: String| ClientError::OAuth(format!("the OAuth token endpoint refused: {why}"));
+    let refused =
+        |why: String| ClientError::OAuth(format!("the OAuth token endpoint refused: {why}"));
     if !response.is_success() {
         let json: Option<Value> = serde_json::from_slice(&response.body).ok();
-        let field = |name: &str| json.as_ref().and_then(|j| j.get(name)).and_then(Value::as_str);
+        let field = |name: &str| {
+            json.as_ref()
+                .and_then(|j| j.get(name))
+                .and_then(Value::as_str)
+        };
         return Err(match field("error") {
             // RFC 6749 §5.2 error response.
             Some(code) => refused(format!(
                 "{} {}{} ({label})",
                 response.status,
                 one_line(code),
-                field("error_description").map(|d| format!(": {}", one_line(d))).unwrap_or_default()
+                field("error_description")
+                    .map(|d| format!(": {}", one_line(d)))
+                    .unwrap_or_default()
             )),
             None => refused(classify_failure(&label, &response).to_string()),
         });
@@ -191,7 +213,10 @@ async fn fetch_token(
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| refused(format!("its answer has no access_token ({label})")))?;
-    let token_type = json.get("token_type").and_then(Value::as_str).unwrap_or("Bearer");
+    let token_type = json
+        .get("token_type")
+        .and_then(Value::as_str)
+        .unwrap_or("Bearer");
     if !token_type.eq_ignore_ascii_case("bearer") {
         return Err(refused(format!(
             "it issued a `{}` token; only bearer tokens are supported ({label})",
@@ -225,7 +250,15 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc_4648_test_vectors() {
-        let vectors = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")];
+        let vectors = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
         for (plain, encoded) in vectors {
             assert_eq!(base64(plain.as_bytes()), encoded);
         }
@@ -233,13 +266,22 @@ mod tests {
 
     #[test]
     fn basic_credentials_follow_rfc_7617() {
-        assert_eq!(basic("Aladdin", "open sesame").expose(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(
+            basic("Aladdin", "open sesame").expose(),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
     }
 
     #[test]
     fn tokens_are_renewed_before_they_expire() {
-        assert_eq!(usable_lifetime(Some(&json!(3600))), Duration::from_secs(3540));
-        assert_eq!(usable_lifetime(Some(&json!("120"))), Duration::from_secs(108));
+        assert_eq!(
+            usable_lifetime(Some(&json!(3600))),
+            Duration::from_secs(3540)
+        );
+        assert_eq!(
+            usable_lifetime(Some(&json!("120"))),
+            Duration::from_secs(108)
+        );
         assert_eq!(usable_lifetime(None), Duration::from_secs(270));
         assert_eq!(usable_lifetime(Some(&json!(0))), Duration::ZERO);
     }

@@ -69,7 +69,9 @@ impl fmt::Display for ClientError {
                     TransportErrorKind::Timeout => "no answer in time",
                     TransportErrorKind::Connect => "cannot connect",
                     TransportErrorKind::Tls => "TLS failure",
-                    TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => "request failed",
+                    TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => {
+                        "request failed"
+                    }
                 };
                 write!(f, "{what}: {} ({label})", one_line(&error.message))?;
                 match retry_note {
@@ -159,10 +161,18 @@ impl fmt::Display for HttpFailure {
                 }
             }
             FailureBody::OtherJson(Some(message)) => {
-                write!(f, "{status}: {} (JSON, not a SCIM Error)", one_line(message))?;
+                write!(
+                    f,
+                    "{status}: {} (JSON, not a SCIM Error)",
+                    one_line(message)
+                )?;
             }
             FailureBody::OtherJson(None) => {
-                write!(f, "{status} {}: a JSON body that is not a SCIM Error", reason_phrase(status))?;
+                write!(
+                    f,
+                    "{status} {}: a JSON body that is not a SCIM Error",
+                    reason_phrase(status)
+                )?;
             }
             FailureBody::Html { title, login_like } => {
                 write!(f, "{status}: an HTML page")?;
@@ -188,7 +198,11 @@ impl fmt::Display for HttpFailure {
                     )?;
                 }
             }
-            FailureBody::Text(text) => write!(f, "{status}: \"{}\" (plain text, not a SCIM Error)", one_line(text))?,
+            FailureBody::Text(text) => write!(
+                f,
+                "{status}: \"{}\" (plain text, not a SCIM Error)",
+                one_line(text)
+            )?,
             FailureBody::Empty => write!(f, "{status} {}", reason_phrase(status))?,
         }
         write!(f, " ({})", self.label)
@@ -229,9 +243,17 @@ fn classify_body(response: &Response) -> FailureBody {
 /// Recognises an HTML page among answers of any status, including a 200 that should have been
 /// SCIM JSON (an SSO proxy's sign-in page after a redirect).
 pub fn non_json_page(response: &Response) -> Option<FailureBody> {
-    let content_type = response.header("content-type").unwrap_or_default().to_ascii_lowercase();
+    let content_type = response
+        .header("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let text = String::from_utf8_lossy(&response.body);
-    let start: String = text.trim_start().chars().take(200).collect::<String>().to_ascii_lowercase();
+    let start: String = text
+        .trim_start()
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let is_html = content_type.starts_with("text/html")
         || start.starts_with("<!doctype html")
         || start.starts_with("<html");
@@ -240,9 +262,20 @@ pub fn non_json_page(response: &Response) -> Option<FailureBody> {
     }
     let lower = text.to_lowercase();
     let title = html_title(&text, &lower);
-    let login_like = ["type=\"password\"", "type='password'", "type=password", "sign in", "sign-in", "signin", "log in", "login", "single sign-on", "saml"]
-        .iter()
-        .any(|word| lower.contains(word));
+    let login_like = [
+        "type=\"password\"",
+        "type='password'",
+        "type=password",
+        "sign in",
+        "sign-in",
+        "signin",
+        "log in",
+        "login",
+        "single sign-on",
+        "saml",
+    ]
+    .iter()
+    .any(|word| lower.contains(word));
     Some(FailureBody::Html { title, login_like })
 }
 
@@ -256,9 +289,18 @@ fn html_title(text: &str, lower: &str) -> Option<String> {
 
 fn sso_like(location: &str) -> bool {
     let lower = location.to_ascii_lowercase();
-    ["login", "signin", "sign-in", "sso", "saml", "oauth", "authorize", "/auth"]
-        .iter()
-        .any(|word| lower.contains(word))
+    [
+        "login",
+        "signin",
+        "sign-in",
+        "sso",
+        "saml",
+        "oauth",
+        "authorize",
+        "/auth",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
 }
 
 fn json_failure(json: &Value) -> FailureBody {
@@ -273,9 +315,15 @@ fn json_failure(json: &Value) -> FailureBody {
     };
     let says_error = field("schemas")
         .and_then(Value::as_array)
-        .is_some_and(|schemas| schemas.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(ERROR_URN))));
+        .is_some_and(|schemas| {
+            schemas.iter().any(|s| {
+                s.as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(ERROR_URN))
+            })
+        });
     let status = field("status");
-    let looks_like_error = status.is_some() && (field("detail").is_some() || field("scimType").is_some());
+    let looks_like_error =
+        status.is_some() && (field("detail").is_some() || field("scimType").is_some());
     if says_error || looks_like_error {
         let text = |name: &str| field(name).and_then(Value::as_str).map(str::to_owned);
         return FailureBody::Scim {
@@ -346,13 +394,23 @@ mod tests {
                 r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"userName \"bjensen\" already exists"}"#,
             ),
         );
-        assert_eq!(failure.to_string(), r#"409 uniqueness: userName "bjensen" already exists (POST /Users)"#);
+        assert_eq!(
+            failure.to_string(),
+            r#"409 uniqueness: userName "bjensen" already exists (POST /Users)"#
+        );
         assert_eq!(failure.exit(), Exit::ServerError);
     }
 
     #[test]
     fn a_numeric_status_and_missing_schemas_are_tolerated_and_noted() {
-        let failure = classify_failure("GET /Users/x", &answer(404, "application/json", r#"{"status":404,"detail":"no such user"}"#));
+        let failure = classify_failure(
+            "GET /Users/x",
+            &answer(
+                404,
+                "application/json",
+                r#"{"status":404,"detail":"no such user"}"#,
+            ),
+        );
         assert_eq!(
             failure.body,
             FailureBody::Scim {
@@ -368,7 +426,8 @@ mod tests {
     fn an_html_login_page_is_summarised_and_counts_as_an_auth_failure() {
         let page = "<!DOCTYPE html><html><head><title>Sign in - Acme SSO</title></head>\
                     <body><form><input type=\"password\" name=\"pw\"></form></body></html>";
-        let failure = classify_failure("GET /Users", &answer(200, "text/html; charset=utf-8", page));
+        let failure =
+            classify_failure("GET /Users", &answer(200, "text/html; charset=utf-8", page));
         assert_eq!(
             failure.body,
             FailureBody::Html {
@@ -384,31 +443,71 @@ mod tests {
 
     #[test]
     fn an_html_error_page_from_a_proxy_is_not_dumped() {
-        let failure = classify_failure("GET /Users", &answer(502, "text/html", "<html><title>502 Bad Gateway</title><body>nginx</body></html>"));
-        assert_eq!(failure.to_string(), "502: an HTML page titled \"502 Bad Gateway\" instead of a SCIM response (GET /Users)");
+        let failure = classify_failure(
+            "GET /Users",
+            &answer(
+                502,
+                "text/html",
+                "<html><title>502 Bad Gateway</title><body>nginx</body></html>",
+            ),
+        );
+        assert_eq!(
+            failure.to_string(),
+            "502: an HTML page titled \"502 Bad Gateway\" instead of a SCIM response (GET /Users)"
+        );
         assert_eq!(failure.exit(), Exit::ServerError);
     }
 
     #[test]
     fn plain_text_is_quoted_on_one_line_with_controls_escaped() {
-        let failure = classify_failure("DELETE /Users/1", &answer(500, "text/plain", "upstream \u{1b}[31mfailed\nstack trace..."));
-        assert_eq!(failure.to_string(), "500: \"upstream \\u{1b}[31mfailed\" (plain text, not a SCIM Error) (DELETE /Users/1)");
+        let failure = classify_failure(
+            "DELETE /Users/1",
+            &answer(
+                500,
+                "text/plain",
+                "upstream \u{1b}[31mfailed\nstack trace...",
+            ),
+        );
+        assert_eq!(
+            failure.to_string(),
+            "500: \"upstream \\u{1b}[31mfailed\" (plain text, not a SCIM Error) (DELETE /Users/1)"
+        );
     }
 
     #[test]
     fn a_redirect_to_an_identity_provider_is_recognised() {
         let mut response = answer(302, "text/html", "");
-        response.headers.push(("location".to_owned(), "https://login.example.com/saml2/authorize?x=1".to_owned()));
+        response.headers.push((
+            "location".to_owned(),
+            "https://login.example.com/saml2/authorize?x=1".to_owned(),
+        ));
         let failure = classify_failure("POST /Users", &response);
-        assert!(matches!(failure.body, FailureBody::Redirect { sso_like: true, .. }));
-        assert!(failure.to_string().contains("looks like a single sign-on login"));
+        assert!(matches!(
+            failure.body,
+            FailureBody::Redirect { sso_like: true, .. }
+        ));
+        assert!(
+            failure
+                .to_string()
+                .contains("looks like a single sign-on login")
+        );
         assert_eq!(failure.exit(), Exit::Auth);
     }
 
     #[test]
     fn other_json_and_empty_bodies_are_summarised() {
-        let oauth_style = classify_failure("GET /Users", &answer(401, "application/json", r#"{"error":"invalid_token","error_description":"expired"}"#));
-        assert_eq!(oauth_style.to_string(), "401: expired (JSON, not a SCIM Error) (GET /Users)");
+        let oauth_style = classify_failure(
+            "GET /Users",
+            &answer(
+                401,
+                "application/json",
+                r#"{"error":"invalid_token","error_description":"expired"}"#,
+            ),
+        );
+        assert_eq!(
+            oauth_style.to_string(),
+            "401: expired (JSON, not a SCIM Error) (GET /Users)"
+        );
         assert_eq!(oauth_style.exit(), Exit::Auth);
         let empty = classify_failure("GET /Users/1", &answer(404, "", ""));
         assert_eq!(empty.to_string(), "404 Not Found (GET /Users/1)");
@@ -427,7 +526,10 @@ mod tests {
             retry_note: Some("gave up after 4 attempts".to_owned()),
         };
         assert_eq!(timeout.exit(), Exit::Network);
-        assert_eq!(timeout.to_string(), "no answer in time: operation timed out (GET /Users); gave up after 4 attempts");
+        assert_eq!(
+            timeout.to_string(),
+            "no answer in time: operation timed out (GET /Users); gave up after 4 attempts"
+        );
         assert_eq!(ClientError::Usage("bad".to_owned()).exit(), Exit::Usage);
         assert_eq!(ClientError::OAuth("refused".to_owned()).exit(), Exit::Auth);
     }

@@ -26,10 +26,10 @@ pub use recorder::{Recorder, RecorderOptions};
 pub use retry::{Decision, Failure, RetryPolicy, parse_retry_after};
 pub use text::{Lines, for_terminal, one_line};
 pub use transport::{
-    BoxFuture, Method, ReqwestTransport, Request, Response, Transport, TransportError, TransportErrorKind,
-    TransportOptions,
+    BoxFuture, Method, Request, ReqwestTransport, Response, Transport, TransportError,
+    TransportErrorKind, TransportOptions,
 };
-pub use url::{RedirectRefused, RedirectStep, UrlError, encode_component, redirect_step};
+pub use url::{RedirectRefused, UrlError, encode_component, redirect_step, same_origin};
 
 use crate::redact::{Secret, is_secret_header};
 use auth::Authenticator;
@@ -81,11 +81,12 @@ struct Delivered {
 impl ScimClient {
     /// A client over the real network (reqwest).
     pub fn new(options: ClientOptions, recorder: Recorder) -> Result<Self, ClientError> {
-        let transport = ReqwestTransport::new(&options.transport).map_err(|error| ClientError::Transport {
-            label: "setting up TLS".to_owned(),
-            error,
-            retry_note: None,
-        })?;
+        let transport =
+            ReqwestTransport::new(&options.transport).map_err(|error| ClientError::Transport {
+                label: "setting up TLS".to_owned(),
+                error,
+                retry_note: None,
+            })?;
         ScimClient::with_transport(options, Box::new(transport), recorder)
     }
 
@@ -95,7 +96,8 @@ impl ScimClient {
         transport: Box<dyn Transport>,
         recorder: Recorder,
     ) -> Result<Self, ClientError> {
-        let base = url::parse_base(&options.base_url).map_err(|e| ClientError::Usage(e.to_string()))?;
+        let base =
+            url::parse_base(&options.base_url).map_err(|e| ClientError::Usage(e.to_string()))?;
         for (name, value) in &options.headers {
             check_header(name, value)?;
             if is_secret_header(name) {
@@ -148,18 +150,28 @@ impl ScimClient {
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| ClientError::Usage(format!("cannot serialise the request body: {e}")))?;
-        let idempotent = matches!(method, Method::Get | Method::Head | Method::Put | Method::Delete)
-            || (method == Method::Post && segments.last() == Some(&".search"));
+        let idempotent = matches!(
+            method,
+            Method::Get | Method::Head | Method::Put | Method::Delete
+        ) || (method == Method::Post && segments.last() == Some(&".search"));
         let mut attempts = 0;
         let mut renewed_token = false;
         loop {
             attempts += 1;
-            let outcome = self.send_following_redirects(method, &url, body.as_deref(), &label).await;
+            let outcome = self
+                .send_following_redirects(method, &url, body.as_deref(), &label)
+                .await;
             let (failure, what) = match &outcome {
                 Ok(delivered) => {
                     let status = delivered.response.status;
-                    if status == 401 && self.auth.renews_tokens() && !renewed_token && !delivered.left_origin {
-                        self.recorder.verbose_warning(&format!("{label}: 401 with a cached OAuth token; fetching a new one"));
+                    if status == 401
+                        && self.auth.renews_tokens()
+                        && !renewed_token
+                        && !delivered.left_origin
+                    {
+                        self.recorder.verbose_warning(&format!(
+                            "{label}: 401 with a cached OAuth token; fetching a new one"
+                        ));
                         self.auth.forget_token().await;
                         renewed_token = true;
                         attempts -= 1;
@@ -169,16 +181,27 @@ impl ScimClient {
                         return self.accept(method, outcome);
                     }
                     let retry_after = delivered.response.header("retry-after");
-                    (Failure::Status { status, retry_after }, status.to_string())
+                    (
+                        Failure::Status {
+                            status,
+                            retry_after,
+                        },
+                        status.to_string(),
+                    )
                 }
                 Err(ClientError::Transport { error, .. }) => match error.kind {
                     TransportErrorKind::Timeout => (Failure::Timeout, "timeout".to_owned()),
-                    TransportErrorKind::Connect => (Failure::Connect, "connection failure".to_owned()),
+                    TransportErrorKind::Connect => {
+                        (Failure::Connect, "connection failure".to_owned())
+                    }
                     _ => return outcome.map(|d| d.response),
                 },
                 Err(_) => return outcome.map(|d| d.response),
             };
-            match self.retry.decide(attempts, idempotent, failure, SystemTime::now(), jitter()) {
+            match self
+                .retry
+                .decide(attempts, idempotent, failure, SystemTime::now(), jitter())
+            {
                 Decision::Retry(wait) => {
                     self.recorder.verbose_warning(&format!(
                         "{label}: {what}; retrying in {} ms (attempt {} of {})",
@@ -190,11 +213,13 @@ impl ScimClient {
                 }
                 Decision::GiveUp(note) => {
                     return match outcome {
-                        Err(ClientError::Transport { label, error, .. }) => Err(ClientError::Transport {
-                            label,
-                            error,
-                            retry_note: note,
-                        }),
+                        Err(ClientError::Transport { label, error, .. }) => {
+                            Err(ClientError::Transport {
+                                label,
+                                error,
+                                retry_note: note,
+                            })
+                        }
                         other => {
                             if let Some(note) = note {
                                 self.recorder.verbose_warning(&format!("{label}: {note}"));
@@ -220,21 +245,35 @@ impl ScimClient {
         if response.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        serde_json::from_slice(&response.body).map(Some).map_err(|e| ClientError::InvalidBody {
-            label: format!("{method} {}", url::relative_path(segments).unwrap_or_default()),
-            reason: format!(
-                "the {} answer is not JSON ({e}): \"{}\"",
-                response.status,
-                one_line(&String::from_utf8_lossy(&response.body))
-            ),
-        })
+        serde_json::from_slice(&response.body)
+            .map(Some)
+            .map_err(|e| ClientError::InvalidBody {
+                label: format!(
+                    "{method} {}",
+                    url::relative_path(segments).unwrap_or_default()
+                ),
+                reason: format!(
+                    "the {} answer is not JSON ({e}): \"{}\"",
+                    response.status,
+                    one_line(&String::from_utf8_lossy(&response.body))
+                ),
+            })
     }
 
     /// Judges a final answer: success (noting tolerated deviations at `-v`) or a classified
     /// failure.
-    fn accept(&self, method: Method, outcome: Result<Delivered, ClientError>) -> Result<Response, ClientError> {
-        let Delivered { response, label, .. } = outcome?;
-        let warn = |what: &str| self.recorder.verbose_warning(&format!("{label}: {what} (tolerated)"));
+    fn accept(
+        &self,
+        method: Method,
+        outcome: Result<Delivered, ClientError>,
+    ) -> Result<Response, ClientError> {
+        let Delivered {
+            response, label, ..
+        } = outcome?;
+        let warn = |what: &str| {
+            self.recorder
+                .verbose_warning(&format!("{label}: {what} (tolerated)"))
+        };
         if response.is_success() || response.status == 304 {
             if let Some(body) = error::non_json_page(&response) {
                 return Err(ClientError::Http(HttpFailure {
@@ -247,20 +286,23 @@ impl ScimClient {
                 match response.header("content-type").map(str::to_ascii_lowercase) {
                     None => warn("the answer has a body but no Content-Type"),
                     Some(ct) if ct.starts_with(SCIM_MEDIA_TYPE) => {}
-                    Some(ct) if ct.starts_with("application/json") => {
-                        warn("Content-Type is application/json, not application/scim+json (RFC 7644 §8.1)")
-                    }
+                    Some(ct) if ct.starts_with("application/json") => warn(
+                        "Content-Type is application/json, not application/scim+json (RFC 7644 §8.1)",
+                    ),
                     Some(ct) => warn(&format!("unexpected Content-Type `{}`", one_line(&ct))),
                 }
             }
             if response.status == 204 && matches!(method, Method::Put | Method::Patch) {
-                warn(&format!("204 No Content to {method}: the server did not return the resource"));
+                warn(&format!(
+                    "204 No Content to {method}: the server did not return the resource"
+                ));
             }
             return Ok(response);
         }
         let failure = classify_failure(&label, &response);
         if let FailureBody::Scim {
-            numeric_status: true, ..
+            numeric_status: true,
+            ..
         } = failure.body
         {
             warn("the Error's `status` is a number, not a string (RFC 7644 §3.12)");
@@ -280,9 +322,12 @@ impl ScimClient {
     ) -> Result<Delivered, ClientError> {
         let mut current = url.clone();
         let mut with_credentials = true;
+        let original_label = label;
         let mut label = label.to_owned();
         for hop in 0..=MAX_REDIRECTS {
-            let request = self.build_request(method, &current, body, with_credentials).await?;
+            let request = self
+                .build_request(method, &current, body, with_credentials)
+                .await?;
             self.recorder.request_sent(&request);
             let started = SystemTime::now();
             let outcome = self.transport.send(request.clone()).await;
@@ -294,8 +339,11 @@ impl ScimClient {
             })?;
             let location = response.header("location").map(str::to_owned);
             let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
-            let (Some(location), true, true) = (location, redirect, matches!(method, Method::Get | Method::Head))
-            else {
+            let (Some(location), true, true) = (
+                location,
+                redirect,
+                matches!(method, Method::Get | Method::Head),
+            ) else {
                 return Ok(Delivered {
                     response,
                     label,
@@ -305,22 +353,22 @@ impl ScimClient {
             if hop == MAX_REDIRECTS {
                 break;
             }
-            let step = url::redirect_step(&current, &location).map_err(|refused| ClientError::Redirect {
-                label: label.clone(),
-                reason: refused.to_string(),
+            let target = url::redirect_step(&current, &location).map_err(|refused| {
+                ClientError::Redirect {
+                    label: label.clone(),
+                    reason: refused.to_string(),
+                }
             })?;
-            with_credentials = url::same_origin(&self.base, &step.url);
+            with_credentials = url::same_origin(&self.base, &target);
             if !with_credentials {
                 self.recorder.verbose_warning(&format!(
                     "{label}: redirected to another origin ({}); credentials are not sent there",
-                    step.url.origin().ascii_serialization()
+                    target.origin().ascii_serialization()
                 ));
             }
-            current = step.url;
+            current = target;
             label = format!(
-                "{} {}, redirected to {}",
-                method,
-                url.path(),
+                "{original_label}, redirected to {}",
                 crate::redact::redact_url(current.as_str())
             );
         }
@@ -374,7 +422,10 @@ impl ScimClient {
 fn check_header(name: &str, value: &str) -> Result<(), ClientError> {
     let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if name.is_empty() || !name.chars().all(token_char) {
-        return Err(ClientError::Usage(format!("invalid header name `{}`", one_line(name))));
+        return Err(ClientError::Usage(format!(
+            "invalid header name `{}`",
+            one_line(name)
+        )));
     }
     if value.chars().any(|c| c.is_control() && c != '\t') {
         return Err(ClientError::Usage(format!(
@@ -387,7 +438,10 @@ fn check_header(name: &str, value: &str) -> Result<(), ClientError> {
 /// A number in `[0, 1)` for backoff jitter. std's hasher keys are random per process and change
 /// on every `RandomState`, which is all the randomness a backoff needs.
 fn jitter() -> f64 {
-    let bits = std::collections::hash_map::RandomState::new().build_hasher().finish() >> 11;
+    let bits = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+        >> 11;
     bits as f64 / (1u64 << 53) as f64
 }
 

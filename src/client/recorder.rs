@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use super::error::reason_phrase;
 use super::text::{Lines, for_terminal};
 use super::transport::{Request, Response, TransportError};
-use crate::redact::{KnownSecrets, REDACTED, Secret, is_secret_header, redact_form, redact_json, redact_url};
+use crate::redact::{
+    KnownSecrets, REDACTED, Secret, is_secret_header, redact_form, redact_json, redact_url,
+};
 
 /// Bodies longer than this are cut in the `-vvv` log (the HAR file keeps them whole).
 const MAX_LOGGED_BODY_CHARS: usize = 64 * 1024;
@@ -42,7 +44,9 @@ pub struct Recorder {
 
 impl std::fmt::Debug for Recorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Recorder").field("options", &self.options).finish_non_exhaustive()
+        f.debug_struct("Recorder")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
     }
 }
 
@@ -65,11 +69,6 @@ impl Recorder {
     /// A recorder that shows and keeps nothing.
     pub fn quiet() -> Self {
         Recorder::new(RecorderOptions::default(), Box::new(io::sink()))
-    }
-
-    /// The options it was built with.
-    pub fn options(&self) -> RecorderOptions {
-        self.options
     }
 
     /// Remembers a credential value so that it is scrubbed from everything shown or kept.
@@ -98,7 +97,12 @@ impl Recorder {
     }
 
     /// Called when an exchange has ended, in an answer or a failure.
-    pub fn exchange(&self, request: &Request, outcome: Result<&Response, &TransportError>, started: SystemTime) {
+    pub fn exchange(
+        &self,
+        request: &Request,
+        outcome: Result<&Response, &TransportError>,
+        started: SystemTime,
+    ) {
         if self.options.verbosity >= 1 {
             let log = self.log_lines(request, outcome);
             self.write_lines(&log);
@@ -172,7 +176,9 @@ impl Recorder {
                 };
                 rendered.unwrap_or_else(|_| text.into_owned())
             }
-            Err(_) if content_type.starts_with("application/x-www-form-urlencoded") => redact_form(&text),
+            Err(_) if content_type.starts_with("application/x-www-form-urlencoded") => {
+                redact_form(&text)
+            }
             Err(_) => text.into_owned(),
         };
         self.scrub(&masked)
@@ -200,10 +206,17 @@ impl Recorder {
         }
         let mut section = |marker: &str, headers: &[(String, String)], body: Option<&[u8]>| {
             for (name, value) in self.shown_headers(headers) {
-                out.push_str(&format!("  {marker} {name}: {}\n", for_terminal(&value, Lines::Escape, 2000)));
+                out.push_str(&format!(
+                    "  {marker} {name}: {}\n",
+                    for_terminal(&value, Lines::Escape, 2000)
+                ));
             }
             if let Some(body) = body.filter(|b| verbosity >= 3 && !b.is_empty()) {
-                let shown = for_terminal(&self.shown_body(headers, body, true), Lines::Keep, MAX_LOGGED_BODY_CHARS);
+                let shown = for_terminal(
+                    &self.shown_body(headers, body, true),
+                    Lines::Keep,
+                    MAX_LOGGED_BODY_CHARS,
+                );
                 for line in shown.lines() {
                     out.push_str(&format!("  {marker} {line}\n"));
                 }
@@ -233,21 +246,38 @@ impl Recorder {
                 if scheme.eq_ignore_ascii_case("basic") {
                     parts.push("-u \"$SCIMCTL_BASIC\"".to_owned());
                 } else {
-                    parts.push(format!("-H \"{name}: {} $SCIMCTL_TOKEN\"", shell_safe_word(scheme)));
+                    parts.push(format!(
+                        "-H \"{name}: {} $SCIMCTL_TOKEN\"",
+                        shell_safe_word(scheme)
+                    ));
                 }
             } else if is_secret_header(name) {
-                parts.push(format!("-H {}", shell_quote(&format!("{name}: {REDACTED}"))));
+                parts.push(format!(
+                    "-H {}",
+                    shell_quote(&format!("{name}: {REDACTED}"))
+                ));
             } else {
-                parts.push(format!("-H {}", shell_quote(&format!("{name}: {}", self.scrub(value)))));
+                parts.push(format!(
+                    "-H {}",
+                    shell_quote(&format!("{name}: {}", self.scrub(value)))
+                ));
             }
         }
         if let Some(body) = &request.body {
-            parts.push(format!("--data-raw {}", shell_quote(&self.shown_body(&request.headers, body, false))));
+            parts.push(format!(
+                "--data-raw {}",
+                shell_quote(&self.shown_body(&request.headers, body, false))
+            ));
         }
         for_terminal(&parts.join(" \\\n  "), Lines::Keep, MAX_LOGGED_BODY_CHARS)
     }
 
-    fn har_entry(&self, request: &Request, outcome: Result<&Response, &TransportError>, started: SystemTime) -> Value {
+    fn har_entry(
+        &self,
+        request: &Request,
+        outcome: Result<&Response, &TransportError>,
+        started: SystemTime,
+    ) -> Value {
         let url = self.shown_url(&request.url);
         let query: Vec<Value> = url
             .split_once('?')
@@ -276,7 +306,8 @@ impl Recorder {
                 "text": self.shown_body(&request.headers, body, false),
             });
         }
-        let started_at = chrono::DateTime::<chrono::Utc>::from(started).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let started_at = chrono::DateTime::<chrono::Utc>::from(started)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let (har_response, elapsed_ms, error) = match outcome {
             Ok(response) => (
                 json!({
@@ -309,7 +340,11 @@ impl Recorder {
                     "headersSize": -1,
                     "bodySize": -1,
                 }),
-                SystemTime::now().duration_since(started).unwrap_or_default().as_secs_f64() * 1000.0,
+                SystemTime::now()
+                    .duration_since(started)
+                    .unwrap_or_default()
+                    .as_secs_f64()
+                    * 1000.0,
                 Some(self.scrub(&error.message)),
             ),
         };
@@ -394,7 +429,10 @@ mod tests {
             url: "https://h/scim/Users?access_token=tok-in-url".to_owned(),
             headers: vec![
                 ("accept".to_owned(), "application/scim+json".to_owned()),
-                ("content-type".to_owned(), "application/scim+json".to_owned()),
+                (
+                    "content-type".to_owned(),
+                    "application/scim+json".to_owned(),
+                ),
                 ("authorization".to_owned(), "Bearer tok-123".to_owned()),
                 ("cookie".to_owned(), "session=abc".to_owned()),
             ],
@@ -406,7 +444,10 @@ mod tests {
         Response {
             status: 201,
             headers: vec![
-                ("content-type".to_owned(), "application/scim+json".to_owned()),
+                (
+                    "content-type".to_owned(),
+                    "application/scim+json".to_owned(),
+                ),
                 ("set-cookie".to_owned(), "session=xyz".to_owned()),
             ],
             body: br#"{"id":"1","userName":"bjensen","note":"your token is tok-123"}"#.to_vec(),
@@ -440,7 +481,10 @@ mod tests {
         assert!(log.contains("  > cookie: (redacted)\n"), "{log}");
         assert!(log.contains("  < set-cookie: (redacted)\n"), "{log}");
         assert!(!log.contains("bjensen"), "bodies only from -vvv: {log}");
-        assert!(!log.contains("tok-123") && !log.contains("session="), "{log}");
+        assert!(
+            !log.contains("tok-123") && !log.contains("session="),
+            "{log}"
+        );
     }
 
     #[test]
@@ -455,7 +499,10 @@ mod tests {
         assert!(log.contains("  >   \"userName\": \"bjensen\""), "{log}");
         assert!(log.contains("  >   \"password\": \"(redacted)\""), "{log}");
         assert!(log.contains("your token is (redacted)"), "{log}");
-        assert!(!log.contains("t1meMa$heen") && !log.contains("tok-123"), "{log}");
+        assert!(
+            !log.contains("t1meMa$heen") && !log.contains("tok-123"),
+            "{log}"
+        );
     }
 
     #[test]
@@ -466,10 +513,21 @@ mod tests {
         });
         recorder.request_sent(&create_request());
         let command = buffer.text();
-        assert!(command.starts_with("curl \\\n  -X POST \\\n  'https://h/scim/Users?access_token=%28redacted%29'"), "{command}");
-        assert!(command.contains("-H \"authorization: Bearer $SCIMCTL_TOKEN\""), "{command}");
+        assert!(
+            command.starts_with(
+                "curl \\\n  -X POST \\\n  'https://h/scim/Users?access_token=%28redacted%29'"
+            ),
+            "{command}"
+        );
+        assert!(
+            command.contains("-H \"authorization: Bearer $SCIMCTL_TOKEN\""),
+            "{command}"
+        );
         assert!(command.contains("-H 'cookie: (redacted)'"), "{command}");
-        assert!(command.contains(r#"--data-raw '{"userName":"bjensen","password":"(redacted)"}'"#), "{command}");
+        assert!(
+            command.contains(r#"--data-raw '{"userName":"bjensen","password":"(redacted)"}'"#),
+            "{command}"
+        );
         assert!(!command.contains("tok-123"), "{command}");
     }
 
@@ -502,14 +560,22 @@ mod tests {
         recorder.exchange(&create_request(), Ok(&created()), SystemTime::UNIX_EPOCH);
         let har = recorder.har();
         let text = har.to_string();
-        assert!(!text.contains("tok-123") && !text.contains("t1meMa$heen") && !text.contains("session="), "{text}");
+        assert!(
+            !text.contains("tok-123")
+                && !text.contains("t1meMa$heen")
+                && !text.contains("session="),
+            "{text}"
+        );
         let entry = &har["log"]["entries"][0];
         assert_eq!(har["log"]["version"], "1.2");
         assert_eq!(entry["startedDateTime"], "1970-01-01T00:00:00.000Z");
         assert_eq!(entry["request"]["method"], "POST");
         assert_eq!(entry["request"]["queryString"][0]["name"], "access_token");
         assert_eq!(entry["response"]["status"], 201);
-        assert_eq!(entry["response"]["content"]["mimeType"], "application/scim+json");
+        assert_eq!(
+            entry["response"]["content"]["mimeType"],
+            "application/scim+json"
+        );
         assert_eq!(entry["time"], 12.0);
     }
 }

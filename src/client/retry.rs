@@ -98,7 +98,8 @@ impl RetryPolicy {
             Failure::Timeout | Failure::Connect => {
                 if !idempotent {
                     return Decision::GiveUp(Some(
-                        "not retried: the request is not idempotent and may have been applied".to_owned(),
+                        "not retried: the request is not idempotent and may have been applied"
+                            .to_owned(),
                     ));
                 }
                 (None, "the failure".to_owned())
@@ -157,9 +158,15 @@ mod tests {
 
     #[test]
     fn retry_after_accepts_seconds_and_http_dates() {
-        assert_eq!(parse_retry_after(" 7 ", now()), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after(" 7 ", now()),
+            Some(Duration::from_secs(7))
+        );
         let in_ten = httpdate::fmt_http_date(now() + Duration::from_secs(10));
-        assert_eq!(parse_retry_after(&in_ten, now()), Some(Duration::from_secs(10)));
+        assert_eq!(
+            parse_retry_after(&in_ten, now()),
+            Some(Duration::from_secs(10))
+        );
         let past = httpdate::fmt_http_date(now() - Duration::from_secs(10));
         assert_eq!(parse_retry_after(&past, now()), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now()), None);
@@ -190,36 +197,65 @@ mod tests {
     #[test]
     fn server_errors_are_retried_only_for_idempotent_requests() {
         let policy = RetryPolicy::default();
-        assert!(matches!(policy.decide(1, true, status(503, None), now(), 0.0), Decision::Retry(_)));
-        assert!(matches!(policy.decide(1, false, status(503, None), now(), 0.0), Decision::GiveUp(Some(_))));
-        assert!(matches!(policy.decide(1, true, Failure::Timeout, now(), 0.0), Decision::Retry(_)));
-        assert!(matches!(policy.decide(1, false, Failure::Timeout, now(), 0.0), Decision::GiveUp(Some(_))));
-        assert!(matches!(policy.decide(1, false, Failure::Connect, now(), 0.0), Decision::GiveUp(Some(_))));
+        assert!(matches!(
+            policy.decide(1, true, status(503, None), now(), 0.0),
+            Decision::Retry(_)
+        ));
+        assert!(matches!(
+            policy.decide(1, false, status(503, None), now(), 0.0),
+            Decision::GiveUp(Some(_))
+        ));
+        assert!(matches!(
+            policy.decide(1, true, Failure::Timeout, now(), 0.0),
+            Decision::Retry(_)
+        ));
+        assert!(matches!(
+            policy.decide(1, false, Failure::Timeout, now(), 0.0),
+            Decision::GiveUp(Some(_))
+        ));
+        assert!(matches!(
+            policy.decide(1, false, Failure::Connect, now(), 0.0),
+            Decision::GiveUp(Some(_))
+        ));
     }
 
     #[test]
     fn client_errors_and_permanent_server_errors_are_never_retried() {
         let policy = RetryPolicy::default();
         for code in [400, 401, 403, 404, 409, 412, 501] {
-            assert_eq!(policy.decide(1, true, status(code, None), now(), 0.0), Decision::GiveUp(None));
+            assert_eq!(
+                policy.decide(1, true, status(code, None), now(), 0.0),
+                Decision::GiveUp(None)
+            );
         }
     }
 
     #[test]
     fn attempts_are_bounded() {
         let policy = RetryPolicy::default();
-        assert!(matches!(policy.decide(3, true, status(503, None), now(), 0.0), Decision::Retry(_)));
-        assert!(matches!(policy.decide(4, true, status(503, None), now(), 0.0), Decision::GiveUp(Some(_))));
-        assert!(matches!(RetryPolicy::never().decide(1, true, status(429, None), now(), 0.0), Decision::GiveUp(Some(_))));
+        assert!(matches!(
+            policy.decide(3, true, status(503, None), now(), 0.0),
+            Decision::Retry(_)
+        ));
+        assert!(matches!(
+            policy.decide(4, true, status(503, None), now(), 0.0),
+            Decision::GiveUp(Some(_))
+        ));
+        assert!(matches!(
+            RetryPolicy::never().decide(1, true, status(429, None), now(), 0.0),
+            Decision::GiveUp(Some(_))
+        ));
     }
 
     #[test]
     fn backoff_doubles_with_jitter_and_stays_under_the_cap() {
         let policy = RetryPolicy::default();
-        let wait = |attempts, jitter| match policy.decide(attempts, true, Failure::Timeout, now(), jitter) {
-            Decision::Retry(wait) => wait,
-            other => panic!("expected a retry, got {other:?}"),
-        };
+        let wait =
+            |attempts, jitter| match policy.decide(attempts, true, Failure::Timeout, now(), jitter)
+            {
+                Decision::Retry(wait) => wait,
+                other => panic!("expected a retry, got {other:?}"),
+            };
         assert_eq!(wait(1, 0.0), Duration::from_millis(125));
         assert_eq!(wait(1, 1.0), Duration::from_millis(250));
         assert_eq!(wait(2, 0.0), Duration::from_millis(250));

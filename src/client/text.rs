@@ -26,14 +26,13 @@ fn is_dangerous(c: char) -> bool {
 /// saying how much was left out.
 pub fn for_terminal(text: &str, lines: Lines, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars));
-    let mut shown = 0usize;
-    for (index, c) in text.char_indices() {
+    for (shown, (index, c)) in text.char_indices().enumerate() {
         if shown == max_chars {
             let rest = text.len() - index;
+            // Writing to a String cannot fail.
             let _ = write!(out, "... ({rest} more bytes)");
             return out;
         }
-        shown += 1;
         match c {
             '\n' | '\t' if lines == Lines::Keep => out.push(c),
             '\n' => out.push_str("\\n"),
@@ -73,7 +72,13 @@ mod tests {
     #[test]
     fn long_text_is_cut_with_a_count_of_what_was_left_out() {
         let long = "x".repeat(250);
-        assert_eq!(one_line(&long), format!("{}... (50 more bytes)", "x".repeat(200)));
-        assert_eq!(for_terminal("héllo", Lines::Keep, 2), "hé... (3 more bytes)");
+        assert_eq!(
+            one_line(&long),
+            format!("{}... (50 more bytes)", "x".repeat(200))
+        );
+        assert_eq!(
+            for_terminal("héllo", Lines::Keep, 2),
+            "hé... (3 more bytes)"
+        );
     }
 }

@@ -274,7 +274,10 @@ fn classify(error: &reqwest::Error) -> TransportError {
     let lower = message.to_lowercase();
     let kind = if error.is_timeout() {
         TransportErrorKind::Timeout
-    } else if ["certificate", "tls", "handshake"].iter().any(|w| lower.contains(w)) {
+    } else if ["certificate", "tls", "handshake"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
         TransportErrorKind::Tls
     } else if error.is_connect() {
         TransportErrorKind::Connect

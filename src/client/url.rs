@@ -23,9 +23,14 @@ pub enum UrlError {
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UrlError::InvalidBase { url, reason } => write!(f, "invalid base URL `{url}`: {reason}"),
+            UrlError::InvalidBase { url, reason } => {
+                write!(f, "invalid base URL `{url}`: {reason}")
+            }
             UrlError::InvalidSegment(segment) => {
-                write!(f, "`{segment}` cannot be used as a resource id or path segment")
+                write!(
+                    f,
+                    "`{segment}` cannot be used as a resource id or path segment"
+                )
             }
         }
     }
@@ -48,7 +53,9 @@ pub fn parse_base(url: &str) -> Result<Url, UrlError> {
         return Err(invalid("it has no host"));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(invalid("credentials in the URL are not allowed; use --basic USER:PASSWORD"));
+        return Err(invalid(
+            "credentials in the URL are not allowed; use --basic USER:PASSWORD",
+        ));
     }
     Ok(parsed)
 }
@@ -111,16 +118,6 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
-/// Where a redirect leads, and whether credentials may go along.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RedirectStep {
-    /// The absolute target.
-    pub url: Url,
-    /// Same origin as the request that was redirected: only then do `Authorization`, cookies
-    /// and other credential headers go along.
-    pub same_origin: bool,
-}
-
 /// Why a redirect is not followed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RedirectRefused {
@@ -134,18 +131,24 @@ impl fmt::Display for RedirectRefused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RedirectRefused::BadLocation(location) => {
-                write!(f, "the server redirected to an unusable location `{location}`")
+                write!(
+                    f,
+                    "the server redirected to an unusable location `{location}`"
+                )
             }
             RedirectRefused::Downgrade { to } => {
-                write!(f, "refused to follow a redirect from https to plain http ({to})")
+                write!(
+                    f,
+                    "refused to follow a redirect from https to plain http ({to})"
+                )
             }
         }
     }
 }
 
-/// Decides a redirect from `from` to `location` (absolute or relative): refuses https to http
-/// and anything but http(s), and tells whether the target is another origin.
-pub fn redirect_step(from: &Url, location: &str) -> Result<RedirectStep, RedirectRefused> {
+/// Where a redirect from `from` to `location` (absolute or relative) leads; https to http and
+/// anything but http(s) are refused. Whether credentials go along is [`same_origin`]'s call.
+pub fn redirect_step(from: &Url, location: &str) -> Result<Url, RedirectRefused> {
     let bad = || RedirectRefused::BadLocation(super::text::one_line(location));
     let url = from.join(location.trim()).map_err(|_| bad())?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -156,10 +159,7 @@ pub fn redirect_step(from: &Url, location: &str) -> Result<RedirectStep, Redirec
             to: crate::redact::redact_url(url.as_str()),
         });
     }
-    Ok(RedirectStep {
-        same_origin: same_origin(from, &url),
-        url,
-    })
+    Ok(url)
 }
 
 #[cfg(test)]
@@ -196,8 +196,12 @@ mod tests {
 
     #[test]
     fn an_id_is_always_one_path_segment() {
-        let url = endpoint(&base("https://h/scim"), &["Users", "a/b:c@d e?f#g"], &[]).expect("joins");
-        assert_eq!(url.as_str(), "https://h/scim/Users/a%2Fb%3Ac%40d%20e%3Ff%23g");
+        let url =
+            endpoint(&base("https://h/scim"), &["Users", "a/b:c@d e?f#g"], &[]).expect("joins");
+        assert_eq!(
+            url.as_str(),
+            "https://h/scim/Users/a%2Fb%3Ac%40d%20e%3Ff%23g"
+        );
         for bad in ["", ".", ".."] {
             assert_eq!(
                 endpoint(&base("https://h/scim"), &["Users", bad], &[]),
@@ -215,14 +219,19 @@ mod tests {
     }
 
     #[test]
-    fn redirects_to_the_same_origin_keep_credentials_and_others_do_not() {
+    fn relative_redirects_resolve_against_the_current_url() {
         let from = base("https://h/scim/Me");
-        let same = redirect_step(&from, "/scim/Users/1").expect("followed");
-        assert!(same.same_origin);
-        assert_eq!(same.url.as_str(), "https://h/scim/Users/1");
-        assert!(redirect_step(&from, "https://h:443/x").expect("followed").same_origin);
-        assert!(!redirect_step(&from, "https://h:8443/x").expect("followed").same_origin);
-        assert!(!redirect_step(&from, "https://login.example/sso").expect("followed").same_origin);
+        let target = redirect_step(&from, "/scim/Users/1").expect("followed");
+        assert_eq!(target.as_str(), "https://h/scim/Users/1");
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port_with_default_ports() {
+        let scim = base("https://h/scim");
+        assert!(same_origin(&scim, &base("https://h:443/other")));
+        assert!(!same_origin(&scim, &base("https://h:8443/scim")));
+        assert!(!same_origin(&scim, &base("http://h/scim")));
+        assert!(!same_origin(&scim, &base("https://login.example/sso")));
     }
 
     #[test]
