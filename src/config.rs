@@ -79,6 +79,12 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl From<ConfigError> for crate::exit::ExitError {
+    fn from(error: ConfigError) -> Self {
+        crate::exit::ExitError::new(error.exit(), error)
+    }
+}
+
 fn error(message: impl Into<String>) -> ConfigError {
     ConfigError(message.into())
 }
@@ -257,6 +263,15 @@ pub fn config_path(env: &dyn Environment) -> Option<PathBuf> {
 }
 
 impl ConfigFile {
+    /// Finds ([`config_path`]) and reads the configuration file; without a known location the
+    /// configuration is empty.
+    pub fn locate(env: &dyn Environment) -> Result<Self, ConfigError> {
+        match config_path(env) {
+            Some(path) => ConfigFile::load(&path),
+            None => Ok(ConfigFile::default()),
+        }
+    }
+
     /// Reads the file; a missing file is an empty configuration.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = match std::fs::read_to_string(path) {

@@ -1109,3 +1109,37 @@ async fn insecure_mode_always_warns() {
         log.text()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+#[tokio::test]
+async fn one_client_serves_concurrent_requests_from_spawned_tasks() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    let server = TestServer::start().await;
+    server.on(
+        "/oauth/token",
+        [token_reply("oat-shared").after(Duration::from_millis(100))],
+    );
+    let client = Arc::new(client(options(&server.base, oauth(&server))));
+    shareable(&*client);
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let client = Arc::clone(&client);
+            tokio::spawn(async move {
+                client
+                    .send(Method::Get, &["Users"], &[], None)
+                    .await
+                    .map(|r| r.status)
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.expect("joined").expect("200"), 200);
+    }
+    assert_eq!(
+        server.hits("/oauth/token"),
+        1,
+        "concurrent requests wait for one token fetch"
+    );
+}

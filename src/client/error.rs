@@ -88,6 +88,12 @@ impl fmt::Display for ClientError {
 
 impl std::error::Error for ClientError {}
 
+impl From<ClientError> for crate::exit::ExitError {
+    fn from(error: ClientError) -> Self {
+        crate::exit::ExitError::new(error.exit(), error)
+    }
+}
+
 /// What an error answer's body turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailureBody {

@@ -17,7 +17,6 @@ mod url;
 use std::hash::{BuildHasher, Hasher};
 use std::time::SystemTime;
 
-use reqwest::Url;
 use serde_json::Value;
 
 pub use auth::{Credentials, OAuthClient};
@@ -27,7 +26,7 @@ pub use retry::{Decision, Failure, RetryPolicy, parse_retry_after};
 pub use text::{Lines, for_terminal, one_line};
 pub use transport::{
     BoxFuture, Method, Request, ReqwestTransport, Response, Transport, TransportError,
-    TransportErrorKind, TransportOptions,
+    TransportErrorKind, TransportOptions, Url,
 };
 pub use url::{RedirectRefused, UrlError, encode_component, redirect_step, same_origin};
 
@@ -369,7 +368,7 @@ impl ScimClient {
             current = target;
             label = format!(
                 "{original_label}, redirected to {}",
-                crate::redact::redact_url(current.as_str())
+                one_line(&crate::redact::redact_url(current.as_str()))
             );
         }
         Err(ClientError::Redirect {

@@ -11,6 +11,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+/// URLs, re-exported so that the rest of `client/` needs no reqwest import of its own.
+pub use reqwest::Url;
+
 /// A boxed future, so [`Transport`] can be used as a trait object.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

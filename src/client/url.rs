@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use reqwest::Url;
+use super::transport::Url;
 
 /// Why a URL could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
