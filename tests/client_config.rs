@@ -122,11 +122,9 @@ fn client_options_read_the_token_file_and_run_the_token_command() {
     let token_path = dir.0.join("token");
     std::fs::write(&token_path, "file-token\n").expect("write");
     std::fs::set_permissions(&token_path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    let config = format!(
-        "[profiles.by-file]\nurl = \"https://h/scim\"\ntoken_file = \"~/token\"\n\
-         [profiles.by-command]\nurl = \"https://h/scim\"\ntoken_cmd = \"echo cmd-token\"\n"
-    );
-    let file = ConfigFile::parse(&dir.0.join("config.toml"), &config).expect("parses");
+    let config = "[profiles.by-file]\nurl = \"https://h/scim\"\ntoken_file = \"~/token\"\n\
+                  [profiles.by-command]\nurl = \"https://h/scim\"\ntoken_cmd = \"echo cmd-token\"\n";
+    let file = ConfigFile::parse(&dir.0.join("config.toml"), config).expect("parses");
     let home = env(&[("HOME", dir.0.display().to_string())]);
     let credentials = |profile: &str| {
         let args = ConnectionArgs {
