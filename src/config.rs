@@ -33,7 +33,7 @@ use serde::Deserialize;
 use crate::cli::connection::ConnectionArgs;
 use crate::client::{ClientOptions, Credentials, OAuthClient, RetryPolicy, TransportOptions};
 use crate::exit::Exit;
-use crate::redact::{REDACTED, Secret, is_secret_header};
+use crate::redact::{REDACTED, Secret, is_secret_header, open_to_others, write_owner_only};
 
 /// The per-request time limit when none is configured.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -198,6 +198,8 @@ pub struct Resolved {
     pub dialect: Option<Valued<String>>,
     /// Things the user should know, e.g. a config file with secrets that others can read.
     pub warnings: Vec<String>,
+    /// Where OAuth tokens are cached between runs ([`cache_dir`]).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// One profile of the configuration file.
@@ -262,6 +264,18 @@ pub fn config_path(env: &dyn Environment) -> Option<PathBuf> {
     Some(config_home.join("scimctl").join("config.toml"))
 }
 
+/// Where OAuth tokens are cached between runs: `$XDG_CACHE_HOME/scimctl`, else
+/// `~/.cache/scimctl`. `None` when no home directory is known (tokens then live in memory only).
+pub fn cache_dir(env: &dyn Environment) -> Option<PathBuf> {
+    let cache_home = env
+        .var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| env.var("HOME").map(|home| Path::new(&home).join(".cache")))
+        .or_else(|| env.var("LOCALAPPDATA").map(PathBuf::from))?;
+    Some(cache_home.join("scimctl"))
+}
+
 impl ConfigFile {
     /// Finds ([`config_path`]) and reads the configuration file; without a known location the
     /// configuration is empty.
@@ -280,7 +294,10 @@ impl ConfigFile {
             Err(e) => return Err(error(format!("cannot read {}: {e}", path.display()))),
         };
         let mut file = ConfigFile::parse(path, &text)?;
-        file.readable_by_others = readable_by_others(path);
+        file.readable_by_others = std::fs::metadata(path)
+            .ok()
+            .and_then(|m| open_to_others(&m))
+            .is_some();
         Ok(file)
     }
 
@@ -363,13 +380,8 @@ impl ConfigFile {
             .path
             .as_deref()
             .ok_or_else(|| error("no configuration file location: set SCIMCTL_CONFIG or HOME"))?;
-        let fail = |e: std::io::Error| error(format!("cannot write {}: {e}", path.display()));
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
-        let temporary = path.with_extension("toml.tmp");
-        write_private(&temporary, self.to_toml().as_bytes()).map_err(fail)?;
-        std::fs::rename(&temporary, path).map_err(fail)
+        write_owner_only(path, self.to_toml().as_bytes())
+            .map_err(|e| error(format!("cannot write {}: {e}", path.display())))
     }
 
     /// Adopts an edited table only if it still makes a valid configuration.
@@ -449,36 +461,6 @@ fn unknown_profile(name: &str, file: &ConfigFile) -> ConfigError {
     error(format!(
         "profile `{name}` not found in {place}\nhint: {hint}"
     ))
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
-}
-
-#[cfg(unix)]
-fn readable_by_others(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
-}
-
-#[cfg(not(unix))]
-fn readable_by_others(_path: &Path) -> bool {
-    false
 }
 
 /// The three sources of one setting, highest precedence first.
@@ -654,6 +636,7 @@ pub fn resolve(
         dialect: stored_value(&stored.dialect).map(|(value, origin)| Valued { value, origin }),
         warnings,
         profile,
+        cache_dir: cache_dir(env),
     })
 }
 
@@ -874,6 +857,7 @@ impl Resolved {
                 token_url: token_url.value.clone(),
                 client_id: client_id.value.clone(),
                 client_secret: client_secret.value.clone(),
+                cache_dir: self.cache_dir.clone(),
             }),
         };
         let extra_roots_pem = match &self.cacert {
@@ -911,18 +895,12 @@ pub fn read_token_file(path: &Path) -> Result<Secret, ConfigError> {
         ))
     };
     let file = std::fs::File::open(path).map_err(fail)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = file.metadata().map_err(fail)?.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Err(error(format!(
-                "refusing the token file {}: it is readable by group or others (mode {:03o})\nhint: chmod 600 {}",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            )));
-        }
+    if let Some(mode) = open_to_others(&file.metadata().map_err(fail)?) {
+        return Err(error(format!(
+            "refusing the token file {}: it is readable by group or others (mode {mode:03o})\nhint: chmod 600 {}",
+            path.display(),
+            path.display()
+        )));
     }
     let mut text = String::new();
     file.take(MAX_TOKEN_BYTES)

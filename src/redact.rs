@@ -2,7 +2,9 @@
 //!
 //! A [`Secret`] never prints its value; the deny-lists decide which headers, JSON fields, form
 //! fields and query parameters are masked wherever scimctl shows traffic (`-v`, `--curl`,
-//! `--har`, `config show`). A leaf module: std and serde_json only.
+//! `--har`, `config show`); and files that hold secrets (token files, profiles, the OAuth token
+//! cache) are written for their owner only and refused when others can read them. A leaf
+//! module: std and serde_json only.
 
 use std::fmt;
 
@@ -201,6 +203,46 @@ impl KnownSecrets {
             acc.replace(secret.expose(), REDACTED)
         })
     }
+}
+
+/// The permission bits (`0o644`) of a file that group or others may read or write, or `None`
+/// when only its owner can (and always on systems without Unix modes).
+pub fn open_to_others(metadata: &std::fs::Metadata) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        None
+    }
+}
+
+/// Writes a file only its owner can read (mode 600), creating missing parent directories, and
+/// atomically: the bytes go to a temporary file that is then renamed into place, so a crash
+/// never leaves half a file.
+pub fn write_owner_only(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = std::path::PathBuf::from(temporary);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
 }
 
 #[cfg(test)]

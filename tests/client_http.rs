@@ -446,6 +446,7 @@ fn oauth(server: &TestServer) -> Credentials {
         token_url: format!("{}/oauth/token", server.base),
         client_id: "scimctl".to_owned(),
         client_secret: Secret::new("client-s3cret"),
+        cache_dir: None,
     })
 }
 
@@ -533,6 +534,100 @@ async fn an_oauth_refusal_is_an_authentication_error() {
         "{refused}"
     );
     assert_eq!(server.hits("/Users"), 0);
+}
+
+/// The one cache file in a cache directory.
+fn cached_token_file(dir: &TempDir) -> PathBuf {
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir.0)
+        .expect("cache dir exists")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+fn oauth_cached_in(server: &TestServer, dir: &TempDir) -> Credentials {
+    match oauth(server) {
+        Credentials::OAuth(client) => Credentials::OAuth(OAuthClient {
+            cache_dir: Some(dir.0.clone()),
+            ..client
+        }),
+        other => other,
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_oauth_token_cache_file_serves_later_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start().await;
+    let cache = TempDir::new();
+    server.on("/oauth/token", [token_reply("oat-1")]);
+    for _run in 0..2 {
+        client(options(&server.base, oauth_cached_in(&server, &cache)))
+            .send(Method::Get, &["Users"], &[], None)
+            .await
+            .expect("200");
+    }
+    assert_eq!(
+        server.hits("/oauth/token"),
+        1,
+        "the second run used the cached token"
+    );
+    let file = cached_token_file(&cache);
+    let mode = std::fs::metadata(&file)
+        .expect("cache file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(
+        server.seen()[2].header("authorization"),
+        Some("Bearer oat-1")
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_cached_token_that_expired_or_that_others_can_read_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start().await;
+    let cache = TempDir::new();
+    server.on(
+        "/oauth/token",
+        [
+            token_reply("oat-1"),
+            token_reply("oat-2"),
+            token_reply("oat-3"),
+        ],
+    );
+    let run = || async {
+        client(options(&server.base, oauth_cached_in(&server, &cache)))
+            .send(Method::Get, &["Users"], &[], None)
+            .await
+            .expect("200");
+    };
+    run().await;
+    let file = cached_token_file(&cache);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    run().await;
+    assert_eq!(
+        server.hits("/oauth/token"),
+        2,
+        "a cache file others can read is ignored"
+    );
+
+    let mut cached: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    assert_eq!(cached["access_token"], "oat-2");
+    cached["renew_at"] = json!(1);
+    std::fs::write(&file, cached.to_string()).expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    run().await;
+    assert_eq!(
+        server.hits("/oauth/token"),
+        3,
+        "an expired cached token is renewed"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,13 @@
 //! Credentials and the `Authorization` header they produce: a bearer token, HTTP Basic
 //! (RFC 7617), or an OAuth 2.0 client-credentials grant (RFC 6749 §4.4) whose token is fetched
 //! once and reused until shortly before it expires (RFC 7644 §2 leaves SCIM auth to HTTP).
+//!
+//! OAuth tokens are cached in memory and, when a cache directory is given, in an owner-only file
+//! there, so that a run of short `scimctl` commands fetches one token instead of one each. The
+//! file cache is best effort: a missing, unreadable or foreign file just means a fetch.
 
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use tokio::sync::Mutex;
@@ -34,6 +39,9 @@ pub struct OAuthClient {
     pub token_url: String,
     pub client_id: String,
     pub client_secret: Secret,
+    /// Where tokens are cached between runs (`$XDG_CACHE_HOME/scimctl`); `None` keeps them in
+    /// memory only.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Credentials {
@@ -59,7 +67,7 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
 #[derive(Debug)]
 struct CachedToken {
     token: Secret,
-    renew_at: Instant,
+    renew_at: SystemTime,
 }
 
 /// Produces `Authorization` header values, fetching and caching OAuth tokens.
@@ -82,9 +90,15 @@ impl Authenticator {
         matches!(self.credentials, Credentials::OAuth(_))
     }
 
-    /// Forgets the cached OAuth token, after the server refused it.
+    /// Forgets the cached OAuth token, in memory and on disk, after the server refused it.
     pub(crate) async fn forget_token(&self) {
         *self.cached.lock().await = None;
+        if let Credentials::OAuth(client) = &self.credentials {
+            if let Some(path) = cache_file(client) {
+                // Already gone is as good as removed.
+                let _ = std::fs::remove_file(path);
+            }
+        }
     }
 
     /// The `Authorization` header value, if any. Concurrent callers wait for one token fetch.
@@ -94,27 +108,88 @@ impl Authenticator {
         recorder: &Recorder,
         user_agent: &str,
     ) -> Result<Option<Secret>, ClientError> {
+        let bearer = |token: &Secret| Secret::new(format!("Bearer {}", token.expose()));
         match &self.credentials {
             Credentials::None => Ok(None),
-            Credentials::Bearer(token) => {
-                Ok(Some(Secret::new(format!("Bearer {}", token.expose()))))
-            }
+            Credentials::Bearer(token) => Ok(Some(bearer(token))),
             Credentials::Basic { user, password } => Ok(Some(basic(user, password.expose()))),
             Credentials::OAuth(client) => {
                 let mut cached = self.cached.lock().await;
-                if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.renew_at) {
-                    return Ok(Some(Secret::new(format!(
-                        "Bearer {}",
-                        token.token.expose()
-                    ))));
+                let now = SystemTime::now();
+                if let Some(token) = cached.as_ref().filter(|t| now < t.renew_at) {
+                    return Ok(Some(bearer(&token.token)));
                 }
-                let fresh = fetch_token(client, transport, recorder, user_agent).await?;
-                let header = Secret::new(format!("Bearer {}", fresh.token.expose()));
-                *cached = Some(fresh);
+                let token = match load_cached(client, now) {
+                    Some(token) => token,
+                    None => {
+                        let fresh = fetch_token(client, transport, recorder, user_agent).await?;
+                        if let Err(e) = store_cached(client, &fresh) {
+                            recorder.verbose_warning(&format!("cannot cache the OAuth token: {e}"));
+                        }
+                        fresh
+                    }
+                };
+                recorder.remember_secret(&token.token);
+                let header = bearer(&token.token);
+                *cached = Some(token);
                 Ok(Some(header))
             }
         }
     }
+}
+
+/// The cache file of one client: named by a hash of token URL and client id, so clients of
+/// different servers never share a token.
+fn cache_file(client: &OAuthClient) -> Option<PathBuf> {
+    // FNV-1a: stable across Rust releases, unlike std's hasher, so the name survives upgrades.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let key = client
+        .token_url
+        .bytes()
+        .chain([0])
+        .chain(client.client_id.bytes());
+    for byte in key {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    let dir = client.cache_dir.as_deref()?;
+    Some(dir.join(format!("oauth-{hash:016x}.json")))
+}
+
+/// A cached token that is still good, from a file only its owner can read, issued for this
+/// very token URL and client id.
+fn load_cached(client: &OAuthClient, now: SystemTime) -> Option<CachedToken> {
+    let path = cache_file(client)?;
+    let file = std::fs::File::open(&path).ok()?;
+    if crate::redact::open_to_others(&file.metadata().ok()?).is_some() {
+        return None;
+    }
+    let json: Value = serde_json::from_reader(std::io::BufReader::new(file)).ok()?;
+    let field = |name: &str| json.get(name).and_then(Value::as_str);
+    if field("token_url")? != client.token_url || field("client_id")? != client.client_id {
+        return None;
+    }
+    let renew_at = SystemTime::UNIX_EPOCH + Duration::from_secs(json.get("renew_at")?.as_u64()?);
+    let token = Secret::new(field("access_token")?);
+    (now < renew_at && !token.is_empty()).then_some(CachedToken { token, renew_at })
+}
+
+fn store_cached(client: &OAuthClient, token: &CachedToken) -> std::io::Result<()> {
+    let Some(path) = cache_file(client) else {
+        return Ok(());
+    };
+    let renew_at = token
+        .renew_at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let json = serde_json::json!({
+        "token_url": client.token_url,
+        "client_id": client.client_id,
+        "access_token": token.token.expose(),
+        "renew_at": renew_at,
+    });
+    crate::redact::write_owner_only(&path, json.to_string().as_bytes())
 }
 
 /// `Basic base64(user:password)` (RFC 7617 §2).
@@ -226,7 +301,7 @@ async fn fetch_token(
     let token = Secret::new(token);
     recorder.remember_secret(&token);
     Ok(CachedToken {
-        renew_at: Instant::now() + usable_lifetime(json.get("expires_in")),
+        renew_at: SystemTime::now() + usable_lifetime(json.get("expires_in")),
         token,
     })
 }
