@@ -748,6 +748,40 @@ async fn a_search_post_is_safe_to_retry() {
 }
 
 #[tokio::test]
+async fn a_404_to_a_retried_delete_means_the_first_attempt_worked() {
+    let server = TestServer::start().await;
+    server.on("/Users/1", [Reply::new(503), Reply::new(404)]);
+    let response = client(options(&server.base, Credentials::None))
+        .send(Method::Delete, &["Users", "1"], &[], None)
+        .await
+        .expect("gone is what we wanted");
+    assert_eq!(response.status, 404);
+    server.on("/Users/2", [Reply::new(404)]);
+    let first_try = client(options(&server.base, Credentials::None))
+        .send(Method::Delete, &["Users", "2"], &[], None)
+        .await
+        .expect_err("a first-attempt 404 is an error");
+    assert_eq!(first_try.to_string(), "404 Not Found (DELETE /Users/2)");
+}
+
+#[tokio::test]
+async fn retry_costs_are_counted() {
+    let server = TestServer::start().await;
+    server.on(
+        "/Users",
+        [Reply::new(429).header("retry-after", "0"), Reply::new(503)],
+    );
+    let client = client(options(&server.base, Credentials::None));
+    client
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("third attempt");
+    let stats = client.retry_stats();
+    assert_eq!((stats.throttled, stats.retries), (1, 2));
+    assert!(stats.waited <= Duration::from_millis(40), "{stats:?}");
+}
+
+#[tokio::test]
 async fn retries_are_bounded() {
     let server = TestServer::start().await;
     server.on("/Users", (0..10).map(|_| Reply::new(503)));
@@ -1190,6 +1224,18 @@ async fn curl_shows_the_token_variable_instead_of_the_token() {
         "{text}"
     );
     assert!(!text.contains("tok-curl-123"), "{text}");
+}
+
+#[test]
+fn a_ca_bundle_without_certificates_is_a_usage_error() {
+    let mut opts = options("https://127.0.0.1:9/scim", Credentials::None);
+    opts.transport.extra_roots_pem = Some(b"not a certificate".to_vec());
+    let refused = ScimClient::new(opts, Recorder::quiet()).expect_err("no certificate");
+    assert_eq!(refused.exit(), Exit::Usage);
+    assert!(
+        refused.to_string().starts_with("cannot set up TLS"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

@@ -15,7 +15,8 @@ mod transport;
 mod url;
 
 use std::hash::{BuildHasher, Hasher};
-use std::time::SystemTime;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
@@ -51,6 +52,25 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
 }
 
+/// What retrying has cost so far, for a closing summary (field guide §7: report the number of
+/// 429s and the total wait).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetryStats {
+    /// 429 answers received.
+    pub throttled: u64,
+    /// Requests sent again.
+    pub retries: u64,
+    /// Time spent waiting before retries.
+    pub waited: Duration,
+}
+
+#[derive(Debug, Default)]
+struct RetryCounters {
+    throttled: AtomicU64,
+    retries: AtomicU64,
+    waited_ms: AtomicU64,
+}
+
 /// A SCIM service client. Cheap to share by reference between concurrent requests.
 pub struct ScimClient {
     base: Url,
@@ -60,6 +80,7 @@ pub struct ScimClient {
     retry: RetryPolicy,
     recorder: Recorder,
     user_agent: String,
+    counters: RetryCounters,
 }
 
 impl std::fmt::Debug for ScimClient {
@@ -79,13 +100,11 @@ struct Delivered {
 
 impl ScimClient {
     /// A client over the real network (reqwest).
+    ///
+    /// Fails on an unusable `--cacert` bundle (a usage error: nothing was sent).
     pub fn new(options: ClientOptions, recorder: Recorder) -> Result<Self, ClientError> {
-        let transport =
-            ReqwestTransport::new(&options.transport).map_err(|error| ClientError::Transport {
-                label: "setting up TLS".to_owned(),
-                error,
-                retry_note: None,
-            })?;
+        let transport = ReqwestTransport::new(&options.transport)
+            .map_err(|error| ClientError::Usage(format!("cannot set up TLS: {error}")))?;
         ScimClient::with_transport(options, Box::new(transport), recorder)
     }
 
@@ -120,6 +139,7 @@ impl ScimClient {
             retry: options.retry,
             recorder,
             user_agent: format!("scimctl/{}", env!("CARGO_PKG_VERSION")),
+            counters: RetryCounters::default(),
         })
     }
 
@@ -128,13 +148,23 @@ impl ScimClient {
         &self.recorder
     }
 
+    /// What retrying has cost since the client was built.
+    pub fn retry_stats(&self) -> RetryStats {
+        RetryStats {
+            throttled: self.counters.throttled.load(Ordering::Relaxed),
+            retries: self.counters.retries.load(Ordering::Relaxed),
+            waited: Duration::from_millis(self.counters.waited_ms.load(Ordering::Relaxed)),
+        }
+    }
+
     /// Sends `method` to `segments` below the base URL (each segment encoded on its own, so an
     /// id is always one segment) with `query` appended, and `body` as SCIM JSON.
     ///
     /// Returns the answer when it is 2xx (or 304); anything else becomes a [`ClientError`].
     /// 429 is retried for every method, 5xx and timeouts only for idempotent requests
-    /// (GET, HEAD, PUT, DELETE, `POST .../.search`; RFC 7644 §3.4.3 makes search safe). GET and
-    /// HEAD follow redirects; credentials never leave the base URL's origin.
+    /// (GET, HEAD, PUT, DELETE, `POST .../.search`; RFC 7644 §3.4.3 makes search safe), and a
+    /// 404 to a retried DELETE is success. GET and HEAD follow redirects; credentials never
+    /// leave the base URL's origin.
     pub async fn send(
         &self,
         method: Method,
@@ -176,7 +206,16 @@ impl ScimClient {
                         attempts -= 1;
                         continue;
                     }
-                    if status != 429 && status < 500 {
+                    if method == Method::Delete && status == 404 && attempts > 1 {
+                        // Field guide §7: the attempt that failed on our side did delete it.
+                        self.recorder.verbose_warning(&format!(
+                            "{label}: 404 after a retried DELETE; the earlier attempt deleted it"
+                        ));
+                        return outcome.map(|d| d.response);
+                    }
+                    if status == 429 {
+                        self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                    } else if status < 500 {
                         return self.accept(method, outcome);
                     }
                     let retry_after = delivered.response.header("retry-after");
@@ -208,6 +247,11 @@ impl ScimClient {
                         attempts + 1,
                         self.retry.max_attempts
                     ));
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    let waited_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                    self.counters
+                        .waited_ms
+                        .fetch_add(waited_ms, Ordering::Relaxed);
                     tokio::time::sleep(wait).await;
                 }
                 Decision::GiveUp(note) => {
