@@ -472,6 +472,14 @@ fn pick<T>(candidates: [Option<(T, Origin)>; 3]) -> Option<Valued<T>> {
         .map(|(value, origin)| Valued { value, origin })
 }
 
+/// Like [`pick`], falling back to scimctl's default.
+fn pick_or<T>(candidates: [Option<(T, Origin)>; 3], default: T) -> Valued<T> {
+    pick(candidates).unwrap_or(Valued {
+        value: default,
+        origin: Origin::Default,
+    })
+}
+
 /// Parses `Name: value` (curl's `-H` syntax).
 pub fn parse_header(text: &str) -> Result<(String, String), ConfigError> {
     match text.split_once(':') {
@@ -504,26 +512,66 @@ fn expand_home(path: &Path, env: &dyn Environment) -> PathBuf {
     }
 }
 
+/// The three places a setting can come from, for one resolution.
+struct Sources<'a> {
+    env: &'a dyn Environment,
+    stored: &'a Profile,
+    profile_origin: Origin,
+}
+
+impl Sources<'_> {
+    fn flag<T>(value: Option<T>, flag: &'static str) -> Option<(T, Origin)> {
+        value.map(|v| (v, Origin::Flag(flag)))
+    }
+
+    fn env(&self, name: &'static str) -> Option<(String, Origin)> {
+        self.env.var(name).map(|v| (v, Origin::Env(name)))
+    }
+
+    fn stored<T: Clone>(&self, value: &Option<T>) -> Option<(T, Origin)> {
+        value.clone().map(|v| (v, self.profile_origin.clone()))
+    }
+}
+
+/// The ways to authenticate, for choosing between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuthKind {
+    Token,
+    TokenFile,
+    TokenCommand,
+    Basic,
+    OAuth,
+}
+
+impl fmt::Display for AuthKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthKind::Token => "token",
+            AuthKind::TokenFile => "token file",
+            AuthKind::TokenCommand => "token command",
+            AuthKind::Basic => "Basic credentials",
+            AuthKind::OAuth => "OAuth token URL",
+        })
+    }
+}
+
 /// Applies precedence (flags, then environment, then profile) to every connection setting.
 pub fn resolve(
     args: &ConnectionArgs,
     env: &dyn Environment,
     file: &ConfigFile,
 ) -> Result<Resolved, ConfigError> {
-    let flag = |value: Option<String>, name: &'static str| value.map(|v| (v, Origin::Flag(name)));
-    let from_env = |name: &'static str| env.var(name).map(|v| (v, Origin::Env(name)));
-
+    let file_path = file.path().unwrap_or(Path::new("")).to_owned();
     let profile = pick([
-        flag(args.profile.clone(), "--profile"),
-        from_env("SCIMCTL_PROFILE"),
+        Sources::flag(args.profile.clone(), "--profile"),
+        env.var("SCIMCTL_PROFILE")
+            .map(|v| (v, Origin::Env("SCIMCTL_PROFILE"))),
         file.default_profile().map(|name| {
-            (
-                name.to_owned(),
-                Origin::Profile {
-                    name: name.to_owned(),
-                    path: file.path().unwrap_or(Path::new("")).to_owned(),
-                },
-            )
+            let origin = Origin::Profile {
+                name: name.to_owned(),
+                path: file_path.clone(),
+            };
+            (name.to_owned(), origin)
         }),
     ]);
     let chosen = match &profile {
@@ -535,21 +583,24 @@ pub fn resolve(
     };
     let empty = Profile::default();
     let stored = chosen.unwrap_or(&empty);
-    let in_profile = || Origin::Profile {
-        name: profile
-            .as_ref()
-            .map(|p| p.value.clone())
-            .unwrap_or_default(),
-        path: file.path().unwrap_or(Path::new("")).to_owned(),
+    let sources = Sources {
+        env,
+        stored,
+        profile_origin: Origin::Profile {
+            name: profile
+                .as_ref()
+                .map(|p| p.value.clone())
+                .unwrap_or_default(),
+            path: file_path,
+        },
     };
-    let stored_value = |value: &Option<String>| value.clone().map(|v| (v, in_profile()));
 
     let url = pick([
-        flag(args.url.clone(), "--url"),
-        from_env("SCIMCTL_URL"),
-        stored_value(&stored.url),
+        Sources::flag(args.url.clone(), "--url"),
+        sources.env("SCIMCTL_URL"),
+        sources.stored(&stored.url),
     ]);
-    let auth = resolve_auth(args, env, stored, &in_profile)?;
+    let auth = resolve_auth(args, &sources)?;
 
     let mut headers: Vec<Valued<(String, String)>> = Vec::new();
     let mut add_header = |header: (String, String), origin: Origin| {
@@ -560,54 +611,43 @@ pub fn resolve(
         });
     };
     for (name, value) in &stored.headers {
-        add_header((name.clone(), value.clone()), in_profile());
+        add_header(
+            (name.clone(), value.clone()),
+            sources.profile_origin.clone(),
+        );
     }
-    for line in env.var("SCIMCTL_HEADERS").unwrap_or_default().lines() {
-        if !line.trim().is_empty() {
-            add_header(parse_header(line)?, Origin::Env("SCIMCTL_HEADERS"));
+    if let Some((lines, origin)) = sources.env("SCIMCTL_HEADERS") {
+        for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+            add_header(parse_header(line)?, origin.clone());
         }
     }
     for text in &args.headers {
         add_header(parse_header(text)?, Origin::Flag("--header"));
     }
 
-    let insecure = if args.insecure {
-        Valued {
-            value: true,
-            origin: Origin::Flag("--insecure"),
-        }
-    } else {
-        match stored.insecure {
-            Some(value) => Valued {
-                value,
-                origin: in_profile(),
-            },
-            None => Valued {
-                value: false,
-                origin: Origin::Default,
-            },
-        }
-    };
+    let insecure = pick_or(
+        [
+            Sources::flag(args.insecure.then_some(true), "--insecure"),
+            None,
+            sources.stored(&stored.insecure),
+        ],
+        false,
+    );
     let cacert = pick([
-        args.cacert.clone().map(|p| (p, Origin::Flag("--cacert"))),
+        Sources::flag(args.cacert.clone(), "--cacert"),
         None,
-        stored
-            .cacert
-            .as_deref()
-            .map(|p| (expand_home(p, env), in_profile())),
+        sources
+            .stored(&stored.cacert)
+            .map(|(path, origin)| (expand_home(&path, env), origin)),
     ]);
-    let timeout = pick([
-        args.timeout
-            .map(|s| (Duration::from_secs(s), Origin::Flag("--timeout"))),
-        None,
-        stored
-            .timeout
-            .map(|s| (Duration::from_secs(s), in_profile())),
-    ])
-    .unwrap_or(Valued {
-        value: DEFAULT_TIMEOUT,
-        origin: Origin::Default,
-    });
+    let timeout = pick_or(
+        [
+            Sources::flag(args.timeout.map(Duration::from_secs), "--timeout"),
+            None,
+            sources.stored(&stored.timeout.map(Duration::from_secs)),
+        ],
+        DEFAULT_TIMEOUT,
+    );
     if timeout.value.is_zero() {
         return Err(error(format!(
             "the timeout from {} must be at least one second",
@@ -633,7 +673,7 @@ pub fn resolve(
         insecure,
         cacert,
         timeout,
-        dialect: stored_value(&stored.dialect).map(|(value, origin)| Valued { value, origin }),
+        dialect: pick([None, None, sources.stored(&stored.dialect)]),
         warnings,
         profile,
         cache_dir: cache_dir(env),
@@ -644,49 +684,45 @@ pub fn resolve(
 /// the same level (`--token` and `--basic`) are a usage error rather than a silent choice.
 fn resolve_auth(
     args: &ConnectionArgs,
-    env: &dyn Environment,
-    stored: &Profile,
-    in_profile: &dyn Fn() -> Origin,
+    sources: &Sources<'_>,
 ) -> Result<Option<AuthSetting>, ConfigError> {
-    let from_env = |name: &'static str| env.var(name).map(|v| (v, Origin::Env(name)));
-    let flag =
-        |value: &Option<String>, name: &'static str| value.clone().map(|v| (v, Origin::Flag(name)));
-    let stored_value = |value: &Option<String>| value.clone().map(|v| (v, in_profile()));
-
+    let stored = sources.stored;
     let token = pick([
-        flag(&args.token, "--token"),
-        from_env("SCIMCTL_TOKEN"),
-        stored_value(&stored.token),
+        Sources::flag(args.token.clone(), "--token"),
+        sources.env("SCIMCTL_TOKEN"),
+        sources.stored(&stored.token),
     ]);
     let token_file = pick([
-        args.token_file
-            .clone()
-            .map(|p| (p, Origin::Flag("--token-file"))),
+        Sources::flag(args.token_file.clone(), "--token-file"),
         None,
-        stored.token_file.clone().map(|p| (p, in_profile())),
+        sources.stored(&stored.token_file),
     ]);
     let token_cmd = pick([
-        flag(&args.token_cmd, "--token-cmd"),
+        Sources::flag(args.token_cmd.clone(), "--token-cmd"),
         None,
-        stored_value(&stored.token_cmd),
+        sources.stored(&stored.token_cmd),
     ]);
     let basic = pick([
-        flag(&args.basic, "--basic"),
-        from_env("SCIMCTL_BASIC"),
-        stored_value(&stored.basic),
+        Sources::flag(args.basic.clone(), "--basic"),
+        sources.env("SCIMCTL_BASIC"),
+        sources.stored(&stored.basic),
     ]);
     let token_url = pick([
-        flag(&args.oauth_token_url, "--oauth-token-url"),
-        from_env("SCIMCTL_OAUTH_TOKEN_URL"),
-        stored_value(&stored.oauth_token_url),
+        Sources::flag(args.oauth_token_url.clone(), "--oauth-token-url"),
+        sources.env("SCIMCTL_OAUTH_TOKEN_URL"),
+        sources.stored(&stored.oauth_token_url),
     ]);
 
-    let candidates: Vec<(&str, &Origin)> = [
-        token.as_ref().map(|v| ("token", &v.origin)),
-        token_file.as_ref().map(|v| ("token file", &v.origin)),
-        token_cmd.as_ref().map(|v| ("token command", &v.origin)),
-        basic.as_ref().map(|v| ("Basic credentials", &v.origin)),
-        token_url.as_ref().map(|v| ("OAuth token URL", &v.origin)),
+    let candidates: Vec<(AuthKind, &Origin)> = [
+        token.as_ref().map(|v| (AuthKind::Token, &v.origin)),
+        token_file
+            .as_ref()
+            .map(|v| (AuthKind::TokenFile, &v.origin)),
+        token_cmd
+            .as_ref()
+            .map(|v| (AuthKind::TokenCommand, &v.origin)),
+        basic.as_ref().map(|v| (AuthKind::Basic, &v.origin)),
+        token_url.as_ref().map(|v| (AuthKind::OAuth, &v.origin)),
     ]
     .into_iter()
     .flatten()
@@ -694,73 +730,75 @@ fn resolve_auth(
     let Some(top) = candidates.iter().map(|(_, origin)| origin.rank()).max() else {
         return Ok(None);
     };
-    let winners: Vec<&(&str, &Origin)> =
+    let winners: Vec<&(AuthKind, &Origin)> =
         candidates.iter().filter(|(_, o)| o.rank() == top).collect();
-    if let [_, _, ..] = winners.as_slice() {
+    let [(winner, _)] = winners.as_slice() else {
         let listed: Vec<String> = winners
             .iter()
-            .map(|(what, origin)| format!("{what} ({origin})"))
+            .map(|(kind, origin)| format!("{kind} ({origin})"))
             .collect();
         return Err(error(format!(
             "more than one way to authenticate: {}; give only one",
             listed.join(", ")
         )));
-    }
-    let Some((winner, _)) = winners.first() else {
-        return Ok(None);
     };
-    let setting = match *winner {
-        "token" => token.map(|t| {
+    let chosen = match winner {
+        AuthKind::Token => token.map(|t| {
             AuthSetting::Token(Valued {
                 value: Secret::new(t.value),
                 origin: t.origin,
             })
         }),
-        "token file" => token_file.map(|t| {
+        AuthKind::TokenFile => token_file.map(|t| {
             AuthSetting::TokenFile(Valued {
-                value: expand_home(&t.value, env),
+                value: expand_home(&t.value, sources.env),
                 origin: t.origin,
             })
         }),
-        "token command" => token_cmd.map(AuthSetting::TokenCommand),
-        "Basic credentials" => match basic {
+        AuthKind::TokenCommand => token_cmd.map(AuthSetting::TokenCommand),
+        AuthKind::Basic => match basic {
             Some(b) => Some(AuthSetting::Basic(Valued {
                 value: parse_basic(&b.value, &b.origin)?,
                 origin: b.origin,
             })),
             None => None,
         },
-        _ => match token_url {
-            Some(token_url) => {
-                let client_id = pick([
-                    flag(&args.client_id, "--client-id"),
-                    from_env("SCIMCTL_CLIENT_ID"),
-                    stored_value(&stored.client_id),
-                ])
-                .ok_or_else(|| {
-                    error("OAuth needs a client id: --client-id or SCIMCTL_CLIENT_ID")
-                })?;
-                let client_secret = pick([
-                    flag(&args.client_secret, "--client-secret"),
-                    from_env("SCIMCTL_CLIENT_SECRET"),
-                    stored_value(&stored.client_secret),
-                ])
-                .ok_or_else(|| {
-                    error("OAuth needs a client secret: SCIMCTL_CLIENT_SECRET or --client-secret")
-                })?;
-                Some(AuthSetting::OAuth {
-                    token_url,
-                    client_id,
-                    client_secret: Valued {
-                        value: Secret::new(client_secret.value),
-                        origin: client_secret.origin,
-                    },
-                })
-            }
+        AuthKind::OAuth => match token_url {
+            Some(token_url) => Some(resolve_oauth(args, sources, token_url)?),
             None => None,
         },
     };
-    Ok(setting)
+    Ok(chosen)
+}
+
+/// The client id and secret that go with an OAuth token URL, each from wherever it was given.
+fn resolve_oauth(
+    args: &ConnectionArgs,
+    sources: &Sources<'_>,
+    token_url: Valued<String>,
+) -> Result<AuthSetting, ConfigError> {
+    let client_id = pick([
+        Sources::flag(args.client_id.clone(), "--client-id"),
+        sources.env("SCIMCTL_CLIENT_ID"),
+        sources.stored(&sources.stored.client_id),
+    ])
+    .ok_or_else(|| error("OAuth needs a client id: --client-id or SCIMCTL_CLIENT_ID"))?;
+    let client_secret = pick([
+        Sources::flag(args.client_secret.clone(), "--client-secret"),
+        sources.env("SCIMCTL_CLIENT_SECRET"),
+        sources.stored(&sources.stored.client_secret),
+    ])
+    .ok_or_else(|| {
+        error("OAuth needs a client secret: SCIMCTL_CLIENT_SECRET or --client-secret")
+    })?;
+    Ok(AuthSetting::OAuth {
+        token_url,
+        client_id,
+        client_secret: Valued {
+            value: Secret::new(client_secret.value),
+            origin: client_secret.origin,
+        },
+    })
 }
 
 impl Resolved {
