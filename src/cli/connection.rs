@@ -13,7 +13,7 @@ use clap::{ArgAction, Args};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
-    /// SCIM base URL, e.g. https://example.com/scim/v2 [env: SCIMCTL_URL]
+    /// SCIM base URL, e.g. `https://example.com/scim/v2` [env: SCIMCTL_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,
 

@@ -206,12 +206,8 @@ fn base64(bytes: &[u8]) -> String {
     let symbol = |index: u32| char::from(ALPHABET[(index & 63) as usize]);
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
         out.push(symbol(n >> 18));
         out.push(symbol(n >> 12));
         out.push(if chunk.len() > 1 { symbol(n >> 6) } else { '=' });
@@ -250,7 +246,7 @@ async fn fetch_token(
         ],
         body: Some(b"grant_type=client_credentials".to_vec()),
     };
-    recorder.request_sent(&request);
+    // No `--curl` line: the SCIM requests' lines stand for this token as `$SCIMCTL_TOKEN`.
     let started = std::time::SystemTime::now();
     let outcome = transport.send(request.clone()).await;
     recorder.exchange(&request, outcome.as_ref(), started);
