@@ -303,11 +303,13 @@ impl<'a> Parser<'a> {
                 let inner = self.group(depth, token.span)?;
                 Ok(inner)
             }
-            TokenKind::Word(word) if word.eq_ignore_ascii_case("not") && self.starts_not() => {
+            TokenKind::Word(word)
+                if word.eq_ignore_ascii_case("not") && self.peek.kind == TokenKind::OpenParen =>
+            {
                 self.not(depth, token)
             }
             TokenKind::Word(word)
-                if word.eq_ignore_ascii_case("not") && !self.peek_is_operator() =>
+                if word.eq_ignore_ascii_case("not") && self.negates_unparenthesised() =>
             {
                 Err(Diagnostic::new("`not` needs parentheses", token.span)
                     .with_hint("write `not (...)` around the expression to negate"))
@@ -330,13 +332,16 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn starts_not(&self) -> bool {
-        self.peek.kind == TokenKind::OpenParen
-    }
-
-    fn peek_is_operator(&self) -> bool {
-        matches!(self.peek.kind, TokenKind::Word(w)
-            if CompareOp::from_keyword(w).is_some() || w.eq_ignore_ascii_case("pr"))
+    /// After `not`: whether what follows reads as an operand rather than as the operator of an
+    /// attribute that happens to be called `not` (`not pr`, `not[...]`).
+    fn negates_unparenthesised(&self) -> bool {
+        match self.peek.kind {
+            TokenKind::Word(w) => {
+                CompareOp::from_keyword(w).is_none() && !w.eq_ignore_ascii_case("pr")
+            }
+            TokenKind::End | TokenKind::String(_) => true,
+            _ => false,
+        }
     }
 
     /// `"(" filter ")"` after the `(`.
@@ -652,17 +657,26 @@ fn one_letter_apart(a: &str, b: &str) -> bool {
     a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1
 }
 
-/// A JSON number (RFC 8259 §6), kept exactly as serde_json reads it.
+/// A JSON number (RFC 8259 §6): an integer when it fits `i64`/`u64`, else an `f64`, as
+/// serde_json reads numbers, but rounded correctly so that printing and reparsing is exact.
 fn parse_number(word: &str, span: Span) -> Result<serde_json::Number, Diagnostic> {
-    let invalid = || {
-        Diagnostic::new(format!("invalid number `{word}`"), span)
-            .with_hint("numbers are JSON numbers, such as 42, -1.5 or 1e3; quote strings")
-    };
     if !is_json_number(word) {
-        return Err(invalid());
+        return Err(Diagnostic::new(format!("invalid number `{word}`"), span)
+            .with_hint("numbers are JSON numbers, such as 42, -1.5 or 1e3; quote strings"));
     }
-    word.parse::<serde_json::Number>()
-        .map_err(|_| Diagnostic::new(format!("number `{word}` is out of range"), span))
+    let is_integer = !word.contains(['.', 'e', 'E']);
+    if is_integer {
+        if let Ok(n) = word.parse::<i64>() {
+            return Ok(n.into());
+        }
+        if let Ok(n) = word.parse::<u64>() {
+            return Ok(n.into());
+        }
+    }
+    word.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .ok_or_else(|| Diagnostic::new(format!("number `{word}` is out of range"), span))
 }
 
 fn is_json_number(word: &str) -> bool {
