@@ -603,11 +603,15 @@ impl<'a> Parser<'a> {
             attr,
             Box::new(Filter::And(Box::new(inner), Box::new(comparison))),
         );
-        self.leniency(Diagnostic::new(
-            "a sub-attribute after `]` belongs in PATCH paths, not filters; read as one value filter",
+        let message = "a sub-attribute after `]` belongs in PATCH paths, not filters";
+        if !self.opts.lenient {
+            return Err(Diagnostic::new(message, sub_span)
+                .with_hint(format!("write `{combined}`; lenient parsing reads it so")));
+        }
+        self.warn(Diagnostic::new(
+            format!("{message}; read as `{combined}`"),
             sub_span,
-        ))
-        .map_err(|err| err.with_hint(format!("write `{combined}`")))?;
+        ));
         Ok(combined)
     }
 
