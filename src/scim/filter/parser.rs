@@ -125,10 +125,7 @@ pub(crate) fn parse_patch_path_tokens(
         });
     }
     let filter = parser.bracket_filter(&attr, 0)?;
-    let sub = match parser.sub_after_bracket()? {
-        Some((sub, _)) => Some(sub),
-        None => None,
-    };
+    let sub = parser.sub_after_bracket()?.map(|(sub, _)| sub);
     if parser.peek.kind == TokenKind::OpenBracket {
         return Err(
             Diagnostic::new("a PATCH path takes one value filter", parser.peek.span)
