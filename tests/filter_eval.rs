@@ -122,7 +122,7 @@ fn bjensen() -> Value {
         "meta": {"created": "2010-01-23T04:56:22Z", "lastModified": "2011-05-13T06:42:34+02:00"},
         "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER": {
             "employeeNumber": "701984",
-            "manager": {"value": "26118915", "displayName": "John Smith"}
+            "manager": {"value": "26118915", "displayName": "John Smith", "location": "Paris"}
         }
     })
 }
@@ -354,6 +354,8 @@ fn extension_attributes_are_found_with_or_without_their_urn() {
         r#"{ENTERPRISE}:manager.displayName eq "JOHN SMITH""#
     )));
     assert!(!holds(&format!(r#"{ENTERPRISE}:userName eq "bjensen""#)));
+    // A sub-attribute the schema does not define is still looked for in the extension.
+    assert!(holds(r#"manager.location eq "PARIS""#));
 }
 
 #[test]

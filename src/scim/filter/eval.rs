@@ -164,16 +164,28 @@ fn locate<'a>(scope: Scope<'a>, path: &'a AttrPath) -> Located<'a> {
             extension: resolved.is_extension.then_some(resolved.schema.id.as_str()),
         };
     }
-    let extension = path
-        .urn
-        .as_deref()
-        .and_then(|urn| match schema.schema(urn) {
-            Some(known) if std::ptr::eq(known, &schema.core) => None,
-            Some(known) => Some(known.id.as_str()),
-            None => Some(urn),
-        });
+    // A sub-attribute no schema defines, or an attribute of an unknown extension: still look
+    // in the right object, and keep the top-level definition where there is one.
+    let (extension, top) = match path.urn.as_deref() {
+        Some(urn) => match schema.schema(urn) {
+            Some(known) if std::ptr::eq(known, &schema.core) => (None, known.attribute(&path.name)),
+            Some(known) => (Some(known.id.as_str()), known.attribute(&path.name)),
+            None => (Some(urn), None),
+        },
+        None => match schema.core.attribute(&path.name) {
+            Some(top) => (None, Some(top)),
+            None => schema
+                .extensions
+                .iter()
+                .find_map(|s| {
+                    s.attribute(&path.name)
+                        .map(|a| (Some(s.id.as_str()), Some(a)))
+                })
+                .unwrap_or((None, None)),
+        },
+    };
     Located {
-        top: None,
+        top,
         sub: None,
         extension,
     }
