@@ -337,6 +337,9 @@ fn eq_null_matches_absent_null_and_empty() {
 #[test]
 fn ne_matches_an_absent_attribute() {
     assert!(holds(r#"nothing ne "x""#));
+    let no_emails = json!({"emails": []});
+    let filter = parse_filter(r#"emails.value ne "x""#).unwrap();
+    assert!(matches(&filter, &no_emails, &schema()).unwrap());
     assert!(!holds(r#"userName ne "BJENSEN""#));
 }
 

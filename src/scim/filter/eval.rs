@@ -342,13 +342,13 @@ fn compare(
         },
     };
     if op == CompareOp::Ne {
-        // Multi-valued: some value differs. Absent: nothing equals the value.
-        if top_value(data, &located, path).is_none() {
-            return Ok(true);
-        }
-        return any_leaf(data, &located, path, true, &mut |leaf| {
+        // Multi-valued: some value differs. Absent or empty: nothing equals the value.
+        let mut seen_any = false;
+        let differs = any_leaf(data, &located, path, true, &mut |leaf| {
+            seen_any = true;
             Ok(!holds(leaf, CompareOp::Eq))
-        });
+        })?;
+        return Ok(differs || !seen_any);
     }
     any_leaf(data, &located, path, true, &mut |leaf| Ok(holds(leaf, op)))
 }
