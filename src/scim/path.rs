@@ -46,7 +46,9 @@ pub fn parse_attr_path(input: &str) -> Result<AttrPath, Diagnostic> {
 /// A parsed PATCH path and the leniencies that were needed to read it.
 #[derive(Debug, Clone)]
 pub struct ParsedPath {
+    /// The path.
     pub path: PatchPath,
+    /// One note per leniency used, and notes on legal but unusual spellings.
     pub warnings: Vec<Diagnostic>,
 }
 

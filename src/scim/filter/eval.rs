@@ -390,9 +390,14 @@ fn compare_strings(have: &str, wanted: &str, op: CompareOp, case_exact: bool) ->
         CompareOp::Co => contains(have, wanted, case_exact),
         CompareOp::Sw => starts_with(have, wanted, case_exact),
         CompareOp::Ew => ends_with(have, wanted, case_exact),
+        CompareOp::Eq | CompareOp::Ne => {
+            (op == CompareOp::Eq) == equal_strings(have, wanted, case_exact)
+        }
         _ => {
             let ordering = if case_exact {
                 have.cmp(wanted)
+            } else if have.is_ascii() && wanted.is_ascii() {
+                ascii_folded(have).cmp(ascii_folded(wanted))
             } else {
                 folded(have).cmp(folded(wanted))
             };
@@ -401,8 +406,22 @@ fn compare_strings(have: &str, wanted: &str, op: CompareOp, case_exact: bool) ->
     }
 }
 
+fn equal_strings(have: &str, wanted: &str, case_exact: bool) -> bool {
+    if case_exact {
+        have == wanted
+    } else if have.is_ascii() && wanted.is_ascii() {
+        have.eq_ignore_ascii_case(wanted)
+    } else {
+        folded(have).eq(folded(wanted))
+    }
+}
+
 fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars().flat_map(char::to_lowercase)
+}
+
+fn ascii_folded(s: &str) -> impl Iterator<Item = u8> + '_ {
+    s.bytes().map(|b| b.to_ascii_lowercase())
 }
 
 fn folded_rev(s: &str) -> impl Iterator<Item = char> + '_ {

@@ -36,6 +36,7 @@ pub const MAX_COMPARISONS: usize = 1000;
 /// "x"`, a `$ref` attribute name, and (in PATCH paths) a bare schema URN.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ParseOptions {
+    /// Accept, with a warning each, what real clients send beyond the RFC's grammar.
     pub lenient: bool,
 }
 
@@ -49,6 +50,7 @@ impl ParseOptions {
 /// A parsed filter and the leniencies that were needed to read it.
 #[derive(Debug, Clone)]
 pub struct Parsed {
+    /// The syntax tree.
     pub filter: Filter,
     /// One note per leniency used, and notes on legal but unusual spellings (`AND`).
     pub warnings: Vec<Diagnostic>,
