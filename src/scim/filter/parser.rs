@@ -208,8 +208,10 @@ impl<'a> Parser<'a> {
             ));
         }
         if !self.peek.has_space_before() {
-            return Err(Diagnostic::new(
-                format!("expected a space before {}", self.peek.describe(self.input)),
+            // RFC 7644 §3.5.2.2's own example has `members[value eq\"2819c223...\"]`.
+            let found = self.peek.describe(self.input);
+            return self.leniency(Diagnostic::new(
+                format!("expected a space before {found}"),
                 self.peek.span,
             ));
         }
