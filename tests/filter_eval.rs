@@ -401,3 +401,31 @@ fn user_name_eq_over_100k_users_is_fast() {
     assert_eq!(hits, 1);
     assert!(elapsed.as_millis() < 20, "took {elapsed:?}");
 }
+
+/// The same rules hold with the built-in RFC 7643 User schema, whose common attributes
+/// (`id`, `externalId`, `meta`) come from RFC 7643 §3.1 rather than the schema's listing.
+#[test]
+fn the_built_in_user_schema_types_common_and_extension_attributes() {
+    let schema = ResourceSchema::user();
+    let user = bjensen();
+    let holds_for_user = |filter: &str| {
+        let parsed = parse_filter(filter).unwrap_or_else(|e| panic!("{e}"));
+        matches(&parsed, &user, &schema).unwrap_or_else(|e| panic!("`{filter}`: {e}"))
+    };
+    assert!(holds_for_user(r#"userName eq "BJENSEN""#));
+    assert!(!holds_for_user(
+        r#"id eq "2819C223-7F76-453A-919D-413861904646""#
+    ));
+    assert!(!holds_for_user(r#"externalId eq "BJENSEN-EXT""#));
+    assert!(holds_for_user(
+        r#"meta.lastModified eq "2011-05-13T04:42:34Z""#
+    ));
+    assert!(holds_for_user(
+        r#"emails[type eq "home" and value ew ".COM"]"#
+    ));
+    assert!(holds_for_user(&format!(
+        r#"{ENTERPRISE}:manager.value eq "26118915""#
+    )));
+    let ordering = parse_filter("active gt false").unwrap();
+    assert!(validate(&ordering, &schema).is_err());
+}
