@@ -261,28 +261,31 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `and_expr { SP "or" SP and_expr }`, left-associative.
+    /// `and_expr { SP "or" SP and_expr }`.
     fn or_expr(&mut self, depth: usize) -> Result<Filter, Diagnostic> {
-        let mut left = self.and_expr(depth)?;
-        while self.keyword("or") {
-            self.one_space_before_peek()?;
-            self.logical_keyword()?;
-            self.one_space_before_peek()?;
-            let right = self.and_expr(depth)?;
-            left = Filter::Or(Box::new(left), Box::new(right));
-        }
-        Ok(left)
+        self.chain(depth, "or", Self::and_expr, Filter::Or)
     }
 
-    /// `unary { SP "and" SP unary }`, left-associative.
+    /// `unary { SP "and" SP unary }`.
     fn and_expr(&mut self, depth: usize) -> Result<Filter, Diagnostic> {
-        let mut left = self.unary(depth)?;
-        while self.keyword("and") {
+        self.chain(depth, "and", Self::unary, Filter::And)
+    }
+
+    /// `operand { SP keyword SP operand }`, joined left-associatively.
+    fn chain(
+        &mut self,
+        depth: usize,
+        keyword: &str,
+        operand: fn(&mut Self, usize) -> Result<Filter, Diagnostic>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, Diagnostic> {
+        let mut left = operand(self, depth)?;
+        while self.keyword(keyword) {
             self.one_space_before_peek()?;
             self.logical_keyword()?;
             self.one_space_before_peek()?;
-            let right = self.unary(depth)?;
-            left = Filter::And(Box::new(left), Box::new(right));
+            let right = operand(self, depth)?;
+            left = join(Box::new(left), Box::new(right));
         }
         Ok(left)
     }
@@ -300,10 +303,7 @@ impl<'a> Parser<'a> {
     fn unary(&mut self, depth: usize) -> Result<Filter, Diagnostic> {
         let token = self.advance()?;
         match token.kind {
-            TokenKind::OpenParen => {
-                let inner = self.group(depth, token.span)?;
-                Ok(inner)
-            }
+            TokenKind::OpenParen => self.group(depth, token.span),
             TokenKind::Word(word)
                 if word.eq_ignore_ascii_case("not") && self.peek.kind == TokenKind::OpenParen =>
             {
