@@ -141,6 +141,12 @@ pub(crate) fn parse_patch_path_tokens(
     })
 }
 
+/// What follows an attribute path: `pr` or a comparison operator.
+enum Operator {
+    Present,
+    Compare(CompareOp),
+}
+
 struct Parser<'a> {
     input: &'a str,
     lexer: Lexer<'a>,
@@ -430,17 +436,11 @@ impl<'a> Parser<'a> {
     fn comparison(&mut self, path: AttrPath, path_span: Span) -> Result<Filter, Diagnostic> {
         let path_text = self.text(path_span);
         let op_token = self.peek.clone();
-        let op_word = match op_token.kind {
-            TokenKind::Word(word) => Some(word),
+        let operator = match op_token.kind {
+            TokenKind::Word(word) if word.eq_ignore_ascii_case("pr") => Some(Operator::Present),
+            TokenKind::Word(word) => CompareOp::from_keyword(word).map(Operator::Compare),
             _ => None,
         };
-        let operator = op_word.and_then(|w| {
-            if w.eq_ignore_ascii_case("pr") {
-                Some(None)
-            } else {
-                CompareOp::from_keyword(w).map(Some)
-            }
-        });
         let Some(operator) = operator else {
             return Err(self.operator_error(path_text, &op_token));
         };
@@ -453,14 +453,22 @@ impl<'a> Parser<'a> {
                 op_token.span,
             ));
         }
-        let Some(op) = operator else {
-            if matches!(self.peek.kind, TokenKind::String(_))
-                || matches!(self.peek.kind, TokenKind::Word(w) if !w.eq_ignore_ascii_case("and") && !w.eq_ignore_ascii_case("or"))
-            {
-                return Err(Diagnostic::new("`pr` takes no value", self.peek.span)
-                    .with_hint(format!("write `{path_text} pr` or `{path_text} eq ...`")));
+        let op = match operator {
+            Operator::Compare(op) => op,
+            Operator::Present => {
+                let value_follows = match self.peek.kind {
+                    TokenKind::String(_) => true,
+                    TokenKind::Word(w) => {
+                        !w.eq_ignore_ascii_case("and") && !w.eq_ignore_ascii_case("or")
+                    }
+                    _ => false,
+                };
+                if value_follows {
+                    return Err(Diagnostic::new("`pr` takes no value", self.peek.span)
+                        .with_hint(format!("write `{path_text} pr` or `{path_text} eq ...`")));
+                }
+                return Ok(Filter::Present(path));
             }
-            return Ok(Filter::Present(path));
         };
         let op_text = self.text(op_token.span);
         if self.peek.kind == TokenKind::End {
