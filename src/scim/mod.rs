@@ -9,3 +9,4 @@ pub mod model;
 pub mod patch;
 pub mod path;
 pub mod schema;
+pub mod sort;
