@@ -115,6 +115,30 @@ impl Reply {
     }
 }
 
+/// Why a request failed: the Error to answer and, for 405, the methods that are allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub error: ScimError,
+    pub allow: Option<&'static str>,
+}
+
+impl From<ScimError> for Failure {
+    fn from(error: ScimError) -> Failure {
+        Failure { error, allow: None }
+    }
+}
+
+impl Failure {
+    /// The Error reply, with `Allow` on a 405 (RFC 9110 §15.5.6).
+    pub fn reply(&self, quirks: &Quirks) -> Reply {
+        let reply = Reply::error(&self.error, quirks);
+        match self.allow {
+            Some(allow) => reply.with("allow", allow),
+            None => reply,
+        }
+    }
+}
+
 /// The server: the store behind its lock, and the settings every request consults.
 #[derive(Debug)]
 pub struct Server {
@@ -202,7 +226,7 @@ impl Server {
     /// Answers one request; failures become SCIM Error replies.
     pub fn handle(&self, request: ApiRequest<'_>) -> Reply {
         self.dispatch(request)
-            .unwrap_or_else(|error| Reply::error(&error, &self.quirks))
+            .unwrap_or_else(|failure| failure.reply(&self.quirks))
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Store> {
@@ -213,7 +237,7 @@ impl Server {
         self.store.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn dispatch(&self, request: ApiRequest<'_>) -> Result<Reply, ScimError> {
+    pub(crate) fn dispatch(&self, request: ApiRequest<'_>) -> Result<Reply, Failure> {
         let segments: Vec<String> = request
             .path
             .split('/')
@@ -243,7 +267,7 @@ impl Server {
             [me] if is(me, "Me") => self.me(&request),
             [search] if is(search, ".search") => self.search(&[Kind::User, Kind::Group], &request),
             [bulk] if is(bulk, "Bulk") => match method {
-                Method::Post => bulk::run(self, body_of(&request)?),
+                Method::Post => Ok(bulk::run(self, body_of(&request)?)?),
                 _ => Err(not_allowed(method, "POST")),
             },
             [spc] if is(spc, "ServiceProviderConfig") => {
@@ -272,7 +296,7 @@ impl Server {
             _ => Err(ScimError::status(
                 404,
                 format!("no endpoint at `{}`", request.path),
-            )),
+            ).into()),
         }
     }
 
@@ -283,7 +307,7 @@ impl Server {
         id: &str,
         request: &ApiRequest<'_>,
         via_me: bool,
-    ) -> Result<Reply, ScimError> {
+    ) -> Result<Reply, Failure> {
         let projection = self.projection(Projection::from_query(&request.query)?);
         let reply = match request.method {
             Method::Get => self.get(kind, id, &projection, request.if_none_match),
@@ -299,18 +323,18 @@ impl Server {
     }
 
     /// `/Me` (RFC 7644 §3.11): the user named by `--me`, else 501.
-    fn me(&self, request: &ApiRequest<'_>) -> Result<Reply, ScimError> {
+    fn me(&self, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
         let Some(user_name) = &self.me else {
             return Err(ScimError::status(
                 501,
                 "/Me is not supported: the token maps to no user (start the server with --me USERNAME)",
-            ));
+            ).into());
         };
         if request.method == Method::Post {
             return Err(ScimError::status(
                 501,
                 "creating the authenticated subject through POST /Me is not supported",
-            ));
+            ).into());
         }
         let id = self
             .read()
@@ -335,7 +359,7 @@ impl Server {
         id: &str,
         projection: &Projection,
         if_none_match: Option<&str>,
-    ) -> Result<Reply, ScimError> {
+    ) -> Result<Reply, Failure> {
         let store = self.read();
         let entry = store.require(kind, id)?;
         if let Some(header) = if_none_match
@@ -346,7 +370,7 @@ impl Server {
         Ok(resource_reply(200, kind, entry, projection))
     }
 
-    fn create(&self, kind: Kind, request: &ApiRequest<'_>) -> Result<Reply, ScimError> {
+    fn create(&self, kind: Kind, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
         let projection = self.projection(Projection::from_query(&request.query)?);
         let body = body_of(request)?;
         let now = now();
@@ -361,7 +385,7 @@ impl Server {
         id: &str,
         request: &ApiRequest<'_>,
         projection: &Projection,
-    ) -> Result<Reply, ScimError> {
+    ) -> Result<Reply, Failure> {
         let body = body_of(request)?;
         let now = now();
         let mut store = self.write();
@@ -376,7 +400,7 @@ impl Server {
         id: &str,
         request: &ApiRequest<'_>,
         projection: &Projection,
-    ) -> Result<Reply, ScimError> {
+    ) -> Result<Reply, Failure> {
         let mut body = body_of(request)?;
         if self.quirks.case_sensitive_patch_op
             && let Some(sent) = self.quirks.capitalised_patch_op(&body)
@@ -384,7 +408,7 @@ impl Server {
             return Err(ScimError::typed(
                 ScimType::InvalidSyntax,
                 format!("unknown PATCH op `{sent}`: expected add, remove or replace"),
-            ));
+            ).into());
         }
         if self.quirks.member_removal_empties_group && kind == Kind::Group {
             self.quirks.widen_member_removal(&mut body);
@@ -399,7 +423,7 @@ impl Server {
         Ok(resource_reply(200, kind, &written.entry, projection))
     }
 
-    fn delete(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<Reply, ScimError> {
+    fn delete(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<Reply, Failure> {
         let now = now();
         let mut store = self.write();
         check_if_match(&store, kind, id, if_match)?;
@@ -407,7 +431,7 @@ impl Server {
         Ok(Reply::empty(204))
     }
 
-    fn search(&self, kinds: &[Kind], request: &ApiRequest<'_>) -> Result<Reply, ScimError> {
+    fn search(&self, kinds: &[Kind], request: &ApiRequest<'_>) -> Result<Reply, Failure> {
         if request.method != Method::Post {
             return Err(not_allowed(request.method, "POST"));
         }
@@ -416,7 +440,7 @@ impl Server {
     }
 
     /// A ListResponse over `kinds` (RFC 7644 §3.4.2), paged per §3.4.2.4.
-    fn list(&self, kinds: &[Kind], params: ListParams) -> Result<Reply, ScimError> {
+    fn list(&self, kinds: &[Kind], params: ListParams) -> Result<Reply, Failure> {
         let projection = self.projection(params.projection.clone());
         let store = self.read();
         let sort = params
@@ -429,7 +453,7 @@ impl Server {
             found.extend(hits.into_iter().map(|entry| (*kind, entry)));
         }
         if params.filter.is_some() && found.is_empty() && self.quirks.filter_no_match_404 {
-            return Err(ScimError::status(404, "no resource matches the filter"));
+            return Err(ScimError::status(404, "no resource matches the filter").into());
         }
         let max = i64::try_from(self.limits.max_results).unwrap_or(i64::MAX);
         let count = usize::try_from(params.count.unwrap_or(max).clamp(0, max)).unwrap_or(0);
@@ -505,28 +529,31 @@ fn decode_segment(segment: &str) -> Result<String, ScimError> {
         .map(|pairs| pairs.get("s").unwrap_or("").to_string())
 }
 
-fn not_allowed(method: Method, allowed: &str) -> ScimError {
-    ScimError::status(
-        405,
-        format!(
-            "{} is not allowed here; allowed: {allowed}",
-            method.as_str()
+fn not_allowed(method: Method, allowed: &'static str) -> Failure {
+    Failure {
+        error: ScimError::status(
+            405,
+            format!(
+                "{} is not allowed here; allowed: {allowed}",
+                method.as_str()
+            ),
         ),
-    )
+        allow: Some(allowed),
+    }
 }
 
-fn only_get(method: Method) -> Result<(), ScimError> {
+fn only_get(method: Method) -> Result<(), Failure> {
     match method {
         Method::Get => Ok(()),
         other => Err(not_allowed(other, "GET")),
     }
 }
 
-fn discovery_one(docs: &[(String, Value)], id: &str, what: &str) -> Result<Reply, ScimError> {
+fn discovery_one(docs: &[(String, Value)], id: &str, what: &str) -> Result<Reply, Failure> {
     docs.iter()
         .find(|(doc_id, _)| doc_id.eq_ignore_ascii_case(id))
         .map(|(_, doc)| Reply::json(200, doc.to_string()))
-        .ok_or_else(|| ScimError::status(404, format!("no {what} `{id}`")))
+        .ok_or_else(|| ScimError::status(404, format!("no {what} `{id}`")).into())
 }
 
 fn body_of(request: &ApiRequest<'_>) -> Result<Value, ScimError> {

@@ -256,7 +256,7 @@ fn execute(server: &Server, op: &Operation, resolved: &HashMap<String, String>) 
     };
     let reply = server
         .dispatch(request)
-        .unwrap_or_else(|error| Reply::error(&error, server.quirks()));
+        .unwrap_or_else(|failure| failure.reply(server.quirks()));
     let mut result = Map::new();
     result.insert("method".into(), op.method_text.clone().into());
     if let Some(bulk_id) = &op.bulk_id {
