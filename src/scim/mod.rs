@@ -8,5 +8,6 @@ pub mod filter;
 pub mod model;
 pub mod patch;
 pub mod path;
+pub mod resource;
 pub mod schema;
 pub mod sort;
