@@ -293,10 +293,7 @@ impl Server {
                 only_get(method)?;
                 discovery_one(&self.discovery.schemas, id, "schema")
             }
-            _ => Err(ScimError::status(
-                404,
-                format!("no endpoint at `{}`", request.path),
-            ).into()),
+            _ => Err(ScimError::status(404, format!("no endpoint at `{}`", request.path)).into()),
         }
     }
 
@@ -334,7 +331,8 @@ impl Server {
             return Err(ScimError::status(
                 501,
                 "creating the authenticated subject through POST /Me is not supported",
-            ).into());
+            )
+            .into());
         }
         let id = self
             .read()
@@ -408,7 +406,8 @@ impl Server {
             return Err(ScimError::typed(
                 ScimType::InvalidSyntax,
                 format!("unknown PATCH op `{sent}`: expected add, remove or replace"),
-            ).into());
+            )
+            .into());
         }
         if self.quirks.member_removal_empties_group && kind == Kind::Group {
             self.quirks.widen_member_removal(&mut body);

@@ -71,7 +71,7 @@ pub(crate) fn run(server: &Server, body: Value) -> Result<Reply, ScimError> {
     }
 
     let mut resolved: HashMap<String, String> = HashMap::new();
-    while !pending.is_empty() && !fail_on_errors.is_some_and(|n| errors >= n) {
+    while !pending.is_empty() && fail_on_errors.is_none_or(|n| errors < n) {
         let awaited: Vec<String> = pending
             .iter()
             .filter_map(|(_, op)| op.bulk_id.clone())

@@ -4,19 +4,18 @@
 
 use std::sync::OnceLock;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::scim::filter::Filter;
+use crate::scim::filter::{self, Filter, ParseOptions};
 use crate::scim::model::{ScimError, ScimType};
-use crate::scim::path::{AttrPath, PatchPath};
-use crate::scim::schema::{ResourceSchema, Schema};
+use crate::scim::patch::{self, Tolerance};
+use crate::scim::path::{self as scim_path, AttrPath, PatchPath};
+use crate::scim::resource::{self, Leniency, WriteTolerance};
+use crate::scim::schema::{
+    AuthenticationScheme, BulkConfig, FilterConfig, ResourceSchema, ServiceProviderConfig, builtin,
+};
 
-/// Whether a write body is a new resource (POST) or replaces one (PUT).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteMode {
-    Create,
-    Replace,
-}
+pub use crate::scim::resource::WriteMode;
 
 /// A write body made ready for storage.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,147 +37,166 @@ pub struct Patched {
 /// The User resource schema (core User plus the enterprise extension).
 pub fn user_schema() -> &'static ResourceSchema {
     static SCHEMA: OnceLock<ResourceSchema> = OnceLock::new();
-    SCHEMA.get_or_init(|| placeholder_schema(crate::scim::model::USER_SCHEMA))
+    SCHEMA.get_or_init(ResourceSchema::user)
 }
 
 /// The Group resource schema.
 pub fn group_schema() -> &'static ResourceSchema {
     static SCHEMA: OnceLock<ResourceSchema> = OnceLock::new();
-    SCHEMA.get_or_init(|| placeholder_schema(crate::scim::model::GROUP_SCHEMA))
-}
-
-fn placeholder_schema(urn: &str) -> ResourceSchema {
-    ResourceSchema {
-        core: Schema {
-            id: urn.to_string(),
-            name: String::new(),
-            description: String::new(),
-            attributes: Vec::new(),
-        },
-        extensions: Vec::new(),
-    }
+    SCHEMA.get_or_init(ResourceSchema::group)
 }
 
 /// Parses a `filter` parameter; a bad one is 400 `invalidFilter` (RFC 7644 §3.4.2.2).
-pub fn parse_filter(_text: &str) -> Result<Filter, ScimError> {
-    Err(ScimError::typed(
-        ScimType::InvalidFilter,
-        "filters are not supported yet",
-    ))
+///
+/// Lenient, as a server should be towards what identity providers send: Entra's
+/// `emails[type eq "work"].value eq "x"` and runs of spaces are accepted. Unquoted strings
+/// and capitalised literals are refused in both modes.
+pub fn parse_filter(text: &str) -> Result<Filter, ScimError> {
+    filter::parse_filter_with(text, ParseOptions { lenient: true })
+        .map(|parsed| parsed.filter)
+        .map_err(|diagnostic| {
+            ScimError::typed(
+                ScimType::InvalidFilter,
+                format!("filter `{text}`: {diagnostic}"),
+            )
+        })
+}
+
+/// Checks every comparison of `filter` against the schema before any resource is looked at,
+/// so `active gt false` is refused even when nothing is stored.
+pub fn check_filter(filter: &Filter, schema: &ResourceSchema) -> Result<(), ScimError> {
+    filter::validate(filter, schema).map_err(invalid_filter)
 }
 
 /// Evaluates a filter; an operator the attribute does not support is 400 `invalidFilter`.
 pub fn filter_matches(
-    _filter: &Filter,
-    _resource: &Value,
-    _schema: &ResourceSchema,
+    filter: &Filter,
+    resource: &Value,
+    schema: &ResourceSchema,
 ) -> Result<bool, ScimError> {
-    Ok(false)
+    filter::matches(filter, resource, schema).map_err(invalid_filter)
+}
+
+fn invalid_filter(error: filter::EvalError) -> ScimError {
+    ScimError::typed(ScimType::InvalidFilter, error.to_string())
 }
 
 /// Parses one attribute path of `attributes`, `excludedAttributes` or `sortBy`.
 pub fn parse_attr_path(text: &str) -> Result<AttrPath, ScimError> {
-    let (name, sub) = match text.split_once('.') {
-        Some((name, sub)) => (name, Some(sub.to_string())),
-        None => (text, None),
-    };
-    Ok(AttrPath {
-        urn: None,
-        name: name.to_string(),
-        sub,
+    scim_path::parse_attr_path(text).map_err(|diagnostic| {
+        ScimError::typed(
+            ScimType::InvalidValue,
+            format!("attribute path `{text}`: {diagnostic}"),
+        )
     })
 }
 
 /// Parses a PATCH path (RFC 7644 §3.5.2), also used for CSV seed headers.
 pub fn parse_patch_path(text: &str) -> Result<PatchPath, ScimError> {
-    parse_attr_path(text).map(PatchPath::Attr)
+    scim_path::parse_patch_path(text).map_err(|diagnostic| {
+        ScimError::typed(
+            ScimType::InvalidPath,
+            format!("path `{text}`: {diagnostic}"),
+        )
+    })
 }
 
 /// Checks and normalises a POST/PUT body; readOnly attributes are dropped.
 pub fn validate_for_write(
     body: &Value,
     schema: &ResourceSchema,
-    _mode: WriteMode,
+    mode: WriteMode<'_>,
 ) -> Result<Validated, ScimError> {
-    let Some(object) = body.as_object() else {
-        return Err(ScimError::typed(
-            ScimType::InvalidSyntax,
-            "the body must be a JSON object",
-        ));
-    };
-    let mut resource: Map<String, Value> = object.clone();
-    for read_only in ["id", "meta", "groups"] {
-        resource.retain(|k, _| !k.eq_ignore_ascii_case(read_only));
-    }
-    let required = if schema.core.id == crate::scim::model::USER_SCHEMA {
-        "userName"
-    } else {
-        "displayName"
-    };
-    if !matches!(get_ci(body, required), Some(Value::String(_))) {
-        return Err(ScimError::typed(
-            ScimType::InvalidValue,
-            format!("`{required}` is required"),
-        ));
-    }
+    let validated = resource::validate_for_write(body, schema, mode)?;
+    let used_string_booleans = validated
+        .tolerances
+        .iter()
+        .any(|t| matches!(t, WriteTolerance::Value(Leniency::StringBoolean { .. })));
     Ok(Validated {
-        resource: Value::Object(resource),
-        used_string_booleans: false,
+        resource: validated.resource,
+        used_string_booleans,
     })
 }
 
 /// The representation of `resource` to return (RFC 7644 §3.4.2.5, §3.9).
 pub fn project(
     resource: &Value,
-    _schema: &ResourceSchema,
-    _attributes: &[AttrPath],
-    _excluded: &[AttrPath],
+    schema: &ResourceSchema,
+    attributes: &[AttrPath],
+    excluded: &[AttrPath],
 ) -> Value {
-    let mut shown = resource.clone();
-    if let Some(object) = shown.as_object_mut() {
-        object.retain(|k, _| !k.eq_ignore_ascii_case("password"));
-    }
-    shown
+    resource::project(resource, schema, attributes, excluded)
 }
 
 /// Parses a PatchOp body and applies it to `resource`, all operations or none.
 pub fn patch(
-    _resource: &Value,
-    _body: &Value,
-    _schema: &ResourceSchema,
+    resource: &Value,
+    body: &Value,
+    schema: &ResourceSchema,
 ) -> Result<Patched, ScimError> {
-    Err(ScimError::status(501, "PATCH is not supported yet"))
+    let request = patch::parse_patch(body, schema)?;
+    let outcome = patch::apply_patch(resource, &request, schema)?;
+    let used_string_booleans = request
+        .tolerances
+        .iter()
+        .chain(&outcome.tolerances)
+        .any(|t| matches!(t, Tolerance::StringBoolean { .. }));
+    Ok(Patched {
+        resource: outcome.resource,
+        changed: outcome.changed,
+        used_string_booleans,
+    })
 }
 
 /// Looks a key up in a JSON object case-insensitively (RFC 7643 §2.1).
 pub fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
-    value
-        .as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
+    resource::get_ci(value.as_object()?, key)
 }
 
-/// The ServiceProviderConfig, ResourceType and Schema documents, without `meta`.
+/// The ServiceProviderConfig document (without `meta`): exactly what this server does.
 pub fn service_provider_config_json(limits: &crate::serve::Limits) -> Value {
-    serde_json::json!({
-        "schemas": [crate::scim::model::SERVICE_PROVIDER_CONFIG_SCHEMA],
-        "patch": {"supported": true},
-        "bulk": {"supported": true, "maxOperations": limits.bulk_max_operations, "maxPayloadSize": limits.max_payload_size},
-        "filter": {"supported": true, "maxResults": limits.max_results},
-        "changePassword": {"supported": false},
-        "sort": {"supported": true},
-        "etag": {"supported": true},
-        "authenticationSchemes": [{"type": "oauthbearertoken", "name": "OAuth Bearer Token", "description": "A bearer token in the Authorization header", "primary": true}]
-    })
+    let widen = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    ServiceProviderConfig {
+        documentation_uri: None,
+        patch: true,
+        bulk: BulkConfig {
+            supported: true,
+            max_operations: widen(limits.bulk_max_operations),
+            max_payload_size: widen(limits.max_payload_size),
+        },
+        filter: FilterConfig {
+            supported: true,
+            max_results: widen(limits.max_results),
+        },
+        change_password: false,
+        sort: true,
+        etag: true,
+        authentication_schemes: vec![AuthenticationScheme {
+            scheme_type: "oauthbearertoken".into(),
+            name: "OAuth Bearer Token".into(),
+            description: "The token printed by `scimctl serve`, sent as Authorization: Bearer"
+                .into(),
+            spec_uri: Some("https://www.rfc-editor.org/rfc/rfc6750".into()),
+            documentation_uri: None,
+            primary: true,
+        }],
+    }
+    .to_json()
 }
 
-/// The resource types served.
+/// The resource types served (without `meta`).
 pub fn resource_types_json() -> Vec<Value> {
-    Vec::new()
+    vec![
+        builtin::user_resource_type().to_json(),
+        builtin::group_resource_type().to_json(),
+    ]
 }
 
-/// The schemas served.
+/// The schemas served (without `meta`).
 pub fn schemas_json() -> Vec<Value> {
-    Vec::new()
+    vec![
+        builtin::user_schema().to_json(),
+        builtin::group_schema().to_json(),
+        builtin::enterprise_user_schema().to_json(),
+    ]
 }

@@ -217,6 +217,9 @@ impl Store {
             }
             other => other,
         };
+        if let Some(filter) = filter {
+            protocol::check_filter(filter, schema)?;
+        }
         let mut found: Vec<&Entry> = match filter {
             None => collection
                 .order
@@ -297,7 +300,13 @@ impl Store {
     ) -> Result<Written, ScimError> {
         let existing = self.require(kind, id)?;
         let (seq, created) = (existing.seq, created_of(existing).to_string());
-        let validated = self.validate(kind, body, WriteMode::Replace)?;
+        let validated = self.validate(
+            kind,
+            body,
+            WriteMode::Replace {
+                current: &existing.resource,
+            },
+        )?;
         let attributes = self.prepare(kind, validated, id)?;
         let entry = self.assemble(kind, id, attributes, &created, now, seq);
         if store {
@@ -367,7 +376,7 @@ impl Store {
         Ok(())
     }
 
-    fn validate(&self, kind: Kind, body: &Value, mode: WriteMode) -> Result<Value, ScimError> {
+    fn validate(&self, kind: Kind, body: &Value, mode: WriteMode<'_>) -> Result<Value, ScimError> {
         let validated = protocol::validate_for_write(body, Store::schema(kind), mode)?;
         self.check_string_booleans(validated.used_string_booleans)?;
         Ok(validated.resource)
@@ -472,7 +481,9 @@ impl Store {
             element.insert("type".into(), kind.resource_type().into());
             resolved.push(Value::Object(element));
         }
-        object.insert("members".into(), Value::Array(resolved));
+        if !resolved.is_empty() {
+            object.insert("members".into(), Value::Array(resolved));
+        }
         Ok(())
     }
 
@@ -622,6 +633,13 @@ impl Store {
         if let Some(object) = attributes.as_object_mut() {
             object.remove("meta");
             object.remove("id");
+            if object
+                .get("members")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+            {
+                object.remove("members");
+            }
         }
         let entry = self.assemble(Kind::Group, group_id, attributes, &created, now, seq);
         self.commit(Kind::Group, entry, now);

@@ -24,9 +24,13 @@ async fn malformed_json_and_invalid_utf8_are_invalid_syntax() {
         b"{\"userName\": \"\xff\xfe\"}".to_vec(),
         vec![b'['; 100_000],
     ] {
-        post_bytes(&h, "/Users", body).await.assert_error(400, Some("invalidSyntax"));
+        post_bytes(&h, "/Users", body)
+            .await
+            .assert_error(400, Some("invalidSyntax"));
     }
-    post_bytes(&h, "/Users", Vec::new()).await.assert_error(400, Some("invalidSyntax"));
+    post_bytes(&h, "/Users", Vec::new())
+        .await
+        .assert_error(400, Some("invalidSyntax"));
     h.stop().await;
 }
 
@@ -39,7 +43,9 @@ async fn wrong_types_are_invalid_values() {
         json!({"schemas": [USER], "userName": "t", "emails": "not-a-list"}),
         json!({"schemas": [USER]}),
     ] {
-        h.post("/Users", body).await.assert_error(400, Some("invalidValue"));
+        h.post("/Users", body)
+            .await
+            .assert_error(400, Some("invalidValue"));
     }
     h.post("/Users", json!(["not", "an", "object"]))
         .await
@@ -50,7 +56,10 @@ async fn wrong_types_are_invalid_values() {
 #[tokio::test]
 async fn bodies_over_the_limit_are_413() {
     let h = Harness::with(ServeConfig {
-        limits: Limits { max_payload_size: 1024, ..Limits::default() },
+        limits: Limits {
+            max_payload_size: 1024,
+            ..Limits::default()
+        },
         ..ServeConfig::default()
     })
     .await;
@@ -81,11 +90,19 @@ async fn invalid_filters_are_invalid_filter() {
 async fn deeply_nested_filters_are_refused_not_overflowed() {
     let h = Harness::start().await;
     let depth = 5000;
-    let filter = format!("{}userName%20eq%20%22x%22{}", "%28".repeat(depth), "%29".repeat(depth));
+    let filter = format!(
+        "{}userName%20eq%20%22x%22{}",
+        "%28".repeat(depth),
+        "%29".repeat(depth)
+    );
     h.get(&format!("/Users?filter={filter}"))
         .await
         .assert_error(400, Some("invalidFilter"));
-    let nots = format!("{}userName%20pr{}", "not%28".repeat(depth), "%29".repeat(depth));
+    let nots = format!(
+        "{}userName%20pr{}",
+        "not%28".repeat(depth),
+        "%29".repeat(depth)
+    );
     h.get(&format!("/Users?filter={nots}"))
         .await
         .assert_error(400, Some("invalidFilter"));
@@ -107,9 +124,17 @@ async fn patch_bodies_that_are_not_patch_ops_are_refused() {
     let h = Harness::start().await;
     let user = h.user("target").await;
     let path = format!("/Users/{}", user["id"].as_str().unwrap());
-    let answer = h.send(reqwest::Method::PATCH, &path, Some(json!({"Operations": "nope"}))).await;
+    let answer = h
+        .send(
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({"Operations": "nope"})),
+        )
+        .await;
     assert_eq!(answer.status, 400, "{}", answer.text);
-    let answer = h.send(reqwest::Method::PATCH, &path, Some(json!({"schemas": []}))).await;
+    let answer = h
+        .send(reqwest::Method::PATCH, &path, Some(json!({"schemas": []})))
+        .await;
     assert_eq!(answer.status, 400, "{}", answer.text);
     h.stop().await;
 }

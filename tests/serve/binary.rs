@@ -3,8 +3,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt;
 use assert_cmd::assert::OutputAssertExt;
+use assert_cmd::cargo::CommandCargoExt;
 use predicates::prelude::*;
 
 /// Kills the child when the test ends, passing or failing.
@@ -31,7 +31,10 @@ async fn serve_prints_its_url_and_token_and_answers_there() {
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().unwrap().unwrap();
     let url = first.rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/scim/v2"), "{first}");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/scim/v2"),
+        "{first}"
+    );
     assert!(!url.contains(":0/"), "the real port is printed: {first}");
     assert_eq!(lines.next().unwrap().unwrap(), "token: t0k3n");
     let answer = reqwest::Client::new()
@@ -69,7 +72,11 @@ fn help_lists_every_quirk() {
     let output = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     for (name, description) in scimctl::serve::quirks::CATALOGUE {
         assert!(output.contains(name), "{name} missing from --help");
-        let first_words: String = description.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+        let first_words: String = description
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(output.contains(&first_words), "{name}: description missing");
     }
 }
@@ -91,7 +98,11 @@ fn a_bad_seed_is_a_usage_error() {
     let dir = std::env::temp_dir().join(format!("scimctl-seed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let seed = dir.join("bad.json");
-    std::fs::write(&seed, r#"{"Users": [{"userName": "a"}, {"userName": "A"}]}"#).unwrap();
+    std::fs::write(
+        &seed,
+        r#"{"Users": [{"userName": "a"}, {"userName": "A"}]}"#,
+    )
+    .unwrap();
     Command::cargo_bin("scimctl")
         .unwrap()
         .args(["serve", "--port", "0", "--seed"])

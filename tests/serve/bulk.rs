@@ -32,7 +32,10 @@ async fn bulk_ids_link_a_new_group_to_new_users() {
     let answer = h.post("/Bulk", request).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let response = answer.json();
-    assert_eq!(response["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:BulkResponse"]));
+    assert_eq!(
+        response["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:BulkResponse"])
+    );
     let ops = response["Operations"].as_array().unwrap();
     assert_eq!(ops.len(), 2);
     assert!(ops.iter().all(|op| op["status"] == "201"), "{response}");
@@ -61,7 +64,10 @@ async fn later_operations_can_use_ids_in_paths() {
     assert_eq!(ops[1]["status"], "200", "{response}");
     assert_eq!(ops[2]["status"], "404");
     assert_eq!(ops[2]["response"]["status"], "404");
-    let user = h.get(&format!("/Users?filter=userName%20eq%20%22patched%22")).await.json();
+    let user = h
+        .get("/Users?filter=userName%20eq%20%22patched%22")
+        .await
+        .json();
     assert_eq!(user["Resources"][0]["title"], "Lead");
     h.stop().await;
 }
@@ -99,7 +105,9 @@ async fn unresolvable_references_fail_that_operation_only() {
 #[tokio::test]
 async fn too_many_operations_or_bytes_are_413() {
     let h = Harness::with(small_limits()).await;
-    let four: Vec<Value> = (0..4).map(|i| post_user(&format!("b{i}"), &format!("u{i}"))).collect();
+    let four: Vec<Value> = (0..4)
+        .map(|i| post_user(&format!("b{i}"), &format!("u{i}")))
+        .collect();
     h.post("/Bulk", json!({"schemas": [BULK], "Operations": four}))
         .await
         .assert_error(413, None);
@@ -109,7 +117,10 @@ async fn too_many_operations_or_bytes_are_413() {
     h.post("/Bulk", big).await.assert_error(413, None);
     assert_eq!(h.get("/Users").await.json()["totalResults"], 0);
     let spc = h.get("/ServiceProviderConfig").await.json();
-    assert_eq!(spc["bulk"], json!({"supported": true, "maxOperations": 3, "maxPayloadSize": 2048}));
+    assert_eq!(
+        spc["bulk"],
+        json!({"supported": true, "maxOperations": 3, "maxPayloadSize": 2048})
+    );
     h.stop().await;
 }
 
@@ -119,9 +130,12 @@ async fn malformed_bulk_requests_are_400() {
     h.post("/Bulk", json!({"schemas": [BULK]}))
         .await
         .assert_error(400, Some("invalidSyntax"));
-    h.post("/Bulk", json!({"schemas": [BULK], "failOnErrors": "x", "Operations": []}))
-        .await
-        .assert_error(400, Some("invalidValue"));
+    h.post(
+        "/Bulk",
+        json!({"schemas": [BULK], "failOnErrors": "x", "Operations": []}),
+    )
+    .await
+    .assert_error(400, Some("invalidValue"));
     let request = json!({"schemas": [BULK], "Operations": [
         {"method": "GET", "path": "/Users"},
         {"method": "POST", "path": "/Users", "data": {"userName": "no-bulk-id"}}]});

@@ -32,7 +32,11 @@ impl Answer {
 
     /// Asserts an RFC 7644 §3.12 Error with this status (as a string) and scimType.
     pub fn assert_error(&self, status: u16, scim_type: Option<&str>) -> Value {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
         assert_eq!(self.header("content-type"), Some("application/scim+json"));
         let body = self.json();
         assert_eq!(body["schemas"], json!([ERROR]), "{body}");

@@ -27,7 +27,10 @@ async fn post_answers_201_with_meta_location_and_etag() {
     assert_eq!(answer.header("etag"), meta["version"].as_str());
     assert!(meta["created"].as_str().is_some_and(|c| c.ends_with('Z')));
     assert_eq!(meta["created"], meta["lastModified"]);
-    assert!(user.get("password").is_none(), "password is returned: never");
+    assert!(
+        user.get("password").is_none(),
+        "password is returned: never"
+    );
     assert_eq!(user["name"]["familyName"], "Jensen");
     h.stop().await;
 }
@@ -65,7 +68,9 @@ async fn get_by_id_returns_what_was_created_and_unknown_ids_are_404() {
 #[tokio::test]
 async fn put_replaces_keeps_created_and_bumps_the_version() {
     let h = Harness::start().await;
-    let created = h.user_with(json!({"userName": "carol", "title": "Engineer"})).await;
+    let created = h
+        .user_with(json!({"userName": "carol", "title": "Engineer"}))
+        .await;
     let path = format!("/Users/{}", text(&created, "id"));
     // Okta PUTs back the whole object it fetched, id and meta included.
     let mut body = created.clone();
@@ -75,7 +80,10 @@ async fn put_replaces_keeps_created_and_bumps_the_version() {
     assert_eq!(answer.status, 200, "{}", answer.text);
     let replaced = answer.json();
     assert_eq!(replaced["displayName"], "Carol C.");
-    assert!(replaced.get("title").is_none(), "PUT replaces, it does not merge");
+    assert!(
+        replaced.get("title").is_none(),
+        "PUT replaces, it does not merge"
+    );
     assert_eq!(replaced["meta"]["created"], created["meta"]["created"]);
     assert_ne!(replaced["meta"]["version"], created["meta"]["version"]);
     assert_eq!(answer.header("etag"), replaced["meta"]["version"].as_str());
@@ -104,7 +112,9 @@ async fn duplicate_user_names_conflict_case_insensitively() {
     let h = Harness::start().await;
     h.user("Erin").await;
     let body = json!({"schemas": [USER], "userName": "eRIN"});
-    h.post("/Users", body).await.assert_error(409, Some("uniqueness"));
+    h.post("/Users", body)
+        .await
+        .assert_error(409, Some("uniqueness"));
     let other = h.user("frank").await;
     let mut renamed = other.clone();
     renamed["userName"] = json!("ERIN");
@@ -119,14 +129,18 @@ async fn duplicate_group_display_names_conflict() {
     let h = Harness::start().await;
     h.group("Admins", &[]).await;
     let body = json!({"schemas": [GROUP], "displayName": "admins"});
-    h.post("/Groups", body).await.assert_error(409, Some("uniqueness"));
+    h.post("/Groups", body)
+        .await
+        .assert_error(409, Some("uniqueness"));
     h.stop().await;
 }
 
 #[tokio::test]
 async fn members_are_completed_and_mirrored_into_user_groups() {
     let h = Harness::start().await;
-    let alice = h.user_with(json!({"userName": "alice", "displayName": "Alice A."})).await;
+    let alice = h
+        .user_with(json!({"userName": "alice", "displayName": "Alice A."}))
+        .await;
     let alice_id = text(&alice, "id");
     let group = h.group("Tour Guides", &[alice_id]).await;
     let member = &group["members"][0];
@@ -152,16 +166,25 @@ async fn groups_can_contain_groups() {
     let outer = h.group("Outer", &[text(&inner, "id")]).await;
     assert_eq!(outer["members"][0]["type"], "Group");
     h.delete(&format!("/Groups/{}", text(&inner, "id"))).await;
-    let outer_now = h.get(&format!("/Groups/{}", text(&outer, "id"))).await.json();
-    assert_eq!(outer_now["members"], json!([]));
+    let outer_now = h
+        .get(&format!("/Groups/{}", text(&outer, "id")))
+        .await
+        .json();
+    assert!(
+        outer_now.get("members").is_none(),
+        "no members left: {outer_now}"
+    );
     h.stop().await;
 }
 
 #[tokio::test]
 async fn members_that_do_not_exist_are_rejected_with_invalid_value() {
     let h = Harness::start().await;
-    let body = json!({"schemas": [GROUP], "displayName": "Ghosts", "members": [{"value": "no-such-id"}]});
-    h.post("/Groups", body).await.assert_error(400, Some("invalidValue"));
+    let body =
+        json!({"schemas": [GROUP], "displayName": "Ghosts", "members": [{"value": "no-such-id"}]});
+    h.post("/Groups", body)
+        .await
+        .assert_error(400, Some("invalidValue"));
     assert!(h.ids("/Groups").await.is_empty());
     h.stop().await;
 }

@@ -35,7 +35,10 @@ async fn without_sort_lists_come_in_creation_order() {
     let (h, ids) = with_users(&["zed", "amy", "mo"]).await;
     assert_eq!(h.ids("/Users").await, ids);
     let list = h.get("/Users").await.json();
-    assert_eq!(list["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]));
+    assert_eq!(
+        list["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"])
+    );
     assert_eq!(list["totalResults"], 3);
     assert_eq!(list["itemsPerPage"], 3);
     assert_eq!(list["startIndex"], 1);
@@ -45,9 +48,18 @@ async fn without_sort_lists_come_in_creation_order() {
 #[tokio::test]
 async fn user_name_eq_is_exact_and_case_insensitive() {
     let (h, ids) = with_users(&["px", "px_1", "PX_2"]).await;
-    assert_eq!(h.ids(&filter("userName eq \"px\"")).await, vec![ids[0].clone()]);
-    assert_eq!(h.ids(&filter("USERNAME EQ \"PX\"")).await, vec![ids[0].clone()]);
-    assert_eq!(h.ids(&filter("userName sw \"px_\"")).await, ids[1..].to_vec());
+    assert_eq!(
+        h.ids(&filter("userName eq \"px\"")).await,
+        vec![ids[0].clone()]
+    );
+    assert_eq!(
+        h.ids(&filter("USERNAME EQ \"PX\"")).await,
+        vec![ids[0].clone()]
+    );
+    assert_eq!(
+        h.ids(&filter("userName sw \"px_\"")).await,
+        ids[1..].to_vec()
+    );
     h.stop().await;
 }
 
@@ -65,25 +77,51 @@ async fn a_filter_without_match_is_an_empty_200() {
 #[tokio::test]
 async fn id_and_external_id_are_case_exact() {
     let h = Harness::start().await;
-    let user = h.user_with(json!({"userName": "ext", "externalId": "abc"})).await;
+    let user = h
+        .user_with(json!({"userName": "ext", "externalId": "abc"}))
+        .await;
     let id = text(&user, "id").to_string();
-    assert_eq!(h.ids(&filter("externalId eq \"abc\"")).await, vec![id.clone()]);
+    assert_eq!(
+        h.ids(&filter("externalId eq \"abc\"")).await,
+        vec![id.clone()]
+    );
     assert!(h.ids(&filter("externalId eq \"ABC\"")).await.is_empty());
-    assert_eq!(h.ids(&filter(&format!("id eq \"{id}\""))).await, vec![id.clone()]);
+    assert_eq!(
+        h.ids(&filter(&format!("id eq \"{id}\""))).await,
+        vec![id.clone()]
+    );
     let upper = id.to_uppercase();
-    assert!(h.ids(&filter(&format!("id eq \"{upper}\""))).await.is_empty());
+    assert!(
+        h.ids(&filter(&format!("id eq \"{upper}\"")))
+            .await
+            .is_empty()
+    );
     h.stop().await;
 }
 
 #[tokio::test]
 async fn logical_filters_combine_indexed_and_scanned_terms() {
     let h = Harness::start().await;
-    let a = h.user_with(json!({"userName": "a", "title": "Boss", "active": true})).await;
-    let b = h.user_with(json!({"userName": "b", "title": "Boss", "active": false})).await;
+    let a = h
+        .user_with(json!({"userName": "a", "title": "Boss", "active": true}))
+        .await;
+    let b = h
+        .user_with(json!({"userName": "b", "title": "Boss", "active": false}))
+        .await;
     let both = vec![text(&a, "id").to_string(), text(&b, "id").to_string()];
-    assert_eq!(h.ids(&filter("title eq \"boss\" and active eq true")).await, both[..1]);
-    assert_eq!(h.ids(&filter("userName eq \"a\" or userName eq \"b\"")).await, both);
-    assert_eq!(h.ids(&filter("userName eq \"b\" and active eq true")).await, Vec::<String>::new());
+    assert_eq!(
+        h.ids(&filter("title eq \"boss\" and active eq true")).await,
+        both[..1]
+    );
+    assert_eq!(
+        h.ids(&filter("userName eq \"a\" or userName eq \"b\""))
+            .await,
+        both
+    );
+    assert_eq!(
+        h.ids(&filter("userName eq \"b\" and active eq true")).await,
+        Vec::<String>::new()
+    );
     assert_eq!(h.ids(&filter("not (userName eq \"a\")")).await, both[1..]);
     h.stop().await;
 }
@@ -92,7 +130,9 @@ async fn logical_filters_combine_indexed_and_scanned_terms() {
 async fn groups_filter_by_display_name_in_any_case() {
     let h = Harness::start().await;
     let group = h.group("Tour Guides", &[]).await;
-    let answer = h.get("/Groups?filter=displayName%20eq%20%22tour%20guides%22").await;
+    let answer = h
+        .get("/Groups?filter=displayName%20eq%20%22tour%20guides%22")
+        .await;
     assert_eq!(ids_of(&answer.json()), vec![text(&group, "id").to_string()]);
     h.stop().await;
 }
@@ -104,7 +144,10 @@ async fn sorting_follows_sort_by_and_sort_order() {
     assert_eq!(h.ids("/Users?sortBy=userName").await, ascending);
     let mut descending = ascending.clone();
     descending.reverse();
-    assert_eq!(h.ids("/Users?sortBy=userName&sortOrder=descending").await, descending);
+    assert_eq!(
+        h.ids("/Users?sortBy=userName&sortOrder=descending").await,
+        descending
+    );
     h.get("/Users?sortBy=userName&sortOrder=sideways")
         .await
         .assert_error(400, Some("invalidValue"));
@@ -115,8 +158,12 @@ async fn sorting_follows_sort_by_and_sort_order() {
 async fn resources_without_the_sort_value_come_last_when_ascending() {
     let h = Harness::start().await;
     let none = h.user("no-title").await;
-    let z = h.user_with(json!({"userName": "z", "title": "Zookeeper"})).await;
-    let a = h.user_with(json!({"userName": "a", "title": "Architect"})).await;
+    let z = h
+        .user_with(json!({"userName": "z", "title": "Zookeeper"}))
+        .await;
+    let a = h
+        .user_with(json!({"userName": "a", "title": "Architect"}))
+        .await;
     let order = [&a, &z, &none].map(|u| text(u, "id").to_string()).to_vec();
     assert_eq!(h.ids("/Users?sortBy=title").await, order);
     h.stop().await;
@@ -151,7 +198,9 @@ async fn out_of_range_paging_values_are_read_as_rfc_7644_3_4_2_4_says() {
     assert_eq!(none["itemsPerPage"], 0, "count < 0 is 0");
     assert_eq!(none["totalResults"], 3);
     assert_eq!(h.get("/Users?count=0").await.json()["itemsPerPage"], 0);
-    let huge = h.get("/Users?count=99999999999999999999&startIndex=99999999999999999999").await;
+    let huge = h
+        .get("/Users?count=99999999999999999999&startIndex=99999999999999999999")
+        .await;
     assert_eq!(huge.status, 200);
     h.stop().await;
 }
@@ -159,7 +208,10 @@ async fn out_of_range_paging_values_are_read_as_rfc_7644_3_4_2_4_says() {
 #[tokio::test]
 async fn count_is_capped_at_max_results_and_defaults_to_it() {
     let config = ServeConfig {
-        limits: Limits { max_results: 2, ..Limits::default() },
+        limits: Limits {
+            max_results: 2,
+            ..Limits::default()
+        },
         ..ServeConfig::default()
     };
     let (h, ids) = with_users_and(config, &["u1", "u2", "u3"]).await;
@@ -196,12 +248,18 @@ async fn attributes_and_excluded_attributes_shape_reads() {
                           "name": {"givenName": "G", "familyName": "F"}}))
         .await;
     let path = format!("/Users/{}", text(&user, "id"));
-    let only = h.get(&format!("{path}?attributes=userName,name.givenName")).await.json();
+    let only = h
+        .get(&format!("{path}?attributes=userName,name.givenName"))
+        .await
+        .json();
     assert_eq!(only["id"], user["id"], "id is returned always");
     assert_eq!(only["userName"], "proj");
     assert_eq!(only["name"], json!({"givenName": "G"}));
     assert!(only.get("title").is_none() && only.get("displayName").is_none());
-    let without = h.get(&format!("{path}?excludedAttributes=title,name")).await.json();
+    let without = h
+        .get(&format!("{path}?excludedAttributes=title,name"))
+        .await
+        .json();
     assert!(without.get("title").is_none() && without.get("name").is_none());
     assert_eq!(without["displayName"], "P");
     assert_eq!(without["id"], user["id"]);
@@ -227,7 +285,10 @@ async fn attributes_shape_write_responses_too() {
     assert!(created.get("id").is_some());
     let path = format!("/Users/{}?excludedAttributes=title", text(&created, "id"));
     let patched = h
-        .patch(&path, json!([{"op": "replace", "path": "title", "value": "New"}]))
+        .patch(
+            &path,
+            json!([{"op": "replace", "path": "title", "value": "New"}]),
+        )
         .await;
     assert_eq!(patched.status, 200);
     assert!(patched.json().get("title").is_none());
@@ -261,7 +322,10 @@ async fn post_search_equals_get_and_the_root_search_spans_types() {
     let root = json!({"schemas": [SEARCH],
                       "filter": "userName eq \"s1\" or displayName eq \"s-group\""});
     let all = h.post("/.search", root).await.json();
-    assert_eq!(ids_of(&all), vec![ids[0].clone(), text(&group, "id").to_string()]);
+    assert_eq!(
+        ids_of(&all),
+        vec![ids[0].clone(), text(&group, "id").to_string()]
+    );
     h.stop().await;
 }
 

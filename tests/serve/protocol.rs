@@ -11,12 +11,18 @@ async fn requests_without_the_token_get_a_401_error() {
     for request in [
         h.client.get(h.url("/Users")),
         h.client.get(h.url("/Users")).bearer_auth("wrong"),
-        h.client.get(h.url("/Users")).basic_auth("user", Some("pass")),
+        h.client
+            .get(h.url("/Users"))
+            .basic_auth("user", Some("pass")),
         h.client.get(h.url("/nowhere")),
     ] {
         let answer = h.anonymous(request).await;
         answer.assert_error(401, None);
-        assert!(answer.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
+        assert!(
+            answer
+                .header("www-authenticate")
+                .is_some_and(|v| v.starts_with("Bearer"))
+        );
     }
     h.stop().await;
 }
@@ -33,27 +39,40 @@ async fn discovery_documents_are_served_and_match_the_server() {
     assert_eq!(spc["changePassword"]["supported"], false);
     assert_eq!(spc["filter"]["supported"], true);
     assert_eq!(spc["authenticationSchemes"][0]["type"], "oauthbearertoken");
-    assert_eq!(spc["meta"]["location"], h.url("/ServiceProviderConfig").as_str());
+    assert_eq!(
+        spc["meta"]["location"],
+        h.url("/ServiceProviderConfig").as_str()
+    );
 
     let types = h.get("/ResourceTypes").await.json();
     assert_eq!(types["totalResults"], 2);
     let user_type = h.get("/ResourceTypes/User").await.json();
     assert_eq!(user_type["endpoint"], "/Users");
-    assert_eq!(user_type["meta"]["location"], h.url("/ResourceTypes/User").as_str());
+    assert_eq!(
+        user_type["meta"]["location"],
+        h.url("/ResourceTypes/User").as_str()
+    );
 
     let schemas = h.get("/Schemas").await.json();
     assert_eq!(schemas["totalResults"], 3);
     let user_schema = h.get(&format!("/Schemas/{USER}")).await.json();
     assert_eq!(user_schema["id"], USER);
     h.get("/Schemas/urn:nope").await.assert_error(404, None);
-    h.get("/ResourceTypes/Printer").await.assert_error(404, None);
+    h.get("/ResourceTypes/Printer")
+        .await
+        .assert_error(404, None);
     h.stop().await;
 }
 
 #[tokio::test]
 async fn writes_to_discovery_endpoints_are_405() {
     let h = Harness::start().await;
-    for path in ["/ServiceProviderConfig", "/ResourceTypes", "/Schemas", "/Schemas/x"] {
+    for path in [
+        "/ServiceProviderConfig",
+        "/ResourceTypes",
+        "/Schemas",
+        "/Schemas/x",
+    ] {
         for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
             let answer = h.send(method.clone(), path, Some(json!({}))).await;
             answer.assert_error(405, None);
@@ -66,10 +85,18 @@ async fn writes_to_discovery_endpoints_are_405() {
 #[tokio::test]
 async fn unsupported_methods_are_405_and_unknown_urls_404() {
     let h = Harness::start().await;
-    h.send(Method::DELETE, "/Users", None).await.assert_error(405, None);
-    h.send(Method::PUT, "/Groups", Some(json!({}))).await.assert_error(405, None);
-    h.send(Method::POST, "/Users/some-id", Some(json!({}))).await.assert_error(405, None);
-    h.send(Method::OPTIONS, "/Users", None).await.assert_error(405, None);
+    h.send(Method::DELETE, "/Users", None)
+        .await
+        .assert_error(405, None);
+    h.send(Method::PUT, "/Groups", Some(json!({})))
+        .await
+        .assert_error(405, None);
+    h.send(Method::POST, "/Users/some-id", Some(json!({})))
+        .await
+        .assert_error(405, None);
+    h.send(Method::OPTIONS, "/Users", None)
+        .await
+        .assert_error(405, None);
     h.get("/Printers").await.assert_error(404, None);
     h.get("/Users/a/b").await.assert_error(404, None);
     let outside = h.server.base_url().replace("/scim/v2", "/api");

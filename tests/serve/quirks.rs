@@ -32,7 +32,11 @@ async fn eq_substring_makes_eq_match_substrings() {
     assert_eq!(clean.get(PX).await.json()["totalResults"], 1);
     assert_eq!(quirky.get(PX).await.json()["totalResults"], 2);
     let sw = "/Users?filter=userName%20sw%20%22px_%22";
-    assert_eq!(quirky.get(sw).await.json()["totalResults"], 1, "other operators unchanged");
+    assert_eq!(
+        quirky.get(sw).await.json()["totalResults"],
+        1,
+        "other operators unchanged"
+    );
     stop(clean, quirky).await;
 }
 
@@ -42,9 +46,16 @@ async fn case_sensitive_username_breaks_case_insensitive_matching() {
     let upper = "/Users?filter=userName%20eq%20%22PX%22";
     assert_eq!(clean.get(upper).await.json()["totalResults"], 1);
     assert_eq!(quirky.get(upper).await.json()["totalResults"], 0);
-    assert_eq!(quirky.get(PX).await.json()["totalResults"], 1, "exact case still matches");
+    assert_eq!(
+        quirky.get(PX).await.json()["totalResults"],
+        1,
+        "exact case still matches"
+    );
     let dup = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "PX"});
-    quirky.post("/Users", dup).await.assert_error(409, Some("uniqueness"));
+    quirky
+        .post("/Users", dup)
+        .await
+        .assert_error(409, Some("uniqueness"));
     stop(clean, quirky).await;
 }
 
@@ -54,7 +65,11 @@ async fn filter_no_match_404_answers_404_for_empty_filtered_lists() {
     let none = "/Users?filter=userName%20eq%20%22nobody%22";
     assert_eq!(clean.get(none).await.status, 200);
     quirky.get(none).await.assert_error(404, None);
-    assert_eq!(quirky.get("/Groups").await.status, 200, "unfiltered empty list unchanged");
+    assert_eq!(
+        quirky.get("/Groups").await.status,
+        200,
+        "unfiltered empty list unchanged"
+    );
     stop(clean, quirky).await;
 }
 
@@ -88,7 +103,10 @@ async fn lowercase_resources_renames_the_list_key() {
     let quirky_list = quirky.get("/Users").await.json();
     assert!(clean_list.get("Resources").is_some() && clean_list.get("resources").is_none());
     assert!(quirky_list.get("resources").is_some() && quirky_list.get("Resources").is_none());
-    assert_eq!(quirky_list["resources"][0]["userName"], "u", "the page unchanged");
+    assert_eq!(
+        quirky_list["resources"][0]["userName"], "u1",
+        "the page unchanged"
+    );
     assert_eq!(quirky_list["totalResults"], 1);
     stop(clean, quirky).await;
 }
@@ -96,7 +114,10 @@ async fn lowercase_resources_renames_the_list_key() {
 #[tokio::test]
 async fn json_content_type_labels_responses_application_json() {
     let (clean, quirky) = pair(Quirk::JsonContentType, &[]).await;
-    assert_eq!(clean.get("/Users").await.header("content-type"), Some("application/scim+json"));
+    assert_eq!(
+        clean.get("/Users").await.header("content-type"),
+        Some("application/scim+json")
+    );
     let answer = quirky.get("/Users").await;
     assert_eq!(answer.header("content-type"), Some("application/json"));
     assert_eq!(answer.json()["totalResults"], 0, "the body unchanged");
@@ -109,7 +130,10 @@ async fn numeric_error_status_sends_status_as_a_number() {
     assert_eq!(clean.get("/Users/none").await.json()["status"], "404");
     let body = quirky.get("/Users/none").await.json();
     assert_eq!(body["status"], 404);
-    assert_eq!(body["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:Error"]));
+    assert_eq!(
+        body["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
+    );
     stop(clean, quirky).await;
 }
 
@@ -123,9 +147,20 @@ async fn case_sensitive_patch_op_rejects_capitalised_ops() {
     let clean_path = format!("/Users/{}", text(&clean_user, "id"));
     let quirky_path = format!("/Users/{}", text(&quirky_user, "id"));
     assert_eq!(clean.patch(&clean_path, capital.clone()).await.status, 200);
-    quirky.patch(&quirky_path, capital).await.assert_error(400, Some("invalidSyntax"));
-    assert_eq!(quirky.get(&quirky_path).await.json(), quirky_user, "nothing changed");
-    assert_eq!(quirky.patch(&quirky_path, lower).await.status, 200, "lowercase unchanged");
+    quirky
+        .patch(&quirky_path, capital)
+        .await
+        .assert_error(400, Some("invalidSyntax"));
+    assert_eq!(
+        quirky.get(&quirky_path).await.json(),
+        quirky_user,
+        "nothing changed"
+    );
+    assert_eq!(
+        quirky.patch(&quirky_path, lower).await.status,
+        200,
+        "lowercase unchanged"
+    );
     stop(clean, quirky).await;
 }
 
@@ -136,14 +171,27 @@ async fn reject_string_booleans_refuses_true_and_false_strings() {
     let created = clean.post("/Users", body.clone()).await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.json()["active"], false);
-    quirky.post("/Users", body).await.assert_error(400, Some("invalidValue"));
-    let user = quirky.user_with(json!({"userName": "s", "active": true})).await;
-    let path = format!("/Users/{}", text(&user, "id"));
     quirky
-        .patch(&path, json!([{"op": "Replace", "path": "active", "value": "False"}]))
+        .post("/Users", body)
         .await
         .assert_error(400, Some("invalidValue"));
-    let real = quirky.patch(&path, json!([{"op": "replace", "path": "active", "value": false}])).await;
+    let user = quirky
+        .user_with(json!({"userName": "s", "active": true}))
+        .await;
+    let path = format!("/Users/{}", text(&user, "id"));
+    quirky
+        .patch(
+            &path,
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )
+        .await
+        .assert_error(400, Some("invalidValue"));
+    let real = quirky
+        .patch(
+            &path,
+            json!([{"op": "replace", "path": "active", "value": false}]),
+        )
+        .await;
     assert_eq!(real.status, 200, "JSON booleans unchanged");
     stop(clean, quirky).await;
 }
@@ -171,7 +219,11 @@ async fn member_removal_empties_group_wipes_all_members_on_a_listed_removal() {
         let filtered = json!([{"op": "add", "path": "members", "value": [{"value": ids[1]}, {"value": ids[2]}]},
                               {"op": "remove", "path": format!("members[value eq \"{}\"]", ids[1])}]);
         let answer = h.patch(&path, filtered).await;
-        assert_eq!(answer.json()["members"].as_array().map_or(0, Vec::len), 1, "filter form unchanged");
+        assert_eq!(
+            answer.json()["members"].as_array().map_or(0, Vec::len),
+            1,
+            "filter form unchanged"
+        );
         h.stop().await;
     }
 }
@@ -180,10 +232,20 @@ async fn member_removal_empties_group_wipes_all_members_on_a_listed_removal() {
 async fn ignore_excluded_attributes_returns_excluded_attributes() {
     let (clean, quirky) = pair(Quirk::IgnoreExcludedAttributes, &["u"]).await;
     let excluded = "/Users?excludedAttributes=userName";
-    assert!(clean.get(excluded).await.json()["Resources"][0].get("userName").is_none());
-    assert_eq!(quirky.get(excluded).await.json()["Resources"][0]["userName"], "u");
+    assert!(
+        clean.get(excluded).await.json()["Resources"][0]
+            .get("userName")
+            .is_none()
+    );
+    assert_eq!(
+        quirky.get(excluded).await.json()["Resources"][0]["userName"],
+        "u"
+    );
     let only = quirky.get("/Users?attributes=id").await.json();
-    assert!(only["Resources"][0].get("userName").is_none(), "attributes unchanged");
+    assert!(
+        only["Resources"][0].get("userName").is_none(),
+        "attributes unchanged"
+    );
     stop(clean, quirky).await;
 }
 
@@ -197,9 +259,16 @@ async fn patch_no_content_answers_204() {
         let answer = h.patch(&path, ops.clone()).await;
         assert_eq!(answer.status, expected);
         assert_eq!(answer.text.is_empty(), expected == 204);
-        assert_eq!(h.get(&path).await.json()["title"], "T", "the change is stored");
+        assert_eq!(
+            h.get(&path).await.json()["title"],
+            "T",
+            "the change is stored"
+        );
         let asked = h.patch(&format!("{path}?attributes=title"), ops).await;
-        assert_eq!(asked.status, 200, "attributes asked for: 200 with a body (RFC 7644 §3.5.2)");
+        assert_eq!(
+            asked.status, 200,
+            "attributes asked for: 200 with a body (RFC 7644 §3.5.2)"
+        );
     }
     stop(clean, quirky).await;
 }
@@ -217,7 +286,12 @@ async fn put_not_stored_answers_200_but_keeps_the_old_resource() {
         assert_eq!(answer.json()["title"], "new");
         let title = h.get(&path).await.json()["title"].clone();
         assert_eq!(title, if stored { "new" } else { "old" });
-        let patched = h.patch(&path, json!([{"op": "replace", "path": "title", "value": "patched"}])).await;
+        let patched = h
+            .patch(
+                &path,
+                json!([{"op": "replace", "path": "title", "value": "patched"}]),
+            )
+            .await;
         assert_eq!(patched.json()["title"], "patched", "PATCH unchanged");
     }
     stop(clean, quirky).await;
@@ -242,19 +316,37 @@ async fn rate_limit_answers_every_nth_request_with_429() {
 #[tokio::test]
 async fn no_auth_serves_requests_without_a_token() {
     let (clean, quirky) = pair(Quirk::NoAuth, &[]).await;
-    assert_eq!(clean.anonymous(clean.client.get(clean.url("/Users"))).await.status, 401);
-    let answer = quirky.anonymous(quirky.client.get(quirky.url("/Users"))).await;
+    assert_eq!(
+        clean
+            .anonymous(clean.client.get(clean.url("/Users")))
+            .await
+            .status,
+        401
+    );
+    let answer = quirky
+        .anonymous(quirky.client.get(quirky.url("/Users")))
+        .await;
     assert_eq!(answer.status, 200);
-    assert_eq!(quirky.get("/Users/none").await.status, 404, "routing unchanged");
+    assert_eq!(
+        quirky.get("/Users/none").await.status,
+        404,
+        "routing unchanged"
+    );
     stop(clean, quirky).await;
 }
 
 #[tokio::test]
 async fn charset_adds_a_charset_parameter() {
     let (clean, quirky) = pair(Quirk::Charset, &[]).await;
-    assert_eq!(clean.get("/Users").await.header("content-type"), Some("application/scim+json"));
+    assert_eq!(
+        clean.get("/Users").await.header("content-type"),
+        Some("application/scim+json")
+    );
     let answer = quirky.get("/Users").await;
-    assert_eq!(answer.header("content-type"), Some("application/scim+json; charset=utf-8"));
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/scim+json; charset=utf-8")
+    );
     assert_eq!(answer.status, 200);
     stop(clean, quirky).await;
 }
@@ -276,6 +368,8 @@ async fn group_writes_are_untouched_by_user_quirks() {
     let h = Harness::with_quirks(&[Quirk::CaseSensitiveUsername, Quirk::EqSubstring]).await;
     h.group("Team", &[]).await;
     let dup = json!({"schemas": [GROUP], "displayName": "TEAM"});
-    h.post("/Groups", dup).await.assert_error(409, Some("uniqueness"));
+    h.post("/Groups", dup)
+        .await
+        .assert_error(409, Some("uniqueness"));
     h.stop().await;
 }

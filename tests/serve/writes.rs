@@ -11,7 +11,12 @@ async fn patch_answers_200_with_the_changed_resource() {
     let h = Harness::start().await;
     let user = h.user_with(json!({"userName": "p", "active": true})).await;
     let path = format!("/Users/{}", text(&user, "id"));
-    let answer = h.patch(&path, json!([{"op": "replace", "value": {"active": false}}])).await;
+    let answer = h
+        .patch(
+            &path,
+            json!([{"op": "replace", "value": {"active": false}}]),
+        )
+        .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let patched = answer.json();
     assert_eq!(patched["active"], false);
@@ -26,7 +31,12 @@ async fn a_patch_that_changes_nothing_keeps_the_version() {
     let h = Harness::start().await;
     let user = h.user_with(json!({"userName": "same", "title": "T"})).await;
     let path = format!("/Users/{}", text(&user, "id"));
-    let answer = h.patch(&path, json!([{"op": "replace", "path": "title", "value": "T"}])).await;
+    let answer = h
+        .patch(
+            &path,
+            json!([{"op": "replace", "path": "title", "value": "T"}]),
+        )
+        .await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.json()["meta"], user["meta"]);
     h.stop().await;
@@ -45,11 +55,19 @@ async fn member_patches_keep_user_groups_in_step() {
     let answer = h.patch(&path, ops).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.json()["members"][0]["value"], b_id);
-    assert!(h.get(&format!("/Users/{a_id}")).await.json().get("groups").is_none());
+    assert!(
+        h.get(&format!("/Users/{a_id}"))
+            .await
+            .json()
+            .get("groups")
+            .is_none()
+    );
     let b_groups = &h.get(&format!("/Users/{b_id}")).await.json()["groups"];
     assert_eq!(b_groups[0]["value"], group["id"]);
     let ghost = json!([{"op": "add", "path": "members", "value": [{"value": "ghost"}]}]);
-    h.patch(&path, ghost).await.assert_error(400, Some("invalidValue"));
+    h.patch(&path, ghost)
+        .await
+        .assert_error(400, Some("invalidValue"));
     h.stop().await;
 }
 
@@ -58,20 +76,33 @@ async fn patch_errors_carry_the_right_scim_type() {
     let h = Harness::start().await;
     let user = h.user("err").await;
     let path = format!("/Users/{}", text(&user, "id"));
-    h.patch(&path, json!([{"op": "replace", "path": "emails[type eq", "value": "x"}]))
-        .await
-        .assert_error(400, Some("invalidPath"));
+    h.patch(
+        &path,
+        json!([{"op": "replace", "path": "emails[type eq", "value": "x"}]),
+    )
+    .await
+    .assert_error(400, Some("invalidPath"));
     h.patch(&path, json!([{"op": "remove"}]))
         .await
         .assert_error(400, Some("noTarget"));
-    h.patch(&path, json!([{"op": "replace", "path": "active", "value": "maybe"}]))
-        .await
-        .assert_error(400, Some("invalidValue"));
+    h.patch(
+        &path,
+        json!([{"op": "replace", "path": "active", "value": "maybe"}]),
+    )
+    .await
+    .assert_error(400, Some("invalidValue"));
     let taken = h.user("taken").await;
-    h.patch(&format!("/Users/{}", text(&taken, "id")), json!([{"op": "replace", "path": "userName", "value": "ERR"}]))
-        .await
-        .assert_error(409, Some("uniqueness"));
-    assert_eq!(h.get(&path).await.json(), user, "failed PATCHes change nothing");
+    h.patch(
+        &format!("/Users/{}", text(&taken, "id")),
+        json!([{"op": "replace", "path": "userName", "value": "ERR"}]),
+    )
+    .await
+    .assert_error(409, Some("uniqueness"));
+    assert_eq!(
+        h.get(&path).await.json(),
+        user,
+        "failed PATCHes change nothing"
+    );
     h.stop().await;
 }
 
@@ -86,7 +117,10 @@ async fn if_none_match_answers_304_while_unchanged() {
     assert_eq!(answer.status, 304);
     assert!(answer.text.is_empty());
     assert_eq!(answer.header("etag"), Some(etag.as_str()));
-    let request = h.client.get(h.url(&path)).header("if-none-match", "W/\"other\"");
+    let request = h
+        .client
+        .get(h.url(&path))
+        .header("if-none-match", "W/\"other\"");
     assert_eq!(h.raw(request).await.status, 200);
     h.stop().await;
 }
@@ -94,7 +128,9 @@ async fn if_none_match_answers_304_while_unchanged() {
 #[tokio::test]
 async fn a_stale_if_match_is_412_and_changes_nothing() {
     let h = Harness::start().await;
-    let user = h.user_with(json!({"userName": "lock", "title": "old"})).await;
+    let user = h
+        .user_with(json!({"userName": "lock", "title": "old"}))
+        .await;
     let path = format!("/Users/{}", text(&user, "id"));
     let first_version = user["meta"]["version"].as_str().unwrap().to_string();
     let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -112,8 +148,14 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
             .request(method.clone(), h.url(&path))
             .header("if-match", &first_version);
         if method != Method::DELETE {
-            let body = if method == Method::PUT { user.clone() } else { body.clone() };
-            request = request.header("content-type", "application/scim+json").body(body.to_string());
+            let body = if method == Method::PUT {
+                user.clone()
+            } else {
+                body.clone()
+            };
+            request = request
+                .header("content-type", "application/scim+json")
+                .body(body.to_string());
         }
         h.raw(request).await.assert_error(412, None);
     }
@@ -136,7 +178,12 @@ async fn me_is_the_user_named_by_the_me_option() {
     assert_eq!(answer.status, 200);
     assert_eq!(answer.json(), user);
     assert_eq!(answer.header("location"), user["meta"]["location"].as_str());
-    let patched = h.patch("/Me", json!([{"op": "add", "path": "nickName", "value": "Babs"}])).await;
+    let patched = h
+        .patch(
+            "/Me",
+            json!([{"op": "add", "path": "nickName", "value": "Babs"}]),
+        )
+        .await;
     assert_eq!(patched.json()["nickName"], "Babs");
     h.stop().await;
 }
