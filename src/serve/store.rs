@@ -393,23 +393,17 @@ impl Store {
     }
 
     /// Checks uniqueness and, for groups, resolves the members; returns the attributes to store.
+    /// Whether the unique attribute is required is the schema's business: RFC 7643 §8.7.1
+    /// lists Group `displayName` as optional, so a group without one is stored.
     fn prepare(&self, kind: Kind, mut attributes: Value, id: &str) -> Result<Value, ScimError> {
         let unique_name = kind.unique_attribute();
-        let key = match protocol::get_ci(&attributes, unique_name) {
-            Some(Value::String(value)) => value.to_lowercase(),
-            _ => {
-                return Err(ScimError::typed(
-                    ScimType::InvalidValue,
-                    format!("`{unique_name}` is required and must be a string"),
-                ));
-            }
-        };
-        if let Some(holder) = self.collection(kind).unique.get(&key)
+        if let Some(Value::String(value)) = protocol::get_ci(&attributes, unique_name)
+            && let Some(holder) = self.collection(kind).unique.get(&value.to_lowercase())
             && holder != id
         {
             return Err(ScimError::typed(
                 ScimType::Uniqueness,
-                format!("{unique_name} `{key}` is already in use"),
+                format!("{unique_name} `{value}` is already in use"),
             ));
         }
         if kind == Kind::Group {
