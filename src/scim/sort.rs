@@ -12,6 +12,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use crate::scim::path::AttrPath;
+use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
 
 /// The direction of `sortOrder`; ascending is the RFC default.
@@ -114,9 +115,99 @@ pub fn sort_by_path<T>(
 }
 
 fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
-    value
-        .as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
+    get_ci(value.as_object()?, key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::path::parse_attr_path;
+    use serde_json::json;
+
+    fn key(resource: Value, path: &str) -> SortKey {
+        let path = parse_attr_path(path).unwrap();
+        sort_key(&resource, &path, &ResourceSchema::user())
+    }
+
+    fn sorted(mut resources: Vec<Value>, path: &str, order: SortOrder) -> Vec<String> {
+        let path = parse_attr_path(path).unwrap();
+        let schema = ResourceSchema::user();
+        sort_by_path(&mut resources, order, |r| sort_key(r, &path, &schema));
+        resources
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn strings_follow_case_exact() {
+        assert_eq!(
+            key(json!({"userName": "BJensen"}), "username"),
+            SortKey::Text("bjensen".into())
+        );
+        assert_eq!(key(json!({"id": "AbC"}), "id"), SortKey::Text("AbC".into()));
+    }
+
+    #[test]
+    fn multi_valued_attributes_sort_by_the_primary_value_else_the_first() {
+        let emails = json!({"emails": [{"value": "b@x"}, {"value": "A@x", "primary": true}]});
+        assert_eq!(
+            key(emails.clone(), "emails.value"),
+            SortKey::Text("a@x".into())
+        );
+        assert_eq!(key(emails, "emails"), SortKey::Text("a@x".into()));
+        let first = json!({"emails": [{"value": "b@x"}, {"value": "c@x"}]});
+        assert_eq!(key(first, "emails.value"), SortKey::Text("b@x".into()));
+    }
+
+    #[test]
+    fn extension_attributes_are_found_with_or_without_their_urn() {
+        let user = json!({"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "7"}});
+        assert_eq!(
+            key(user.clone(), "employeeNumber"),
+            SortKey::Text("7".into())
+        );
+        let qualified = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
+        assert_eq!(key(user, qualified), SortKey::Text("7".into()));
+    }
+
+    #[test]
+    fn missing_values_go_last_ascending_and_first_descending() {
+        let users = vec![
+            json!({"id": "none"}),
+            json!({"id": "b", "title": "b"}),
+            json!({"id": "a", "title": "A"}),
+        ];
+        assert_eq!(
+            sorted(users.clone(), "title", SortOrder::Ascending),
+            ["a", "b", "none"]
+        );
+        assert_eq!(
+            sorted(users, "title", SortOrder::Descending),
+            ["none", "b", "a"]
+        );
+    }
+
+    #[test]
+    fn ties_keep_their_order_and_numbers_and_booleans_compare_naturally() {
+        let users = vec![
+            json!({"id": "1", "active": true}),
+            json!({"id": "2", "active": false}),
+            json!({"id": "3", "active": true}),
+        ];
+        assert_eq!(
+            sorted(users, "active", SortOrder::Ascending),
+            ["2", "1", "3"]
+        );
+        assert_eq!(
+            compare_keys(&SortKey::Number(2.0), &SortKey::Number(10.0)),
+            Ordering::Less
+        );
+    }
+
+    #[test]
+    fn sort_order_reads_either_case() {
+        assert_eq!(SortOrder::parse("DESCENDING"), Some(SortOrder::Descending));
+        assert_eq!(SortOrder::parse("up"), None);
+    }
 }

@@ -1,7 +1,7 @@
 //! The in-memory resource store behind `scimctl serve`: Users and Groups with their indexes,
 //! group membership mirrored into `User.groups`, and every write's `meta`.
 //!
-//! Pure: no tokio, axum, files or sockets. The caller holds the lock and passes the clock
+//! Pure: no async runtime, no HTTP framework, no files or sockets. The caller holds the lock and passes the clock
 //! reading (`now`, RFC 3339) into each write. Filters, PATCH and validation come from the
 //! protocol core through [`crate::serve::protocol`].
 

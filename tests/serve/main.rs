@@ -7,6 +7,7 @@ mod bulk;
 mod common;
 mod crud;
 mod lists;
+mod perf;
 mod protocol;
 mod quirks;
 mod seed;
