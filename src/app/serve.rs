@@ -5,7 +5,7 @@ use anyhow::Context;
 
 use crate::cli::serve::ServeArgs;
 use crate::exit::{Exit, ExitError};
-use crate::serve::{Quirks, Seed, ServeConfig};
+use crate::serve::{Quirk, Quirks, Seed, ServeConfig};
 
 /// Runs the server until Ctrl-C.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -30,7 +30,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         println!("SCIM server listening on {}", handle.base_url());
         println!("token: {}", handle.token());
         if !args.quirks.is_empty() {
-            let names: Vec<String> = args.quirks.iter().map(|q| format!("{q:?}")).collect();
+            let names: Vec<String> = args.quirks.iter().map(Quirk::to_string).collect();
             println!("quirks: {}", names.join(", "));
         }
         println!("press Ctrl-C to stop");

@@ -446,14 +446,6 @@ impl Server {
             .sort_by
             .as_ref()
             .map(|path| (path, params.sort_order));
-        let mut found: Vec<(Kind, &Entry)> = Vec::new();
-        for kind in kinds {
-            let hits = store.search(*kind, params.filter.as_ref(), sort)?;
-            found.extend(hits.into_iter().map(|entry| (*kind, entry)));
-        }
-        if params.filter.is_some() && found.is_empty() && self.quirks.filter_no_match_404 {
-            return Err(ScimError::status(404, "no resource matches the filter").into());
-        }
         let max = i64::try_from(self.limits.max_results).unwrap_or(i64::MAX);
         let count = usize::try_from(params.count.unwrap_or(max).clamp(0, max)).unwrap_or(0);
         let requested_start = params.start_index.unwrap_or(1);
@@ -465,8 +457,30 @@ impl Server {
             (start - 1, start)
         };
         let skip = usize::try_from(skip).unwrap_or(usize::MAX);
-        let total = found.len();
-        let page: Vec<(Kind, &Entry)> = found.into_iter().skip(skip).take(count).collect();
+        let (total, page): (usize, Vec<(Kind, &Entry)>) = match (&params.filter, sort) {
+            // The common unfiltered page walks the store lazily instead of listing everything.
+            (None, None) => (
+                kinds.iter().map(|kind| store.len(*kind)).sum(),
+                kinds
+                    .iter()
+                    .flat_map(|kind| store.iter(*kind).map(move |entry| (*kind, entry)))
+                    .skip(skip)
+                    .take(count)
+                    .collect(),
+            ),
+            (filter, sort) => {
+                let mut found: Vec<(Kind, &Entry)> = Vec::new();
+                for kind in kinds {
+                    let hits = store.search(*kind, filter.as_ref(), sort)?;
+                    found.extend(hits.into_iter().map(|entry| (*kind, entry)));
+                }
+                if filter.is_some() && found.is_empty() && self.quirks.filter_no_match_404 {
+                    return Err(ScimError::status(404, "no resource matches the filter").into());
+                }
+                let total = found.len();
+                (total, found.into_iter().skip(skip).take(count).collect())
+            }
+        };
         let mut items = Vec::with_capacity(page.len());
         for (kind, entry) in &page {
             items.push(if projection.is_default() {

@@ -43,19 +43,19 @@ pub enum Quirk {
 pub const CATALOGUE: &[(&str, &str)] = &[
     (
         "eq-substring",
-        "filter `eq` matches substrings (`userName eq \"px\"` also finds `px_1`)",
+        "filter `eq` matches substrings (`px` also finds `px_1`)",
     ),
     (
         "case-sensitive-username",
-        "filters compare userName case-sensitively (RFC 7643: caseExact false)",
+        "filters compare userName case-sensitively",
     ),
     (
         "filter-no-match-404",
-        "a filtered list with no match answers 404 instead of 200 with totalResults 0",
+        "a filtered list with no match answers 404, not an empty 200",
     ),
     (
         "zero-based-start-index",
-        "startIndex counts from 0, so startIndex=1 skips the first resource",
+        "startIndex counts from 0 (startIndex=1 skips the first resource)",
     ),
     (
         "total-results-page-size",
@@ -63,27 +63,27 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ),
     (
         "lowercase-resources",
-        "ListResponse carries its page under `resources` instead of `Resources`",
+        "ListResponse puts its page under `resources`, not `Resources`",
     ),
     (
         "json-content-type",
-        "responses are labelled application/json instead of application/scim+json",
+        "responses say application/json instead of application/scim+json",
     ),
     (
         "numeric-error-status",
-        "Error bodies carry `status` as a JSON number instead of a string",
+        "Error bodies carry `status` as a number, not a string",
     ),
     (
         "case-sensitive-patch-op",
-        "PATCH rejects `op` values that are not lowercase (`Replace`) with 400",
+        "PATCH rejects an `op` that is not lowercase (`Replace`) with 400",
     ),
     (
         "reject-string-booleans",
-        "\"True\"/\"False\" strings for boolean attributes are rejected with 400",
+        "\"True\"/\"False\" for boolean attributes are rejected with 400",
     ),
     (
         "member-removal-empties-group",
-        "PATCH remove of `members` with a value list removes every member",
+        "PATCH remove of `members` with a value list removes all members",
     ),
     (
         "ignore-excluded-attributes",
@@ -91,24 +91,21 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ),
     (
         "patch-no-content",
-        "PATCH answers 204 without a body (legal; 200 still when attributes are asked for)",
+        "PATCH answers 204 without a body (legal; 200 if attributes= sent)",
     ),
     (
         "put-not-stored",
-        "PUT answers 200 with the replaced resource but stores nothing",
+        "PUT answers 200 with the new resource but stores nothing",
     ),
     (
         "rate-limit[=N]",
-        "every Nth request (default 5) is answered 429 with Retry-After: 1 (legal)",
+        "every Nth request (default 5) gets 429 + Retry-After: 1 (legal)",
     ),
     (
         "no-auth",
         "requests without a valid bearer token are served",
     ),
-    (
-        "charset",
-        "responses are labelled application/scim+json; charset=utf-8 (legal)",
-    ),
+    ("charset", "Content-Type gets `; charset=utf-8` (legal)"),
     (
         "latency=MS",
         "every answer is delayed by MS milliseconds (legal)",
@@ -177,6 +174,32 @@ impl Quirk {
             "latency" => Ok(Quirk::Latency(number("milliseconds")?)),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
+    }
+}
+
+impl fmt::Display for Quirk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Quirk::EqSubstring => "eq-substring",
+            Quirk::CaseSensitiveUsername => "case-sensitive-username",
+            Quirk::FilterNoMatch404 => "filter-no-match-404",
+            Quirk::ZeroBasedStartIndex => "zero-based-start-index",
+            Quirk::TotalResultsPageSize => "total-results-page-size",
+            Quirk::LowercaseResources => "lowercase-resources",
+            Quirk::JsonContentType => "json-content-type",
+            Quirk::NumericErrorStatus => "numeric-error-status",
+            Quirk::CaseSensitivePatchOp => "case-sensitive-patch-op",
+            Quirk::RejectStringBooleans => "reject-string-booleans",
+            Quirk::MemberRemovalEmptiesGroup => "member-removal-empties-group",
+            Quirk::IgnoreExcludedAttributes => "ignore-excluded-attributes",
+            Quirk::PatchNoContent => "patch-no-content",
+            Quirk::PutNotStored => "put-not-stored",
+            Quirk::RateLimit(every) => return write!(f, "rate-limit={every}"),
+            Quirk::NoAuth => "no-auth",
+            Quirk::Charset => "charset",
+            Quirk::Latency(ms) => return write!(f, "latency={ms}"),
+        };
+        f.write_str(name)
     }
 }
 
@@ -311,6 +334,15 @@ mod tests {
         for (name, _) in CATALOGUE {
             let text = name.replace("[=N]", "").replace("=MS", "=25");
             assert!(Quirk::parse(&text).is_ok(), "{text} should parse");
+        }
+    }
+
+    #[test]
+    fn display_gives_back_what_parse_reads() {
+        for (name, _) in CATALOGUE {
+            let text = name.replace("[=N]", "=3").replace("=MS", "=25");
+            let quirk = Quirk::parse(&text).unwrap();
+            assert_eq!(quirk.to_string(), text);
         }
     }
 

@@ -180,6 +180,15 @@ impl Store {
         self.len(kind) == 0
     }
 
+    /// Every resource of `kind`, in creation order.
+    pub fn iter(&self, kind: Kind) -> impl Iterator<Item = &Entry> {
+        let collection = self.collection(kind);
+        collection
+            .order
+            .values()
+            .filter_map(|id| collection.entries.get(id))
+    }
+
     /// The resource with this id.
     pub fn get(&self, kind: Kind, id: &str) -> Option<&Entry> {
         self.collection(kind).entries.get(id)
@@ -221,11 +230,7 @@ impl Store {
             protocol::check_filter(filter, schema)?;
         }
         let mut found: Vec<&Entry> = match filter {
-            None => collection
-                .order
-                .values()
-                .filter_map(|id| collection.entries.get(id))
-                .collect(),
+            None => self.iter(kind).collect(),
             Some(filter) => {
                 let mut hits = Vec::new();
                 match indexed_candidates(collection, kind, filter) {
