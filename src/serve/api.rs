@@ -247,27 +247,31 @@ impl Server {
         let words: Vec<&str> = segments.iter().map(String::as_str).collect();
         let method = request.method;
         let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
-        match words.as_slice() {
-            [endpoint] if resource_kind(endpoint).is_some() => {
-                let kind = resource_kind(endpoint).unwrap_or(Kind::User);
-                match method {
-                    Method::Get => self.list(&[kind], ListParams::from_query(&request.query)?),
-                    Method::Post => self.create(kind, &request),
-                    _ => Err(not_allowed(method, "GET, POST")),
-                }
+        let resource = words.first().and_then(|first| resource_kind(first));
+        match (resource, words.as_slice()) {
+            (Some(kind), [_]) => match method {
+                Method::Get => self.list(&[kind], ListParams::from_query(&request.query)?),
+                Method::Post => self.create(kind, &request),
+                _ => Err(not_allowed(method, "GET, POST")),
+            },
+            (Some(kind), [_, search]) if is(search, ".search") => self.search(&[kind], &request),
+            (Some(kind), [_, id]) => self.one(kind, id, &request, false),
+            (Some(_), _) => {
+                Err(ScimError::status(404, format!("no endpoint at `{}`", request.path)).into())
             }
-            [endpoint, search] if resource_kind(endpoint).is_some() && is(search, ".search") => {
-                let kind = resource_kind(endpoint).unwrap_or(Kind::User);
-                self.search(&[kind], &request)
-            }
-            [endpoint, id] if resource_kind(endpoint).is_some() => {
-                let kind = resource_kind(endpoint).unwrap_or(Kind::User);
-                self.one(kind, id, &request, false)
-            }
-            [me] if is(me, "Me") => self.me(&request),
-            [search] if is(search, ".search") => self.search(&[Kind::User, Kind::Group], &request),
+            (None, words) => self.dispatch_other(words, &request),
+        }
+    }
+
+    /// Everything that is not under `/Users` or `/Groups`.
+    fn dispatch_other(&self, words: &[&str], request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+        let method = request.method;
+        let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
+        match words {
+            [me] if is(me, "Me") => self.me(request),
+            [search] if is(search, ".search") => self.search(&[Kind::User, Kind::Group], request),
             [bulk] if is(bulk, "Bulk") => match method {
-                Method::Post => Ok(bulk::run(self, body_of(&request)?)?),
+                Method::Post => Ok(bulk::run(self, body_of(request)?)?),
                 _ => Err(not_allowed(method, "POST")),
             },
             [spc] if is(spc, "ServiceProviderConfig") => {

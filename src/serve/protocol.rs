@@ -134,7 +134,8 @@ pub fn patch(
     body: &Value,
     schema: &ResourceSchema,
 ) -> Result<Patched, ScimError> {
-    let request = patch::parse_patch(body, schema)?;
+    let body = without_schemas_in_extension_values(body, schema);
+    let request = patch::parse_patch(&body, schema)?;
     let outcome = patch::apply_patch(resource, &request, schema)?;
     let used_string_booleans = request
         .tolerances
@@ -146,6 +147,42 @@ pub fn patch(
         changed: outcome.changed,
         used_string_booleans,
     })
+}
+
+/// A PATCH whose path is a bare extension URN carries the extension object as its value, and
+/// clients that serialise it as a resource (scim2-tester does) put a `schemas` member inside.
+/// That member describes the object rather than being an attribute of it, so it is dropped
+/// before the core reads the value as the extension's attributes.
+fn without_schemas_in_extension_values(body: &Value, schema: &ResourceSchema) -> Value {
+    let mut body = body.clone();
+    let operations = body
+        .as_object_mut()
+        .and_then(|o| {
+            o.iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
+        })
+        .and_then(|(_, v)| v.as_array_mut());
+    for operation in operations.into_iter().flatten() {
+        let names_extension = get_ci(operation, "path")
+            .and_then(Value::as_str)
+            .is_some_and(|path| {
+                schema
+                    .extensions
+                    .iter()
+                    .any(|e| e.id.eq_ignore_ascii_case(path))
+            });
+        if !names_extension {
+            continue;
+        }
+        let value = operation
+            .as_object_mut()
+            .and_then(|o| o.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("value")))
+            .and_then(|(_, v)| v.as_object_mut());
+        if let Some(value) = value {
+            value.retain(|k, _| !k.eq_ignore_ascii_case("schemas"));
+        }
+    }
+    body
 }
 
 /// Looks a key up in a JSON object case-insensitively (RFC 7643 §2.1).
