@@ -147,7 +147,7 @@ impl Drop for ServerHandle {
 /// Binds `config.host:config.port`, loads the seed and starts serving on the current runtime.
 pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
     let bind_to = format!("{}:{}", config.host, config.port);
-    let listener = tokio::net::TcpListener::bind(&bind_to)
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
         .await
         .map_err(|source| SpawnError::Bind {
             addr: bind_to.clone(),

@@ -794,3 +794,122 @@ fn is_core_path(path: &AttrPath, kind: Kind) -> bool {
         Some(urn) => urn.eq_ignore_ascii_case(&Store::schema(kind).core.id),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::model::{GROUP_SCHEMA, USER_SCHEMA};
+    use serde_json::json;
+
+    const NOW: &str = "2026-01-01T00:00:00.000Z";
+
+    fn store() -> Store {
+        Store::new("http://localhost/scim/v2", StoreOptions::default())
+    }
+
+    fn add_user(store: &mut Store, user_name: &str, external_id: &str) -> String {
+        let body =
+            json!({"schemas": [USER_SCHEMA], "userName": user_name, "externalId": external_id});
+        store
+            .create(Kind::User, &body, NOW)
+            .unwrap()
+            .id()
+            .to_string()
+    }
+
+    fn find(store: &Store, filter: &str) -> Vec<String> {
+        let filter = protocol::parse_filter(filter).unwrap();
+        store
+            .search(Kind::User, Some(&filter), None)
+            .unwrap()
+            .iter()
+            .map(|e| e.id().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn indexes_follow_renames_and_deletes() {
+        let mut store = store();
+        let id = add_user(&mut store, "Old", "e1");
+        let body = json!({"schemas": [USER_SCHEMA], "userName": "New", "externalId": "e2"});
+        store.replace(Kind::User, &id, &body, NOW, true).unwrap();
+        assert!(find(&store, "userName eq \"old\"").is_empty());
+        assert!(find(&store, "externalId eq \"e1\"").is_empty());
+        assert_eq!(find(&store, "userName eq \"NEW\""), [id.clone()]);
+        assert_eq!(find(&store, "externalId eq \"e2\""), [id.clone()]);
+        let reuse = add_user(&mut store, "old", "e1");
+        assert_eq!(find(&store, "userName eq \"old\""), [reuse]);
+        store.delete(Kind::User, &id, NOW).unwrap();
+        assert!(find(&store, "userName eq \"new\"").is_empty());
+        assert!(store.user_by_name("new").is_none());
+    }
+
+    #[test]
+    fn indexed_and_scanned_searches_agree() {
+        let mut store = store();
+        let a = add_user(&mut store, "a", "x");
+        let b = add_user(&mut store, "b", "x");
+        add_user(&mut store, "c", "y");
+        assert_eq!(find(&store, "externalId eq \"x\""), [a.clone(), b.clone()]);
+        assert_eq!(
+            find(&store, "userName eq \"b\" or userName eq \"a\""),
+            [a.clone(), b.clone()]
+        );
+        assert_eq!(
+            find(&store, "externalId eq \"x\" and userName ne \"a\""),
+            [b.clone()]
+        );
+        assert_eq!(find(&store, &format!("id eq \"{a}\"")), [a]);
+        assert_eq!(find(&store, "userName pr and externalId eq \"y\"").len(), 1);
+    }
+
+    #[test]
+    fn eq_substring_rewrites_every_eq_only() {
+        let filter =
+            protocol::parse_filter("not (a eq \"x\") and b sw \"y\" or c[d eq 1]").unwrap();
+        let shown = eq_as_substring(&filter).to_string();
+        assert_eq!(shown, "not (a co \"x\") and b sw \"y\" or c[d co 1]");
+    }
+
+    #[test]
+    fn the_eq_substring_quirk_widens_indexed_lookups_too() {
+        let options = StoreOptions {
+            eq_substring: true,
+            ..StoreOptions::default()
+        };
+        let mut store = Store::new("http://localhost/scim/v2", options);
+        add_user(&mut store, "px", "1");
+        add_user(&mut store, "px_1", "2");
+        assert_eq!(find(&store, "userName eq \"px\"").len(), 2);
+    }
+
+    #[test]
+    fn versions_change_on_every_write_and_only_then() {
+        let mut store = store();
+        let id = add_user(&mut store, "v", "e");
+        let first = store.get(Kind::User, &id).unwrap().version.clone();
+        let noop = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                          "Operations": [{"op": "replace", "path": "userName", "value": "v"}]});
+        let written = store.patch(Kind::User, &id, &noop, NOW).unwrap();
+        assert!(!written.changed);
+        assert_eq!(written.entry.version, first);
+        let body =
+            json!({"schemas": [GROUP_SCHEMA], "displayName": "g", "members": [{"value": id}]});
+        store.create(Kind::Group, &body, NOW).unwrap();
+        let after = store.get(Kind::User, &id).unwrap();
+        assert_ne!(after.version, first, "joining a group changes User.groups");
+        assert_eq!(after.resource["groups"][0]["display"], "g");
+    }
+
+    #[test]
+    fn put_without_storing_leaves_the_store_alone() {
+        let mut store = store();
+        let id = add_user(&mut store, "keep", "e");
+        let before = store.get(Kind::User, &id).unwrap().resource.clone();
+        let body = json!({"schemas": [USER_SCHEMA], "userName": "changed"});
+        let written = store.replace(Kind::User, &id, &body, NOW, false).unwrap();
+        assert_eq!(written.entry.resource["userName"], "changed");
+        assert_eq!(store.get(Kind::User, &id).unwrap().resource, before);
+        assert!(find(&store, "userName eq \"changed\"").is_empty());
+    }
+}
