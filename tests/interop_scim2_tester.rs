@@ -71,11 +71,12 @@ fn transcript_text(transcript: &Transcript) -> String {
         .unwrap_or_else(|_| "(transcript unavailable)".to_owned())
 }
 
-/// The first `http://` word of a line, which is how `scimctl serve` announces its base URL.
+/// The SCIM base URL (`http://HOST:PORT/scim/v2`) a line of `scimctl serve` output announces.
 fn base_url_in(line: &str) -> Option<String> {
     line.split_whitespace()
-        .find(|word| word.starts_with("http://"))
-        .map(|word| word.trim_end_matches([',', '.', ';', ')']).to_owned())
+        .map(|word| word.trim_end_matches([',', '.', ';', ')', '/']))
+        .find(|word| word.starts_with("http://") && word.ends_with("/scim/v2"))
+        .map(str::to_owned)
 }
 
 /// Starts `scimctl serve` on a free port and waits until it prints its base URL.
@@ -121,10 +122,13 @@ fn start_server() -> (KillOnDrop, String, Transcript) {
                 let _ = stderr_reader.join();
                 let what = match why {
                     mpsc::RecvTimeoutError::Timeout => {
-                        format!("printed no http:// base URL within {SERVER_START_TIMEOUT:?}")
+                        format!(
+                            "printed no http://HOST:PORT/scim/v2 base URL within {SERVER_START_TIMEOUT:?}"
+                        )
                     }
                     mpsc::RecvTimeoutError::Disconnected => {
-                        "closed its output without printing an http:// base URL".to_owned()
+                        "closed its output without printing an http://HOST:PORT/scim/v2 base URL"
+                            .to_owned()
                     }
                 };
                 panic!(
