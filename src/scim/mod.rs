@@ -8,4 +8,5 @@ pub mod filter;
 pub mod model;
 pub mod patch;
 pub mod path;
+pub mod resource;
 pub mod schema;

@@ -8,10 +8,12 @@
 mod display;
 mod eval;
 mod lexer;
-mod parser;
+pub(crate) mod parser;
 
-pub use eval::{EvalError, matches};
-pub use parser::{ParseOptions, Parsed, parse_filter, parse_filter_with};
+pub use eval::{EvalError, matches, matches_element, validate};
+pub use parser::{
+    MAX_COMPARISONS, MAX_DEPTH, ParseOptions, Parsed, parse_filter, parse_filter_with,
+};
 
 use crate::scim::path::AttrPath;
 

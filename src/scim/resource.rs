@@ -1,0 +1,858 @@
+//! Resources as JSON: case-insensitive key access (RFC 7643 §2.1), the normalisation a server
+//! applies to a POST/PUT body before storing it, and response projection (RFC 7644 §3.4.2.5).
+//!
+//! Pure: serde_json and std only. Resources stay `serde_json::Value`s so that attributes the
+//! schema does not know survive a round trip through the tools that only read them.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::scim::model::{ScimError, ScimType};
+use crate::scim::path::AttrPath;
+use crate::scim::schema::{
+    AttrType, Attribute, Mutability, ResourceSchema, Returned, Schema, json_kind,
+};
+
+/// The key of `map` that names `name`, compared ASCII-case-insensitively; an exact match wins
+/// over a case-folded one so that a map holding both `userName` and `USERNAME` stays predictable.
+pub fn find_key_ci<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    if let Some((key, _)) = map.get_key_value(name) {
+        return Some(key.as_str());
+    }
+    map.keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .map(String::as_str)
+}
+
+/// The value stored under `name`, whatever the case of its key.
+pub fn get_ci<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    let key = find_key_ci(map, name)?;
+    map.get(key)
+}
+
+/// The mutable value stored under `name`, whatever the case of its key.
+pub fn get_ci_mut<'a>(map: &'a mut Map<String, Value>, name: &str) -> Option<&'a mut Value> {
+    let key = find_key_ci(map, name)?.to_owned();
+    map.get_mut(&key)
+}
+
+/// Removes the entry named `name`, whatever the case of its key, keeping the order of the
+/// others.
+pub fn remove_ci(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
+    let key = find_key_ci(map, name)?.to_owned();
+    map.shift_remove(&key)
+}
+
+/// Stores `value` under `canonical`, replacing an entry whose key differs only in case, so
+/// that the stored resource uses the schema's spelling.
+pub fn insert_ci(map: &mut Map<String, Value>, canonical: &str, value: Value) {
+    if let Some(existing) = find_key_ci(map, canonical).map(str::to_owned) {
+        if existing != canonical {
+            map.shift_remove(&existing);
+        }
+    }
+    map.insert(canonical.to_owned(), value);
+}
+
+/// A leniency applied while reading a value, reported so that callers can warn about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leniency {
+    /// A boolean attribute was sent as the string `"True"`/`"False"` (any case), as Entra's
+    /// legacy provisioning does (field guide §5 #5).
+    StringBoolean { path: String, sent: String },
+    /// A member the schema does not define was dropped.
+    UnknownAttributeIgnored { path: String },
+}
+
+impl fmt::Display for Leniency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Leniency::StringBoolean { path, sent } => {
+                write!(f, "`{path}`: read the string \"{sent}\" as a boolean")
+            }
+            Leniency::UnknownAttributeIgnored { path } => {
+                write!(f, "`{path}`: not defined by the schema; ignored")
+            }
+        }
+    }
+}
+
+fn invalid_value(path: &str, message: impl fmt::Display) -> ScimError {
+    ScimError::typed(ScimType::InvalidValue, format!("`{path}`: {message}"))
+}
+
+/// Checks and normalises the value of `attribute` found at `path` (RFC 7643 §2.3): types are
+/// checked, keys of complex values take the schema's spelling, `null` members, readOnly
+/// sub-attributes and unknown sub-attributes are dropped. `None` means unassigned: `null`,
+/// `[]` and `{}` all read as "no value" (RFC 7643 §2.5).
+pub(crate) fn normalise_value(
+    attribute: &Attribute,
+    value: &Value,
+    path: &str,
+    leniencies: &mut Vec<Leniency>,
+) -> Result<Option<Value>, ScimError> {
+    if !attribute.multi_valued {
+        return normalise_single(attribute, value, path, leniencies);
+    }
+    match value {
+        Value::Null => Ok(None),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                if let Some(v) = normalise_single(attribute, item, &item_path, leniencies)? {
+                    out.push(v);
+                }
+            }
+            Ok((!out.is_empty()).then_some(Value::Array(out)))
+        }
+        other => Err(invalid_value(
+            path,
+            format!(
+                "expected an array (multi-valued), found {}",
+                json_kind(other)
+            ),
+        )),
+    }
+}
+
+/// [`normalise_value`] for one value of the attribute, ignoring `multiValued`.
+pub(crate) fn normalise_single(
+    attribute: &Attribute,
+    value: &Value,
+    path: &str,
+    leniencies: &mut Vec<Leniency>,
+) -> Result<Option<Value>, ScimError> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let mismatch = |expected: &str| {
+        invalid_value(
+            path,
+            format!("expected {expected}, found {}", json_kind(value)),
+        )
+    };
+    let normalised = match attribute.attr_type {
+        AttrType::String | AttrType::Reference => {
+            value.as_str().ok_or_else(|| mismatch("a string"))?;
+            value.clone()
+        }
+        AttrType::Binary => {
+            let text = value.as_str().ok_or_else(|| mismatch("a base64 string"))?;
+            if !is_base64(text) {
+                return Err(invalid_value(path, "not valid base64 (RFC 7643 §2.3.6)"));
+            }
+            value.clone()
+        }
+        AttrType::Boolean => match value {
+            Value::Bool(_) => value.clone(),
+            Value::String(text) => {
+                let parsed = if text.eq_ignore_ascii_case("true") {
+                    true
+                } else if text.eq_ignore_ascii_case("false") {
+                    false
+                } else {
+                    return Err(mismatch("a boolean"));
+                };
+                leniencies.push(Leniency::StringBoolean {
+                    path: path.to_owned(),
+                    sent: text.clone(),
+                });
+                Value::Bool(parsed)
+            }
+            _ => return Err(mismatch("a boolean")),
+        },
+        AttrType::Integer => {
+            if !(value.is_i64() || value.is_u64()) {
+                return Err(mismatch("an integer"));
+            }
+            value.clone()
+        }
+        AttrType::Decimal => {
+            value.as_number().ok_or_else(|| mismatch("a number"))?;
+            value.clone()
+        }
+        AttrType::DateTime => {
+            let text = value
+                .as_str()
+                .ok_or_else(|| mismatch("a dateTime string"))?;
+            if !is_date_time(text) {
+                return Err(invalid_value(
+                    path,
+                    format!(
+                        "`{text}` is not an xsd:dateTime such as 2015-02-23T08:30:00Z (RFC 7643 §2.3.5)"
+                    ),
+                ));
+            }
+            value.clone()
+        }
+        AttrType::Complex => {
+            let members = value.as_object().ok_or_else(|| mismatch("an object"))?;
+            let mut out = Map::new();
+            for (key, member) in members {
+                let member_path = format!("{path}.{key}");
+                let Some(sub) = attribute.sub_attribute(key) else {
+                    leniencies.push(Leniency::UnknownAttributeIgnored { path: member_path });
+                    continue;
+                };
+                if sub.mutability == Mutability::ReadOnly {
+                    continue;
+                }
+                if let Some(v) = normalise_value(sub, member, &member_path, leniencies)? {
+                    out.insert(sub.name.clone(), v);
+                }
+            }
+            if out.is_empty() {
+                return Ok(None);
+            }
+            Value::Object(out)
+        }
+    };
+    Ok(Some(normalised))
+}
+
+fn is_base64(text: &str) -> bool {
+    let body = text.trim_end_matches('=');
+    text.len() - body.len() <= 2
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+}
+
+/// `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)`: the xsd:dateTime lexical form with the time
+/// zone that RFC 7643 §2.3.5 requires implementations to accept.
+fn is_date_time(text: &str) -> bool {
+    fn digits(s: &str, n: usize) -> Option<(u32, &str)> {
+        let head = s.get(..n)?;
+        if !head.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some((head.parse().ok()?, s.get(n..)?))
+    }
+    fn expect(s: &str, c: char) -> Option<&str> {
+        s.strip_prefix(c)
+    }
+    fn parse(s: &str) -> Option<()> {
+        let (_, s) = digits(s, 4)?;
+        let (month, s) = digits(expect(s, '-')?, 2)?;
+        let (day, s) = digits(expect(s, '-')?, 2)?;
+        let s = s.strip_prefix('T').or_else(|| s.strip_prefix('t'))?;
+        let (hour, s) = digits(s, 2)?;
+        let (minute, s) = digits(expect(s, ':')?, 2)?;
+        let (second, mut s) = digits(expect(s, ':')?, 2)?;
+        if let Some(fraction) = s.strip_prefix('.') {
+            let len = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if len == 0 {
+                return None;
+            }
+            s = fraction.get(len..)?;
+        }
+        let zone_ok = match s {
+            "Z" | "z" => true,
+            _ => {
+                let sign = s.strip_prefix('+').or_else(|| s.strip_prefix('-'))?;
+                let (zh, rest) = digits(sign, 2)?;
+                let (zm, rest) = digits(expect(rest, ':')?, 2)?;
+                rest.is_empty() && zh <= 14 && zm < 60
+            }
+        };
+        let valid = zone_ok
+            && (1..=12).contains(&month)
+            && (1..=31).contains(&day)
+            && hour < 24
+            && minute < 60
+            && second < 61;
+        valid.then_some(())
+    }
+    parse(text).is_some()
+}
+
+/// Which write a body arrives with; a replacement is checked against the stored resource.
+#[derive(Debug, Clone, Copy)]
+pub enum WriteMode<'a> {
+    /// POST (RFC 7644 §3.3).
+    Create,
+    /// PUT (RFC 7644 §3.5.1) over the resource currently stored.
+    Replace { current: &'a Value },
+}
+
+/// A leniency applied while normalising a POST/PUT body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteTolerance {
+    /// A value was read leniently or a member was ignored.
+    Value(Leniency),
+    /// `schemas` named a URN that is neither the core schema nor a known extension (Entra
+    /// sends a Microsoft URN with groups); it was left out of the stored `schemas`.
+    UnknownSchemaIgnored { urn: String },
+    /// Extension data was sent without its URN in `schemas` (RFC 7643 §3 asks for it); the
+    /// URN was added.
+    UndeclaredExtension { urn: String },
+}
+
+impl fmt::Display for WriteTolerance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteTolerance::Value(leniency) => leniency.fmt(f),
+            WriteTolerance::UnknownSchemaIgnored { urn } => {
+                write!(f, "`schemas`: unknown schema `{urn}` ignored")
+            }
+            WriteTolerance::UndeclaredExtension { urn } => {
+                write!(
+                    f,
+                    "`schemas`: extension `{urn}` has data but was not listed; added"
+                )
+            }
+        }
+    }
+}
+
+/// The resource a server should store from a write, and the leniencies needed to read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validated {
+    pub resource: Value,
+    pub tolerances: Vec<WriteTolerance>,
+}
+
+/// Checks a POST or PUT body and returns the normalised resource to store.
+///
+/// - `schemas` must be an array naming the core schema. A body without it does not conform
+///   to the request schema, so it is `invalidSyntax` (RFC 7644 §3.12), as is a non-object.
+/// - Values are type-checked (`invalidValue`, naming the attribute path) and their keys take
+///   the schema's spelling, so `USERNAME` is stored as `userName`.
+/// - readOnly attributes (`id`, `meta`, `groups`, ...) are dropped: RFC 7644 §3.3 and §3.5.1
+///   say the server ignores them, and Okta PUTs back whole fetched objects.
+/// - Attributes the schema does not define are dropped and reported, so that the store only
+///   ever holds what the schema describes (and what `/Schemas` therefore advertises).
+/// - `null` and `[]` are no value (RFC 7643 §2.5); required attributes must have one.
+/// - At most one `primary: true` per multi-valued attribute (RFC 7643 §2.4).
+/// - On replace, immutable attributes that have a value must keep it (RFC 7644 §3.5.1,
+///   `mutability`); immutable and writeOnly values the body omits are carried over, because
+///   a client that PUTs back what it read cannot know a writeOnly value such as `password`.
+pub fn validate_for_write(
+    body: &Value,
+    schema: &ResourceSchema,
+    mode: WriteMode<'_>,
+) -> Result<Validated, ScimError> {
+    let members = body.as_object().ok_or_else(|| {
+        ScimError::typed(
+            ScimType::InvalidSyntax,
+            format!(
+                "the resource must be a JSON object, found {}",
+                json_kind(body)
+            ),
+        )
+    })?;
+    let listed = listed_schemas(members, schema)?;
+    let mut tolerances: Vec<WriteTolerance> = listed
+        .unknown
+        .into_iter()
+        .map(|urn| WriteTolerance::UnknownSchemaIgnored { urn })
+        .collect();
+    let mut leniencies = Vec::new();
+    let mut core = Map::new();
+    let mut extension_objects: Vec<(&Schema, Map<String, Value>)> = Vec::new();
+
+    for (key, value) in members {
+        if key.eq_ignore_ascii_case("schemas") {
+            continue;
+        }
+        if let Some(attribute) = schema
+            .core_attributes()
+            .find(|a| a.name.eq_ignore_ascii_case(key))
+        {
+            store_attribute(
+                &mut core,
+                attribute,
+                value,
+                &attribute.name,
+                &mut leniencies,
+            )?;
+            continue;
+        }
+        let Some(extension) = schema
+            .extensions
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(key))
+        else {
+            leniencies.push(Leniency::UnknownAttributeIgnored { path: key.clone() });
+            continue;
+        };
+        let inner = match value {
+            Value::Null => continue,
+            Value::Object(inner) => inner,
+            other => {
+                return Err(invalid_value(
+                    &extension.id,
+                    format!("expected an object, found {}", json_kind(other)),
+                ));
+            }
+        };
+        let mut stored = Map::new();
+        for (inner_key, inner_value) in inner {
+            let path = format!("{}:{inner_key}", extension.id);
+            match extension.attribute(inner_key) {
+                Some(attribute) => {
+                    store_attribute(&mut stored, attribute, inner_value, &path, &mut leniencies)?
+                }
+                None => leniencies.push(Leniency::UnknownAttributeIgnored { path }),
+            }
+        }
+        extension_objects.push((extension, stored));
+    }
+
+    if let WriteMode::Replace { current } = mode {
+        keep_fixed_values(&mut core, current, schema.core_attributes(), "")?;
+        for extension in &schema.extensions {
+            let Some(current_ext) = current.as_object().and_then(|m| get_ci(m, &extension.id))
+            else {
+                continue;
+            };
+            let index = match extension_objects
+                .iter()
+                .position(|(s, _)| s.id == extension.id)
+            {
+                Some(index) => index,
+                None => {
+                    extension_objects.push((extension, Map::new()));
+                    extension_objects.len() - 1
+                }
+            };
+            if let Some((_, stored)) = extension_objects.get_mut(index) {
+                let prefix = format!("{}:", extension.id);
+                keep_fixed_values(stored, current_ext, extension.attributes.iter(), &prefix)?;
+            }
+        }
+    }
+
+    check_required(&core, schema.core_attributes(), "")?;
+    let mut schemas = vec![Value::String(schema.core.id.clone())];
+    let mut resource = Map::new();
+    let mut extension_members = Vec::new();
+    for (extension, stored) in extension_objects {
+        if stored.is_empty() {
+            continue;
+        }
+        check_required(
+            &stored,
+            extension.attributes.iter(),
+            &format!("{}:", extension.id),
+        )?;
+        if !listed.extensions.iter().any(|urn| urn == &extension.id) {
+            tolerances.push(WriteTolerance::UndeclaredExtension {
+                urn: extension.id.clone(),
+            });
+        }
+        schemas.push(Value::String(extension.id.clone()));
+        extension_members.push((extension.id.clone(), Value::Object(stored)));
+    }
+    resource.insert("schemas".to_owned(), Value::Array(schemas));
+    resource.extend(core);
+    resource.extend(extension_members);
+    tolerances.extend(leniencies.into_iter().map(WriteTolerance::Value));
+    Ok(Validated {
+        resource: Value::Object(resource),
+        tolerances,
+    })
+}
+
+/// The URNs of a body's `schemas`, split into known extensions (canonical spelling) and
+/// unknown ones, after checking that the core schema is listed.
+struct ListedSchemas {
+    extensions: Vec<String>,
+    unknown: Vec<String>,
+}
+
+fn listed_schemas(
+    members: &Map<String, Value>,
+    schema: &ResourceSchema,
+) -> Result<ListedSchemas, ScimError> {
+    let syntax = |detail: String| ScimError::typed(ScimType::InvalidSyntax, detail);
+    let urns = match get_ci(members, "schemas") {
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(syntax(format!(
+                "`schemas` must be an array of schema URNs, found {}",
+                json_kind(other)
+            )));
+        }
+        None => {
+            return Err(syntax(format!(
+                "`schemas` is missing; it must list `{}` (RFC 7643 §3)",
+                schema.core.id
+            )));
+        }
+    };
+    let mut listed = ListedSchemas {
+        extensions: Vec::new(),
+        unknown: Vec::new(),
+    };
+    let mut has_core = false;
+    for (i, urn) in urns.iter().enumerate() {
+        let urn = urn.as_str().ok_or_else(|| {
+            syntax(format!(
+                "`schemas[{i}]` must be a string, found {}",
+                json_kind(urn)
+            ))
+        })?;
+        match schema.schema(urn) {
+            Some(found) if std::ptr::eq(found, &schema.core) => has_core = true,
+            Some(found) => listed.extensions.push(found.id.clone()),
+            None => listed.unknown.push(urn.to_owned()),
+        }
+    }
+    if !has_core {
+        return Err(syntax(format!(
+            "`schemas` does not list the core schema `{}` (RFC 7643 §3)",
+            schema.core.id
+        )));
+    }
+    Ok(listed)
+}
+
+/// Normalises one attribute of a write body into `target` under its canonical name; readOnly
+/// attributes are ignored (RFC 7644 §3.3) and unassigned values leave no key.
+fn store_attribute(
+    target: &mut Map<String, Value>,
+    attribute: &Attribute,
+    value: &Value,
+    path: &str,
+    leniencies: &mut Vec<Leniency>,
+) -> Result<(), ScimError> {
+    if attribute.mutability == Mutability::ReadOnly {
+        return Ok(());
+    }
+    if let Some(normalised) = normalise_value(attribute, value, path, leniencies)? {
+        check_single_primary(attribute, &normalised, path)?;
+        target.insert(attribute.name.clone(), normalised);
+    }
+    Ok(())
+}
+
+/// RFC 7643 §2.4: the primary value `true` appears at most once.
+pub(crate) fn check_single_primary(
+    attribute: &Attribute,
+    value: &Value,
+    path: &str,
+) -> Result<(), ScimError> {
+    let Some(items) = value.as_array() else {
+        return Ok(());
+    };
+    let primaries = items.iter().filter(|item| is_primary(item)).count();
+    if primaries > 1 {
+        return Err(invalid_value(
+            path,
+            format!(
+                "{primaries} values of `{}` are marked primary; at most one may be (RFC 7643 §2.4)",
+                attribute.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a multi-valued element carries `primary: true`.
+pub(crate) fn is_primary(item: &Value) -> bool {
+    item.as_object()
+        .and_then(|m| get_ci(m, "primary"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// For PUT: an immutable value that is set must not change; immutable and writeOnly values
+/// the body omits are carried over from the current resource.
+fn keep_fixed_values<'s>(
+    stored: &mut Map<String, Value>,
+    current: &Value,
+    attributes: impl Iterator<Item = &'s Attribute>,
+    prefix: &str,
+) -> Result<(), ScimError> {
+    let Some(current) = current.as_object() else {
+        return Ok(());
+    };
+    for attribute in attributes {
+        if !matches!(
+            attribute.mutability,
+            Mutability::Immutable | Mutability::WriteOnly
+        ) {
+            continue;
+        }
+        let Some(old) = get_ci(current, &attribute.name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        match stored.get(&attribute.name) {
+            None => {
+                stored.insert(attribute.name.clone(), old.clone());
+            }
+            Some(new) if attribute.mutability == Mutability::Immutable && new != old => {
+                return Err(ScimError::typed(
+                    ScimType::Mutability,
+                    format!(
+                        "`{prefix}{}` is immutable and already set; a replacement must keep its value (RFC 7644 §3.5.1)",
+                        attribute.name
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_required<'s>(
+    stored: &Map<String, Value>,
+    attributes: impl Iterator<Item = &'s Attribute>,
+    prefix: &str,
+) -> Result<(), ScimError> {
+    for attribute in attributes {
+        if !attribute.required || attribute.mutability == Mutability::ReadOnly {
+            continue;
+        }
+        let present = stored
+            .get(&attribute.name)
+            .is_some_and(|v| v.as_str() != Some(""));
+        if !present {
+            return Err(ScimError::typed(
+                ScimType::InvalidValue,
+                format!("`{prefix}{}` is required", attribute.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Applies `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5, §3.9) and the schema's
+/// `returned` characteristics (RFC 7643 §2.2) to a stored resource.
+///
+/// `schemas` and `returned: always` attributes (`id`) are always kept, `returned: never`
+/// attributes (`password`) never, `returned: request` ones only when `attributes` names them.
+/// A non-empty `attributes` list replaces the default set and `excluded` is then ignored, as
+/// the two are alternatives. Paths may be URN-qualified and may name a sub-attribute; a
+/// URN-only path (empty `name`) names a whole extension. Members the schema does not define
+/// are kept in the default set and dropped when `attributes` is given, unless named.
+pub fn project(
+    resource: &Value,
+    schema: &ResourceSchema,
+    attributes: &[AttrPath],
+    excluded: &[AttrPath],
+) -> Value {
+    let Some(members) = resource.as_object() else {
+        return resource.clone();
+    };
+    let selection = if attributes.is_empty() {
+        Selection::Default { excluded }
+    } else {
+        Selection::Only { attributes }
+    };
+    let mut out = Map::new();
+    for (key, value) in members {
+        if key.eq_ignore_ascii_case("schemas") {
+            out.insert(key.clone(), value.clone());
+            continue;
+        }
+        if let Some(attribute) = schema
+            .core_attributes()
+            .find(|a| a.name.eq_ignore_ascii_case(key))
+        {
+            if let Some(v) = selection.project_attribute(schema, &schema.core, attribute, value) {
+                out.insert(key.clone(), v);
+            }
+            continue;
+        }
+        if let Some(extension) = schema
+            .extensions
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(key))
+        {
+            if let Some(v) = selection.project_extension(schema, extension, value) {
+                out.insert(key.clone(), v);
+            }
+            continue;
+        }
+        if selection.keeps_unknown(key) {
+            out.insert(key.clone(), value.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+enum Selection<'p> {
+    Default { excluded: &'p [AttrPath] },
+    Only { attributes: &'p [AttrPath] },
+}
+
+/// Whether `path` names `attribute` of `owner` (ignoring any sub-attribute in the path).
+fn names_attribute(
+    schema: &ResourceSchema,
+    path: &AttrPath,
+    owner: &Schema,
+    attribute: &Attribute,
+) -> bool {
+    let top = AttrPath {
+        urn: path.urn.clone(),
+        name: path.name.clone(),
+        sub: None,
+    };
+    schema
+        .resolve(&top)
+        .is_some_and(|r| std::ptr::eq(r.schema, owner) && std::ptr::eq(r.attribute, attribute))
+}
+
+impl Selection<'_> {
+    fn keeps_unknown(&self, key: &str) -> bool {
+        let named = |paths: &[AttrPath]| {
+            paths
+                .iter()
+                .any(|p| p.urn.is_none() && p.name.eq_ignore_ascii_case(key))
+        };
+        match self {
+            Selection::Default { excluded } => !named(excluded),
+            Selection::Only { attributes } => named(attributes),
+        }
+    }
+
+    fn project_extension(
+        &self,
+        schema: &ResourceSchema,
+        extension: &Schema,
+        value: &Value,
+    ) -> Option<Value> {
+        let members = value.as_object()?;
+        let names_whole = |paths: &[AttrPath]| {
+            paths.iter().any(|p| {
+                p.name.is_empty()
+                    && p.urn
+                        .as_deref()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(&extension.id))
+            })
+        };
+        let effective = match self {
+            Selection::Only { attributes } if names_whole(attributes) => {
+                Selection::Default { excluded: &[] }
+            }
+            Selection::Default { excluded } if names_whole(excluded) => return None,
+            Selection::Default { excluded } => Selection::Default { excluded },
+            Selection::Only { attributes } => Selection::Only { attributes },
+        };
+        let mut out = Map::new();
+        for (key, inner) in members {
+            let kept = match extension.attribute(key) {
+                Some(attribute) => effective.project_attribute(schema, extension, attribute, inner),
+                None => matches!(effective, Selection::Default { .. }).then(|| inner.clone()),
+            };
+            if let Some(v) = kept {
+                out.insert(key.clone(), v);
+            }
+        }
+        (!out.is_empty()).then_some(Value::Object(out))
+    }
+
+    fn project_attribute(
+        &self,
+        schema: &ResourceSchema,
+        owner: &Schema,
+        attribute: &Attribute,
+        value: &Value,
+    ) -> Option<Value> {
+        match attribute.returned {
+            Returned::Never => return None,
+            Returned::Always => return Some(strip_sub_attributes(attribute, value, |_| true)),
+            Returned::Default | Returned::Request => {}
+        }
+        match self {
+            Selection::Only { attributes } => {
+                let paths: Vec<&AttrPath> = attributes
+                    .iter()
+                    .filter(|p| names_attribute(schema, p, owner, attribute))
+                    .collect();
+                if paths.is_empty() {
+                    return None;
+                }
+                if paths.iter().any(|p| p.sub.is_none()) {
+                    return Some(strip_sub_attributes(attribute, value, |sub| {
+                        sub.returned != Returned::Request
+                            || paths.iter().any(|p| {
+                                p.sub
+                                    .as_deref()
+                                    .is_some_and(|s| s.eq_ignore_ascii_case(&sub.name))
+                            })
+                    }));
+                }
+                let kept = strip_sub_attributes(attribute, value, |sub| {
+                    sub.returned == Returned::Always
+                        || paths.iter().any(|p| {
+                            p.sub
+                                .as_deref()
+                                .is_some_and(|s| s.eq_ignore_ascii_case(&sub.name))
+                        })
+                });
+                is_assigned(&kept).then_some(kept)
+            }
+            Selection::Default { excluded } => {
+                if attribute.returned == Returned::Request {
+                    return None;
+                }
+                let paths: Vec<&AttrPath> = excluded
+                    .iter()
+                    .filter(|p| names_attribute(schema, p, owner, attribute))
+                    .collect();
+                if paths.iter().any(|p| p.sub.is_none()) {
+                    return None;
+                }
+                let kept = strip_sub_attributes(attribute, value, |sub| {
+                    sub.returned == Returned::Always
+                        || (sub.returned == Returned::Default
+                            && !paths.iter().any(|p| {
+                                p.sub
+                                    .as_deref()
+                                    .is_some_and(|s| s.eq_ignore_ascii_case(&sub.name))
+                            }))
+                });
+                is_assigned(&kept).then_some(kept)
+            }
+        }
+    }
+}
+
+/// Keeps, in a complex value or in each element of a multi-valued complex value, only the
+/// sub-attributes `keep` accepts (sub-attributes the schema does not define are kept) and
+/// never the `returned: never` ones. Other values are returned unchanged.
+fn strip_sub_attributes(
+    attribute: &Attribute,
+    value: &Value,
+    keep: impl Fn(&Attribute) -> bool,
+) -> Value {
+    if attribute.attr_type != AttrType::Complex {
+        return value.clone();
+    }
+    let strip_one = |element: &Value| match element {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .filter(|(key, _)| {
+                    attribute
+                        .sub_attribute(key)
+                        .is_none_or(|sub| sub.returned != Returned::Never && keep(sub))
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    match value {
+        Value::Array(items) => {
+            Value::Array(items.iter().map(strip_one).filter(is_assigned).collect())
+        }
+        other => strip_one(other),
+    }
+}
+
+/// Whether a value counts as assigned (RFC 7643 §2.5: `null`, `[]` and `{}` do not).
+pub(crate) fn is_assigned(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(members) => !members.is_empty(),
+        _ => true,
+    }
+}
