@@ -142,7 +142,9 @@ fn attribute_names_match_json_keys_in_any_case() {
     assert!(holds(r#"userName eq "bjensen""#));
     assert!(holds(r#"USERNAME EQ "bjensen""#));
     assert!(holds(r#"name.FAMILYNAME eq "Renée""#));
-    assert!(holds(r#"URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:USERNAME eq "bjensen""#));
+    assert!(holds(
+        r#"URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:USERNAME eq "bjensen""#
+    ));
 }
 
 #[test]
@@ -201,7 +203,9 @@ fn a_value_path_needs_one_element_to_match_every_condition() {
     let any_elements = r#"emails.type eq "work" and emails.value co "@example.com""#;
     assert!(!holds(same_element));
     assert!(holds(any_elements));
-    assert!(holds(r#"emails[type eq "home" and value co "@example.com"]"#));
+    assert!(holds(
+        r#"emails[type eq "home" and value co "@example.com"]"#
+    ));
     assert!(holds(r#"emails[primary eq true]"#));
     assert!(holds(r#"emails[not (primary pr)]"#));
 }
@@ -306,7 +310,13 @@ fn present_means_a_non_empty_value() {
     assert!(holds("name pr"));
     let empty = json!({"emails": [], "name": {"givenName": null}, "title": null, "phones": [{}]});
     let schema = schema();
-    for filter in ["emails pr", "name pr", "title pr", "phones pr", "name.givenName pr"] {
+    for filter in [
+        "emails pr",
+        "name pr",
+        "title pr",
+        "phones pr",
+        "name.givenName pr",
+    ] {
         let parsed = parse_filter(filter).unwrap();
         assert!(!matches(&parsed, &empty, &schema).unwrap(), "{filter}");
     }
@@ -332,11 +342,17 @@ fn ne_matches_an_absent_attribute() {
 
 #[test]
 fn extension_attributes_are_found_with_or_without_their_urn() {
-    assert!(holds(&format!(r#"{ENTERPRISE}:employeeNumber eq "701984""#)));
+    assert!(holds(&format!(
+        r#"{ENTERPRISE}:employeeNumber eq "701984""#
+    )));
     assert!(holds(r#"employeeNumber eq "701984""#));
-    assert!(holds(&format!(r#"{ENTERPRISE}:manager.value eq "26118915""#)));
+    assert!(holds(&format!(
+        r#"{ENTERPRISE}:manager.value eq "26118915""#
+    )));
     assert!(holds(&format!(r#"{ENTERPRISE}:manager eq "26118915""#)));
-    assert!(holds(&format!(r#"{ENTERPRISE}:manager.displayName eq "JOHN SMITH""#)));
+    assert!(holds(&format!(
+        r#"{ENTERPRISE}:manager.displayName eq "JOHN SMITH""#
+    )));
     assert!(!holds(&format!(r#"{ENTERPRISE}:userName eq "bjensen""#)));
 }
 
@@ -345,7 +361,9 @@ fn logical_operators_combine_as_expected() {
     assert!(holds(r#"userName eq "x" or active eq true"#));
     assert!(!holds(r#"userName eq "x" and active eq true"#));
     assert!(holds(r#"not (userName eq "x")"#));
-    assert!(holds(r#"userName eq "x" or age eq 1 or (emails.type eq "home" and not (title pr))"#));
+    assert!(holds(
+        r#"userName eq "x" or age eq 1 or (emails.type eq "home" and not (title pr))"#
+    ));
 }
 
 #[test]

@@ -12,12 +12,12 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::scim::diag::Diagnostic;
-use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::filter::{CompValue, CompareOp, Filter, ParseOptions, matches_element};
 use crate::scim::model::{PATCH_OP, ScimError, ScimType};
-use crate::scim::path::{AttrPath, PatchPath};
+use crate::scim::path::{AttrPath, PatchPath, parse_patch_path_with};
 use crate::scim::resource::{
-    Leniency, check_single_primary, find_key_ci, get_ci, get_ci_mut, is_assigned, is_primary,
-    normalise_single, normalise_value,
+    Leniency, canonicalise_key, check_single_primary, find_key_ci, get_ci, get_ci_mut, is_assigned,
+    is_primary, normalise_single, normalise_value,
 };
 use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceSchema, Schema, json_kind};
 
@@ -516,7 +516,15 @@ impl<'s> RequestParser<'s> {
                 }
             }
         };
-        if from_pathless_value && target.mutability == Mutability::ReadOnly {
+        let read_only = attribute.mutability == Mutability::ReadOnly
+            || target.mutability == Mutability::ReadOnly;
+        if read_only && !from_pathless_value {
+            return Err(ScimError::typed(
+                ScimType::Mutability,
+                format!("Operations[{index}]: `{path_text}` is readOnly (RFC 7643 §2.2)"),
+            ));
+        }
+        if read_only {
             self.tolerances.push(Tolerance::ReadOnlyInPathlessValue {
                 index,
                 attribute: path_text.to_owned(),
@@ -598,7 +606,9 @@ impl<'s> RequestParser<'s> {
         } else {
             self.normalise(index, target, raw, path_text, false)?
         };
-        if normalised.is_none() && filtered_sub.is_some() {
+        // `attr[filter]` takes an object of sub-attributes; only `attr[filter].sub` can be
+        // cleared.
+        if normalised.is_none() && filtered_sub == Some(None) {
             return Err(invalid_value(
                 index,
                 format!("{} `{path_text}` needs a non-empty `value`", op.as_str()),
@@ -662,38 +672,11 @@ fn is_empty_string_for(target: &Attribute, raw: &Value) -> bool {
     }
 }
 
-/// Parses a PATCH path leniently, returning the parser's notes on what it tolerated.
-///
-/// Temporary: the path parser lives on another branch; until it is merged this reads
-/// `[urn:]name[.sub]` and hands a bracketed filter to the filter parser.
+/// Parses a PATCH path leniently, returning the parser's notes on what it tolerated (such
+/// as a URN-only path naming a whole extension).
 fn parse_path_leniently(text: &str) -> Result<(PatchPath, Vec<Diagnostic>), Diagnostic> {
-    use crate::scim::diag::Span;
-    let split_attr = |word: &str| -> Result<AttrPath, Diagnostic> {
-        let (urn, rest) = match word.rfind(':') {
-            Some(colon) => (Some(word[..colon].to_owned()), &word[colon + 1..]),
-            None => (None, word),
-        };
-        let (name, sub) = match rest.split_once('.') {
-            Some((name, sub)) => (name.to_owned(), Some(sub.to_owned())),
-            None => (rest.to_owned(), None),
-        };
-        if name.is_empty() && urn.is_none() {
-            return Err(Diagnostic::new("empty attribute path", Span::at(0)));
-        }
-        Ok(AttrPath { urn, name, sub })
-    };
-    match text.find('[') {
-        None => Ok((PatchPath::Attr(split_attr(text)?), Vec::new())),
-        Some(open) => {
-            let close = text
-                .rfind(']')
-                .ok_or_else(|| Diagnostic::new("unclosed `[`", Span::at(text.len())))?;
-            let attr = split_attr(&text[..open])?;
-            let filter = crate::scim::filter::parse_filter(&text[open + 1..close])?;
-            let sub = text[close + 1..].strip_prefix('.').map(str::to_owned);
-            Ok((PatchPath::Filtered { attr, filter, sub }, Vec::new()))
-        }
-    }
+    parse_patch_path_with(text, ParseOptions::lenient())
+        .map(|parsed| (parsed.path, parsed.warnings))
 }
 
 /// Applies a parsed request to a resource (RFC 7644 §3.5.2): every operation, in order, or
@@ -762,13 +745,15 @@ fn container<'r>(
         }
         resource.insert(extension.id.clone(), Value::Object(Map::new()));
     }
-    match get_ci_mut(resource, &extension.id)? {
-        slot @ Value::Null => {
-            *slot = Value::Object(Map::new());
-            slot.as_object_mut()
+    let slot = get_ci_mut(resource, &extension.id)?;
+    if !slot.is_object() {
+        if !create {
+            return None;
         }
-        other => other.as_object_mut(),
+        // A stored non-object here is not extension data; a write replaces it.
+        *slot = Value::Object(Map::new());
     }
+    slot.as_object_mut()
 }
 
 fn apply_operation(
@@ -814,26 +799,7 @@ fn apply_operation(
         },
         Some(filter) => {
             let sub = filtered_sub.and_then(|s| attribute.sub_attribute(s));
-            apply_filtered(
-                object,
-                resolved.schema,
-                attribute,
-                filter,
-                sub,
-                operation,
-                tolerances,
-            )
-        }
-    }
-}
-
-/// Renames a key that differs from the schema's spelling only in case.
-fn canonicalise_key(object: &mut Map<String, Value>, canonical: &str) {
-    if let Some(existing) = find_key_ci(object, canonical).map(str::to_owned) {
-        if existing != canonical {
-            if let Some(value) = object.shift_remove(&existing) {
-                object.insert(canonical.to_owned(), value);
-            }
+            apply_filtered(object, attribute, filter, sub, operation, tolerances)
         }
     }
 }
@@ -876,29 +842,24 @@ fn apply_to_attribute(
     operation: &PatchOperation,
 ) -> Result<(), ScimError> {
     let key = attribute.name.as_str();
-    let Some(value) = operation
-        .value
-        .as_ref()
-        .filter(|_| operation.op != PatchOpKind::Remove)
-    else {
-        if operation.op == PatchOpKind::Remove {
-            if let Some(listed) = &operation.value {
-                return remove_listed(object, attribute, listed, operation);
+    let value = match (operation.op, &operation.value) {
+        (PatchOpKind::Remove, Some(listed)) => {
+            return remove_listed(object, attribute, listed, operation);
+        }
+        // Adding no values adds nothing; it must not wipe the list.
+        (PatchOpKind::Add, None) if attribute.multi_valued => return Ok(()),
+        (_, None) => {
+            if object.get(key).is_some_and(is_assigned) {
+                check_removable(attribute, operation)?;
             }
+            object.shift_remove(key);
+            return Ok(());
         }
-        if object.get(key).is_some_and(is_assigned) {
-            check_removable(attribute, operation)?;
-        }
-        object.shift_remove(key);
-        return Ok(());
+        (_, Some(value)) => value,
     };
     let current = object.get(key).filter(|v| is_assigned(v));
     if attribute.multi_valued {
-        if attribute.mutability != Mutability::ReadWrite
-            && attribute.mutability != Mutability::WriteOnly
-        {
-            check_writable(attribute, current, value, operation)?;
-        }
+        check_writable(attribute, current, value, operation)?;
         let new_items = value.as_array().cloned().unwrap_or_default();
         return match operation.op {
             PatchOpKind::Replace => {
@@ -908,32 +869,25 @@ fn apply_to_attribute(
             _ => add_values(object, attribute, new_items, operation),
         };
     }
-    if attribute.attr_type == AttrType::Complex {
+    let new_value = match (attribute.attr_type, value) {
         // Add and replace both merge the given sub-attributes (§3.5.2.1, §3.5.2.3).
-        let Value::Object(given) = value else {
-            return Ok(());
-        };
-        let mut merged = current
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        for (sub_name, sub_value) in given {
-            if let Some(sub) = attribute.sub_attribute(sub_name) {
-                check_writable(sub, merged.get(sub_name), sub_value, operation)?;
+        (AttrType::Complex, Value::Object(given)) => {
+            let mut merged = current
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            for (sub_name, sub_value) in given {
+                if let Some(sub) = attribute.sub_attribute(sub_name) {
+                    check_writable(sub, merged.get(sub_name), sub_value, operation)?;
+                }
+                merged.insert(sub_name.clone(), sub_value.clone());
             }
-            merged.insert(sub_name.clone(), sub_value.clone());
+            Value::Object(merged)
         }
-        check_writable(
-            attribute,
-            current,
-            &Value::Object(merged.clone()),
-            operation,
-        )?;
-        object.insert(key.to_owned(), Value::Object(merged));
-        return Ok(());
-    }
-    check_writable(attribute, current, value, operation)?;
-    object.insert(key.to_owned(), value.clone());
+        _ => value.clone(),
+    };
+    check_writable(attribute, current, &new_value, operation)?;
+    object.insert(key.to_owned(), new_value);
     Ok(())
 }
 
@@ -1141,11 +1095,9 @@ fn drop_if_unassigned(object: &mut Map<String, Value>, key: &str) {
 }
 
 /// `attr[filter]` and `attr[filter].sub` (§3.5.2): the filter selects elements of a
-/// multi-valued complex attribute, evaluated with each element as the resource and the
-/// attribute's sub-attributes as its schema.
+/// multi-valued complex attribute; its paths name the attribute's sub-attributes.
 fn apply_filtered(
     object: &mut Map<String, Value>,
-    owner: &Schema,
     attribute: &Attribute,
     filter: &Filter,
     sub: Option<&Attribute>,
@@ -1153,15 +1105,6 @@ fn apply_filtered(
     tolerances: &mut Vec<Tolerance>,
 ) -> Result<(), ScimError> {
     let key = attribute.name.as_str();
-    let element_schema = ResourceSchema {
-        core: Schema {
-            id: owner.id.clone(),
-            name: attribute.name.clone(),
-            description: String::new(),
-            attributes: attribute.sub_attributes.clone(),
-        },
-        extensions: Vec::new(),
-    };
     let mut items = object
         .get(key)
         .and_then(Value::as_array)
@@ -1169,13 +1112,10 @@ fn apply_filtered(
         .unwrap_or_default();
     let mut matched = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let hit = crate::scim::filter::matches(filter, item, &element_schema).map_err(|e| {
+        let hit = matches_element(filter, item, attribute).map_err(|e| {
             invalid_path(
                 operation.index,
-                format!(
-                    "`{}`: cannot evaluate the filter: {e:?}",
-                    operation.path_text
-                ),
+                format!("`{}`: cannot evaluate the filter: {e}", operation.path_text),
             )
         })?;
         if hit {
@@ -1213,8 +1153,11 @@ fn apply_filtered(
         return Err(mutability(operation, "is readOnly"));
     }
     if matched.is_empty() {
-        let seed = match operation.op {
-            PatchOpKind::Add => element_from_filter(filter).ok_or_else(|| no_target(operation))?,
+        let seed = match (operation.op, &operation.value) {
+            (PatchOpKind::Add, None) => return Ok(()),
+            (PatchOpKind::Add, Some(_)) => {
+                element_from_filter(filter).ok_or_else(|| no_target(operation))?
+            }
             _ => return Err(no_target(operation)),
         };
         tolerances.push(Tolerance::CreatedFromFilter {

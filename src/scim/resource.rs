@@ -44,15 +44,17 @@ pub fn remove_ci(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
     map.shift_remove(&key)
 }
 
-/// Stores `value` under `canonical`, replacing an entry whose key differs only in case, so
-/// that the stored resource uses the schema's spelling.
-pub fn insert_ci(map: &mut Map<String, Value>, canonical: &str, value: Value) {
-    if let Some(existing) = find_key_ci(map, canonical).map(str::to_owned) {
-        if existing != canonical {
-            map.shift_remove(&existing);
+/// Renames the key of `map` that names `canonical` but differs in case, so that the map uses
+/// the schema's spelling (`USERNAME` becomes `userName`).
+pub fn canonicalise_key(map: &mut Map<String, Value>, canonical: &str) {
+    let Some(existing) = find_key_ci(map, canonical).map(str::to_owned) else {
+        return;
+    };
+    if existing != canonical {
+        if let Some(value) = map.shift_remove(&existing) {
+            map.insert(canonical.to_owned(), value);
         }
     }
-    map.insert(canonical.to_owned(), value);
 }
 
 /// A leniency applied while reading a value, reported so that callers can warn about it.
@@ -698,6 +700,20 @@ fn names_attribute(
         .is_some_and(|r| std::ptr::eq(r.schema, owner) && std::ptr::eq(r.attribute, attribute))
 }
 
+/// Whether `path` names a whole extension: a URN-only path, or a bare URN that an attribute
+/// path parser split at its last `:` (`urn:…:2.0` + `User`).
+fn names_extension(path: &AttrPath, extension: &Schema) -> bool {
+    let Some(urn) = path.urn.as_deref() else {
+        return false;
+    };
+    if path.name.is_empty() {
+        return urn.eq_ignore_ascii_case(&extension.id);
+    }
+    path.sub.is_none()
+        && extension.id.len() == urn.len() + 1 + path.name.len()
+        && format!("{urn}:{}", path.name).eq_ignore_ascii_case(&extension.id)
+}
+
 impl Selection<'_> {
     fn keeps_unknown(&self, key: &str) -> bool {
         let named = |paths: &[AttrPath]| {
@@ -718,14 +734,7 @@ impl Selection<'_> {
         value: &Value,
     ) -> Option<Value> {
         let members = value.as_object()?;
-        let names_whole = |paths: &[AttrPath]| {
-            paths.iter().any(|p| {
-                p.name.is_empty()
-                    && p.urn
-                        .as_deref()
-                        .is_some_and(|u| u.eq_ignore_ascii_case(&extension.id))
-            })
-        };
+        let names_whole = |paths: &[AttrPath]| paths.iter().any(|p| names_extension(p, extension));
         let effective = match self {
             Selection::Only { attributes } if names_whole(attributes) => {
                 Selection::Default { excluded: &[] }
@@ -854,5 +863,419 @@ pub(crate) fn is_assigned(value: &Value) -> bool {
         Value::Array(items) => !items.is_empty(),
         Value::Object(members) => !members.is_empty(),
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
+    use serde_json::json;
+
+    fn create(body: Value) -> Result<Validated, ScimError> {
+        validate_for_write(&body, &ResourceSchema::user(), WriteMode::Create)
+    }
+
+    fn error_of(result: Result<Validated, ScimError>) -> (Option<ScimType>, String) {
+        match result {
+            Ok(v) => panic!("expected an error, got {}", v.resource),
+            Err(e) => (e.scim_type, e.detail),
+        }
+    }
+
+    fn path(text: &str) -> AttrPath {
+        let (urn, rest) = match text.rfind(':') {
+            Some(at) => (Some(text[..at].to_owned()), &text[at + 1..]),
+            None => (None, text),
+        };
+        let (name, sub) = match rest.split_once('.') {
+            Some((n, s)) => (n.to_owned(), Some(s.to_owned())),
+            None => (rest.to_owned(), None),
+        };
+        AttrPath { urn, name, sub }
+    }
+
+    #[test]
+    fn case_insensitive_lookups_prefer_the_exact_key() {
+        let mut map = json!({"USERNAME": "a", "userName": "b", "Active": true})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(get_ci(&map, "userName"), Some(&json!("b")));
+        assert_eq!(get_ci(&map, "username"), Some(&json!("a")));
+        assert_eq!(find_key_ci(&map, "ACTIVE"), Some("Active"));
+        if let Some(v) = get_ci_mut(&mut map, "active") {
+            *v = json!(false);
+        }
+        assert_eq!(remove_ci(&mut map, "aCtIvE"), Some(json!(false)));
+        map.shift_remove("userName");
+        canonicalise_key(&mut map, "userName");
+        assert_eq!(map.get("userName"), Some(&json!("a")));
+        assert_eq!(map.get("USERNAME"), None);
+        assert_eq!(get_ci(&map, "missing"), None);
+    }
+
+    #[test]
+    fn okta_create_body_is_normalised_for_storage() {
+        let validated = create(json!({
+            "schemas": [USER_SCHEMA],
+            "USERNAME": "test.user@okta.local",
+            "name": {"givenName": "Test", "FamilyName": "User"},
+            "emails": [{"primary": true, "value": "test.user@okta.local", "type": "work"}],
+            "id": "client-chosen",
+            "groups": [],
+            "password": "1mz050nq",
+            "active": true,
+            "meta": {"resourceType": "User"}
+        }));
+        assert_eq!(
+            validated.map(|v| (v.resource, v.tolerances)),
+            Ok((
+                json!({
+                    "schemas": [USER_SCHEMA],
+                    "userName": "test.user@okta.local",
+                    "name": {"givenName": "Test", "familyName": "User"},
+                    "emails": [{"primary": true, "value": "test.user@okta.local", "type": "work"}],
+                    "password": "1mz050nq",
+                    "active": true
+                }),
+                vec![]
+            ))
+        );
+    }
+
+    #[test]
+    fn entra_create_body_keeps_its_extension_and_drops_client_meta() {
+        let validated = create(json!({
+            "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+            "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+            "userName": "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
+            "active": true,
+            "emails": [{"primary": true, "type": "work", "value": "Test_User_fd0ea19b@testuser.com"}],
+            "meta": {"resourceType": "User"},
+            "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
+            "roles": [],
+            "nickName": null,
+            ENTERPRISE_USER_SCHEMA: {"department": "Sales"}
+        }));
+        assert_eq!(
+            validated.map(|v| (v.resource, v.tolerances)),
+            Ok((
+                json!({
+                    "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                    "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+                    "userName": "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
+                    "active": true,
+                    "emails": [{"primary": true, "type": "work", "value": "Test_User_fd0ea19b@testuser.com"}],
+                    "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
+                    ENTERPRISE_USER_SCHEMA: {"department": "Sales"}
+                }),
+                vec![]
+            ))
+        );
+    }
+
+    #[test]
+    fn missing_or_wrong_schemas_are_invalid_syntax() {
+        for body in [
+            json!({"userName": "a"}),
+            json!({"schemas": USER_SCHEMA, "userName": "a"}),
+            json!({"schemas": [GROUP_SCHEMA], "userName": "a"}),
+            json!("not an object"),
+        ] {
+            assert_eq!(error_of(create(body)).0, Some(ScimType::InvalidSyntax));
+        }
+    }
+
+    #[test]
+    fn required_attributes_must_have_a_value() {
+        for body in [
+            json!({"schemas": [USER_SCHEMA]}),
+            json!({"schemas": [USER_SCHEMA], "userName": null}),
+            json!({"schemas": [USER_SCHEMA], "userName": ""}),
+        ] {
+            let (scim_type, detail) = error_of(create(body));
+            assert_eq!(scim_type, Some(ScimType::InvalidValue));
+            assert!(detail.contains("`userName` is required"), "{detail}");
+        }
+    }
+
+    #[test]
+    fn wrong_types_name_the_attribute_path() {
+        let cases = [
+            (json!({"active": 1}), "`active`"),
+            (json!({"name": {"givenName": false}}), "`name.givenName`"),
+            (json!({"emails": {"value": "a@b.c"}}), "`emails`"),
+            (
+                json!({"emails": [{"value": "a@b.c"}, {"value": 3}]}),
+                "`emails[1].value`",
+            ),
+            (
+                json!({"x509Certificates": [{"value": "not base64!"}]}),
+                "`x509Certificates[0].value`",
+            ),
+            (
+                json!({ENTERPRISE_USER_SCHEMA: {"manager": "boss"}}),
+                "`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager`",
+            ),
+        ];
+        for (extra, named) in cases {
+            let mut body = json!({"schemas": [USER_SCHEMA], "userName": "a"});
+            if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+                target.extend(extra.clone());
+            }
+            let (scim_type, detail) = error_of(create(body));
+            assert_eq!(scim_type, Some(ScimType::InvalidValue), "{detail}");
+            assert!(detail.contains(named), "{detail} should name {named}");
+        }
+    }
+
+    #[test]
+    fn string_booleans_are_accepted_and_reported() {
+        let validated = create(json!({
+            "schemas": [USER_SCHEMA], "userName": "a", "active": "False",
+            "roles": [{"value": "admin", "primary": "True"}]
+        }));
+        let (resource, tolerances) = validated
+            .map(|v| (v.resource, v.tolerances))
+            .unwrap_or_default();
+        assert_eq!(resource["active"], json!(false));
+        assert_eq!(
+            resource["roles"],
+            json!([{"value": "admin", "primary": true}])
+        );
+        let shown: Vec<String> = tolerances.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "`active`: read the string \"False\" as a boolean",
+                "`roles[0].primary`: read the string \"True\" as a boolean"
+            ]
+        );
+    }
+
+    #[test]
+    fn two_primaries_are_invalid_value() {
+        let (scim_type, detail) = error_of(create(json!({
+            "schemas": [USER_SCHEMA], "userName": "a",
+            "emails": [{"value": "a@x", "primary": true}, {"value": "b@x", "primary": true}]
+        })));
+        assert_eq!(scim_type, Some(ScimType::InvalidValue));
+        assert!(detail.contains("at most one"), "{detail}");
+    }
+
+    #[test]
+    fn unknown_attributes_and_schemas_are_dropped_and_reported() {
+        let body = json!({
+            "schemas": [GROUP_SCHEMA, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+            "displayName": "displayName",
+            "externalId": "8aa1a0c0",
+            "colour": "blue",
+            "members": [{"value": "u1", "$ref": null, "nickname": "x"}],
+            "meta": {"resourceType": "Group"}
+        });
+        let validated = validate_for_write(&body, &ResourceSchema::group(), WriteMode::Create);
+        let (resource, tolerances) = validated
+            .map(|v| (v.resource, v.tolerances))
+            .unwrap_or_default();
+        assert_eq!(
+            resource,
+            json!({
+                "schemas": [GROUP_SCHEMA],
+                "displayName": "displayName",
+                "externalId": "8aa1a0c0",
+                "members": [{"value": "u1"}]
+            })
+        );
+        let shown: Vec<String> = tolerances.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "`schemas`: unknown schema `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group` ignored",
+                "`colour`: not defined by the schema; ignored",
+                "`members[0].nickname`: not defined by the schema; ignored",
+            ]
+        );
+    }
+
+    #[test]
+    fn extension_data_is_kept_and_its_urn_listed() {
+        let validated = create(json!({
+            "schemas": [USER_SCHEMA],
+            "userName": "a",
+            ENTERPRISE_USER_SCHEMA: {"Department": "Tour", "manager": {"value": "26118915", "displayName": "ignored"}}
+        }));
+        let (resource, tolerances) = validated
+            .map(|v| (v.resource, v.tolerances))
+            .unwrap_or_default();
+        assert_eq!(
+            resource,
+            json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "userName": "a",
+                ENTERPRISE_USER_SCHEMA: {"department": "Tour", "manager": {"value": "26118915"}}
+            })
+        );
+        assert_eq!(
+            tolerances,
+            [WriteTolerance::UndeclaredExtension {
+                urn: ENTERPRISE_USER_SCHEMA.to_owned()
+            }]
+        );
+    }
+
+    #[test]
+    fn date_times_are_checked() {
+        assert!(is_date_time("2015-02-23T08:30:00Z"));
+        assert!(is_date_time("2015-02-23T08:30:00.123+05:30"));
+        for bad in [
+            "2015-02-23",
+            "2015-13-01T00:00:00Z",
+            "2015-02-23T08:30:00",
+            "yesterday",
+            "",
+        ] {
+            assert!(!is_date_time(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn replace_keeps_write_only_values_and_protects_immutable_ones() {
+        let mut schema = ResourceSchema::user();
+        if let Some(external_id) = schema
+            .core
+            .attributes
+            .iter_mut()
+            .find(|a| a.name == "userName")
+        {
+            external_id.mutability = Mutability::Immutable;
+        }
+        let current =
+            json!({"schemas": [USER_SCHEMA], "id": "1", "userName": "a", "password": "secret"});
+        let put = |body: Value| {
+            validate_for_write(&body, &schema, WriteMode::Replace { current: &current })
+                .map(|v| v.resource)
+        };
+        assert_eq!(
+            put(json!({"schemas": [USER_SCHEMA], "userName": "a", "displayName": "A"})),
+            Ok(
+                json!({"schemas": [USER_SCHEMA], "userName": "a", "displayName": "A", "password": "secret"})
+            )
+        );
+        assert_eq!(
+            put(json!({"schemas": [USER_SCHEMA], "userName": "b"})).map_err(|e| e.scim_type),
+            Err(Some(ScimType::Mutability))
+        );
+    }
+
+    fn stored_user() -> Value {
+        json!({
+            "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+            "id": "2819c223",
+            "userName": "bjensen",
+            "password": "t1meMa$heen",
+            "name": {"givenName": "Barbara", "familyName": "Jensen"},
+            "emails": [{"value": "b@example.com", "type": "work"}],
+            "meta": {"resourceType": "User"},
+            ENTERPRISE_USER_SCHEMA: {"employeeNumber": "701984", "department": "Tour"}
+        })
+    }
+
+    #[test]
+    fn default_projection_never_shows_the_password() {
+        let projected = project(&stored_user(), &ResourceSchema::user(), &[], &[]);
+        let mut expected = stored_user();
+        if let Some(map) = expected.as_object_mut() {
+            map.shift_remove("password");
+        }
+        assert_eq!(projected, expected);
+    }
+
+    #[test]
+    fn attributes_select_sub_attributes_and_urn_paths_and_keep_id() {
+        let projected = project(
+            &stored_user(),
+            &ResourceSchema::user(),
+            &[
+                path("name.familyName"),
+                path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
+                path("password"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            projected,
+            json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "id": "2819c223",
+                "name": {"familyName": "Jensen"},
+                ENTERPRISE_USER_SCHEMA: {"department": "Tour"}
+            })
+        );
+    }
+
+    #[test]
+    fn excluded_attributes_cannot_remove_id() {
+        let projected = project(
+            &stored_user(),
+            &ResourceSchema::user(),
+            &[],
+            &[
+                path("id"),
+                path("emails"),
+                path("name.givenName"),
+                path("meta"),
+                path(ENTERPRISE_USER_SCHEMA),
+            ],
+        );
+        assert_eq!(
+            projected,
+            json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "id": "2819c223",
+                "userName": "bjensen",
+                "name": {"familyName": "Jensen"}
+            })
+        );
+    }
+
+    #[test]
+    fn a_sub_attribute_path_projects_every_element_of_a_multi_valued_attribute() {
+        let projected = project(
+            &stored_user(),
+            &ResourceSchema::user(),
+            &[path("EMAILS.VALUE")],
+            &[],
+        );
+        assert_eq!(
+            projected,
+            json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "id": "2819c223",
+                "emails": [{"value": "b@example.com"}]
+            })
+        );
+    }
+
+    #[test]
+    fn a_urn_only_attribute_path_selects_the_whole_extension() {
+        let projected = project(
+            &stored_user(),
+            &ResourceSchema::user(),
+            &[AttrPath {
+                urn: Some(ENTERPRISE_USER_SCHEMA.to_owned()),
+                name: String::new(),
+                sub: None,
+            }],
+            &[],
+        );
+        assert_eq!(
+            projected,
+            json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "id": "2819c223",
+                ENTERPRISE_USER_SCHEMA: {"employeeNumber": "701984", "department": "Tour"}
+            })
+        );
     }
 }

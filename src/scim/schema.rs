@@ -1,6 +1,10 @@
 //! The schema model (RFC 7643 §2, §7): attribute characteristics, schemas, resource types and
 //! the service provider configuration, with the RFC's core schemas built in and a parser for
-//! a server's own `/Schemas` documents.
+//! a server's own `/Schemas`, `/ResourceTypes` and `/ServiceProviderConfig` documents.
+//!
+//! The common attributes `id`, `externalId` and `meta` (RFC 7643 §3.1) are kept apart from the
+//! schemas, as the RFC's listings keep them, and [`ResourceSchema::resolve`] consults them for
+//! every resource type. Pure: serde_json and std only.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -196,6 +200,29 @@ impl ResourceSchema {
             is_extension,
             attribute,
             sub_attribute,
+        })
+    }
+
+    /// Assembles a resource type's schemas from discovery documents: its core schema and the
+    /// extensions it lists that `schemas` holds. `None` when the core schema is missing;
+    /// unknown extensions are left out, since nothing can be said about their attributes.
+    pub fn for_resource_type(
+        resource_type: &ResourceType,
+        schemas: &[Schema],
+    ) -> Option<ResourceSchema> {
+        let find = |urn: &str| {
+            schemas
+                .iter()
+                .find(|s| s.id.eq_ignore_ascii_case(urn))
+                .cloned()
+        };
+        Some(ResourceSchema {
+            core: find(&resource_type.schema)?,
+            extensions: resource_type
+                .schema_extensions
+                .iter()
+                .filter_map(|ext| find(&ext.schema))
+                .collect(),
         })
     }
 
@@ -1303,6 +1330,19 @@ mod tests {
         assert!(
             user.resolve(&path(Some(ENTERPRISE_USER_SCHEMA), "id", None))
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_resource_schema_is_assembled_from_discovery_documents() {
+        let schemas = [builtin::enterprise_user_schema(), builtin::user_schema()];
+        assert_eq!(
+            ResourceSchema::for_resource_type(&builtin::user_resource_type(), &schemas),
+            Some(ResourceSchema::user())
+        );
+        assert_eq!(
+            ResourceSchema::for_resource_type(&builtin::group_resource_type(), &schemas),
+            None
         );
     }
 
