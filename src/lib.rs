@@ -7,6 +7,8 @@
 //!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
 //! - [`config`]: connection settings from flags, environment and profiles, with their origins.
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
+//! - [`suite`]: the conformance suite file format (pure) and the built-in suites.
+//! - [`runner`]: runs suite checks against a server and returns verdicts.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
 //! - [`app`]: one file per command family, the only layer that sees both the CLI and the rest.
 
@@ -19,3 +21,4 @@ pub mod redact;
 pub mod runner;
 pub mod scim;
 pub mod serve;
+pub mod suite;
