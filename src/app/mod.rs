@@ -2,6 +2,7 @@
 //! the client, and chooses the exit code. The only layer that sees both the CLI and the rest.
 
 mod serve;
+mod test;
 
 use crate::cli::{Cli, Command};
 
@@ -9,5 +10,6 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Test(args) => test::run(args, &cli.connection),
     }
 }

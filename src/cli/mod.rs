@@ -4,11 +4,14 @@ use clap::{Parser, Subcommand};
 
 pub mod connection;
 pub mod serve;
+pub mod test;
 
 /// A SCIM 2.0 client, conformance tester and embedded test server.
 #[derive(Debug, Parser)]
 #[command(name = "scimctl", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
+    #[command(flatten)]
+    pub connection: connection::ConnectionArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -17,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Run an in-memory SCIM 2.0 server for demos, tests and reproducing server bugs.
     Serve(serve::ServeArgs),
+    /// Run the conformance suites (RFC 7644, Okta, Entra) against a SCIM service.
+    Test(test::TestArgs),
 }
 
 /// Printed under every `--help`.

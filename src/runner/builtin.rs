@@ -136,6 +136,7 @@ async fn paginate(run: &CheckRun<'_>, args: &Map<String, Value>) -> Result<Optio
         .unwrap_or(2)
         .max(1);
     let filter = string_arg(args, "filter");
+    let wanted_total = args.get("total").and_then(Value::as_u64);
     let mut seen: HashSet<String> = HashSet::new();
     let mut start: u64 = 1;
     let mut expected_total: Option<u64> = None;
@@ -170,6 +171,12 @@ async fn paginate(run: &CheckRun<'_>, args: &Map<String, Value>) -> Result<Optio
         let total = get_ci(&map, "totalResults")
             .and_then(Value::as_u64)
             .unwrap_or(0);
+        if let Some(wanted) = wanted_total.filter(|wanted| *wanted != total) {
+            return Ok(Some(format!(
+                "{page_label}: `totalResults` is {total}, expected {wanted} (the whole result, \
+                 not the page)"
+            )));
+        }
         match expected_total {
             Some(previous) if previous != total => {
                 return Ok(Some(format!(

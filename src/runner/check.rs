@@ -341,14 +341,11 @@ impl<'a> CheckRun<'a> {
             if step.writes() {
                 self.note_created(&request, &answer)?;
             }
-            let mut failures = self.judge(index, step, &answer).await?;
+            let failures = self.judge(index, step, &answer).await?;
             let settling = settle_until.is_some_and(|until| Instant::now() < until);
             if !failures.is_empty() && settling {
                 tokio::time::sleep(SETTLE_PAUSE).await;
                 continue;
-            }
-            if !failures.iter().any(|(level, _)| level.is_mandatory()) {
-                failures.extend(self.capture(index, step, &answer));
             }
             return Ok(failures);
         }
@@ -509,8 +506,11 @@ impl<'a> CheckRun<'a> {
 
     /// Records in the ledger what an answer says was created.
     fn note_created(&self, request: &RawRequest, answer: &Answer) -> Result<(), String> {
-        if request.method != WireMethod::Post || !(200..300).contains(&answer.status) {
+        if request.method != WireMethod::Post {
             return Ok(());
+        }
+        if !(200..300).contains(&answer.status) {
+            return self.settle_refused_creates(request);
         }
         let mut created = Vec::new();
         if request.path.to_ascii_lowercase().ends_with("/bulk") {
@@ -559,6 +559,31 @@ impl<'a> CheckRun<'a> {
         Ok(())
     }
 
+    /// A refused create made nothing: its ledger intents need no cleanup.
+    fn settle_refused_creates(&self, request: &RawRequest) -> Result<(), String> {
+        let body: Option<Value> = request
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice(b).ok());
+        let Some(map) = body.as_ref().and_then(Value::as_object) else {
+            return Ok(());
+        };
+        let name = ["userName", "displayName"]
+            .iter()
+            .find_map(|attr| get_ci(map, attr).and_then(Value::as_str));
+        let Some(name) = name else {
+            return Ok(());
+        };
+        self.shared
+            .ledger
+            .record(LedgerEntry::Settled {
+                check: self.check.id.clone(),
+                endpoint: request.path.clone(),
+                name: name.to_owned(),
+            })
+            .map_err(|e| format!("cannot write the cleanup ledger: {e}"))
+    }
+
     fn deviation(&self, assertion: Option<&Assertion>) -> String {
         assertion
             .and_then(|a| a.message.clone())
@@ -592,6 +617,9 @@ impl<'a> CheckRun<'a> {
                     answer.status
                 ),
             )]);
+        }
+        if let Some(failure) = self.capture(index, step, answer) {
+            return Ok(vec![failure]);
         }
         let mut failures = Vec::new();
         for assertion in &step.expect {
@@ -736,8 +764,8 @@ impl<'a> CheckRun<'a> {
         })
     }
 
-    /// Sets the step's captures; a missing value is a failure at the check's level, since
-    /// later steps cannot run without it.
+    /// Sets the step's captures (before its assertions, which may use them); a missing value
+    /// is a failure at the check's level, since what follows cannot run without it.
     fn capture(&self, index: usize, step: &Step, answer: &Answer) -> Option<Failure> {
         for (name, selector) in &step.capture {
             match select(answer, selector) {
@@ -883,12 +911,32 @@ pub async fn clean_up(client: &ScimClient, ledger: &Ledger, check: Option<&str>)
         let targets = match &leftover {
             Leftover::Id { endpoint, id, .. } => vec![(endpoint.clone(), id.clone())],
             Leftover::Named {
+                check,
                 endpoint,
                 name_attr,
                 name,
-                ..
             } => match find_by_name(client, endpoint, name_attr, name).await {
-                Ok(ids) => ids.into_iter().map(|id| (endpoint.clone(), id)).collect(),
+                Ok(ids) => {
+                    // Found ids are tracked before the name is settled, so a failed DELETE
+                    // still leaves them in the ledger.
+                    let found = ids.iter().map(|id| LedgerEntry::Created {
+                        run: String::new(),
+                        check: check.clone(),
+                        endpoint: endpoint.clone(),
+                        id: id.clone(),
+                    });
+                    let settled = LedgerEntry::Settled {
+                        check: check.clone(),
+                        endpoint: endpoint.clone(),
+                        name: name.clone(),
+                    };
+                    for entry in found.chain([settled]) {
+                        if let Err(e) = ledger.record(entry) {
+                            problems.push(format!("cannot write the cleanup ledger: {e}"));
+                        }
+                    }
+                    ids.into_iter().map(|id| (endpoint.clone(), id)).collect()
+                }
                 Err(problem) => {
                     problems.push(problem);
                     continue;

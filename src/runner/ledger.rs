@@ -44,6 +44,13 @@ pub enum LedgerEntry {
         endpoint: String,
         id: String,
     },
+    /// The create of `name` needs no cleanup: the server refused it, or what it made was found
+    /// by name and deleted.
+    Settled {
+        check: String,
+        endpoint: String,
+        name: String,
+    },
     /// The resource is gone (a DELETE was answered and a GET gave 404).
     Deleted { endpoint: String, id: String },
 }
@@ -144,6 +151,18 @@ impl Ledger {
                         endpoint: endpoint.clone(),
                         id: id.clone(),
                     });
+                }
+                LedgerEntry::Settled {
+                    check,
+                    endpoint,
+                    name,
+                } => {
+                    if let Some(index) = left.iter().rposition(|l| {
+                        matches!(l, Leftover::Named { check: c, endpoint: e, name: n, .. }
+                            if c == check && e == endpoint && n == name)
+                    }) {
+                        left.remove(index);
+                    }
                 }
                 LedgerEntry::Deleted { endpoint, id, .. } => left.retain(|l| {
                     !matches!(l, Leftover::Id { endpoint: e, id: i, .. } if e == endpoint && i == id)

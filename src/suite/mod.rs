@@ -32,19 +32,24 @@ pub fn builtin_suite(name: &str) -> Option<&'static str> {
 pub const BUILTINS: &[(&str, &str)] = &[
     (
         "scim-error",
-        "the answer is a SCIM Error (RFC 7644 §3.12): the Error schema, `status` a string equal to          the HTTP status; `with = { scimType = \"...\" }` also demands that scimType",
+        "the answer is a SCIM Error (RFC 7644 §3.12): the Error schema, `status` a string equal to \
+         the HTTP status; `with = { scimType = \"...\" }` also demands that scimType",
     ),
     (
         "list-response",
-        "the answer is a ListResponse (RFC 7644 §3.4.2): the schema, integer totalResults,          Resources present when totalResults > 0, itemsPerPage equal to the page's size",
+        "the answer is a ListResponse (RFC 7644 §3.4.2): the schema, integer totalResults, \
+         Resources present when totalResults > 0, itemsPerPage equal to the page's size",
     ),
     (
         "paginate",
-        "pages through `with = { path, filter?, count }` from startIndex=1 (RFC 7644 §3.4.2.4):          no duplicate, no gap, as many resources as totalResults, itemsPerPage right on each page",
+        "pages through `with = { path, filter?, count, total? }` from startIndex=1 (RFC 7644 \
+         §3.4.2.4): no duplicate, no gap, as many resources as totalResults (and as `total`), \
+         itemsPerPage right on each page",
     ),
     (
         "sorted",
-        "the answer's Resources are ordered by `with = { by, order? }` (RFC 7644 §3.4.2.3),          case-insensitively, resources without a value last when ascending",
+        "the answer's Resources are ordered by `with = { by, order? }` (RFC 7644 §3.4.2.3), \
+         case-insensitively, resources without a value last when ascending",
     ),
 ];
 

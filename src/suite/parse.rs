@@ -424,11 +424,6 @@ fn step(
             codes
         }
     };
-    let mut expect = Vec::with_capacity(raw.expect.len());
-    for spanned in raw.expect {
-        let span = spanned.span();
-        expect.push(assertion(source, spanned.into_inner(), span, defined)?);
-    }
     let mut capture = Vec::new();
     for (name, value) in &raw.capture {
         let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -446,6 +441,11 @@ fn step(
         }
         capture.push((name.clone(), selector(text)));
         defined.insert(name.clone());
+    }
+    let mut expect = Vec::with_capacity(raw.expect.len());
+    for spanned in raw.expect {
+        let span = spanned.span();
+        expect.push(assertion(source, spanned.into_inner(), span, defined)?);
     }
     Ok(Step {
         method,
