@@ -114,7 +114,10 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs) -> anyhow::Result<()> {
     if run_failed(&report.outcome, args.fail_on) {
         return Err(ExitError::new(
             Exit::ServerError,
-            anyhow::anyhow!("conformance checks failed (--fail-on {:?})", args.fail_on),
+            anyhow::anyhow!(
+                "conformance checks failed at or above --fail-on {}",
+                fail_on_name(args.fail_on)
+            ),
         )
         .into());
     }
@@ -438,4 +441,12 @@ fn cleanup(ledger: Option<&Path>, connection: &ConnectionArgs) -> anyhow::Result
         return Err(ExitError::new(Exit::Partial, anyhow::anyhow!("some leftovers remain")).into());
     }
     Ok(())
+}
+
+fn fail_on_name(fail_on: FailOn) -> &'static str {
+    match fail_on {
+        FailOn::Must => "must",
+        FailOn::Interop => "interop",
+        FailOn::Should => "should",
+    }
 }

@@ -549,7 +549,6 @@ impl<'a> CheckRun<'a> {
             self.shared
                 .ledger
                 .record(LedgerEntry::Created {
-                    run: self.shared.options.run_id.clone(),
                     check: self.check.id.clone(),
                     endpoint,
                     id,
@@ -920,7 +919,6 @@ pub async fn clean_up(client: &ScimClient, ledger: &Ledger, check: Option<&str>)
                     // Found ids are tracked before the name is settled, so a failed DELETE
                     // still leaves them in the ledger.
                     let found = ids.iter().map(|id| LedgerEntry::Created {
-                        run: String::new(),
                         check: check.clone(),
                         endpoint: endpoint.clone(),
                         id: id.clone(),

@@ -39,7 +39,6 @@ pub enum LedgerEntry {
     },
     /// The server created a resource: it answered with this id.
     Created {
-        run: String,
         check: String,
         endpoint: String,
         id: String,
@@ -234,7 +233,6 @@ mod tests {
 
     fn created(check: &str, id: &str) -> LedgerEntry {
         LedgerEntry::Created {
-            run: "r".into(),
             check: check.into(),
             endpoint: "/Users".into(),
             id: id.into(),
