@@ -555,3 +555,19 @@ async fn a_seed_makes_generated_names_reproducible() {
     assert_ne!(names(7).await, names(8).await);
     server.shutdown().await;
 }
+
+/// The example in `testsuites/README.md`, the first thing users copy, is right.
+#[tokio::test]
+async fn the_readme_example_passes_against_a_correct_server() {
+    let readme = include_str!("../testsuites/README.md");
+    let start = readme.find("### A complete example").unwrap();
+    let open = readme[start..].find("```toml").unwrap() + start + "```toml".len();
+    let close = readme[open..].find("```").unwrap() + open;
+    let example = parse_suite("README.md", &readme[open..close]).expect("parses");
+    let server = server(&[Quirk::PatchNoContent]).await;
+    let (client, _) = client(&server, None);
+    let outcome = run(&client, &[example], &writes()).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Pass, "{}", check.message);
+    server.shutdown().await;
+}
