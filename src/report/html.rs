@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 
 use super::verdict::{SuiteVerdict, Tone};
-use super::{Transcript, by_area, line, milliseconds, seconds, throttle_note};
+use super::{Transcript, by_area, line, seconds, short_duration, throttle_note};
 use crate::runner::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
 
 /// The statuses in the order of the filter bar, with their plural labels.
@@ -179,7 +179,7 @@ fn write_check(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
     writeln!(
         out,
         "<dt>Duration</dt><dd>{}</dd>\n</dl>",
-        milliseconds(check.duration)
+        short_duration(check.duration)
     )?;
     for exchange in &check.exchanges {
         let transcript = Transcript::of(exchange);

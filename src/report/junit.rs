@@ -104,5 +104,6 @@ fn details(check: &CheckOutcome) -> String {
         text.push_str("\n\n");
         text.push_str(&transcript.response);
     }
-    text
+    // quick-junit's ANSI stripper drops tabs, which would glue words of a body together.
+    text.replace('\t', "    ")
 }

@@ -98,12 +98,13 @@ fn write_details(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
         inline(&check.id),
         inline(&check.title)
     )?;
+    // The level leads, so server text never starts a line where it could open a list or heading.
     writeln!(
         out,
-        "{} ({}, {}).",
-        inline(&check.message),
+        "**{}**, {}: {}",
         inline(check.level.as_str()),
-        inline(&check.rfc)
+        inline(&check.rfc),
+        inline(&check.message)
     )?;
     for exchange in &check.exchanges {
         let transcript = Transcript::of(exchange);

@@ -165,7 +165,7 @@ impl Transcript {
             &exchange.request_headers,
             exchange.request_body.as_deref(),
         );
-        let elapsed = milliseconds(exchange.elapsed);
+        let elapsed = short_duration(exchange.elapsed);
         let mut response = match exchange.status {
             Some(status) => format!("HTTP {status} ({elapsed})"),
             None => format!("no response ({elapsed})"),
@@ -206,9 +206,13 @@ pub(crate) fn seconds(duration: Duration) -> String {
     format!("{:.2} s", duration.as_secs_f64())
 }
 
-/// `12 ms`: durations of checks and exchanges.
-pub(crate) fn milliseconds(duration: Duration) -> String {
-    format!("{} ms", duration.as_millis())
+/// `12 ms` under a second, `1.50 s` from a second on: durations of checks and exchanges.
+pub(crate) fn short_duration(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        seconds(duration)
+    }
 }
 
 /// The closing summary line: `12 passed, 1 failed`, then the other counts that are not zero.
