@@ -150,10 +150,17 @@ fn write_suite(out: &mut impl Write, suite: &SuiteOutcome) -> io::Result<()> {
 fn write_check(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
     let status = check.status.as_str();
     writeln!(out, "<details class=\"check\" data-status=\"{status}\">")?;
+    // A check that did not pass shows why under its title, so a reader scanning the list need
+    // not expand every row.
+    let why = if check.status == Status::Pass {
+        String::new()
+    } else {
+        format!("<span class=\"why\">{}</span>", text(&check.message))
+    };
     writeln!(
         out,
         "<summary><span class=\"status {status}\">{status}</span> \
-         <code class=\"id\">{}</code> <span class=\"title\">{}</span> \
+         <code class=\"id\">{}</code> <span class=\"title\"><span>{}</span>{why}</span> \
          <span class=\"level\">{}</span></summary>",
         text(&check.id),
         text(&check.title),
@@ -164,7 +171,7 @@ fn write_check(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
     writeln!(out, "<dl>")?;
     writeln!(
         out,
-        "<dt>Requirement</dt><dd>{} {}</dd>",
+        "<dt>Requirement</dt><dd>{} · {}</dd>",
         text(check.level.as_str()),
         text(&check.rfc)
     )?;
