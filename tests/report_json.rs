@@ -112,3 +112,40 @@ fn server_text_is_kept_verbatim_for_machines() {
         "Ungültige ```Anfrage``` \u{1b}[31mrot\u{1b}[0m \u{202e}txet\ttab"
     );
 }
+
+/// Every field path in a JSON value (`checks[].exchanges[].status`), over all array elements.
+fn field_paths(value: &Value, prefix: &str, into: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields {
+                let path = format!("{prefix}.{name}");
+                field_paths(field, &path, into);
+                into.insert(path);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                field_paths(item, &format!("{prefix}[]"), into);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_documented_example_has_exactly_the_fields_the_report_writes() {
+    let doc_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report-json.md");
+    let doc = std::fs::read_to_string(&doc_path).expect("docs/report-json.md exists");
+    let example = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the doc has a JSON example");
+    let example: Value = serde_json::from_str(example).expect("the documented example is JSON");
+
+    let mut documented = std::collections::BTreeSet::new();
+    field_paths(&example, "", &mut documented);
+    let mut written = std::collections::BTreeSet::new();
+    field_paths(&parsed(), "", &mut written);
+    assert_eq!(documented, written);
+}
