@@ -16,10 +16,12 @@ const NOTEWORTHY: [Status; 3] = [Status::Fail, Status::Error, Status::Warn];
 
 /// Writes the Markdown report of `outcome`.
 pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
+    let date = outcome.started.split('T').next().unwrap_or_default();
     writeln!(
         out,
-        "# SCIM conformance report: {}\n",
-        inline(&outcome.target)
+        "# SCIM conformance of {}, {}\n",
+        inline(&outcome.target),
+        inline(date)
     )?;
     writeln!(
         out,

@@ -76,7 +76,7 @@ fn rfc7644() -> SuiteOutcome {
         Level::Should,
         Status::Warn,
         "RFC 7644 §3.12",
-        "GET /Schemas/urn:example:unknown answered 500, not 404 with a SCIM Error",
+        "GET /Schemas/urn:example:unknown answered 500, not 404 with a SCIM Error; detail: \"Schéma inconnu ✗\r\n\u{1b}[2J\u{7}\"",
     );
     unknown_schema.tags = vec!["discovery".to_owned()];
     unknown_schema.exchanges = vec![get(
