@@ -3,11 +3,18 @@
 //! The crate is one package with a library and a binary. The library is organised in layers:
 //! - [`scim`]: the protocol core (RFC 7643/7644). Pure: no I/O, no async, no printing.
 //! - [`serve`]: the embedded in-memory SCIM server behind `scimctl serve`.
+//! - [`client`]: the HTTP edge (the only module that talks HTTP): auth, retries, redirects,
+//!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
+//! - [`config`]: connection settings from flags, environment and profiles, with their origins.
+//! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
 //! - [`app`]: one file per command family, the only layer that sees both the CLI and the rest.
 
 pub mod app;
 pub mod cli;
+pub mod client;
+pub mod config;
 pub mod exit;
+pub mod redact;
 pub mod scim;
 pub mod serve;

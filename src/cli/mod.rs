@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod connection;
 pub mod serve;
 
 /// A SCIM 2.0 client, conformance tester and embedded test server.

@@ -46,7 +46,9 @@ pub fn parse_attr_path(input: &str) -> Result<AttrPath, Diagnostic> {
 /// A parsed PATCH path and the leniencies that were needed to read it.
 #[derive(Debug, Clone)]
 pub struct ParsedPath {
+    /// The path.
     pub path: PatchPath,
+    /// One note per leniency used, and notes on legal but unusual spellings.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -253,5 +255,61 @@ impl fmt::Display for PatchPath {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    #[test]
+    fn a_urn_qualified_path_splits_at_the_last_colon() {
+        let path = parse_attr_path(&format!("{ENTERPRISE}:manager.value")).unwrap();
+        assert_eq!(
+            path,
+            AttrPath {
+                urn: Some(ENTERPRISE.to_string()),
+                name: "manager".to_string(),
+                sub: Some("value".to_string()),
+            }
+        );
+        assert_eq!(path.to_string(), format!("{ENTERPRISE}:manager.value"));
+    }
+
+    #[test]
+    fn names_keep_the_case_they_were_written_in() {
+        let path = parse_attr_path("Name.FamilyName").unwrap();
+        assert_eq!(
+            (path.name.as_str(), path.sub.as_deref()),
+            ("Name", Some("FamilyName"))
+        );
+    }
+
+    #[test]
+    fn standalone_attribute_paths_reject_what_is_not_a_path() {
+        assert_eq!(
+            parse_attr_path("").unwrap_err().message,
+            "empty attribute path"
+        );
+        assert_eq!(
+            parse_attr_path("user name").unwrap_err().span,
+            Span::new(4, 5)
+        );
+        assert!(parse_attr_path("members.$ref").is_err());
+        assert!(parse_attr_path("emails[type eq \"work\"]").is_err());
+    }
+
+    #[test]
+    fn a_bare_schema_urn_ends_in_a_version_and_a_name() {
+        assert!(is_bare_schema_urn(ENTERPRISE));
+        assert!(is_bare_schema_urn(
+            "urn:ietf:params:scim:schemas:core:2.0:User"
+        ));
+        assert!(!is_bare_schema_urn(&format!("{ENTERPRISE}:manager")));
+        assert!(!is_bare_schema_urn("urn:example:1.0:Thing:color"));
+        assert!(!is_bare_schema_urn("2.0:User"));
+        assert!(!is_bare_schema_urn("userName"));
     }
 }

@@ -164,16 +164,28 @@ fn locate<'a>(scope: Scope<'a>, path: &'a AttrPath) -> Located<'a> {
             extension: resolved.is_extension.then_some(resolved.schema.id.as_str()),
         };
     }
-    let extension = path
-        .urn
-        .as_deref()
-        .and_then(|urn| match schema.schema(urn) {
-            Some(known) if std::ptr::eq(known, &schema.core) => None,
-            Some(known) => Some(known.id.as_str()),
-            None => Some(urn),
-        });
+    // A sub-attribute no schema defines, or an attribute of an unknown extension: still look
+    // in the right object, and keep the top-level definition where there is one.
+    let (extension, top) = match path.urn.as_deref() {
+        Some(urn) => match schema.schema(urn) {
+            Some(known) if std::ptr::eq(known, &schema.core) => (None, known.attribute(&path.name)),
+            Some(known) => (Some(known.id.as_str()), known.attribute(&path.name)),
+            None => (Some(urn), None),
+        },
+        None => match schema.core.attribute(&path.name) {
+            Some(top) => (None, Some(top)),
+            None => schema
+                .extensions
+                .iter()
+                .find_map(|s| {
+                    s.attribute(&path.name)
+                        .map(|a| (Some(s.id.as_str()), Some(a)))
+                })
+                .unwrap_or((None, None)),
+        },
+    };
     Located {
-        top: None,
+        top,
         sub: None,
         extension,
     }
@@ -330,13 +342,13 @@ fn compare(
         },
     };
     if op == CompareOp::Ne {
-        // Multi-valued: some value differs. Absent: nothing equals the value.
-        if top_value(data, &located, path).is_none() {
-            return Ok(true);
-        }
-        return any_leaf(data, &located, path, true, &mut |leaf| {
+        // Multi-valued: some value differs. Absent or empty: nothing equals the value.
+        let mut seen_any = false;
+        let differs = any_leaf(data, &located, path, true, &mut |leaf| {
+            seen_any = true;
             Ok(!holds(leaf, CompareOp::Eq))
-        });
+        })?;
+        return Ok(differs || !seen_any);
     }
     any_leaf(data, &located, path, true, &mut |leaf| Ok(holds(leaf, op)))
 }
@@ -378,9 +390,14 @@ fn compare_strings(have: &str, wanted: &str, op: CompareOp, case_exact: bool) ->
         CompareOp::Co => contains(have, wanted, case_exact),
         CompareOp::Sw => starts_with(have, wanted, case_exact),
         CompareOp::Ew => ends_with(have, wanted, case_exact),
+        CompareOp::Eq | CompareOp::Ne => {
+            (op == CompareOp::Eq) == equal_strings(have, wanted, case_exact)
+        }
         _ => {
             let ordering = if case_exact {
                 have.cmp(wanted)
+            } else if have.is_ascii() && wanted.is_ascii() {
+                ascii_folded(have).cmp(ascii_folded(wanted))
             } else {
                 folded(have).cmp(folded(wanted))
             };
@@ -389,8 +406,22 @@ fn compare_strings(have: &str, wanted: &str, op: CompareOp, case_exact: bool) ->
     }
 }
 
+fn equal_strings(have: &str, wanted: &str, case_exact: bool) -> bool {
+    if case_exact {
+        have == wanted
+    } else if have.is_ascii() && wanted.is_ascii() {
+        have.eq_ignore_ascii_case(wanted)
+    } else {
+        folded(have).eq(folded(wanted))
+    }
+}
+
 fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars().flat_map(char::to_lowercase)
+}
+
+fn ascii_folded(s: &str) -> impl Iterator<Item = u8> + '_ {
+    s.bytes().map(|b| b.to_ascii_lowercase())
 }
 
 fn folded_rev(s: &str) -> impl Iterator<Item = char> + '_ {

@@ -36,6 +36,7 @@ pub const MAX_COMPARISONS: usize = 1000;
 /// "x"`, a `$ref` attribute name, and (in PATCH paths) a bare schema URN.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ParseOptions {
+    /// Accept, with a warning each, what real clients send beyond the RFC's grammar.
     pub lenient: bool,
 }
 
@@ -49,6 +50,7 @@ impl ParseOptions {
 /// A parsed filter and the leniencies that were needed to read it.
 #[derive(Debug, Clone)]
 pub struct Parsed {
+    /// The syntax tree.
     pub filter: Filter,
     /// One note per leniency used, and notes on legal but unusual spellings (`AND`).
     pub warnings: Vec<Diagnostic>,
@@ -125,10 +127,7 @@ pub(crate) fn parse_patch_path_tokens(
         });
     }
     let filter = parser.bracket_filter(&attr, 0)?;
-    let sub = match parser.sub_after_bracket()? {
-        Some((sub, _)) => Some(sub),
-        None => None,
-    };
+    let sub = parser.sub_after_bracket()?.map(|(sub, _)| sub);
     if parser.peek.kind == TokenKind::OpenBracket {
         return Err(
             Diagnostic::new("a PATCH path takes one value filter", parser.peek.span)
@@ -140,6 +139,12 @@ pub(crate) fn parse_patch_path_tokens(
         path: PatchPath::Filtered { attr, filter, sub },
         warnings: parser.warnings,
     })
+}
+
+/// What follows an attribute path: `pr` or a comparison operator.
+enum Operator {
+    Present,
+    Compare(CompareOp),
 }
 
 struct Parser<'a> {
@@ -209,8 +214,10 @@ impl<'a> Parser<'a> {
             ));
         }
         if !self.peek.has_space_before() {
-            return Err(Diagnostic::new(
-                format!("expected a space before {}", self.peek.describe(self.input)),
+            // RFC 7644 §3.5.2.2's own example has `members[value eq\"2819c223...\"]`.
+            let found = self.peek.describe(self.input);
+            return self.leniency(Diagnostic::new(
+                format!("expected a space before {found}"),
                 self.peek.span,
             ));
         }
@@ -260,28 +267,31 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `and_expr { SP "or" SP and_expr }`, left-associative.
+    /// `and_expr { SP "or" SP and_expr }`.
     fn or_expr(&mut self, depth: usize) -> Result<Filter, Diagnostic> {
-        let mut left = self.and_expr(depth)?;
-        while self.keyword("or") {
-            self.one_space_before_peek()?;
-            self.logical_keyword()?;
-            self.one_space_before_peek()?;
-            let right = self.and_expr(depth)?;
-            left = Filter::Or(Box::new(left), Box::new(right));
-        }
-        Ok(left)
+        self.chain(depth, "or", Self::and_expr, Filter::Or)
     }
 
-    /// `unary { SP "and" SP unary }`, left-associative.
+    /// `unary { SP "and" SP unary }`.
     fn and_expr(&mut self, depth: usize) -> Result<Filter, Diagnostic> {
-        let mut left = self.unary(depth)?;
-        while self.keyword("and") {
+        self.chain(depth, "and", Self::unary, Filter::And)
+    }
+
+    /// `operand { SP keyword SP operand }`, joined left-associatively.
+    fn chain(
+        &mut self,
+        depth: usize,
+        keyword: &str,
+        operand: fn(&mut Self, usize) -> Result<Filter, Diagnostic>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, Diagnostic> {
+        let mut left = operand(self, depth)?;
+        while self.keyword(keyword) {
             self.one_space_before_peek()?;
             self.logical_keyword()?;
             self.one_space_before_peek()?;
-            let right = self.unary(depth)?;
-            left = Filter::And(Box::new(left), Box::new(right));
+            let right = operand(self, depth)?;
+            left = join(Box::new(left), Box::new(right));
         }
         Ok(left)
     }
@@ -299,15 +309,14 @@ impl<'a> Parser<'a> {
     fn unary(&mut self, depth: usize) -> Result<Filter, Diagnostic> {
         let token = self.advance()?;
         match token.kind {
-            TokenKind::OpenParen => {
-                let inner = self.group(depth, token.span)?;
-                Ok(inner)
-            }
-            TokenKind::Word(word) if word.eq_ignore_ascii_case("not") && self.starts_not() => {
+            TokenKind::OpenParen => self.group(depth, token.span),
+            TokenKind::Word(word)
+                if word.eq_ignore_ascii_case("not") && self.peek.kind == TokenKind::OpenParen =>
+            {
                 self.not(depth, token)
             }
             TokenKind::Word(word)
-                if word.eq_ignore_ascii_case("not") && !self.peek_is_operator() =>
+                if word.eq_ignore_ascii_case("not") && self.negates_unparenthesised() =>
             {
                 Err(Diagnostic::new("`not` needs parentheses", token.span)
                     .with_hint("write `not (...)` around the expression to negate"))
@@ -330,13 +339,16 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn starts_not(&self) -> bool {
-        self.peek.kind == TokenKind::OpenParen
-    }
-
-    fn peek_is_operator(&self) -> bool {
-        matches!(self.peek.kind, TokenKind::Word(w)
-            if CompareOp::from_keyword(w).is_some() || w.eq_ignore_ascii_case("pr"))
+    /// After `not`: whether what follows reads as an operand rather than as the operator of an
+    /// attribute that happens to be called `not` (`not pr`, `not[...]`).
+    fn negates_unparenthesised(&self) -> bool {
+        match self.peek.kind {
+            TokenKind::Word(w) => {
+                CompareOp::from_keyword(w).is_none() && !w.eq_ignore_ascii_case("pr")
+            }
+            TokenKind::End | TokenKind::String(_) => true,
+            _ => false,
+        }
     }
 
     /// `"(" filter ")"` after the `(`.
@@ -424,17 +436,11 @@ impl<'a> Parser<'a> {
     fn comparison(&mut self, path: AttrPath, path_span: Span) -> Result<Filter, Diagnostic> {
         let path_text = self.text(path_span);
         let op_token = self.peek.clone();
-        let op_word = match op_token.kind {
-            TokenKind::Word(word) => Some(word),
+        let operator = match op_token.kind {
+            TokenKind::Word(word) if word.eq_ignore_ascii_case("pr") => Some(Operator::Present),
+            TokenKind::Word(word) => CompareOp::from_keyword(word).map(Operator::Compare),
             _ => None,
         };
-        let operator = op_word.and_then(|w| {
-            if w.eq_ignore_ascii_case("pr") {
-                Some(None)
-            } else {
-                CompareOp::from_keyword(w).map(Some)
-            }
-        });
         let Some(operator) = operator else {
             return Err(self.operator_error(path_text, &op_token));
         };
@@ -447,14 +453,22 @@ impl<'a> Parser<'a> {
                 op_token.span,
             ));
         }
-        let Some(op) = operator else {
-            if matches!(self.peek.kind, TokenKind::String(_))
-                || matches!(self.peek.kind, TokenKind::Word(w) if !w.eq_ignore_ascii_case("and") && !w.eq_ignore_ascii_case("or"))
-            {
-                return Err(Diagnostic::new("`pr` takes no value", self.peek.span)
-                    .with_hint(format!("write `{path_text} pr` or `{path_text} eq ...`")));
+        let op = match operator {
+            Operator::Compare(op) => op,
+            Operator::Present => {
+                let value_follows = match self.peek.kind {
+                    TokenKind::String(_) => true,
+                    TokenKind::Word(w) => {
+                        !w.eq_ignore_ascii_case("and") && !w.eq_ignore_ascii_case("or")
+                    }
+                    _ => false,
+                };
+                if value_follows {
+                    return Err(Diagnostic::new("`pr` takes no value", self.peek.span)
+                        .with_hint(format!("write `{path_text} pr` or `{path_text} eq ...`")));
+                }
+                return Ok(Filter::Present(path));
             }
-            return Ok(Filter::Present(path));
         };
         let op_text = self.text(op_token.span);
         if self.peek.kind == TokenKind::End {
@@ -598,11 +612,15 @@ impl<'a> Parser<'a> {
             attr,
             Box::new(Filter::And(Box::new(inner), Box::new(comparison))),
         );
-        self.leniency(Diagnostic::new(
-            "a sub-attribute after `]` belongs in PATCH paths, not filters; read as one value filter",
+        let message = "a sub-attribute after `]` belongs in PATCH paths, not filters";
+        if !self.opts.lenient {
+            return Err(Diagnostic::new(message, sub_span)
+                .with_hint(format!("write `{combined}`; lenient parsing reads it so")));
+        }
+        self.warn(Diagnostic::new(
+            format!("{message}; read as `{combined}`"),
             sub_span,
-        ))
-        .map_err(|err| err.with_hint(format!("write `{combined}`")))?;
+        ));
         Ok(combined)
     }
 
@@ -652,17 +670,26 @@ fn one_letter_apart(a: &str, b: &str) -> bool {
     a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1
 }
 
-/// A JSON number (RFC 8259 §6), kept exactly as serde_json reads it.
+/// A JSON number (RFC 8259 §6): an integer when it fits `i64`/`u64`, else an `f64`, as
+/// serde_json reads numbers, but rounded correctly so that printing and reparsing is exact.
 fn parse_number(word: &str, span: Span) -> Result<serde_json::Number, Diagnostic> {
-    let invalid = || {
-        Diagnostic::new(format!("invalid number `{word}`"), span)
-            .with_hint("numbers are JSON numbers, such as 42, -1.5 or 1e3; quote strings")
-    };
     if !is_json_number(word) {
-        return Err(invalid());
+        return Err(Diagnostic::new(format!("invalid number `{word}`"), span)
+            .with_hint("numbers are JSON numbers, such as 42, -1.5 or 1e3; quote strings"));
     }
-    word.parse::<serde_json::Number>()
-        .map_err(|_| Diagnostic::new(format!("number `{word}` is out of range"), span))
+    let is_integer = !word.contains(['.', 'e', 'E']);
+    if is_integer {
+        if let Ok(n) = word.parse::<i64>() {
+            return Ok(n.into());
+        }
+        if let Ok(n) = word.parse::<u64>() {
+            return Ok(n.into());
+        }
+    }
+    word.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .ok_or_else(|| Diagnostic::new(format!("number `{word}` is out of range"), span))
 }
 
 fn is_json_number(word: &str) -> bool {

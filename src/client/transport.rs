@@ -1,0 +1,291 @@
+//! Sending one HTTP request and reading its answer: the [`Transport`] trait, its plain request
+//! and response types, and the reqwest implementation.
+//!
+//! This file is the only place in scimctl that imports reqwest's client. A transport does one
+//! exchange and nothing else: it never follows redirects, retries or adds credentials (the
+//! [`ScimClient`](super::ScimClient) does that, so the rules live in one place and a fake
+//! transport in a test sees exactly what would go on the wire).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+/// URLs, re-exported so that the rest of `client/` needs no reqwest import of its own.
+pub use reqwest::Url;
+
+/// A boxed future, so [`Transport`] can be used as a trait object.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The HTTP methods SCIM uses (RFC 7644 §3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One request, exactly as it goes on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: Method,
+    /// Absolute URL, already encoded.
+    pub url: String,
+    /// Header names and values in sending order.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Request {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+/// One answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    /// Header names (lowercase) and values; values that are not UTF-8 are decoded lossily.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// From sending the request to reading the last byte of the body.
+    pub elapsed: Duration,
+}
+
+impl Response {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// True for 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// What kind of failure kept an exchange from completing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportErrorKind {
+    /// No answer within the time limit.
+    Timeout,
+    /// No connection: refused, reset, unresolvable host.
+    Connect,
+    /// The TLS handshake failed (untrusted certificate, wrong host name, old protocol).
+    Tls,
+    /// The answer's body was larger than the cap.
+    BodyTooLarge,
+    /// Anything else (a malformed answer, an invalid header).
+    Other,
+}
+
+/// A failed exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    pub kind: TransportErrorKind,
+    /// What happened, with the cause chain, for the user.
+    pub message: String,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// Sends one request and returns its answer. Implementations must not follow redirects.
+pub trait Transport: Send + Sync {
+    /// Performs one exchange.
+    fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>>;
+}
+
+/// How the reqwest transport connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportOptions {
+    /// Limit for establishing a connection.
+    pub connect_timeout: Duration,
+    /// Limit for a whole exchange, body included.
+    pub timeout: Duration,
+    /// Accept any certificate (`--insecure`).
+    pub insecure: bool,
+    /// Extra trusted roots, PEM (`--cacert`).
+    pub extra_roots_pem: Option<Vec<u8>>,
+    /// The largest response body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            insecure: false,
+            extra_roots_pem: None,
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The transport used outside tests: reqwest over rustls with the system roots. Proxies come
+/// from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; TLS 1.2 is the minimum (Entra requires it).
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    max_body_bytes: usize,
+}
+
+impl ReqwestTransport {
+    /// Builds the transport; fails on an unreadable `--cacert` bundle.
+    pub fn new(options: &TransportOptions) -> Result<Self, TransportError> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .min_tls_version(reqwest::tls::Version::TLS_1_2)
+            .danger_accept_invalid_certs(options.insecure);
+        if let Some(pem) = &options.extra_roots_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| TransportError {
+                kind: TransportErrorKind::Tls,
+                message: format!("cannot read the CA certificates: {}", cause_chain(&e)),
+            })?;
+            if roots.is_empty() {
+                return Err(TransportError {
+                    kind: TransportErrorKind::Tls,
+                    message: "the CA certificate file holds no PEM certificate".to_owned(),
+                });
+            }
+            for root in roots {
+                builder = builder.add_root_certificate(root);
+            }
+        }
+        let client = builder.build().map_err(|e| classify(&e))?;
+        Ok(ReqwestTransport {
+            client,
+            max_body_bytes: options.max_body_bytes,
+        })
+    }
+
+    async fn exchange(&self, request: Request) -> Result<Response, TransportError> {
+        let started = Instant::now();
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Head => reqwest::Method::HEAD,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.client.request(method, &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        let mut answer = builder.send().await.map_err(|e| classify(&e))?;
+        let status = answer.status().as_u16();
+        let headers = answer
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        while let Some(chunk) = answer.chunk().await.map_err(|e| classify(&e))? {
+            if body.len() + chunk.len() > self.max_body_bytes {
+                return Err(TransportError {
+                    kind: TransportErrorKind::BodyTooLarge,
+                    message: format!(
+                        "the response body is larger than the {} MiB limit",
+                        self.max_body_bytes / (1024 * 1024)
+                    ),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body,
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+        Box::pin(self.exchange(request))
+    }
+}
+
+/// The error and its causes, joined: reqwest's own message alone ("error sending request") hides
+/// the reason ("connection refused", "invalid peer certificate: UnknownIssuer").
+fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+fn classify(error: &reqwest::Error) -> TransportError {
+    let message = cause_chain(error);
+    let lower = message.to_lowercase();
+    let kind = if error.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if ["certificate", "tls", "handshake"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        TransportErrorKind::Tls
+    } else if error.is_connect() {
+        TransportErrorKind::Connect
+    } else {
+        TransportErrorKind::Other
+    };
+    TransportError { kind, message }
+}

@@ -1,0 +1,253 @@
+//! Request URLs: the base URL joined with path segments and query parameters, and the redirect
+//! policy that decides where a `Location` may take us.
+//!
+//! Rules from the field guide §7: keep a query already on the base URL (Entra's
+//! `?aadOptscim062020`), never produce a double slash, encode every id as exactly one path
+//! segment, and percent-encode query values strictly (`+` as `%2B`, space as `%20`), since a
+//! literal `+` reads as a space on many servers and turns plus-addresses into other users.
+
+use std::fmt;
+
+use super::transport::Url;
+
+/// Why a URL could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlError {
+    /// The base URL does not parse, or is not an absolute `http(s)` URL with a host.
+    InvalidBase { url: String, reason: String },
+    /// A path segment (usually a resource id) is empty, `.` or `..`: it would address another
+    /// resource than the one meant.
+    InvalidSegment(String),
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlError::InvalidBase { url, reason } => {
+                write!(f, "invalid base URL `{url}`: {reason}")
+            }
+            UrlError::InvalidSegment(segment) => {
+                write!(
+                    f,
+                    "`{segment}` cannot be used as a resource id or path segment"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for UrlError {}
+
+/// Parses the SCIM base URL (`--url`). It must be absolute `http` or `https` with a host and
+/// must not embed credentials (they would be logged and sent everywhere; `--basic` exists).
+pub fn parse_base(url: &str) -> Result<Url, UrlError> {
+    let invalid = |reason: &str| UrlError::InvalidBase {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let parsed = Url::parse(url.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            "credentials in the URL are not allowed; use --basic USER:PASSWORD",
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`), so the
+/// result is one path segment or one query value whatever it contains.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The path below the base URL, encoded, e.g. `/Users/a%40b` for `["Users", "a@b"]`: used in
+/// error messages ("(POST /Users)") as well as in the URL.
+pub fn relative_path(segments: &[&str]) -> Result<String, UrlError> {
+    let mut path = String::new();
+    for segment in segments {
+        if segment.is_empty() || *segment == "." || *segment == ".." {
+            return Err(UrlError::InvalidSegment((*segment).to_owned()));
+        }
+        path.push('/');
+        path.push_str(&encode_component(segment));
+    }
+    Ok(path)
+}
+
+/// The URL of `segments` below `base`, with `query` appended after any query the base already
+/// carries. Query values are encoded strictly; the base's fragment is dropped.
+pub fn endpoint(base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Result<Url, UrlError> {
+    let mut url = base.clone();
+    let base_path = base.path().trim_end_matches('/');
+    url.set_path(&format!("{base_path}{}", relative_path(segments)?));
+    let mut parts: Vec<String> = base
+        .query()
+        .filter(|q| !q.is_empty())
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    parts.extend(
+        query
+            .iter()
+            .map(|(name, value)| format!("{}={}", encode_component(name), encode_component(value))),
+    );
+    url.set_query((!parts.is_empty()).then(|| parts.join("&")).as_deref());
+    url.set_fragment(None);
+    Ok(url)
+}
+
+/// True when two URLs share an origin: scheme, host and port (RFC 6454), with default ports
+/// filled in, so `https://h` and `https://h:443` agree.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Why a redirect is not followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectRefused {
+    /// The `Location` is not a usable http(s) URL.
+    BadLocation(String),
+    /// From `https` to `http`: the request (and whatever it carries) would travel in clear text.
+    Downgrade { to: String },
+}
+
+impl fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RedirectRefused::BadLocation(location) => {
+                write!(
+                    f,
+                    "the server redirected to an unusable location `{location}`"
+                )
+            }
+            RedirectRefused::Downgrade { to } => {
+                write!(
+                    f,
+                    "refused to follow a redirect from https to plain http ({to})"
+                )
+            }
+        }
+    }
+}
+
+/// Where a redirect from `from` to `location` (absolute or relative) leads; https to http and
+/// anything but http(s) are refused. Whether credentials go along is [`same_origin`]'s call.
+pub fn redirect_step(from: &Url, location: &str) -> Result<Url, RedirectRefused> {
+    let bad = || RedirectRefused::BadLocation(super::text::one_line(location));
+    let url = from.join(location.trim()).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad());
+    }
+    if from.scheme() == "https" && url.scheme() == "http" {
+        return Err(RedirectRefused::Downgrade {
+            to: crate::redact::redact_url(url.as_str()),
+        });
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(url: &str) -> Url {
+        parse_base(url).expect("test base URL parses")
+    }
+
+    #[test]
+    fn paths_join_without_double_slashes() {
+        for b in ["https://h/scim/v2", "https://h/scim/v2/"] {
+            let url = endpoint(&base(b), &["Users"], &[]).expect("joins");
+            assert_eq!(url.as_str(), "https://h/scim/v2/Users");
+        }
+        let url = endpoint(&base("https://h"), &["Groups", ".search"], &[]).expect("joins");
+        assert_eq!(url.as_str(), "https://h/Groups/.search");
+    }
+
+    #[test]
+    fn a_query_on_the_base_url_is_kept_before_ours() {
+        let url = endpoint(
+            &base("https://h/scim?aadOptscim062020"),
+            &["Users"],
+            &[("filter", "userName eq \"a+b@x.org\"")],
+        )
+        .expect("joins");
+        assert_eq!(
+            url.as_str(),
+            "https://h/scim/Users?aadOptscim062020&filter=userName%20eq%20%22a%2Bb%40x.org%22"
+        );
+    }
+
+    #[test]
+    fn an_id_is_always_one_path_segment() {
+        let url =
+            endpoint(&base("https://h/scim"), &["Users", "a/b:c@d e?f#g"], &[]).expect("joins");
+        assert_eq!(
+            url.as_str(),
+            "https://h/scim/Users/a%2Fb%3Ac%40d%20e%3Ff%23g"
+        );
+        for bad in ["", ".", ".."] {
+            assert_eq!(
+                endpoint(&base("https://h/scim"), &["Users", bad], &[]),
+                Err(UrlError::InvalidSegment(bad.to_owned()))
+            );
+        }
+    }
+
+    #[test]
+    fn base_urls_must_be_absolute_http_without_credentials() {
+        assert!(parse_base("https://h/scim").is_ok());
+        for bad in ["h/scim", "ftp://h/scim", "https://u:p@h/scim", "not a url"] {
+            assert!(parse_base(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn relative_redirects_resolve_against_the_current_url() {
+        let from = base("https://h/scim/Me");
+        let target = redirect_step(&from, "/scim/Users/1").expect("followed");
+        assert_eq!(target.as_str(), "https://h/scim/Users/1");
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port_with_default_ports() {
+        let scim = base("https://h/scim");
+        assert!(same_origin(&scim, &base("https://h:443/other")));
+        assert!(!same_origin(&scim, &base("https://h:8443/scim")));
+        assert!(!same_origin(&scim, &base("http://h/scim")));
+        assert!(!same_origin(&scim, &base("https://login.example/sso")));
+    }
+
+    #[test]
+    fn redirects_from_https_to_http_are_refused() {
+        let from = base("https://h/scim/Users");
+        assert_eq!(
+            redirect_step(&from, "http://h/scim/Users"),
+            Err(RedirectRefused::Downgrade {
+                to: "http://h/scim/Users".to_owned()
+            })
+        );
+        assert!(matches!(
+            redirect_step(&from, "javascript:alert(1)"),
+            Err(RedirectRefused::BadLocation(_))
+        ));
+        let plain = base("http://h/scim/Users");
+        assert!(redirect_step(&plain, "https://h/scim/Users").is_ok());
+    }
+}

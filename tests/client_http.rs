@@ -1,0 +1,1286 @@
+//! The client against real HTTP: a scripted axum server on 127.0.0.1:0 answers what each test
+//! tells it to and remembers what it received. Every server is stopped when its test ends.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::extract::State;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use scimctl::client::{
+    ClientError, ClientOptions, Credentials, FailureBody, Method, OAuthClient, Recorder,
+    RecorderOptions, RetryPolicy, ScimClient, TransportErrorKind, TransportOptions,
+};
+use scimctl::config::{read_token_file, run_token_command};
+use scimctl::exit::Exit;
+use scimctl::redact::Secret;
+
+// ---------------------------------------------------------------------------------------------
+// The scripted server
+
+/// One canned answer.
+#[derive(Clone)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+    delay: Duration,
+}
+
+impl Reply {
+    fn new(status: u16) -> Self {
+        Reply {
+            status,
+            headers: vec![],
+            body: String::new(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    fn scim(status: u16, body: Value) -> Self {
+        Reply::new(status)
+            .header("content-type", "application/scim+json")
+            .body(&body.to_string())
+    }
+
+    fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn body(mut self, body: &str) -> Self {
+        self.body = body.to_owned();
+        self
+    }
+
+    fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+struct Seen {
+    method: String,
+    path_and_query: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Default)]
+struct Script {
+    replies: Mutex<HashMap<String, VecDeque<Reply>>>,
+    seen: Mutex<Vec<Seen>>,
+}
+
+/// A server that answers each path with its queued replies, then with an empty ListResponse.
+struct TestServer {
+    base: String,
+    script: Arc<Script>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    async fn start() -> Self {
+        let script = Arc::new(Script::default());
+        let router = Router::new()
+            .fallback(answer)
+            .with_state(Arc::clone(&script));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        TestServer {
+            base,
+            script,
+            stop: Some(stop),
+        }
+    }
+
+    /// Queues replies for a path (without query).
+    fn on(&self, path: &str, replies: impl IntoIterator<Item = Reply>) {
+        self.script
+            .replies
+            .lock()
+            .expect("lock")
+            .entry(path.to_owned())
+            .or_default()
+            .extend(replies);
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.script.seen.lock().expect("lock").clone()
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.seen()
+            .iter()
+            .filter(|s| s.path_and_query.split('?').next() == Some(path))
+            .count()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn answer(
+    State(script): State<Arc<Script>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    script.seen.lock().expect("lock").push(Seen {
+        method: parts.method.to_string(),
+        path_and_query: parts
+            .uri
+            .path_and_query()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+    let queued = script
+        .replies
+        .lock()
+        .expect("lock")
+        .get_mut(parts.uri.path())
+        .and_then(VecDeque::pop_front);
+    let reply = queued.unwrap_or_else(|| {
+        Reply::scim(
+            200,
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0}),
+        )
+    });
+    tokio::time::sleep(reply.delay).await;
+    let mut response = axum::http::Response::builder().status(reply.status);
+    for (name, value) in &reply.headers {
+        response = response.header(name, value);
+    }
+    response
+        .body(axum::body::Body::from(reply.body))
+        .expect("valid test reply")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// A log sink the test can read back.
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+/// Retries with short waits, so the tests stay fast.
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+        ..RetryPolicy::default()
+    }
+}
+
+fn options(base_url: &str, credentials: Credentials) -> ClientOptions {
+    ClientOptions {
+        base_url: base_url.to_owned(),
+        credentials,
+        headers: vec![],
+        transport: TransportOptions {
+            timeout: Duration::from_secs(5),
+            ..TransportOptions::default()
+        },
+        retry: quick_retries(),
+    }
+}
+
+fn bearer(token: &str) -> Credentials {
+    Credentials::Bearer(Secret::new(token))
+}
+
+fn client(options: ClientOptions) -> ScimClient {
+    ScimClient::new(options, Recorder::quiet()).expect("client")
+}
+
+fn logging_client(
+    options: ClientOptions,
+    recorder_options: RecorderOptions,
+) -> (ScimClient, Buffer) {
+    let buffer = Buffer::default();
+    let recorder = Recorder::new(recorder_options, Box::new(buffer.clone()));
+    (ScimClient::new(options, recorder).expect("client"), buffer)
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "scimctl-client-test-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn http_failure(error: ClientError) -> scimctl::client::HttpFailure {
+    match error {
+        ClientError::Http(failure) => failure,
+        other => panic!("expected an HTTP failure, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers and credentials
+
+#[tokio::test]
+async fn a_bearer_token_scim_headers_and_extra_headers_are_sent() {
+    let server = TestServer::start().await;
+    let mut opts = options(&format!("{}/scim/v2", server.base), bearer("tok-abc"));
+    opts.headers = vec![("X-Tenant".to_owned(), "acme".to_owned())];
+    client(opts)
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("200");
+    let seen = &server.seen()[0];
+    assert_eq!(seen.method, "GET");
+    assert_eq!(seen.path_and_query, "/scim/v2/Users");
+    assert_eq!(seen.header("authorization"), Some("Bearer tok-abc"));
+    assert_eq!(seen.header("accept"), Some("application/scim+json"));
+    assert_eq!(seen.header("x-tenant"), Some("acme"));
+    assert!(
+        seen.header("user-agent")
+            .is_some_and(|ua| ua.starts_with("scimctl/"))
+    );
+    assert_eq!(
+        seen.header("content-type"),
+        None,
+        "no body, no Content-Type"
+    );
+}
+
+#[tokio::test]
+async fn basic_credentials_and_a_scim_body_are_sent() {
+    let server = TestServer::start().await;
+    server.on(
+        "/Users",
+        [Reply::scim(201, json!({"id": "1", "userName": "bjensen"}))],
+    );
+    let credentials = Credentials::Basic {
+        user: "Aladdin".to_owned(),
+        password: Secret::new("open sesame"),
+    };
+    let created = client(options(&server.base, credentials))
+        .send_json(
+            Method::Post,
+            &["Users"],
+            &[],
+            Some(&json!({"userName": "bjensen"})),
+        )
+        .await
+        .expect("201");
+    assert_eq!(created, Some(json!({"id": "1", "userName": "bjensen"})));
+    let seen = &server.seen()[0];
+    assert_eq!(
+        seen.header("authorization"),
+        Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+    );
+    assert_eq!(seen.header("content-type"), Some("application/scim+json"));
+    assert_eq!(seen.body, r#"{"userName":"bjensen"}"#);
+}
+
+#[tokio::test]
+async fn a_query_on_the_base_url_is_kept_and_filters_are_strictly_encoded() {
+    let server = TestServer::start().await;
+    let base = format!("{}/scim?aadOptscim062020", server.base);
+    client(options(&base, Credentials::None))
+        .send(
+            Method::Get,
+            &["Users"],
+            &[("filter", r#"userName eq "a+b@example.com""#)],
+            None,
+        )
+        .await
+        .expect("200");
+    assert_eq!(
+        server.seen()[0].path_and_query,
+        "/scim/Users?aadOptscim062020&filter=userName%20eq%20%22a%2Bb%40example.com%22"
+    );
+}
+
+#[tokio::test]
+async fn an_id_with_reserved_characters_stays_one_path_segment() {
+    let server = TestServer::start().await;
+    client(options(&server.base, Credentials::None))
+        .send(Method::Get, &["Users", "a/b?c"], &[], None)
+        .await
+        .expect("200");
+    assert_eq!(server.seen()[0].path_and_query, "/Users/a%2Fb%3Fc");
+    let refused = client(options(&server.base, Credentials::None))
+        .send(Method::Delete, &["Users", ".."], &[], None)
+        .await
+        .expect_err("a dot-dot id would address the collection");
+    assert_eq!(refused.exit(), Exit::Usage);
+    assert_eq!(server.seen().len(), 1, "nothing sent for the refused id");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token file and token command
+
+#[cfg(unix)]
+#[test]
+fn a_token_file_readable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new();
+    let path = dir.0.join("token");
+    std::fs::write(&path, "file-token\n").expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let refused = read_token_file(&path).expect_err("mode 644");
+    assert!(
+        refused
+            .to_string()
+            .contains("readable by group or others (mode 644)"),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("hint: chmod 600"), "{refused}");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    assert_eq!(
+        read_token_file(&path).expect("mode 600").expose(),
+        "file-token"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_token_command_gives_its_first_line_and_is_bounded_in_time() {
+    let token = run_token_command(
+        "printf 'cmd-token\\nlogin: alice\\n'",
+        Duration::from_secs(10),
+    )
+    .expect("runs");
+    assert_eq!(token.expose(), "cmd-token");
+
+    let failed = run_token_command("echo 'vault sealed' >&2; exit 3", Duration::from_secs(10))
+        .expect_err("exit 3");
+    assert!(failed.to_string().contains("vault sealed"), "{failed}");
+
+    let empty = run_token_command("true", Duration::from_secs(10)).expect_err("no output");
+    assert!(empty.to_string().contains("printed nothing"), "{empty}");
+
+    let started = Instant::now();
+    let slow = run_token_command("sleep 5", Duration::from_millis(200)).expect_err("too slow");
+    assert!(slow.to_string().contains("did not finish within"), "{slow}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "killed at the limit"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// OAuth client credentials
+
+fn oauth(server: &TestServer) -> Credentials {
+    Credentials::OAuth(OAuthClient {
+        token_url: format!("{}/oauth/token", server.base),
+        client_id: "scimctl".to_owned(),
+        client_secret: Secret::new("client-s3cret"),
+        cache_dir: None,
+    })
+}
+
+fn token_reply(token: &str) -> Reply {
+    Reply::new(200)
+        .header("content-type", "application/json")
+        .body(
+            &json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600}).to_string(),
+        )
+}
+
+#[tokio::test]
+async fn an_oauth_token_is_fetched_once_and_reused() {
+    let server = TestServer::start().await;
+    server.on("/oauth/token", [token_reply("oat-1")]);
+    let client = client(options(&server.base, oauth(&server)));
+    for _ in 0..3 {
+        client
+            .send(Method::Get, &["Users"], &[], None)
+            .await
+            .expect("200");
+    }
+    assert_eq!(server.hits("/oauth/token"), 1);
+    let seen = server.seen();
+    let token_request = &seen[0];
+    assert_eq!(token_request.method, "POST");
+    assert_eq!(token_request.body, "grant_type=client_credentials");
+    assert_eq!(
+        token_request.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    // RFC 6749 §2.3.1: client_secret_basic, base64("scimctl:client-s3cret").
+    assert_eq!(
+        token_request.header("authorization"),
+        Some("Basic c2NpbWN0bDpjbGllbnQtczNjcmV0")
+    );
+    for request in &seen[1..] {
+        assert_eq!(request.header("authorization"), Some("Bearer oat-1"));
+    }
+}
+
+#[tokio::test]
+async fn a_refused_oauth_token_is_renewed_once() {
+    let server = TestServer::start().await;
+    server.on("/oauth/token", [token_reply("oat-1"), token_reply("oat-2")]);
+    server.on(
+        "/Users",
+        [Reply::scim(
+            401,
+            json!({"status": "401", "detail": "token revoked"}),
+        )],
+    );
+    client(options(&server.base, oauth(&server)))
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("200 after renewal");
+    let users: Vec<Seen> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.path_and_query == "/Users")
+        .collect();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0].header("authorization"), Some("Bearer oat-1"));
+    assert_eq!(users[1].header("authorization"), Some("Bearer oat-2"));
+}
+
+#[tokio::test]
+async fn an_oauth_refusal_is_an_authentication_error() {
+    let server = TestServer::start().await;
+    server.on(
+        "/oauth/token",
+        [Reply::new(401)
+            .header("content-type", "application/json")
+            .body(r#"{"error":"invalid_client","error_description":"unknown client"}"#)],
+    );
+    let refused = client(options(&server.base, oauth(&server)))
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect_err("no token");
+    assert_eq!(refused.exit(), Exit::Auth);
+    assert!(
+        refused
+            .to_string()
+            .contains("401 invalid_client: unknown client"),
+        "{refused}"
+    );
+    assert_eq!(server.hits("/Users"), 0);
+}
+
+/// The one cache file in a cache directory.
+fn cached_token_file(dir: &TempDir) -> PathBuf {
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir.0)
+        .expect("cache dir exists")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+fn oauth_cached_in(server: &TestServer, dir: &TempDir) -> Credentials {
+    match oauth(server) {
+        Credentials::OAuth(client) => Credentials::OAuth(OAuthClient {
+            cache_dir: Some(dir.0.clone()),
+            ..client
+        }),
+        other => other,
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_oauth_token_cache_file_serves_later_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start().await;
+    let cache = TempDir::new();
+    server.on("/oauth/token", [token_reply("oat-1")]);
+    for _run in 0..2 {
+        client(options(&server.base, oauth_cached_in(&server, &cache)))
+            .send(Method::Get, &["Users"], &[], None)
+            .await
+            .expect("200");
+    }
+    assert_eq!(
+        server.hits("/oauth/token"),
+        1,
+        "the second run used the cached token"
+    );
+    let file = cached_token_file(&cache);
+    let mode = std::fs::metadata(&file)
+        .expect("cache file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(
+        server.seen()[2].header("authorization"),
+        Some("Bearer oat-1")
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_cached_token_that_expired_or_that_others_can_read_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start().await;
+    let cache = TempDir::new();
+    server.on(
+        "/oauth/token",
+        [
+            token_reply("oat-1"),
+            token_reply("oat-2"),
+            token_reply("oat-3"),
+        ],
+    );
+    let run = || async {
+        client(options(&server.base, oauth_cached_in(&server, &cache)))
+            .send(Method::Get, &["Users"], &[], None)
+            .await
+            .expect("200");
+    };
+    run().await;
+    let file = cached_token_file(&cache);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    run().await;
+    assert_eq!(
+        server.hits("/oauth/token"),
+        2,
+        "a cache file others can read is ignored"
+    );
+
+    let mut cached: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    assert_eq!(cached["access_token"], "oat-2");
+    cached["renew_at"] = json!(1);
+    std::fs::write(&file, cached.to_string()).expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    run().await;
+    assert_eq!(
+        server.hits("/oauth/token"),
+        3,
+        "an expired cached token is renewed"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retries
+
+#[tokio::test]
+async fn too_many_requests_waits_for_retry_after_in_seconds() {
+    let server = TestServer::start().await;
+    server.on("/Users", [Reply::new(429).header("retry-after", "1")]);
+    let started = Instant::now();
+    client(options(&server.base, Credentials::None))
+        .send(
+            Method::Post,
+            &["Users"],
+            &[],
+            Some(&json!({"userName": "x"})),
+        )
+        .await
+        .expect("succeeds on the second attempt, even for POST");
+    assert_eq!(server.hits("/Users"), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn too_many_requests_waits_for_retry_after_as_an_http_date() {
+    let server = TestServer::start().await;
+    let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
+    server.on("/Users", [Reply::new(429).header("retry-after", &date)]);
+    let started = Instant::now();
+    client(options(&server.base, Credentials::None))
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("retried");
+    assert_eq!(server.hits("/Users"), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_bound_is_not_waited_for() {
+    let server = TestServer::start().await;
+    server.on("/Users", [Reply::new(429).header("retry-after", "3600")]);
+    let (client, log) = logging_client(
+        options(&server.base, Credentials::None),
+        RecorderOptions {
+            verbosity: 1,
+            ..RecorderOptions::default()
+        },
+    );
+    let started = Instant::now();
+    let failure = http_failure(
+        client
+            .send(Method::Get, &["Users"], &[], None)
+            .await
+            .expect_err("429"),
+    );
+    assert_eq!(failure.status, 429);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.hits("/Users"), 1);
+    assert!(
+        log.text().contains("asked to wait 3600 s"),
+        "{}",
+        log.text()
+    );
+}
+
+#[tokio::test]
+async fn service_unavailable_is_retried_for_get() {
+    let server = TestServer::start().await;
+    server.on("/Users", [Reply::new(503), Reply::new(503)]);
+    client(options(&server.base, Credentials::None))
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("third attempt succeeds");
+    assert_eq!(server.hits("/Users"), 3);
+}
+
+#[tokio::test]
+async fn service_unavailable_is_never_retried_for_post() {
+    let server = TestServer::start().await;
+    server.on("/Users", [Reply::new(503)]);
+    let failure = http_failure(
+        client(options(&server.base, Credentials::None))
+            .send(
+                Method::Post,
+                &["Users"],
+                &[],
+                Some(&json!({"userName": "x"})),
+            )
+            .await
+            .expect_err("503"),
+    );
+    assert_eq!(failure.status, 503);
+    assert_eq!(server.hits("/Users"), 1, "a create is never resent blind");
+}
+
+#[tokio::test]
+async fn a_search_post_is_safe_to_retry() {
+    let server = TestServer::start().await;
+    server.on("/Users/.search", [Reply::new(502)]);
+    client(options(&server.base, Credentials::None))
+        .send(
+            Method::Post,
+            &["Users", ".search"],
+            &[],
+            Some(&json!({"filter": "userName pr"})),
+        )
+        .await
+        .expect("retried");
+    assert_eq!(server.hits("/Users/.search"), 2);
+}
+
+#[tokio::test]
+async fn a_404_to_a_retried_delete_means_the_first_attempt_worked() {
+    let server = TestServer::start().await;
+    server.on("/Users/1", [Reply::new(503), Reply::new(404)]);
+    let response = client(options(&server.base, Credentials::None))
+        .send(Method::Delete, &["Users", "1"], &[], None)
+        .await
+        .expect("gone is what we wanted");
+    assert_eq!(response.status, 404);
+    server.on("/Users/2", [Reply::new(404)]);
+    let first_try = client(options(&server.base, Credentials::None))
+        .send(Method::Delete, &["Users", "2"], &[], None)
+        .await
+        .expect_err("a first-attempt 404 is an error");
+    assert_eq!(first_try.to_string(), "404 Not Found (DELETE /Users/2)");
+}
+
+#[tokio::test]
+async fn retry_costs_are_counted() {
+    let server = TestServer::start().await;
+    server.on(
+        "/Users",
+        [Reply::new(429).header("retry-after", "0"), Reply::new(503)],
+    );
+    let client = client(options(&server.base, Credentials::None));
+    client
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("third attempt");
+    let stats = client.retry_stats();
+    assert_eq!((stats.throttled, stats.retries), (1, 2));
+    assert!(stats.waited <= Duration::from_millis(40), "{stats:?}");
+}
+
+#[tokio::test]
+async fn retries_are_bounded() {
+    let server = TestServer::start().await;
+    server.on("/Users", (0..10).map(|_| Reply::new(503)));
+    let failure = http_failure(
+        client(options(&server.base, Credentials::None))
+            .send(Method::Get, &["Users"], &[], None)
+            .await
+            .expect_err("always 503"),
+    );
+    assert_eq!(failure.status, 503);
+    assert_eq!(server.hits("/Users"), 4);
+}
+
+#[tokio::test]
+async fn a_timeout_is_retried_for_get_but_not_for_post() {
+    let server = TestServer::start().await;
+    server.on("/Users", [Reply::new(200).after(Duration::from_secs(2))]);
+    let mut opts = options(&server.base, Credentials::None);
+    opts.transport.timeout = Duration::from_millis(300);
+    let client = client(opts);
+    client
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("second attempt in time");
+    assert_eq!(server.hits("/Users"), 2);
+
+    server.on("/Groups", [Reply::new(201).after(Duration::from_secs(2))]);
+    let refused = client
+        .send(
+            Method::Post,
+            &["Groups"],
+            &[],
+            Some(&json!({"displayName": "ops"})),
+        )
+        .await
+        .expect_err("timeout");
+    assert!(
+        matches!(&refused, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::Timeout),
+        "{refused:?}"
+    );
+    assert_eq!(refused.exit(), Exit::Network);
+    assert!(refused.to_string().contains("not idempotent"), "{refused}");
+    assert_eq!(server.hits("/Groups"), 1);
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_network_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    drop(listener);
+    let refused = client(options(&format!("http://{address}"), Credentials::None))
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect_err("nobody listens");
+    assert_eq!(refused.exit(), Exit::Network);
+    assert!(
+        refused.to_string().contains("gave up after 4 attempts"),
+        "{refused}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redirects
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_never_carries_credentials() {
+    let scim = TestServer::start().await;
+    let elsewhere = TestServer::start().await;
+    scim.on(
+        "/Users/1",
+        [Reply::new(302).header("location", &format!("{}/landing", elsewhere.base))],
+    );
+    let mut opts = options(&scim.base, bearer("tok-abc"));
+    opts.headers = vec![
+        ("Cookie".to_owned(), "session=1".to_owned()),
+        ("X-Tenant".to_owned(), "acme".to_owned()),
+    ];
+    client(opts)
+        .send(Method::Get, &["Users", "1"], &[], None)
+        .await
+        .expect("followed");
+    assert_eq!(
+        scim.seen()[0].header("authorization"),
+        Some("Bearer tok-abc")
+    );
+    let landed = &elsewhere.seen()[0];
+    assert_eq!(landed.path_and_query, "/landing");
+    assert_eq!(landed.header("authorization"), None);
+    assert_eq!(landed.header("cookie"), None);
+    assert_eq!(landed.header("x-tenant"), Some("acme"));
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_keeps_credentials() {
+    let server = TestServer::start().await;
+    server.on("/Me", [Reply::new(308).header("location", "/Users/42")]);
+    client(options(&server.base, bearer("tok-abc")))
+        .send(Method::Get, &["Me"], &[], None)
+        .await
+        .expect("followed");
+    let seen = server.seen();
+    assert_eq!(seen[1].path_and_query, "/Users/42");
+    assert_eq!(seen[1].header("authorization"), Some("Bearer tok-abc"));
+}
+
+#[tokio::test]
+async fn writes_do_not_follow_redirects_and_an_sso_redirect_is_an_auth_error() {
+    let server = TestServer::start().await;
+    server.on(
+        "/Users",
+        [Reply::new(302).header(
+            "location",
+            "https://login.example.com/saml/sso?RelayState=x",
+        )],
+    );
+    let refused = client(options(&server.base, bearer("tok-abc")))
+        .send(
+            Method::Post,
+            &["Users"],
+            &[],
+            Some(&json!({"userName": "x"})),
+        )
+        .await
+        .expect_err("not followed");
+    assert_eq!(refused.exit(), Exit::Auth);
+    assert!(
+        refused
+            .to_string()
+            .starts_with("302: redirected to https://login.example.com/saml/sso"),
+        "{refused}"
+    );
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn a_redirect_to_a_login_page_is_recognised() {
+    let server = TestServer::start().await;
+    server.on("/Users", [Reply::new(302).header("location", "/login")]);
+    server.on(
+        "/login",
+        [Reply::new(200)
+            .header("content-type", "text/html")
+            .body("<html><head><title>Acme Sign-In</title></head><body><input type=\"password\"></body></html>")],
+    );
+    let refused = client(options(&server.base, bearer("tok-abc")))
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect_err("a login page is not SCIM");
+    assert_eq!(refused.exit(), Exit::Auth);
+    let line = refused.to_string();
+    assert!(
+        line.contains("an HTML page titled \"Acme Sign-In\""),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(&format!(
+            "(GET /Users, redirected to {}/login)",
+            server.base
+        )),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn redirect_loops_are_bounded() {
+    let server = TestServer::start().await;
+    server.on(
+        "/a",
+        (0..10).map(|_| Reply::new(302).header("location", "/a")),
+    );
+    let refused = client(options(&server.base, Credentials::None))
+        .send(Method::Get, &["a"], &[], None)
+        .await
+        .expect_err("loop");
+    assert!(
+        refused.to_string().contains("more than 5 redirects"),
+        "{refused}"
+    );
+    assert_eq!(server.hits("/a"), 6);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors and tolerated deviations
+
+#[tokio::test]
+async fn a_scim_error_becomes_one_line() {
+    let server = TestServer::start().await;
+    server.on(
+        "/Users",
+        [Reply::scim(
+            409,
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409", "scimType": "uniqueness", "detail": "userName \"bjensen\" already exists"}),
+        )],
+    );
+    let refused = client(options(&server.base, Credentials::None))
+        .send(
+            Method::Post,
+            &["Users"],
+            &[],
+            Some(&json!({"userName": "bjensen"})),
+        )
+        .await
+        .expect_err("409");
+    assert_eq!(
+        refused.to_string(),
+        r#"409 uniqueness: userName "bjensen" already exists (POST /Users)"#
+    );
+    assert_eq!(refused.exit(), Exit::ServerError);
+}
+
+#[tokio::test]
+async fn unauthorised_and_forbidden_are_authentication_errors() {
+    let server = TestServer::start().await;
+    server.on(
+        "/Users",
+        [
+            Reply::new(401),
+            Reply::new(403)
+                .header("content-type", "text/plain")
+                .body("nope"),
+        ],
+    );
+    let client = client(options(&server.base, bearer("wrong")));
+    for expected in [
+        "401 Unauthorized (GET /Users)",
+        "403: \"nope\" (plain text, not a SCIM Error) (GET /Users)",
+    ] {
+        let refused = client
+            .send(Method::Get, &["Users"], &[], None)
+            .await
+            .expect_err("refused");
+        assert_eq!(refused.exit(), Exit::Auth);
+        assert_eq!(refused.to_string(), expected);
+    }
+}
+
+#[tokio::test]
+async fn deviations_are_tolerated_with_a_warning_at_v() {
+    let server = TestServer::start().await;
+    server.on(
+        "/Users",
+        [Reply::new(200)
+            .header("content-type", "application/json")
+            .body("{}")],
+    );
+    server.on(
+        "/Users/1",
+        [
+            Reply::new(204),
+            Reply::new(404)
+                .header("content-type", "application/json")
+                .body(r#"{"status":404,"detail":"gone"}"#),
+        ],
+    );
+    let (client, log) = logging_client(
+        options(&server.base, Credentials::None),
+        RecorderOptions {
+            verbosity: 1,
+            ..RecorderOptions::default()
+        },
+    );
+    assert_eq!(
+        client
+            .send_json(Method::Get, &["Users"], &[], None)
+            .await
+            .expect("200"),
+        Some(json!({}))
+    );
+    let patch =
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": []});
+    assert_eq!(
+        client
+            .send_json(Method::Patch, &["Users", "1"], &[], Some(&patch))
+            .await
+            .expect("204"),
+        None
+    );
+    let failure = http_failure(
+        client
+            .send(Method::Get, &["Users", "1"], &[], None)
+            .await
+            .expect_err("404"),
+    );
+    assert!(matches!(
+        failure.body,
+        FailureBody::Scim {
+            numeric_status: true,
+            ..
+        }
+    ));
+    let text = log.text();
+    assert!(
+        text.contains("warning: GET /Users: Content-Type is application/json"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: PATCH /Users/1: 204 No Content to PATCH"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: GET /Users/1: the Error's `status` is a number"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let server = TestServer::start().await;
+    server.on(
+        "/Users",
+        [Reply::scim(200, json!({"blob": "x".repeat(5000)}))],
+    );
+    let mut opts = options(&server.base, Credentials::None);
+    opts.transport.max_body_bytes = 1024;
+    let refused = client(opts)
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect_err("too big");
+    assert!(
+        matches!(&refused, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::BodyTooLarge),
+        "{refused:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeing the wire, redacted
+
+#[tokio::test]
+async fn the_har_file_holds_every_exchange_and_no_secret() {
+    let server = TestServer::start().await;
+    let token = "super-secret-token-4711";
+    server.on(
+        "/Users",
+        [Reply::scim(
+            201,
+            json!({"id": "1", "userName": "bjensen", "echo": format!("you sent {token}")}),
+        )
+        .header("set-cookie", "session=abc")],
+    );
+    let (client, _) = logging_client(
+        options(&server.base, bearer(token)),
+        RecorderOptions {
+            har: true,
+            ..RecorderOptions::default()
+        },
+    );
+    client
+        .send(
+            Method::Post,
+            &["Users"],
+            &[("token", token)],
+            Some(&json!({"userName": "bjensen", "password": "t1meMa$heen"})),
+        )
+        .await
+        .expect("201");
+    client
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("200");
+    let dir = TempDir::new();
+    let path = dir.0.join("trace.har");
+    let mut file = std::fs::File::create(&path).expect("create");
+    client.recorder().write_har(&mut file).expect("written");
+    let text = std::fs::read_to_string(&path).expect("read back");
+    assert!(!text.contains(token), "the token leaked into the HAR file");
+    assert!(
+        !text.contains("t1meMa$heen"),
+        "the password leaked into the HAR file"
+    );
+    assert!(
+        !text.contains("session=abc"),
+        "the cookie leaked into the HAR file"
+    );
+    let har: Value = serde_json::from_str(&text).expect("valid JSON");
+    let entries = har["log"]["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2);
+    let headers = entries[0]["request"]["headers"]
+        .as_array()
+        .expect("headers");
+    assert!(headers.contains(&json!({"name": "authorization", "value": "(redacted)"})));
+    assert_eq!(entries[0]["response"]["status"], 201);
+}
+
+#[tokio::test]
+async fn two_v_logs_headers_with_credentials_redacted() {
+    let server = TestServer::start().await;
+    let (client, log) = logging_client(
+        options(&server.base, bearer("tok-vv-123")),
+        RecorderOptions {
+            verbosity: 2,
+            ..RecorderOptions::default()
+        },
+    );
+    client
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("200");
+    let text = log.text();
+    assert!(
+        text.starts_with(&format!("GET {}/Users -> 200 OK (", server.base)),
+        "{text}"
+    );
+    assert!(text.contains("  > authorization: (redacted)\n"), "{text}");
+    assert!(
+        text.contains("  < content-type: application/scim+json\n"),
+        "{text}"
+    );
+    assert!(!text.contains("tok-vv-123"), "{text}");
+}
+
+#[tokio::test]
+async fn curl_shows_the_token_variable_instead_of_the_token() {
+    let server = TestServer::start().await;
+    let (client, log) = logging_client(
+        options(&server.base, bearer("tok-curl-123")),
+        RecorderOptions {
+            curl: true,
+            ..RecorderOptions::default()
+        },
+    );
+    client
+        .send(
+            Method::Get,
+            &["Users"],
+            &[("filter", "userName eq \"x\"")],
+            None,
+        )
+        .await
+        .expect("200");
+    let text = log.text();
+    assert!(
+        text.starts_with(&format!(
+            "curl \\\n  '{}/Users?filter=userName%20eq%20%22x%22'",
+            server.base
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("-H \"authorization: Bearer $SCIMCTL_TOKEN\""),
+        "{text}"
+    );
+    assert!(!text.contains("tok-curl-123"), "{text}");
+}
+
+#[test]
+fn a_ca_bundle_without_certificates_is_a_usage_error() {
+    let mut opts = options("https://127.0.0.1:9/scim", Credentials::None);
+    opts.transport.extra_roots_pem = Some(b"not a certificate".to_vec());
+    let refused = ScimClient::new(opts, Recorder::quiet()).expect_err("no certificate");
+    assert_eq!(refused.exit(), Exit::Usage);
+    assert!(
+        refused.to_string().starts_with("cannot set up TLS"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn insecure_mode_always_warns() {
+    let mut opts = options("https://127.0.0.1:9/scim", Credentials::None);
+    opts.transport.insecure = true;
+    let (_client, log) = logging_client(opts, RecorderOptions::default());
+    assert!(
+        log.text()
+            .starts_with("warning: TLS certificate verification is off"),
+        "{}",
+        log.text()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+#[tokio::test]
+async fn one_client_serves_concurrent_requests_from_spawned_tasks() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    let server = TestServer::start().await;
+    server.on(
+        "/oauth/token",
+        [token_reply("oat-shared").after(Duration::from_millis(100))],
+    );
+    let client = Arc::new(client(options(&server.base, oauth(&server))));
+    shareable(&*client);
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let client = Arc::clone(&client);
+            tokio::spawn(async move {
+                client
+                    .send(Method::Get, &["Users"], &[], None)
+                    .await
+                    .map(|r| r.status)
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.expect("joined").expect("200"), 200);
+    }
+    assert_eq!(
+        server.hits("/oauth/token"),
+        1,
+        "concurrent requests wait for one token fetch"
+    );
+}
