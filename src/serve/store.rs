@@ -850,7 +850,10 @@ mod tests {
         let a = add_user(&mut store, "a", "x");
         let b = add_user(&mut store, "b", "x");
         add_user(&mut store, "c", "y");
-        assert_eq!(find(&store, "externalId eq \"x\""), [a.as_str(), b.as_str()]);
+        assert_eq!(
+            find(&store, "externalId eq \"x\""),
+            [a.as_str(), b.as_str()]
+        );
         assert_eq!(
             find(&store, "userName eq \"b\" or userName eq \"a\""),
             [a.as_str(), b.as_str()]
