@@ -16,5 +16,6 @@ pub mod client;
 pub mod config;
 pub mod exit;
 pub mod redact;
+pub mod runner;
 pub mod scim;
 pub mod serve;

@@ -13,4 +13,5 @@ pub mod patch;
 pub mod path;
 pub mod resource;
 pub mod schema;
+pub mod sort;
 pub mod typing;

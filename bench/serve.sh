@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Benchmarks `scimctl serve` against python-scim's scim2-server 0.8.3 on this machine, in one run.
+#
+# Usage: bench/serve.sh            (about 6 minutes; BENCH_DURATION=3s for a quick look)
+#
+# With 10,000 identical users loaded in each server, wrk measures requests per second for
+# GET /Users/{id}, GET /Users?filter=userName eq "..." and POST /Users at concurrency 1, 8
+# and 32 (at most 2 wrk threads: the machine has 2 cores, shared by wrk and the server).
+# Then scimctl alone is restarted with 100,000 users and the median latency of a
+# `userName eq` list request is measured at concurrency 1.
+#
+# Targets (exit status 1 when one is missed): every scimctl/scim2-server ratio >= 30, and the
+# 100,000-user median under 20 ms. Both servers listen on 127.0.0.1 only and are stopped on
+# exit. Installs wrk (Debian) if missing, builds scimctl in release mode, and sets up the
+# pinned Python venv with scripts/python-env. Not run by CI.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+duration="${BENCH_DURATION:-10s}"
+token="bench-token"
+concurrencies=(1 8 32)
+kinds=(get filter post)
+min_ratio=30
+max_median_ms=20
+work="$(mktemp -d)"
+server_pids=()
+
+cleanup() {
+    for pid in "${server_pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "bench: $*" >&2; }
+die() {
+    say "error: $*"
+    exit 2
+}
+
+install_wrk() {
+    command -v wrk >/dev/null && return
+    say "installing wrk (Debian package)"
+    local sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq wrk >/dev/null
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits (at most $3 seconds) until log file $2 of server pid $1 holds a base URL ending in
+# path $4; prints it.
+wait_for_url() {
+    local pid="$1" log="$2" limit="$3" path="$4" url=""
+    for ((tenth = 0; tenth < limit * 10; tenth++)); do
+        url="$(grep -o "http://[^[:space:]]*$path" "$log" | head -n1 || true)"
+        [[ -n "$url" ]] && break
+        kill -0 "$pid" 2>/dev/null || die "server exited before announcing its URL: $(cat "$log")"
+        sleep 0.1
+    done
+    [[ -n "$url" ]] || die "no URL from the server within ${limit}s: $(cat "$log")"
+    echo "$url"
+}
+
+# Starts `scimctl serve` with seed file $1; sets scimctl_pid and scimctl_url.
+start_scimctl() {
+    local log="$work/scimctl-$RANDOM.log"
+    "$scimctl" serve --host 127.0.0.1 --port 0 --token "$token" --seed "$1" >"$log" 2>&1 &
+    scimctl_pid=$!
+    server_pids+=("$scimctl_pid")
+    scimctl_url="$(wait_for_url "$scimctl_pid" "$log" 300 /scim/v2)"
+}
+
+# Starts scim2-server and POSTs the users of seed file $1; sets python_pid and python_url.
+start_scim2_server() {
+    local port log="$work/scim2-server.log"
+    port="$(free_port)"
+    "$repo/.venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$token" \
+        >"$log" 2>&1 &
+    python_pid=$!
+    server_pids+=("$python_pid")
+    python_url="$(wait_for_url "$python_pid" "$log" 60 /v2)"
+    say "loading users into scim2-server (it has no seed option)"
+    "$repo/.venv/bin/python" "$repo/bench/load_users.py" "$python_url" "$token" "$1" >&2
+}
+
+stop_server() {
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# Prints the id of user $2 on server $1, after checking the filter finds exactly that user.
+user_id() {
+    curl -fsS --max-time 30 -H "Authorization: Bearer $token" \
+        "$1/Users?filter=userName%20eq%20%22$2%22" |
+        python3 -c '
+import json, sys
+answer = json.load(sys.stdin)
+found = answer.get("Resources") or []
+if answer.get("totalResults") != 1 or len(found) != 1 or found[0].get("userName") != sys.argv[1]:
+    sys.exit(f"filter for {sys.argv[1]} answered {json.dumps(answer)[:300]}")
+print(found[0]["id"])' "$2"
+}
+
+# Runs wrk against server URL $1 for request kind $2 at concurrency $3, reading user id $4;
+# prints the RESULT line of bench/wrk/scim.lua.
+run_wrk() {
+    local url="$1" kind="$2" connections="$3" id="$4"
+    local threads=$((connections < 2 ? connections : 2))
+    local origin base
+    origin="$(grep -o '^http://[^/]*' <<<"$url")"
+    base="${url#"$origin"}"
+    BENCH_KIND="$kind" BENCH_TOKEN="$token" BENCH_BASE="$base" BENCH_ID="$id" \
+        BENCH_USERS="$users" BENCH_TAG="$kind-c$connections-$RANDOM" \
+        wrk -t"$threads" -c"$connections" -d"$duration" --timeout 30s \
+        -s "$repo/bench/wrk/scim.lua" "$origin" | grep '^RESULT' ||
+        die "wrk printed no RESULT for $kind at -c$connections against $url"
+}
+
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }
+
+# "1234.5" or "1234.5 (N bad)" when some answers were errors or sockets failed.
+rps_cell() {
+    local bad=$(($(field bad_status "$1") + $(field socket_errors "$1")))
+    if ((bad > 0)); then
+        echo "$(field rps "$1") ($bad bad)"
+    else
+        field rps "$1"
+    fi
+}
+
+label() {
+    case "$1" in
+    get) echo 'GET /Users/{id}' ;;
+    filter) echo 'GET /Users?filter=userName eq "..."' ;;
+    post) echo 'POST /Users' ;;
+    esac
+}
+
+install_wrk
+command -v curl >/dev/null || die "curl is needed"
+say "building scimctl (release)"
+(cd "$repo" && cargo build --release --locked --quiet)
+scimctl="${CARGO_TARGET_DIR:-$repo/target}/release/scimctl"
+bash "$repo/scripts/python-env" >&2
+
+users=10000
+python3 "$repo/bench/make_seed.py" "$users" "$work/seed-10k.json"
+start_scimctl "$work/seed-10k.json"
+start_scim2_server "$work/seed-10k.json"
+probe_user="bench-user-005000"
+scimctl_id="$(user_id "$scimctl_url" "$probe_user")"
+python_id="$(user_id "$python_url" "$probe_user")"
+say "scimctl at $scimctl_url, scim2-server at $python_url, $users users each"
+
+rows=()
+targets_met=true
+for kind in "${kinds[@]}"; do
+    for c in "${concurrencies[@]}"; do
+        say "$(label "$kind") at concurrency $c ($duration each)"
+        ours="$(run_wrk "$scimctl_url" "$kind" "$c" "$scimctl_id")"
+        theirs="$(run_wrk "$python_url" "$kind" "$c" "$python_id")"
+        ratio="$(python3 -c "print(f'{$(field rps "$ours") / max($(field rps "$theirs"), 0.1):.1f}')")"
+        python3 -c "import sys; sys.exit(0 if $ratio >= $min_ratio else 1)" || targets_met=false
+        rows+=("| \`$(label "$kind")\` | $c | $(rps_cell "$ours") | $(rps_cell "$theirs") | ${ratio}x |")
+    done
+done
+stop_server "$scimctl_pid"
+stop_server "$python_pid"
+
+users=100000
+say "restarting scimctl with $users users"
+python3 "$repo/bench/make_seed.py" "$users" "$work/seed-100k.json"
+start_scimctl "$work/seed-100k.json"
+user_id "$scimctl_url" "bench-user-099999" >/dev/null
+latency="$(run_wrk "$scimctl_url" filter 1 -)"
+median_ms="$(python3 -c "print(f'{$(field p50_us "$latency") / 1000:.2f}')")"
+p99_ms="$(python3 -c "print(f'{$(field p99_us "$latency") / 1000:.2f}')")"
+python3 -c "import sys; sys.exit(0 if $median_ms < $max_median_ms else 1)" || targets_met=false
+stop_server "$scimctl_pid"
+
+cat <<EOF
+
+Date: $(date -u '+%Y-%m-%d %H:%M UTC')
+Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(free -g | awk '/^Mem:/ {print $2}') GiB memory
+Versions: $("$scimctl" --version), scim2-server 0.8.3 (Python $("$repo/.venv/bin/python" -c 'import platform; print(platform.python_version())')), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)
+Each cell: wrk for $duration, at most 2 threads, 10,000 users loaded (POST runs add users).
+
+| Request | Concurrency | scimctl serve (req/s) | scim2-server (req/s) | Ratio |
+|---|---:|---:|---:|---:|
+$(printf '%s\n' "${rows[@]}")
+
+100,000 users, \`GET /Users?filter=userName eq "..."\` at concurrency 1: median ${median_ms} ms, p99 ${p99_ms} ms ($(field requests "$latency") requests, $(rps_cell "$latency") req/s).
+EOF
+
+if $targets_met; then
+    say "targets met: every ratio >= ${min_ratio}x, 100k-user median < ${max_median_ms} ms"
+else
+    say "TARGETS MISSED: want every ratio >= ${min_ratio}x and a 100k-user median < ${max_median_ms} ms"
+    exit 1
+fi

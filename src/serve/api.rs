@@ -1,0 +1,619 @@
+//! The SCIM endpoints as plain functions: a decoded request in, a [`Reply`] out.
+//!
+//! Synchronous on purpose: the HTTP edge (`routes`) does the awaiting, then calls
+//! [`Server::handle`], which takes the store lock, does its work and lets go; no lock is ever
+//! held across an await. Bulk operations go through the same dispatch as single requests.
+
+use std::fmt::Write as _;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use serde_json::{Map, Value};
+
+use crate::scim::model::{LIST_RESPONSE, ScimError, ScimType};
+use crate::serve::etag;
+use crate::serve::protocol;
+use crate::serve::query::{ListParams, Projection, QueryPairs};
+use crate::serve::quirks::Quirks;
+use crate::serve::store::{Entry, Kind, Store};
+use crate::serve::{Limits, bulk};
+
+/// The HTTP methods the API distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Other,
+}
+
+impl Method {
+    /// Reads a method name (case-sensitive, as HTTP says).
+    pub fn parse(name: &str) -> Method {
+        match name {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => Method::Other,
+        }
+    }
+
+    /// Whether requests with this method carry a JSON body.
+    pub fn has_body(self) -> bool {
+        matches!(self, Method::Post | Method::Put | Method::Patch)
+    }
+
+    /// The method name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Other => "this method",
+        }
+    }
+}
+
+/// A request with its transport details decoded.
+#[derive(Debug, Clone)]
+pub struct ApiRequest<'a> {
+    pub method: Method,
+    /// The path below the base URL, such as `/Users/2819c223`.
+    pub path: &'a str,
+    pub query: QueryPairs,
+    pub body: Option<Value>,
+    pub if_match: Option<&'a str>,
+    pub if_none_match: Option<&'a str>,
+}
+
+/// What to answer: a status, an optional JSON body and extra headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    fn json(status: u16, body: String) -> Reply {
+        Reply {
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+        }
+    }
+
+    fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    fn with(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The RFC 7644 §3.12 Error for `error`; `numeric-error-status` makes `status` a number.
+    pub fn error(error: &ScimError, quirks: &Quirks) -> Reply {
+        let mut body = error.to_json();
+        if quirks.numeric_error_status {
+            body["status"] = error.status.into();
+        }
+        let reply = Reply::json(error.status, body.to_string());
+        match error.status {
+            401 => reply.with("www-authenticate", "Bearer realm=\"scimctl\""),
+            _ => reply,
+        }
+    }
+}
+
+/// Why a request failed: the Error to answer and, for 405, the methods that are allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub error: ScimError,
+    pub allow: Option<&'static str>,
+}
+
+impl From<ScimError> for Failure {
+    fn from(error: ScimError) -> Failure {
+        Failure { error, allow: None }
+    }
+}
+
+impl Failure {
+    /// The Error reply, with `Allow` on a 405 (RFC 9110 §15.5.6).
+    pub fn reply(&self, quirks: &Quirks) -> Reply {
+        let reply = Reply::error(&self.error, quirks);
+        match self.allow {
+            Some(allow) => reply.with("allow", allow),
+            None => reply,
+        }
+    }
+}
+
+/// The server: the store behind its lock, and the settings every request consults.
+#[derive(Debug)]
+pub struct Server {
+    store: RwLock<Store>,
+    quirks: Quirks,
+    limits: Limits,
+    me: Option<String>,
+    base_url: String,
+    discovery: Discovery,
+}
+
+/// Discovery documents, rendered once at start-up.
+#[derive(Debug)]
+struct Discovery {
+    service_provider_config: String,
+    resource_types: Vec<(String, Value)>,
+    schemas: Vec<(String, Value)>,
+}
+
+impl Server {
+    /// A server over `store`; `me` is the userName `/Me` stands for.
+    pub fn new(store: Store, quirks: Quirks, limits: Limits, me: Option<String>) -> Server {
+        let base = store.base_url().to_string();
+        let with_meta = |mut doc: Value, resource_type: &str, location: String| {
+            if let Some(object) = doc.as_object_mut() {
+                let mut meta = Map::new();
+                meta.insert("resourceType".into(), resource_type.into());
+                meta.insert("location".into(), location.into());
+                object.insert("meta".into(), Value::Object(meta));
+            }
+            doc
+        };
+        let keyed = |docs: Vec<Value>, resource_type: &str, endpoint: &str| {
+            docs.into_iter()
+                .map(|doc| {
+                    let id = doc
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    let location = format!("{base}/{endpoint}/{id}");
+                    (id, with_meta(doc, resource_type, location))
+                })
+                .collect()
+        };
+        let discovery = Discovery {
+            service_provider_config: with_meta(
+                protocol::service_provider_config_json(&limits),
+                "ServiceProviderConfig",
+                format!("{base}/ServiceProviderConfig"),
+            )
+            .to_string(),
+            resource_types: keyed(
+                protocol::resource_types_json(),
+                "ResourceType",
+                "ResourceTypes",
+            ),
+            schemas: keyed(protocol::schemas_json(), "Schema", "Schemas"),
+        };
+        Server {
+            store: RwLock::new(store),
+            quirks,
+            limits,
+            me,
+            base_url: base,
+            discovery,
+        }
+    }
+
+    /// The quirks this server runs with.
+    pub fn quirks(&self) -> &Quirks {
+        &self.quirks
+    }
+
+    /// The base URL, such as `http://127.0.0.1:8080/scim/v2`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The request and page limits this server advertises and enforces.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Answers one request; failures become SCIM Error replies.
+    pub fn handle(&self, request: ApiRequest<'_>) -> Reply {
+        self.dispatch(request)
+            .unwrap_or_else(|failure| failure.reply(&self.quirks))
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn dispatch(&self, request: ApiRequest<'_>) -> Result<Reply, Failure> {
+        let segments: Vec<String> = request
+            .path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(decode_segment)
+            .collect::<Result<_, _>>()?;
+        let words: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let method = request.method;
+        let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
+        let resource = words.first().and_then(|first| resource_kind(first));
+        match (resource, words.as_slice()) {
+            (Some(kind), [_]) => match method {
+                Method::Get => self.list(&[kind], ListParams::from_query(&request.query)?),
+                Method::Post => self.create(kind, &request),
+                _ => Err(not_allowed(method, "GET, POST")),
+            },
+            (Some(kind), [_, search]) if is(search, ".search") => self.search(&[kind], &request),
+            (Some(kind), [_, id]) => self.one(kind, id, &request, false),
+            (Some(_), _) => {
+                Err(ScimError::status(404, format!("no endpoint at `{}`", request.path)).into())
+            }
+            (None, words) => self.dispatch_other(words, &request),
+        }
+    }
+
+    /// Everything that is not under `/Users` or `/Groups`.
+    fn dispatch_other(&self, words: &[&str], request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+        let method = request.method;
+        let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
+        match words {
+            [me] if is(me, "Me") => self.me(request),
+            [search] if is(search, ".search") => self.search(&[Kind::User, Kind::Group], request),
+            [bulk] if is(bulk, "Bulk") => match method {
+                Method::Post => Ok(bulk::run(self, body_of(request)?)?),
+                _ => Err(not_allowed(method, "POST")),
+            },
+            [spc] if is(spc, "ServiceProviderConfig") => {
+                only_get(method)?;
+                Ok(Reply::json(
+                    200,
+                    self.discovery.service_provider_config.clone(),
+                ))
+            }
+            [types] if is(types, "ResourceTypes") => {
+                only_get(method)?;
+                Ok(self.discovery_list(&self.discovery.resource_types))
+            }
+            [types, id] if is(types, "ResourceTypes") => {
+                only_get(method)?;
+                discovery_one(&self.discovery.resource_types, id, "resource type")
+            }
+            [schemas] if is(schemas, "Schemas") => {
+                only_get(method)?;
+                Ok(self.discovery_list(&self.discovery.schemas))
+            }
+            [schemas, id] if is(schemas, "Schemas") => {
+                only_get(method)?;
+                discovery_one(&self.discovery.schemas, id, "schema")
+            }
+            _ => Err(ScimError::status(404, format!("no endpoint at `{}`", request.path)).into()),
+        }
+    }
+
+    /// `/Users/{id}` and `/Groups/{id}`; `via_me` adds the real location to `/Me` answers.
+    fn one(
+        &self,
+        kind: Kind,
+        id: &str,
+        request: &ApiRequest<'_>,
+        via_me: bool,
+    ) -> Result<Reply, Failure> {
+        let projection = self.projection(Projection::from_query(&request.query)?);
+        let reply = match request.method {
+            Method::Get => self.get(kind, id, &projection, request.if_none_match),
+            Method::Put => self.replace(kind, id, request, &projection),
+            Method::Patch => self.patch(kind, id, request, &projection),
+            Method::Delete => self.delete(kind, id, request.if_match),
+            method => Err(not_allowed(method, "GET, PUT, PATCH, DELETE")),
+        }?;
+        if via_me && let Some(entry) = self.read().get(kind, id) {
+            return Ok(reply.with("location", entry.location()));
+        }
+        Ok(reply)
+    }
+
+    /// `/Me` (RFC 7644 §3.11): the user named by `--me`, else 501.
+    fn me(&self, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+        let Some(user_name) = &self.me else {
+            let detail = "/Me is not supported: the token maps to no user (see --me)";
+            return Err(ScimError::status(501, detail).into());
+        };
+        if request.method == Method::Post {
+            return Err(ScimError::status(
+                501,
+                "creating the authenticated subject through POST /Me is not supported",
+            )
+            .into());
+        }
+        let id = self
+            .read()
+            .user_by_name(user_name)
+            .map(|entry| entry.id().to_string())
+            .ok_or_else(|| {
+                ScimError::status(404, format!("the /Me user `{user_name}` does not exist"))
+            })?;
+        self.one(Kind::User, &id, request, true)
+    }
+
+    fn projection(&self, mut projection: Projection) -> Projection {
+        if self.quirks.ignore_excluded_attributes {
+            projection.excluded.clear();
+        }
+        projection
+    }
+
+    fn get(
+        &self,
+        kind: Kind,
+        id: &str,
+        projection: &Projection,
+        if_none_match: Option<&str>,
+    ) -> Result<Reply, Failure> {
+        let store = self.read();
+        let entry = store.require(kind, id)?;
+        if let Some(header) = if_none_match
+            && etag::header_matches(header, &entry.version)
+        {
+            return Ok(Reply::empty(304).with("etag", entry.version.clone()));
+        }
+        Ok(resource_reply(200, kind, entry, projection))
+    }
+
+    fn create(&self, kind: Kind, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+        let projection = self.projection(Projection::from_query(&request.query)?);
+        let body = body_of(request)?;
+        let now = now();
+        let mut store = self.write();
+        let entry = store.create(kind, &body, &now)?;
+        Ok(resource_reply(201, kind, entry, &projection).with("location", entry.location()))
+    }
+
+    fn replace(
+        &self,
+        kind: Kind,
+        id: &str,
+        request: &ApiRequest<'_>,
+        projection: &Projection,
+    ) -> Result<Reply, Failure> {
+        let body = body_of(request)?;
+        let now = now();
+        let mut store = self.write();
+        check_if_match(&store, kind, id, request.if_match)?;
+        let written = store.replace(kind, id, &body, &now, !self.quirks.put_not_stored)?;
+        Ok(resource_reply(200, kind, &written.entry, projection))
+    }
+
+    fn patch(
+        &self,
+        kind: Kind,
+        id: &str,
+        request: &ApiRequest<'_>,
+        projection: &Projection,
+    ) -> Result<Reply, Failure> {
+        let mut body = body_of(request)?;
+        if self.quirks.case_sensitive_patch_op
+            && let Some(sent) = self.quirks.capitalised_patch_op(&body)
+        {
+            return Err(ScimError::typed(
+                ScimType::InvalidSyntax,
+                format!("unknown PATCH op `{sent}`: expected add, remove or replace"),
+            )
+            .into());
+        }
+        if self.quirks.member_removal_empties_group && kind == Kind::Group {
+            self.quirks.widen_member_removal(&mut body);
+        }
+        let now = now();
+        let mut store = self.write();
+        check_if_match(&store, kind, id, request.if_match)?;
+        let written = store.patch(kind, id, &body, &now)?;
+        if self.quirks.patch_no_content && projection.is_default() {
+            return Ok(Reply::empty(204).with("etag", written.entry.version.clone()));
+        }
+        Ok(resource_reply(200, kind, &written.entry, projection))
+    }
+
+    fn delete(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<Reply, Failure> {
+        let now = now();
+        let mut store = self.write();
+        check_if_match(&store, kind, id, if_match)?;
+        store.delete(kind, id, &now)?;
+        Ok(Reply::empty(204))
+    }
+
+    fn search(&self, kinds: &[Kind], request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+        if request.method != Method::Post {
+            return Err(not_allowed(request.method, "POST"));
+        }
+        let body = body_of(request)?;
+        self.list(kinds, ListParams::from_search_body(&body)?)
+    }
+
+    /// A ListResponse over `kinds` (RFC 7644 §3.4.2), paged per §3.4.2.4.
+    fn list(&self, kinds: &[Kind], params: ListParams) -> Result<Reply, Failure> {
+        let projection = self.projection(params.projection.clone());
+        let store = self.read();
+        let sort = params
+            .sort_by
+            .as_ref()
+            .map(|path| (path, params.sort_order));
+        let max = i64::try_from(self.limits.max_results).unwrap_or(i64::MAX);
+        let count = usize::try_from(params.count.unwrap_or(max).clamp(0, max)).unwrap_or(0);
+        let requested_start = params.start_index.unwrap_or(1);
+        let (skip, shown_start) = if self.quirks.zero_based_start_index {
+            let start = requested_start.max(0);
+            (start, start)
+        } else {
+            let start = requested_start.max(1);
+            (start - 1, start)
+        };
+        let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+        let (total, page): (usize, Vec<(Kind, &Entry)>) = match (&params.filter, sort) {
+            // The common unfiltered page walks the store lazily instead of listing everything.
+            (None, None) => (
+                kinds.iter().map(|kind| store.len(*kind)).sum(),
+                kinds
+                    .iter()
+                    .flat_map(|kind| store.iter(*kind).map(move |entry| (*kind, entry)))
+                    .skip(skip)
+                    .take(count)
+                    .collect(),
+            ),
+            (filter, sort) => {
+                let mut found: Vec<(Kind, &Entry)> = Vec::new();
+                for kind in kinds {
+                    let hits = store.search(*kind, filter.as_ref(), sort)?;
+                    found.extend(hits.into_iter().map(|entry| (*kind, entry)));
+                }
+                if filter.is_some() && found.is_empty() && self.quirks.filter_no_match_404 {
+                    return Err(ScimError::status(404, "no resource matches the filter").into());
+                }
+                let total = found.len();
+                (total, found.into_iter().skip(skip).take(count).collect())
+            }
+        };
+        let mut items = Vec::with_capacity(page.len());
+        for (kind, entry) in &page {
+            items.push(if projection.is_default() {
+                entry.rendered.to_string()
+            } else {
+                projected(*kind, entry, &projection)
+            });
+        }
+        let total = if self.quirks.total_results_page_size {
+            page.len()
+        } else {
+            total
+        };
+        Ok(self.list_reply(total, shown_start, &items))
+    }
+
+    fn list_reply(&self, total: usize, start_index: i64, items: &[String]) -> Reply {
+        let key = if self.quirks.lowercase_resources {
+            "resources"
+        } else {
+            "Resources"
+        };
+        let size: usize = items.iter().map(|i| i.len() + 1).sum();
+        let mut body = String::with_capacity(size + 160);
+        let _ = write!(
+            body,
+            "{{\"schemas\":[\"{LIST_RESPONSE}\"],\"totalResults\":{total},\"itemsPerPage\":{},\"startIndex\":{start_index},\"{key}\":[",
+            items.len()
+        );
+        for (index, item) in items.iter().enumerate() {
+            if index > 0 {
+                body.push(',');
+            }
+            body.push_str(item);
+        }
+        body.push_str("]}");
+        Reply::json(200, body)
+    }
+
+    fn discovery_list(&self, docs: &[(String, Value)]) -> Reply {
+        let items: Vec<String> = docs.iter().map(|(_, doc)| doc.to_string()).collect();
+        self.list_reply(items.len(), 1, &items)
+    }
+}
+
+/// The time stamp of a write: RFC 3339 UTC with milliseconds.
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn resource_kind(segment: &str) -> Option<Kind> {
+    [Kind::User, Kind::Group]
+        .into_iter()
+        .find(|kind| kind.endpoint().eq_ignore_ascii_case(segment))
+}
+
+fn decode_segment(segment: &str) -> Result<String, ScimError> {
+    QueryPairs::parse(&format!("s={}", segment.replace('+', "%2B")))
+        .map(|pairs| pairs.get("s").unwrap_or("").to_string())
+}
+
+fn not_allowed(method: Method, allowed: &'static str) -> Failure {
+    Failure {
+        error: ScimError::status(
+            405,
+            format!(
+                "{} is not allowed here; allowed: {allowed}",
+                method.as_str()
+            ),
+        ),
+        allow: Some(allowed),
+    }
+}
+
+fn only_get(method: Method) -> Result<(), Failure> {
+    match method {
+        Method::Get => Ok(()),
+        other => Err(not_allowed(other, "GET")),
+    }
+}
+
+fn discovery_one(docs: &[(String, Value)], id: &str, what: &str) -> Result<Reply, Failure> {
+    docs.iter()
+        .find(|(doc_id, _)| doc_id.eq_ignore_ascii_case(id))
+        .map(|(_, doc)| Reply::json(200, doc.to_string()))
+        .ok_or_else(|| ScimError::status(404, format!("no {what} `{id}`")).into())
+}
+
+fn body_of(request: &ApiRequest<'_>) -> Result<Value, ScimError> {
+    request.body.clone().ok_or_else(|| {
+        ScimError::typed(
+            ScimType::InvalidSyntax,
+            format!("{} needs a JSON body", request.method.as_str()),
+        )
+    })
+}
+
+fn check_if_match(
+    store: &Store,
+    kind: Kind,
+    id: &str,
+    if_match: Option<&str>,
+) -> Result<(), ScimError> {
+    let entry = store.require(kind, id)?;
+    match if_match {
+        Some(header) if !etag::header_matches(header, &entry.version) => Err(ScimError::status(
+            412,
+            format!(
+                "If-Match `{header}` does not match the current version {}",
+                entry.version
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn projected(kind: Kind, entry: &Entry, projection: &Projection) -> String {
+    protocol::project(
+        &entry.resource,
+        Store::schema(kind),
+        &projection.attributes,
+        &projection.excluded,
+    )
+    .to_string()
+}
+
+fn resource_reply(status: u16, kind: Kind, entry: &Entry, projection: &Projection) -> Reply {
+    let body = if projection.is_default() {
+        entry.rendered.to_string()
+    } else {
+        projected(kind, entry, projection)
+    };
+    Reply::json(status, body).with("etag", entry.version.clone())
+}

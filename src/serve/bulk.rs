@@ -1,0 +1,324 @@
+//! `POST /Bulk` (RFC 7644 §3.7): operations run one by one through the same dispatch as single
+//! requests, `bulkId:` references resolved (also forward ones, §3.7.2), `failOnErrors` honoured
+//! and `maxOperations` enforced with 413 (the payload size is enforced by the HTTP edge).
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::scim::model::{BULK_RESPONSE, ScimError, ScimType};
+use crate::serve::api::{ApiRequest, Method, Reply, Server};
+use crate::serve::protocol::get_ci;
+use crate::serve::query::QueryPairs;
+
+const REFERENCE_PREFIX: &str = "bulkId:";
+
+/// One operation as read from the request.
+#[derive(Debug)]
+struct Operation {
+    method: Method,
+    method_text: String,
+    bulk_id: Option<String>,
+    version: Option<String>,
+    path: String,
+    data: Option<Value>,
+}
+
+/// Runs a BulkRequest and answers a BulkResponse (200 even when operations failed).
+pub(crate) fn run(server: &Server, body: Value) -> Result<Reply, ScimError> {
+    let Some(Value::Array(raw_operations)) = get_ci(&body, "Operations") else {
+        return Err(ScimError::typed(
+            ScimType::InvalidSyntax,
+            "a BulkRequest needs an `Operations` array",
+        ));
+    };
+    let limit = server.limits().bulk_max_operations;
+    if raw_operations.len() > limit {
+        return Err(ScimError::status(
+            413,
+            format!(
+                "{} operations exceed maxOperations {limit}",
+                raw_operations.len()
+            ),
+        ));
+    }
+    let fail_on_errors = match get_ci(&body, "failOnErrors") {
+        None | Some(Value::Null) => None,
+        Some(value) => match value.as_u64() {
+            Some(n) if n >= 1 => Some(n),
+            _ => {
+                return Err(ScimError::typed(
+                    ScimType::InvalidValue,
+                    "`failOnErrors` must be an integer of at least 1",
+                ));
+            }
+        },
+    };
+
+    let mut results: Vec<Option<Value>> = vec![None; raw_operations.len()];
+    let mut pending: Vec<(usize, Operation)> = Vec::new();
+    let mut errors = 0u64;
+    for (index, raw) in raw_operations.iter().enumerate() {
+        match read_operation(raw) {
+            Ok(op) => pending.push((index, op)),
+            Err((method, error)) => {
+                errors += 1;
+                if let Some(slot) = results.get_mut(index) {
+                    *slot = Some(failure(server, &method, None, &error));
+                }
+            }
+        }
+    }
+
+    let mut resolved: HashMap<String, String> = HashMap::new();
+    while !pending.is_empty() && fail_on_errors.is_none_or(|n| errors < n) {
+        let awaited: Vec<String> = pending
+            .iter()
+            .filter_map(|(_, op)| op.bulk_id.clone())
+            .collect();
+        let mut deferred = Vec::new();
+        let mut progressed = false;
+        for (index, op) in pending {
+            if fail_on_errors.is_some_and(|n| errors >= n) {
+                break;
+            }
+            let references = references_of(&op);
+            if references.iter().any(|r| {
+                !resolved.contains_key(r) && awaited.contains(r) && op.bulk_id.as_ref() != Some(r)
+            }) {
+                deferred.push((index, op));
+                continue;
+            }
+            progressed = true;
+            let outcome = match references.iter().find(|r| !resolved.contains_key(*r)) {
+                Some(missing) => failure(
+                    server,
+                    &op.method_text,
+                    op.bulk_id.as_deref(),
+                    &ScimError::status(
+                        409,
+                        format!(
+                            "bulkId `{missing}` does not name a successful POST in this request"
+                        ),
+                    ),
+                ),
+                None => execute(server, &op, &resolved),
+            };
+            if failed(&outcome) {
+                errors += 1;
+            }
+            if let (Some(bulk_id), Some(id)) = (&op.bulk_id, created_id(&outcome)) {
+                resolved.insert(bulk_id.clone(), id);
+            }
+            if let Some(slot) = results.get_mut(index) {
+                *slot = Some(outcome);
+            }
+        }
+        if !progressed {
+            for (index, op) in deferred {
+                let error = ScimError::status(409, "circular bulkId references cannot be resolved");
+                if let Some(slot) = results.get_mut(index) {
+                    *slot = Some(failure(
+                        server,
+                        &op.method_text,
+                        op.bulk_id.as_deref(),
+                        &error,
+                    ));
+                }
+            }
+            break;
+        }
+        pending = deferred;
+    }
+
+    let operations: Vec<Value> = results.into_iter().flatten().collect();
+    let body = json!({"schemas": [BULK_RESPONSE], "Operations": operations});
+    Ok(Reply {
+        status: 200,
+        body: Some(body.to_string()),
+        headers: Vec::new(),
+    })
+}
+
+fn read_operation(raw: &Value) -> Result<Operation, (String, ScimError)> {
+    let text = |name| {
+        get_ci(raw, name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let method_text = text("method").unwrap_or_default();
+    let invalid = |detail: &str| {
+        (
+            method_text.clone(),
+            ScimError::typed(ScimType::InvalidValue, detail.to_string()),
+        )
+    };
+    let method = Method::parse(&method_text.to_ascii_uppercase());
+    if !matches!(
+        method,
+        Method::Post | Method::Put | Method::Patch | Method::Delete
+    ) {
+        return Err(invalid("`method` must be POST, PUT, PATCH or DELETE"));
+    }
+    let Some(path) = text("path").filter(|p| p.starts_with('/')) else {
+        return Err(invalid("`path` must be a string starting with `/`"));
+    };
+    if path
+        .trim_start_matches('/')
+        .to_ascii_lowercase()
+        .starts_with("bulk")
+    {
+        return Err(invalid("a bulk operation cannot target /Bulk"));
+    }
+    let bulk_id = text("bulkId");
+    if method == Method::Post && bulk_id.is_none() {
+        return Err(invalid("a POST operation needs a `bulkId` (RFC 7644 §3.7)"));
+    }
+    Ok(Operation {
+        method,
+        method_text: method.as_str().to_string(),
+        bulk_id,
+        version: text("version"),
+        path,
+        data: get_ci(raw, "data").cloned(),
+    })
+}
+
+/// Every `bulkId:X` the operation refers to, in its path or anywhere in its data.
+fn references_of(op: &Operation) -> Vec<String> {
+    let mut found = Vec::new();
+    for segment in op.path.split('/') {
+        if let Some(id) = segment.strip_prefix(REFERENCE_PREFIX) {
+            found.push(id.to_string());
+        }
+    }
+    if let Some(data) = &op.data {
+        collect_references(data, &mut found);
+    }
+    found
+}
+
+fn collect_references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::String(s) => {
+            if let Some(id) = s.strip_prefix(REFERENCE_PREFIX) {
+                found.push(id.to_string());
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_references(v, found)),
+        Value::Object(map) => map.values().for_each(|v| collect_references(v, found)),
+        _ => {}
+    }
+}
+
+fn substitute(value: &mut Value, resolved: &HashMap<String, String>) {
+    match value {
+        Value::String(s) => {
+            if let Some(id) = s
+                .strip_prefix(REFERENCE_PREFIX)
+                .and_then(|b| resolved.get(b))
+            {
+                *s = id.clone();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| substitute(v, resolved)),
+        Value::Object(map) => map.values_mut().for_each(|v| substitute(v, resolved)),
+        _ => {}
+    }
+}
+
+fn execute(server: &Server, op: &Operation, resolved: &HashMap<String, String>) -> Value {
+    let path: Vec<String> = op
+        .path
+        .split('/')
+        .map(|segment| match segment.strip_prefix(REFERENCE_PREFIX) {
+            Some(bulk_id) => resolved.get(bulk_id).cloned().unwrap_or_default(),
+            None => segment.to_string(),
+        })
+        .collect();
+    let path = path.join("/");
+    let (path, query) = path.split_once('?').unwrap_or((&path, ""));
+    let mut data = op.data.clone();
+    if let Some(data) = &mut data {
+        substitute(data, resolved);
+    }
+    let query = match QueryPairs::parse(query) {
+        Ok(query) => query,
+        Err(error) => return failure(server, &op.method_text, op.bulk_id.as_deref(), &error),
+    };
+    let request = ApiRequest {
+        method: op.method,
+        path,
+        query,
+        body: data,
+        if_match: op.version.as_deref(),
+        if_none_match: None,
+    };
+    let reply = server
+        .dispatch(request)
+        .unwrap_or_else(|failure| failure.reply(server.quirks()));
+    let mut result = Map::new();
+    result.insert("method".into(), op.method_text.clone().into());
+    if let Some(bulk_id) = &op.bulk_id {
+        result.insert("bulkId".into(), bulk_id.clone().into());
+    }
+    let header = |name: &str| {
+        reply
+            .headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
+    if reply.status < 400 {
+        let location =
+            header("location").unwrap_or_else(|| format!("{}{}", server.base_url(), path));
+        result.insert("location".into(), location.into());
+        if let Some(version) = header("etag") {
+            result.insert("version".into(), version.into());
+        }
+    } else {
+        let body = reply
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
+            .unwrap_or(Value::Null);
+        result.insert("response".into(), body);
+    }
+    result.insert("status".into(), reply.status.to_string().into());
+    Value::Object(result)
+}
+
+fn failure(server: &Server, method: &str, bulk_id: Option<&str>, error: &ScimError) -> Value {
+    let reply = Reply::error(error, server.quirks());
+    let body = reply
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    let mut result = Map::new();
+    result.insert("method".into(), method.into());
+    if let Some(bulk_id) = bulk_id {
+        result.insert("bulkId".into(), bulk_id.into());
+    }
+    result.insert("status".into(), error.status.to_string().into());
+    result.insert("response".into(), body);
+    Value::Object(result)
+}
+
+fn failed(result: &Value) -> bool {
+    result
+        .get("status")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<u16>().ok())
+        .is_none_or(|status| status >= 400)
+}
+
+/// The id a successful POST result created: the last segment of its location.
+fn created_id(result: &Value) -> Option<String> {
+    let status = result.get("status")?.as_str()?;
+    if status != "201" {
+        return None;
+    }
+    let location = result.get("location")?.as_str()?;
+    location.rsplit('/').next().map(str::to_string)
+}

@@ -1,0 +1,239 @@
+//! The server's narrow doorway into the protocol core (`crate::scim`): schemas, filters,
+//! attribute paths, write validation, projection and PATCH, with core errors turned into the
+//! `ScimError`s the server answers. Pure: no I/O.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::scim::filter::{self, Filter, ParseOptions};
+use crate::scim::model::{ScimError, ScimType};
+use crate::scim::patch::{self, Tolerance};
+use crate::scim::path::{self as scim_path, AttrPath, PatchPath};
+use crate::scim::resource::{self, Leniency, WriteTolerance};
+use crate::scim::schema::{
+    AuthenticationScheme, BulkConfig, FilterConfig, ResourceSchema, ServiceProviderConfig, builtin,
+};
+
+pub use crate::scim::resource::WriteMode;
+
+/// A write body made ready for storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validated {
+    pub resource: Value,
+    /// The body used `"True"`/`"False"` strings for booleans and they were converted.
+    pub used_string_booleans: bool,
+}
+
+/// The outcome of applying a PATCH request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patched {
+    pub resource: Value,
+    pub changed: bool,
+    /// Some operation sent `"True"`/`"False"` for a boolean and it was converted.
+    pub used_string_booleans: bool,
+}
+
+/// The User resource schema (core User plus the enterprise extension).
+pub fn user_schema() -> &'static ResourceSchema {
+    static SCHEMA: OnceLock<ResourceSchema> = OnceLock::new();
+    SCHEMA.get_or_init(ResourceSchema::user)
+}
+
+/// The Group resource schema.
+pub fn group_schema() -> &'static ResourceSchema {
+    static SCHEMA: OnceLock<ResourceSchema> = OnceLock::new();
+    SCHEMA.get_or_init(ResourceSchema::group)
+}
+
+/// Parses a `filter` parameter; a bad one is 400 `invalidFilter` (RFC 7644 §3.4.2.2).
+///
+/// Lenient, as a server should be towards what identity providers send: Entra's
+/// `emails[type eq "work"].value eq "x"` and runs of spaces are accepted. Unquoted strings
+/// and capitalised literals are refused in both modes.
+pub fn parse_filter(text: &str) -> Result<Filter, ScimError> {
+    filter::parse_filter_with(text, ParseOptions { lenient: true })
+        .map(|parsed| parsed.filter)
+        .map_err(|diagnostic| {
+            ScimError::typed(
+                ScimType::InvalidFilter,
+                format!("filter `{text}`: {diagnostic}"),
+            )
+        })
+}
+
+/// Checks every comparison of `filter` against the schema before any resource is looked at,
+/// so `active gt false` is refused even when nothing is stored.
+pub fn check_filter(filter: &Filter, schema: &ResourceSchema) -> Result<(), ScimError> {
+    filter::validate(filter, schema).map_err(invalid_filter)
+}
+
+/// Evaluates a filter; an operator the attribute does not support is 400 `invalidFilter`.
+pub fn filter_matches(
+    filter: &Filter,
+    resource: &Value,
+    schema: &ResourceSchema,
+) -> Result<bool, ScimError> {
+    filter::matches(filter, resource, schema).map_err(invalid_filter)
+}
+
+fn invalid_filter(error: filter::EvalError) -> ScimError {
+    ScimError::typed(ScimType::InvalidFilter, error.to_string())
+}
+
+/// Parses one attribute path of `attributes`, `excludedAttributes` or `sortBy`.
+pub fn parse_attr_path(text: &str) -> Result<AttrPath, ScimError> {
+    scim_path::parse_attr_path(text).map_err(|diagnostic| {
+        ScimError::typed(
+            ScimType::InvalidValue,
+            format!("attribute path `{text}`: {diagnostic}"),
+        )
+    })
+}
+
+/// Parses a PATCH path (RFC 7644 §3.5.2), also used for CSV seed headers.
+pub fn parse_patch_path(text: &str) -> Result<PatchPath, ScimError> {
+    scim_path::parse_patch_path(text).map_err(|diagnostic| {
+        ScimError::typed(
+            ScimType::InvalidPath,
+            format!("path `{text}`: {diagnostic}"),
+        )
+    })
+}
+
+/// Checks and normalises a POST/PUT body; readOnly attributes are dropped.
+pub fn validate_for_write(
+    body: &Value,
+    schema: &ResourceSchema,
+    mode: WriteMode<'_>,
+) -> Result<Validated, ScimError> {
+    let validated = resource::validate_for_write(body, schema, mode)?;
+    let used_string_booleans = validated
+        .tolerances
+        .iter()
+        .any(|t| matches!(t, WriteTolerance::Value(Leniency::StringBoolean { .. })));
+    Ok(Validated {
+        resource: validated.resource,
+        used_string_booleans,
+    })
+}
+
+/// The representation of `resource` to return (RFC 7644 §3.4.2.5, §3.9).
+pub fn project(
+    resource: &Value,
+    schema: &ResourceSchema,
+    attributes: &[AttrPath],
+    excluded: &[AttrPath],
+) -> Value {
+    resource::project(resource, schema, attributes, excluded)
+}
+
+/// Parses a PatchOp body and applies it to `resource`, all operations or none.
+pub fn patch(
+    resource: &Value,
+    body: &Value,
+    schema: &ResourceSchema,
+) -> Result<Patched, ScimError> {
+    let body = without_schemas_in_extension_values(body, schema);
+    let request = patch::parse_patch(&body, schema)?;
+    let outcome = patch::apply_patch(resource, &request, schema)?;
+    let used_string_booleans = request
+        .tolerances
+        .iter()
+        .chain(&outcome.tolerances)
+        .any(|t| matches!(t, Tolerance::StringBoolean { .. }));
+    Ok(Patched {
+        resource: outcome.resource,
+        changed: outcome.changed,
+        used_string_booleans,
+    })
+}
+
+/// A PATCH whose path is a bare extension URN carries the extension object as its value, and
+/// clients that serialise it as a resource (scim2-tester does) put a `schemas` member inside.
+/// That member describes the object rather than being an attribute of it, so it is dropped
+/// before the core reads the value as the extension's attributes.
+fn without_schemas_in_extension_values(body: &Value, schema: &ResourceSchema) -> Value {
+    let mut body = body.clone();
+    let operations = body
+        .as_object_mut()
+        .and_then(|o| {
+            o.iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
+        })
+        .and_then(|(_, v)| v.as_array_mut());
+    for operation in operations.into_iter().flatten() {
+        let names_extension = get_ci(operation, "path")
+            .and_then(Value::as_str)
+            .is_some_and(|path| {
+                schema
+                    .extensions
+                    .iter()
+                    .any(|e| e.id.eq_ignore_ascii_case(path))
+            });
+        if !names_extension {
+            continue;
+        }
+        let value = operation
+            .as_object_mut()
+            .and_then(|o| o.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("value")))
+            .and_then(|(_, v)| v.as_object_mut());
+        if let Some(value) = value {
+            value.retain(|k, _| !k.eq_ignore_ascii_case("schemas"));
+        }
+    }
+    body
+}
+
+/// Looks a key up in a JSON object case-insensitively (RFC 7643 §2.1).
+pub fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    resource::get_ci(value.as_object()?, key)
+}
+
+/// The ServiceProviderConfig document (without `meta`): exactly what this server does.
+pub fn service_provider_config_json(limits: &crate::serve::Limits) -> Value {
+    let widen = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    ServiceProviderConfig {
+        documentation_uri: None,
+        patch: true,
+        bulk: BulkConfig {
+            supported: true,
+            max_operations: widen(limits.bulk_max_operations),
+            max_payload_size: widen(limits.max_payload_size),
+        },
+        filter: FilterConfig {
+            supported: true,
+            max_results: widen(limits.max_results),
+        },
+        change_password: false,
+        sort: true,
+        etag: true,
+        authentication_schemes: vec![AuthenticationScheme {
+            scheme_type: "oauthbearertoken".into(),
+            name: "OAuth Bearer Token".into(),
+            description: "The token printed by `scimctl serve`, sent as Authorization: Bearer"
+                .into(),
+            spec_uri: Some("https://www.rfc-editor.org/rfc/rfc6750".into()),
+            documentation_uri: None,
+            primary: true,
+        }],
+    }
+    .to_json()
+}
+
+/// The resource types served (without `meta`).
+pub fn resource_types_json() -> Vec<Value> {
+    vec![
+        builtin::user_resource_type().to_json(),
+        builtin::group_resource_type().to_json(),
+    ]
+}
+
+/// The schemas served (without `meta`).
+pub fn schemas_json() -> Vec<Value> {
+    vec![
+        builtin::user_schema().to_json(),
+        builtin::group_schema().to_json(),
+        builtin::enterprise_user_schema().to_json(),
+    ]
+}

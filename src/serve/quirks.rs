@@ -1,0 +1,382 @@
+//! Real-world server deviations that `scimctl serve --quirk NAME` reproduces on purpose.
+//!
+//! Each quirk is one flag in [`Quirks`], consulted at exactly one point of the server, so that
+//! turning it on changes exactly the behaviour it names and nothing else. The conformance suite
+//! is graded against every one of them. Pure: no I/O.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::serve::protocol::get_ci;
+
+/// How often `rate-limit` answers 429 when no N is given.
+pub const DEFAULT_RATE_LIMIT_EVERY: u32 = 5;
+
+/// One `--quirk` as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quirk {
+    EqSubstring,
+    CaseSensitiveUsername,
+    FilterNoMatch404,
+    ZeroBasedStartIndex,
+    TotalResultsPageSize,
+    LowercaseResources,
+    JsonContentType,
+    NumericErrorStatus,
+    CaseSensitivePatchOp,
+    RejectStringBooleans,
+    MemberRemovalEmptiesGroup,
+    IgnoreExcludedAttributes,
+    PatchNoContent,
+    PutNotStored,
+    /// Every Nth request is answered 429 with `Retry-After: 1`.
+    RateLimit(u32),
+    NoAuth,
+    Charset,
+    /// Every answer is delayed by this many milliseconds.
+    Latency(u64),
+}
+
+/// Name (with its argument, if any) and one-line description of every quirk, in help order.
+pub const CATALOGUE: &[(&str, &str)] = &[
+    (
+        "eq-substring",
+        "filter `eq` matches substrings (`px` also finds `px_1`)",
+    ),
+    (
+        "case-sensitive-username",
+        "filters compare userName case-sensitively",
+    ),
+    (
+        "filter-no-match-404",
+        "a filtered list with no match answers 404, not an empty 200",
+    ),
+    (
+        "zero-based-start-index",
+        "startIndex counts from 0 (startIndex=1 skips the first resource)",
+    ),
+    (
+        "total-results-page-size",
+        "totalResults is the size of the page, not of the whole result",
+    ),
+    (
+        "lowercase-resources",
+        "ListResponse puts its page under `resources`, not `Resources`",
+    ),
+    (
+        "json-content-type",
+        "responses say application/json instead of application/scim+json",
+    ),
+    (
+        "numeric-error-status",
+        "Error bodies carry `status` as a number, not a string",
+    ),
+    (
+        "case-sensitive-patch-op",
+        "PATCH rejects an `op` that is not lowercase (`Replace`) with 400",
+    ),
+    (
+        "reject-string-booleans",
+        "\"True\"/\"False\" for boolean attributes are rejected with 400",
+    ),
+    (
+        "member-removal-empties-group",
+        "PATCH remove of `members` with a value list removes all members",
+    ),
+    (
+        "ignore-excluded-attributes",
+        "the excludedAttributes parameter is ignored",
+    ),
+    (
+        "patch-no-content",
+        "PATCH answers 204 without a body (legal; 200 if attributes= sent)",
+    ),
+    (
+        "put-not-stored",
+        "PUT answers 200 with the new resource but stores nothing",
+    ),
+    (
+        "rate-limit[=N]",
+        "every Nth request (default 5) gets 429 + Retry-After: 1 (legal)",
+    ),
+    (
+        "no-auth",
+        "requests without a valid bearer token are served",
+    ),
+    ("charset", "Content-Type gets `; charset=utf-8` (legal)"),
+    (
+        "latency=MS",
+        "every answer is delayed by MS milliseconds (legal)",
+    ),
+];
+
+/// Why a `--quirk` value was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownQuirk(pub String);
+
+impl fmt::Display for UnknownQuirk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = CATALOGUE.iter().map(|(name, _)| *name).collect();
+        write!(f, "{}; valid quirks: {}", self.0, names.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownQuirk {}
+
+impl Quirk {
+    /// Parses `name` or `name=ARG` as listed in [`CATALOGUE`].
+    pub fn parse(text: &str) -> Result<Quirk, UnknownQuirk> {
+        let (name, arg) = match text.split_once('=') {
+            Some((name, arg)) => (name, Some(arg)),
+            None => (text, None),
+        };
+        let number = |what: &str| -> Result<u64, UnknownQuirk> {
+            let arg = arg.ok_or_else(|| UnknownQuirk(format!("quirk `{name}` needs `={what}`")))?;
+            arg.parse::<u64>().map_err(|_| {
+                UnknownQuirk(format!(
+                    "quirk `{name}` needs a whole number of {what}, got `{arg}`"
+                ))
+            })
+        };
+        let flag = |quirk: Quirk| match arg {
+            None => Ok(quirk),
+            Some(_) => Err(UnknownQuirk(format!("quirk `{name}` takes no argument"))),
+        };
+        match name {
+            "eq-substring" => flag(Quirk::EqSubstring),
+            "case-sensitive-username" => flag(Quirk::CaseSensitiveUsername),
+            "filter-no-match-404" => flag(Quirk::FilterNoMatch404),
+            "zero-based-start-index" => flag(Quirk::ZeroBasedStartIndex),
+            "total-results-page-size" => flag(Quirk::TotalResultsPageSize),
+            "lowercase-resources" => flag(Quirk::LowercaseResources),
+            "json-content-type" => flag(Quirk::JsonContentType),
+            "numeric-error-status" => flag(Quirk::NumericErrorStatus),
+            "case-sensitive-patch-op" => flag(Quirk::CaseSensitivePatchOp),
+            "reject-string-booleans" => flag(Quirk::RejectStringBooleans),
+            "member-removal-empties-group" => flag(Quirk::MemberRemovalEmptiesGroup),
+            "ignore-excluded-attributes" => flag(Quirk::IgnoreExcludedAttributes),
+            "patch-no-content" => flag(Quirk::PatchNoContent),
+            "put-not-stored" => flag(Quirk::PutNotStored),
+            "no-auth" => flag(Quirk::NoAuth),
+            "charset" => flag(Quirk::Charset),
+            "rate-limit" => match arg {
+                None => Ok(Quirk::RateLimit(DEFAULT_RATE_LIMIT_EVERY)),
+                Some(_) => match u32::try_from(number("requests")?) {
+                    Ok(every) if every >= 1 => Ok(Quirk::RateLimit(every)),
+                    _ => Err(UnknownQuirk(format!(
+                        "quirk `rate-limit` needs N between 1 and {}",
+                        u32::MAX
+                    ))),
+                },
+            },
+            "latency" => Ok(Quirk::Latency(number("milliseconds")?)),
+            _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
+        }
+    }
+}
+
+impl fmt::Display for Quirk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Quirk::EqSubstring => "eq-substring",
+            Quirk::CaseSensitiveUsername => "case-sensitive-username",
+            Quirk::FilterNoMatch404 => "filter-no-match-404",
+            Quirk::ZeroBasedStartIndex => "zero-based-start-index",
+            Quirk::TotalResultsPageSize => "total-results-page-size",
+            Quirk::LowercaseResources => "lowercase-resources",
+            Quirk::JsonContentType => "json-content-type",
+            Quirk::NumericErrorStatus => "numeric-error-status",
+            Quirk::CaseSensitivePatchOp => "case-sensitive-patch-op",
+            Quirk::RejectStringBooleans => "reject-string-booleans",
+            Quirk::MemberRemovalEmptiesGroup => "member-removal-empties-group",
+            Quirk::IgnoreExcludedAttributes => "ignore-excluded-attributes",
+            Quirk::PatchNoContent => "patch-no-content",
+            Quirk::PutNotStored => "put-not-stored",
+            Quirk::RateLimit(every) => return write!(f, "rate-limit={every}"),
+            Quirk::NoAuth => "no-auth",
+            Quirk::Charset => "charset",
+            Quirk::Latency(ms) => return write!(f, "latency={ms}"),
+        };
+        f.write_str(name)
+    }
+}
+
+/// The help text block listing every quirk, one per line.
+pub fn help_table() -> String {
+    let width = CATALOGUE.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut text = String::from("Quirks (--quirk NAME, repeatable):\n");
+    for (name, description) in CATALOGUE {
+        text.push_str(&format!("  {name:<width$}  {description}\n"));
+    }
+    text
+}
+
+/// The set of quirks a server runs with: one field per quirk, all off by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quirks {
+    pub eq_substring: bool,
+    pub case_sensitive_username: bool,
+    pub filter_no_match_404: bool,
+    pub zero_based_start_index: bool,
+    pub total_results_page_size: bool,
+    pub lowercase_resources: bool,
+    pub json_content_type: bool,
+    pub numeric_error_status: bool,
+    pub case_sensitive_patch_op: bool,
+    pub reject_string_booleans: bool,
+    pub member_removal_empties_group: bool,
+    pub ignore_excluded_attributes: bool,
+    pub patch_no_content: bool,
+    pub put_not_stored: bool,
+    /// `Some(n)`: every nth request gets 429.
+    pub rate_limit_every: Option<u32>,
+    pub no_auth: bool,
+    pub charset: bool,
+    pub latency: Option<Duration>,
+}
+
+impl Quirks {
+    /// Collects quirks; a later `rate-limit` or `latency` overrides an earlier one.
+    pub fn from_list(list: &[Quirk]) -> Quirks {
+        let mut quirks = Quirks::default();
+        for quirk in list {
+            quirks.enable(*quirk);
+        }
+        quirks
+    }
+
+    /// Turns one quirk on.
+    pub fn enable(&mut self, quirk: Quirk) {
+        match quirk {
+            Quirk::EqSubstring => self.eq_substring = true,
+            Quirk::CaseSensitiveUsername => self.case_sensitive_username = true,
+            Quirk::FilterNoMatch404 => self.filter_no_match_404 = true,
+            Quirk::ZeroBasedStartIndex => self.zero_based_start_index = true,
+            Quirk::TotalResultsPageSize => self.total_results_page_size = true,
+            Quirk::LowercaseResources => self.lowercase_resources = true,
+            Quirk::JsonContentType => self.json_content_type = true,
+            Quirk::NumericErrorStatus => self.numeric_error_status = true,
+            Quirk::CaseSensitivePatchOp => self.case_sensitive_patch_op = true,
+            Quirk::RejectStringBooleans => self.reject_string_booleans = true,
+            Quirk::MemberRemovalEmptiesGroup => self.member_removal_empties_group = true,
+            Quirk::IgnoreExcludedAttributes => self.ignore_excluded_attributes = true,
+            Quirk::PatchNoContent => self.patch_no_content = true,
+            Quirk::PutNotStored => self.put_not_stored = true,
+            Quirk::RateLimit(every) => self.rate_limit_every = Some(every),
+            Quirk::NoAuth => self.no_auth = true,
+            Quirk::Charset => self.charset = true,
+            Quirk::Latency(ms) => self.latency = Some(Duration::from_millis(ms)),
+        }
+    }
+
+    /// `case-sensitive-patch-op`: the first `op` that is not spelled in lowercase, if any.
+    pub fn capitalised_patch_op(&self, body: &Value) -> Option<String> {
+        operations(body)?
+            .iter()
+            .filter_map(|op| get_ci(op, "op").and_then(Value::as_str))
+            .find(|op| !matches!(*op, "add" | "remove" | "replace"))
+            .map(str::to_string)
+    }
+
+    /// `member-removal-empties-group`: a `remove` of `members` that lists the members to drop
+    /// (Entra's legacy shape) loses its list, so it removes every member.
+    pub fn widen_member_removal(&self, body: &mut Value) {
+        let Some(operations) = operations_mut(body) else {
+            return;
+        };
+        for op in operations.iter_mut().filter_map(Value::as_object_mut) {
+            let is_remove = op.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("op")
+                    && v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("remove"))
+            });
+            let on_members = op.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("path")
+                    && v.as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("members"))
+            });
+            if is_remove && on_members {
+                op.retain(|k, _| !k.eq_ignore_ascii_case("value"));
+            }
+        }
+    }
+
+    /// The `Content-Type` of every JSON response.
+    pub fn content_type(&self) -> &'static str {
+        if self.json_content_type {
+            "application/json"
+        } else if self.charset {
+            "application/scim+json; charset=utf-8"
+        } else {
+            "application/scim+json"
+        }
+    }
+}
+
+fn operations(body: &Value) -> Option<&Vec<Value>> {
+    get_ci(body, "Operations")?.as_array()
+}
+
+fn operations_mut(body: &mut Value) -> Option<&mut Vec<Value>> {
+    body.as_object_mut()?
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
+        .and_then(|(_, v)| v.as_array_mut())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogued_name_parses() {
+        for (name, _) in CATALOGUE {
+            let text = name.replace("[=N]", "").replace("=MS", "=25");
+            assert!(Quirk::parse(&text).is_ok(), "{text} should parse");
+        }
+    }
+
+    #[test]
+    fn display_gives_back_what_parse_reads() {
+        for (name, _) in CATALOGUE {
+            let text = name.replace("[=N]", "=3").replace("=MS", "=25");
+            let quirk = Quirk::parse(&text).unwrap();
+            assert_eq!(quirk.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn arguments_are_read_and_checked() {
+        assert_eq!(
+            Quirk::parse("rate-limit"),
+            Ok(Quirk::RateLimit(DEFAULT_RATE_LIMIT_EVERY))
+        );
+        assert_eq!(Quirk::parse("rate-limit=3"), Ok(Quirk::RateLimit(3)));
+        assert!(Quirk::parse("rate-limit=0").is_err());
+        assert_eq!(Quirk::parse("latency=40"), Ok(Quirk::Latency(40)));
+        assert!(Quirk::parse("latency").is_err());
+        assert!(Quirk::parse("latency=fast").is_err());
+        assert!(Quirk::parse("no-auth=1").is_err());
+    }
+
+    #[test]
+    fn an_unknown_name_lists_the_valid_ones() {
+        let message = Quirk::parse("eq-prefix").unwrap_err().to_string();
+        assert!(message.starts_with("unknown quirk `eq-prefix`; valid quirks: eq-substring"));
+        assert!(message.contains("latency=MS"));
+    }
+
+    #[test]
+    fn content_type_follows_the_quirks() {
+        let mut quirks = Quirks::default();
+        assert_eq!(quirks.content_type(), "application/scim+json");
+        quirks.enable(Quirk::Charset);
+        assert_eq!(
+            quirks.content_type(),
+            "application/scim+json; charset=utf-8"
+        );
+        quirks.enable(Quirk::JsonContentType);
+        assert_eq!(quirks.content_type(), "application/json");
+    }
+}

@@ -1,0 +1,202 @@
+//! The HTTP edge (axum): latency and rate-limit quirks, bearer authentication, the base path,
+//! request media types, bounded body reading and JSON decoding, then one call into
+//! [`Server::handle`]. Every answer, including axum-level failures, is a SCIM Error in
+//! `application/scim+json`: there is a single fallback handler and no extractor that could
+//! reject on its own.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::Value;
+
+use crate::scim::model::{ScimError, ScimType};
+use crate::serve::api::{ApiRequest, Method, Reply, Server};
+use crate::serve::query::QueryPairs;
+
+/// The two spellings of the base path; `/scim/v2` is the one printed.
+const BASE_PATHS: [&str; 2] = ["/scim/v2", "/scim"];
+
+/// Shared by every connection.
+#[derive(Debug)]
+pub(crate) struct Edge {
+    pub server: Server,
+    pub token: String,
+    pub requests: AtomicU64,
+}
+
+/// The router: one fallback handler that sees every request.
+pub(crate) fn router(edge: Arc<Edge>) -> Router {
+    Router::new().fallback(handle).with_state(edge)
+}
+
+async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
+    let quirks = edge.server.quirks();
+    if let Some(delay) = quirks.latency {
+        tokio::time::sleep(delay).await;
+    }
+    let reply = match admit(&edge, request.headers()) {
+        Err(reply) => reply,
+        Ok(()) => match process(&edge.server, request).await {
+            Ok(reply) => reply,
+            Err(error) => Reply::error(&error, quirks),
+        },
+    };
+    respond(reply, quirks.content_type())
+}
+
+/// The rate-limit quirk, then bearer authentication (RFC 7644 §2).
+fn admit(edge: &Edge, headers: &HeaderMap) -> Result<(), Reply> {
+    let quirks = edge.server.quirks();
+    if let Some(every) = quirks.rate_limit_every {
+        let seen = edge.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        if seen % u64::from(every) == 0 {
+            let error = ScimError::status(429, "too many requests; retry after 1 second");
+            let mut reply = Reply::error(&error, quirks);
+            reply.headers.push(("retry-after", "1".into()));
+            return Err(reply);
+        }
+    }
+    if quirks.no_auth {
+        return Ok(());
+    }
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim());
+    match presented {
+        Some(token) if token == edge.token => Ok(()),
+        Some(_) => Err(Reply::error(
+            &ScimError::status(401, "the bearer token is not valid"),
+            quirks,
+        )),
+        None => Err(Reply::error(
+            &ScimError::status(
+                401,
+                "authentication required: send Authorization: Bearer TOKEN",
+            ),
+            quirks,
+        )),
+    }
+}
+
+async fn process(server: &Server, request: Request) -> Result<Reply, ScimError> {
+    let (parts, body) = request.into_parts();
+    let full_path = parts.uri.path();
+    let path = BASE_PATHS
+        .iter()
+        .find_map(|base| {
+            let rest = full_path.strip_prefix(base)?;
+            (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+        })
+        .ok_or_else(|| {
+            ScimError::status(
+                404,
+                format!("no endpoint at `{full_path}`; the base URL ends in /scim/v2"),
+            )
+        })?;
+    let method = Method::parse(parts.method.as_str());
+    let body = if method.has_body() {
+        check_media_type(&parts.headers)?;
+        let bytes = read_body(body, server.limits().max_payload_size).await?;
+        parse_json(&bytes)?
+    } else {
+        None
+    };
+    let text = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    Ok(server.handle(ApiRequest {
+        method,
+        path,
+        query: QueryPairs::parse(parts.uri.query().unwrap_or(""))?,
+        body,
+        if_match: text(header::IF_MATCH),
+        if_none_match: text(header::IF_NONE_MATCH),
+    }))
+}
+
+/// JSON bodies only: `application/scim+json` (RFC 7644 §8.1), `application/json` (which §3.8
+/// says servers SHOULD accept), any other `+json` type, or no Content-Type at all. Anything
+/// else is 415, because parsing a form or text as JSON would only produce a confusing 400.
+fn check_media_type(headers: &HeaderMap) -> Result<(), ScimError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let text = value.to_str().unwrap_or("");
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        return Ok(());
+    }
+    Err(ScimError::status(
+        415,
+        format!("unsupported Content-Type `{text}`: send application/scim+json"),
+    ))
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ScimError> {
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes().to_vec()),
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(ScimError::status(
+            413,
+            format!("the body exceeds maxPayloadSize ({limit} bytes)"),
+        )),
+        Err(error) => Err(ScimError::typed(
+            ScimType::InvalidSyntax,
+            format!("the body could not be read: {error}"),
+        )),
+    }
+}
+
+/// An empty body is no body; anything else must be UTF-8 JSON (RFC 7644 §3.8).
+fn parse_json(bytes: &[u8]) -> Result<Option<Value>, ScimError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if let Err(error) = std::str::from_utf8(bytes) {
+        return Err(ScimError::typed(
+            ScimType::InvalidSyntax,
+            format!("the body is not valid UTF-8 (byte {})", error.valid_up_to()),
+        ));
+    }
+    serde_json::from_slice(bytes).map(Some).map_err(|error| {
+        ScimError::typed(
+            ScimType::InvalidSyntax,
+            format!("the body is not valid JSON: {error}"),
+        )
+    })
+}
+
+fn respond(reply: Reply, content_type: &'static str) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let has_body = reply.body.is_some();
+    let mut response = Response::new(reply.body.map_or_else(Body::empty, Body::from));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if has_body {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    for (name, value) in reply.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}

@@ -1,0 +1,375 @@
+//! One test per `--quirk`: a request whose answer differs from the clean server's in exactly
+//! the named way, and a neighbouring behaviour that stays as it was.
+
+use std::time::{Duration, Instant};
+
+use scimctl::serve::Quirk;
+use serde_json::json;
+
+use crate::common::{GROUP, Harness, ids_of, text};
+
+const PX: &str = "/Users?filter=userName%20eq%20%22px%22";
+
+/// Starts a clean server and a quirky one with the same users.
+async fn pair(quirk: Quirk, users: &[&str]) -> (Harness, Harness) {
+    let clean = Harness::start().await;
+    let quirky = Harness::with_quirks(&[quirk]).await;
+    for name in users {
+        clean.user(name).await;
+        quirky.user(name).await;
+    }
+    (clean, quirky)
+}
+
+async fn stop(clean: Harness, quirky: Harness) {
+    clean.stop().await;
+    quirky.stop().await;
+}
+
+#[tokio::test]
+async fn eq_substring_makes_eq_match_substrings() {
+    let (clean, quirky) = pair(Quirk::EqSubstring, &["px", "px_1"]).await;
+    assert_eq!(clean.get(PX).await.json()["totalResults"], 1);
+    assert_eq!(quirky.get(PX).await.json()["totalResults"], 2);
+    let sw = "/Users?filter=userName%20sw%20%22px_%22";
+    assert_eq!(
+        quirky.get(sw).await.json()["totalResults"],
+        1,
+        "other operators unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn case_sensitive_username_breaks_case_insensitive_matching() {
+    let (clean, quirky) = pair(Quirk::CaseSensitiveUsername, &["px"]).await;
+    let upper = "/Users?filter=userName%20eq%20%22PX%22";
+    assert_eq!(clean.get(upper).await.json()["totalResults"], 1);
+    assert_eq!(quirky.get(upper).await.json()["totalResults"], 0);
+    assert_eq!(
+        quirky.get(PX).await.json()["totalResults"],
+        1,
+        "exact case still matches"
+    );
+    let dup = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "PX"});
+    quirky
+        .post("/Users", dup)
+        .await
+        .assert_error(409, Some("uniqueness"));
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn filter_no_match_404_answers_404_for_empty_filtered_lists() {
+    let (clean, quirky) = pair(Quirk::FilterNoMatch404, &["someone"]).await;
+    let none = "/Users?filter=userName%20eq%20%22nobody%22";
+    assert_eq!(clean.get(none).await.status, 200);
+    quirky.get(none).await.assert_error(404, None);
+    assert_eq!(
+        quirky.get("/Groups").await.status,
+        200,
+        "unfiltered empty list unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn zero_based_start_index_skips_the_first_resource_at_one() {
+    let (clean, quirky) = pair(Quirk::ZeroBasedStartIndex, &["u1", "u2", "u3"]).await;
+    let page = "/Users?startIndex=1&count=1";
+    let clean_page = clean.get(page).await.json();
+    let quirky_page = quirky.get(page).await.json();
+    assert_eq!(clean_page["Resources"][0]["userName"], "u1");
+    assert_eq!(quirky_page["Resources"][0]["userName"], "u2");
+    assert_eq!(quirky_page["totalResults"], 3, "totals unchanged");
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn total_results_page_size_reports_the_page_as_the_total() {
+    let (clean, quirky) = pair(Quirk::TotalResultsPageSize, &["u1", "u2", "u3"]).await;
+    let page = "/Users?count=2";
+    assert_eq!(clean.get(page).await.json()["totalResults"], 3);
+    let quirky_page = quirky.get(page).await.json();
+    assert_eq!(quirky_page["totalResults"], 2);
+    assert_eq!(ids_of(&quirky_page).len(), 2, "the page itself unchanged");
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn lowercase_resources_renames_the_list_key() {
+    let (clean, quirky) = pair(Quirk::LowercaseResources, &["u1"]).await;
+    let clean_list = clean.get("/Users").await.json();
+    let quirky_list = quirky.get("/Users").await.json();
+    assert!(clean_list.get("Resources").is_some() && clean_list.get("resources").is_none());
+    assert!(quirky_list.get("resources").is_some() && quirky_list.get("Resources").is_none());
+    assert_eq!(
+        quirky_list["resources"][0]["userName"], "u1",
+        "the page unchanged"
+    );
+    assert_eq!(quirky_list["totalResults"], 1);
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn json_content_type_labels_responses_application_json() {
+    let (clean, quirky) = pair(Quirk::JsonContentType, &[]).await;
+    assert_eq!(
+        clean.get("/Users").await.header("content-type"),
+        Some("application/scim+json")
+    );
+    let answer = quirky.get("/Users").await;
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.json()["totalResults"], 0, "the body unchanged");
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn numeric_error_status_sends_status_as_a_number() {
+    let (clean, quirky) = pair(Quirk::NumericErrorStatus, &[]).await;
+    assert_eq!(clean.get("/Users/none").await.json()["status"], "404");
+    let body = quirky.get("/Users/none").await.json();
+    assert_eq!(body["status"], 404);
+    assert_eq!(
+        body["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn case_sensitive_patch_op_rejects_capitalised_ops() {
+    let (clean, quirky) = pair(Quirk::CaseSensitivePatchOp, &[]).await;
+    let capital = json!([{"op": "Replace", "path": "displayName", "value": "X"}]);
+    let lower = json!([{"op": "replace", "path": "displayName", "value": "Y"}]);
+    let clean_user = clean.user("u").await;
+    let quirky_user = quirky.user("u").await;
+    let clean_path = format!("/Users/{}", text(&clean_user, "id"));
+    let quirky_path = format!("/Users/{}", text(&quirky_user, "id"));
+    assert_eq!(clean.patch(&clean_path, capital.clone()).await.status, 200);
+    quirky
+        .patch(&quirky_path, capital)
+        .await
+        .assert_error(400, Some("invalidSyntax"));
+    assert_eq!(
+        quirky.get(&quirky_path).await.json(),
+        quirky_user,
+        "nothing changed"
+    );
+    assert_eq!(
+        quirky.patch(&quirky_path, lower).await.status,
+        200,
+        "lowercase unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn reject_string_booleans_refuses_true_and_false_strings() {
+    let (clean, quirky) = pair(Quirk::RejectStringBooleans, &[]).await;
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "s", "active": "False"});
+    let created = clean.post("/Users", body.clone()).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.json()["active"], false);
+    quirky
+        .post("/Users", body)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    let user = quirky
+        .user_with(json!({"userName": "s", "active": true}))
+        .await;
+    let path = format!("/Users/{}", text(&user, "id"));
+    quirky
+        .patch(
+            &path,
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )
+        .await
+        .assert_error(400, Some("invalidValue"));
+    let real = quirky
+        .patch(
+            &path,
+            json!([{"op": "replace", "path": "active", "value": false}]),
+        )
+        .await;
+    assert_eq!(real.status, 200, "JSON booleans unchanged");
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn member_removal_empties_group_wipes_all_members_on_a_listed_removal() {
+    for quirky in [false, true] {
+        let h = if quirky {
+            Harness::with_quirks(&[Quirk::MemberRemovalEmptiesGroup]).await
+        } else {
+            Harness::start().await
+        };
+        let ids: Vec<String> = [h.user("a").await, h.user("b").await, h.user("c").await]
+            .iter()
+            .map(|u| text(u, "id").to_string())
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let group = h.group("three", &refs).await;
+        let path = format!("/Groups/{}", text(&group, "id"));
+        let legacy = json!([{"op": "Remove", "path": "members", "value": [{"value": ids[0]}]}]);
+        let answer = h.patch(&path, legacy).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let left = answer.json()["members"].as_array().map_or(0, Vec::len);
+        assert_eq!(left, if quirky { 0 } else { 2 });
+        let filtered = json!([{"op": "add", "path": "members", "value": [{"value": ids[1]}, {"value": ids[2]}]},
+                              {"op": "remove", "path": format!("members[value eq \"{}\"]", ids[1])}]);
+        let answer = h.patch(&path, filtered).await;
+        assert_eq!(
+            answer.json()["members"].as_array().map_or(0, Vec::len),
+            1,
+            "filter form unchanged"
+        );
+        h.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn ignore_excluded_attributes_returns_excluded_attributes() {
+    let (clean, quirky) = pair(Quirk::IgnoreExcludedAttributes, &["u"]).await;
+    let excluded = "/Users?excludedAttributes=userName";
+    assert!(
+        clean.get(excluded).await.json()["Resources"][0]
+            .get("userName")
+            .is_none()
+    );
+    assert_eq!(
+        quirky.get(excluded).await.json()["Resources"][0]["userName"],
+        "u"
+    );
+    let only = quirky.get("/Users?attributes=id").await.json();
+    assert!(
+        only["Resources"][0].get("userName").is_none(),
+        "attributes unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn patch_no_content_answers_204() {
+    let (clean, quirky) = pair(Quirk::PatchNoContent, &[]).await;
+    for (h, expected) in [(&clean, 200), (&quirky, 204)] {
+        let user = h.user("p").await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        let ops = json!([{"op": "add", "path": "title", "value": "T"}]);
+        let answer = h.patch(&path, ops.clone()).await;
+        assert_eq!(answer.status, expected);
+        assert_eq!(answer.text.is_empty(), expected == 204);
+        assert_eq!(
+            h.get(&path).await.json()["title"],
+            "T",
+            "the change is stored"
+        );
+        let asked = h.patch(&format!("{path}?attributes=title"), ops).await;
+        assert_eq!(
+            asked.status, 200,
+            "attributes asked for: 200 with a body (RFC 7644 §3.5.2)"
+        );
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn put_not_stored_answers_200_but_keeps_the_old_resource() {
+    let (clean, quirky) = pair(Quirk::PutNotStored, &[]).await;
+    for (h, stored) in [(&clean, true), (&quirky, false)] {
+        let user = h.user_with(json!({"userName": "p", "title": "old"})).await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        let mut body = user.clone();
+        body["title"] = json!("new");
+        let answer = h.put(&path, body).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.json()["title"], "new");
+        let title = h.get(&path).await.json()["title"].clone();
+        assert_eq!(title, if stored { "new" } else { "old" });
+        let patched = h
+            .patch(
+                &path,
+                json!([{"op": "replace", "path": "title", "value": "patched"}]),
+            )
+            .await;
+        assert_eq!(patched.json()["title"], "patched", "PATCH unchanged");
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn rate_limit_answers_every_nth_request_with_429() {
+    let h = Harness::with_quirks(&[Quirk::RateLimit(3)]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let answer = h.get("/Users").await;
+        if answer.status == 429 {
+            assert_eq!(answer.header("retry-after"), Some("1"));
+            answer.assert_error(429, None);
+        }
+        statuses.push(answer.status);
+    }
+    assert_eq!(statuses, [200, 200, 429, 200, 200, 429]);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn no_auth_serves_requests_without_a_token() {
+    let (clean, quirky) = pair(Quirk::NoAuth, &[]).await;
+    assert_eq!(
+        clean
+            .anonymous(clean.client.get(clean.url("/Users")))
+            .await
+            .status,
+        401
+    );
+    let answer = quirky
+        .anonymous(quirky.client.get(quirky.url("/Users")))
+        .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        quirky.get("/Users/none").await.status,
+        404,
+        "routing unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn charset_adds_a_charset_parameter() {
+    let (clean, quirky) = pair(Quirk::Charset, &[]).await;
+    assert_eq!(
+        clean.get("/Users").await.header("content-type"),
+        Some("application/scim+json")
+    );
+    let answer = quirky.get("/Users").await;
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/scim+json; charset=utf-8")
+    );
+    assert_eq!(answer.status, 200);
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn latency_delays_every_answer() {
+    let (clean, quirky) = pair(Quirk::Latency(150), &[]).await;
+    let started = Instant::now();
+    assert_eq!(quirky.get("/Users").await.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    let started = Instant::now();
+    assert_eq!(clean.get("/Users").await.status, 200);
+    assert!(started.elapsed() < Duration::from_millis(150));
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn group_writes_are_untouched_by_user_quirks() {
+    let h = Harness::with_quirks(&[Quirk::CaseSensitiveUsername, Quirk::EqSubstring]).await;
+    h.group("Team", &[]).await;
+    let dup = json!({"schemas": [GROUP], "displayName": "TEAM"});
+    h.post("/Groups", dup)
+        .await
+        .assert_error(409, Some("uniqueness"));
+    h.stop().await;
+}
