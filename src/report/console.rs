@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use super::verdict::{SuiteVerdict, Tone};
-use super::{Transcript, by_area, line, seconds, summary_line, throttle_note};
+use super::{Transcript, by_area, counted, line, seconds, summary_line, throttle_note};
 use crate::runner::outcome::{CheckOutcome, RunOutcome, Status};
 
 /// How the console report looks.
@@ -104,11 +104,10 @@ pub fn write(
     }
     writeln!(out)?;
 
-    let checks = outcome.checks().count();
     writeln!(
         out,
-        "Ran {checks} {} against {} in {}",
-        if checks == 1 { "check" } else { "checks" },
+        "Ran {} against {} in {}",
+        counted(outcome.checks().count(), "check", "checks"),
         line(&outcome.target),
         seconds(outcome.duration)
     )?;

@@ -1,8 +1,9 @@
 //! The JSON report (`--report json=FILE`): versioned wire types, separate from the runner's
 //! internal outcome so that the outcome can change without breaking a CI script.
 //!
-//! The format is documented in `docs/report-json.md`. Adding a field is compatible; renaming or
-//! removing one, or changing its meaning, bumps [`FORMAT_VERSION`]. Check ids are API too.
+//! The format, field by field, is documented in `docs/report-json.md` (a test keeps its example
+//! in step with these types). Adding a field is compatible; renaming or removing one, or
+//! changing its meaning, bumps [`FORMAT_VERSION`]. Check ids are API too.
 
 use std::io;
 use std::time::Duration;

@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use super::verdict::SuiteVerdict;
-use super::{Transcript, line, seconds, summary_line, throttle_note};
+use super::{Transcript, counted, line, seconds, summary_line, throttle_note};
 use crate::runner::outcome::{CheckOutcome, RunOutcome, Status};
 
 /// Statuses a vendor has to act on, worst first.
@@ -66,11 +66,10 @@ pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
         write_skipped(out, &skipped)?;
     }
 
-    let passed = outcome.summary().passed;
     writeln!(
         out,
-        "\n{passed} {} passed.",
-        if passed == 1 { "check" } else { "checks" }
+        "\n{} passed.",
+        counted(outcome.summary().passed, "check", "checks")
     )
 }
 
@@ -120,11 +119,10 @@ fn write_details(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
 }
 
 fn write_skipped(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {
-    let count = checks.len();
     writeln!(
         out,
-        "\n<details><summary>{count} skipped {}</summary>\n",
-        if count == 1 { "check" } else { "checks" }
+        "\n<details><summary>{} skipped</summary>\n",
+        counted(checks.len(), "check", "checks")
     )?;
     writeln!(out, "| Check | Why |")?;
     writeln!(out, "|---|---|")?;

@@ -8,7 +8,8 @@
 //!
 //! Exchanges and messages come from the server under test, so every reporter escapes them for
 //! its medium; this module first makes them safe for a reader (control characters, ANSI escapes
-//! and bidi overrides made visible, huge bodies cut).
+//! and bidi overrides made visible, huge bodies cut) with the client's pure text escaping, the
+//! one thing it takes from `client`. Otherwise it reads only `runner::outcome`.
 
 pub mod console;
 pub mod html;
@@ -84,6 +85,7 @@ impl FromStr for Format {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRequest {
     pub format: Format,
+    /// Where to write it, as given (relative to the working directory).
     pub path: PathBuf,
 }
 
@@ -233,18 +235,22 @@ pub fn summary_line(summary: &Summary) -> String {
     parts.join(", ")
 }
 
+/// `1 check`, `3 checks`.
+pub(crate) fn counted<N>(count: N, one: &str, many: &str) -> String
+where
+    N: fmt::Display + PartialEq + From<u8>,
+{
+    let word = if count == N::from(1) { one } else { many };
+    format!("{count} {word}")
+}
+
 /// The line about 429 answers, when there were any: they are never failures, but they slow a
 /// run and a user should know why it took long.
 pub(crate) fn throttle_note(outcome: &RunOutcome) -> Option<String> {
     (outcome.throttled > 0).then(|| {
         format!(
-            "throttled: {} {} 429 Too Many Requests, waited {} in all",
-            outcome.throttled,
-            if outcome.throttled == 1 {
-                "answer was"
-            } else {
-                "answers were"
-            },
+            "throttled: {} 429 Too Many Requests, waited {} in all",
+            counted(outcome.throttled, "answer was", "answers were"),
             seconds(outcome.throttle_wait)
         )
     })

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use super::counted;
 use crate::runner::outcome::{Level, Status, SuiteOutcome};
 
 /// Passed and applicable checks at one requirement level.
@@ -166,11 +167,6 @@ fn readiness(suite: &SuiteOutcome) -> Judgement {
         passed: count(Status::Pass, false),
         skipped: count(Status::Skip, false),
     }
-}
-
-/// `1 failure`, `3 failures`.
-fn counted(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 impl fmt::Display for SuiteVerdict {
