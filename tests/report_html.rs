@@ -45,10 +45,19 @@ struct RenderedPage {
     page: PathBuf,
 }
 
-fn write_page() -> RenderedPage {
+/// Writes the report; a `user_script`, when given, runs after the page's own script and stands
+/// in for a user's clicks and typing.
+fn write_page(user_script: Option<&str>) -> RenderedPage {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let page = dir.path().join("report.html");
-    fs::write(&page, html_report()).expect("the report is written");
+    let mut report = html_report();
+    if let Some(script) = user_script {
+        report = report.replace(
+            "</body>",
+            &format!("<script>\n{script}\n</script>\n</body>"),
+        );
+    }
+    fs::write(&page, report).expect("the report is written");
     RenderedPage { dir, page }
 }
 
@@ -100,7 +109,7 @@ fn run_chromium(browser: &Path, rendered: &RenderedPage, extra: &[&str], hash: &
 
 /// The DOM after the page's script ran, as Chromium serialises it.
 fn dom_after_script(browser: &Path, hash: &str) -> String {
-    let rendered = write_page();
+    let rendered = write_page(None);
     run_chromium(browser, &rendered, &["--dump-dom"], hash)
 }
 
@@ -182,4 +191,23 @@ fn a_script_in_a_message_is_shown_as_text_and_never_runs() {
         .replace('>', "&gt;");
     assert!(dom.contains(&escaped), "the message is shown as text");
     assert_eq!(dom.matches("<script").count(), 1);
+}
+
+#[test]
+fn ticking_a_status_and_typing_a_search_filter_the_list_and_update_the_hash() {
+    let Some(browser) = chromium() else { return };
+    let user = r#"
+        var passed = document.querySelector("input[value=pass]");
+        passed.checked = true;
+        passed.dispatchEvent(new Event("input", { bubbles: true }));
+        var search = document.getElementById("search");
+        search.value = "entra";
+        search.dispatchEvent(new Event("input", { bubbles: true }));
+        document.body.dataset.hash = location.hash;
+    "#;
+    let rendered = write_page(Some(user));
+    let dom = run_chromium(browser, &rendered, &["--dump-dom"], "");
+    assert_eq!(visible_statuses(&dom), ["pass"]);
+    assert!(dom.contains("1 of 11 checks shown"));
+    assert!(dom.contains("data-hash=\"#status=fail,error,warn,pass&amp;q=entra\""));
 }
