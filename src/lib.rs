@@ -21,3 +21,4 @@ pub mod report;
 pub mod runner;
 pub mod scim;
 pub mod serve;
+pub mod text;

@@ -24,8 +24,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::client::{Lines, for_terminal};
 use crate::runner::outcome::{CheckOutcome, Exchange, RunOutcome, Summary};
+use crate::text::{Lines, for_terminal};
 
 /// A file report format, as named in `--report FORMAT=FILE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
