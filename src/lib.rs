@@ -9,6 +9,7 @@
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
 //! - [`suite`]: the conformance suite file format (pure) and the built-in suites.
 //! - [`runner`]: runs suite checks against a server and returns verdicts.
+//! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
 //! - [`app`]: one file per command family, the only layer that sees both the CLI and the rest.
 
@@ -18,7 +19,9 @@ pub mod client;
 pub mod config;
 pub mod exit;
 pub mod redact;
+pub mod report;
 pub mod runner;
 pub mod scim;
 pub mod serve;
 pub mod suite;
+pub mod text;

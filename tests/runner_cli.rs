@@ -70,6 +70,14 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The console line of one check, `    FAIL   <id>  <reason>`.
+fn verdict_line<'a>(stdout: &'a str, id: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|line| line.split_whitespace().nth(1) == Some(id))
+        .unwrap_or_else(|| panic!("no line for {id} in:\n{stdout}"))
+}
+
 #[test]
 fn an_invalid_suite_is_a_usage_error_pointing_into_the_file() {
     let home = Scratch::new("invalid");
@@ -152,7 +160,11 @@ fn a_user_written_suite_runs() {
     stop(runtime, server);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("PASS  minimal.spc"), "{stdout}");
+    assert!(
+        verdict_line(&stdout, "minimal.spc")
+            .trim_start()
+            .starts_with("PASS")
+    );
     assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
 }
 
@@ -181,14 +193,52 @@ fn a_deviation_fails_the_run_and_the_ledger_is_removed_once_clean() {
     stop(runtime, server);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
+    let line = verdict_line(&stdout, "rfc7644.filter.eq-is-not-substring");
+    assert!(line.trim_start().starts_with("FAIL"), "{line}");
     assert!(
-        stdout.contains("FAIL  rfc7644.filter.eq-is-not-substring"),
-        "{stdout}"
+        line.contains("`eq` matched more than the exact value"),
+        "{line}"
     );
-    assert!(stdout.contains("`eq` matched more than the exact value"));
     assert!(
         !ledger.exists(),
         "a run that cleaned up everything removes its ledger"
+    );
+}
+
+#[test]
+fn reports_are_written_where_asked() {
+    let home = Scratch::new("reports");
+    let json = home.0.join("r.json");
+    let junit = home.0.join("r.xml");
+    let (runtime, server) = serve(&[]);
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--suite",
+            "rfc7644",
+            "--only",
+            "discovery",
+            "--report",
+            &format!("json={}", json.display()),
+            "--report",
+            &format!("junit={}", junit.display()),
+            "--url",
+            server.base_url(),
+            "--token",
+            server.token(),
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["summary"]["failed"], 0);
+    assert!(report["summary"]["passed"].as_u64().unwrap() >= 4);
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<testsuite")
     );
 }
 
@@ -220,7 +270,9 @@ fn fail_on_should_makes_warnings_fail_the_run() {
     let must = run("must");
     let should = run("should");
     stop(runtime, server);
-    assert!(text(&must.stdout).contains("WARN  rfc7644.projection.excluded-attributes"));
+    let stdout = text(&must.stdout);
+    let line = verdict_line(&stdout, "rfc7644.projection.excluded-attributes");
+    assert!(line.trim_start().starts_with("WARN"), "{line}");
     assert_eq!(
         must.status.code(),
         Some(0),

@@ -185,7 +185,7 @@ async fn a_check_cannot_write_to_a_resource_it_did_not_create() {
             check.message
         );
     }
-    let sent = watched.sent.lock().unwrap();
+    let sent = watched.sent.lock().unwrap().clone();
     assert!(
         !sent.iter().any(|r| r.contains(SEEDED_USER)),
         "no request reached the seeded user: {sent:?}"
@@ -267,7 +267,7 @@ async fn creates_are_in_the_ledger_first_and_cleaned_up_after() {
     };
     assert!(name.starts_with("scimctl-test-run-"), "{name}");
     assert_eq!(id, deleted);
-    let sent = watched.sent.lock().unwrap();
+    let sent = watched.sent.lock().unwrap().clone();
     assert!(
         sent.iter()
             .any(|r| r.starts_with("DELETE") && r.ends_with(id.as_str())),
@@ -333,11 +333,11 @@ async fn a_crashed_run_is_cleaned_up_from_its_ledger() {
         .expect("created")
         .expect("a body");
     let id = created["id"].as_str().expect("id").to_owned();
-    let text = format!(
-        "{{\"event\":\"create\",\"run\":\"crashed\",\"check\":\"c\",\"endpoint\":\"/Users\",\"name_attr\":\"userName\",\"name\":\"scimctl-test-crashed-1\"}}\n\
-         {{\"event\":\"create\",\"run\":\"crashed\",\"check\":\"c\",\"endpoint\":\"/Users\",\"name_attr\":\"userName\",\"name\":\"scimctl-test-crashed-2\"}}\n"
+    let text = concat!(
+        "{\"event\":\"create\",\"run\":\"crashed\",\"check\":\"c\",\"endpoint\":\"/Users\",\"name_attr\":\"userName\",\"name\":\"scimctl-test-crashed-1\"}\n",
+        "{\"event\":\"create\",\"run\":\"crashed\",\"check\":\"c\",\"endpoint\":\"/Users\",\"name_attr\":\"userName\",\"name\":\"scimctl-test-crashed-2\"}\n"
     );
-    let ledger = Ledger::new(Box::new(NoSink), parse_ledger(&text).expect("ledger"));
+    let ledger = Ledger::new(Box::new(NoSink), parse_ledger(text).expect("ledger"));
     assert_eq!(ledger.leftovers().len(), 2, "two creates without an answer");
     let problems = runner::clean_up(&client, &ledger, None).await;
     assert_eq!(problems, Vec::<String>::new());
@@ -547,8 +547,7 @@ async fn a_seed_makes_generated_names_reproducible() {
             runner::run(client, &[suite(&text)], &options, ledger, &mut |_| {})
                 .await
                 .expect("runs");
-            let first = lines.lock().unwrap()[0].clone();
-            first
+            lines.lock().unwrap()[0].clone()
         }
     };
     assert_eq!(names(7).await, names(7).await);

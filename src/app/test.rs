@@ -3,7 +3,7 @@
 //! a crashed run left behind, from its ledger.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +16,8 @@ use crate::cli::test::{FailOn, TestArgs, TestCommand};
 use crate::client::{ClientError, Recorder, RecorderOptions, ScimClient};
 use crate::config::{self, ConfigFile, ProcessEnvironment};
 use crate::exit::{Exit, ExitError};
+use crate::report::ReportRequest;
+use crate::report::console::ConsoleOptions;
 use crate::runner::ledger::{Ledger, LedgerSink, parse_ledger};
 use crate::runner::outcome::{CheckOutcome, Level, RunOutcome, Status};
 use crate::runner::{self, RunError, RunOptions};
@@ -27,29 +29,19 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs) -> anyhow::Result<()> {
         return cleanup(ledger.as_deref(), connection);
     }
     let suites = load_suites(&args.suites)?;
-    if args.list {
-        print_list(&suites, &args);
-        return Ok(());
-    }
     let reports = args
         .reports
         .iter()
-        .map(|spec| parse_report(spec))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .map(|spec| {
+            spec.parse::<ReportRequest>()
+                .map_err(|e| ExitError::new(Exit::Usage, anyhow::anyhow!("--report {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let waivers = match &args.waivers {
         Some(path) => read_waivers(path)?,
         None => Vec::new(),
     };
-    let client = Arc::new(connect(connection)?);
     let run_id = run_id(args.seed);
-    let ledger_path = match &args.ledger {
-        Some(path) => path.clone(),
-        None => ledger_dir().join(format!("{run_id}.jsonl")),
-    };
-    let ledger = Arc::new(Ledger::new(
-        Box::new(FileSink::create(&ledger_path)?),
-        Vec::new(),
-    ));
     let options = RunOptions {
         run_id: run_id.clone(),
         allow_writes: args.allow_writes,
@@ -63,6 +55,19 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs) -> anyhow::Result<()> {
         okta_features: args.okta_features.clone(),
         waivers,
     };
+    if args.list {
+        print_list(&suites, &options);
+        return Ok(());
+    }
+    let client = Arc::new(connect(connection)?);
+    let ledger_path = match &args.ledger {
+        Some(path) => path.clone(),
+        None => ledger_dir().join(format!("{run_id}.jsonl")),
+    };
+    let ledger = Arc::new(Ledger::new(
+        Box::new(FileSink::create(&ledger_path)?),
+        Vec::new(),
+    ));
     if args.allow_writes {
         eprintln!(
             "run {run_id}: what the checks create is named scimctl-test-{run_id}-...; ledger: {}",
@@ -74,7 +79,16 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs) -> anyhow::Result<()> {
         .build()
         .context("failed to start the async runtime")?;
     let result = runtime.block_on(async {
-        let mut print = |check: &CheckOutcome| print_check(check);
+        let total = suites
+            .iter()
+            .flat_map(|suite| &suite.checks)
+            .filter(|check| runner::selected(check, &options))
+            .count();
+        let mut done = 0;
+        let mut print = |check: &CheckOutcome| {
+            done += 1;
+            show_progress(done, total, check);
+        };
         let running = runner::run(
             Arc::clone(&client),
             &suites,
@@ -105,11 +119,17 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs) -> anyhow::Result<()> {
             return Err(ExitError::new(Exit::Interrupted, anyhow::anyhow!("interrupted")).into());
         }
     };
+    clear_progress();
     finish_ledger(&ledger_path, &report.cleanup_problems);
-    print_summary(&report.outcome);
+    let console = ConsoleOptions {
+        colour: io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        verbose: connection.verbose > 0,
+    };
+    crate::report::console::write(&report.outcome, console, &mut io::stdout().lock())
+        .context("failed to write the report")?;
     write_har(&client, connection)?;
-    for (format, path) in &reports {
-        write_report(format, path, &report.outcome)?;
+    for request in &reports {
+        write_report(request, &report.outcome)?;
     }
     if run_failed(&report.outcome, args.fail_on) {
         return Err(ExitError::new(
@@ -185,7 +205,7 @@ fn load_suites(names: &[String]) -> anyhow::Result<Vec<Suite>> {
     Ok(suites)
 }
 
-fn print_list(suites: &[Suite], args: &TestArgs) {
+fn print_list(suites: &[Suite], options: &RunOptions) {
     for suite in suites {
         println!(
             "{} ({}): {} checks",
@@ -195,10 +215,7 @@ fn print_list(suites: &[Suite], args: &TestArgs) {
         );
         for check in &suite.checks {
             let writes = if check.writes() { " [writes]" } else { "" };
-            let excluded = (!args.only.is_empty()
-                && !check.tags.iter().any(|t| args.only.contains(t)))
-                || check.tags.iter().any(|t| args.skip.contains(t));
-            if !excluded {
+            if runner::selected(check, options) {
                 println!(
                     "  {:<13} {}  {}{writes}",
                     check.level.as_str(),
@@ -210,63 +227,40 @@ fn print_list(suites: &[Suite], args: &TestArgs) {
     }
 }
 
-/// One line per verdict, as it is reached.
-fn print_check(check: &CheckOutcome) {
-    let status = check.status.as_str().to_uppercase();
-    let message = crate::client::one_line(&check.message);
-    let mut out = io::stdout().lock();
-    let _ = match check.status {
-        Status::Pass => writeln!(out, "{status:<5} {}  {}", check.id, check.title),
-        _ => writeln!(out, "{status:<5} {}  {}: {message}", check.id, check.title),
-    };
-}
-
-fn print_summary(outcome: &RunOutcome) {
-    let summary = outcome.summary();
-    println!(
-        "\n{} passed, {} failed, {} warned, {} skipped, {} errored in {:.1} s",
-        summary.passed,
-        summary.failed,
-        summary.warned,
-        summary.skipped,
-        summary.errored,
-        outcome.duration.as_secs_f64()
-    );
-    if outcome.throttled > 0 {
-        println!(
-            "the server throttled {} request(s) (429); waited {:.1} s in all",
-            outcome.throttled,
-            outcome.throttle_wait.as_secs_f64()
+/// On a terminal, one overwritten stderr line saying how far the run is; nowhere else (CI
+/// logs and pipes get the report only).
+fn show_progress(done: usize, total: usize, check: &CheckOutcome) {
+    let mut err = io::stderr();
+    if err.is_terminal() {
+        let id = crate::client::one_line(&check.id);
+        let _ = write!(
+            err,
+            "\r\x1b[K[{done}/{total}] {} {id}",
+            check.status.as_str()
         );
+        let _ = err.flush();
     }
 }
 
-fn parse_report(spec: &str) -> anyhow::Result<(String, PathBuf)> {
-    let usage = |message: String| ExitError::new(Exit::Usage, anyhow::anyhow!(message));
-    let (format, path) = spec.split_once('=').ok_or_else(|| {
-        usage(format!(
-            "--report `{spec}`: expected FORMAT=FILE, e.g. json=r.json"
-        ))
-    })?;
-    if !matches!(format, "json" | "junit" | "md" | "markdown" | "html") {
-        return Err(usage(format!(
-            "unknown report format `{format}`; expected json, junit, md or html"
-        ))
-        .into());
+fn clear_progress() {
+    let mut err = io::stderr();
+    if err.is_terminal() {
+        let _ = write!(err, "\r\x1b[K");
+        let _ = err.flush();
     }
-    Ok((format.to_owned(), PathBuf::from(path)))
 }
 
-/// The report writers live in `report/`, which this build does not include yet.
-fn write_report(format: &str, path: &Path, _outcome: &RunOutcome) -> anyhow::Result<()> {
-    Err(ExitError::new(
-        Exit::Usage,
-        anyhow::anyhow!(
-            "cannot write {}: the {format} reporter is not part of this build",
-            path.display()
-        ),
-    )
-    .into())
+fn write_report(request: &ReportRequest, outcome: &RunOutcome) -> anyhow::Result<()> {
+    let path = &request.path;
+    let mut file = io::BufWriter::new(
+        File::create(path)
+            .with_context(|| format!("cannot write the report {}", path.display()))?,
+    );
+    request
+        .format
+        .write(outcome, &mut file)
+        .and_then(|()| file.flush())
+        .with_context(|| format!("cannot write the report {}", path.display()))
 }
 
 #[derive(Deserialize)]

@@ -166,9 +166,9 @@ async fn get_json(client: &ScimClient, path: &str) -> Result<Option<Value>, Clie
     Ok(serde_json::from_slice(&exchange.response.body).ok())
 }
 
-/// True when tags and resource-type filters select the check; unselected checks are left out of
-/// the outcome entirely, as a test filter would.
-fn selected(check: &Check, options: &RunOptions) -> bool {
+/// True when the tag and resource-type filters select the check; unselected checks are left
+/// out of the outcome entirely, as a test filter would.
+pub fn selected(check: &Check, options: &RunOptions) -> bool {
     let has_tag = |wanted: &[String]| {
         check
             .tags
