@@ -639,6 +639,22 @@ impl<'a> CheckRun<'a> {
         Ok(failures)
     }
 
+    /// The value a selector picks, after substituting the variables in it
+    /// (`members[value eq "{{user_id}}"]`).
+    fn select(&self, answer: &Answer, selector: &Selector) -> Result<Option<Value>, String> {
+        let render = |text: &str| {
+            Template::parse(text)
+                .map_err(|(message, _)| message)
+                .and_then(|template| self.render(&template))
+        };
+        let resolved = match selector {
+            Selector::Header(name) => Selector::Header(name.clone()),
+            Selector::Pointer(pointer) => Selector::Pointer(render(pointer)?),
+            Selector::Path(path) => Selector::Path(render(path)?),
+        };
+        Ok(select_value(answer, &resolved))
+    }
+
     /// `None` when the assertion holds, else what was observed instead.
     fn test(&self, kind: &AssertionKind, answer: &Answer) -> Result<Option<String>, String> {
         let header = |name: &str| answer.header(name);
@@ -682,7 +698,7 @@ impl<'a> CheckRun<'a> {
             },
             AssertionKind::Equals { selector, value } => {
                 let wanted = self.render_json(value)?;
-                match select(answer, selector) {
+                match self.select(answer, selector)? {
                     Some(found) if found == wanted => None,
                     Some(found) => Some(format!(
                         "`{selector}` is {}, expected {}",
@@ -694,7 +710,7 @@ impl<'a> CheckRun<'a> {
             }
             AssertionKind::EqualsCi { selector, value } => {
                 let wanted = self.render(value)?;
-                match select(answer, selector) {
+                match self.select(answer, selector)? {
                     Some(Value::String(found)) if found.to_lowercase() == wanted.to_lowercase() => {
                         None
                     }
@@ -706,7 +722,7 @@ impl<'a> CheckRun<'a> {
                 }
             }
             AssertionKind::Exists { selector, exists } => {
-                match (select(answer, selector), exists) {
+                match (self.select(answer, selector)?, exists) {
                     (Some(found), false) => {
                         Some(format!("`{selector}` is {}, expected none", show(&found)))
                     }
@@ -717,7 +733,7 @@ impl<'a> CheckRun<'a> {
             AssertionKind::Type {
                 selector,
                 json_type,
-            } => match select(answer, selector) {
+            } => match self.select(answer, selector)? {
                 Some(found) if json_type.admits(&found) => None,
                 Some(found) => Some(format!(
                     "`{selector}` is {} ({}), expected a JSON {}",
@@ -731,7 +747,7 @@ impl<'a> CheckRun<'a> {
                     json_type.as_str()
                 )),
             },
-            AssertionKind::Count { selector, count } => match select(answer, selector) {
+            AssertionKind::Count { selector, count } => match self.select(answer, selector)? {
                 Some(Value::Array(items)) if items.len() == *count => None,
                 Some(Value::Array(items)) => Some(format!(
                     "`{selector}` has {} element(s), expected {count}",
@@ -743,7 +759,7 @@ impl<'a> CheckRun<'a> {
             },
             AssertionKind::Contains { selector, value } => {
                 let wanted = self.render_json(value)?;
-                match (select(answer, selector), &wanted) {
+                match (self.select(answer, selector)?, &wanted) {
                     (Some(Value::Array(items)), _) if items.contains(&wanted) => None,
                     (Some(Value::String(found)), Value::String(part)) if found.contains(part) => {
                         None
@@ -767,7 +783,11 @@ impl<'a> CheckRun<'a> {
     /// is a failure at the check's level, since what follows cannot run without it.
     fn capture(&self, index: usize, step: &Step, answer: &Answer) -> Option<Failure> {
         for (name, selector) in &step.capture {
-            match select(answer, selector) {
+            let found = match self.select(answer, selector) {
+                Ok(found) => found,
+                Err(error) => return Some((self.check.level, error)),
+            };
+            match found {
                 Some(value) => {
                     lock(&self.vars).insert(name.clone(), value);
                 }
@@ -789,7 +809,7 @@ impl<'a> CheckRun<'a> {
 }
 
 /// The selected value, owned (a header becomes a JSON string).
-pub(crate) fn select(answer: &Answer, selector: &Selector) -> Option<Value> {
+fn select_value(answer: &Answer, selector: &Selector) -> Option<Value> {
     match selector {
         Selector::Header(name) => answer.header(name).map(|v| Value::String(v.to_owned())),
         Selector::Pointer(pointer) => answer

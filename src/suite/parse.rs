@@ -439,7 +439,7 @@ fn step(
                 format!("`{name}` cannot be a variable name: use letters, digits and `_`, and not a built-in name"),
             ));
         }
-        capture.push((name.clone(), selector(text)));
+        capture.push((name.clone(), selector(source, text, span.clone(), defined)?));
         defined.insert(name.clone());
     }
     let mut expect = Vec::with_capacity(raw.expect.len());
@@ -462,14 +462,22 @@ fn step(
     })
 }
 
-fn selector(text: &str) -> Selector {
+/// Reads a selector; variables in a path or pointer must be known, as in any template.
+fn selector(
+    source: &Source<'_>,
+    text: &str,
+    span: Range<usize>,
+    defined: &HashSet<String>,
+) -> Result<Selector, SuiteError> {
     if let Some(name) = text.strip_prefix("header:") {
-        Selector::Header(name.trim().to_owned())
-    } else if text.starts_with('/') {
+        return Ok(Selector::Header(name.trim().to_owned()));
+    }
+    template(source, text, span, defined)?;
+    Ok(if text.starts_with('/') {
         Selector::Pointer(text.to_owned())
     } else {
         Selector::Path(text.to_owned())
-    }
+    })
 }
 
 fn assertion(
@@ -574,7 +582,12 @@ fn assertion(
                 }
             }
         } else {
-            let selector = selector(raw.path.as_deref().unwrap_or_default());
+            let selector = selector(
+                source,
+                raw.path.as_deref().unwrap_or_default(),
+                span.clone(),
+                defined,
+            )?;
             let checked = |value: Value| -> Result<Value, SuiteError> {
                 json_templates(source, &value, &span, defined, 0)?;
                 Ok(value)
