@@ -570,3 +570,114 @@ async fn the_readme_example_passes_against_a_correct_server() {
     assert_eq!(check.status, Status::Pass, "{}", check.message);
     server.shutdown().await;
 }
+
+/// An eventually consistent server: the first read of each user answers 404, as if the create
+/// had not reached the replica yet.
+struct Lagging {
+    inner: ReqwestTransport,
+    seen: Mutex<std::collections::HashSet<String>>,
+}
+
+impl Transport for Lagging {
+    fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+        let single_user = request.method == Method::Get && request.url.contains("/Users/");
+        if single_user && self.seen.lock().unwrap().insert(request.url.clone()) {
+            return Box::pin(async {
+                Ok(Response {
+                    status: 404,
+                    headers: vec![("content-type".into(), "application/scim+json".into())],
+                    body: br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404"}"#
+                        .to_vec(),
+                    elapsed: Duration::ZERO,
+                })
+            });
+        }
+        self.inner.send(request)
+    }
+}
+
+const READ_AFTER_WRITE: &str = r#"
+[[check]]
+id = "t.read-after-write"
+title = "A new user can be read"
+rfc = "RFC 7644 §3.3"
+level = "MUST"
+
+[[check.step]]
+method = "POST"
+path = "/Users"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-x" }
+status = 201
+capture = { user_id = "id" }
+
+[[check.step]]
+method = "GET"
+path = "/Users/{{user_id}}"
+status = 200
+settle = true
+"#;
+
+#[tokio::test]
+async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() {
+    let server = server(&[]).await;
+    let lagging = ScimClient::with_transport(
+        ClientOptions {
+            base_url: server.base_url().to_owned(),
+            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
+            headers: Vec::new(),
+            transport: Default::default(),
+            retry: RetryPolicy::default(),
+        },
+        Box::new(Lagging {
+            inner: ReqwestTransport::new(&Default::default()).expect("transport"),
+            seen: Mutex::default(),
+        }),
+        Recorder::quiet(),
+    )
+    .map(Arc::new)
+    .expect("client");
+    let impatient = run(&lagging, &[suite(READ_AFTER_WRITE)], &writes()).await;
+    assert_eq!(only(&impatient).status, Status::Fail, "without --settle");
+    let patient = RunOptions {
+        settle: Duration::from_millis(1000),
+        ..writes()
+    };
+    let outcome = run(&lagging, &[suite(READ_AFTER_WRITE)], &patient).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Pass, "{}", check.message);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_waiver_turns_a_known_failure_into_a_skip_that_keeps_the_reason() {
+    let server = server(&[Quirk::NoAuth]).await;
+    let (client, _) = client(&server, None);
+    let text = r#"
+[[check]]
+id = "t.auth"
+title = "Refuses anonymous requests"
+rfc = "RFC 7644 §2"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+auth = false
+status = 401
+"#;
+    let options = RunOptions {
+        waivers: vec![("t.auth".to_owned(), "VENDOR-42".to_owned())],
+        ..RunOptions::default()
+    };
+    let outcome = run(&client, &[suite(text)], &options).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Skip);
+    assert!(
+        check
+            .message
+            .starts_with("waived (VENDOR-42); would have been fail: Refuses anonymous requests: expected status 401, got 200"),
+        "{}",
+        check.message
+    );
+    server.shutdown().await;
+}
