@@ -340,3 +340,26 @@ async fn create_user(base: &str, token: &str) -> serde_json::Value {
         .unwrap()
         .unwrap()
 }
+
+#[test]
+fn refused_credentials_exit_5_before_any_check() {
+    let home = Scratch::new("refused");
+    let (runtime, server) = serve(&[]);
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--url",
+            server.base_url(),
+            "--token",
+            "not-the-token",
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr)
+            .contains("refused the credentials: GET /ServiceProviderConfig answered 401")
+    );
+    assert!(text(&output.stdout).is_empty(), "no check ran");
+}

@@ -103,13 +103,13 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs) -> anyhow::Result<()> {
     });
     let report = match result {
         Some(Ok(report)) => report,
-        Some(Err(RunError::Unreachable(error))) => {
+        Some(Err(error)) => {
             let _ = std::fs::remove_file(&ledger_path);
-            return Err(ExitError::new(
-                Exit::Network,
-                anyhow::anyhow!("the SCIM endpoint is unreachable: {error}"),
-            )
-            .into());
+            let exit = match error {
+                RunError::Unreachable(_) => Exit::Network,
+                RunError::Refused { .. } => Exit::Auth,
+            };
+            return Err(ExitError::new(exit, error).into());
         }
         None => {
             eprintln!("interrupted; deleting what this run created");

@@ -88,12 +88,18 @@ pub struct RunReport {
 pub enum RunError {
     /// Discovery got no answer at all: the endpoint is unreachable.
     Unreachable(ClientError),
+    /// Discovery was refused (401 or 403): the credentials are wrong or not allowed.
+    Refused { status: u16, path: String },
 }
 
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Unreachable(error) => write!(f, "the SCIM endpoint is unreachable: {error}"),
+            RunError::Refused { status, path } => write!(
+                f,
+                "the server refused the credentials: GET {path} answered {status}"
+            ),
         }
     }
 }
@@ -102,17 +108,18 @@ impl std::error::Error for RunError {}
 
 /// What the server advertises, fetched once per run.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Discovery {
+struct Discovery {
     /// `ServiceProviderConfig` features and whether each is supported; `None` when the document
     /// could not be read (then every capability counts as not advertised).
-    pub capabilities: Option<HashMap<String, bool>>,
+    capabilities: Option<HashMap<String, bool>>,
     /// Resource type names from `/ResourceTypes`; `None` when unreadable (then no check is
     /// skipped for a missing resource type).
-    pub resource_types: Option<Vec<String>>,
+    resource_types: Option<Vec<String>>,
 }
 
-/// Reads ServiceProviderConfig and ResourceTypes. Fails only when the server does not answer.
-pub async fn discover(client: &ScimClient) -> Result<Discovery, ClientError> {
+/// Reads ServiceProviderConfig and ResourceTypes. Fails when the server does not answer, or
+/// refuses the credentials (every check would fail for that one reason).
+async fn discover(client: &ScimClient) -> Result<Discovery, RunError> {
     let spc = get_json(client, "/ServiceProviderConfig").await?;
     let capabilities = spc.as_ref().and_then(Value::as_object).map(|map| {
         crate::suite::CAPABILITIES
@@ -148,8 +155,8 @@ pub async fn discover(client: &ScimClient) -> Result<Discovery, ClientError> {
     })
 }
 
-/// The JSON of a 200 answer to a GET; `None` for any other answer.
-async fn get_json(client: &ScimClient, path: &str) -> Result<Option<Value>, ClientError> {
+/// The JSON of a 200 answer to a GET; `None` for any other answer but 401 and 403.
+async fn get_json(client: &ScimClient, path: &str) -> Result<Option<Value>, RunError> {
     let exchange = client
         .send_raw(&RawRequest {
             method: Method::Get,
@@ -159,9 +166,17 @@ async fn get_json(client: &ScimClient, path: &str) -> Result<Option<Value>, Clie
             body: None,
             credentials: true,
         })
-        .await?;
-    if exchange.response.status != 200 {
-        return Ok(None);
+        .await
+        .map_err(RunError::Unreachable)?;
+    match exchange.response.status {
+        200 => {}
+        status @ (401 | 403) => {
+            return Err(RunError::Refused {
+                status,
+                path: path.to_owned(),
+            });
+        }
+        _ => return Ok(None),
     }
     Ok(serde_json::from_slice(&exchange.response.body).ok())
 }
@@ -253,7 +268,7 @@ pub async fn run(
 ) -> Result<RunReport, RunError> {
     let started_at = Instant::now();
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let discovery = discover(&client).await.map_err(RunError::Unreachable)?;
+    let discovery = discover(&client).await?;
     let shared = Arc::new(check::Shared {
         client: Arc::clone(&client),
         ledger,

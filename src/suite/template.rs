@@ -55,13 +55,6 @@ impl Template {
         Ok(Template { parts })
     }
 
-    /// A template without placeholders.
-    pub fn literal(text: &str) -> Template {
-        Template {
-            parts: vec![TemplatePart::Literal(text.to_owned())],
-        }
-    }
-
     /// The variable name when the template is exactly one placeholder and nothing else.
     pub fn sole_variable(&self) -> Option<&str> {
         match self.parts.as_slice() {
