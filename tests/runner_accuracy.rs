@@ -165,6 +165,7 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/expected"))
             .expect("fixtures/expected")
             .map(|entry| entry.expect("entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
             .collect();
     files.sort();
     let deviations = [
