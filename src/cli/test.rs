@@ -14,6 +14,7 @@ use clap::{Args, Subcommand, ValueEnum};
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct TestArgs {
+    /// `cleanup`, or nothing to run the suites.
     #[command(subcommand)]
     pub command: Option<TestCommand>,
 

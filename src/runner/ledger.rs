@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where ledger lines go. Each line must be durable when `append` returns (fsync for a file).
 pub trait LedgerSink: Send {
+    /// Writes one line (without its newline) durably.
     fn append(&mut self, line: &str) -> io::Result<()>;
 }
 
@@ -184,7 +185,9 @@ impl Ledger {
 /// Why a ledger file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerParseError {
+    /// 1-based line of the file.
     pub line: usize,
+    /// What is wrong with it.
     pub message: String,
 }
 

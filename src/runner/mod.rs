@@ -78,6 +78,7 @@ impl Default for RunOptions {
 /// What a run produced: the verdicts, and anything cleanup could not remove.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunReport {
+    /// The verdicts, suite by suite.
     pub outcome: RunOutcome,
     /// One line per resource left behind (still in the ledger for `scimctl test cleanup`).
     pub cleanup_problems: Vec<String>,
@@ -89,7 +90,12 @@ pub enum RunError {
     /// Discovery got no answer at all: the endpoint is unreachable.
     Unreachable(ClientError),
     /// Discovery was refused (401 or 403): the credentials are wrong or not allowed.
-    Refused { status: u16, path: String },
+    Refused {
+        /// 401 or 403.
+        status: u16,
+        /// The discovery endpoint that refused, such as `/ServiceProviderConfig`.
+        path: String,
+    },
 }
 
 impl std::fmt::Display for RunError {
