@@ -681,3 +681,48 @@ status = 401
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_server_that_never_stops_throttling_gives_an_error_not_a_failure() {
+    let server = server(&[Quirk::RateLimit(1)]).await;
+    let impatient = ScimClient::with_transport(
+        ClientOptions {
+            base_url: server.base_url().to_owned(),
+            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
+            headers: Vec::new(),
+            transport: Default::default(),
+            retry: RetryPolicy {
+                max_attempts: 2,
+                ..RetryPolicy::default()
+            },
+        },
+        Box::new(ReqwestTransport::new(&Default::default()).expect("transport")),
+        Recorder::quiet(),
+    )
+    .map(Arc::new)
+    .expect("client");
+    let text = r#"
+[[check]]
+id = "t.throttled"
+title = "Reads the users"
+rfc = "-"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+status = 200
+"#;
+    let outcome = run(&impatient, &[suite(text)], &RunOptions::default()).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Error, "{}", check.message);
+    assert!(
+        check
+            .message
+            .contains("still 429 Too Many Requests after retrying"),
+        "{}",
+        check.message
+    );
+    assert!(outcome.throttled > 0, "the 429s are counted");
+    server.shutdown().await;
+}

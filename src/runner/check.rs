@@ -372,6 +372,13 @@ impl<'a> CheckRun<'a> {
                     response_body: (!body_text.is_empty()).then(|| cut(&body_text)),
                     elapsed,
                 });
+                if response.status == 429 {
+                    // The client already waited out every 429 it was allowed to: throttling says
+                    // nothing about conformance, so there is no verdict.
+                    return Err(format!(
+                        "{label}: still 429 Too Many Requests after retrying; no verdict"
+                    ));
+                }
                 let json = serde_json::from_str(&body_text).ok();
                 Ok(Answer {
                     status: response.status,
