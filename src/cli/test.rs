@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand, ValueEnum};
 
 /// Run the conformance suites against a SCIM service.
@@ -68,7 +69,8 @@ pub struct TestArgs {
 
     /// Okta features the integration turns on (default: all): create, update, deactivate,
     /// import, groups
-    #[arg(long, value_name = "FEATURE,...", value_delimiter = ',')]
+    #[arg(long, value_name = "FEATURE,...", value_delimiter = ',',
+          value_parser = PossibleValuesParser::new(crate::suite::OKTA_FEATURES))]
     pub okta_features: Option<Vec<String>>,
 
     /// The longest one check may take, in seconds
