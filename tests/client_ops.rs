@@ -337,6 +337,50 @@ async fn each_dialects_activation_body_is_understood_by_scimctl_serve() {
     server.shutdown().await;
 }
 
+#[tokio::test]
+async fn each_dialects_membership_bodies_add_and_remove_exactly_the_members_asked() {
+    let Served { server, client, .. } = serve(&[], 3).await;
+    let page = client.list("/Users", &ListQuery::default()).await.unwrap();
+    let ids: Vec<String> = page.resources.iter().map(id_of).collect();
+    let members: Vec<(&str, Option<&str>)> = ids.iter().map(|id| (id.as_str(), None)).collect();
+    for dialect in Dialect::ALL {
+        let group = client
+            .create(
+                "/Groups",
+                &dialect.create_group_body(&json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                    "displayName": format!("team-{dialect}")
+                })),
+            )
+            .await
+            .unwrap()
+            .expect("the created group");
+        let group_id = id_of(&group);
+        client
+            .patch("/Groups", &group_id, &dialect.add_members(&members))
+            .await
+            .unwrap_or_else(|e| panic!("{dialect}: {e}"));
+        client
+            .patch(
+                "/Groups",
+                &group_id,
+                &dialect.remove_members(&[ids[0].as_str()]),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{dialect}: {e}"));
+        let after = client
+            .get("/Groups", &group_id, &Projection::default())
+            .await
+            .unwrap();
+        let left: Vec<&str> = after["members"]
+            .as_array()
+            .map(|m| m.iter().filter_map(|m| m["value"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(left, [ids[1].as_str(), ids[2].as_str()], "{dialect}");
+    }
+    server.shutdown().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Paging against scimctl serve
 
