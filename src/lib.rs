@@ -8,6 +8,7 @@
 //! - [`config`]: connection settings from flags, environment and profiles, with their origins.
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
+//! - [`output`]: tables, JSON, NDJSON, CSV and raw output; the colour policy; write diffs.
 //! - [`app`]: one file per command family, the only layer that sees both the CLI and the rest.
 
 pub mod app;
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod exit;
+pub mod output;
 pub mod redact;
 pub mod scim;
 pub mod serve;
