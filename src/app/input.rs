@@ -13,7 +13,7 @@ use crate::scim::diag::Diagnostic;
 use crate::scim::dialect::PatchStep;
 use crate::scim::filter::{ParseOptions, parse_filter_with};
 use crate::scim::patch::PatchOpKind;
-use crate::scim::path::{AttrPath, parse_attr_path, parse_patch_path_with};
+use crate::scim::path::{AttrPath, PatchPath, parse_attr_path, parse_patch_path_with};
 use crate::scim::schema::ResourceSchema;
 use crate::scim::typing::{set_path, typed_value};
 
@@ -154,7 +154,7 @@ pub fn typed_operations(
                 usage(format!("operation {}: {:#}", index + 1, e.error))
             })?;
             let value = match &operation.value {
-                Some(text) => Some(typed_value(schema, &operation.path, text).map_err(|why| {
+                Some(text) => Some(typed_value(schema, &parsed_path(&path)?, text).map_err(|why| {
                     usage(format!(
                         "operation {} ({} {}): {why}",
                         index + 1,
@@ -171,6 +171,20 @@ pub fn typed_operations(
             })
         })
         .collect()
+}
+
+/// A path already checked (or sent raw) parsed for typing; a raw path that does not parse is
+/// typed as an unknown attribute would be.
+fn parsed_path(text: &str) -> Result<PatchPath, ExitError> {
+    parse_patch_path_with(text, ParseOptions::lenient())
+        .map(|parsed| parsed.path)
+        .or_else(|_| {
+            Ok(PatchPath::Attr(AttrPath {
+                urn: None,
+                name: text.to_owned(),
+                sub: None,
+            }))
+        })
 }
 
 /// Splits `PATH=VALUE` at the first `=` outside brackets and quotes.
@@ -222,13 +236,13 @@ pub fn read_json(path: &Path) -> Result<Value, ExitError> {
 }
 
 /// A request body: the file's object (or `skeleton`), then each flag's value, then each
-/// `--set` typed by `schema`. Later assignments win.
+/// `--set` typed by `schema`. Later assignments win; extension attributes go under their URN.
 pub fn build_body(
     skeleton: Value,
     file: Option<&Path>,
     flags: Vec<(&str, Value)>,
     sets: &[String],
-    schema: Option<&ResourceSchema>,
+    schema: &ResourceSchema,
 ) -> Result<Value, ExitError> {
     let mut body = match file {
         Some(path) => read_json(path)?,
@@ -239,23 +253,25 @@ pub fn build_body(
     }
     for (path, value) in flags {
         let attr = parse_attr_path(path).map_err(|d| invalid("path", path, &d))?;
-        assign(&mut body, &attr, value)?;
+        assign(&mut body, schema, &attr, value)?;
     }
     for text in sets {
         let (path, raw_value) = split_assignment(text)?;
         let attr = parse_attr_path(path).map_err(|d| invalid("--set path", path, &d))?;
-        let value = match schema {
-            Some(schema) => typed_value(schema, path, raw_value)
-                .map_err(|why| usage(format!("--set {path}: {why}")))?,
-            None => serde_json::from_str(raw_value).unwrap_or_else(|_| Value::String(raw_value.to_owned())),
-        };
-        assign(&mut body, &attr, value)?;
+        let value = typed_value(schema, &PatchPath::Attr(attr.clone()), raw_value)
+            .map_err(|why| usage(format!("--set {path}: {why}")))?;
+        assign(&mut body, schema, &attr, value)?;
     }
     Ok(body)
 }
 
-fn assign(body: &mut Value, path: &AttrPath, value: Value) -> Result<(), ExitError> {
-    set_path(body, path, value).map_err(|why| usage(format!("cannot set {path}: {why}")))
+fn assign(
+    body: &mut Value,
+    schema: &ResourceSchema,
+    path: &AttrPath,
+    value: Value,
+) -> Result<(), ExitError> {
+    set_path(body, schema, path, value).map_err(|why| usage(format!("cannot set {path}: {why}")))
 }
 
 #[cfg(test)]
@@ -325,7 +341,7 @@ mod tests {
             None,
             vec![("userName", json!("bjensen")), ("name.givenName", json!("Barbara"))],
             &["active=false".to_owned(), "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department=Tour".to_owned()],
-            Some(&ResourceSchema::user()),
+            &ResourceSchema::user(),
         )
         .expect("valid");
         assert_eq!(body["userName"], "bjensen");

@@ -429,16 +429,16 @@ async fn typing_schema(session: &mut Session, kind: &Kind) -> ResourceSchema {
 
 async fn body_of(session: &mut Session, kind: &Kind, body: Body) -> anyhow::Result<Value> {
     let schema = if body.sets.is_empty() {
-        None
+        kind.display_schema()
     } else {
-        Some(typing_schema(session, kind).await)
+        typing_schema(session, kind).await
     };
     Ok(build_body(
         kind.body_skeleton(),
         body.file.as_deref(),
         body.flags,
         &body.sets,
-        schema.as_ref(),
+        &schema,
     )?)
 }
 
