@@ -5,9 +5,9 @@ use std::io::{self, IsTerminal};
 
 use serde_json::json;
 
+use crate::cli::GlobalArgs;
 use crate::cli::config::ConfigCommand;
 use crate::cli::connection::ConnectionArgs;
-use crate::cli::GlobalArgs;
 use crate::config::{ConfigFile, Environment, ProcessEnvironment, resolve};
 use crate::output::{Column, Format, Printer};
 use crate::scim::schema::ResourceSchema;
@@ -71,7 +71,10 @@ pub fn run(
                 file.use_profile(&profile)?;
             }
             file.save()?;
-            let path = file.path().map(|p| p.display().to_string()).unwrap_or_default();
+            let path = file
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
             eprintln!("set {} in profile `{profile}` ({path})", args.key);
             Ok(())
         }
@@ -85,10 +88,19 @@ pub fn run(
 }
 
 /// Prints settings rows as a table on a terminal, JSON otherwise (or as `-o` asks).
-fn print_rows(global: &GlobalArgs, headers: &[&str], rows: &[serde_json::Value]) -> anyhow::Result<()> {
+fn print_rows(
+    global: &GlobalArgs,
+    headers: &[&str],
+    rows: &[serde_json::Value],
+) -> anyhow::Result<()> {
     let is_terminal = io::stdout().is_terminal();
-    let format = global.output.unwrap_or_else(|| Format::default_for(is_terminal));
-    let columns = headers.iter().filter_map(|h| Column::path(h).ok()).collect();
+    let format = global
+        .output
+        .unwrap_or_else(|| Format::default_for(is_terminal));
+    let columns = headers
+        .iter()
+        .filter_map(|h| Column::path(h).ok())
+        .collect();
     let mut printer = Printer::new(io::stdout().lock(), format, columns, false)
         .with_schema(ResourceSchema::user())
         .escaping(is_terminal);

@@ -58,14 +58,20 @@ pub async fn run(session: &mut Session, args: DiscoverArgs) -> anyhow::Result<()
         .collect();
     let sections: [(&[&str], Vec<Value>); 3] = [
         (&["feature", "supported", "limits"], features),
-        (&["name", "endpoint", "schema", "extensions"], resource_types),
+        (
+            &["name", "endpoint", "schema", "extensions"],
+            resource_types,
+        ),
         (&["id", "name", "attributes"], schemas),
     ];
     for (headers, rows) in sections {
         if rows.is_empty() {
             continue;
         }
-        let columns = headers.iter().filter_map(|h| Column::path(h).ok()).collect();
+        let columns = headers
+            .iter()
+            .filter_map(|h| Column::path(h).ok())
+            .collect();
         let mut printer = session.printer(columns, ResourceSchema::user())?;
         let mut listing = printer.list();
         listing.page(&rows)?;

@@ -42,7 +42,9 @@ pub fn checked_filter(text: &str, raw: bool, warn: &dyn Fn(&str)) -> Result<Stri
     for diagnostic in &parsed.warnings {
         warn(&format!("filter: {}", diagnostic.message));
     }
-    warn(&format!("sending the filter as `{canonical}` (--raw sends it as typed)"));
+    warn(&format!(
+        "sending the filter as `{canonical}` (--raw sends it as typed)"
+    ));
     Ok(canonical)
 }
 
@@ -60,7 +62,9 @@ pub fn checked_patch_path(text: &str, raw: bool, warn: &dyn Fn(&str)) -> Result<
     for diagnostic in &parsed.warnings {
         warn(&format!("path: {}", diagnostic.message));
     }
-    warn(&format!("sending the path as `{canonical}` (--raw sends it as typed)"));
+    warn(&format!(
+        "sending the path as `{canonical}` (--raw sends it as typed)"
+    ));
     Ok(canonical)
 }
 
@@ -84,7 +88,8 @@ pub fn attribute_list(text: &str, flag: &str, raw: bool) -> Result<Vec<String>, 
 /// An attribute path checked for `--sort-by`.
 pub fn checked_attr_path(text: &str, flag: &str, raw: bool) -> Result<String, ExitError> {
     if !raw {
-        parse_attr_path(text).map_err(|diagnostic| invalid(&format!("{flag} path"), text, &diagnostic))?;
+        parse_attr_path(text)
+            .map_err(|diagnostic| invalid(&format!("{flag} path"), text, &diagnostic))?;
     }
     Ok(text.to_owned())
 }
@@ -150,18 +155,19 @@ pub fn typed_operations(
         .iter()
         .enumerate()
         .map(|(index, operation)| {
-            let path = checked_patch_path(&operation.path, raw, warn).map_err(|e| {
-                usage(format!("operation {}: {:#}", index + 1, e.error))
-            })?;
+            let path = checked_patch_path(&operation.path, raw, warn)
+                .map_err(|e| usage(format!("operation {}: {:#}", index + 1, e.error)))?;
             let value = match &operation.value {
-                Some(text) => Some(typed_value(schema, &parsed_path(&path)?, text).map_err(|why| {
-                    usage(format!(
-                        "operation {} ({} {}): {why}",
-                        index + 1,
-                        operation.op.as_str(),
-                        operation.path
-                    ))
-                })?),
+                Some(text) => Some(typed_value(schema, &parsed_path(&path)?, text).map_err(
+                    |why| {
+                        usage(format!(
+                            "operation {} ({} {}): {why}",
+                            index + 1,
+                            operation.op.as_str(),
+                            operation.path
+                        ))
+                    },
+                )?),
                 None => None,
             };
             Ok(PatchStep {
@@ -285,13 +291,28 @@ mod tests {
 
     #[test]
     fn operations_take_a_value_except_remove() {
-        let operations = split_operations(&words("replace name.givenName Babs remove title add nickName B")).expect("valid");
+        let operations = split_operations(&words(
+            "replace name.givenName Babs remove title add nickName B",
+        ))
+        .expect("valid");
         assert_eq!(
             operations,
             [
-                TypedOperation { op: PatchOpKind::Replace, path: "name.givenName".into(), value: Some("Babs".into()) },
-                TypedOperation { op: PatchOpKind::Remove, path: "title".into(), value: None },
-                TypedOperation { op: PatchOpKind::Add, path: "nickName".into(), value: Some("B".into()) },
+                TypedOperation {
+                    op: PatchOpKind::Replace,
+                    path: "name.givenName".into(),
+                    value: Some("Babs".into())
+                },
+                TypedOperation {
+                    op: PatchOpKind::Remove,
+                    path: "title".into(),
+                    value: None
+                },
+                TypedOperation {
+                    op: PatchOpKind::Add,
+                    path: "nickName".into(),
+                    value: Some("B".into())
+                },
             ]
         );
     }
@@ -302,7 +323,12 @@ mod tests {
         assert_eq!(missing.exit, Exit::Usage);
         assert!(missing.to_string().contains("has no value"), "{missing}");
         let unknown = split_operations(&words("set title x")).expect_err("bad op");
-        assert!(unknown.to_string().contains("expected add, replace or remove"), "{unknown}");
+        assert!(
+            unknown
+                .to_string()
+                .contains("expected add, replace or remove"),
+            "{unknown}"
+        );
     }
 
     #[test]
@@ -312,21 +338,33 @@ mod tests {
         let text = error.to_string();
         assert!(text.contains("invalid filter"), "{text}");
         assert!(text.contains("^^^"), "{text}");
-        assert_eq!(checked_filter("userName eqq \"x\"", true, &|_| {}).expect("raw"), "userName eqq \"x\"");
+        assert_eq!(
+            checked_filter("userName eqq \"x\"", true, &|_| {}).expect("raw"),
+            "userName eqq \"x\""
+        );
     }
 
     #[test]
     fn a_lenient_filter_is_sent_in_canonical_form_with_a_warning() {
         let warnings = std::cell::RefCell::new(Vec::new());
-        let sent = checked_filter("userName  eq \"x\"", false, &|w| warnings.borrow_mut().push(w.to_owned())).expect("lenient");
+        let sent = checked_filter("userName  eq \"x\"", false, &|w| {
+            warnings.borrow_mut().push(w.to_owned())
+        })
+        .expect("lenient");
         assert_eq!(sent, "userName eq \"x\"");
         assert!(!warnings.borrow().is_empty());
-        assert_eq!(checked_filter("userName eq \"x\"", false, &|_| panic!("no warning")).expect("valid"), "userName eq \"x\"");
+        assert_eq!(
+            checked_filter("userName eq \"x\"", false, &|_| panic!("no warning")).expect("valid"),
+            "userName eq \"x\""
+        );
     }
 
     #[test]
     fn assignments_split_at_the_first_equals_outside_a_filter() {
-        assert_eq!(split_assignment("name.givenName=a=b").expect("valid"), ("name.givenName", "a=b"));
+        assert_eq!(
+            split_assignment("name.givenName=a=b").expect("valid"),
+            ("name.givenName", "a=b")
+        );
         assert_eq!(
             split_assignment(r#"emails[value eq "a=b"].type=work"#).expect("valid"),
             (r#"emails[value eq "a=b"].type"#, "work")
@@ -339,20 +377,33 @@ mod tests {
         let body = build_body(
             json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}),
             None,
-            vec![("userName", json!("bjensen")), ("name.givenName", json!("Barbara"))],
-            &["active=false".to_owned(), "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department=Tour".to_owned()],
+            vec![
+                ("userName", json!("bjensen")),
+                ("name.givenName", json!("Barbara")),
+            ],
+            &[
+                "active=false".to_owned(),
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department=Tour"
+                    .to_owned(),
+            ],
             &ResourceSchema::user(),
         )
         .expect("valid");
         assert_eq!(body["userName"], "bjensen");
         assert_eq!(body["name"]["givenName"], "Barbara");
         assert_eq!(body["active"], false);
-        assert_eq!(body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"], "Tour");
+        assert_eq!(
+            body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
+            "Tour"
+        );
     }
 
     #[test]
     fn attribute_lists_are_checked() {
-        assert_eq!(attribute_list("userName, name.givenName", "--attributes", false).expect("valid"), ["userName", "name.givenName"]);
+        assert_eq!(
+            attribute_list("userName, name.givenName", "--attributes", false).expect("valid"),
+            ["userName", "name.givenName"]
+        );
         assert!(attribute_list("user name", "--attributes", false).is_err());
     }
 }

@@ -114,7 +114,9 @@ impl Kind {
 
     /// The schemas used to read output columns without discovery.
     pub fn display_schema(&self) -> ResourceSchema {
-        self.builtin_schema.clone().unwrap_or_else(ResourceSchema::user)
+        self.builtin_schema
+            .clone()
+            .unwrap_or_else(ResourceSchema::user)
     }
 }
 
@@ -124,9 +126,8 @@ mod tests {
 
     #[test]
     fn users_and_groups_have_their_columns() {
-        let headers = |kind: Kind| -> Vec<String> {
-            kind.columns().into_iter().map(|c| c.header).collect()
-        };
+        let headers =
+            |kind: Kind| -> Vec<String> { kind.columns().into_iter().map(|c| c.header).collect() };
         assert_eq!(
             headers(Kind::users()),
             ["id", "userName", "name", "email", "active"]
@@ -144,6 +145,9 @@ mod tests {
             schema: USER_SCHEMA.into(),
             schema_extensions: Vec::new(),
         };
-        assert_eq!(Kind::from_resource_type(&resource_type).family, Family::User);
+        assert_eq!(
+            Kind::from_resource_type(&resource_type).family,
+            Family::User
+        );
     }
 }

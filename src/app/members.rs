@@ -89,7 +89,10 @@ pub async fn change(
         let ids: Vec<&str> = users.iter().map(|(id, _)| id.as_str()).collect();
         session.dialect.remove_members(&ids)
     };
-    session.client.patch(&kind.endpoint, &args.group, &body).await?;
+    session
+        .client
+        .patch(&kind.endpoint, &args.group, &body)
+        .await?;
     let after = read(session, kind, &group_target, &members_projection()).await?;
     let after_ids = member_ids(&after);
     let asked: BTreeSet<String> = users.into_iter().map(|(id, _)| id).collect();
@@ -178,13 +181,19 @@ mod tests {
 
     #[test]
     fn a_change_as_asked_is_no_surprise() {
-        assert_eq!(membership_surprise(&set(&["a", "b"]), &set(&["a", "b"])), None);
+        assert_eq!(
+            membership_surprise(&set(&["a", "b"]), &set(&["a", "b"])),
+            None
+        );
     }
 
     #[test]
     fn a_removal_that_emptied_the_group_is_named() {
         let warning = membership_surprise(&set(&["a", "c"]), &set(&[])).expect("surprise");
-        assert_eq!(warning, "the server's group lacks 2 member(s) it should have: a, c");
+        assert_eq!(
+            warning,
+            "the server's group lacks 2 member(s) it should have: a, c"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::cli::resources::{
 };
 use crate::client::ops::{ListQuery, Projection, equals_filter};
 use crate::exit::{Exit, ExitError};
-use crate::output::{Format, render_changes};
+use crate::output::{Format, render_changes, split_list};
 use crate::scim::diff::diff;
 use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
@@ -30,7 +30,10 @@ use crate::scim::schema::ResourceSchema;
 pub enum Target {
     Id(String),
     /// `attribute eq "value"`, exactly one match expected.
-    Lookup { attribute: &'static str, value: String },
+    Lookup {
+        attribute: &'static str,
+        value: String,
+    },
     /// `/Me`.
     Me,
 }
@@ -81,7 +84,9 @@ pub async fn users(session: &mut Session, command: UsersCommand) -> anyhow::Resu
                     value: external_id,
                 },
                 (Some(id), None, None, false) => Target::Id(id),
-                (None, None, None, false) => return Err(usage("give an id, --user-name, --external-id or --me").into()),
+                (None, None, None, false) => {
+                    return Err(usage("give an id, --user-name, --external-id or --me").into());
+                }
             };
             Action::Get(target, args.projection)
         }
@@ -113,11 +118,15 @@ pub async fn groups(session: &mut Session, command: GroupsCommand) -> anyhow::Re
                     value: external_id,
                 },
                 (Some(id), None, None) => Target::Id(id),
-                (None, None, None) => return Err(usage("give an id, --display-name or --external-id").into()),
+                (None, None, None) => {
+                    return Err(usage("give an id, --display-name or --external-id").into());
+                }
             };
             Action::Get(target, args.projection)
         }
-        GroupsCommand::Create(args) => Action::Create(Body::new(group_flags(args.fields), args.body)),
+        GroupsCommand::Create(args) => {
+            Action::Create(Body::new(group_flags(args.fields), args.body))
+        }
         GroupsCommand::Replace(args) => {
             Action::Replace(args.target, Body::new(group_flags(args.fields), args.body))
         }
@@ -170,7 +179,9 @@ pub async fn resources(
             Action::Get(target, args.projection)
         }
         ResourceCommand::Create(args) => Action::Create(Body::new(Vec::new(), args)),
-        ResourceCommand::Replace(args) => Action::Replace(args.target, Body::new(Vec::new(), args.body)),
+        ResourceCommand::Replace(args) => {
+            Action::Replace(args.target, Body::new(Vec::new(), args.body))
+        }
         ResourceCommand::Patch(args) => Action::Patch(args),
         ResourceCommand::Delete(args) => Action::Delete(args.id),
     };
@@ -219,7 +230,11 @@ fn group_flags(fields: GroupFields) -> Vec<(&'static str, Value)> {
         flags.push(("externalId", Value::String(external_id)));
     }
     if !fields.member.is_empty() {
-        let members = fields.member.iter().map(|id| json!({"value": id})).collect();
+        let members = fields
+            .member
+            .iter()
+            .map(|id| json!({"value": id}))
+            .collect();
         flags.push(("members", Value::Array(members)));
     }
     flags
@@ -377,19 +392,27 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
 
 /// Whether the user asked for group members, so they must not be excluded.
 fn members_requested(session: &Session, query: &ListQuery) -> bool {
-    let names_members = |paths: &mut dyn Iterator<Item = &str>| {
-        paths.any(|path| {
-            let name = path.rsplit(':').next().unwrap_or(path);
-            name.split(['.', '[']).next().is_some_and(|n| n.eq_ignore_ascii_case("members"))
-        })
-    };
-    names_members(&mut query.attributes.iter().map(String::as_str))
-        || names_members(&mut query.excluded_attributes.iter().map(String::as_str))
-        || session
-            .global
-            .fields
-            .as_deref()
-            .is_some_and(|fields| names_members(&mut crate::output::split_list(fields).into_iter().map(str::trim)))
+    let fields = session
+        .global
+        .fields
+        .as_deref()
+        .map(split_list)
+        .unwrap_or_default();
+    query
+        .attributes
+        .iter()
+        .chain(&query.excluded_attributes)
+        .map(String::as_str)
+        .chain(fields)
+        .any(names_members)
+}
+
+/// Whether an attribute path names `members` (or one of its sub-attributes).
+fn names_members(path: &str) -> bool {
+    let name = path.trim().rsplit(':').next().unwrap_or_default();
+    name.split(['.', '['])
+        .next()
+        .is_some_and(|name| name.eq_ignore_ascii_case("members"))
 }
 
 fn write_raw_page(body: Option<Vec<u8>>) -> io::Result<()> {
@@ -447,15 +470,26 @@ async fn create(session: &mut Session, kind: &Kind, body: Body) -> anyhow::Resul
     let body = kind.shape_create(session.dialect, &body);
     let created = session.client.create(&kind.endpoint, &body).await?;
     let Some(created) = created else {
-        session.note(&format!("created a {}; the server returned no body", kind.name));
+        session.note(&format!(
+            "created a {}; the server returned no body",
+            kind.name
+        ));
         return Ok(());
     };
     if session.global.diff {
         let after = match id_of(&created) {
-            Some(id) => session.client.get(&kind.endpoint, &id, &Projection::default()).await?,
+            Some(id) => {
+                session
+                    .client
+                    .get(&kind.endpoint, &id, &Projection::default())
+                    .await?
+            }
             None => created.clone(),
         };
-        session.note(&render_changes(&diff(&json!({}), &after), session.stderr_color));
+        session.note(&render_changes(
+            &diff(&json!({}), &after),
+            session.stderr_color,
+        ));
     }
     print_resource(session, kind, &created)
 }
@@ -473,7 +507,10 @@ async fn replace(
         .is_some_and(|tag| tag.eq_ignore_ascii_case("auto"));
     let mut before = None;
     let if_match = if auto {
-        let fetched = session.client.get_with_etag(&kind.endpoint, &target.id, &Projection::default()).await?;
+        let fetched = session
+            .client
+            .get_with_etag(&kind.endpoint, &target.id, &Projection::default())
+            .await?;
         if fetched.etag.is_none() {
             session.client.recorder().warning(&format!(
                 "{} {} has no ETag or meta.version; replacing without If-Match",
@@ -486,13 +523,25 @@ async fn replace(
         target.if_match.clone()
     };
     if session.global.diff && before.is_none() {
-        before = Some(session.client.get(&kind.endpoint, &target.id, &Projection::default()).await?);
+        before = Some(
+            session
+                .client
+                .get(&kind.endpoint, &target.id, &Projection::default())
+                .await?,
+        );
     }
     let answer = session
         .client
         .replace(&kind.endpoint, &target.id, &body, if_match.as_deref())
         .await?;
-    finish_write(session, kind, &target.id, before.filter(|_| session.global.diff), answer).await
+    finish_write(
+        session,
+        kind,
+        &target.id,
+        before.filter(|_| session.global.diff),
+        answer,
+    )
+    .await
 }
 
 async fn patch(session: &mut Session, kind: &Kind, args: PatchArgs) -> anyhow::Result<()> {
@@ -516,9 +565,19 @@ async fn patch(session: &mut Session, kind: &Kind, args: PatchArgs) -> anyhow::R
 }
 
 /// Sends a PatchOp body, with `--diff` around it.
-async fn write_patch(session: &mut Session, kind: &Kind, id: &str, body: &Value) -> anyhow::Result<()> {
+async fn write_patch(
+    session: &mut Session,
+    kind: &Kind,
+    id: &str,
+    body: &Value,
+) -> anyhow::Result<()> {
     let before = if session.global.diff {
-        Some(session.client.get(&kind.endpoint, id, &Projection::default()).await?)
+        Some(
+            session
+                .client
+                .get(&kind.endpoint, id, &Projection::default())
+                .await?,
+        )
     } else {
         None
     };
@@ -536,9 +595,12 @@ async fn finish_write(
     answer: Option<Value>,
 ) -> anyhow::Result<()> {
     let after = match (&before, &answer) {
-        (Some(_), _) | (None, None) => {
-            Some(session.client.get(&kind.endpoint, id, &Projection::default()).await?)
-        }
+        (Some(_), _) | (None, None) => Some(
+            session
+                .client
+                .get(&kind.endpoint, id, &Projection::default())
+                .await?,
+        ),
         (None, Some(_)) => None,
     };
     if let (Some(before), Some(after)) = (&before, &after) {
@@ -575,7 +637,10 @@ fn confirm(question: &str) -> io::Result<bool> {
     stderr.flush()?;
     let mut answer = String::new();
     io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 /// A resource's `id` as text.

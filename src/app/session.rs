@@ -11,13 +11,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
-use serde_json::Value;
 
 use crate::cli::GlobalArgs;
 use crate::cli::connection::ConnectionArgs;
 use crate::client::discovery::{Discovery, DiscoveryCache, discover};
 use crate::client::{
-    BoxFuture, Recorder, RecorderOptions, ReqwestTransport, Request, Response, ScimClient,
+    BoxFuture, Recorder, RecorderOptions, Request, ReqwestTransport, Response, ScimClient,
     Transport, TransportError,
 };
 use crate::config::{ConfigFile, Environment, ProcessEnvironment, resolve};
@@ -217,13 +216,5 @@ impl Transport for KeepingLastBody {
             }
             outcome
         })
-    }
-}
-
-/// A JSON value's text for messages: strings bare, the rest as JSON.
-pub fn plain(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
     }
 }

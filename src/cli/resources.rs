@@ -278,16 +278,21 @@ pub struct ResourceReplaceArgs {
 
 /// `patch ID OP PATH [VALUE] ...`
 #[derive(Debug, Args)]
-#[command(after_help = "Operations: `add PATH VALUE`, `replace PATH VALUE`, `remove PATH`; \
+#[command(
+    after_help = "Operations: `add PATH VALUE`, `replace PATH VALUE`, `remove PATH`; \
 values are typed by the schema (`true`, `42`, text) and JSON is accepted as is. Example:\n  \
 scimctl users patch 2819c223 replace name.givenName Babs \
-remove 'emails[value eq \"old@example.com\"]'")]
+remove 'emails[value eq \"old@example.com\"]'"
+)]
 pub struct PatchArgs {
     /// The resource's id
     pub id: String,
-    /// Operations: OP PATH [VALUE], repeated
-    #[arg(value_name = "OP PATH [VALUE]", allow_hyphen_values = true,
-          required_unless_present = "file", conflicts_with = "file")]
+    /// Operations: OP PATH [VALUE], repeated (put a value that starts with `-` after `--`)
+    #[arg(
+        value_name = "OP PATH [VALUE]",
+        required_unless_present = "file",
+        conflicts_with = "file"
+    )]
     pub operations: Vec<String>,
     /// Send this PatchOp JSON body instead (`-` reads stdin)
     #[arg(long, value_name = "FILE")]

@@ -106,7 +106,11 @@ mod tests {
     fn the_flag_wins_over_everything() {
         let hostile = env(Some("1"), Some("0"), None);
         assert!(use_color(ColorChoice::Always, &hostile, false));
-        assert!(!use_color(ColorChoice::Never, &env(None, None, Some("1")), true));
+        assert!(!use_color(
+            ColorChoice::Never,
+            &env(None, None, Some("1")),
+            true
+        ));
     }
 
     #[test]
@@ -117,7 +121,11 @@ mod tests {
 
     #[test]
     fn no_color_turns_colour_off_even_when_forced() {
-        assert!(!use_color(ColorChoice::Auto, &env(Some("1"), None, Some("1")), true));
+        assert!(!use_color(
+            ColorChoice::Auto,
+            &env(Some("1"), None, Some("1")),
+            true
+        ));
         assert!(
             use_color(ColorChoice::Auto, &env(Some(""), None, None), true),
             "an empty NO_COLOR does not count"
@@ -126,10 +134,26 @@ mod tests {
 
     #[test]
     fn clicolor_force_colours_a_pipe_and_clicolor_0_silences_a_terminal() {
-        assert!(use_color(ColorChoice::Auto, &env(None, None, Some("1")), false));
-        assert!(!use_color(ColorChoice::Auto, &env(None, None, Some("0")), false));
-        assert!(!use_color(ColorChoice::Auto, &env(None, Some("0"), None), true));
-        assert!(use_color(ColorChoice::Auto, &env(None, Some("1"), None), true));
+        assert!(use_color(
+            ColorChoice::Auto,
+            &env(None, None, Some("1")),
+            false
+        ));
+        assert!(!use_color(
+            ColorChoice::Auto,
+            &env(None, None, Some("0")),
+            false
+        ));
+        assert!(!use_color(
+            ColorChoice::Auto,
+            &env(None, Some("0"), None),
+            true
+        ));
+        assert!(use_color(
+            ColorChoice::Auto,
+            &env(None, Some("1"), None),
+            true
+        ));
     }
 
     #[test]

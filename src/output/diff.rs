@@ -38,7 +38,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn change(path: &str, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Change {
+    fn change(
+        path: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Change {
         Change {
             path: path.to_owned(),
             before,
@@ -52,7 +56,11 @@ mod tests {
             &[
                 change("nickName", None, Some(json!("Babs"))),
                 change("title", Some(json!("Tour Guide")), None),
-                change("name.givenName", Some(json!("Barbara")), Some(json!("Babs"))),
+                change(
+                    "name.givenName",
+                    Some(json!("Barbara")),
+                    Some(json!("Babs")),
+                ),
             ],
             false,
         );

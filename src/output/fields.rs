@@ -200,7 +200,11 @@ pub fn value_text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         Value::Null => String::new(),
-        Value::Array(items) if items.iter().all(|item| !item.is_object() && !item.is_array()) => {
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|item| !item.is_object() && !item.is_array()) =>
+        {
             items.iter().map(value_text).collect::<Vec<_>>().join(", ")
         }
         other => other.to_string(),
@@ -260,7 +264,10 @@ mod tests {
 
     #[test]
     fn a_value_filter_picks_the_matching_elements() {
-        assert_eq!(cell(r#"emails[type eq "work"].value"#), "bjensen@example.com");
+        assert_eq!(
+            cell(r#"emails[type eq "work"].value"#),
+            "bjensen@example.com"
+        );
         assert_eq!(cell("emails[primary eq true].value"), "bjensen@example.com");
         assert_eq!(cell("emails.value"), "bjensen@example.com, babs@jensen.org");
     }
@@ -280,7 +287,10 @@ mod tests {
         assert_eq!(count.cell(&group, &ResourceSchema::group()), "2");
         assert_eq!(count.cell(&json!({}), &ResourceSchema::group()), "0");
         let name = Column::person_name("name");
-        assert_eq!(name.cell(&babs(), &ResourceSchema::user()), "Barbara Jensen");
+        assert_eq!(
+            name.cell(&babs(), &ResourceSchema::user()),
+            "Barbara Jensen"
+        );
     }
 
     #[test]

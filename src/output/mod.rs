@@ -204,8 +204,7 @@ impl<W: Write> ListPrinter<'_, W> {
             }
             Format::Json => {
                 for resource in resources {
-                    let text =
-                        serde_json::to_string_pretty(resource).map_err(io::Error::other)?;
+                    let text = serde_json::to_string_pretty(resource).map_err(io::Error::other)?;
                     let separator = if self.printed == 0 { "[\n" } else { ",\n" };
                     self.printer.out.write_all(separator.as_bytes())?;
                     for (index, line) in text.lines().enumerate() {
@@ -267,7 +266,11 @@ impl<W: Write> ListPrinter<'_, W> {
                     .iter()
                     .map(|c| c.header.as_str())
                     .collect();
-                let text = table::render(&headers, std::mem::take(&mut self.rows), self.printer.escape);
+                let text = table::render(
+                    &headers,
+                    std::mem::take(&mut self.rows),
+                    self.printer.escape,
+                );
                 writeln!(self.printer.out, "{text}")?;
             }
             Format::Csv if !self.csv_header_done => {
@@ -316,7 +319,11 @@ mod tests {
     #[test]
     fn formats_parse_by_name() {
         assert_eq!(Format::parse("NDJSON"), Ok(Format::Ndjson));
-        assert!(Format::parse("yaml").expect_err("unknown").contains("table, json"));
+        assert!(
+            Format::parse("yaml")
+                .expect_err("unknown")
+                .contains("table, json")
+        );
         assert_eq!(Format::default_for(true), Format::Table);
         assert_eq!(Format::default_for(false), Format::Json);
     }
@@ -328,7 +335,10 @@ mod tests {
         let text = print_list(Format::Json, &[&[a.clone()], &[b.clone()]]);
         let parsed: Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(parsed, json!([a, b]));
-        assert_eq!(text, serde_json::to_string_pretty(&parsed).expect("json") + "\n");
+        assert_eq!(
+            text,
+            serde_json::to_string_pretty(&parsed).expect("json") + "\n"
+        );
         assert_eq!(print_list(Format::Json, &[]), "[]\n");
     }
 
@@ -357,8 +367,7 @@ mod tests {
     #[test]
     fn a_table_escapes_control_characters_from_the_server() {
         let mut out = Vec::new();
-        let mut printer =
-            Printer::new(&mut out, Format::Table, columns(), false).escaping(true);
+        let mut printer = Printer::new(&mut out, Format::Table, columns(), false).escaping(true);
         let mut list = printer.list();
         list.page(&[json!({"id": "a", "userName": "evil\u{1b}[31m"})])
             .expect("writes");

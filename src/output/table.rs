@@ -77,7 +77,14 @@ mod tests {
 
     #[test]
     fn a_table_has_its_headers_and_cells() {
-        let text = render(&["id", "userName"], vec![vec!["a".into(), "bjensen".into()]], true);
-        assert!(text.contains("userName") && text.contains("bjensen"), "{text}");
+        let text = render(
+            &["id", "userName"],
+            vec![vec!["a".into(), "bjensen".into()]],
+            true,
+        );
+        assert!(
+            text.contains("userName") && text.contains("bjensen"),
+            "{text}"
+        );
     }
 }

@@ -21,7 +21,10 @@ async fn user_name_eq_on_100k_users_answers_in_well_under_20_ms() {
         })
         .collect();
     let h = Harness::with(ServeConfig {
-        seed: Some(Seed { users, groups: Vec::new() }),
+        seed: Some(Seed {
+            users,
+            groups: Vec::new(),
+        }),
         ..ServeConfig::default()
     })
     .await;

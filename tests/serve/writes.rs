@@ -203,10 +203,15 @@ async fn a_bare_extension_urn_path_takes_the_extension_object() {
     let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
     // scim2-tester sends the extension serialised as a resource, `schemas` included.
     let value = json!({"schemas": [urn], "employeeNumber": "701984", "department": "Tour"});
-    let answer = h.patch(&path, json!([{"op": "add", "path": urn, "value": value}])).await;
+    let answer = h
+        .patch(&path, json!([{"op": "add", "path": urn, "value": value}]))
+        .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let patched = answer.json();
-    assert_eq!(patched[urn], json!({"employeeNumber": "701984", "department": "Tour"}));
+    assert_eq!(
+        patched[urn],
+        json!({"employeeNumber": "701984", "department": "Tour"})
+    );
     assert!(patched["schemas"].as_array().unwrap().contains(&json!(urn)));
     h.stop().await;
 }
