@@ -14,6 +14,7 @@ use crate::scim::dialect::PatchStep;
 use crate::scim::filter::{ParseOptions, parse_filter_with};
 use crate::scim::patch::PatchOpKind;
 use crate::scim::path::{AttrPath, PatchPath, parse_attr_path, parse_patch_path_with};
+use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
 use crate::scim::typing::{set_path, typed_value};
 
@@ -241,8 +242,9 @@ pub fn read_json(path: &Path) -> Result<Value, ExitError> {
     serde_json::from_str(&text).map_err(|e| usage(format!("{shown} is not valid JSON: {e}")))
 }
 
-/// A request body: the file's object (or `skeleton`), then each flag's value, then each
-/// `--set` typed by `schema`. Later assignments win; extension attributes go under their URN.
+/// A request body: the file's object (or `skeleton`; the skeleton's `schemas` when the file has
+/// none), then each flag's value, then each `--set` typed by `schema`. Later assignments win;
+/// extension attributes go under their URN.
 pub fn build_body(
     skeleton: Value,
     file: Option<&Path>,
@@ -252,10 +254,16 @@ pub fn build_body(
 ) -> Result<Value, ExitError> {
     let mut body = match file {
         Some(path) => read_json(path)?,
-        None => skeleton,
+        None => skeleton.clone(),
     };
-    if !body.is_object() {
+    let Some(object) = body.as_object_mut() else {
         return Err(usage("the request body must be a JSON object"));
+    };
+    if get_ci(object, "schemas").is_none() {
+        // `schemas` is REQUIRED (RFC 7643 §3); a hand-written body often leaves it out.
+        if let Some(schemas) = skeleton.get("schemas") {
+            object.insert("schemas".to_owned(), schemas.clone());
+        }
     }
     for (path, value) in flags {
         let attr = parse_attr_path(path).map_err(|d| invalid("path", path, &d))?;

@@ -110,7 +110,7 @@ pub async fn change(
     ));
     if let Some(warning) = membership_surprise(&expected, &after_ids) {
         session.client.recorder().warning(&format!(
-            "{warning} (expected {} members, found {})",
+            "{warning} (expected {} member(s), found {})",
             expected.len(),
             after_ids.len()
         ));

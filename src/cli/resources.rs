@@ -167,7 +167,7 @@ pub struct ResourceGetArgs {
 /// A request body from a file and `--set` assignments.
 #[derive(Debug, Clone, Default, Args)]
 pub struct BodyArgs {
-    /// Start from this JSON body (`-` reads stdin)
+    /// Start from this JSON body (`-` reads stdin); `schemas` is added when it has none
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Set an attribute, typed by the schema: `--set name.givenName=Babs`,

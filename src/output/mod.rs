@@ -90,7 +90,8 @@ pub struct Printer<W: Write> {
     /// Whether `--fields` chose the columns (a single resource is then a one-row table too).
     chosen_columns: bool,
     schema: ResourceSchema,
-    /// Escape control characters in server text (the stream is a terminal).
+    /// Escape control characters in CSV and raw output (the stream is a terminal); tables
+    /// are always escaped.
     escape: bool,
 }
 
@@ -114,7 +115,7 @@ impl<W: Write> Printer<W> {
         self
     }
 
-    /// Escape control characters in server text (for a terminal).
+    /// Escape control characters in CSV and raw output too (for a terminal).
     pub fn escaping(mut self, escape: bool) -> Self {
         self.escape = escape;
         self
@@ -130,7 +131,7 @@ impl<W: Write> Printer<W> {
         match self.format {
             Format::Table if !self.chosen_columns => {
                 let rows = table::attribute_rows(resource);
-                let text = table::render(&["attribute", "value"], rows, self.escape);
+                let text = table::render(&["attribute", "value"], rows);
                 writeln!(self.out, "{text}")
             }
             Format::Json => {
@@ -266,11 +267,7 @@ impl<W: Write> ListPrinter<'_, W> {
                     .iter()
                     .map(|c| c.header.as_str())
                     .collect();
-                let text = table::render(
-                    &headers,
-                    std::mem::take(&mut self.rows),
-                    self.printer.escape,
-                );
+                let text = table::render(&headers, std::mem::take(&mut self.rows));
                 writeln!(self.printer.out, "{text}")?;
             }
             Format::Csv if !self.csv_header_done => {
@@ -365,9 +362,9 @@ mod tests {
     }
 
     #[test]
-    fn a_table_escapes_control_characters_from_the_server() {
+    fn a_table_escapes_control_characters_from_the_server_even_off_a_terminal() {
         let mut out = Vec::new();
-        let mut printer = Printer::new(&mut out, Format::Table, columns(), false).escaping(true);
+        let mut printer = Printer::new(&mut out, Format::Table, columns(), false);
         let mut list = printer.list();
         list.page(&[json!({"id": "a", "userName": "evil\u{1b}[31m"})])
             .expect("writes");

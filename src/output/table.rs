@@ -7,22 +7,19 @@ use super::MAX_CELL_CHARS;
 use super::fields::value_text;
 use crate::client::{Lines, for_terminal};
 
-/// Draws `rows` under `headers`. With `escape`, control characters in cells are made visible
-/// and long cells are cut (the table goes to a terminal).
-pub fn render(headers: &[&str], rows: Vec<Vec<String>>, escape: bool) -> String {
+/// Draws `rows` under `headers`. Tables are for people, so control characters in cells are
+/// always made visible and long cells are cut.
+pub fn render(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_HORIZONTAL_ONLY)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(headers.iter().copied());
     for row in rows {
-        table.add_row(row.into_iter().map(|cell| {
-            if escape {
-                for_terminal(&cell, Lines::Escape, MAX_CELL_CHARS)
-            } else {
-                cell
-            }
-        }));
+        table.add_row(
+            row.iter()
+                .map(|cell| for_terminal(cell, Lines::Escape, MAX_CELL_CHARS)),
+        );
     }
     table.to_string()
 }
