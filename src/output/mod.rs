@@ -329,7 +329,10 @@ mod tests {
     fn a_json_list_is_one_array_across_pages() {
         let a = json!({"id": "a", "userName": "x"});
         let b = json!({"id": "b"});
-        let text = print_list(Format::Json, &[&[a.clone()], &[b.clone()]]);
+        let text = print_list(
+            Format::Json,
+            &[std::slice::from_ref(&a), std::slice::from_ref(&b)],
+        );
         let parsed: Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(parsed, json!([a, b]));
         assert_eq!(

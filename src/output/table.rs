@@ -73,15 +73,13 @@ mod tests {
     }
 
     #[test]
-    fn a_table_has_its_headers_and_cells() {
+    fn cells_are_escaped_even_off_a_terminal() {
         let text = render(
             &["id", "userName"],
-            vec![vec!["a".into(), "bjensen".into()]],
-            true,
+            vec![vec!["a".into(), "evil\u{1b}[31m".into()]],
         );
-        assert!(
-            text.contains("userName") && text.contains("bjensen"),
-            "{text}"
-        );
+        assert!(text.contains("userName"), "{text}");
+        assert!(text.contains("evil\\u{1b}[31m"), "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
     }
 }
