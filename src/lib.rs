@@ -18,5 +18,6 @@ pub mod config;
 pub mod exit;
 pub mod output;
 pub mod redact;
+pub mod runner;
 pub mod scim;
 pub mod serve;

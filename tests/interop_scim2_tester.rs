@@ -79,8 +79,8 @@ fn base_url_in(line: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Starts `scimctl serve` on a free port and waits until it prints its base URL.
-fn start_server() -> (KillOnDrop, String, Transcript) {
+/// Starts `scimctl serve` with `quirks` on a free port and waits until it prints its base URL.
+fn start_server(quirks: &[&str]) -> (KillOnDrop, String, Transcript) {
     let child = Command::new(env!("CARGO_BIN_EXE_scimctl"))
         .args([
             "serve",
@@ -91,6 +91,7 @@ fn start_server() -> (KillOnDrop, String, Transcript) {
             "--token",
             TOKEN,
         ])
+        .args(quirks.iter().flat_map(|quirk| ["--quirk", quirk]))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -212,49 +213,103 @@ fn summary_of(transcript: &Transcript) -> Option<serde_json::Value> {
     serde_json::from_str(json).ok()
 }
 
-#[test]
-fn scim2_tester_finds_no_failures_in_scimctl_serve() {
-    let Some(python) = python_or_skip() else {
-        eprintln!("skipped: SCIMCTL_SKIP_INTEROP=1");
-        return;
-    };
-    let (server, base_url, server_output) = start_server();
+/// What one checker run found.
+struct CheckerRun {
+    /// The `SUMMARY` line: counts per status, total, failures and the resource types checked.
+    summary: serde_json::Value,
+    /// Every line the checker printed.
+    output: String,
+}
+
+impl CheckerRun {
+    fn failures(&self) -> Option<u64> {
+        self.summary["failures"].as_u64()
+    }
+
+    /// Prints the summary and every result that is not a plain SUCCESS.
+    fn print(&self, server: &str) {
+        for line in self.output.lines() {
+            if !line.starts_with("SUCCESS") && !line.starts_with("SUMMARY") {
+                println!("{line}");
+            }
+        }
+        println!("scim2-tester 0.5.2 against {server}: {}", self.summary);
+    }
+}
+
+/// Runs scim2-tester against a fresh `scimctl serve --quirk ...` and returns what it found, or
+/// `None` when the interop tests are skipped. Panics when the checker could not run at all.
+fn check_scimctl_serve(quirks: &[&str]) -> Option<CheckerRun> {
+    let python = python_or_skip()?;
+    let (server, base_url, server_output) = start_server(quirks);
     let (exit_code, checker_output) = run_checker(&python, &base_url);
     drop(server);
 
-    let checker_text = transcript_text(&checker_output);
-    let summary = summary_of(&checker_output).unwrap_or_else(|| {
-        panic!(
-            "scim2-tester exited with {exit_code:?} and printed no SUMMARY line:\n{checker_text}\n\
+    let output = transcript_text(&checker_output);
+    let details = || {
+        format!(
+            "scim2-tester exited with {exit_code:?}; it printed:\n{output}\n\
              --- scimctl serve output ---\n{}",
             transcript_text(&server_output)
         )
-    });
-
-    for line in checker_text.lines() {
-        if !line.starts_with("SUCCESS") {
-            println!("{line}");
-        }
-    }
-    println!("scim2-tester 0.5.2 against scimctl serve: {summary}");
-
+    };
+    let summary =
+        summary_of(&checker_output).unwrap_or_else(|| panic!("no SUMMARY line. {}", details()));
     assert_eq!(
         exit_code,
         Some(0),
-        "the checker script did not finish cleanly"
+        "the checker did not finish cleanly. {}",
+        details()
     );
+    Some(CheckerRun { summary, output })
+}
+
+#[test]
+fn scim2_tester_finds_no_failures_in_scimctl_serve() {
+    let Some(run) = check_scimctl_serve(&[]) else {
+        eprintln!("skipped: SCIMCTL_SKIP_INTEROP=1");
+        return;
+    };
+    run.print("scimctl serve");
+
     for resource_type in ["User", "Group"] {
-        let checked = summary["resource_types"]
+        let checked = run.summary["resource_types"]
             .as_array()
             .is_some_and(|types| types.iter().any(|t| t == resource_type));
         assert!(
             checked,
-            "scim2-tester ran no {resource_type} checks (discovery must publish it): {summary}"
+            "scim2-tester ran no {resource_type} checks (discovery must publish it): {}",
+            run.summary
         );
     }
     assert_eq!(
-        summary["failures"].as_u64(),
+        run.failures(),
         Some(0),
-        "scim2-tester reported failures (ERROR/CRITICAL lines above):\n{checker_text}"
+        "scim2-tester reported failures (the ERROR/CRITICAL lines above):\n{}",
+        run.output
+    );
+}
+
+/// The harness can see a failure: a server that ignores `excludedAttributes` (RFC 7644
+/// §3.4.2.5) is caught. Without this, a broken summary would pass every server.
+#[test]
+fn scim2_tester_flags_a_server_that_ignores_excluded_attributes() {
+    let Some(run) = check_scimctl_serve(&["ignore-excluded-attributes"]) else {
+        eprintln!("skipped: SCIMCTL_SKIP_INTEROP=1");
+        return;
+    };
+    run.print("scimctl serve --quirk ignore-excluded-attributes");
+
+    assert!(
+        run.failures().is_some_and(|failures| failures > 0),
+        "scim2-tester found nothing wrong with a server that ignores excludedAttributes:\n{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .lines()
+            .any(|line| line.starts_with("ERROR") && line.contains("excluded attribute")),
+        "the failures are not about excluded attributes:\n{}",
+        run.output
     );
 }

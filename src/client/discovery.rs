@@ -171,7 +171,7 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
 /// Fetches (or reads from `cache`, unless `refresh`) the three discovery documents.
 ///
 /// Never fails: each problem is a warning in [`Discovery::warnings`]. Documents are cached
-/// only when every request got an answer from the server, so a network hiccup is not
+/// only when every answer is a lasting one (see `settled`), so a network hiccup is not
 /// remembered for an hour.
 pub async fn discover(client: &ScimClient, cache: &DiscoveryCache, refresh: bool) -> Discovery {
     let now = SystemTime::now();
@@ -187,9 +187,9 @@ pub async fn discover(client: &ScimClient, cache: &DiscoveryCache, refresh: bool
         fetch(client, "ResourceTypes"),
         fetch(client, "Schemas"),
     );
-    let all_answered = [&config, &resource_types, &schemas]
-        .iter()
-        .all(|outcome| !matches!(outcome, Err(error) if !matches!(error, ClientError::Http(_) | ClientError::InvalidBody { .. })));
+    let all_settled = [&config, &resource_types, &schemas]
+        .into_iter()
+        .all(settled);
     let describe = |name: &str, outcome: Result<Value, ClientError>| {
         outcome.map_err(|error| format!("/{name} is not available: {error}"))
     };
@@ -199,7 +199,7 @@ pub async fn discover(client: &ScimClient, cache: &DiscoveryCache, refresh: bool
         schemas: describe("Schemas", schemas),
     };
     let mut discovery = Discovery::from_documents(&documents);
-    if all_answered {
+    if all_settled {
         if let Err(error) = cache.store(&documents, now) {
             client
                 .recorder()
@@ -208,6 +208,19 @@ pub async fn discover(client: &ScimClient, cache: &DiscoveryCache, refresh: bool
     }
     discovery.from_cache = false;
     discovery
+}
+
+/// Whether an outcome is the server's lasting answer, worth caching: a document, an answer that
+/// is not one, or a 4xx saying there is none. Network failures, 5xx, 429 and refused
+/// credentials may pass, so they are not remembered.
+fn settled(outcome: &Result<Value, ClientError>) -> bool {
+    match outcome {
+        Ok(_) | Err(ClientError::InvalidBody { .. }) => true,
+        Err(ClientError::Http(failure)) => {
+            (400..500).contains(&failure.status) && !matches!(failure.status, 401 | 403 | 429)
+        }
+        Err(_) => false,
+    }
 }
 
 async fn fetch(client: &ScimClient, name: &str) -> Result<Value, ClientError> {
@@ -317,7 +330,7 @@ fn read_listed<T, E: std::fmt::Display>(
             return Vec::new();
         }
     };
-    let page = match parse_list_response(body) {
+    let page = match parse_list_response(body.clone()) {
         Ok(page) => page,
         Err(error) => {
             warnings.push(format!("/{name} is not a ListResponse: {error}"));

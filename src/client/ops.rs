@@ -150,16 +150,25 @@ impl FromStr for SortOrder {
 }
 
 impl Projection {
-    /// The query parameters (comma-separated lists, §3.4.2.5).
+    /// The query parameters.
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
-        if !self.attributes.is_empty() {
-            query.push(("attributes", self.attributes.join(",")));
-        }
-        if !self.excluded_attributes.is_empty() {
-            query.push(("excludedAttributes", self.excluded_attributes.join(",")));
-        }
+        push_projection(&mut query, &self.attributes, &self.excluded_attributes);
         query
+    }
+}
+
+/// `attributes` and `excludedAttributes` as comma-separated query parameters (§3.4.2.5).
+fn push_projection(
+    query: &mut Vec<(&'static str, String)>,
+    attributes: &[String],
+    excluded_attributes: &[String],
+) {
+    if !attributes.is_empty() {
+        query.push(("attributes", attributes.join(",")));
+    }
+    if !excluded_attributes.is_empty() {
+        query.push(("excludedAttributes", excluded_attributes.join(",")));
     }
 }
 
@@ -176,13 +185,7 @@ impl ListQuery {
         if let Some(order) = self.sort_order {
             query.push(("sortOrder", order.as_str().to_owned()));
         }
-        query.extend(
-            Projection {
-                attributes: self.attributes.clone(),
-                excluded_attributes: self.excluded_attributes.clone(),
-            }
-            .query(),
-        );
+        push_projection(&mut query, &self.attributes, &self.excluded_attributes);
         if let Some(start) = self.start_index {
             query.push(("startIndex", start.to_string()));
         }
@@ -309,24 +312,23 @@ impl ScimClient {
     }
 
     /// One page of a list (`GET {endpoint}?...`) or search (`POST {endpoint}/.search`).
+    /// Deviations read past are in [`ListPage::tolerated`], for the caller to show at `-v`.
     ///
     /// A 404 SCIM Error to a *filtered* request is read as no match, with a warning: some
     /// servers answer so where §3.4.2 asks for 200 and `totalResults` 0 (field guide §5 #1).
     pub async fn list(&self, endpoint: &str, query: &ListQuery) -> Result<ListPage, ClientError> {
         let mut path = segments(endpoint);
-        let sent = if query.search {
+        let (method, sent) = if query.search {
             path.push(".search");
             let body = query.search_request();
-            self.send(Method::Post, &path, &[], Some(&body)).await
+            let sent = self.send(Method::Post, &path, &[], Some(&body)).await;
+            (Method::Post, sent)
         } else {
             let parameters = query.query();
-            self.send(Method::Get, &path, &pairs(&parameters), None)
-                .await
-        };
-        let method = if query.search {
-            Method::Post
-        } else {
-            Method::Get
+            let sent = self
+                .send(Method::Get, &path, &pairs(&parameters), None)
+                .await;
+            (Method::Get, sent)
         };
         let response = match sent {
             Ok(response) => response,
@@ -348,7 +350,7 @@ impl ScimClient {
             Err(error) => return Err(error),
         };
         let body = expect_body(&response, method, &path)?;
-        parse_list_response(&body).map_err(|reason| ClientError::InvalidBody {
+        parse_list_response(body).map_err(|reason| ClientError::InvalidBody {
             label: label(method, &path),
             reason,
         })
@@ -423,6 +425,10 @@ impl ScimClient {
                 },
             )
             .await?;
+        for note in &page.tolerated {
+            self.recorder()
+                .verbose_warning(&format!("GET {endpoint}: {note} (tolerated)"));
+        }
         let mut hits = page.resources;
         if is_equality_lookup(filter) {
             let before = hits.len();

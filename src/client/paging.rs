@@ -72,8 +72,9 @@ pub struct PagingSummary {
     pub duplicates: u64,
     /// The last `totalResults` the server reported.
     pub total_results: Option<u64>,
-    /// `totalResults` minus the distinct resources seen: positive when resources are missing,
-    /// negative when more arrived than announced. `None` without `totalResults`.
+    /// The resources expected (`totalResults`, less those before the first `startIndex`) minus
+    /// the distinct resources seen: positive when resources are missing, negative when more
+    /// arrived than announced. `None` without `totalResults`.
     pub gap: Option<i64>,
     pub stop: StopReason,
     /// Whether `totalResults` changed between pages, or was exceeded.
@@ -114,6 +115,8 @@ pub enum Next {
 /// The paging decisions for one traversal.
 #[derive(Debug)]
 pub struct PagingGuard {
+    /// Where the traversal began: resources before it are not expected.
+    first_index: u64,
     start_index: u64,
     requested_count: Option<u64>,
     seen: HashSet<String>,
@@ -130,8 +133,10 @@ impl PagingGuard {
     /// A traversal from `start_index` (1-based; 0 is read as 1 per §3.4.2.4), asking for
     /// `count` resources per page.
     pub fn new(start_index: Option<u64>, count: Option<u64>) -> Self {
+        let first_index = start_index.unwrap_or(1).max(1);
         PagingGuard {
-            start_index: start_index.unwrap_or(1).max(1),
+            first_index,
+            start_index: first_index,
             requested_count: count,
             seen: HashSet::new(),
             pages: 0,
@@ -203,19 +208,19 @@ impl PagingGuard {
 
     /// Where to go once a page brought something new.
     fn after_progress(&mut self, arrived: u64) -> Next {
-        let Some(total) = self.total_results else {
+        let (Some(total), Some(expected)) = (self.total_results, self.expected()) else {
             return Next::Fetch(self.start_index);
         };
         // A full page that reaches totalResults may come from a server reporting the page
         // size as the total (field guide §5 #11): one more request tells.
         let full_page = self.requested_count.is_some_and(|count| arrived >= count);
-        if self.items > total {
+        if self.items > expected {
             // More than announced: the total is wrong, so only an empty page or repeats end it.
             self.total_changed = true;
             return Next::Fetch(self.start_index);
         }
-        if self.items == total {
-            return if full_page && self.pages == 1 {
+        if self.items == expected {
+            return if full_page && self.pages == 1 && arrived == total {
                 Next::Fetch(self.start_index)
             } else {
                 Next::Stop(StopReason::ReachedTotal)
@@ -227,10 +232,16 @@ impl PagingGuard {
         Next::Fetch(self.start_index)
     }
 
+    /// The resources a traversal from `first_index` should see: `totalResults` counts from 1.
+    fn expected(&self) -> Option<u64> {
+        self.total_results
+            .map(|total| total.saturating_sub(self.first_index - 1))
+    }
+
     /// The summary, once paging stopped for `stop`.
     pub fn finish(self, stop: StopReason) -> PagingSummary {
-        let gap = self.total_results.map(|total| {
-            i64::try_from(total)
+        let gap = self.expected().map(|expected| {
+            i64::try_from(expected)
                 .unwrap_or(i64::MAX)
                 .saturating_sub(i64::try_from(self.items).unwrap_or(i64::MAX))
         });
@@ -401,6 +412,30 @@ mod tests {
             summary.to_string().contains("3 more than announced"),
             "{summary}"
         );
+    }
+
+    #[test]
+    fn a_full_first_page_equal_to_the_total_costs_one_more_request_on_an_honest_server() {
+        let (ids, asked, summary) = traverse(
+            Some(2),
+            &[
+                page(Some(2), Some(1), &["a", "b"]),
+                page(Some(2), Some(3), &[]),
+            ],
+        );
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(asked, [1, 3]);
+        assert_eq!(summary.stop, StopReason::EmptyPage);
+        assert_eq!(summary.gap, Some(0));
+        assert!(!summary.total_changed);
+    }
+
+    #[test]
+    fn a_traversal_from_a_later_start_index_expects_only_the_rest() {
+        let mut guard = PagingGuard::new(Some(4), Some(2));
+        let (_, next) = guard.take(page(Some(5), Some(4), &["d", "e"]));
+        assert_eq!(next, Next::Stop(StopReason::ReachedTotal));
+        assert_eq!(guard.finish(StopReason::ReachedTotal).gap, Some(0));
     }
 
     #[test]

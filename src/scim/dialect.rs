@@ -72,24 +72,50 @@ impl Dialect {
         }
     }
 
-    /// The PatchOp request (RFC 7644 §3.5.2) for `steps`, as this IdP spells it: Entra's legacy
-    /// dialect capitalises `op` and sends booleans as `"True"`/`"False"` (field guide §4.2).
+    /// The PatchOp request (RFC 7644 §3.5.2) for `steps`, as this IdP spells it (field guide
+    /// §4.2): Entra's legacy dialect capitalises `op` and sends booleans as `"True"`/`"False"`;
+    /// Entra folds several replacements of plain attribute paths into one pathless `replace`
+    /// whose keys are those paths (`name.givenName`, `urn:...:User:employeeNumber`), after the
+    /// value-path operations.
     pub fn patch_body(self, steps: &[PatchStep]) -> Value {
-        let operations = steps
+        let plain_replace = |step: &PatchStep| {
+            step.op == PatchOpKind::Replace
+                && step.value.is_some()
+                && step.path.as_deref().is_some_and(|path| !path.contains('['))
+        };
+        let folded =
+            self == Dialect::Entra && steps.iter().filter(|s| plain_replace(s)).count() > 1;
+        let mut operations: Vec<Value> = steps
             .iter()
-            .map(|step| {
-                let mut operation = Map::new();
-                operation.insert("op".to_owned(), json!(self.op_name(step.op)));
-                if let Some(path) = &step.path {
-                    operation.insert("path".to_owned(), json!(path));
-                }
-                if let Some(value) = &step.value {
-                    operation.insert("value".to_owned(), self.value(value));
-                }
-                Value::Object(operation)
-            })
+            .filter(|step| !(folded && plain_replace(step)))
+            .map(|step| self.operation(step.op, step.path.as_deref(), step.value.as_ref()))
             .collect();
+        if folded {
+            let keyed: Map<String, Value> = steps
+                .iter()
+                .filter(|step| plain_replace(step))
+                .filter_map(|step| Some((step.path.clone()?, step.value.clone()?)))
+                .collect();
+            operations.push(self.operation(
+                PatchOpKind::Replace,
+                None,
+                Some(&Value::Object(keyed)),
+            ));
+        }
         envelope(operations)
+    }
+
+    /// One operation object, keys in the order IdPs send them: `op`, `path`, `value`.
+    fn operation(self, op: PatchOpKind, path: Option<&str>, value: Option<&Value>) -> Value {
+        let mut operation = Map::new();
+        operation.insert("op".to_owned(), json!(self.op_name(op)));
+        if let Some(path) = path {
+            operation.insert("path".to_owned(), json!(path));
+        }
+        if let Some(value) = value {
+            operation.insert("value".to_owned(), self.value(value));
+        }
+        Value::Object(operation)
     }
 
     /// Turning a user on or off: Okta replaces without a path (`{"active":false}` as the value),
@@ -197,7 +223,7 @@ impl Dialect {
     /// also inside objects such as `roles[].primary` (field guide §4.2).
     fn value(self, value: &Value) -> Value {
         match self {
-            Dialect::EntraLegacy => string_booleans(value),
+            Dialect::EntraLegacy => string_booleans(value, 3),
             Dialect::Rfc | Dialect::Okta | Dialect::Entra => value.clone(),
         }
     }
@@ -213,32 +239,20 @@ pub fn member_filter_path(id: &str) -> String {
     format!("members[value eq {}]", Value::String(id.to_owned()))
 }
 
-/// Booleans as Entra's legacy capitalised strings. Values are at most an array of objects, so
-/// the depth is bounded by the data the caller built.
-fn string_booleans(value: &Value) -> Value {
-    match value {
-        Value::Bool(true) => json!("True"),
-        Value::Bool(false) => json!("False"),
-        Value::Array(items) => items.iter().map(shallow_string_booleans).collect(),
-        Value::Object(_) => shallow_string_booleans(value),
-        other => other.clone(),
-    }
-}
-
-/// One level of [`string_booleans`]: the booleans of an object's own members.
-fn shallow_string_booleans(value: &Value) -> Value {
+/// Booleans as Entra's legacy capitalised strings, also inside objects and lists. A PATCH
+/// value is at most three levels deep (pathless object, multi-valued attribute, element), so
+/// deeper data is left alone and the recursion is bounded.
+fn string_booleans(value: &Value, depth_left: u8) -> Value {
     match value {
         Value::Bool(flag) => json!(if *flag { "True" } else { "False" }),
-        Value::Object(object) => Value::Object(
-            object
+        Value::Array(items) if depth_left > 0 => items
+            .iter()
+            .map(|item| string_booleans(item, depth_left - 1))
+            .collect(),
+        Value::Object(members) if depth_left > 0 => Value::Object(
+            members
                 .iter()
-                .map(|(key, member)| {
-                    let member = match member {
-                        Value::Bool(flag) => json!(if *flag { "True" } else { "False" }),
-                        other => other.clone(),
-                    };
-                    (key.clone(), member)
-                })
+                .map(|(key, member)| (key.clone(), string_booleans(member, depth_left - 1)))
                 .collect(),
         ),
         other => other.clone(),

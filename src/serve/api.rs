@@ -54,7 +54,7 @@ impl Method {
             Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
-            Method::Other => "OTHER",
+            Method::Other => "this method",
         }
     }
 }
@@ -326,10 +326,8 @@ impl Server {
     /// `/Me` (RFC 7644 §3.11): the user named by `--me`, else 501.
     fn me(&self, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
         let Some(user_name) = &self.me else {
-            return Err(ScimError::status(
-                501,
-                "/Me is not supported: the token maps to no user (start the server with --me USERNAME)",
-            ).into());
+            let detail = "/Me is not supported: the token maps to no user (see --me)";
+            return Err(ScimError::status(501, detail).into());
         };
         if request.method == Method::Post {
             return Err(ScimError::status(

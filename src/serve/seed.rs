@@ -146,7 +146,7 @@ fn create(
     let Some(object) = body.as_object_mut() else {
         return Err(rejected(ScimError::status(400, "must be a JSON object")));
     };
-    if get_ci(&Value::Object(object.clone()), "schemas").is_none() {
+    if crate::scim::resource::get_ci(object, "schemas").is_none() {
         let core = match kind {
             Kind::User => USER_SCHEMA,
             Kind::Group => GROUP_SCHEMA,

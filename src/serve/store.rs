@@ -835,10 +835,10 @@ mod tests {
         store.replace(Kind::User, &id, &body, NOW, true).unwrap();
         assert!(find(&store, "userName eq \"old\"").is_empty());
         assert!(find(&store, "externalId eq \"e1\"").is_empty());
-        assert_eq!(find(&store, "userName eq \"NEW\""), [id.clone()]);
-        assert_eq!(find(&store, "externalId eq \"e2\""), [id.clone()]);
+        assert_eq!(find(&store, "userName eq \"NEW\""), [id.as_str()]);
+        assert_eq!(find(&store, "externalId eq \"e2\""), [id.as_str()]);
         let reuse = add_user(&mut store, "old", "e1");
-        assert_eq!(find(&store, "userName eq \"old\""), [reuse]);
+        assert_eq!(find(&store, "userName eq \"old\""), [reuse.as_str()]);
         store.delete(Kind::User, &id, NOW).unwrap();
         assert!(find(&store, "userName eq \"new\"").is_empty());
         assert!(store.user_by_name("new").is_none());
@@ -850,16 +850,19 @@ mod tests {
         let a = add_user(&mut store, "a", "x");
         let b = add_user(&mut store, "b", "x");
         add_user(&mut store, "c", "y");
-        assert_eq!(find(&store, "externalId eq \"x\""), [a.clone(), b.clone()]);
+        assert_eq!(
+            find(&store, "externalId eq \"x\""),
+            [a.as_str(), b.as_str()]
+        );
         assert_eq!(
             find(&store, "userName eq \"b\" or userName eq \"a\""),
-            [a.clone(), b.clone()]
+            [a.as_str(), b.as_str()]
         );
         assert_eq!(
             find(&store, "externalId eq \"x\" and userName ne \"a\""),
-            [b.clone()]
+            [b.as_str()]
         );
-        assert_eq!(find(&store, &format!("id eq \"{a}\"")), [a]);
+        assert_eq!(find(&store, &format!("id eq \"{a}\"")), [a.as_str()]);
         assert_eq!(find(&store, "userName pr and externalId eq \"y\"").len(), 1);
     }
 

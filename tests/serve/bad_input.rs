@@ -138,3 +138,88 @@ async fn patch_bodies_that_are_not_patch_ops_are_refused() {
     assert_eq!(answer.status, 400, "{}", answer.text);
     h.stop().await;
 }
+
+/// A small deterministic generator, so a failure names the input that caused it.
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        let index = usize::try_from(self.next()).unwrap_or(0) % items.len();
+        items[index]
+    }
+}
+
+#[tokio::test]
+async fn token_soup_never_gets_a_server_error() {
+    let h = Harness::start().await;
+    let user = h
+        .user_with(json!({"userName": "soup", "emails": [{"value": "a@b", "type": "work"}]}))
+        .await;
+    let path = format!("/Users/{}", user["id"].as_str().unwrap());
+    let tokens = [
+        "userName",
+        "emails",
+        "[",
+        "]",
+        "(",
+        ")",
+        "not",
+        "and",
+        "or",
+        "eq",
+        "co",
+        "gt",
+        "pr",
+        "\"x\"",
+        "\"",
+        "true",
+        "null",
+        "1e999",
+        "-0",
+        ".",
+        "value",
+        "type",
+        " ",
+        "  ",
+        "urn:x:",
+        "urn:ietf:params:scim:schemas:core:2.0:User:",
+        "$ref",
+        "\\u0000",
+        "é",
+        "%",
+        "'",
+    ];
+    let mut noise = Noise(7);
+    for round in 0..300 {
+        let length = 1 + noise.next() % 9;
+        let soup: String = (0..length)
+            .map(|_| noise.pick(&tokens))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let search = json!({"schemas": [crate::common::SEARCH], "filter": soup, "sortBy": soup});
+        let answer = h.post("/Users/.search", search).await;
+        assert!(
+            answer.status < 500,
+            "round {round}: filter {soup:?} -> {}",
+            answer.text
+        );
+        let ops = json!([{"op": noise.pick(&["add", "remove", "replace", "Add", "x"]),
+                          "path": soup, "value": noise.pick(&["x", "true"])}]);
+        let answer = h.patch(&path, ops).await;
+        assert!(
+            answer.status < 500,
+            "round {round}: path {soup:?} -> {}",
+            answer.text
+        );
+    }
+    assert_eq!(h.get(&path).await.status, 200);
+    h.stop().await;
+}

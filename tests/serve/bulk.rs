@@ -147,3 +147,20 @@ async fn malformed_bulk_requests_are_400() {
     h.get("/Bulk").await.assert_error(405, None);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn circular_references_are_409_for_each_operation_in_the_cycle() {
+    let h = Harness::start().await;
+    let group = |bulk_id: &str, other: &str| {
+        json!({"method": "POST", "path": "/Groups", "bulkId": bulk_id,
+               "data": {"schemas": [GROUP], "displayName": bulk_id,
+                        "members": [{"value": format!("bulkId:{other}")}]}})
+    };
+    let request = json!({"schemas": [BULK], "Operations": [group("a", "b"), group("b", "a")]});
+    let response = h.post("/Bulk", request).await.json();
+    let ops = response["Operations"].as_array().unwrap();
+    assert_eq!(ops.len(), 2);
+    assert!(ops.iter().all(|op| op["status"] == "409"), "{response}");
+    assert_eq!(h.get("/Groups").await.json()["totalResults"], 0);
+    h.stop().await;
+}

@@ -7,7 +7,6 @@ mod bulk;
 mod common;
 mod crud;
 mod lists;
-mod perf;
 mod protocol;
 mod quirks;
 mod seed;

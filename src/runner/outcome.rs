@@ -1,0 +1,173 @@
+//! What a conformance run produced: one verdict per check, grouped by suite. Reporters read
+//! these types; they are internal and may change freely (the JSON report has its own
+//! versioned wire types).
+
+use std::time::Duration;
+
+/// How strongly the RFC (or an identity provider) requires what a check tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    /// RFC MUST, SHALL, REQUIRED.
+    Must,
+    /// RFC SHOULD, RECOMMENDED.
+    Should,
+    /// RFC MAY, OPTIONAL: a miss is reported but never fails a run.
+    May,
+    /// Not an RFC requirement, but Okta depends on it.
+    InteropOkta,
+    /// Not an RFC requirement, but Microsoft Entra ID depends on it.
+    InteropEntra,
+}
+
+impl Level {
+    /// The spelling used in suite files and reports: `MUST`, `SHOULD`, `MAY`, `interop:okta`,
+    /// `interop:entra`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+            Level::InteropOkta => "interop:okta",
+            Level::InteropEntra => "interop:entra",
+        }
+    }
+
+    /// Parses the suite-file spelling (case-insensitive).
+    pub fn parse(text: &str) -> Option<Level> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "must" => Level::Must,
+            "should" => Level::Should,
+            "may" => Level::May,
+            "interop:okta" => Level::InteropOkta,
+            "interop:entra" => Level::InteropEntra,
+            _ => return None,
+        })
+    }
+}
+
+/// A check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// The server did what the check requires.
+    Pass,
+    /// The server broke a MUST (or an interop requirement): an assertion failed.
+    Fail,
+    /// The server missed a SHOULD or MAY: reported, fails a run only with `--fail-on should`.
+    Warn,
+    /// Not run: a precondition was not met (not advertised, no such resource type, writes not
+    /// allowed, filtered out by tags); the message says which.
+    Skip,
+    /// The check could not reach a verdict: network failure, timeout, a server that died, a
+    /// broken suite file. Distinct from `Fail` end to end.
+    Error,
+}
+
+impl Status {
+    /// The spelling used in reports: `pass`, `fail`, `warn`, `skip`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Skip => "skip",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// One HTTP exchange a check made, redacted, kept for failing checks (`-v`, HTML report).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    pub method: String,
+    /// The URL as sent (credentials never appear in it).
+    pub url: String,
+    /// Request headers, secrets already replaced.
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<String>,
+    /// `None` when no answer came (network error, timeout).
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<String>,
+    pub elapsed: Duration,
+}
+
+/// The verdict on one check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckOutcome {
+    /// Stable identifier, such as `rfc7644.filter.eq-is-not-substring`. It is API: JUnit test
+    /// name and JSON report key.
+    pub id: String,
+    pub title: String,
+    /// The suite's name, such as `rfc7644`.
+    pub suite: String,
+    pub level: Level,
+    pub status: Status,
+    /// The RFC reference, such as `RFC 7644 §3.4.2.2`.
+    pub rfc: String,
+    pub tags: Vec<String>,
+    /// Why it passed, failed, warned, skipped or errored, in one sentence naming the deviation.
+    pub message: String,
+    pub duration: Duration,
+    /// The exchanges of a failing, warning or erroring check; empty for passes and skips.
+    pub exchanges: Vec<Exchange>,
+}
+
+/// All verdicts of one suite, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuiteOutcome {
+    pub name: String,
+    pub title: String,
+    pub checks: Vec<CheckOutcome>,
+}
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    /// The base URL tested.
+    pub target: String,
+    /// When the run started, RFC 3339.
+    pub started: String,
+    pub duration: Duration,
+    pub suites: Vec<SuiteOutcome>,
+    /// 429 answers received and the total time spent waiting on Retry-After.
+    pub throttled: u64,
+    pub throttle_wait: Duration,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub skipped: usize,
+    pub errored: usize,
+}
+
+impl Summary {
+    /// Counts the verdicts of some checks.
+    pub fn of<'a>(checks: impl IntoIterator<Item = &'a CheckOutcome>) -> Summary {
+        let mut summary = Summary::default();
+        for check in checks {
+            match check.status {
+                Status::Pass => summary.passed += 1,
+                Status::Fail => summary.failed += 1,
+                Status::Warn => summary.warned += 1,
+                Status::Skip => summary.skipped += 1,
+                Status::Error => summary.errored += 1,
+            }
+        }
+        summary
+    }
+}
+
+impl RunOutcome {
+    /// Every check of every suite, in order.
+    pub fn checks(&self) -> impl Iterator<Item = &CheckOutcome> {
+        self.suites.iter().flat_map(|s| s.checks.iter())
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary::of(self.checks())
+    }
+}
