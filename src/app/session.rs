@@ -5,7 +5,7 @@
 //! Building a session reads the configuration file (if any) and nothing else: discovery is
 //! fetched only when a command needs schemas, so `users get ID` costs one request.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -128,7 +128,7 @@ impl Session {
         &self,
         columns: Vec<Column>,
         schema: ResourceSchema,
-    ) -> anyhow::Result<Printer<io::StdoutLock<'static>>> {
+    ) -> anyhow::Result<Printer<BufWriter<StdoutLock<'static>>>> {
         let (columns, chosen) = match &self.global.fields {
             Some(list) => (
                 parse_columns(list).map_err(|(text, diagnostic)| {
@@ -141,11 +141,14 @@ impl Session {
             ),
             None => (columns, false),
         };
-        Ok(
-            Printer::new(io::stdout().lock(), self.format, columns, chosen)
-                .with_schema(schema)
-                .escaping(self.stdout_is_terminal),
+        Ok(Printer::new(
+            BufWriter::new(io::stdout().lock()),
+            self.format,
+            columns,
+            chosen,
         )
+        .with_schema(schema)
+        .escaping(self.stdout_is_terminal))
     }
 
     /// The body of the last answer, for `-o raw`.

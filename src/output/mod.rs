@@ -132,11 +132,13 @@ impl<W: Write> Printer<W> {
             Format::Table if !self.chosen_columns => {
                 let rows = table::attribute_rows(resource);
                 let text = table::render(&["attribute", "value"], rows);
-                writeln!(self.out, "{text}")
+                writeln!(self.out, "{text}")?;
+                self.out.flush()
             }
             Format::Json => {
                 serde_json::to_writer_pretty(&mut self.out, resource)?;
-                writeln!(self.out)
+                writeln!(self.out)?;
+                self.out.flush()
             }
             Format::Raw => self.raw(raw, resource),
             Format::Table | Format::Ndjson | Format::Csv => {

@@ -415,3 +415,65 @@ fn delete_asks_for_yes_when_nobody_can_answer() {
     assert_eq!(deleted.stderr, format!("deleted User {id}\n"));
     env.run(&["users", "get", &id]).exits(1);
 }
+
+#[test]
+fn create_with_diff_shows_every_attribute_as_added() {
+    let env = Env::start();
+    let run = env.run(&[
+        "users",
+        "create",
+        "--user-name",
+        "bjensen",
+        "--diff",
+        "-o",
+        "json",
+    ]);
+    run.exits(0);
+    assert!(
+        run.stderr.contains("+ userName: \"bjensen\""),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn diff_colour_follows_the_flag_and_the_environment() {
+    let env = Env::start();
+    let id = env.create_user("bjensen");
+    let always = env.run(&[
+        "users",
+        "deactivate",
+        &id,
+        "--diff",
+        "--color",
+        "always",
+        "-o",
+        "json",
+    ]);
+    assert!(
+        always.stderr.contains("\u{1b}[32m+ active: false\u{1b}[0m"),
+        "{:?}",
+        always.stderr
+    );
+    let piped = env.run(&["users", "activate", &id, "--diff", "-o", "json"]);
+    assert!(
+        !piped.stderr.contains('\u{1b}'),
+        "no colour into a pipe: {:?}",
+        piped.stderr
+    );
+    let forced = env
+        .command()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["users", "deactivate", &id, "--diff", "-o", "json"])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&forced.stderr).contains('\u{1b}'));
+    let vetoed = env
+        .command()
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .args(["users", "activate", &id, "--diff", "-o", "json"])
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&vetoed.stderr).contains('\u{1b}'));
+}
