@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::client::one_line;
 use crate::output::Column;
 use crate::scim::dialect::Dialect;
 use crate::scim::model::{GROUP_SCHEMA, USER_SCHEMA};
@@ -69,7 +70,8 @@ impl Kind {
             Family::Other => None,
         };
         Kind {
-            name: resource_type.name.clone(),
+            // The name appears in messages; it comes from the server.
+            name: one_line(&resource_type.name),
             endpoint: resource_type.endpoint.clone(),
             core_schema: resource_type.schema.clone(),
             family,

@@ -14,6 +14,7 @@ use super::kind::Kind;
 use super::resources::{Target, read};
 use super::session::Session;
 use crate::cli::resources::{MemberArgs, MemberKey};
+use crate::client::one_line;
 use crate::client::ops::Projection;
 use crate::output::Column;
 use crate::scim::resource::get_ci;
@@ -120,10 +121,11 @@ pub async fn change(
     Ok(())
 }
 
-/// What differs between the members expected after a change and those found, if anything.
+/// What differs between the members expected after a change and those found, if anything
+/// (ids from the server escaped for the terminal).
 fn membership_surprise(expected: &BTreeSet<String>, found: &BTreeSet<String>) -> Option<String> {
-    let missing: Vec<&str> = expected.difference(found).map(String::as_str).collect();
-    let extra: Vec<&str> = found.difference(expected).map(String::as_str).collect();
+    let missing: Vec<String> = expected.difference(found).map(|id| one_line(id)).collect();
+    let extra: Vec<String> = found.difference(expected).map(|id| one_line(id)).collect();
     match (missing.is_empty(), extra.is_empty()) {
         (true, true) => None,
         (false, true) => Some(format!(

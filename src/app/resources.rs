@@ -18,6 +18,7 @@ use crate::cli::resources::{
     BodyArgs, GroupFields, GroupsCommand, ListArgs, PatchArgs, ProjectionArgs, ReplaceTarget,
     ResourceCommand, UserFields, UsersCommand,
 };
+use crate::client::one_line;
 use crate::client::ops::{ListQuery, Projection, equals_filter};
 use crate::exit::{Exit, ExitError};
 use crate::output::{Format, render_changes, split_list};
@@ -149,17 +150,21 @@ pub async fn resources(
 ) -> anyhow::Result<()> {
     let discovery = session.discovery().await;
     let Some(resource_type) = discovery.resource_type(type_name) else {
-        let known: Vec<&str> = discovery
+        let known: Vec<String> = discovery
             .resource_types
             .iter()
-            .map(|rt| rt.name.as_str())
+            .map(|rt| one_line(&rt.name))
             .collect();
         let listed = if known.is_empty() {
             "the server lists none".to_owned()
         } else {
             format!("the server lists {}", known.join(", "))
         };
-        return Err(usage(format!("unknown resource type `{type_name}`: {listed}")).into());
+        return Err(usage(format!(
+            "unknown resource type `{}`: {listed}",
+            one_line(type_name)
+        ))
+        .into());
     };
     let mut kind = Kind::from_resource_type(&resource_type);
     if kind.builtin_schema.is_none() {
@@ -436,7 +441,10 @@ fn print_resource(session: &Session, kind: &Kind, resource: &Value) -> anyhow::R
 /// The schemas for typing `--set` and PATCH values: the server's from discovery, else the
 /// RFC's.
 async fn typing_schema(session: &mut Session, kind: &Kind) -> ResourceSchema {
-    let discovered = session.discovery().await.resource_schema_for(&kind.name);
+    let discovered = session
+        .discovery()
+        .await
+        .resource_schema_for(&kind.endpoint);
     discovered
         .or_else(|| kind.builtin_schema.clone())
         .unwrap_or_else(|| ResourceSchema {

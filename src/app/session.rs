@@ -165,17 +165,20 @@ impl Session {
 
     /// Discovery, fetched (or read from the cache) on first use; its warnings go to stderr.
     pub async fn discovery(&mut self) -> &Discovery {
-        if self.discovery.is_none() {
-            let found = discover(&self.client, &self.cache, false).await;
-            for warning in &found.warnings {
-                self.client.recorder().warning(warning);
+        let found = match self.discovery.take() {
+            Some(found) => found,
+            None => {
+                let found = discover(&self.client, &self.cache, false).await;
+                for warning in &found.warnings {
+                    self.client.recorder().warning(warning);
+                }
+                found
             }
-            self.discovery = Some(found);
-        }
-        self.discovery.get_or_insert_with(Discovery::default)
+        };
+        self.discovery.insert(found)
     }
 
-    /// Discovery fetched again, ignoring the cache (`discover --refresh`).
+    /// Discovery for `discover`: from the cache unless `refresh`; the caller shows warnings.
     pub async fn rediscover(&mut self, refresh: bool) -> &Discovery {
         let found = discover(&self.client, &self.cache, refresh).await;
         self.discovery.insert(found)
