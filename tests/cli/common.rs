@@ -1,8 +1,10 @@
 //! A `scimctl serve` server in the test process and the `scimctl` binary run against it,
 //! hermetically: HOME, XDG directories and SCIMCTL_CONFIG point into a temporary directory
 //! removed afterwards, and no variable of the developer's environment reaches the binary.
+//! A few tests run against python-scim's scim2-server instead, started on a free port.
 
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use assert_cmd::Command;
@@ -69,10 +71,20 @@ impl Drop for TempDir {
     }
 }
 
+/// The server a test talks to.
+enum Backend {
+    /// `scimctl serve`, in this process.
+    Serve {
+        runtime: tokio::runtime::Runtime,
+        server: Option<ServerHandle>,
+    },
+    /// python-scim's scim2-server, a child process killed at the end.
+    Scim2Server(Child),
+}
+
 /// A server, a home directory, and the binary pointed at both.
 pub struct Env {
-    runtime: tokio::runtime::Runtime,
-    server: Option<ServerHandle>,
+    backend: Backend,
     pub home: TempDir,
     pub url: String,
 }
@@ -116,11 +128,57 @@ impl Env {
             .expect("server starts");
         let url = server.base_url().to_owned();
         Env {
-            runtime,
-            server: Some(server),
+            backend: Backend::Serve {
+                runtime,
+                server: Some(server),
+            },
             home: TempDir::new(),
             url,
         }
+    }
+
+    /// python-scim's scim2-server 0.8.3 on a free loopback port, from the venv next to
+    /// `SCIMCTL_PYTHON` (else `.venv`); `None` when `SCIMCTL_SKIP_INTEROP=1`.
+    pub fn scim2_server() -> Option<Env> {
+        if std::env::var_os("SCIMCTL_SKIP_INTEROP").is_some_and(|v| v == "1") {
+            return None;
+        }
+        let python = std::env::var_os("SCIMCTL_PYTHON").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
+            PathBuf::from,
+        );
+        let server = python.with_file_name("scim2-server");
+        assert!(
+            server.exists(),
+            "no scim2-server at {}: run `scripts/python-env` to create the venv, point \
+             SCIMCTL_PYTHON at a venv's python with scim2-server 0.8.3, or set \
+             SCIMCTL_SKIP_INTEROP=1 to skip this test",
+            server.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new(&server)
+            .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--bearer-token", TOKEN])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("scim2-server starts");
+        let env = Env {
+            backend: Backend::Scim2Server(child),
+            home: TempDir::new(),
+            url: format!("http://127.0.0.1:{port}/v2"),
+        };
+        for _ in 0..120 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(env);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        panic!("scim2-server did not listen on port {port} within 30 s");
     }
 
     /// The binary with a blank environment: only PATH, the temporary home, and the server's
@@ -179,8 +237,16 @@ impl Env {
 
 impl Drop for Env {
     fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.shutdown());
+        match &mut self.backend {
+            Backend::Serve { runtime, server } => {
+                if let Some(server) = server.take() {
+                    runtime.block_on(server.shutdown());
+                }
+            }
+            Backend::Scim2Server(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
         }
     }
 }

@@ -5,9 +5,20 @@ use serde_json::{Value, json};
 use crate::common::{Env, TOKEN};
 
 #[test]
-fn the_whole_flow_from_create_to_delete() {
-    let env = Env::start();
+fn the_whole_flow_against_scimctl_serve() {
+    the_whole_flow(&Env::start());
+}
 
+#[test]
+fn the_whole_flow_against_scim2_server() {
+    if let Some(env) = Env::scim2_server() {
+        the_whole_flow(&env);
+    }
+}
+
+/// Create a user, find it, patch it, deactivate it, use it in a group, list, see the wire,
+/// get refused for a bad filter, and clean up.
+fn the_whole_flow(env: &Env) {
     // Create a user from flags, find it by userName.
     let created = env
         .run(&[
@@ -105,4 +116,62 @@ fn the_whole_flow_from_create_to_delete() {
     env.run(&["groups", "delete", &group, "--yes"]).exits(0);
     assert_eq!(env.run(&["users", "list"]).json(), json!([]));
     assert_eq!(env.run(&["groups", "list"]).json(), json!([]));
+}
+
+#[test]
+fn the_other_commands_against_scim2_server() {
+    let Some(env) = Env::scim2_server() else {
+        return;
+    };
+    let discovered = env.run(&["discover", "-o", "json"]).json();
+    assert!(
+        discovered["resourceTypes"]
+            .as_array()
+            .is_some_and(|types| !types.is_empty())
+    );
+    let user = env.create_user("bjensen");
+    let listed = env.run(&["resources", "user", "list", "-o", "json"]).json();
+    assert_eq!(listed[0]["id"], json!(user));
+    let replaced = env.run(&[
+        "users",
+        "replace",
+        &user,
+        "--user-name",
+        "bjensen",
+        "--display-name",
+        "Babs",
+        "--if-match",
+        "auto",
+        "--diff",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(replaced.json()["displayName"], "Babs");
+    assert!(
+        replaced.stderr.contains("+ displayName: \"Babs\""),
+        "{}",
+        replaced.stderr
+    );
+    let group = env
+        .run(&[
+            "groups",
+            "create",
+            "--display-name",
+            "Tour",
+            "--member",
+            &user,
+            "-o",
+            "json",
+        ])
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let members = env.run(&["groups", "members", &group, "-o", "json"]).json();
+    assert_eq!(members[0]["value"], json!(user));
+    let paged = env.run(&["users", "list", "--all", "--count", "1", "-o", "ndjson"]);
+    paged.exits(0);
+    assert_eq!(paged.stdout.lines().count(), 1);
+    env.run(&["groups", "delete", &group, "--yes"]).exits(0);
+    env.run(&["users", "delete", &user, "--yes"]).exits(0);
 }
