@@ -74,21 +74,11 @@ pub async fn users(session: &mut Session, command: UsersCommand) -> anyhow::Resu
     let action = match command {
         UsersCommand::List(args) => Action::List(args),
         UsersCommand::Get(args) => {
-            let target = match (args.id, args.user_name, args.external_id, args.me) {
-                (_, _, _, true) => Target::Me,
-                (_, Some(name), _, _) => Target::Lookup {
-                    attribute: "userName",
-                    value: name,
-                },
-                (_, _, Some(external_id), _) => Target::Lookup {
-                    attribute: "externalId",
-                    value: external_id,
-                },
-                (Some(id), None, None, false) => Target::Id(id),
-                (None, None, None, false) => {
-                    return Err(usage("give an id, --user-name, --external-id or --me").into());
-                }
-            };
+            let lookups = [
+                ("userName", args.user_name),
+                ("externalId", args.external_id),
+            ];
+            let target = target(args.id, lookups, args.me)?;
             Action::Get(target, args.projection)
         }
         UsersCommand::Create(args) => Action::Create(Body::new(user_flags(args.fields), args.body)),
@@ -109,21 +99,11 @@ pub async fn groups(session: &mut Session, command: GroupsCommand) -> anyhow::Re
     let action = match command {
         GroupsCommand::List(args) => Action::List(args),
         GroupsCommand::Get(args) => {
-            let target = match (args.id, args.display_name, args.external_id) {
-                (_, Some(name), _) => Target::Lookup {
-                    attribute: "displayName",
-                    value: name,
-                },
-                (_, _, Some(external_id)) => Target::Lookup {
-                    attribute: "externalId",
-                    value: external_id,
-                },
-                (Some(id), None, None) => Target::Id(id),
-                (None, None, None) => {
-                    return Err(usage("give an id, --display-name or --external-id").into());
-                }
-            };
-            Action::Get(target, args.projection)
+            let lookups = [
+                ("displayName", args.display_name),
+                ("externalId", args.external_id),
+            ];
+            Action::Get(target(args.id, lookups, false)?, args.projection)
         }
         GroupsCommand::Create(args) => {
             Action::Create(Body::new(group_flags(args.fields), args.body))
@@ -173,15 +153,8 @@ pub async fn resources(
     let action = match command {
         ResourceCommand::List(args) => Action::List(args),
         ResourceCommand::Get(args) => {
-            let target = match (args.id, args.external_id) {
-                (_, Some(external_id)) => Target::Lookup {
-                    attribute: "externalId",
-                    value: external_id,
-                },
-                (Some(id), None) => Target::Id(id),
-                (None, None) => return Err(usage("give an id or --external-id").into()),
-            };
-            Action::Get(target, args.projection)
+            let lookups = [("externalId", args.external_id)];
+            Action::Get(target(args.id, lookups, false)?, args.projection)
         }
         ResourceCommand::Create(args) => Action::Create(Body::new(Vec::new(), args)),
         ResourceCommand::Replace(args) => {
@@ -191,6 +164,24 @@ pub async fn resources(
         ResourceCommand::Delete(args) => Action::Delete(args.id),
     };
     run(session, &kind, action).await
+}
+
+/// The resource a `get` names: `/Me`, else the first lookup given, else the id (clap makes
+/// sure one of them is there).
+fn target<const N: usize>(
+    id: Option<String>,
+    lookups: [(&'static str, Option<String>); N],
+    me: bool,
+) -> Result<Target, ExitError> {
+    if me {
+        return Ok(Target::Me);
+    }
+    let lookup = lookups
+        .into_iter()
+        .find_map(|(attribute, value)| value.map(|value| Target::Lookup { attribute, value }));
+    lookup
+        .or(id.map(Target::Id))
+        .ok_or_else(|| usage("give the resource's id, or a flag to look it up by"))
 }
 
 fn user_flags(fields: UserFields) -> Vec<(&'static str, Value)> {
