@@ -115,3 +115,57 @@ fn help_lists_the_exit_codes() {
     let users = env.run(&["users", "list", "--help"]);
     assert!(users.stdout.contains("--filter"), "{}", users.stdout);
 }
+
+#[test]
+fn as_okta_shapes_the_create_body_and_sends_oktas_headers() {
+    let env = Env::start();
+    let run = env.run(&[
+        "users",
+        "create",
+        "--user-name",
+        "okta.user",
+        "--as",
+        "okta",
+        "--curl",
+        "-o",
+        "json",
+    ]);
+    run.exits(0);
+    assert!(run.stderr.contains(r#""groups":[]"#), "{}", run.stderr);
+    for header in [
+        "'User-Agent: Okta SCIM Client 1.0.0'",
+        "'Accept-Charset: utf-8'",
+        "'Content-Type: application/scim+json; charset=utf-8'",
+    ] {
+        assert!(run.stderr.contains(header), "{header}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn search_sends_post_dot_search() {
+    let env = Env::start();
+    env.create_user("bjensen");
+    let run = env.run(&[
+        "users",
+        "list",
+        "--search",
+        "--filter",
+        r#"userName eq "bjensen""#,
+        "-v",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.json()[0]["userName"], "bjensen");
+    assert!(run.stderr.contains("POST http://"), "{}", run.stderr);
+    assert!(run.stderr.contains("/Users/.search"), "{}", run.stderr);
+}
+
+#[test]
+fn raw_output_of_a_get_is_the_server_body() {
+    let env = Env::start();
+    let id = env.create_user("bjensen");
+    let run = env.run(&["users", "get", &id, "-o", "raw"]);
+    run.exits(0);
+    let body: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(body["userName"], "bjensen");
+}
