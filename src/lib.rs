@@ -9,6 +9,7 @@
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
 //! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
+//! - [`output`]: tables, JSON, NDJSON, CSV and raw output; the colour policy; write diffs.
 //! - [`app`]: one file per command family, the only layer that sees both the CLI and the rest.
 
 pub mod app;
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod exit;
+pub mod output;
 pub mod redact;
 pub mod report;
 pub mod runner;
