@@ -7,7 +7,10 @@
 //! [`Recorder`]'s sink, and opens no file but a `--cacert` bundle read by its caller.
 
 mod auth;
+pub mod discovery;
 mod error;
+pub mod ops;
+pub mod paging;
 mod recorder;
 mod retry;
 mod text;
@@ -21,7 +24,10 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 pub use auth::{Credentials, OAuthClient};
+pub use discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
 pub use error::{ClientError, FailureBody, HttpFailure, classify_failure};
+pub use ops::{Fetched, ListQuery, LookupError, Projection, SortOrder, equals_filter};
+pub use paging::{PagingSummary, StopReason};
 pub use recorder::{Recorder, RecorderOptions};
 pub use retry::{Decision, Failure, RetryPolicy, parse_retry_after};
 pub use text::{Lines, for_terminal, one_line};
@@ -46,7 +52,8 @@ pub struct ClientOptions {
     /// The SCIM base URL; may carry a query (`?aadOptscim062020`) that every request keeps.
     pub base_url: String,
     pub credentials: Credentials,
-    /// Extra headers (`-H`), sent with every request; they replace defaults of the same name.
+    /// Extra headers (`-H`, `--as` dialect headers), sent with every request; they replace
+    /// defaults of the same name. A `Content-Type` goes only with requests that have a body.
     pub headers: Vec<(String, String)>,
     pub transport: TransportOptions,
     pub retry: RetryPolicy,
@@ -172,6 +179,23 @@ impl ScimClient {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Response, ClientError> {
+        self.send_with_headers(method, segments, query, body, &[])
+            .await
+    }
+
+    /// [`send`](Self::send) with headers for this request only (`If-Match`), which replace
+    /// defaults and `-H` headers of the same name.
+    pub async fn send_with_headers(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        extra_headers: &[(&str, &str)],
+    ) -> Result<Response, ClientError> {
+        for (name, value) in extra_headers {
+            check_header(name, value)?;
+        }
         let usage = |e: UrlError| ClientError::Usage(e.to_string());
         let url = url::endpoint(&self.base, segments, query).map_err(usage)?;
         let label = format!("{method} {}", url::relative_path(segments).map_err(usage)?);
@@ -188,7 +212,7 @@ impl ScimClient {
         loop {
             attempts += 1;
             let outcome = self
-                .send_following_redirects(method, &url, body.as_deref(), &label)
+                .send_following_redirects(method, &url, body.as_deref(), extra_headers, &label)
                 .await;
             let (failure, what) = match &outcome {
                 Ok(delivered) => {
@@ -285,22 +309,7 @@ impl ScimClient {
         body: Option<&Value>,
     ) -> Result<Option<Value>, ClientError> {
         let response = self.send(method, segments, query, body).await?;
-        if response.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
-        }
-        serde_json::from_slice(&response.body)
-            .map(Some)
-            .map_err(|e| ClientError::InvalidBody {
-                label: format!(
-                    "{method} {}",
-                    url::relative_path(segments).unwrap_or_default()
-                ),
-                reason: format!(
-                    "the {} answer is not JSON ({e}): \"{}\"",
-                    response.status,
-                    one_line(&String::from_utf8_lossy(&response.body))
-                ),
-            })
+        response_json(&response, method, segments)
     }
 
     /// Judges a final answer: success (noting tolerated deviations at `-v`) or a classified
@@ -361,6 +370,7 @@ impl ScimClient {
         method: Method,
         url: &Url,
         body: Option<&[u8]>,
+        extra_headers: &[(&str, &str)],
         label: &str,
     ) -> Result<Delivered, ClientError> {
         let mut current = url.clone();
@@ -369,7 +379,7 @@ impl ScimClient {
         let mut label = label.to_owned();
         for hop in 0..=MAX_REDIRECTS {
             let request = self
-                .build_request(method, &current, body, with_credentials)
+                .build_request(method, &current, body, extra_headers, with_credentials)
                 .await?;
             self.recorder.request_sent(&request);
             let started = SystemTime::now();
@@ -427,6 +437,7 @@ impl ScimClient {
         method: Method,
         url: &Url,
         body: Option<&[u8]>,
+        extra_headers: &[(&str, &str)],
         with_credentials: bool,
     ) -> Result<Request, ClientError> {
         let mut headers = vec![
@@ -446,11 +457,17 @@ impl ScimClient {
             }
         }
         for (name, value) in &self.headers {
-            if !with_credentials && is_secret_header(name) {
+            let skipped = (!with_credentials && is_secret_header(name))
+                || (body.is_none() && name.eq_ignore_ascii_case("content-type"));
+            if skipped {
                 continue;
             }
             headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
             headers.push((name.clone(), value.clone()));
+        }
+        for (name, value) in extra_headers {
+            headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+            headers.push(((*name).to_owned(), (*value).to_owned()));
         }
         Ok(Request {
             method,
@@ -459,6 +476,31 @@ impl ScimClient {
             body: body.map(<[u8]>::to_vec),
         })
     }
+}
+
+/// The body of a successful answer as JSON: `None` for an empty body (a 204), an error for a
+/// body that is not JSON.
+pub(crate) fn response_json(
+    response: &Response,
+    method: Method,
+    segments: &[&str],
+) -> Result<Option<Value>, ClientError> {
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&response.body)
+        .map(Some)
+        .map_err(|e| ClientError::InvalidBody {
+            label: format!(
+                "{method} {}",
+                url::relative_path(segments).unwrap_or_default()
+            ),
+            reason: format!(
+                "the {} answer is not JSON ({e}): \"{}\"",
+                response.status,
+                one_line(&String::from_utf8_lossy(&response.body))
+            ),
+        })
 }
 
 /// Refuses a header that could not be sent or would smuggle another one (RFC 9110 §5.1, §5.5).

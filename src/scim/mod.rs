@@ -4,10 +4,14 @@
 //! nothing and prints nothing. The server, the client and the conformance runner all build on it.
 
 pub mod diag;
+pub mod dialect;
+pub mod diff;
 pub mod filter;
+pub mod list;
 pub mod model;
 pub mod patch;
 pub mod path;
 pub mod resource;
 pub mod schema;
 pub mod sort;
+pub mod typing;
