@@ -7,6 +7,7 @@
 //!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
 //! - [`config`]: connection settings from flags, environment and profiles, with their origins.
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
+//! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
 //! - [`app`]: one file per command family, the only layer that sees both the CLI and the rest.
 
@@ -16,6 +17,8 @@ pub mod client;
 pub mod config;
 pub mod exit;
 pub mod redact;
+pub mod report;
 pub mod runner;
 pub mod scim;
 pub mod serve;
+pub mod text;

@@ -14,9 +14,9 @@ use tokio::sync::Mutex;
 
 use super::error::{ClientError, classify_failure};
 use super::recorder::Recorder;
-use super::text::one_line;
 use super::transport::{Method, Request, Transport};
 use crate::redact::Secret;
+use crate::text::one_line;
 
 /// How requests authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

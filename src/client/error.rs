@@ -10,9 +10,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::text::one_line;
 use super::transport::{Response, TransportError, TransportErrorKind};
 use crate::exit::Exit;
+use crate::text::one_line;
 
 /// The SCIM Error message URN (RFC 7644 §3.12).
 const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";

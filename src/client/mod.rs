@@ -13,7 +13,6 @@ pub mod ops;
 pub mod paging;
 mod recorder;
 mod retry;
-mod text;
 mod transport;
 mod url;
 
@@ -23,6 +22,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
+pub use crate::text::{Lines, for_terminal, one_line};
 pub use auth::{Credentials, OAuthClient};
 pub use discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
 pub use error::{ClientError, FailureBody, HttpFailure, classify_failure};
@@ -30,7 +30,6 @@ pub use ops::{Fetched, ListQuery, LookupError, Projection, SortOrder, equals_fil
 pub use paging::{PagingSummary, StopReason};
 pub use recorder::{Recorder, RecorderOptions};
 pub use retry::{Decision, Failure, RetryPolicy, parse_retry_after};
-pub use text::{Lines, for_terminal, one_line};
 pub use transport::{
     BoxFuture, Method, Request, ReqwestTransport, Response, Transport, TransportError,
     TransportErrorKind, TransportOptions, Url,

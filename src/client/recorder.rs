@@ -13,11 +13,11 @@ use std::time::SystemTime;
 use serde_json::{Value, json};
 
 use super::error::reason_phrase;
-use super::text::{Lines, for_terminal};
 use super::transport::{Request, Response, TransportError};
 use crate::redact::{
     KnownSecrets, REDACTED, Secret, is_secret_header, redact_form, redact_json, redact_url,
 };
+use crate::text::{Lines, for_terminal};
 
 /// Bodies longer than this are cut in the `-vvv` log (the HAR file keeps them whole).
 const MAX_LOGGED_BODY_CHARS: usize = 64 * 1024;

@@ -149,7 +149,7 @@ impl fmt::Display for RedirectRefused {
 /// Where a redirect from `from` to `location` (absolute or relative) leads; https to http and
 /// anything but http(s) are refused. Whether credentials go along is [`same_origin`]'s call.
 pub fn redirect_step(from: &Url, location: &str) -> Result<Url, RedirectRefused> {
-    let bad = || RedirectRefused::BadLocation(super::text::one_line(location));
+    let bad = || RedirectRefused::BadLocation(crate::text::one_line(location));
     let url = from.join(location.trim()).map_err(|_| bad())?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(bad());

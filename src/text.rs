@@ -1,4 +1,4 @@
-//! Making server-supplied text safe for a terminal.
+//! Making untrusted text (from a server or a suite file) safe for a terminal, a report or a log.
 //!
 //! Error details, header values and bodies come from a server we do not trust: control
 //! characters, ANSI escapes and bidi overrides could rewrite what the user sees, and a huge value

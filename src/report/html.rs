@@ -1,0 +1,246 @@
+//! The HTML report (`--report html=FILE`): one self-contained page, inline CSS and JS, no
+//! external resource (a Content-Security-Policy forbids loading any).
+//!
+//! The header shows the target, the date and each suite's verdict; counters and a filter bar
+//! (status checkboxes, a text search) narrow the list of checks; each check expands to its
+//! message and exchanges. The rows are rendered here, so the page reads without JS; the script
+//! only filters. The filter state lives in the URL hash (`#status=fail,error&q=patch`), which
+//! makes a filtered view linkable and lets a test drive it. When the script has applied the
+//! filter it sets `data-ready="1"` on `<body>`. All server text is HTML-escaped.
+
+use std::io::{self, Write};
+
+use super::verdict::{SuiteVerdict, Tone};
+use super::{Transcript, by_area, line, seconds, short_duration, throttle_note};
+use crate::runner::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
+
+/// The statuses in the order of the filter bar, with their plural labels.
+const STATUSES: [(Status, &str); 5] = [
+    (Status::Fail, "failed"),
+    (Status::Error, "errored"),
+    (Status::Warn, "warned"),
+    (Status::Skip, "skipped"),
+    (Status::Pass, "passed"),
+];
+
+/// Shown when the page opens without a filter in its hash: what needs attention.
+fn shown_by_default(status: Status) -> bool {
+    matches!(status, Status::Fail | Status::Error | Status::Warn)
+}
+
+const STYLE: &str = include_str!("html/report.css");
+const SCRIPT: &str = include_str!("html/report.js");
+
+/// Writes the HTML report of `outcome`.
+pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
+    let target = text(&outcome.target);
+    writeln!(out, "<!doctype html>\n<html lang=\"en\">\n<head>")?;
+    writeln!(out, "<meta charset=\"utf-8\">")?;
+    writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    )?;
+    writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; script-src 'unsafe-inline'\">"
+    )?;
+    writeln!(out, "<title>SCIM conformance: {target}</title>")?;
+    writeln!(out, "<style>\n{STYLE}</style>\n</head>\n<body>")?;
+
+    write_header(out, outcome)?;
+    write_filters(out, outcome)?;
+    writeln!(out, "<main>")?;
+    for suite in &outcome.suites {
+        write_suite(out, suite)?;
+    }
+    writeln!(
+        out,
+        "<p id=\"nothing-shown\" class=\"empty\" hidden>No check matches this filter.</p>"
+    )?;
+    writeln!(out, "</main>")?;
+    writeln!(out, "<script>\n{SCRIPT}</script>\n</body>\n</html>")
+}
+
+fn write_header(out: &mut impl Write, outcome: &RunOutcome) -> io::Result<()> {
+    writeln!(out, "<header>\n<h1>SCIM conformance report</h1>")?;
+    writeln!(
+        out,
+        "<p class=\"run\"><span class=\"target\">{}</span> <span>started {}</span> \
+         <span>took {}</span></p>",
+        text(&outcome.target),
+        text(&outcome.started),
+        seconds(outcome.duration)
+    )?;
+    writeln!(out, "<ul class=\"verdicts\">")?;
+    for suite in &outcome.suites {
+        let verdict = SuiteVerdict::of(suite);
+        writeln!(
+            out,
+            "<li class=\"verdict {}\"><span class=\"suite-title\">{}</span> \
+             <span class=\"judgement\">{}</span></li>",
+            tone_class(verdict.tone()),
+            text(&verdict.title),
+            text(&verdict.judgement.to_string())
+        )?;
+    }
+    writeln!(out, "</ul>")?;
+    if let Some(note) = throttle_note(outcome) {
+        writeln!(out, "<p class=\"throttled\">{}</p>", text(&note))?;
+    }
+    writeln!(out, "</header>")
+}
+
+fn write_filters(out: &mut impl Write, outcome: &RunOutcome) -> io::Result<()> {
+    let summary = outcome.summary();
+    writeln!(out, "<form id=\"filters\" class=\"filters\">")?;
+    for (status, label) in STATUSES {
+        let count = match status {
+            Status::Pass => summary.passed,
+            Status::Fail => summary.failed,
+            Status::Warn => summary.warned,
+            Status::Skip => summary.skipped,
+            Status::Error => summary.errored,
+        };
+        writeln!(
+            out,
+            "<label class=\"counter {name}\"><input type=\"checkbox\" name=\"status\" \
+             value=\"{name}\"{checked}><span class=\"count\">{count}</span> {label}</label>",
+            name = status.as_str(),
+            checked = if shown_by_default(status) {
+                " checked"
+            } else {
+                ""
+            },
+        )?;
+    }
+    writeln!(
+        out,
+        "<input id=\"search\" type=\"search\" placeholder=\"Search ids, titles, messages\" \
+         aria-label=\"Search checks\">"
+    )?;
+    writeln!(out, "<span id=\"shown\" aria-live=\"polite\"></span>")?;
+    writeln!(
+        out,
+        "<button id=\"expand\" type=\"button\">Expand shown</button>\n</form>"
+    )
+}
+
+fn write_suite(out: &mut impl Write, suite: &SuiteOutcome) -> io::Result<()> {
+    let verdict = SuiteVerdict::of(suite);
+    writeln!(out, "<section class=\"suite\">")?;
+    writeln!(
+        out,
+        "<h2>{} <span class=\"suite-name\">{}</span> <span class=\"judgement {}\">{}</span></h2>",
+        text(&suite.title),
+        text(&suite.name),
+        tone_class(verdict.tone()),
+        text(&verdict.judgement.to_string())
+    )?;
+    for (area, checks) in by_area(&suite.checks) {
+        writeln!(out, "<section class=\"area\">\n<h3>{}</h3>", text(area))?;
+        for check in checks {
+            write_check(out, check)?;
+        }
+        writeln!(out, "</section>")?;
+    }
+    writeln!(out, "</section>")
+}
+
+fn write_check(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
+    let status = check.status.as_str();
+    writeln!(out, "<details class=\"check\" data-status=\"{status}\">")?;
+    // A check that did not pass shows why under its title, so a reader scanning the list need
+    // not expand every row.
+    let why = if check.status == Status::Pass {
+        String::new()
+    } else {
+        format!("<span class=\"why\">{}</span>", text(&check.message))
+    };
+    writeln!(
+        out,
+        "<summary><span class=\"status {status}\">{status}</span> \
+         <code class=\"id\">{}</code> <span class=\"title\"><span>{}</span>{why}</span> \
+         <span class=\"level\">{}</span></summary>",
+        text(&check.id),
+        text(&check.title),
+        text(check.level.as_str())
+    )?;
+    writeln!(out, "<div class=\"detail\">")?;
+    writeln!(out, "<p class=\"message\">{}</p>", text(&check.message))?;
+    writeln!(out, "<dl>")?;
+    writeln!(
+        out,
+        "<dt>Requirement</dt><dd>{} · {}</dd>",
+        text(check.level.as_str()),
+        text(&check.rfc)
+    )?;
+    if !check.tags.is_empty() {
+        let tags: Vec<String> = check
+            .tags
+            .iter()
+            .map(|tag| format!("<span class=\"tag\">{}</span>", text(tag)))
+            .collect();
+        writeln!(out, "<dt>Tags</dt><dd>{}</dd>", tags.join(" "))?;
+    }
+    writeln!(
+        out,
+        "<dt>Duration</dt><dd>{}</dd>\n</dl>",
+        short_duration(check.duration)
+    )?;
+    for exchange in &check.exchanges {
+        let transcript = Transcript::of(exchange);
+        writeln!(
+            out,
+            "<div class=\"exchange\"><h4>Request</h4><pre>{}</pre>\
+             <h4>Response</h4><pre>{}</pre></div>",
+            escape(&transcript.request),
+            escape(&transcript.response)
+        )?;
+    }
+    writeln!(out, "</div>\n</details>")
+}
+
+fn tone_class(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Good => "good",
+        Tone::Warning => "warning",
+        Tone::Bad => "bad",
+        Tone::Untested => "untested",
+    }
+}
+
+/// Server text for an HTML text node or attribute: on one line, controls visible, escaped.
+fn text(raw: &str) -> String {
+    escape(&line(raw))
+}
+
+/// Escapes the five characters that can end a text node or a quoted attribute.
+fn escape(raw: &str) -> String {
+    let mut escaped = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_server_text_is_escaped() {
+        assert_eq!(
+            text("<img src=x onerror='a()'> & \"q\""),
+            "&lt;img src=x onerror=&#39;a()&#39;&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(text("bell\u{7}"), "bell\\u{7}");
+    }
+}

@@ -1,0 +1,185 @@
+//! The Markdown report (`--report md=FILE`), for pasting into an issue or a vendor ticket.
+//!
+//! It leads with what a vendor needs to act on: the verdicts, a table of failures, errors and
+//! warnings, then each failing exchange in a fenced block. Passes are only counted and skips
+//! folded away. Server text is escaped so a message cannot become markup, a mention of HTML, or
+//! a broken table, and fences are longer than any run of backticks inside them.
+
+use std::io::{self, Write};
+
+use super::verdict::SuiteVerdict;
+use super::{Transcript, counted, line, seconds, summary_line, throttle_note};
+use crate::runner::outcome::{CheckOutcome, RunOutcome, Status};
+
+/// Statuses a vendor has to act on, worst first.
+const NOTEWORTHY: [Status; 3] = [Status::Fail, Status::Error, Status::Warn];
+
+/// Writes the Markdown report of `outcome`.
+pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
+    let date = outcome.started.split('T').next().unwrap_or_default();
+    writeln!(
+        out,
+        "# SCIM conformance of {}, {}\n",
+        inline(&outcome.target),
+        inline(date)
+    )?;
+    writeln!(
+        out,
+        "Run by scimctl, started {}, took {}.\n",
+        inline(&outcome.started),
+        seconds(outcome.duration)
+    )?;
+
+    writeln!(out, "## Verdicts\n")?;
+    for suite in &outcome.suites {
+        let verdict = SuiteVerdict::of(suite);
+        writeln!(
+            out,
+            "- **{}**: {}",
+            inline(&verdict.title),
+            inline(&verdict.judgement.to_string())
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "**{}**", summary_line(&outcome.summary()))?;
+    if let Some(note) = throttle_note(outcome) {
+        writeln!(out, "\n{}", inline(&note))?;
+    }
+
+    let noteworthy: Vec<&CheckOutcome> = NOTEWORTHY
+        .iter()
+        .flat_map(|&status| outcome.checks().filter(move |c| c.status == status))
+        .collect();
+    if !noteworthy.is_empty() {
+        write_table(out, &noteworthy)?;
+        writeln!(out, "\n## Details")?;
+        for check in &noteworthy {
+            write_details(out, check)?;
+        }
+    }
+
+    let skipped: Vec<&CheckOutcome> = outcome
+        .checks()
+        .filter(|c| c.status == Status::Skip)
+        .collect();
+    if !skipped.is_empty() {
+        write_skipped(out, &skipped)?;
+    }
+
+    writeln!(
+        out,
+        "\n{} passed.",
+        counted(outcome.summary().passed, "check", "checks")
+    )
+}
+
+fn write_table(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {
+    writeln!(out, "\n## Failures, errors and warnings\n")?;
+    writeln!(out, "| Status | Check | Level | RFC | Message |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for check in checks {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            check.status.as_str().to_ascii_uppercase(),
+            inline(&check.id),
+            inline(check.level.as_str()),
+            inline(&check.rfc),
+            inline(&check.message)
+        )?;
+    }
+    Ok(())
+}
+
+fn write_details(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n### {} {}: {}\n",
+        check.status.as_str().to_ascii_uppercase(),
+        inline(&check.id),
+        inline(&check.title)
+    )?;
+    // The level leads, so server text never starts a line where it could open a list or heading.
+    writeln!(
+        out,
+        "**{}**, {}: {}",
+        inline(check.level.as_str()),
+        inline(&check.rfc),
+        inline(&check.message)
+    )?;
+    for exchange in &check.exchanges {
+        let transcript = Transcript::of(exchange);
+        writeln!(out)?;
+        fenced(
+            out,
+            &format!("{}\n\n{}", transcript.request, transcript.response),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_skipped(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n<details><summary>{} skipped</summary>\n",
+        counted(checks.len(), "check", "checks")
+    )?;
+    writeln!(out, "| Check | Why |")?;
+    writeln!(out, "|---|---|")?;
+    for check in checks {
+        writeln!(
+            out,
+            "| {} | {} |",
+            inline(&check.id),
+            inline(&check.message)
+        )?;
+    }
+    writeln!(out, "\n</details>")
+}
+
+/// A fenced code block whose fence no line of `text` can close early.
+fn fenced(out: &mut impl Write, text: &str) -> io::Result<()> {
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest_run + 1).max(3));
+    writeln!(out, "{fence}http\n{text}\n{fence}")
+}
+
+/// Server text as inline Markdown that renders literally: one line, every character that could
+/// start markup (emphasis, links, HTML, table cells, code) backslash-escaped.
+fn inline(text: &str) -> String {
+    let mut escaped = String::new();
+    for c in line(text).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '!'
+        ) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_text_cannot_become_markup_or_break_a_table() {
+        assert_eq!(
+            inline("<script>a|b</script> *x* [l](u)"),
+            r"\<script\>a\|b\</script\> \*x\* \[l\](u)"
+        );
+        assert_eq!(inline("two\nlines"), r"two\\nlines");
+    }
+
+    #[test]
+    fn a_fence_outlasts_the_backticks_inside_it() {
+        let mut out = Vec::new();
+        fenced(&mut out, "a ```` b").expect("writes to memory");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "`````http\na ```` b\n`````\n"
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! The console report of a representative run: grouped by suite and area, one line per check,
+//! verdict lines, and a closing summary line. Snapshots live in `tests/snapshots/`.
+
+mod report_support;
+
+use report_support::{render, sample_outcome};
+use scimctl::report::console::{self, ConsoleOptions};
+
+fn console(options: ConsoleOptions) -> String {
+    render(|out| console::write(&sample_outcome(), options, out))
+}
+
+#[test]
+fn the_console_lists_every_check_by_suite_and_area_then_the_verdicts() {
+    insta::assert_snapshot!(console(ConsoleOptions::default()));
+}
+
+#[test]
+fn verbose_shows_the_exchanges_of_checks_that_did_not_pass() {
+    insta::assert_snapshot!(console(ConsoleOptions {
+        verbose: true,
+        colour: false,
+    }));
+}
+
+#[test]
+fn the_summary_closes_the_report_alone_on_its_line() {
+    let report = console(ConsoleOptions::default());
+    let mut lines = report.lines().rev();
+    assert_eq!(
+        lines.next(),
+        Some("4 passed, 3 failed, 1 warned, 2 skipped, 1 errored")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("throttled: 3 answers were 429 Too Many Requests, waited 4.50 s in all")
+    );
+}
+
+#[test]
+fn server_text_cannot_reach_the_terminal_raw() {
+    let report = console(ConsoleOptions {
+        verbose: true,
+        colour: false,
+    });
+    assert!(!report.contains('\u{1b}'), "a raw ESC reached the console");
+    assert!(
+        !report.contains('\u{202e}'),
+        "a raw bidi override reached the console"
+    );
+    assert!(report.contains(r"\u{1b}[31mrot"));
+    assert!(report.contains(r"\u{202e}txet"));
+}
+
+#[test]
+fn colour_marks_verdicts_and_nothing_else() {
+    let report = console(ConsoleOptions {
+        verbose: false,
+        colour: true,
+    });
+    assert!(report.contains("\u{1b}[1;31mFAIL \u{1b}[0m"));
+    assert!(report.contains("\u{1b}[32mPASS \u{1b}[0m"));
+    assert!(report.contains("\u{1b}[1;31mOkta: not ready (1 failure)\u{1b}[0m"));
+    assert!(report.contains("\u{1b}[32mEntra: ready (1 check skipped)\u{1b}[0m"));
+    let plain = console(ConsoleOptions::default());
+    let stripped = report
+        .replace("\u{1b}[0m", "")
+        .replace("\u{1b}[1;31m", "")
+        .replace("\u{1b}[1;35m", "")
+        .replace("\u{1b}[32m", "")
+        .replace("\u{1b}[33m", "")
+        .replace("\u{1b}[2m", "");
+    assert_eq!(stripped, plain);
+}

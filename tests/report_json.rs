@@ -1,0 +1,151 @@
+//! The JSON report: a versioned wire format that CI scripts read (documented in
+//! `docs/report-json.md`). The snapshot pins the whole shape; the other tests read it back the
+//! way a script would.
+
+mod report_support;
+
+use report_support::{render, sample_outcome};
+use scimctl::report::json;
+use serde_json::Value;
+
+fn json_report() -> String {
+    render(|out| json::write(&sample_outcome(), out))
+}
+
+fn parsed() -> Value {
+    serde_json::from_str(&json_report()).expect("the report is JSON")
+}
+
+#[test]
+fn the_json_report_of_a_representative_run() {
+    insta::assert_snapshot!(json_report());
+}
+
+#[test]
+fn the_summary_counts_each_status_and_says_its_format_version() {
+    let report = parsed();
+    assert_eq!(report["format_version"], 1);
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({
+            "total": 11, "passed": 4, "failed": 3, "warned": 1, "skipped": 2, "errored": 1
+        })
+    );
+    assert_eq!(
+        report["throttling"],
+        serde_json::json!({"responses": 3, "wait_ms": 4500})
+    );
+}
+
+#[test]
+fn every_check_has_the_documented_fields_and_a_known_status() {
+    let report = parsed();
+    let checks = report["checks"].as_array().expect("checks is an array");
+    assert_eq!(checks.len(), 11);
+    for check in checks {
+        for field in [
+            "id",
+            "title",
+            "suite",
+            "level",
+            "status",
+            "rfc",
+            "tags",
+            "message",
+            "duration_ms",
+            "exchanges",
+        ] {
+            assert!(check.get(field).is_some(), "{field} missing in {check}");
+        }
+        let status = check["status"].as_str().expect("status is a string");
+        assert!(
+            ["pass", "fail", "warn", "skip", "error"].contains(&status),
+            "unknown status {status}"
+        );
+    }
+    let warn = checks
+        .iter()
+        .find(|c| c["id"] == "rfc7644.discovery.unknown-schema-is-404")
+        .expect("the SHOULD check is listed");
+    assert_eq!(warn["level"], "SHOULD");
+    assert_eq!(warn["status"], "warn");
+}
+
+#[test]
+fn suites_carry_their_verdict_lines_and_readiness() {
+    let report = parsed();
+    let verdicts: Vec<(&str, &Value)> = report["suites"]
+        .as_array()
+        .expect("suites is an array")
+        .iter()
+        .map(|s| {
+            (
+                s["verdict"].as_str().expect("verdict is a string"),
+                &s["ready"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("RFC 7644: 2/5 MUST, 0/1 SHOULD", &Value::Null),
+            ("Okta: not ready (1 failure)", &Value::Bool(false)),
+            ("Entra: ready (1 check skipped)", &Value::Bool(true)),
+        ]
+    );
+}
+
+#[test]
+fn server_text_is_kept_verbatim_for_machines() {
+    let report = parsed();
+    let body = report["checks"]
+        .as_array()
+        .and_then(|checks| {
+            checks
+                .iter()
+                .find(|c| c["id"] == "rfc7644.errors.error-schema")
+        })
+        .map(|check| check["exchanges"][0]["response_body"].clone())
+        .expect("the failing check keeps its exchange");
+    assert_eq!(
+        body,
+        "Ungültige ```Anfrage``` \u{1b}[31mrot\u{1b}[0m \u{202e}txet\ttab"
+    );
+}
+
+/// Every field path in a JSON value (`checks[].exchanges[].status`), over all array elements.
+fn field_paths(value: &Value, prefix: &str, into: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields {
+                let path = format!("{prefix}.{name}");
+                field_paths(field, &path, into);
+                into.insert(path);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                field_paths(item, &format!("{prefix}[]"), into);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_documented_example_has_exactly_the_fields_the_report_writes() {
+    let doc_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report-json.md");
+    let doc = std::fs::read_to_string(&doc_path).expect("docs/report-json.md exists");
+    let example = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the doc has a JSON example");
+    let example: Value = serde_json::from_str(example).expect("the documented example is JSON");
+
+    let mut documented = std::collections::BTreeSet::new();
+    field_paths(&example, "", &mut documented);
+    let mut written = std::collections::BTreeSet::new();
+    field_paths(&parsed(), "", &mut written);
+    assert_eq!(documented, written);
+}
