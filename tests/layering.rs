@@ -1,4 +1,4 @@
-//! The module layering of `docs/architecture.md`, checked by reading the sources.
+//! The module layering the crate doc (`src/lib.rs`) describes, checked by reading the sources.
 //!
 //! The protocol core stays pure (no I/O, no async, no terminal), each edge crate has exactly one
 //! home, and the server is never graded by code that shares its assumptions. Comment lines are
