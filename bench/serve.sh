@@ -149,6 +149,7 @@ say "building scimctl (release)"
 scimctl="${CARGO_TARGET_DIR:-$repo/target}/release/scimctl"
 bash "$repo/scripts/python-env" >&2
 
+load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 users=10000
 python3 "$repo/bench/make_seed.py" "$users" "$work/seed-10k.json"
 start_scimctl "$work/seed-10k.json"
@@ -189,6 +190,7 @@ cat <<EOF
 Date: $(date -u '+%Y-%m-%d %H:%M UTC')
 Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(free -g | awk '/^Mem:/ {print $2}') GiB memory
 Versions: $("$scimctl" --version), scim2-server 0.8.3 (Python $("$repo/.venv/bin/python" -c 'import platform; print(platform.python_version())')), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)
+Load average (1/5/15 min) at start: $load_at_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)
 Each cell: wrk for $duration, at most 2 threads, 10,000 users loaded (POST runs add users).
 
 | Request | Concurrency | scimctl serve (req/s) | scim2-server (req/s) | Ratio |

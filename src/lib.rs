@@ -11,6 +11,7 @@
 //! - [`runner`]: runs suite checks against a server and returns verdicts.
 //! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
+//! - [`output`]: tables, JSON, NDJSON, CSV and raw output; the colour policy; write diffs.
 //! - [`app`]: one file per command family, the only layer that sees both the CLI and the rest.
 
 pub mod app;
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod exit;
+pub mod output;
 pub mod redact;
 pub mod report;
 pub mod runner;

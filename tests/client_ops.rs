@@ -1,7 +1,7 @@
 //! The typed operations, paging and discovery against real HTTP: `scimctl serve` (in process,
 //! with its quirks switched on where a test needs a misbehaving server) and, for paging so
-//! broken that no quirk models it, a tiny axum stub. Every server is stopped by its test, and
-//! every traversal must end on its own: the guards stop and report, they never loop.
+//! broken that no quirk models it, a tiny axum stub. Every server is stopped, and awaited, by its
+//! test, and every traversal must end on its own: the guards stop and report, they never loop.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -337,6 +337,50 @@ async fn each_dialects_activation_body_is_understood_by_scimctl_serve() {
     server.shutdown().await;
 }
 
+#[tokio::test]
+async fn each_dialects_membership_bodies_add_and_remove_exactly_the_members_asked() {
+    let Served { server, client, .. } = serve(&[], 3).await;
+    let page = client.list("/Users", &ListQuery::default()).await.unwrap();
+    let ids: Vec<String> = page.resources.iter().map(id_of).collect();
+    let members: Vec<(&str, Option<&str>)> = ids.iter().map(|id| (id.as_str(), None)).collect();
+    for dialect in Dialect::ALL {
+        let group = client
+            .create(
+                "/Groups",
+                &dialect.create_group_body(&json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                    "displayName": format!("team-{dialect}")
+                })),
+            )
+            .await
+            .unwrap()
+            .expect("the created group");
+        let group_id = id_of(&group);
+        client
+            .patch("/Groups", &group_id, &dialect.add_members(&members))
+            .await
+            .unwrap_or_else(|e| panic!("{dialect}: {e}"));
+        client
+            .patch(
+                "/Groups",
+                &group_id,
+                &dialect.remove_members(&[ids[0].as_str()]),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{dialect}: {e}"));
+        let after = client
+            .get("/Groups", &group_id, &Projection::default())
+            .await
+            .unwrap();
+        let left: Vec<&str> = after["members"]
+            .as_array()
+            .map(|m| m.iter().filter_map(|m| m["value"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(left, [ids[1].as_str(), ids[2].as_str()], "{dialect}");
+    }
+    server.shutdown().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Paging against scimctl serve
 
@@ -431,8 +475,38 @@ async fn ten_thousand_users_stream_through_list_all() {
 // ---------------------------------------------------------------------------------------------
 // Paging against servers broken beyond any quirk
 
-/// A stub whose `/Users` answers `page(startIndex)`; stopped when the returned sender drops.
-async fn stub(page: fn(u64) -> Value) -> (String, oneshot::Sender<()>) {
+/// A stub server on 127.0.0.1:0.
+struct Stub {
+    base: String,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Stub {
+    async fn start(app: Router) -> Stub {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Stub { base, stop, task }
+    }
+
+    /// Stops the server and waits until it is gone.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap();
+    }
+}
+
+/// A stub whose `/Users` answers `page(startIndex)`.
+async fn stub(page: fn(u64) -> Value) -> Stub {
     async fn users(
         State(page): State<fn(u64) -> Value>,
         Query(query): Query<HashMap<String, String>>,
@@ -446,30 +520,18 @@ async fn stub(page: fn(u64) -> Value) -> (String, oneshot::Sender<()>) {
             page(start).to_string(),
         ))
     }
-    let app = Router::new().route("/Users", get(users)).with_state(page);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-    });
-    (base, stop)
+    Stub::start(Router::new().route("/Users", get(users)).with_state(page)).await
 }
 
 async fn traverse_stub(page: fn(u64) -> Value) -> (usize, scimctl::client::PagingSummary) {
-    let (base, stop) = stub(page).await;
-    let client = client_for(&base, Credentials::None, &Log::default());
+    let server = stub(page).await;
+    let client = client_for(&server.base, Credentials::None, &Log::default());
     let mut delivered = 0usize;
     let summary = client
         .list_all("/Users", &paged(2), |page| delivered += page.len())
         .await
         .unwrap();
-    drop(stop);
+    server.stop().await;
     (delivered, summary)
 }
 
@@ -550,8 +612,8 @@ async fn discovery_is_fetched_once_then_served_from_an_owner_only_cache() {
 #[tokio::test]
 async fn missing_discovery_documents_are_warnings_and_builtins_stand_in() {
     // The stub knows only /Users: every discovery document is a 404.
-    let (base, stop) = stub(|_| json!({"totalResults": 0})).await;
-    let client = client_for(&base, Credentials::None, &Log::default());
+    let server = stub(|_| json!({"totalResults": 0})).await;
+    let client = client_for(&server.base, Credentials::None, &Log::default());
     let discovery = discover(&client, &DiscoveryCache::disabled(), false).await;
     assert_eq!(discovery.warnings.len(), 3, "{:?}", discovery.warnings);
     assert!(discovery.warnings[0].starts_with("/ServiceProviderConfig is not available: 404"));
@@ -560,5 +622,60 @@ async fn missing_discovery_documents_are_warnings_and_builtins_stand_in() {
         discovery.resource_schema_for("user"),
         Some(ResourceSchema::user())
     );
-    drop(stop);
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dialect headers
+
+#[tokio::test]
+async fn oktas_headers_go_out_and_its_content_type_only_with_a_body() {
+    async fn echo(headers: axum::http::HeaderMap) -> axum::response::Response {
+        let seen: serde_json::Map<String, Value> = ["user-agent", "accept-charset", "content-type"]
+            .into_iter()
+            .map(|name| {
+                let value = headers.get(name).and_then(|v| v.to_str().ok());
+                (name.to_owned(), json!(value))
+            })
+            .collect();
+        axum::response::IntoResponse::into_response((
+            [("content-type", "application/scim+json")],
+            json!({"id": "1", "seen": seen}).to_string(),
+        ))
+    }
+    let server = Stub::start(Router::new().route("/Users/{id}", get(echo).put(echo))).await;
+    let client = ScimClient::new(
+        ClientOptions {
+            base_url: server.base.clone(),
+            credentials: Credentials::None,
+            headers: Dialect::Okta
+                .headers()
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+            transport: TransportOptions::default(),
+            retry: RetryPolicy::default(),
+        },
+        Recorder::quiet(),
+    )
+    .unwrap();
+
+    let read = client
+        .get("/Users", "1", &Projection::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        read["seen"],
+        json!({"user-agent": "Okta SCIM Client 1.0.0", "accept-charset": "utf-8", "content-type": null})
+    );
+    let written = client
+        .replace("/Users", "1", &json!({"userName": "x"}), Some("W/\"1\""))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        written["seen"]["content-type"],
+        "application/scim+json; charset=utf-8"
+    );
+    server.stop().await;
 }

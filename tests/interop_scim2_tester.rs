@@ -3,7 +3,8 @@
 //! A checker we did not write catches the misreadings of RFC 7643/7644 that our server shares
 //! with our own tests. This test starts the real binary on a free loopback port, runs
 //! `tests/interop/scim2_tester_check.py` with the project's Python venv and requires zero
-//! ERROR/CRITICAL results. The venv comes from `scripts/test` (or `scripts/python-env`); without
+//! ERROR/CRITICAL results; a second run, against a quirk the checker must catch, proves the
+//! harness sees failures at all. The venv comes from `scripts/test` (or `scripts/python-env`); without
 //! it the test fails and says so, unless `SCIMCTL_SKIP_INTEROP=1` asks to skip it.
 
 use std::io::{BufRead, BufReader, Read};

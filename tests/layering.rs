@@ -1,4 +1,4 @@
-//! The module layering of `docs/architecture.md`, checked by reading the sources.
+//! The module layering the crate doc (`src/lib.rs`) describes, checked by reading the sources.
 //!
 //! The protocol core stays pure (no I/O, no async, no terminal), each edge crate has exactly one
 //! home, and the server is never graded by code that shares its assumptions. Comment lines are
@@ -276,9 +276,9 @@ fn the_server_and_the_conformance_runner_never_meet() {
 }
 
 #[test]
-fn the_runner_never_prints() {
+fn the_runner_never_prints_nor_opens_files() {
     assert_none(
-        "src/runner/ emits events and returns outcomes; reporters do the printing",
+        "src/runner/ emits events and returns outcomes; reporters print, the app opens files",
         violations(
             |p| is_under(p, "runner"),
             &[
@@ -287,6 +287,23 @@ fn the_runner_never_prints() {
                 Needle::Macro("eprint"),
                 Needle::Macro("eprintln"),
                 Needle::Macro("dbg"),
+                Needle::Path("std", "fs"),
+            ],
+        ),
+    );
+}
+
+#[test]
+fn reporters_never_send_http() {
+    assert_none(
+        "src/report/ renders outcomes it is given; it never talks to a server",
+        violations(
+            |p| is_under(p, "report"),
+            &[
+                Needle::Path("crate", "client"),
+                Needle::Word("tokio"),
+                Needle::Word("axum"),
+                Needle::Path("std", "net"),
             ],
         ),
     );

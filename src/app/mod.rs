@@ -1,15 +1,87 @@
 //! Command implementations: each turns parsed arguments into calls on the core, the server or
 //! the client, and chooses the exit code. The only layer that sees both the CLI and the rest.
+//!
+//! Client commands run on a current-thread tokio runtime (one request at a time needs no
+//! more, and it starts faster), inside a [`session::Session`] that writes the HAR file at the
+//! end on success and failure alike.
 
+mod config;
+mod discover;
+mod input;
+mod kind;
+mod members;
+mod resources;
 mod serve;
+mod session;
 mod test;
 
+use anyhow::Context;
+
 use crate::cli::{Cli, Command};
+use crate::client::ClientError;
+use crate::client::ops::LookupError;
+use crate::config::ConfigError;
+use crate::exit::{Exit, ExitError};
+use session::Session;
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+    let Cli {
+        connection,
+        global,
+        command,
+    } = cli;
+    match command {
         Command::Serve(args) => serve::run(args),
-        Command::Test(args) => test::run(args, &cli.connection),
+        Command::Test(args) => test::run(args, &connection, global.color),
+        Command::Config(command) => config::run(command, &connection, &global),
+        command => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("failed to start the async runtime")?;
+            let mut session = Session::open(&connection, global)?;
+            let outcome = runtime.block_on(async {
+                match command {
+                    Command::Users(command) => resources::users(&mut session, command).await,
+                    Command::Groups(command) => resources::groups(&mut session, command).await,
+                    Command::Resources(args) => {
+                        resources::resources(&mut session, &args.type_name, args.command).await
+                    }
+                    Command::Discover(args) => discover::run(&mut session, args).await,
+                    Command::Serve(_) | Command::Config(_) | Command::Test(_) => Ok(()),
+                }
+            });
+            let har = session.finish();
+            outcome.and(har)
+        }
     }
+}
+
+/// The exit code an error ends the process with: the one it carries, else the one of the
+/// first error in its chain that knows its own, else 1.
+pub fn exit_code(error: &anyhow::Error) -> Exit {
+    error
+        .chain()
+        .find_map(|cause| {
+            if let Some(e) = cause.downcast_ref::<ExitError>() {
+                Some(e.exit)
+            } else if let Some(e) = cause.downcast_ref::<ClientError>() {
+                Some(e.exit())
+            } else if let Some(e) = cause.downcast_ref::<LookupError>() {
+                Some(e.exit())
+            } else {
+                cause.downcast_ref::<ConfigError>().map(ConfigError::exit)
+            }
+        })
+        .unwrap_or(Exit::ServerError)
+}
+
+/// Whether the error is a closed stdout (`scimctl users list | head`): not a failure.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -16,6 +16,7 @@ use crate::cli::test::{FailOn, TestArgs, TestCommand};
 use crate::client::{ClientError, Recorder, RecorderOptions, ScimClient};
 use crate::config::{self, ConfigFile, ProcessEnvironment};
 use crate::exit::{Exit, ExitError};
+use crate::output::{ColorChoice, ColorEnv, use_color};
 use crate::report::ReportRequest;
 use crate::report::console::ConsoleOptions;
 use crate::runner::ledger::{Ledger, LedgerSink, parse_ledger};
@@ -24,7 +25,7 @@ use crate::runner::{self, RunError, RunOptions};
 use crate::suite::{BUILTIN_SUITES, Suite, builtin_suite, parse_suite};
 
 /// Runs `scimctl test` or `scimctl test cleanup`.
-pub fn run(args: TestArgs, connection: &ConnectionArgs) -> anyhow::Result<()> {
+pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> anyhow::Result<()> {
     if let Some(TestCommand::Cleanup { ledger }) = &args.command {
         return cleanup(ledger.as_deref(), connection);
     }
@@ -122,7 +123,11 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs) -> anyhow::Result<()> {
     clear_progress();
     finish_ledger(&ledger_path, &report.cleanup_problems);
     let console = ConsoleOptions {
-        colour: io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        colour: use_color(
+            color,
+            &ColorEnv::from_vars(|name| std::env::var(name).ok()),
+            io::stdout().is_terminal(),
+        ),
         verbose: connection.verbose > 0,
     };
     crate::report::console::write(&report.outcome, console, &mut io::stdout().lock())

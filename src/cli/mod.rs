@@ -1,23 +1,89 @@
 //! Command-line types (clap derive). The doc comments here are the help text; no logic, no I/O.
+//!
+//! The connection options ([`connection::ConnectionArgs`]) and the output options
+//! ([`GlobalArgs`]) are global: they are accepted before or after the subcommand.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
+pub mod config;
 pub mod connection;
+pub mod resources;
 pub mod serve;
 pub mod test;
 
+use crate::output::{ColorChoice, Format};
+use crate::scim::dialect::Dialect;
+
 /// A SCIM 2.0 client, conformance tester and embedded test server.
+///
+/// Read and change what a SCIM service holds: users, groups and any resource type it lists,
+/// with filters and PATCH paths checked before anything is sent, and the traffic visible
+/// with -v, --curl and --har.
 #[derive(Debug, Parser)]
 #[command(name = "scimctl", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub connection: connection::ConnectionArgs,
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// How results are shown and how writes are made; accepted anywhere on the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+#[command(next_help_heading = "Output and writes")]
+pub struct GlobalArgs {
+    /// Output format [default: table on a terminal, json otherwise]
+    #[arg(short = 'o', long = "output", global = true, value_name = "FORMAT",
+          value_parser = Format::parse)]
+    pub output: Option<Format>,
+
+    /// Columns for table and csv output: SCIM paths separated by commas, such as
+    /// `userName,name.givenName,emails[type eq "work"].value`
+    #[arg(long, global = true, value_name = "PATH,...")]
+    pub fields: Option<String>,
+
+    /// When to colour output: auto follows NO_COLOR, CLICOLOR, CLICOLOR_FORCE and the terminal
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto",
+          value_parser = ColorChoice::parse)]
+    pub color: ColorChoice,
+
+    /// Shape write requests exactly as this identity provider does: rfc, okta, entra,
+    /// entra-legacy [default: the profile's dialect, else rfc]
+    #[arg(long = "as", global = true, value_name = "DIALECT",
+          value_parser = |text: &str| text.parse::<Dialect>())]
+    pub dialect: Option<Dialect>,
+
+    /// On writes, read the resource before and after and print what changed (to stderr)
+    #[arg(long, global = true)]
+    pub diff: bool,
+
+    /// Do not ask for confirmation before deleting
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+
+    /// Send filters and PATCH paths as typed, without checking them first
+    #[arg(long, global = true)]
+    pub raw: bool,
+}
+
+/// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Read and change users (/Users).
+    #[command(subcommand)]
+    Users(resources::UsersCommand),
+    /// Read and change groups and their members (/Groups).
+    #[command(subcommand)]
+    Groups(resources::GroupsCommand),
+    /// Read and change any resource type the server lists in /ResourceTypes.
+    Resources(resources::ResourcesArgs),
+    /// Show the server's ServiceProviderConfig, ResourceTypes and Schemas (cached for an hour).
+    Discover(config::DiscoverArgs),
+    /// List, show and change connection profiles in the configuration file.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// Run an in-memory SCIM 2.0 server for demos, tests and reproducing server bugs.
     Serve(serve::ServeArgs),
     /// Run the conformance suites (RFC 7644, Okta, Entra) against a SCIM service.
@@ -34,3 +100,35 @@ Exit codes:
   4  network, TLS or timeout error
   5  authentication or authorisation refused (401/403)
   130 interrupted";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_are_accepted_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "scimctl", "users", "list", "-o", "csv", "--fields", "id", "--url", "http://h",
+        ])
+        .expect("parses");
+        assert_eq!(cli.global.output, Some(Format::Csv));
+        assert_eq!(cli.global.fields.as_deref(), Some("id"));
+        assert_eq!(cli.connection.url.as_deref(), Some("http://h"));
+    }
+
+    #[test]
+    fn serve_keeps_its_own_token_option() {
+        let cli = Cli::try_parse_from(["scimctl", "serve", "--token", "t", "--port", "0"])
+            .expect("parses");
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve");
+        };
+        assert_eq!(args.token.as_deref(), Some("t"));
+    }
+}

@@ -141,17 +141,11 @@ impl Authenticator {
 /// The cache file of one client: named by a hash of token URL and client id, so clients of
 /// different servers never share a token.
 fn cache_file(client: &OAuthClient) -> Option<PathBuf> {
-    // FNV-1a: stable across Rust releases, unlike std's hasher, so the name survives upgrades.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let key = client
-        .token_url
-        .bytes()
-        .chain([0])
-        .chain(client.client_id.bytes());
-    for byte in key {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = super::stable_hash(&[
+        client.token_url.as_bytes(),
+        &[0],
+        client.client_id.as_bytes(),
+    ]);
     let dir = client.cache_dir.as_deref()?;
     Some(dir.join(format!("oauth-{hash:016x}.json")))
 }

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use super::ScimClient;
 use super::auth::Credentials;
 use super::error::ClientError;
+use super::stable_hash;
 use super::transport::Method;
 use crate::scim::list::parse_list_response;
 use crate::scim::schema::{ResourceSchema, ResourceType, Schema, ServiceProviderConfig, builtin};
@@ -67,7 +68,7 @@ impl DiscoveryCache {
         ttl: Duration,
     ) -> Self {
         let identity = credential_identity(credentials);
-        let key = fnv1a(&[base_url.as_bytes(), &[0], identity.as_bytes()]);
+        let key = stable_hash(&[base_url.as_bytes(), &[0], identity.as_bytes()]);
         DiscoveryCache {
             file: cache_dir.map(|dir| dir.join("discovery").join(format!("{key:016x}.json"))),
             base_url: base_url.to_owned(),
@@ -150,22 +151,11 @@ fn credential_identity(credentials: &Credentials) -> String {
     match credentials {
         Credentials::None => "none".to_owned(),
         Credentials::Bearer(token) => {
-            format!("bearer:{:016x}", fnv1a(&[token.expose().as_bytes()]))
+            format!("bearer:{:016x}", stable_hash(&[token.expose().as_bytes()]))
         }
         Credentials::Basic { user, .. } => format!("basic:{user}"),
         Credentials::OAuth(client) => format!("oauth:{}\0{}", client.token_url, client.client_id),
     }
-}
-
-/// FNV-1a over the concatenated parts: stable across Rust releases, so cache names survive
-/// upgrades (std's hasher promises no such thing).
-fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in parts.iter().flat_map(|part| part.iter()) {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
 }
 
 /// Fetches (or reads from `cache`, unless `refresh`) the three discovery documents.

@@ -1,0 +1,206 @@
+//! `scimctl groups ...` against `scimctl serve`, membership changes included.
+
+use insta::assert_snapshot;
+use scimctl::serve::Quirk;
+use serde_json::json;
+
+use crate::common::{Env, snapshots};
+
+#[test]
+fn create_with_members_then_get_by_display_name_and_list_members() {
+    let env = Env::start();
+    let alice = env.create_user("alice");
+    let group = env
+        .run(&[
+            "groups",
+            "create",
+            "--display-name",
+            "Tour",
+            "--external-id",
+            "G1",
+            "--member",
+            &alice,
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(group["members"][0]["value"], json!(alice));
+    let found = env
+        .run(&["groups", "get", "--display-name", "tour", "-o", "json"])
+        .json();
+    assert_eq!(found["id"], group["id"]);
+    let by_external = env
+        .run(&["groups", "get", "--external-id", "G1", "-o", "json"])
+        .json();
+    assert_eq!(by_external["id"], group["id"]);
+    let id = group["id"].as_str().expect("id");
+    let members = env.run(&["groups", "members", id, "-o", "csv"]);
+    members.exits(0);
+    assert_eq!(
+        members.stdout,
+        format!("value,display,type\n{alice},alice,User\n")
+    );
+}
+
+#[test]
+fn group_lists_leave_members_out_unless_asked() {
+    let env = Env::start();
+    let alice = env.create_user("alice");
+    env.run(&[
+        "groups",
+        "create",
+        "--display-name",
+        "Tour",
+        "--member",
+        &alice,
+    ])
+    .exits(0);
+    let plain = env.run(&["groups", "list", "-v", "-o", "json"]);
+    assert_eq!(plain.json()[0].get("members"), None);
+    assert!(
+        plain.stderr.contains("excludedAttributes=members"),
+        "{}",
+        plain.stderr
+    );
+    let asked = env.run(&[
+        "groups",
+        "list",
+        "--attributes",
+        "displayName,members",
+        "-v",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(asked.json()[0]["members"][0]["value"], json!(alice));
+    assert!(
+        !asked.stderr.contains("excludedAttributes"),
+        "{}",
+        asked.stderr
+    );
+    let table = env.run(&[
+        "groups",
+        "list",
+        "--fields",
+        "displayName,members",
+        "-o",
+        "csv",
+    ]);
+    table.exits(0);
+    assert!(table.stdout.contains(&alice), "{}", table.stdout);
+}
+
+#[test]
+fn add_and_remove_members_report_the_count_before_and_after() {
+    let env = Env::start();
+    let group = env.create_group("Tour");
+    let alice = env.create_user("alice");
+    env.create_user("bob");
+    let added = env.run(&[
+        "groups",
+        "add-member",
+        &group,
+        "alice",
+        "bob",
+        "--by",
+        "user-name",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(added.json()["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(added.stderr, format!("members of Group {group}: 0 -> 2\n"));
+    let removed = env.run(&["groups", "remove-member", &group, &alice, "-o", "json"]);
+    assert_eq!(removed.json()["members"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        removed.stderr,
+        format!("members of Group {group}: 2 -> 1\n")
+    );
+}
+
+#[test]
+fn a_removal_that_empties_the_group_is_called_out() {
+    let env = Env::with_quirks(&[Quirk::MemberRemovalEmptiesGroup]);
+    let group = env.create_group("Tour");
+    let alice = env.create_user("alice");
+    let bob = env.create_user("bob");
+    env.run(&["groups", "add-member", &group, &alice, &bob])
+        .exits(0);
+    let run = env.run(&[
+        "groups",
+        "remove-member",
+        &group,
+        &alice,
+        "--as",
+        "entra-legacy",
+        "-o",
+        "json",
+    ]);
+    run.exits(0);
+    snapshots().bind(|| assert_snapshot!("removal_empties_group", run.stderr));
+    let safe = Env::with_quirks(&[Quirk::MemberRemovalEmptiesGroup]);
+    let group = safe.create_group("Tour");
+    let alice = safe.create_user("alice");
+    let bob = safe.create_user("bob");
+    safe.run(&["groups", "add-member", &group, &alice, &bob])
+        .exits(0);
+    let rfc = safe.run(&["groups", "remove-member", &group, &alice]);
+    assert!(
+        !rfc.stderr.contains("warning"),
+        "the RFC filter form is safe: {}",
+        rfc.stderr
+    );
+}
+
+#[test]
+fn adding_an_unknown_user_name_fails_before_the_patch() {
+    let env = Env::start();
+    let group = env.create_group("Tour");
+    let run = env.run(&[
+        "groups",
+        "add-member",
+        &group,
+        "ghost",
+        "--by",
+        "user-name",
+        "-v",
+    ]);
+    run.exits(1);
+    assert!(
+        run.stderr.contains("no User matches userName eq \"ghost\""),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("PATCH"), "{}", run.stderr);
+}
+
+#[test]
+fn replace_patch_and_delete_a_group() {
+    let env = Env::start();
+    let group = env.create_group("Tour");
+    let replaced = env
+        .run(&[
+            "groups",
+            "replace",
+            &group,
+            "--display-name",
+            "Tours",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(replaced["displayName"], "Tours");
+    let patched = env
+        .run(&[
+            "groups",
+            "patch",
+            &group,
+            "replace",
+            "displayName",
+            "Travel",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(patched["displayName"], "Travel");
+    env.run(&["groups", "delete", &group, "--yes"]).exits(0);
+    env.run(&["groups", "get", &group]).exits(1);
+}
