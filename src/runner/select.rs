@@ -12,6 +12,10 @@ const MAX_SEGMENTS: usize = 32;
 /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value`. `None` when any
 /// segment is missing (a JSON `null` counts as missing).
 pub fn select_path<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+    // A schema URN alone names a whole extension object.
+    if let Some(extension) = root.as_object().and_then(|map| get_ci(map, path)) {
+        return non_null(extension);
+    }
     let (mut current, rest) = match split_urn(path) {
         Some((urn, rest)) => (get_ci(root.as_object()?, urn)?, rest),
         None => (root, path),
@@ -54,12 +58,7 @@ fn split_urn(path: &str) -> Option<(&str, &str)> {
     }
     let head = path.split('[').next().unwrap_or(path);
     let colon = head.rfind(':')?;
-    let after = &path[colon + 1..];
-    if after.is_empty() {
-        return Some((path, ""));
-    }
-    // `urn:...:User` alone names the extension object; `urn:...:User:manager.value` goes in.
-    Some((&path[..colon], after))
+    Some((&path[..colon], &path[colon + 1..]))
 }
 
 enum Segment<'a> {
