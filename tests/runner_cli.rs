@@ -363,3 +363,34 @@ fn refused_credentials_exit_5_before_any_check() {
     );
     assert!(text(&output.stdout).is_empty(), "no check ran");
 }
+
+#[test]
+fn the_har_file_holds_every_exchange_without_the_token() {
+    let home = Scratch::new("har");
+    let har = home.0.join("run.har");
+    let (runtime, server) = serve(&[]);
+    let token = server.token().to_owned();
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--suite",
+            "rfc7644",
+            "--only",
+            "discovery",
+            "--har",
+            har.to_str().unwrap(),
+            "--url",
+            server.base_url(),
+            "--token",
+            &token,
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let written = std::fs::read_to_string(&har).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let entries = document["log"]["entries"].as_array().unwrap();
+    assert!(entries.len() >= 6, "discovery, then every check's requests");
+    assert!(!written.contains(&token), "the token is redacted");
+}
