@@ -195,6 +195,21 @@ mod tests {
     }
 
     #[test]
+    fn a_raw_path_joins_the_base_and_keeps_its_query() {
+        let url = endpoint_with_path(
+            &base("https://h/scim/v2/?aadOptscim062020"),
+            "/Users/a%40b",
+            &[("filter".to_owned(), "userName eq \"x+y\"".to_owned())],
+        )
+        .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://h/scim/v2/Users/a%40b?aadOptscim062020&filter=userName%20eq%20%22x%2By%22"
+        );
+        assert!(endpoint_with_path(&base("https://h/scim"), "/Users/../Groups", &[]).is_err());
+    }
+
+    #[test]
     fn paths_join_without_double_slashes() {
         for b in ["https://h/scim/v2", "https://h/scim/v2/"] {
             let url = endpoint(&base(b), &["Users"], &[]).expect("joins");
