@@ -6,6 +6,7 @@
 //! end on success and failure alike.
 
 mod config;
+mod demo;
 mod discover;
 mod input;
 mod kind;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         command,
     } = cli;
     match command {
+        Command::Demo(args) => demo::run(args, &connection, global.color),
         Command::Serve(args) => serve::run(args),
         Command::Test(args) => test::run(args, &connection, global.color),
         Command::Config(command) => config::run(command, &connection, &global),
@@ -49,7 +51,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         resources::resources(&mut session, &args.type_name, args.command).await
                     }
                     Command::Discover(args) => discover::run(&mut session, args).await,
-                    Command::Serve(_) | Command::Config(_) | Command::Test(_) => Ok(()),
+                    Command::Demo(_)
+                    | Command::Serve(_)
+                    | Command::Config(_)
+                    | Command::Test(_) => Ok(()),
                 }
             });
             let har = session.finish();

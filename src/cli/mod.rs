@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod config;
 pub mod connection;
+pub mod demo;
 pub mod resources;
 pub mod serve;
 pub mod test;
@@ -71,6 +72,8 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Try scimctl: an embedded server with demo data, its users and groups, and the suites.
+    Demo(demo::DemoArgs),
     /// Read and change users (/Users).
     #[command(subcommand)]
     Users(resources::UsersCommand),

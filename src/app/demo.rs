@@ -1,0 +1,96 @@
+//! `scimctl demo`: the embedded server with the demo data set, the users and groups it holds
+//! shown as `users list` and `groups list` show them, then `scimctl test` with the rfc7644 and
+//! okta suites against it. Every step is the real command's code, run on a server that lives
+//! only as long as the demo.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::kind::Kind;
+use super::resources::{self, Action};
+use super::session::Session;
+use crate::cli::GlobalArgs;
+use crate::cli::connection::ConnectionArgs;
+use crate::cli::demo::DemoArgs;
+use crate::cli::resources::ListArgs;
+use crate::exit::{Exit, ExitError};
+use crate::output::{ColorChoice, Format};
+use crate::serve::{Seed, ServeConfig};
+
+/// The demo's users and groups, built into the binary so that an installed scimctl has them.
+const DEMO_SEED: &str = include_str!("../../fixtures/seed/demo.json");
+
+/// Runs the demo; succeeds when no MUST-level check failed.
+pub fn run(args: DemoArgs, connection: &ConnectionArgs, color: ColorChoice) -> anyhow::Result<()> {
+    let test_args = args
+        .test_args()
+        .map_err(|e| ExitError::new(Exit::Usage, anyhow::anyhow!("{e}")))?;
+    let seed = Seed::from_json(DEMO_SEED).context("the built-in demo data set is invalid")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let server = runtime
+        .block_on(crate::serve::spawn(ServeConfig {
+            seed: Some(seed),
+            ..ServeConfig::default()
+        }))
+        .context("failed to start the demo server")?;
+    println!(
+        "SCIM server listening on {} (in memory, stopped when the demo ends)",
+        server.base_url()
+    );
+    let demo_connection = ConnectionArgs {
+        url: Some(server.base_url().to_owned()),
+        token: Some(server.token().to_owned()),
+        verbose: connection.verbose,
+        ..ConnectionArgs::default()
+    };
+    let shown = show_directory(&runtime, &demo_connection, color);
+    // The suites run on their own runtime (as `scimctl test` does); the server keeps being
+    // served by this runtime's worker threads meanwhile.
+    let tested = shown.and_then(|()| super::test::run(test_args, &demo_connection, color));
+    runtime.block_on(server.shutdown());
+    let report_written = match &tested {
+        Ok(()) => true,
+        Err(error) => super::exit_code(error) == Exit::ServerError,
+    };
+    if report_written {
+        println!("HTML report: {}", args.html.display());
+    }
+    tested
+}
+
+/// Prints the users and the groups of the demo server, as tables; Ctrl-C stops the demo.
+fn show_directory(
+    runtime: &tokio::runtime::Runtime,
+    connection: &ConnectionArgs,
+    color: ColorChoice,
+) -> anyhow::Result<()> {
+    let global = GlobalArgs {
+        output: Some(Format::Table),
+        color,
+        ..GlobalArgs::default()
+    };
+    let mut session = Session::open(connection, global)?;
+    let listing = async {
+        for kind in [Kind::users(), Kind::groups()] {
+            println!("\n{}s:", kind.name);
+            resources::run(&mut session, &kind, Action::List(ListArgs::default())).await?;
+            std::io::stdout().flush()?;
+        }
+        println!();
+        anyhow::Ok(())
+    };
+    runtime.block_on(async {
+        tokio::select! {
+            listed = listing => listed,
+            _ = tokio::signal::ctrl_c() => Err(ExitError::new(
+                Exit::Interrupted,
+                anyhow::anyhow!("interrupted"),
+            )
+            .into()),
+        }
+    })
+}
