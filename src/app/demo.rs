@@ -26,6 +26,10 @@ pub fn run(args: DemoArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
     let test_args = args
         .test_args()
         .map_err(|e| ExitError::new(Exit::Usage, anyhow::anyhow!("{e}")))?;
+    if let Some(dir) = args.html.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
+    }
     let seed = Seed::from_json(DEMO_SEED).context("the built-in demo data set is invalid")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -52,14 +56,29 @@ pub fn run(args: DemoArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
     // served by this runtime's worker threads meanwhile.
     let tested = shown.and_then(|()| super::test::run(test_args, &demo_connection, color));
     runtime.block_on(server.shutdown());
-    let report_written = match &tested {
-        Ok(()) => true,
-        Err(error) => super::exit_code(error) == Exit::ServerError,
-    };
-    if report_written {
+    if report_written(&tested) {
         println!("HTML report: {}", args.html.display());
     }
     tested
+}
+
+/// Whether `scimctl test` got as far as writing its reports: it writes them after every
+/// verdict, and only then fails the run (with its own exit code) when checks failed.
+fn report_written(tested: &anyhow::Result<()>) -> bool {
+    match tested {
+        Ok(()) => true,
+        Err(error) => error
+            .downcast_ref::<ExitError>()
+            .is_some_and(|e| e.exit == Exit::ServerError),
+    }
+}
+
+/// `groups list --attributes displayName,members`: `groups list` leaves members out (they can
+/// be many), but the demo's groups are small and their member counts are the point.
+fn groups_with_members() -> (Kind, ListArgs) {
+    let mut query = ListArgs::default();
+    query.projection.attributes = Some("displayName,members".to_owned());
+    (Kind::groups(), query)
 }
 
 /// Prints the users and the groups of the demo server, as tables; Ctrl-C stops the demo.
@@ -75,9 +94,9 @@ fn show_directory(
     };
     let mut session = Session::open(connection, global)?;
     let listing = async {
-        for kind in [Kind::users(), Kind::groups()] {
+        for (kind, query) in [(Kind::users(), ListArgs::default()), groups_with_members()] {
             println!("\n{}s:", kind.name);
-            resources::run(&mut session, &kind, Action::List(ListArgs::default())).await?;
+            resources::run(&mut session, &kind, Action::List(query)).await?;
             std::io::stdout().flush()?;
         }
         println!();

@@ -1,0 +1,141 @@
+//! `scimctl demo`, run as a new user would: end to end against the embedded server it starts
+//! itself, hermetically (HOME, XDG directories and the configuration file point into a
+//! temporary directory; nothing of the developer's environment reaches the binary).
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// What one demo run printed, and its exit code.
+struct DemoRun {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `scimctl demo ARGS` in `dir`, with `dir` as HOME.
+fn demo(dir: &Path, args: &[&str]) -> DemoRun {
+    let output = Command::cargo_bin("scimctl")
+        .expect("binary")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("SCIMCTL_CONFIG", dir.join("config.toml"))
+        .current_dir(dir)
+        .arg("demo")
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("scimctl runs");
+    DemoRun {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl DemoRun {
+    fn assert_success(&self) {
+        assert_eq!(
+            self.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+    }
+
+    /// The server's base URL, from the first line.
+    fn server_url(&self) -> &str {
+        self.stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("SCIM server listening on "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no server line in:\n{}", self.stdout))
+    }
+}
+
+#[test]
+fn the_demo_shows_the_data_set_runs_the_suites_and_writes_the_html_report_here() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = demo(dir.path(), &[]);
+    run.assert_success();
+    let out = &run.stdout;
+    for user in ["bjensen", "Barbara Jensen", "kyamamoto", "Kenji Yamamoto"] {
+        assert!(out.contains(user), "no {user} in the users table:\n{out}");
+    }
+    for group in ["Platform", "Customer Success", "Admins"] {
+        assert!(out.contains(group), "no group {group}:\n{out}");
+    }
+    let rfc_verdict = out
+        .lines()
+        .find(|line| line.trim_start().starts_with("RFC 7644: "))
+        .unwrap_or_else(|| panic!("no RFC 7644 verdict line:\n{out}"));
+    assert!(rfc_verdict.contains(" MUST"), "{rfc_verdict}");
+    assert!(
+        out.lines().any(|line| line.trim() == "Okta: ready"),
+        "no `Okta: ready` verdict:\n{out}"
+    );
+    assert!(
+        !out.contains("Entra"),
+        "the demo runs only rfc7644 and okta:\n{out}"
+    );
+    assert!(out.contains(" 0 failed"), "{out}");
+    assert!(
+        out.lines()
+            .any(|line| line == "HTML report: scimctl-demo-report.html"),
+        "the report's path is not printed:\n{out}"
+    );
+    let page = std::fs::read_to_string(dir.path().join("scimctl-demo-report.html"))
+        .expect("the HTML report is in the current directory");
+    assert!(
+        page.to_ascii_lowercase().starts_with("<!doctype html>"),
+        "not an HTML page: {}",
+        page.chars().take(80).collect::<String>()
+    );
+    assert!(page.contains("Okta"), "the page has the Okta suite");
+    assert!(page.contains("Content-Security-Policy\" content=\"default-src 'none';"));
+    for outside in ["src=", "href=", "url(", "@import"] {
+        assert!(
+            !page.contains(outside),
+            "the page loads from outside: {outside}"
+        );
+    }
+}
+
+#[test]
+fn the_demo_stops_its_server_and_removes_what_the_checks_created() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = demo(
+        dir.path(),
+        &["--html", "reports/demo/page.html", "--jobs", "1"],
+    );
+    run.assert_success();
+    let address = run
+        .server_url()
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+        .expect("an http URL")
+        .to_owned();
+    let address = address.parse().expect("a socket address");
+    assert!(
+        TcpStream::connect_timeout(&address, Duration::from_secs(2)).is_err(),
+        "the demo server still answers at {address}"
+    );
+    let ledgers = dir.path().join("cache/scimctl/ledgers");
+    let leftovers: Vec<_> = std::fs::read_dir(&ledgers)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(leftovers.is_empty(), "ledgers left: {leftovers:?}");
+    assert!(
+        run.stdout.contains("HTML report: reports/demo/page.html"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        dir.path().join("reports/demo/page.html").is_file(),
+        "--html creates the directory it names"
+    );
+}
