@@ -3,7 +3,7 @@
 //! okta suites against it. Every step is the real command's code, run on a server that lives
 //! only as long as the demo.
 
-use std::io::Write;
+use std::io::{self, Write};
 
 use anyhow::Context;
 
@@ -41,10 +41,11 @@ pub fn run(args: DemoArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
             ..ServeConfig::default()
         }))
         .context("failed to start the demo server")?;
-    println!(
+    writeln!(
+        io::stdout(),
         "SCIM server listening on {} (in memory, stopped when the demo ends)",
         server.base_url()
-    );
+    )?;
     let demo_connection = ConnectionArgs {
         url: Some(server.base_url().to_owned()),
         token: Some(server.token().to_owned()),
@@ -57,7 +58,7 @@ pub fn run(args: DemoArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
     let tested = shown.and_then(|()| super::test::run(test_args, &demo_connection, color));
     runtime.block_on(server.shutdown());
     if report_written(&tested) {
-        println!("HTML report: {}", args.html.display());
+        writeln!(io::stdout(), "HTML report: {}", args.html.display())?;
     }
     tested
 }
@@ -95,11 +96,11 @@ fn show_directory(
     let mut session = Session::open(connection, global)?;
     let listing = async {
         for (kind, query) in [(Kind::users(), ListArgs::default()), groups_with_members()] {
-            println!("\n{}s:", kind.name);
+            writeln!(io::stdout(), "\n{}s:", kind.name)?;
             resources::run(&mut session, &kind, Action::List(query)).await?;
-            std::io::stdout().flush()?;
+            io::stdout().flush()?;
         }
-        println!();
+        writeln!(io::stdout())?;
         anyhow::Ok(())
     };
     runtime.block_on(async {
