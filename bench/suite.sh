@@ -8,8 +8,10 @@
 #
 # Each command runs BENCH_RUNS times (default 5) under hyperfine, alternating, and the median
 # wall time is compared. Targets (exit status 1 when one is missed): scimctl runs at least 150
-# checks, its median is no longer than scim2-tester's, it reports no failure and no runtime
-# error, and `--jobs 1` and the default --jobs give every check the same status. The server
+# checks, none ends in a runtime error (which would make its time meaningless), its median is
+# no longer than scim2-tester's, and `--jobs 1` and the default --jobs give every check the
+# same status. Failures are counted, not targets: scim2-server's documented differences
+# (testsuites/README.md) are interop failures by design. The server
 # listens on 127.0.0.1 only and is stopped on exit. Builds scimctl in release mode and sets up
 # the pinned Python venv with scripts/python-env. Not run by CI.
 set -euo pipefail
@@ -84,17 +86,17 @@ say "scim2-tester"
 "$python" "$checker" "$url" "$token" >"$work/scim2-tester.txt" ||
     die "scim2-tester did not run: $(tail -n5 "$work/scim2-tester.txt")"
 
-read -r scimctl_checks scimctl_verdicts scimctl_bad same_verdicts verdict_diff < <(
+read -r scimctl_checks scimctl_statuses scimctl_errors same_verdicts verdict_diff < <(
     python3 - "$work/jobs1.json" "$work/jobs-default.json" <<'PY'
 import json, sys
 one, many = (json.load(open(path)) for path in sys.argv[1:3])
-statuses = [{c["id"]: c["status"] for c in report["checks"]} for report in (one, many)]
+by_id = [{c["id"]: c["status"] for c in report["checks"]} for report in (one, many)]
 checks = many["checks"]
-verdicts = sum(1 for c in checks if c["status"] != "skip")
-bad = sum(1 for c in checks if c["status"] in ("fail", "error"))
-differ = sorted(i for i in statuses[0].keys() | statuses[1].keys()
-                if statuses[0].get(i) != statuses[1].get(i))
-print(len(checks), verdicts, bad, "yes" if not differ else "no", ",".join(differ) or "-")
+summary = many["summary"]
+statuses = ",".join(f"{summary[key]}_{key}" for key in ("passed", "failed", "warned", "skipped", "errored"))
+differ = sorted(i for i in by_id[0].keys() | by_id[1].keys()
+                if by_id[0].get(i) != by_id[1].get(i))
+print(len(checks), statuses, summary["errored"], "yes" if not differ else "no", ",".join(differ) or "-")
 PY
 )
 tester_checks="$(sed -n 's/^SUMMARY //p' "$work/scim2-tester.txt" |
@@ -116,11 +118,11 @@ print(f"{medians[0]:.2f} {medians[1]:.2f} {spreads[0]} {spreads[1]}")
 PY
 )
 ratio="$(python3 -c "print(f'{$tester_median / $scimctl_median:.1f}')")"
-jobs_default="$("$scimctl" test --help | sed -n 's/.*--jobs.*\[default: \([0-9]*\)\].*/\1/p')"
+jobs_default="$("$scimctl" test --help | grep -A4 -- '--jobs' | sed -n 's/.*\[default: \([0-9]*\)\].*/\1/p' | head -n1)"
 
 targets_met=true
 ((scimctl_checks >= min_checks)) || targets_met=false
-((scimctl_bad == 0)) || targets_met=false
+((scimctl_errors == 0)) || targets_met=false
 [[ "$same_verdicts" == yes ]] || targets_met=false
 python3 -c "import sys; sys.exit(0 if $scimctl_median <= $tester_median else 1)" || targets_met=false
 
@@ -134,7 +136,7 @@ Wall time: median of $runs runs after 1 warm-up (min-max in brackets), the same 
 
 | Checker | Checks | Median wall time (s) |
 |---|---:|---:|
-| \`scimctl test --allow-writes\` (rfc7644, okta, entra; --jobs ${jobs_default:-default}) | $scimctl_checks ($scimctl_verdicts with a verdict, the rest skipped; $scimctl_bad failed or errored) | $scimctl_median ($scimctl_spread) |
+| \`scimctl test --allow-writes\` (rfc7644, okta, entra; --jobs ${jobs_default:-default}) | $scimctl_checks ($(sed 's/_/ /g; s/,/, /g' <<<"$scimctl_statuses")) | $scimctl_median ($scimctl_spread) |
 | scim2-tester 0.5.2 (\`check_server\`) | $tester_checks | $tester_median ($tester_spread) |
 
 scim2-tester takes ${ratio}x scimctl's wall time. Verdicts with \`--jobs 1\` and \`--jobs ${jobs_default:-default}\` identical: $same_verdicts (checks that differ: $verdict_diff).
