@@ -3,6 +3,7 @@
 //! here; membership commands live in `members.rs`.
 
 use std::io::{self, BufRead, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
@@ -332,16 +333,17 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
             let summary = session
                 .client
                 .list_all(&kind.endpoint, &query, |page| {
-                    if failed.is_some() {
-                        return;
-                    }
                     let outcome = if format == Format::Raw {
                         write_raw_page(session.last_body())
                     } else {
                         listing.page(page)
                     };
-                    if let Err(error) = outcome {
-                        failed = Some(error);
+                    match outcome {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(error) => {
+                            failed = Some(error);
+                            ControlFlow::Break(())
+                        }
                     }
                 })
                 .await?;
