@@ -121,7 +121,7 @@ for command in "$ours" "$theirs"; do
         die "no userName $user_name in the output of: $command: ${output:0:300}"
 done
 say "scim2-server at $python_url; timing scimctl users get and scim2 query (20 runs each)"
-hyperfine --style basic --warmup 3 --runs 20 --input null --export-json "$work/get.json" \
+hyperfine --style basic --warmup 3 --runs 20 --export-json "$work/get.json" \
     -n "scimctl users get" "$ours" -n "scim2 query user" "$theirs" >&2
 ours_s="$(hyperfine_median "$work/get.json" 0)"
 theirs_s="$(hyperfine_median "$work/get.json" 1)"
@@ -143,7 +143,7 @@ scimctl_url="$(wait_for_url "$!" "$work/scimctl.log" 300 /scim/v2)"
 listed="$("$scimctl" --url "$scimctl_url" --token "$token" users list --all -o ndjson 2>/dev/null | wc -l)"
 [[ "$listed" == 10000 ]] || die "users list --all printed $listed users, want 10000"
 say "scimctl serve at $scimctl_url with 10,000 users; timing users list --all (10 runs)"
-hyperfine --style basic --warmup 1 --runs 10 --input null --export-json "$work/list.json" \
+hyperfine --style basic --warmup 1 --runs 10 --export-json "$work/list.json" \
     -n "scimctl users list --all" \
     "$scimctl --url $scimctl_url --token $token users list --all -o ndjson" >&2
 list_s="$(hyperfine_median "$work/list.json" 0)"
