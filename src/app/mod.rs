@@ -52,16 +52,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the
-                // command at an await on Ctrl-C leaves no half-written line behind.
+                // command at an await on Ctrl-C leaves no half-written line behind. Biased:
+                // after Ctrl-C not one more request goes out.
                 tokio::select! {
-                    outcome = work => outcome,
+                    biased;
                     _ = interrupted() => Err(ExitError::new(
                         Exit::Interrupted,
                         anyhow::anyhow!("interrupted"),
                     )
                     .into()),
+                    outcome = work => outcome,
                 }
             });
+            // A read of stdin cut short by Ctrl-C still blocks its thread: do not wait for it.
+            runtime.shutdown_background();
             let har = session.finish();
             outcome.and(har)
         }

@@ -242,3 +242,33 @@ fn ctrl_c_exits_130_with_whole_lines_and_the_har_file_written() {
     let entries = har["log"]["entries"].as_array().expect("entries");
     assert_eq!(entries.len(), 1, "the answered exchange is recorded");
 }
+
+#[test]
+fn ctrl_c_while_a_body_is_awaited_on_stdin_exits_130_at_once() {
+    let env = Env::start();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scimctl"))
+        .env_clear()
+        .env("HOME", env.home.path())
+        .env("SCIMCTL_CONFIG", env.home.path().join("config.toml"))
+        .args(["--url", &env.url, "--token", TOKEN])
+        .args(["users", "create", "--file", "-", "-o", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    // Stdin stays open and empty: the command waits for a body that never comes. The pause
+    // lets it start and install its Ctrl-C handler (a few milliseconds on an idle machine).
+    let stdin = child.stdin.take();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = child.wait_with_output().expect("ends");
+    drop(stdin);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing was created");
+}
