@@ -7,6 +7,8 @@
 //!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
 //! - [`config`]: connection settings from flags, environment and profiles, with their origins.
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
+//! - [`suite`]: the conformance suite file format (pure) and the built-in suites.
+//! - [`runner`]: runs suite checks against a server and returns verdicts.
 //! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
 //! - [`output`]: tables, JSON, NDJSON, CSV and raw output; the colour policy; write diffs.
@@ -23,4 +25,5 @@ pub mod report;
 pub mod runner;
 pub mod scim;
 pub mod serve;
+pub mod suite;
 pub mod text;

@@ -13,6 +13,7 @@ mod members;
 mod resources;
 mod serve;
 mod session;
+mod test;
 
 use anyhow::Context;
 
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     } = cli;
     match command {
         Command::Serve(args) => serve::run(args),
+        Command::Test(args) => test::run(args, &connection, global.color),
         Command::Config(command) => config::run(command, &connection, &global),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -48,7 +50,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                             resources::resources(&mut session, &args.type_name, args.command).await
                         }
                         Command::Discover(args) => discover::run(&mut session, args).await,
-                        Command::Serve(_) | Command::Config(_) => Ok(()),
+                        Command::Serve(_) | Command::Config(_) | Command::Test(_) => Ok(()),
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the

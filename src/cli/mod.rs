@@ -9,6 +9,7 @@ pub mod config;
 pub mod connection;
 pub mod resources;
 pub mod serve;
+pub mod test;
 
 use crate::output::{ColorChoice, Format};
 use crate::scim::dialect::Dialect;
@@ -85,6 +86,8 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Run an in-memory SCIM 2.0 server for demos, tests and reproducing server bugs.
     Serve(serve::ServeArgs),
+    /// Run the conformance suites (RFC 7644, Okta, Entra) against a SCIM service.
+    Test(test::TestArgs),
 }
 
 /// Printed under every `--help`.

@@ -97,6 +97,28 @@ impl std::fmt::Debug for ScimClient {
     }
 }
 
+/// A request for [`ScimClient::send_raw`]: what a conformance check sends, verbatim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRequest {
+    pub method: Method,
+    /// The path below the base URL, already percent-encoded, such as `/Users/2819c223`.
+    pub path: String,
+    /// Query parameters, encoded on sending, after any query the base URL carries.
+    pub query: Vec<(String, String)>,
+    /// Headers that replace the defaults of the same name (`Content-Type`, `Accept`, `If-Match`).
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// False to send the request without credentials (the 401 checks).
+    pub credentials: bool,
+}
+
+/// What [`ScimClient::send_raw`] sent (credentials included: redact before showing) and got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawExchange {
+    pub request: Request,
+    pub response: Response,
+}
+
 /// An answer, and whether getting it left the base URL's origin.
 struct Delivered {
     response: Response,
@@ -147,6 +169,11 @@ impl ScimClient {
             user_agent: format!("scimctl/{}", env!("CARGO_PKG_VERSION")),
             counters: RetryCounters::default(),
         })
+    }
+
+    /// The base URL, with token-like query parameters redacted (for reports).
+    pub fn base_url(&self) -> String {
+        crate::redact::redact_url(self.base.as_str())
     }
 
     /// The exchange log (for writing the HAR file at the end).
@@ -309,6 +336,69 @@ impl ScimClient {
     ) -> Result<Option<Value>, ClientError> {
         let response = self.send(method, segments, query, body).await?;
         response_json(&response, method, segments)
+    }
+
+    /// Sends a request exactly as a conformance check wrote it and returns whatever came back,
+    /// 4xx and 5xx included: the caller judges the answer. Credentials are added unless
+    /// `raw.credentials` is false; a 429 is waited out (honouring `Retry-After`) and counted, so
+    /// throttling never reaches the caller as an answer; nothing else is retried and redirects are
+    /// not followed (a check wants to see them).
+    pub async fn send_raw(&self, raw: &RawRequest) -> Result<RawExchange, ClientError> {
+        let url = url::endpoint_with_path(&self.base, &raw.path, &raw.query)
+            .map_err(|e| ClientError::Usage(e.to_string()))?;
+        let label = format!("{} {}", raw.method, raw.path);
+        for (name, value) in &raw.headers {
+            check_header(name, value)?;
+        }
+        let headers: Vec<(&str, &str)> = raw
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let request = self
+                .build_request(
+                    raw.method,
+                    &url,
+                    raw.body.as_deref(),
+                    &headers,
+                    raw.credentials,
+                )
+                .await?;
+            self.recorder.request_sent(&request);
+            let started = SystemTime::now();
+            let outcome = self.transport.send(request.clone()).await;
+            self.recorder.exchange(&request, outcome.as_ref(), started);
+            let response = outcome.map_err(|error| ClientError::Transport {
+                label: label.clone(),
+                error,
+                retry_note: None,
+            })?;
+            if response.status != 429 {
+                return Ok(RawExchange { request, response });
+            }
+            self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+            let failure = Failure::Status {
+                status: 429,
+                retry_after: response.header("retry-after"),
+            };
+            match self
+                .retry
+                .decide(attempts, true, failure, SystemTime::now(), jitter())
+            {
+                Decision::Retry(wait) => {
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    let waited_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                    self.counters
+                        .waited_ms
+                        .fetch_add(waited_ms, Ordering::Relaxed);
+                    tokio::time::sleep(wait).await;
+                }
+                Decision::GiveUp(_) => return Ok(RawExchange { request, response }),
+            }
+        }
     }
 
     /// Judges a final answer: success (noting tolerated deviations at `-v`) or a classified

@@ -110,6 +110,30 @@ pub fn endpoint(base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Result
     Ok(url)
 }
 
+/// The URL of `path` (already encoded, `/`-separated) below `base`, with `query` appended as
+/// [`endpoint`] does. A `.` or `..` segment is refused: it would leave the base URL.
+pub fn endpoint_with_path(
+    base: &Url,
+    path: &str,
+    query: &[(String, String)],
+) -> Result<Url, UrlError> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if let Some(bad) = segments.iter().find(|s| matches!(**s, "." | "..")) {
+        return Err(UrlError::InvalidSegment((*bad).to_owned()));
+    }
+    let mut url = endpoint(base, &[], &[])?;
+    let base_path = base.path().trim_end_matches('/');
+    url.set_path(&format!("{base_path}/{}", segments.join("/")));
+    let mut parts: Vec<String> = url.query().map(str::to_owned).into_iter().collect();
+    parts.extend(
+        query
+            .iter()
+            .map(|(name, value)| format!("{}={}", encode_component(name), encode_component(value))),
+    );
+    url.set_query((!parts.is_empty()).then(|| parts.join("&")).as_deref());
+    Ok(url)
+}
+
 /// True when two URLs share an origin: scheme, host and port (RFC 6454), with default ports
 /// filled in, so `https://h` and `https://h:443` agree.
 pub fn same_origin(a: &Url, b: &Url) -> bool {
@@ -168,6 +192,21 @@ mod tests {
 
     fn base(url: &str) -> Url {
         parse_base(url).expect("test base URL parses")
+    }
+
+    #[test]
+    fn a_raw_path_joins_the_base_and_keeps_its_query() {
+        let url = endpoint_with_path(
+            &base("https://h/scim/v2/?aadOptscim062020"),
+            "/Users/a%40b",
+            &[("filter".to_owned(), "userName eq \"x+y\"".to_owned())],
+        )
+        .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://h/scim/v2/Users/a%40b?aadOptscim062020&filter=userName%20eq%20%22x%2By%22"
+        );
+        assert!(endpoint_with_path(&base("https://h/scim"), "/Users/../Groups", &[]).is_err());
     }
 
     #[test]

@@ -1,4 +1,380 @@
-//! The conformance runner: executes suite checks against a SCIM service and returns verdicts.
-//! It never prints and never opens files; reporters turn its outcome into text.
+//! The conformance runner: executes suite checks against a SCIM service through a
+//! [`ScimClient`] and returns verdicts. It never prints and never opens files: progress goes to
+//! a callback, the cleanup ledger to a [`LedgerSink`] the caller supplies.
+//!
+//! A run fetches discovery once (ServiceProviderConfig, ResourceTypes) to gate checks on what
+//! the server advertises, runs independent checks concurrently (`jobs`), bounds each check by a
+//! timeout, and deletes everything a check created when the check ends.
 
+mod builtin;
+mod check;
+pub mod ledger;
 pub mod outcome;
+mod select;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::client::{ClientError, Method, RawRequest, ScimClient};
+use crate::scim::resource::get_ci;
+use crate::suite::{Check, Requirement, Suite};
+pub use check::clean_up;
+use ledger::Ledger;
+use outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
+
+/// The prefix of every name a run gives to what it creates.
+pub const NAME_PREFIX: &str = "scimctl-test-";
+
+/// How a run behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Identifies the run in names (`scimctl-test-<run_id>-...`) and in the ledger.
+    pub run_id: String,
+    /// Checks that change data run only when true; otherwise they are skipped and say why.
+    pub allow_writes: bool,
+    /// Checks run at the same time.
+    pub jobs: usize,
+    /// How long a read-after-write step may be retried while its assertions fail.
+    pub settle: Duration,
+    /// The longest a check may take, its requests included.
+    pub check_timeout: Duration,
+    /// Seeds `{{random.NAME}}` and `{{uuid.NAME}}`.
+    pub seed: u64,
+    /// Run only checks with one of these tags (empty: all).
+    pub only_tags: Vec<String>,
+    /// Leave out checks with one of these tags.
+    pub skip_tags: Vec<String>,
+    /// Run only checks about these resource types (empty: all).
+    pub resource_types: Vec<String>,
+    /// The Okta provisioning features turned on; `None` tests them all.
+    pub okta_features: Option<Vec<String>>,
+    /// Check ids whose failures are accepted, with the reason.
+    pub waivers: Vec<(String, String)>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            run_id: "run".to_owned(),
+            allow_writes: false,
+            jobs: 4,
+            settle: Duration::ZERO,
+            check_timeout: Duration::from_secs(60),
+            seed: 0,
+            only_tags: Vec::new(),
+            skip_tags: Vec::new(),
+            resource_types: Vec::new(),
+            okta_features: None,
+            waivers: Vec::new(),
+        }
+    }
+}
+
+/// What a run produced: the verdicts, and anything cleanup could not remove.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    /// The verdicts, suite by suite.
+    pub outcome: RunOutcome,
+    /// One line per resource left behind (still in the ledger for `scimctl test cleanup`).
+    pub cleanup_problems: Vec<String>,
+}
+
+/// Why a run could not start.
+#[derive(Debug)]
+pub enum RunError {
+    /// Discovery got no answer at all: the endpoint is unreachable.
+    Unreachable(ClientError),
+    /// Discovery was refused (401 or 403): the credentials are wrong or not allowed.
+    Refused {
+        /// 401 or 403.
+        status: u16,
+        /// The discovery endpoint that refused, such as `/ServiceProviderConfig`.
+        path: String,
+    },
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Unreachable(error) => write!(f, "the SCIM endpoint is unreachable: {error}"),
+            RunError::Refused { status, path } => write!(
+                f,
+                "the server refused the credentials: GET {path} answered {status}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// What the server advertises, fetched once per run.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Discovery {
+    /// `ServiceProviderConfig` features and whether each is supported; `None` when the document
+    /// could not be read (then every capability counts as not advertised).
+    capabilities: Option<HashMap<String, bool>>,
+    /// Resource type names from `/ResourceTypes`; `None` when unreadable (then no check is
+    /// skipped for a missing resource type).
+    resource_types: Option<Vec<String>>,
+}
+
+/// Reads ServiceProviderConfig and ResourceTypes. Fails when the server does not answer, or
+/// refuses the credentials (every check would fail for that one reason).
+async fn discover(client: &ScimClient) -> Result<Discovery, RunError> {
+    let spc = get_json(client, "/ServiceProviderConfig").await?;
+    let capabilities = spc.as_ref().and_then(Value::as_object).map(|map| {
+        crate::suite::CAPABILITIES
+            .iter()
+            .map(|name| {
+                let supported = get_ci(map, name)
+                    .and_then(Value::as_object)
+                    .and_then(|feature| get_ci(feature, "supported"))
+                    .is_some_and(|v| v == &Value::Bool(true));
+                ((*name).to_owned(), supported)
+            })
+            .collect()
+    });
+    let types = get_json(client, "/ResourceTypes").await?;
+    let resource_types = types.as_ref().map(|body| {
+        let list = match body {
+            Value::Array(items) => items.clone(),
+            Value::Object(map) => get_ci(map, "Resources")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        list.iter()
+            .filter_map(|rt| rt.as_object().and_then(|m| get_ci(m, "name")))
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    });
+    Ok(Discovery {
+        capabilities,
+        resource_types,
+    })
+}
+
+/// The JSON of a 200 answer to a GET; `None` for any other answer but 401 and 403.
+async fn get_json(client: &ScimClient, path: &str) -> Result<Option<Value>, RunError> {
+    let exchange = client
+        .send_raw(&RawRequest {
+            method: Method::Get,
+            path: path.to_owned(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            credentials: true,
+        })
+        .await
+        .map_err(RunError::Unreachable)?;
+    match exchange.response.status {
+        200 => {}
+        status @ (401 | 403) => {
+            return Err(RunError::Refused {
+                status,
+                path: path.to_owned(),
+            });
+        }
+        _ => return Ok(None),
+    }
+    Ok(serde_json::from_slice(&exchange.response.body).ok())
+}
+
+/// True when the tag and resource-type filters select the check; unselected checks are left
+/// out of the outcome entirely, as a test filter would.
+pub fn selected(check: &Check, options: &RunOptions) -> bool {
+    let has_tag = |wanted: &[String]| {
+        check
+            .tags
+            .iter()
+            .any(|tag| wanted.iter().any(|w| w.eq_ignore_ascii_case(tag)))
+    };
+    if !options.only_tags.is_empty() && !has_tag(&options.only_tags) {
+        return false;
+    }
+    if has_tag(&options.skip_tags) {
+        return false;
+    }
+    if options.resource_types.is_empty() {
+        return true;
+    }
+    check.requires.iter().all(|requirement| match requirement {
+        Requirement::ResourceType(name) => options
+            .resource_types
+            .iter()
+            .any(|wanted| wanted.eq_ignore_ascii_case(name)),
+        _ => true,
+    })
+}
+
+/// Why a selected check must not run, if it must not.
+fn skip_reason(check: &Check, options: &RunOptions, discovery: &Discovery) -> Option<String> {
+    for requirement in &check.requires {
+        match requirement {
+            Requirement::Capability(name) => {
+                let supported = discovery
+                    .capabilities
+                    .as_ref()
+                    .and_then(|caps| caps.get(name))
+                    .copied()
+                    .unwrap_or(false);
+                if !supported {
+                    return Some(match discovery.capabilities {
+                        Some(_) => format!(
+                            "the server does not advertise `{name}` (ServiceProviderConfig \
+                             {name}.supported is not true)"
+                        ),
+                        None => format!(
+                            "needs `{name}`, and the ServiceProviderConfig could not be read"
+                        ),
+                    });
+                }
+            }
+            Requirement::ResourceType(name) => {
+                if let Some(types) = &discovery.resource_types
+                    && !types.iter().any(|t| t.eq_ignore_ascii_case(name))
+                {
+                    return Some(format!(
+                        "the server has no `{name}` resource type (/ResourceTypes)"
+                    ));
+                }
+            }
+            Requirement::OktaFeature(feature) => {
+                if let Some(features) = &options.okta_features
+                    && !features.iter().any(|f| f.eq_ignore_ascii_case(feature))
+                {
+                    return Some(format!(
+                        "tests the Okta feature `{feature}`, not selected by --okta-features"
+                    ));
+                }
+            }
+        }
+    }
+    if check.writes() && !options.allow_writes {
+        return Some("writes data on the server; run with --allow-writes to include it".to_owned());
+    }
+    None
+}
+
+/// Runs `suites` against the server behind `client`. `progress` sees each verdict as it is
+/// reached (in completion order); the outcome keeps file order.
+pub async fn run(
+    client: Arc<ScimClient>,
+    suites: &[Suite],
+    options: &RunOptions,
+    ledger: Arc<Ledger>,
+    progress: &mut dyn FnMut(&CheckOutcome),
+) -> Result<RunReport, RunError> {
+    let started_at = Instant::now();
+    let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let discovery = discover(&client).await?;
+    let shared = Arc::new(check::Shared {
+        client: Arc::clone(&client),
+        ledger,
+        options: options.clone(),
+    });
+    let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
+    let mut slots: Vec<Vec<Option<CheckOutcome>>> = Vec::new();
+    let mut tasks = JoinSet::new();
+    let mut task_slots = HashMap::new();
+    for (suite_index, suite) in suites.iter().enumerate() {
+        let mut suite_slots = Vec::new();
+        for check in suite.checks.iter().filter(|c| selected(c, options)) {
+            let check_index = suite_slots.len();
+            if let Some(reason) = skip_reason(check, options, &discovery) {
+                let outcome = check::skipped(check, &suite.name, reason);
+                progress(&outcome);
+                suite_slots.push(Some(outcome));
+                continue;
+            }
+            suite_slots.push(None);
+            let shared = Arc::clone(&shared);
+            let semaphore = Arc::clone(&semaphore);
+            let task_check = check.clone();
+            let suite_name = suite.name.clone();
+            let handle = tasks.spawn(async move {
+                // The semaphore is never closed, so a permit always comes.
+                let _permit = semaphore.acquire_owned().await.ok();
+                check::run_check(&shared, &task_check, &suite_name).await
+            });
+            task_slots.insert(
+                handle.id(),
+                (suite_index, check_index, check.clone(), suite.name.clone()),
+            );
+        }
+        slots.push(suite_slots);
+    }
+    let mut cleanup_problems = Vec::new();
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let (id, result) = match joined {
+            Ok((id, result)) => (id, Ok(result)),
+            Err(error) => (error.id(), Err(error.to_string())),
+        };
+        let Some((suite_index, check_index, check, suite_name)) = task_slots.remove(&id) else {
+            continue;
+        };
+        let outcome = match result {
+            Ok((outcome, problems)) => {
+                cleanup_problems.extend(problems);
+                outcome
+            }
+            Err(panic) => {
+                check::errored(&check, &suite_name, format!("the check crashed: {panic}"))
+            }
+        };
+        let outcome = apply_waiver(outcome, &options.waivers);
+        progress(&outcome);
+        if let Some(slot) = slots
+            .get_mut(suite_index)
+            .and_then(|s| s.get_mut(check_index))
+        {
+            *slot = Some(outcome);
+        }
+    }
+    let stats = client.retry_stats();
+    let outcome = RunOutcome {
+        target: client_target(&client),
+        started,
+        duration: started_at.elapsed(),
+        suites: suites
+            .iter()
+            .zip(slots)
+            .map(|(suite, checks)| SuiteOutcome {
+                name: suite.name.clone(),
+                title: suite.title.clone(),
+                checks: checks.into_iter().flatten().collect(),
+            })
+            .collect(),
+        throttled: stats.throttled,
+        throttle_wait: stats.waited,
+    };
+    Ok(RunReport {
+        outcome,
+        cleanup_problems,
+    })
+}
+
+fn client_target(client: &ScimClient) -> String {
+    client.base_url()
+}
+
+/// A waived failure or warning becomes a skip that keeps what it would have said.
+fn apply_waiver(mut outcome: CheckOutcome, waivers: &[(String, String)]) -> CheckOutcome {
+    let waived = waivers.iter().find(|(id, _)| *id == outcome.id);
+    if let (Some((_, reason)), Status::Fail | Status::Warn) = (waived, outcome.status) {
+        outcome.message = format!(
+            "waived ({reason}); would have been {}: {}",
+            outcome.status.as_str(),
+            outcome.message
+        );
+        outcome.status = Status::Skip;
+    }
+    outcome
+}

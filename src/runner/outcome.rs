@@ -4,46 +4,7 @@
 
 use std::time::Duration;
 
-/// How strongly the RFC (or an identity provider) requires what a check tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Level {
-    /// RFC MUST, SHALL, REQUIRED.
-    Must,
-    /// RFC SHOULD, RECOMMENDED.
-    Should,
-    /// RFC MAY, OPTIONAL: a miss is reported but never fails a run.
-    May,
-    /// Not an RFC requirement, but Okta depends on it.
-    InteropOkta,
-    /// Not an RFC requirement, but Microsoft Entra ID depends on it.
-    InteropEntra,
-}
-
-impl Level {
-    /// The spelling used in suite files and reports: `MUST`, `SHOULD`, `MAY`, `interop:okta`,
-    /// `interop:entra`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Must => "MUST",
-            Level::Should => "SHOULD",
-            Level::May => "MAY",
-            Level::InteropOkta => "interop:okta",
-            Level::InteropEntra => "interop:entra",
-        }
-    }
-
-    /// Parses the suite-file spelling (case-insensitive).
-    pub fn parse(text: &str) -> Option<Level> {
-        Some(match text.to_ascii_lowercase().as_str() {
-            "must" => Level::Must,
-            "should" => Level::Should,
-            "may" => Level::May,
-            "interop:okta" => Level::InteropOkta,
-            "interop:entra" => Level::InteropEntra,
-            _ => return None,
-        })
-    }
-}
+pub use crate::suite::Level;
 
 /// A check's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

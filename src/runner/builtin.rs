@@ -1,0 +1,270 @@
+//! The built-in assertions a suite calls with `builtin = "NAME"`: rules that need code, such as
+//! walking every page of a list. Their names and one-line contracts are listed in
+//! [`crate::suite::BUILTINS`]; each returns `None` when the rule holds, else what was observed.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::check::{Answer, CheckRun, label};
+use crate::client::{Method, RawRequest};
+use crate::scim::resource::get_ci;
+
+const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+/// Pages walked at most by `paginate`, so a server that never stops cannot hold a run.
+const MAX_PAGES: usize = 500;
+
+/// Runs the built-in `name` on `answer`. `Err` is a runtime error (no verdict).
+pub(crate) async fn evaluate(
+    run: &CheckRun<'_>,
+    name: &str,
+    args: &Value,
+    answer: &Answer,
+) -> Result<Option<String>, String> {
+    let empty = Map::new();
+    let args = args.as_object().unwrap_or(&empty);
+    match name {
+        "scim-error" => Ok(scim_error(args, answer)),
+        "list-response" => Ok(answer.json.as_ref().and_then(list_response)),
+        "paginate" => paginate(run, args).await,
+        "sorted" => Ok(sorted(args, answer)),
+        other => Err(format!("no builtin assertion named `{other}`")),
+    }
+}
+
+fn string_arg<'a>(args: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    args.get(name).and_then(Value::as_str)
+}
+
+fn has_schema(body: &Map<String, Value>, urn: &str) -> bool {
+    get_ci(body, "schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|s| {
+            s.iter()
+                .any(|v| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case(urn)))
+        })
+}
+
+/// RFC 7644 §3.12: the Error schema, `status` as a string equal to the HTTP status, and the
+/// expected `scimType` when one is named.
+fn scim_error(args: &Map<String, Value>, answer: &Answer) -> Option<String> {
+    let Some(body) = answer.json.as_ref().and_then(Value::as_object) else {
+        return Some(format!(
+            "the {} answer has no JSON Error body",
+            answer.status
+        ));
+    };
+    if !has_schema(body, ERROR_SCHEMA) {
+        return Some(format!(
+            "the Error body does not list the schema {ERROR_SCHEMA}"
+        ));
+    }
+    match get_ci(body, "status") {
+        Some(Value::String(status)) if status.trim() == answer.status.to_string() => {}
+        Some(Value::String(status)) => {
+            return Some(format!(
+                "the Error's `status` is \"{status}\" but the HTTP status is {}",
+                answer.status
+            ));
+        }
+        Some(Value::Number(number)) => {
+            return Some(format!(
+                "the Error's `status` is the number {number}, not the string \"{number}\""
+            ));
+        }
+        Some(other) => return Some(format!("the Error's `status` is {other}, not a string")),
+        None => return Some("the Error has no `status`".to_owned()),
+    }
+    let wanted = string_arg(args, "scimType")?;
+    match get_ci(body, "scimType").and_then(Value::as_str) {
+        Some(found) if found.eq_ignore_ascii_case(wanted) => None,
+        Some(found) => Some(format!("`scimType` is \"{found}\", expected \"{wanted}\"")),
+        None => Some(format!(
+            "the Error has no `scimType`, expected \"{wanted}\""
+        )),
+    }
+}
+
+/// RFC 7644 §3.4.2: the ListResponse envelope of one page.
+fn list_response(body: &Value) -> Option<String> {
+    let Some(map) = body.as_object() else {
+        return Some("the answer is not a JSON object".to_owned());
+    };
+    if !has_schema(map, LIST_SCHEMA) {
+        return Some(format!("the list does not list the schema {LIST_SCHEMA}"));
+    }
+    let Some(total) = get_ci(map, "totalResults").and_then(Value::as_u64) else {
+        return Some("`totalResults` is missing or not a non-negative integer".to_owned());
+    };
+    let resources = map.get("Resources");
+    if resources.is_none() && total > 0 && get_ci(map, "Resources").is_some() {
+        return Some("the page is under a differently cased key, not `Resources`".to_owned());
+    }
+    let page = match resources {
+        Some(Value::Array(items)) => items.len(),
+        Some(_) => return Some("`Resources` is not a list".to_owned()),
+        None => 0,
+    };
+    if let Some(items) = get_ci(map, "itemsPerPage") {
+        match items.as_u64() {
+            Some(n) if usize::try_from(n).is_ok_and(|n| n == page) => {}
+            _ => {
+                return Some(format!(
+                    "`itemsPerPage` is {items} but the page holds {page} resource(s)"
+                ));
+            }
+        }
+    }
+    if let Some(start) = get_ci(map, "startIndex")
+        && start.as_u64().is_none_or(|s| s < 1)
+    {
+        return Some(format!(
+            "`startIndex` is {start}, not an integer of at least 1"
+        ));
+    }
+    None
+}
+
+/// RFC 7644 §3.4.2.4: walks `path` from startIndex=1 by what each page returned.
+async fn paginate(run: &CheckRun<'_>, args: &Map<String, Value>) -> Result<Option<String>, String> {
+    let path = string_arg(args, "path").unwrap_or("/Users").to_owned();
+    let count = args
+        .get("count")
+        .and_then(Value::as_u64)
+        .unwrap_or(2)
+        .max(1);
+    let filter = string_arg(args, "filter");
+    let wanted_total = args.get("total").and_then(Value::as_u64);
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut start: u64 = 1;
+    let mut expected_total: Option<u64> = None;
+    for _ in 0..MAX_PAGES {
+        let mut query = vec![
+            ("startIndex".to_owned(), start.to_string()),
+            ("count".to_owned(), count.to_string()),
+        ];
+        if let Some(filter) = filter {
+            query.push(("filter".to_owned(), filter.to_owned()));
+        }
+        let request = RawRequest {
+            method: Method::Get,
+            path: path.clone(),
+            query,
+            headers: Vec::new(),
+            body: None,
+            credentials: true,
+        };
+        let page_label = label(&request);
+        let answer = run.send(&request, &page_label).await?;
+        if answer.status != 200 {
+            return Ok(Some(format!("{page_label} answered {}", answer.status)));
+        }
+        let Some(body) = answer.json.as_ref() else {
+            return Ok(Some(format!("{page_label}: the answer is not JSON")));
+        };
+        if let Some(problem) = list_response(body) {
+            return Ok(Some(format!("{page_label}: {problem}")));
+        }
+        let map = body.as_object().cloned().unwrap_or_default();
+        let total = get_ci(&map, "totalResults")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        if let Some(wanted) = wanted_total.filter(|wanted| *wanted != total) {
+            return Ok(Some(format!(
+                "{page_label}: `totalResults` is {total}, expected {wanted} (the whole result, \
+                 not the page)"
+            )));
+        }
+        match expected_total {
+            Some(previous) if previous != total => {
+                return Ok(Some(format!(
+                    "`totalResults` changed from {previous} to {total} between pages"
+                )));
+            }
+            _ => expected_total = Some(total),
+        }
+        let resources = map
+            .get("Resources")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if u64::try_from(resources.len()).unwrap_or(u64::MAX) > count {
+            return Ok(Some(format!(
+                "{page_label}: {} resources, more than count={count}",
+                resources.len()
+            )));
+        }
+        for resource in &resources {
+            let Some(id) = resource
+                .as_object()
+                .and_then(|r| get_ci(r, "id"))
+                .and_then(Value::as_str)
+            else {
+                return Ok(Some(format!("{page_label}: a resource without an `id`")));
+            };
+            if !seen.insert(id.to_owned()) {
+                return Ok(Some(format!(
+                    "{page_label}: `{id}` was already on an earlier page (pages overlap)"
+                )));
+            }
+        }
+        let walked = u64::try_from(seen.len()).unwrap_or(u64::MAX);
+        if resources.is_empty() || walked >= total {
+            return Ok((walked != total).then(|| {
+                format!(
+                    "the pages held {walked} distinct resource(s) but totalResults is {total} \
+                     (a gap, or a wrong total)"
+                )
+            }));
+        }
+        start += u64::try_from(resources.len()).unwrap_or(u64::MAX);
+    }
+    Ok(Some(format!(
+        "more than {MAX_PAGES} pages; stopped walking"
+    )))
+}
+
+/// RFC 7644 §3.4.2.3: Resources ordered by `by`, case-insensitively.
+fn sorted(args: &Map<String, Value>, answer: &Answer) -> Option<String> {
+    let by = string_arg(args, "by").unwrap_or("userName");
+    let descending =
+        string_arg(args, "order").is_some_and(|o| o.eq_ignore_ascii_case("descending"));
+    let resources = answer
+        .json
+        .as_ref()
+        .and_then(Value::as_object)
+        .and_then(|m| m.get("Resources"))
+        .and_then(Value::as_array)?;
+    let keys: Vec<Option<String>> = resources
+        .iter()
+        .map(|r| {
+            super::select::select_path(r, by)
+                .and_then(Value::as_str)
+                .map(str::to_lowercase)
+        })
+        .collect();
+    for pair in keys.windows(2) {
+        let [a, b] = pair else { continue };
+        let in_order = match (a, b) {
+            (Some(a), Some(b)) => (a <= b) != descending || a == b,
+            (None, Some(_)) => descending,
+            (Some(_), None) => !descending,
+            (None, None) => true,
+        };
+        if !in_order {
+            return Some(format!(
+                "`{}` comes before `{}` in a list sorted by {by} {}",
+                a.as_deref().unwrap_or("(none)"),
+                b.as_deref().unwrap_or("(none)"),
+                if descending {
+                    "descending"
+                } else {
+                    "ascending"
+                }
+            ));
+        }
+    }
+    None
+}

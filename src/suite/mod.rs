@@ -1,0 +1,411 @@
+//! The conformance suite file format: the model of a suite (checks, steps, assertions) and a
+//! parser from TOML text that keeps line and column numbers for its diagnostics.
+//!
+//! Pure: no I/O, no async, no printing. The format is documented for users in
+//! `testsuites/README.md`; the built-in suites are compiled into the binary from `testsuites/`.
+
+mod parse;
+mod template;
+
+use std::fmt;
+
+pub use parse::parse_suite;
+pub use template::{Template, TemplatePart};
+
+/// The suites shipped with scimctl, by name, in their default run order.
+pub const BUILTIN_SUITES: &[(&str, &str)] = &[
+    ("rfc7644", include_str!("../../testsuites/rfc7644.toml")),
+    ("okta", include_str!("../../testsuites/okta.toml")),
+    ("entra", include_str!("../../testsuites/entra.toml")),
+];
+
+/// The text of a built-in suite.
+pub fn builtin_suite(name: &str) -> Option<&'static str> {
+    BUILTIN_SUITES
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(name))
+        .map(|(_, text)| *text)
+}
+
+/// The built-in assertions a suite may call with `builtin = "NAME"`, and what each asserts.
+/// The runner implements every one; the parser refuses other names.
+pub const BUILTINS: &[(&str, &str)] = &[
+    (
+        "scim-error",
+        "the answer is a SCIM Error (RFC 7644 §3.12): the Error schema, `status` a string equal to \
+         the HTTP status; `with = { scimType = \"...\" }` also demands that scimType",
+    ),
+    (
+        "list-response",
+        "the answer is a ListResponse (RFC 7644 §3.4.2): the schema, integer totalResults, \
+         Resources present when totalResults > 0, itemsPerPage equal to the page's size",
+    ),
+    (
+        "paginate",
+        "pages through `with = { path, filter?, count, total? }` from startIndex=1 (RFC 7644 \
+         §3.4.2.4): no duplicate, no gap, as many resources as totalResults (and as `total`), \
+         itemsPerPage right on each page",
+    ),
+    (
+        "sorted",
+        "the answer's Resources are ordered by `with = { by, order? }` (RFC 7644 §3.4.2.3), \
+         case-insensitively, resources without a value last when ascending",
+    ),
+];
+
+/// How strongly the RFC (or an identity provider) requires what a check tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    /// RFC MUST, SHALL, REQUIRED.
+    Must,
+    /// RFC SHOULD, RECOMMENDED.
+    Should,
+    /// RFC MAY, OPTIONAL: a miss is reported but never fails a run.
+    May,
+    /// Not an RFC requirement, but Okta depends on it.
+    InteropOkta,
+    /// Not an RFC requirement, but Microsoft Entra ID depends on it.
+    InteropEntra,
+}
+
+impl Level {
+    /// The spelling used in suite files and reports: `MUST`, `SHOULD`, `MAY`, `interop:okta`,
+    /// `interop:entra`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+            Level::InteropOkta => "interop:okta",
+            Level::InteropEntra => "interop:entra",
+        }
+    }
+
+    /// Parses the suite-file spelling (case-insensitive).
+    pub fn parse(text: &str) -> Option<Level> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "must" => Level::Must,
+            "should" => Level::Should,
+            "may" => Level::May,
+            "interop:okta" => Level::InteropOkta,
+            "interop:entra" => Level::InteropEntra,
+            _ => return None,
+        })
+    }
+
+    /// True when missing it is a failure rather than a warning (MUST and interop levels).
+    pub fn is_mandatory(self) -> bool {
+        !matches!(self, Level::Should | Level::May)
+    }
+}
+
+/// One suite file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suite {
+    /// Short name used on the command line and in reports, such as `rfc7644`.
+    pub name: String,
+    /// Human title, such as `RFC 7644`.
+    pub title: String,
+    pub description: String,
+    pub checks: Vec<Check>,
+}
+
+/// One conformance check: a few requests and what their answers must show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// Stable, unique identifier: API for reports and waivers.
+    pub id: String,
+    pub title: String,
+    /// The reference, such as `RFC 7644 §3.4.2.2`.
+    pub rfc: String,
+    pub level: Level,
+    pub tags: Vec<String>,
+    pub requires: Vec<Requirement>,
+    /// Names the deviation when the check does not pass; an assertion's own message wins.
+    pub message: Option<String>,
+    pub steps: Vec<Step>,
+    /// 1-based line of the check in its file.
+    pub line: usize,
+}
+
+impl Check {
+    /// True when any step may change data on the server: such checks need `--allow-writes`.
+    pub fn writes(&self) -> bool {
+        self.steps.iter().any(Step::writes)
+    }
+}
+
+/// A precondition: what the server must advertise or have for a check to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requirement {
+    /// A `ServiceProviderConfig` feature whose `supported` must be true: `patch`, `bulk`,
+    /// `filter`, `changePassword`, `sort`, `etag`.
+    Capability(String),
+    /// A resource type the server must list in `/ResourceTypes`, such as `User`.
+    ResourceType(String),
+    /// An Okta provisioning feature (`okta:create`); checked against `--okta-features`.
+    OktaFeature(String),
+}
+
+/// The `ServiceProviderConfig` features a check may require.
+pub const CAPABILITIES: &[&str] = &["patch", "bulk", "filter", "changePassword", "sort", "etag"];
+
+/// The Okta provisioning features of `--okta-features`.
+pub const OKTA_FEATURES: &[&str] = &["create", "update", "deactivate", "import", "groups"];
+
+/// HTTP methods a step may send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// Parses a method name (case-insensitive).
+    pub fn parse(text: &str) -> Option<Method> {
+        Some(match text.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One request and what its answer must show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub method: Method,
+    /// Path below the base URL, a template such as `/Users/{{user_id}}`.
+    pub path: Template,
+    pub query: Vec<(String, Template)>,
+    pub headers: Vec<(String, Template)>,
+    pub body: Option<Body>,
+    /// False to send the request without credentials.
+    pub auth: bool,
+    /// Retry the step while its assertions fail, up to `--settle` (read-after-write).
+    pub settle: bool,
+    /// Acceptable statuses; empty means any.
+    pub status: Vec<u16>,
+    pub expect: Vec<Assertion>,
+    /// Variables set from the answer, in order.
+    pub capture: Vec<(String, Selector)>,
+    /// 1-based line of the step in its file.
+    pub line: usize,
+}
+
+impl Step {
+    /// True when the step may change data: anything but GET, HEAD and a `.search` POST.
+    pub fn writes(&self) -> bool {
+        match self.method {
+            Method::Get | Method::Head => false,
+            Method::Post => !self.path.is_search(),
+            Method::Put | Method::Patch | Method::Delete => true,
+        }
+    }
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// JSON whose strings are templates; a string that is exactly one `{{variable}}` takes the
+    /// variable's JSON value (a number, an object) rather than its text.
+    Json(serde_json::Value),
+    /// Bytes sent verbatim after substitution (malformed JSON, other media types).
+    Raw(Template),
+}
+
+/// Where in an answer a value is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// A response header, by case-insensitive name.
+    Header(String),
+    /// A JSON pointer (RFC 6901) into the body: `/Resources/0/id`.
+    Pointer(String),
+    /// A SCIM-style path into the body: case-insensitive names, `.` for sub-attributes, `[N]`
+    /// for an index, `[name eq "v"]` for the first element whose `name` equals `v`, and a
+    /// leading schema URN (`urn:...:User:manager.value`).
+    Path(String),
+}
+
+impl fmt::Display for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selector::Header(name) => write!(f, "header {name}"),
+            Selector::Pointer(pointer) => write!(f, "{pointer}"),
+            Selector::Path(path) => write!(f, "{path}"),
+        }
+    }
+}
+
+/// One expectation on an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assertion {
+    pub kind: AssertionKind,
+    /// Overrides the check's level for this assertion (a SHOULD inside a MUST check).
+    pub level: Option<Level>,
+    /// Names the deviation when this assertion fails.
+    pub message: Option<String>,
+    /// 1-based line of the assertion in its file.
+    pub line: usize,
+}
+
+/// What an assertion tests.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssertionKind {
+    /// A header is present (or absent, with `false`).
+    HeaderPresent { name: String, present: bool },
+    /// A header equals a value exactly.
+    HeaderEquals { name: String, value: Template },
+    /// A header contains a substring.
+    HeaderContains { name: String, value: Template },
+    /// A header's media type (parameters such as `charset` ignored, case-insensitive) is this.
+    MediaType { name: String, media_type: String },
+    /// The selected value equals this JSON (templates substituted).
+    Equals {
+        selector: Selector,
+        value: serde_json::Value,
+    },
+    /// The selected value is a string equal to this one ignoring case.
+    EqualsCi { selector: Selector, value: Template },
+    /// A value is present (non-null) at the selector, or absent with `false`.
+    Exists { selector: Selector, exists: bool },
+    /// The selected value has this JSON type.
+    Type {
+        selector: Selector,
+        json_type: JsonType,
+    },
+    /// The selected array has this many elements (a missing value counts as 0).
+    Count { selector: Selector, count: usize },
+    /// The selected array has an element equal to this JSON, or the selected string contains
+    /// this text.
+    Contains {
+        selector: Selector,
+        value: serde_json::Value,
+    },
+    /// A rule written in Rust, by name, with its arguments.
+    Builtin {
+        name: String,
+        args: serde_json::Map<String, serde_json::Value>,
+    },
+}
+
+/// JSON types an assertion can demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+impl JsonType {
+    /// Parses the suite-file spelling.
+    pub fn parse(text: &str) -> Option<JsonType> {
+        Some(match text {
+            "string" => JsonType::String,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "boolean" => JsonType::Boolean,
+            "array" => JsonType::Array,
+            "object" => JsonType::Object,
+            "null" => JsonType::Null,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Array => "array",
+            JsonType::Object => "object",
+            JsonType::Null => "null",
+        }
+    }
+
+    /// The type of a JSON value (an integer reports as `integer`).
+    pub fn of(value: &serde_json::Value) -> JsonType {
+        match value {
+            serde_json::Value::String(_) => JsonType::String,
+            serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => JsonType::Integer,
+            serde_json::Value::Number(_) => JsonType::Number,
+            serde_json::Value::Bool(_) => JsonType::Boolean,
+            serde_json::Value::Array(_) => JsonType::Array,
+            serde_json::Value::Object(_) => JsonType::Object,
+            serde_json::Value::Null => JsonType::Null,
+        }
+    }
+
+    /// True when `value` is of this type (an integer is also a `number`).
+    pub fn admits(self, value: &serde_json::Value) -> bool {
+        let actual = JsonType::of(value);
+        actual == self || (self == JsonType::Number && actual == JsonType::Integer)
+    }
+}
+
+/// Why a suite file was refused, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuiteError {
+    /// The file name or suite name the text came from.
+    pub origin: String,
+    /// 1-based line and column.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The offending line of the file, for display under the message.
+    pub source_line: String,
+}
+
+impl fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.origin, self.line, self.column, self.message
+        )?;
+        if !self.source_line.is_empty() {
+            let gutter = self.line.to_string();
+            let shown: String = self
+                .source_line
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let pad = " ".repeat(gutter.len());
+            let caret = " ".repeat(self.column.saturating_sub(1));
+            write!(f, "\n{pad} |\n{gutter} | {shown}\n{pad} | {caret}^")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SuiteError {}

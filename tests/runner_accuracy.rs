@@ -1,0 +1,232 @@
+//! The suites' own accuracy, the heart of the conformance tester: against `scimctl serve`
+//! without quirks every check passes (no failure, no warning, no error); legal behaviours
+//! (PATCH 204, a charset parameter, 429 with Retry-After, slow answers) change nothing; and
+//! every deviation quirk is caught by the checks `fixtures/expected/<quirk>.toml` names, with a
+//! message naming the deviation.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use scimctl::client::{ClientOptions, Credentials, Recorder, RetryPolicy, ScimClient};
+use scimctl::redact::Secret;
+use scimctl::runner::ledger::{Ledger, NoSink};
+use scimctl::runner::outcome::{RunOutcome, Status};
+use scimctl::runner::{self, RunOptions};
+use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
+use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
+use serde::Deserialize;
+
+fn builtin_suites() -> Vec<Suite> {
+    BUILTIN_SUITES
+        .iter()
+        .map(|(name, text)| parse_suite(name, text).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+/// Runs every built-in suite, writes allowed, against a seeded server with these quirks, and
+/// checks that nothing was left behind and nothing that existed before was touched.
+async fn run_against(quirks: &[Quirk]) -> RunOutcome {
+    let seed = Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("demo seed");
+    let server = scimctl::serve::spawn(ServeConfig {
+        quirks: Quirks::from_list(quirks),
+        seed: Some(seed),
+        ..ServeConfig::default()
+    })
+    .await
+    .expect("server starts");
+    let client = Arc::new(
+        ScimClient::with_transport(
+            ClientOptions {
+                base_url: server.base_url().to_owned(),
+                credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
+                headers: Vec::new(),
+                transport: Default::default(),
+                retry: RetryPolicy::default(),
+            },
+            Box::new(
+                scimctl::client::ReqwestTransport::new(&Default::default()).expect("transport"),
+            ),
+            Recorder::quiet(),
+        )
+        .expect("client"),
+    );
+    let before = snapshot(&client).await;
+    let ledger = Arc::new(Ledger::new(Box::new(NoSink), Vec::new()));
+    let options = RunOptions {
+        run_id: "accuracy".to_owned(),
+        allow_writes: true,
+        seed: 7,
+        ..RunOptions::default()
+    };
+    let report = runner::run(
+        Arc::clone(&client),
+        &builtin_suites(),
+        &options,
+        Arc::clone(&ledger),
+        &mut |_| {},
+    )
+    .await
+    .expect("the server answers");
+    assert!(
+        report.cleanup_problems.is_empty(),
+        "cleanup problems: {:?}",
+        report.cleanup_problems
+    );
+    assert!(ledger.leftovers().is_empty(), "{:?}", ledger.leftovers());
+    let after = snapshot(&client).await;
+    assert_eq!(before, after, "the run changed data it did not create");
+    server.shutdown().await;
+    report.outcome
+}
+
+/// Every user and group on the server, by id (paged through `.search`-free GETs).
+async fn snapshot(client: &ScimClient) -> BTreeMap<String, serde_json::Value> {
+    let mut all = BTreeMap::new();
+    for endpoint in ["Users", "Groups"] {
+        let page = client
+            .send_json(
+                scimctl::client::Method::Get,
+                &[endpoint],
+                &[("count", "1000")],
+                None,
+            )
+            .await
+            .expect("list")
+            .unwrap_or_default();
+        let resources = page
+            .get("Resources")
+            .or_else(|| page.get("resources"))
+            .and_then(|r| r.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for mut resource in resources {
+            // Membership back-references change when our own groups come and go.
+            if let Some(map) = resource.as_object_mut() {
+                map.remove("groups");
+            }
+            let id = resource["id"].as_str().unwrap_or_default().to_owned();
+            all.insert(format!("{endpoint}/{id}"), resource);
+        }
+    }
+    all
+}
+
+fn not_passing(outcome: &RunOutcome) -> Vec<String> {
+    outcome
+        .checks()
+        .filter(|c| !matches!(c.status, Status::Pass))
+        .map(|c| format!("{} {}: {}", c.status.as_str(), c.id, c.message))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correct_server_passes_every_check() {
+    let outcome = run_against(&[]).await;
+    assert_eq!(not_passing(&outcome), Vec::<String>::new());
+    assert!(outcome.checks().count() >= 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legal_behaviours_fail_nothing() {
+    for quirk in ["patch-no-content", "charset", "rate-limit=7", "latency=20"] {
+        let quirk = Quirk::parse(quirk).expect("quirk");
+        let outcome = run_against(&[quirk]).await;
+        assert_eq!(
+            not_passing(&outcome),
+            Vec::<String>::new(),
+            "with --quirk {quirk}"
+        );
+        if let Quirk::RateLimit(_) = quirk {
+            assert!(outcome.throttled > 0, "the 429s are counted");
+        }
+    }
+}
+
+/// `fixtures/expected/<quirk>.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    quirk: String,
+    why: String,
+    expect: Vec<ExpectedCheck>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedCheck {
+    check: String,
+    status: String,
+    message_contains: String,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
+    let mut files: Vec<_> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/expected"))
+            .expect("fixtures/expected")
+            .map(|entry| entry.expect("entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+            .collect();
+    files.sort();
+    let deviations = [
+        "eq-substring",
+        "case-sensitive-username",
+        "filter-no-match-404",
+        "zero-based-start-index",
+        "total-results-page-size",
+        "lowercase-resources",
+        "json-content-type",
+        "numeric-error-status",
+        "case-sensitive-patch-op",
+        "reject-string-booleans",
+        "member-removal-empties-group",
+        "ignore-excluded-attributes",
+        "put-not-stored",
+        "no-auth",
+    ];
+    let covered: Vec<String> = files
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    for quirk in deviations {
+        assert!(
+            covered.iter().any(|c| c == quirk),
+            "no fixtures/expected/{quirk}.toml"
+        );
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        let expected: Expected = toml::from_str(&text).expect("valid expectations");
+        assert!(!expected.why.is_empty());
+        let quirk = Quirk::parse(&expected.quirk).expect("known quirk");
+        let outcome = run_against(&[quirk]).await;
+        for want in &expected.expect {
+            let check = outcome
+                .checks()
+                .find(|c| c.id == want.check)
+                .unwrap_or_else(|| panic!("{}: no check {}", expected.quirk, want.check));
+            assert_eq!(
+                check.status.as_str(),
+                want.status,
+                "--quirk {}: {} says {}",
+                expected.quirk,
+                check.id,
+                check.message
+            );
+            assert!(
+                check.message.contains(&want.message_contains),
+                "--quirk {}: {} says `{}`, expected it to mention `{}`",
+                expected.quirk,
+                check.id,
+                check.message,
+                want.message_contains
+            );
+        }
+        let errors: Vec<String> = outcome
+            .checks()
+            .filter(|c| c.status == Status::Error)
+            .map(|c| format!("{}: {}", c.id, c.message))
+            .collect();
+        assert_eq!(errors, Vec::<String>::new(), "--quirk {}", expected.quirk);
+    }
+}

@@ -1,0 +1,396 @@
+//! `scimctl test` as a user runs it: exit codes (0 pass, 1 failed checks, 2 bad suite, 4
+//! unreachable), a user-written suite file, `--list`, `--fail-on`, the ledger and
+//! `scimctl test cleanup`. Hermetic: HOME and the cache point into a temporary directory, and
+//! the server is `serve::spawn()` on a free port, stopped at the end of each test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use assert_cmd::cargo::CommandCargoExt;
+use scimctl::serve::{Quirk, Quirks, ServeConfig, ServerHandle};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+
+/// A scratch directory for HOME and the ledger, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("scimctl-runner-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scimctl(home: &Path, args: &[&str]) -> Output {
+    let mut command = Command::cargo_bin("scimctl").unwrap();
+    for (name, _) in std::env::vars() {
+        if name.starts_with("SCIMCTL_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Starts a server on a runtime that keeps serving while the binary runs.
+fn serve(quirks: &[Quirk]) -> (tokio::runtime::Runtime, ServerHandle) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = runtime
+        .block_on(scimctl::serve::spawn(ServeConfig {
+            quirks: Quirks::from_list(quirks),
+            ..ServeConfig::default()
+        }))
+        .unwrap();
+    (runtime, handle)
+}
+
+fn stop(runtime: tokio::runtime::Runtime, handle: ServerHandle) {
+    runtime.block_on(handle.shutdown());
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The console line of one check, `    FAIL   <id>  <reason>`.
+fn verdict_line<'a>(stdout: &'a str, id: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|line| line.split_whitespace().nth(1) == Some(id))
+        .unwrap_or_else(|| panic!("no line for {id} in:\n{stdout}"))
+}
+
+#[test]
+fn an_invalid_suite_is_a_usage_error_pointing_into_the_file() {
+    let home = Scratch::new("invalid");
+    let suite = format!("{FIXTURES}/suites/invalid/unknown-level.toml");
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--suite",
+            &suite,
+            "--url",
+            "http://127.0.0.1:9/scim/v2",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("unknown-level.toml:9:9: unknown level `MUSTNT`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("9 | level = \"MUSTNT\""), "{stderr}");
+}
+
+#[test]
+fn an_unknown_suite_name_lists_the_built_in_ones() {
+    let home = Scratch::new("unknown");
+    let output = scimctl(
+        &home.0,
+        &["test", "--suite", "nope", "--url", "http://127.0.0.1:9"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("built-in suites are rfc7644, okta, entra"));
+}
+
+#[test]
+fn list_shows_the_checks_without_sending_anything() {
+    let home = Scratch::new("list");
+    let output = scimctl(&home.0, &["test", "--list", "--suite", "rfc7644"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("RFC 7644 (rfc7644):"), "{stdout}");
+    assert!(stdout.contains("rfc7644.filter.eq-is-not-substring"));
+    assert!(stdout.contains("[writes]"));
+}
+
+#[test]
+fn an_unreachable_endpoint_exits_4() {
+    let home = Scratch::new("unreachable");
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--url",
+            "http://127.0.0.1:9/scim/v2",
+            "--token",
+            "t",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("unreachable"));
+}
+
+#[test]
+fn a_user_written_suite_runs() {
+    let home = Scratch::new("user");
+    let (runtime, server) = serve(&[]);
+    let suite = format!("{FIXTURES}/suites/valid/minimal.toml");
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--suite",
+            &suite,
+            "--url",
+            server.base_url(),
+            "--token",
+            server.token(),
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        verdict_line(&stdout, "minimal.spc")
+            .trim_start()
+            .starts_with("PASS")
+    );
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn a_deviation_fails_the_run_and_the_ledger_is_removed_once_clean() {
+    let home = Scratch::new("deviation");
+    let ledger = home.0.join("ledger.jsonl");
+    let (runtime, server) = serve(&[Quirk::EqSubstring]);
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--suite",
+            "rfc7644",
+            "--allow-writes",
+            "--seed",
+            "3",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--url",
+            server.base_url(),
+            "--token",
+            server.token(),
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let line = verdict_line(&stdout, "rfc7644.filter.eq-is-not-substring");
+    assert!(line.trim_start().starts_with("FAIL"), "{line}");
+    assert!(
+        line.contains("`eq` matched more than the exact value"),
+        "{line}"
+    );
+    assert!(
+        !ledger.exists(),
+        "a run that cleaned up everything removes its ledger"
+    );
+}
+
+#[test]
+fn reports_are_written_where_asked() {
+    let home = Scratch::new("reports");
+    let json = home.0.join("r.json");
+    let junit = home.0.join("r.xml");
+    let (runtime, server) = serve(&[]);
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--suite",
+            "rfc7644",
+            "--only",
+            "discovery",
+            "--report",
+            &format!("json={}", json.display()),
+            "--report",
+            &format!("junit={}", junit.display()),
+            "--url",
+            server.base_url(),
+            "--token",
+            server.token(),
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["summary"]["failed"], 0);
+    assert!(report["summary"]["passed"].as_u64().unwrap() >= 4);
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<testsuite")
+    );
+}
+
+#[test]
+fn fail_on_should_makes_warnings_fail_the_run() {
+    let home = Scratch::new("fail-on");
+    let (runtime, server) = serve(&[Quirk::IgnoreExcludedAttributes]);
+    let args = |fail_on: &'static str| {
+        vec![
+            "test".to_owned(),
+            "--suite".into(),
+            "rfc7644".into(),
+            "--only".into(),
+            "projection".into(),
+            "--allow-writes".into(),
+            "--fail-on".into(),
+            fail_on.into(),
+            "--url".into(),
+            server.base_url().to_owned(),
+            "--token".into(),
+            server.token().to_owned(),
+        ]
+    };
+    let run = |fail_on| {
+        let args = args(fail_on);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        scimctl(&home.0, &args)
+    };
+    let must = run("must");
+    let should = run("should");
+    stop(runtime, server);
+    let stdout = text(&must.stdout);
+    let line = verdict_line(&stdout, "rfc7644.projection.excluded-attributes");
+    assert!(line.trim_start().starts_with("WARN"), "{line}");
+    assert_eq!(
+        must.status.code(),
+        Some(0),
+        "a SHOULD miss is only a warning"
+    );
+    assert_eq!(should.status.code(), Some(1));
+}
+
+#[test]
+fn cleanup_removes_what_a_crashed_run_left() {
+    let home = Scratch::new("cleanup");
+    let (runtime, server) = serve(&[]);
+    let created: serde_json::Value =
+        runtime.block_on(async { create_user(server.base_url(), server.token()).await });
+    let id = created["id"].as_str().unwrap().to_owned();
+    let ledger = home.0.join("crashed.jsonl");
+    std::fs::write(
+        &ledger,
+        format!(
+            "{{\"event\":\"create\",\"run\":\"x\",\"check\":\"c\",\"endpoint\":\"/Users\",\"name_attr\":\"userName\",\"name\":\"scimctl-test-x-1\"}}\n\
+             {{\"event\":\"created\",\"check\":\"c\",\"endpoint\":\"/Users\",\"id\":\"{id}\"}}\n"
+        ),
+    )
+    .unwrap();
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "cleanup",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--url",
+            server.base_url(),
+            "--token",
+            server.token(),
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("1 leftover(s), 0 not removed"));
+    assert!(!ledger.exists());
+}
+
+/// Creates a user through the library client (the test never needs reqwest itself).
+async fn create_user(base: &str, token: &str) -> serde_json::Value {
+    use scimctl::client::{ClientOptions, Credentials, Method, Recorder, ScimClient};
+    let client = ScimClient::new(
+        ClientOptions {
+            base_url: base.to_owned(),
+            credentials: Credentials::Bearer(scimctl::redact::Secret::new(token.to_owned())),
+            headers: Vec::new(),
+            transport: Default::default(),
+            retry: Default::default(),
+        },
+        Recorder::quiet(),
+    )
+    .unwrap();
+    let body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "scimctl-test-x-1"
+    });
+    client
+        .send_json(Method::Post, &["Users"], &[], Some(&body))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn refused_credentials_exit_5_before_any_check() {
+    let home = Scratch::new("refused");
+    let (runtime, server) = serve(&[]);
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--url",
+            server.base_url(),
+            "--token",
+            "not-the-token",
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr)
+            .contains("refused the credentials: GET /ServiceProviderConfig answered 401")
+    );
+    assert!(text(&output.stdout).is_empty(), "no check ran");
+}
+
+#[test]
+fn the_har_file_holds_every_exchange_without_the_token() {
+    let home = Scratch::new("har");
+    let har = home.0.join("run.har");
+    let (runtime, server) = serve(&[]);
+    let token = server.token().to_owned();
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--suite",
+            "rfc7644",
+            "--only",
+            "discovery",
+            "--har",
+            har.to_str().unwrap(),
+            "--url",
+            server.base_url(),
+            "--token",
+            &token,
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let written = std::fs::read_to_string(&har).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let entries = document["log"]["entries"].as_array().unwrap();
+    assert!(entries.len() >= 6, "discovery, then every check's requests");
+    assert!(!written.contains(&token), "the token is redacted");
+}

@@ -1,0 +1,728 @@
+//! The runner's promises, each shown against the embedded server: write checks wait for
+//! `--allow-writes`; nothing that existed before the run is ever written to; every create is in
+//! the ledger before it is sent, and cleanup leaves nothing behind; preconditions skip with a
+//! reason; a dying or slow server gives `error` verdicts, never a panic; concurrency and seeds
+//! change no verdict.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use scimctl::client::{
+    BoxFuture, ClientOptions, Credentials, Method, Recorder, Request, ReqwestTransport, Response,
+    RetryPolicy, ScimClient, Transport, TransportError, TransportErrorKind,
+};
+use scimctl::redact::Secret;
+use scimctl::runner::ledger::{Ledger, LedgerEntry, LedgerSink, NoSink, parse_ledger};
+use scimctl::runner::outcome::{CheckOutcome, RunOutcome, Status};
+use scimctl::runner::{self, RunOptions};
+use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle};
+use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
+
+/// A pre-existing user of the demo seed: no check may ever write to it.
+const SEEDED_USER: &str = "2819c223-7f76-453a-919d-413400000000";
+
+/// Passes requests to the network, remembers them, and can stop answering after a budget.
+struct Watched {
+    inner: ReqwestTransport,
+    budget: Option<AtomicUsize>,
+    sent: Mutex<Vec<String>>,
+}
+
+impl Transport for Watched {
+    fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+        self.sent
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", request.method, request.url));
+        let exhausted = self.budget.as_ref().is_some_and(|left| {
+            left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_err()
+        });
+        if exhausted {
+            return Box::pin(async {
+                Err(TransportError {
+                    kind: TransportErrorKind::Connect,
+                    message: "connection refused (the server died)".to_owned(),
+                })
+            });
+        }
+        self.inner.send(request)
+    }
+}
+
+async fn server(quirks: &[Quirk]) -> ServerHandle {
+    let seed = Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("demo seed");
+    scimctl::serve::spawn(ServeConfig {
+        quirks: Quirks::from_list(quirks),
+        seed: Some(seed),
+        ..ServeConfig::default()
+    })
+    .await
+    .expect("server starts")
+}
+
+fn client(server: &ServerHandle, budget: Option<usize>) -> (Arc<ScimClient>, Arc<Watched>) {
+    let watched = Arc::new(Watched {
+        inner: ReqwestTransport::new(&Default::default()).expect("transport"),
+        budget: budget.map(AtomicUsize::new),
+        sent: Mutex::new(Vec::new()),
+    });
+    struct Shared(Arc<Watched>);
+    impl Transport for Shared {
+        fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+            self.0.send(request)
+        }
+    }
+    let client = ScimClient::with_transport(
+        ClientOptions {
+            base_url: server.base_url().to_owned(),
+            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
+            headers: Vec::new(),
+            transport: Default::default(),
+            retry: RetryPolicy::default(),
+        },
+        Box::new(Shared(Arc::clone(&watched))),
+        Recorder::quiet(),
+    )
+    .expect("client");
+    (Arc::new(client), watched)
+}
+
+fn suite(text: &str) -> Suite {
+    let text = format!("[suite]\nname = \"t\"\ntitle = \"T\"\n{text}");
+    parse_suite("t.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn builtin_suites() -> Vec<Suite> {
+    BUILTIN_SUITES
+        .iter()
+        .map(|(name, text)| parse_suite(name, text).expect("builtin suite"))
+        .collect()
+}
+
+fn writes() -> RunOptions {
+    RunOptions {
+        allow_writes: true,
+        ..RunOptions::default()
+    }
+}
+
+async fn run(client: &Arc<ScimClient>, suites: &[Suite], options: &RunOptions) -> RunOutcome {
+    let ledger = Arc::new(Ledger::new(Box::new(NoSink), Vec::new()));
+    runner::run(Arc::clone(client), suites, options, ledger, &mut |_| {})
+        .await
+        .expect("the server answers")
+        .outcome
+}
+
+fn only(outcome: &RunOutcome) -> &CheckOutcome {
+    outcome.checks().next().expect("one check")
+}
+
+const CREATE: &str = r#"
+[[check]]
+id = "t.create"
+title = "Creates a user"
+rfc = "RFC 7644 §3.3"
+level = "MUST"
+
+[[check.step]]
+method = "POST"
+path = "/Users"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-x" }
+status = 201
+"#;
+
+#[tokio::test]
+async fn write_checks_are_skipped_without_allow_writes_and_say_so() {
+    let server = server(&[]).await;
+    let (client, watched) = client(&server, None);
+    let outcome = run(&client, &[suite(CREATE)], &RunOptions::default()).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Skip);
+    assert!(
+        check.message.contains("--allow-writes"),
+        "{}",
+        check.message
+    );
+    assert!(
+        !watched
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.starts_with("POST")),
+        "nothing was posted"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_check_cannot_write_to_a_resource_it_did_not_create() {
+    let server = server(&[]).await;
+    let (client, watched) = client(&server, None);
+    for (method, body) in [
+        (
+            "PATCH",
+            r#"body = { Operations = [{ op = "replace", path = "title", value = "x" }] }"#,
+        ),
+        ("PUT", r#"body = { userName = "x" }"#),
+        ("DELETE", ""),
+    ] {
+        let text = format!(
+            "[[check]]\nid = \"t.hijack\"\ntitle = \"Writes to a seeded user\"\nrfc = \"-\"\nlevel = \"MUST\"\n\
+             [[check.step]]\nmethod = \"{method}\"\npath = \"/Users/{SEEDED_USER}\"\n{body}\n"
+        );
+        let outcome = run(&client, &[suite(&text)], &writes()).await;
+        let check = only(&outcome);
+        assert_eq!(check.status, Status::Error, "{method}");
+        assert!(
+            check.message.contains("refusing to send"),
+            "{}",
+            check.message
+        );
+    }
+    let sent = watched.sent.lock().unwrap().clone();
+    assert!(
+        !sent.iter().any(|r| r.contains(SEEDED_USER)),
+        "no request reached the seeded user: {sent:?}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_create_without_the_run_prefix_is_refused() {
+    let server = server(&[]).await;
+    let (client, watched) = client(&server, None);
+    let text = CREATE.replace("{{unique}}-x", "alice");
+    let outcome = run(&client, &[suite(&text)], &writes()).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Error);
+    assert!(
+        check.message.contains("refusing to create `alice`"),
+        "{}",
+        check.message
+    );
+    assert!(
+        !watched
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.starts_with("POST"))
+    );
+    server.shutdown().await;
+}
+
+/// A ledger whose lines are shared with the test; it can be made to fail.
+struct MemorySink {
+    lines: Arc<Mutex<Vec<String>>>,
+    broken: bool,
+}
+
+impl LedgerSink for MemorySink {
+    fn append(&mut self, line: &str) -> io::Result<()> {
+        if self.broken {
+            return Err(io::Error::other("disk full"));
+        }
+        self.lines.lock().unwrap().push(line.to_owned());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn creates_are_in_the_ledger_first_and_cleaned_up_after() {
+    let server = server(&[]).await;
+    let (client, watched) = client(&server, None);
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let ledger = Arc::new(Ledger::new(
+        Box::new(MemorySink {
+            lines: Arc::clone(&lines),
+            broken: false,
+        }),
+        Vec::new(),
+    ));
+    let report = runner::run(
+        Arc::clone(&client),
+        &[suite(CREATE)],
+        &writes(),
+        Arc::clone(&ledger),
+        &mut |_| {},
+    )
+    .await
+    .expect("runs");
+    assert_eq!(only(&report.outcome).status, Status::Pass);
+    assert!(report.cleanup_problems.is_empty());
+    let entries = parse_ledger(&lines.lock().unwrap().join("\n")).expect("valid ledger");
+    let [
+        LedgerEntry::Create { name, .. },
+        LedgerEntry::Created { id, .. },
+        LedgerEntry::Deleted { id: deleted, .. },
+    ] = entries.as_slice()
+    else {
+        panic!("create, created, deleted expected: {entries:?}");
+    };
+    assert!(name.starts_with("scimctl-test-run-"), "{name}");
+    assert_eq!(id, deleted);
+    let sent = watched.sent.lock().unwrap().clone();
+    assert!(
+        sent.iter()
+            .any(|r| r.starts_with("DELETE") && r.ends_with(id.as_str())),
+        "{sent:?}"
+    );
+    assert!(ledger.leftovers().is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn nothing_is_sent_when_the_ledger_cannot_be_written() {
+    let server = server(&[]).await;
+    let (client, watched) = client(&server, None);
+    let ledger = Arc::new(Ledger::new(
+        Box::new(MemorySink {
+            lines: Arc::default(),
+            broken: true,
+        }),
+        Vec::new(),
+    ));
+    let report = runner::run(
+        Arc::clone(&client),
+        &[suite(CREATE)],
+        &writes(),
+        ledger,
+        &mut |_| {},
+    )
+    .await
+    .expect("runs");
+    let check = only(&report.outcome);
+    assert_eq!(check.status, Status::Error);
+    assert!(
+        check.message.contains("cannot write the cleanup ledger"),
+        "{}",
+        check.message
+    );
+    assert!(
+        !watched
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.starts_with("POST"))
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_crashed_run_is_cleaned_up_from_its_ledger() {
+    let server = server(&[]).await;
+    let (client, _) = client(&server, None);
+    let created = client
+        .send_json(
+            Method::Post,
+            &["Users"],
+            &[],
+            Some(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "scimctl-test-crashed-1"
+            })),
+        )
+        .await
+        .expect("created")
+        .expect("a body");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let text = concat!(
+        "{\"event\":\"create\",\"run\":\"crashed\",\"check\":\"c\",\"endpoint\":\"/Users\",\"name_attr\":\"userName\",\"name\":\"scimctl-test-crashed-1\"}\n",
+        "{\"event\":\"create\",\"run\":\"crashed\",\"check\":\"c\",\"endpoint\":\"/Users\",\"name_attr\":\"userName\",\"name\":\"scimctl-test-crashed-2\"}\n"
+    );
+    let ledger = Ledger::new(Box::new(NoSink), parse_ledger(text).expect("ledger"));
+    assert_eq!(ledger.leftovers().len(), 2, "two creates without an answer");
+    let problems = runner::clean_up(&client, &ledger, None).await;
+    assert_eq!(problems, Vec::<String>::new());
+    assert!(ledger.leftovers().is_empty());
+    let gone = client.send(Method::Get, &["Users", &id], &[], None).await;
+    assert!(gone.is_err(), "the user found by name was deleted");
+    server.shutdown().await;
+}
+
+const GATED: &str = r#"
+[[check]]
+id = "t.password"
+title = "Needs changePassword"
+rfc = "-"
+level = "MUST"
+requires = ["changePassword"]
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+
+[[check]]
+id = "t.widgets"
+title = "Needs Widgets"
+rfc = "-"
+level = "MUST"
+requires = ["Widget"]
+
+[[check.step]]
+method = "GET"
+path = "/Widgets"
+
+[[check]]
+id = "t.okta-groups"
+title = "Needs Okta group push"
+rfc = "-"
+level = "interop:okta"
+requires = ["okta:groups"]
+tags = ["okta"]
+
+[[check.step]]
+method = "GET"
+path = "/Groups"
+"#;
+
+#[tokio::test]
+async fn unmet_preconditions_skip_with_the_reason() {
+    let server = server(&[]).await;
+    let (client, _) = client(&server, None);
+    let options = RunOptions {
+        okta_features: Some(vec!["create".to_owned()]),
+        ..RunOptions::default()
+    };
+    let outcome = run(&client, &[suite(GATED)], &options).await;
+    let messages: Vec<(&str, Status, &str)> = outcome
+        .checks()
+        .map(|c| (c.id.as_str(), c.status, c.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                "t.password",
+                Status::Skip,
+                "the server does not advertise `changePassword` (ServiceProviderConfig changePassword.supported is not true)"
+            ),
+            (
+                "t.widgets",
+                Status::Skip,
+                "the server has no `Widget` resource type (/ResourceTypes)"
+            ),
+            (
+                "t.okta-groups",
+                Status::Skip,
+                "tests the Okta feature `groups`, not selected by --okta-features"
+            ),
+        ]
+    );
+    let tagged = RunOptions {
+        skip_tags: vec!["okta".to_owned()],
+        ..RunOptions::default()
+    };
+    let outcome = run(&client, &[suite(GATED)], &tagged).await;
+    assert_eq!(
+        outcome.checks().count(),
+        2,
+        "--skip leaves the check out entirely"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_server_that_dies_mid_run_gives_errors_not_panics() {
+    let server = server(&[]).await;
+    let (client, _) = client(&server, Some(12));
+    let outcome = run(&client, &builtin_suites(), &writes()).await;
+    let statuses: Vec<Status> = outcome.checks().map(|c| c.status).collect();
+    assert!(
+        statuses.contains(&Status::Pass),
+        "some checks ran before the end"
+    );
+    assert!(statuses.contains(&Status::Error));
+    assert!(
+        !statuses.contains(&Status::Fail),
+        "an absent server is no failed check"
+    );
+    let error = outcome
+        .checks()
+        .find(|c| c.status == Status::Error)
+        .unwrap();
+    assert!(error.message.contains("no answer to"), "{}", error.message);
+    assert!(!error.exchanges.is_empty(), "the failed exchange is kept");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_reported_before_any_check() {
+    let server = server(&[]).await;
+    let (client, _) = client(&server, Some(0));
+    let ledger = Arc::new(Ledger::new(Box::new(NoSink), Vec::new()));
+    let result = runner::run(client, &builtin_suites(), &writes(), ledger, &mut |_| {}).await;
+    assert!(matches!(result, Err(runner::RunError::Unreachable(_))));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_check_that_takes_too_long_errors_with_its_timeout() {
+    let server = server(&[Quirk::Latency(400)]).await;
+    let (client, _) = client(&server, None);
+    let options = RunOptions {
+        check_timeout: Duration::from_millis(200),
+        ..RunOptions::default()
+    };
+    let text = r#"
+[[check]]
+id = "t.slow"
+title = "Reads the SPC"
+rfc = "-"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+"#;
+    let outcome = run(&client, &[suite(text)], &options).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Error);
+    assert!(
+        check.message.contains("no verdict within 0.2 s"),
+        "{}",
+        check.message
+    );
+    server.shutdown().await;
+}
+
+fn verdicts(outcome: &RunOutcome) -> BTreeMap<String, Status> {
+    outcome.checks().map(|c| (c.id.clone(), c.status)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_changes_no_verdict() {
+    let server = server(&[Quirk::EqSubstring]).await;
+    let (client, _) = client(&server, None);
+    let serial = run(
+        &client,
+        &builtin_suites(),
+        &RunOptions {
+            jobs: 1,
+            ..writes()
+        },
+    )
+    .await;
+    let parallel = run(
+        &client,
+        &builtin_suites(),
+        &RunOptions {
+            jobs: 16,
+            ..writes()
+        },
+    )
+    .await;
+    assert_eq!(verdicts(&serial), verdicts(&parallel));
+    assert!(
+        verdicts(&serial).values().any(|s| *s == Status::Fail),
+        "the quirk is seen"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_seed_makes_generated_names_reproducible() {
+    let server = server(&[]).await;
+    let (client, _) = client(&server, None);
+    let names = |seed: u64| {
+        let client = Arc::clone(&client);
+        async move {
+            let lines = Arc::new(Mutex::new(Vec::new()));
+            let ledger = Arc::new(Ledger::new(
+                Box::new(MemorySink {
+                    lines: Arc::clone(&lines),
+                    broken: false,
+                }),
+                Vec::new(),
+            ));
+            let text = CREATE.replace("{{unique}}-x", "{{unique}}-{{random.n}}");
+            let options = RunOptions { seed, ..writes() };
+            runner::run(client, &[suite(&text)], &options, ledger, &mut |_| {})
+                .await
+                .expect("runs");
+            lines.lock().unwrap()[0].clone()
+        }
+    };
+    assert_eq!(names(7).await, names(7).await);
+    assert_ne!(names(7).await, names(8).await);
+    server.shutdown().await;
+}
+
+/// The example in `testsuites/README.md`, the first thing users copy, is right.
+#[tokio::test]
+async fn the_readme_example_passes_against_a_correct_server() {
+    let readme = include_str!("../testsuites/README.md");
+    let start = readme.find("### A complete example").unwrap();
+    let open = readme[start..].find("```toml").unwrap() + start + "```toml".len();
+    let close = readme[open..].find("```").unwrap() + open;
+    let example = parse_suite("README.md", &readme[open..close]).expect("parses");
+    let server = server(&[Quirk::PatchNoContent]).await;
+    let (client, _) = client(&server, None);
+    let outcome = run(&client, &[example], &writes()).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Pass, "{}", check.message);
+    server.shutdown().await;
+}
+
+/// An eventually consistent server: the first read of each user answers 404, as if the create
+/// had not reached the replica yet.
+struct Lagging {
+    inner: ReqwestTransport,
+    seen: Mutex<std::collections::HashSet<String>>,
+}
+
+impl Transport for Lagging {
+    fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+        let single_user = request.method == Method::Get && request.url.contains("/Users/");
+        if single_user && self.seen.lock().unwrap().insert(request.url.clone()) {
+            return Box::pin(async {
+                Ok(Response {
+                    status: 404,
+                    headers: vec![("content-type".into(), "application/scim+json".into())],
+                    body: br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404"}"#
+                        .to_vec(),
+                    elapsed: Duration::ZERO,
+                })
+            });
+        }
+        self.inner.send(request)
+    }
+}
+
+const READ_AFTER_WRITE: &str = r#"
+[[check]]
+id = "t.read-after-write"
+title = "A new user can be read"
+rfc = "RFC 7644 §3.3"
+level = "MUST"
+
+[[check.step]]
+method = "POST"
+path = "/Users"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-x" }
+status = 201
+capture = { user_id = "id" }
+
+[[check.step]]
+method = "GET"
+path = "/Users/{{user_id}}"
+status = 200
+settle = true
+"#;
+
+#[tokio::test]
+async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() {
+    let server = server(&[]).await;
+    let lagging = ScimClient::with_transport(
+        ClientOptions {
+            base_url: server.base_url().to_owned(),
+            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
+            headers: Vec::new(),
+            transport: Default::default(),
+            retry: RetryPolicy::default(),
+        },
+        Box::new(Lagging {
+            inner: ReqwestTransport::new(&Default::default()).expect("transport"),
+            seen: Mutex::default(),
+        }),
+        Recorder::quiet(),
+    )
+    .map(Arc::new)
+    .expect("client");
+    let impatient = run(&lagging, &[suite(READ_AFTER_WRITE)], &writes()).await;
+    assert_eq!(only(&impatient).status, Status::Fail, "without --settle");
+    let patient = RunOptions {
+        settle: Duration::from_millis(1000),
+        ..writes()
+    };
+    let outcome = run(&lagging, &[suite(READ_AFTER_WRITE)], &patient).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Pass, "{}", check.message);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_waiver_turns_a_known_failure_into_a_skip_that_keeps_the_reason() {
+    let server = server(&[Quirk::NoAuth]).await;
+    let (client, _) = client(&server, None);
+    let text = r#"
+[[check]]
+id = "t.auth"
+title = "Refuses anonymous requests"
+rfc = "RFC 7644 §2"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+auth = false
+status = 401
+"#;
+    let options = RunOptions {
+        waivers: vec![("t.auth".to_owned(), "VENDOR-42".to_owned())],
+        ..RunOptions::default()
+    };
+    let outcome = run(&client, &[suite(text)], &options).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Skip);
+    assert!(
+        check
+            .message
+            .starts_with("waived (VENDOR-42); would have been fail: Refuses anonymous requests: expected status 401, got 200"),
+        "{}",
+        check.message
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_server_that_never_stops_throttling_gives_an_error_not_a_failure() {
+    let server = server(&[Quirk::RateLimit(1)]).await;
+    let impatient = ScimClient::with_transport(
+        ClientOptions {
+            base_url: server.base_url().to_owned(),
+            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
+            headers: Vec::new(),
+            transport: Default::default(),
+            retry: RetryPolicy {
+                max_attempts: 2,
+                ..RetryPolicy::default()
+            },
+        },
+        Box::new(ReqwestTransport::new(&Default::default()).expect("transport")),
+        Recorder::quiet(),
+    )
+    .map(Arc::new)
+    .expect("client");
+    let text = r#"
+[[check]]
+id = "t.throttled"
+title = "Reads the users"
+rfc = "-"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+status = 200
+"#;
+    let outcome = run(&impatient, &[suite(text)], &RunOptions::default()).await;
+    let check = only(&outcome);
+    assert_eq!(check.status, Status::Error, "{}", check.message);
+    assert!(
+        check
+            .message
+            .contains("still 429 Too Many Requests after retrying"),
+        "{}",
+        check.message
+    );
+    assert!(outcome.throttled > 0, "the 429s are counted");
+    server.shutdown().await;
+}

@@ -1,0 +1,168 @@
+//! The suite file format: every built-in suite parses, the reference suites in
+//! `fixtures/suites/valid/` read as documented, and each invalid suite in
+//! `fixtures/suites/invalid/` is refused with the diagnostic stored next to it (file, line,
+//! column, message and the offending line with a caret). Set `SCIMCTL_BLESS=1` to rewrite the
+//! stored diagnostics after a deliberate change, then review the diff.
+
+use std::path::Path;
+
+use scimctl::suite::{
+    AssertionKind, BUILTIN_SUITES, Body, JsonType, Level, Method, Requirement, Selector,
+    parse_suite,
+};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/suites");
+
+#[test]
+fn every_builtin_suite_parses_and_its_ids_carry_the_suite_name() {
+    for (name, text) in BUILTIN_SUITES {
+        let suite = parse_suite(name, text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(suite.name, *name);
+        assert!(!suite.checks.is_empty(), "{name} has no checks");
+        for check in &suite.checks {
+            assert!(
+                check.id.starts_with(&format!("{name}.")),
+                "{} should start with `{name}.`",
+                check.id
+            );
+            assert!(!check.rfc.is_empty(), "{} cites nothing", check.id);
+        }
+    }
+}
+
+#[test]
+fn the_minimal_suite_is_one_read_only_check() {
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join("valid/minimal.toml")).unwrap();
+    let suite = parse_suite("minimal.toml", &text).unwrap();
+    let [check] = suite.checks.as_slice() else {
+        panic!("one check expected");
+    };
+    assert_eq!(check.level, Level::Must);
+    assert!(!check.writes());
+    assert_eq!(check.line, 6);
+    assert_eq!(check.steps[0].status, [200]);
+    assert!(check.steps[0].auth, "credentials are sent by default");
+}
+
+#[test]
+fn every_key_of_the_format_is_read() {
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join("valid/everything.toml")).unwrap();
+    let suite = parse_suite("everything.toml", &text).unwrap();
+    let check = &suite.checks[0];
+    assert_eq!(suite.description, "each key of the format");
+    assert_eq!(check.level, Level::InteropEntra);
+    assert_eq!(check.tags, ["a", "b"]);
+    assert_eq!(
+        check.requires,
+        [
+            Requirement::Capability("patch".into()),
+            Requirement::ResourceType("User".into()),
+            Requirement::OktaFeature("groups".into()),
+        ]
+    );
+    assert_eq!(check.message.as_deref(), Some("something is off"));
+    assert!(check.writes());
+
+    let post = &check.steps[0];
+    assert_eq!(post.method, Method::Post);
+    let mut query: Vec<&str> = post.query.iter().map(|(name, _)| name.as_str()).collect();
+    query.sort_unstable();
+    assert_eq!(
+        query,
+        ["attributes", "count", "flag"],
+        "numbers and booleans become text"
+    );
+    assert_eq!(post.status, [201, 200]);
+    let mut capture = post.capture.clone();
+    capture.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        capture,
+        [
+            ("etag".to_owned(), Selector::Header("ETag".into())),
+            (
+                "first".to_owned(),
+                Selector::Pointer("/emails/0/value".into())
+            ),
+            ("id".to_owned(), Selector::Path("id".into())),
+        ]
+    );
+    assert!(matches!(post.body, Some(Body::Json(_))));
+    assert_eq!(post.expect.len(), 12);
+    assert!(matches!(
+        post.expect[0].kind,
+        AssertionKind::MediaType { ref media_type, .. } if media_type == "application/scim+json"
+    ));
+    assert!(matches!(
+        post.expect[8].kind,
+        AssertionKind::Type {
+            json_type: JsonType::Boolean,
+            ..
+        }
+    ));
+    assert_eq!(post.expect[8].level, Some(Level::Should));
+    assert!(
+        matches!(post.expect[11].kind, AssertionKind::Builtin { ref name, .. } if name == "scim-error")
+    );
+
+    let patch = &check.steps[1];
+    assert!(patch.settle);
+    assert!(matches!(patch.body, Some(Body::Json(_))));
+    let search = &check.steps[2];
+    assert!(!search.writes(), "a POST to .search only reads");
+    assert!(!search.auth);
+    assert!(matches!(search.body, Some(Body::Raw(_))));
+}
+
+#[test]
+fn invalid_suites_are_refused_with_a_pointed_diagnostic() {
+    let dir = Path::new(FIXTURES).join("invalid");
+    let bless = std::env::var_os("SCIMCTL_BLESS").is_some();
+    let mut seen = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+    {
+        seen += 1;
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(path).unwrap();
+        let error = match parse_suite(&name, &text) {
+            Ok(_) => panic!("{name} should be refused"),
+            Err(error) => error.to_string(),
+        };
+        let expected_path = path.with_extension("diagnostic");
+        if bless {
+            std::fs::write(&expected_path, format!("{error}\n")).unwrap();
+        }
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| panic!("{} is missing", expected_path.display()));
+        assert_eq!(error, expected.trim_end_matches('\n'), "{name}");
+    }
+    assert!(seen >= 10);
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    let inputs = [
+        "",
+        "[suite]",
+        "[suite]\nname = \"\"\ntitle = \"x\"",
+        "[suite]\nname = \"x\"\ntitle = \"x\"\n[[check]]\nid = \"\"",
+        "\u{0}\u{1b}[31m",
+        "[suite]\nname = \"x\"\ntitle = \"é\"\n[[check]]\nid = \"x.y\"\ntitle = \"t\"\nrfc = \"r\"\nlevel = \"MUST\"\n[[check.step]]\nmethod = \"GET\"\npath = \"/{{\"",
+    ];
+    for input in inputs {
+        assert!(parse_suite("hostile", input).is_err(), "{input:?}");
+    }
+    let deep = format!(
+        "[suite]\nname = \"x\"\ntitle = \"x\"\n[[check]]\nid = \"x.y\"\ntitle = \"t\"\nrfc = \"r\"\nlevel = \"MUST\"\n[[check.step]]\nmethod = \"POST\"\npath = \"/Users\"\nbody_json = '{}{}'\n",
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    let error = parse_suite("deep", &deep).unwrap_err().to_string();
+    assert!(error.contains("nested more than 64 levels"), "{error}");
+}
