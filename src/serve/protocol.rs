@@ -2,6 +2,7 @@
 //! attribute paths, write validation, projection and PATCH, with core errors turned into the
 //! `ScimError`s the server answers. Pure: no I/O.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -152,37 +153,73 @@ pub fn patch(
 /// A PATCH whose path is a bare extension URN carries the extension object as its value, and
 /// clients that serialise it as a resource (scim2-tester does) put a `schemas` member inside.
 /// That member describes the object rather than being an attribute of it, so it is dropped
-/// before the core reads the value as the extension's attributes.
-fn without_schemas_in_extension_values(body: &Value, schema: &ResourceSchema) -> Value {
+/// before the core reads the value as the extension's attributes. The body is copied only
+/// when there is such a member to drop.
+fn without_schemas_in_extension_values<'b>(
+    body: &'b Value,
+    schema: &ResourceSchema,
+) -> Cow<'b, Value> {
+    let marked: Vec<usize> = operations_of(body)
+        .iter()
+        .enumerate()
+        .filter(|(_, operation)| {
+            extension_value_of(operation, schema)
+                .is_some_and(|value| value.keys().any(|k| k.eq_ignore_ascii_case("schemas")))
+        })
+        .map(|(index, _)| index)
+        .collect();
+    if marked.is_empty() {
+        return Cow::Borrowed(body);
+    }
     let mut body = body.clone();
-    let operations = body
+    let mut operations = body
         .as_object_mut()
         .and_then(|o| {
             o.iter_mut()
                 .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
         })
         .and_then(|(_, v)| v.as_array_mut());
-    for operation in operations.into_iter().flatten() {
-        let names_extension = get_ci(operation, "path")
-            .and_then(Value::as_str)
-            .is_some_and(|path| {
-                schema
-                    .extensions
-                    .iter()
-                    .any(|e| e.id.eq_ignore_ascii_case(path))
-            });
-        if !names_extension {
-            continue;
-        }
-        let value = operation
-            .as_object_mut()
+    for index in marked {
+        let value = operations
+            .as_deref_mut()
+            .and_then(|operations| operations.get_mut(index))
+            .and_then(|operation| operation.as_object_mut())
             .and_then(|o| o.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("value")))
             .and_then(|(_, v)| v.as_object_mut());
         if let Some(value) = value {
             value.retain(|k, _| !k.eq_ignore_ascii_case("schemas"));
         }
     }
-    body
+    Cow::Owned(body)
+}
+
+/// The `Operations` array of a PatchOp body (empty when there is none).
+fn operations_of(body: &Value) -> &[Value] {
+    body.as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("Operations")))
+        .and_then(|(_, v)| v.as_array())
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The object value of an operation whose path is a bare extension URN.
+fn extension_value_of<'o>(
+    operation: &'o Value,
+    schema: &ResourceSchema,
+) -> Option<&'o serde_json::Map<String, Value>> {
+    let path = get_ci(operation, "path")?.as_str()?;
+    if !schema
+        .extensions
+        .iter()
+        .any(|e| e.id.eq_ignore_ascii_case(path))
+    {
+        return None;
+    }
+    // The first `value` in member order, the one the copy in the caller is changed in.
+    let object = operation.as_object()?;
+    let (_, value) = object
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("value"))?;
+    value.as_object()
 }
 
 /// Looks a key up in a JSON object case-insensitively (RFC 7643 §2.1).

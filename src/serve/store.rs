@@ -499,22 +499,23 @@ impl Store {
         self.revision += 1;
         let version = format!("W/\"{}\"", self.revision);
         let location = format!("{}/{}/{}", self.base_url, kind.endpoint(), id);
-        let mut resource = Map::new();
-        let mut attributes = match attributes {
+        // Built in the attributes' own map: moving every member into a fresh one would hash
+        // each key again.
+        let mut resource = match attributes {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        let schemas = attributes
+        let schemas = resource
             .keys()
             .find(|k| k.eq_ignore_ascii_case("schemas"))
             .cloned()
-            .and_then(|k| attributes.remove(&k));
-        resource.insert(
+            .and_then(|k| resource.remove(&k));
+        resource.shift_insert(
+            0,
             "schemas".into(),
             schemas.unwrap_or(Value::Array(Vec::new())),
         );
-        resource.insert("id".into(), id.into());
-        resource.extend(attributes);
+        resource.shift_insert(1, "id".into(), id.into());
         if kind == Kind::User
             && let Some(groups) = self.groups_of(id)
         {
