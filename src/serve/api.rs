@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::scim::model::{LIST_RESPONSE, ScimError, ScimType};
 use crate::serve::etag;
 use crate::serve::protocol;
-use crate::serve::query::{ListParams, Projection, QueryPairs};
+use crate::serve::query::{ListParams, Projection, QueryPairs, decode_path_segment};
 use crate::serve::quirks::Quirks;
 use crate::serve::store::{Entry, Kind, Store};
 use crate::serve::{Limits, bulk};
@@ -239,13 +239,13 @@ impl Server {
     }
 
     pub(crate) fn dispatch(&self, request: ApiRequest<'_>) -> Result<Reply, Failure> {
-        let segments: Vec<String> = request
+        let segments: Vec<Cow<'_, str>> = request
             .path
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(decode_segment)
+            .map(decode_path_segment)
             .collect::<Result<_, _>>()?;
-        let words: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let words: Vec<&str> = segments.iter().map(|segment| &**segment).collect();
         let method = request.method;
         let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
         let resource = words.first().and_then(|first| resource_kind(first));
@@ -538,11 +538,6 @@ fn resource_kind(segment: &str) -> Option<Kind> {
     [Kind::User, Kind::Group]
         .into_iter()
         .find(|kind| kind.endpoint().eq_ignore_ascii_case(segment))
-}
-
-fn decode_segment(segment: &str) -> Result<String, ScimError> {
-    QueryPairs::parse(&format!("s={}", segment.replace('+', "%2B")))
-        .map(|pairs| pairs.get("s").unwrap_or("").to_string())
 }
 
 fn not_allowed(method: Method, allowed: &'static str) -> Failure {

@@ -82,8 +82,14 @@ impl Entry {
 
     /// `meta.location`.
     pub fn location(&self) -> &str {
+        self.meta("location")
+    }
+
+    /// A string member of `meta`, or "" (a JSON pointer would allocate on every call).
+    fn meta(&self, key: &str) -> &str {
         self.resource
-            .pointer("/meta/location")
+            .get("meta")
+            .and_then(|meta| meta.get(key))
             .and_then(Value::as_str)
             .unwrap_or("")
     }
@@ -498,7 +504,7 @@ impl Store {
     ) -> Entry {
         self.revision += 1;
         let version = format!("W/\"{}\"", self.revision);
-        let location = format!("{}/{}/{}", self.base_url, kind.endpoint(), id);
+        let location = [self.base_url.as_str(), kind.endpoint(), id].join("/");
         // Built in the attributes' own map: moving every member into a fresh one would hash
         // each key again.
         let mut resource = match attributes {
@@ -690,11 +696,7 @@ fn not_found(kind: Kind, id: &str) -> ScimError {
 }
 
 fn created_of(entry: &Entry) -> &str {
-    entry
-        .resource
-        .pointer("/meta/created")
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    entry.meta("created")
 }
 
 /// What a member or group reference displays: displayName, else userName, else the id.
