@@ -721,8 +721,10 @@ fn member_ids(group: &Value) -> HashSet<String> {
 }
 
 fn render(kind: Kind, resource: &Value) -> Arc<str> {
-    let shown = protocol::project(resource, Store::schema(kind), &[], &[]);
-    Arc::from(serde_json::to_string(&shown).unwrap_or_default())
+    Arc::from(protocol::default_representation(
+        resource,
+        Store::schema(kind),
+    ))
 }
 
 /// The `eq-substring` quirk: every `eq` comparison becomes `co`.
