@@ -279,6 +279,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn path_segments_are_percent_decoded_and_keep_plus_signs() {
+        assert!(matches!(
+            decode_path_segment("plain-id"),
+            Ok(Cow::Borrowed("plain-id"))
+        ));
+        assert_eq!(decode_path_segment("a+b%20c&d").unwrap(), "a+b c&d");
+        let error = decode_path_segment("bad%2").unwrap_err();
+        assert_eq!(
+            error.detail,
+            "bad percent escape at byte 3 of a path segment"
+        );
+    }
+
+    #[test]
     fn query_strings_are_percent_and_plus_decoded() {
         let query = QueryPairs::parse("filter=displayName+eq+%22EDU%20All%22&count=2").unwrap();
         assert_eq!(query.get("filter"), Some("displayName eq \"EDU All\""));
