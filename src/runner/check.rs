@@ -681,6 +681,16 @@ impl<'a> CheckRun<'a> {
                     None => Some(format!("no {name} header, expected `{wanted}`")),
                 }
             }
+            AssertionKind::HeaderNotEquals { name, value } => {
+                let unwanted = self.render(value)?;
+                match header(name) {
+                    Some(found) if found == unwanted => {
+                        Some(format!("header {name} is still `{found}`"))
+                    }
+                    Some(_) => None,
+                    None => Some(format!("no {name} header")),
+                }
+            }
             AssertionKind::HeaderContains { name, value } => {
                 let wanted = self.render(value)?;
                 match header(name) {
@@ -713,6 +723,16 @@ impl<'a> CheckRun<'a> {
                         show(&wanted)
                     )),
                     None => Some(format!("no `{selector}`, expected {}", show(&wanted))),
+                }
+            }
+            AssertionKind::NotEquals { selector, value } => {
+                let unwanted = self.render_json(value)?;
+                match self.select(answer, selector)? {
+                    Some(found) if found == unwanted => {
+                        Some(format!("`{selector}` is still {}", show(&found)))
+                    }
+                    Some(_) => None,
+                    None => Some(format!("no `{selector}`")),
                 }
             }
             AssertionKind::EqualsCi { selector, value } => {
