@@ -217,6 +217,17 @@ impl<'a> CheckRun<'a> {
             if let Some((_, message)) = failures.iter().find(|(level, _)| level.is_mandatory()) {
                 return Verdict::Fail(message.clone());
             }
+            // A SHOULD-level miss goes on, unless it left a capture unset: the steps that need
+            // it could only end in an unknown variable, and the miss is the verdict.
+            let uncaptured = {
+                let vars = lock(&self.vars);
+                step.capture.iter().any(|(name, _)| !vars.contains_key(name))
+            };
+            if uncaptured {
+                if let Some((_, message)) = failures.first() {
+                    return Verdict::Warn(warning.unwrap_or_else(|| message.clone()));
+                }
+            }
             if warning.is_none() {
                 warning = failures.into_iter().next().map(|(_, message)| message);
             }
