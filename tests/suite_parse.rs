@@ -200,6 +200,11 @@ expect = [
         AssertionKind::HeaderNotEquals { ref name, .. } if name == "ETag"
     ));
     let misuse = text.replace(r#"not_equals = "{{etag}}""#, "not_equals = 3");
-    let error = parse_suite("versions.toml", &misuse).unwrap_err().to_string();
-    assert!(error.contains("a header's `not_equals` takes a string"), "{error}");
+    let error = parse_suite("versions.toml", &misuse)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("a header's `not_equals` takes a string"),
+        "{error}"
+    );
 }

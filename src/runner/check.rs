@@ -221,7 +221,9 @@ impl<'a> CheckRun<'a> {
             // it could only end in an unknown variable, and the miss is the verdict.
             let uncaptured = {
                 let vars = lock(&self.vars);
-                step.capture.iter().any(|(name, _)| !vars.contains_key(name))
+                step.capture
+                    .iter()
+                    .any(|(name, _)| !vars.contains_key(name))
             };
             if uncaptured {
                 if let Some((_, message)) = failures.first() {
