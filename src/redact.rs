@@ -181,18 +181,25 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// The shortest credential value searched for in free text.
+pub const MIN_SCRUBBED_LEN: usize = 6;
+
 /// The credential values a process holds (tokens, passwords, client secrets), so any text can be
 /// scrubbed of them even where no deny-list would recognise them: a server echoing a token in
 /// an error body, a token pasted into a URL.
+///
+/// Values shorter than [`MIN_SCRUBBED_LEN`] are not searched for: a one-letter demo token such
+/// as `t` would otherwise turn every `t` of a log into `(redacted)`. Such values are still
+/// redacted wherever they are named (headers, JSON fields, query parameters).
 #[derive(Debug, Default, Clone)]
 pub struct KnownSecrets {
     values: Vec<Secret>,
 }
 
 impl KnownSecrets {
-    /// Remembers one more credential; empty ones are ignored.
+    /// Remembers one more credential; values too short to find in free text are ignored.
     pub fn add(&mut self, secret: &Secret) {
-        if !secret.is_empty() && !self.values.contains(secret) {
+        if secret.expose().len() >= MIN_SCRUBBED_LEN && !self.values.contains(secret) {
             self.values.push(secret.clone());
         }
     }
@@ -342,5 +349,15 @@ mod tests {
             "invalid token (redacted) given"
         );
         assert_eq!(known.scrub("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn a_one_letter_token_does_not_mangle_every_log_line() {
+        let mut known = KnownSecrets::default();
+        known.add(&Secret::new("t"));
+        assert_eq!(
+            known.scrub("PATCH http://127.0.0.1/scim/v2/Users/1"),
+            "PATCH http://127.0.0.1/scim/v2/Users/1"
+        );
     }
 }

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -390,7 +391,10 @@ async fn collect_all(
 ) -> (Vec<String>, scimctl::client::PagingSummary) {
     let mut ids = Vec::new();
     let summary = client
-        .list_all("/Users", query, |page| ids.extend(page.iter().map(id_of)))
+        .list_all("/Users", query, |page| {
+            ids.extend(page.iter().map(id_of));
+            ControlFlow::Continue(())
+        })
         .await
         .unwrap();
     (ids, summary)
@@ -462,13 +466,43 @@ async fn ten_thousand_users_stream_through_list_all() {
     let mut streamed = 0usize;
     let summary = client
         .list_all("/Users", &ListQuery::default(), |page| {
-            streamed += page.len()
+            streamed += page.len();
+            ControlFlow::Continue(())
         })
         .await
         .unwrap();
     assert_eq!(streamed, 10_000);
     assert_eq!(summary.items, 10_000);
     assert_eq!(summary.gap, Some(0));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_caller_that_breaks_ends_the_traversal_without_fetching_more_pages() {
+    let Served {
+        server,
+        client,
+        log,
+    } = serve(&[], 10).await;
+    let mut pages_seen = 0;
+    let summary = client
+        .list_all("/Users", &paged(3), |_| {
+            pages_seen += 1;
+            ControlFlow::Break(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(pages_seen, 1);
+    assert_eq!(summary.pages, 1);
+    assert_eq!(summary.items, 3);
+    assert_eq!(summary.stop, StopReason::CallerStopped);
+    let requests = log.text().lines().filter(|l| l.starts_with("GET ")).count();
+    assert_eq!(
+        requests,
+        1,
+        "only the first page was asked for:\n{}",
+        log.text()
+    );
     server.shutdown().await;
 }
 
@@ -528,7 +562,10 @@ async fn traverse_stub(page: fn(u64) -> Value) -> (usize, scimctl::client::Pagin
     let client = client_for(&server.base, Credentials::None, &Log::default());
     let mut delivered = 0usize;
     let summary = client
-        .list_all("/Users", &paged(2), |page| delivered += page.len())
+        .list_all("/Users", &paged(2), |page| {
+            delivered += page.len();
+            ControlFlow::Continue(())
+        })
         .await
         .unwrap();
     server.stop().await;

@@ -394,3 +394,54 @@ fn the_har_file_holds_every_exchange_without_the_token() {
     assert!(entries.len() >= 6, "discovery, then every check's requests");
     assert!(!written.contains(&token), "the token is redacted");
 }
+
+#[test]
+fn a_should_miss_that_leaves_a_capture_unset_is_a_warning_not_an_error() {
+    let home = Scratch::new("should-capture");
+    let suite_path = home.0.join("should.toml");
+    std::fs::write(
+        &suite_path,
+        r#"
+[suite]
+name = "should"
+title = "A SHOULD check whose first step misses"
+
+[[check]]
+id = "should.capture"
+title = "the later step needs what the missed step did not capture"
+rfc = "RFC 7644 §3.4.1"
+level = "SHOULD"
+
+[[check.step]]
+method = "GET"
+path = "/Users/{{uuid.nobody}}"
+status = 200
+capture = { user_id = "id" }
+
+[[check.step]]
+method = "GET"
+path = "/Users/{{user_id}}"
+status = 200
+"#,
+    )
+    .unwrap();
+    let (runtime, server) = serve(&[]);
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--suite",
+            &suite_path.to_string_lossy(),
+            "--url",
+            server.base_url(),
+            "--token",
+            server.token(),
+        ],
+    );
+    stop(runtime, server);
+    let stdout = text(&output.stdout);
+    let line = verdict_line(&stdout, "should.capture");
+    assert!(line.trim_start().starts_with("WARN"), "{line}");
+    assert!(line.contains("expected status 200, got 404"), "{line}");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}

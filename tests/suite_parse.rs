@@ -166,3 +166,45 @@ fn hostile_input_never_panics() {
     let error = parse_suite("deep", &deep).unwrap_err().to_string();
     assert!(error.contains("nested more than 64 levels"), "{error}");
 }
+
+#[test]
+fn not_equals_reads_on_a_path_and_on_a_header() {
+    let text = r#"
+[suite]
+name = "versions"
+title = "Versions"
+
+[[check]]
+id = "versions.change"
+title = "a write changes the version"
+rfc = "RFC 7644 §3.14"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/Users/1"
+capture = { before = "meta.version", etag = "header:ETag" }
+expect = [
+  { path = "meta.version", not_equals = "{{before}}" },
+  { header = "ETag", not_equals = "{{etag}}" },
+]
+"#;
+    let suite = parse_suite("versions.toml", text).unwrap();
+    let expect = &suite.checks[0].steps[0].expect;
+    assert!(matches!(
+        expect[0].kind,
+        AssertionKind::NotEquals { selector: Selector::Path(ref p), .. } if p == "meta.version"
+    ));
+    assert!(matches!(
+        expect[1].kind,
+        AssertionKind::HeaderNotEquals { ref name, .. } if name == "ETag"
+    ));
+    let misuse = text.replace(r#"not_equals = "{{etag}}""#, "not_equals = 3");
+    let error = parse_suite("versions.toml", &misuse)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("a header's `not_equals` takes a string"),
+        "{error}"
+    );
+}

@@ -105,12 +105,13 @@ fn show_directory(
     };
     runtime.block_on(async {
         tokio::select! {
-            listed = listing => listed,
-            _ = tokio::signal::ctrl_c() => Err(ExitError::new(
+            biased;
+            _ = super::interrupted() => Err(ExitError::new(
                 Exit::Interrupted,
                 anyhow::anyhow!("interrupted"),
             )
             .into()),
+            listed = listing => listed,
         }
     })
 }

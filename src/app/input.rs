@@ -223,13 +223,11 @@ pub fn split_assignment(text: &str) -> Result<(&str, &str), ExitError> {
 }
 
 /// Reads a JSON document from `path`, or from stdin for `-`.
-pub fn read_json(path: &Path) -> Result<Value, ExitError> {
+pub async fn read_json(path: &Path) -> Result<Value, ExitError> {
     let text = if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| usage(format!("cannot read stdin: {e}")))?;
-        text
+        read_stdin()
+            .await
+            .map_err(|e| usage(format!("cannot read stdin: {e}")))?
     } else {
         std::fs::read_to_string(path)
             .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?
@@ -242,20 +240,28 @@ pub fn read_json(path: &Path) -> Result<Value, ExitError> {
     serde_json::from_str(&text).map_err(|e| usage(format!("{shown} is not valid JSON: {e}")))
 }
 
+/// All of stdin, read on a blocking thread: Ctrl-C (which the runtime handles, so the read
+/// itself is not interrupted) must still end a command waiting for typed input.
+async fn read_stdin() -> std::io::Result<String> {
+    tokio::task::spawn_blocking(|| {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map(|_| text)
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
 /// A request body: the file's object (or `skeleton`; the skeleton's `schemas` when the file has
 /// none), then each flag's value, then each `--set` typed by `schema`. Later assignments win;
 /// extension attributes go under their URN.
 pub fn build_body(
     skeleton: Value,
-    file: Option<&Path>,
+    file: Option<Value>,
     flags: Vec<(&str, Value)>,
     sets: &[String],
     schema: &ResourceSchema,
 ) -> Result<Value, ExitError> {
-    let mut body = match file {
-        Some(path) => read_json(path)?,
-        None => skeleton.clone(),
-    };
+    let mut body = file.unwrap_or_else(|| skeleton.clone());
     let Some(object) = body.as_object_mut() else {
         return Err(usage("the request body must be a JSON object"));
     };

@@ -3,7 +3,7 @@
 //!
 //! Client commands run on a current-thread tokio runtime (one request at a time needs no
 //! more, and it starts faster), inside a [`session::Session`] that writes the HAR file at the
-//! end on success and failure alike.
+//! end on success, failure and Ctrl-C alike (Ctrl-C exits 130).
 
 mod config;
 mod demo;
@@ -44,22 +44,46 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("failed to start the async runtime")?;
             let mut session = Session::open(&connection, global)?;
             let outcome = runtime.block_on(async {
-                match command {
-                    Command::Users(command) => resources::users(&mut session, command).await,
-                    Command::Groups(command) => resources::groups(&mut session, command).await,
-                    Command::Resources(args) => {
-                        resources::resources(&mut session, &args.type_name, args.command).await
+                let work = async {
+                    match command {
+                        Command::Users(command) => resources::users(&mut session, command).await,
+                        Command::Groups(command) => resources::groups(&mut session, command).await,
+                        Command::Resources(args) => {
+                            resources::resources(&mut session, &args.type_name, args.command).await
+                        }
+                        Command::Discover(args) => discover::run(&mut session, args).await,
+                        Command::Demo(_)
+                        | Command::Serve(_)
+                        | Command::Config(_)
+                        | Command::Test(_) => Ok(()),
                     }
-                    Command::Discover(args) => discover::run(&mut session, args).await,
-                    Command::Demo(_)
-                    | Command::Serve(_)
-                    | Command::Config(_)
-                    | Command::Test(_) => Ok(()),
+                };
+                // Output is written between awaits, a whole record at a time, so dropping the
+                // command at an await on Ctrl-C leaves no half-written line behind. Biased:
+                // after Ctrl-C not one more request goes out.
+                tokio::select! {
+                    biased;
+                    _ = interrupted() => Err(ExitError::new(
+                        Exit::Interrupted,
+                        anyhow::anyhow!("interrupted"),
+                    )
+                    .into()),
+                    outcome = work => outcome,
                 }
             });
+            // A read of stdin cut short by Ctrl-C still blocks its thread: do not wait for it.
+            runtime.shutdown_background();
             let har = session.finish();
             outcome.and(har)
         }
+    }
+}
+
+/// Resolves on Ctrl-C; never, if the signal handler cannot be installed (the default
+/// handler then ends the process, as without scimctl's help).
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 

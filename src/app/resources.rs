@@ -3,6 +3,7 @@
 //! here; membership commands live in `members.rs`.
 
 use std::io::{self, BufRead, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
@@ -332,16 +333,17 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
             let summary = session
                 .client
                 .list_all(&kind.endpoint, &query, |page| {
-                    if failed.is_some() {
-                        return;
-                    }
                     let outcome = if format == Format::Raw {
                         write_raw_page(session.last_body())
                     } else {
                         listing.page(page)
                     };
-                    if let Err(error) = outcome {
-                        failed = Some(error);
+                    match outcome {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(error) => {
+                            failed = Some(error);
+                            ControlFlow::Break(())
+                        }
                     }
                 })
                 .await?;
@@ -455,9 +457,13 @@ async fn body_of(session: &mut Session, kind: &Kind, body: Body) -> anyhow::Resu
     } else {
         typing_schema(session, kind).await
     };
+    let file = match &body.file {
+        Some(path) => Some(read_json(path).await?),
+        None => None,
+    };
     Ok(build_body(
         kind.body_skeleton(),
-        body.file.as_deref(),
+        file,
         body.flags,
         &body.sets,
         &schema,
@@ -545,7 +551,7 @@ async fn replace(
 
 async fn patch(session: &mut Session, kind: &Kind, args: PatchArgs) -> anyhow::Result<()> {
     let body = match &args.file {
-        Some(path) => read_json(path)?,
+        Some(path) => read_json(path).await?,
         None => {
             let operations = split_operations(&args.operations)?;
             let schema = if operations.iter().any(|op| op.value.is_some()) {
@@ -620,7 +626,7 @@ async fn delete(session: &mut Session, kind: &Kind, id: &str) -> anyhow::Result<
             ))
             .into());
         }
-        if !confirm(&format!("delete {} {id}? [y/N] ", kind.name))? {
+        if !confirm(&format!("delete {} {id}? [y/N] ", kind.name)).await? {
             return Err(ExitError::new(Exit::Usage, anyhow::anyhow!("not deleted")).into());
         }
     }
@@ -629,13 +635,20 @@ async fn delete(session: &mut Session, kind: &Kind, id: &str) -> anyhow::Result<
     Ok(())
 }
 
-/// Asks on stderr and reads one line from stdin: yes only for `y` or `yes`.
-fn confirm(question: &str) -> io::Result<bool> {
-    let mut stderr = io::stderr().lock();
-    stderr.write_all(question.as_bytes())?;
-    stderr.flush()?;
-    let mut answer = String::new();
-    io::stdin().lock().read_line(&mut answer)?;
+/// Asks on stderr and reads one line from stdin: yes only for `y` or `yes`. The line is read
+/// on a blocking thread, so Ctrl-C at the question ends the command (exit 130) at once.
+async fn confirm(question: &str) -> io::Result<bool> {
+    {
+        let mut stderr = io::stderr().lock();
+        stderr.write_all(question.as_bytes())?;
+        stderr.flush()?;
+    }
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        io::stdin().lock().read_line(&mut answer).map(|_| answer)
+    })
+    .await
+    .map_err(io::Error::other)??;
     Ok(matches!(
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"

@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::ops::ControlFlow;
 
 use serde_json::Value;
 
@@ -39,12 +40,17 @@ pub enum StopReason {
     NoProgress,
     /// [`MAX_PAGES`] pages were fetched.
     PageLimit,
+    /// The caller wanted no more (its reader went away, say).
+    CallerStopped,
 }
 
 impl StopReason {
     /// Whether paging ended as a conformant server ends it.
     pub fn is_normal(self) -> bool {
-        matches!(self, StopReason::EmptyPage | StopReason::ReachedTotal)
+        matches!(
+            self,
+            StopReason::EmptyPage | StopReason::ReachedTotal | StopReason::CallerStopped
+        )
     }
 }
 
@@ -57,6 +63,7 @@ impl fmt::Display for StopReason {
             StopReason::OnlyRepeats => "a page of resources already seen",
             StopReason::NoProgress => "the server did not advance",
             StopReason::PageLimit => "the page limit",
+            StopReason::CallerStopped => "the caller's request",
         })
     }
 }
@@ -269,7 +276,8 @@ fn resource_id(resource: &Value) -> Option<String> {
 
 impl ScimClient {
     /// Follows every page of a list or search from `query.start_index`, handing each page's
-    /// new resources to `on_page` as they arrive, and says how it went.
+    /// new resources to `on_page` as they arrive, and says how it went. `on_page` returns
+    /// [`ControlFlow::Break`] to end the traversal there (a closed pipe needs no more pages).
     ///
     /// Never loops: see [`PagingGuard`] and [`MAX_PAGES`]. A request that fails ends the
     /// traversal with its error; what `on_page` already received stays received.
@@ -277,7 +285,7 @@ impl ScimClient {
         &self,
         endpoint: &str,
         query: &ListQuery,
-        mut on_page: impl FnMut(&[Value]),
+        mut on_page: impl FnMut(&[Value]) -> ControlFlow<()>,
     ) -> Result<PagingSummary, ClientError> {
         let mut guard = PagingGuard::new(query.start_index, query.count);
         let mut request = query.clone();
@@ -285,8 +293,8 @@ impl ScimClient {
             request.start_index = Some(guard.start_index());
             let page = self.list(endpoint, &request).await?;
             let (fresh, next) = guard.take(page);
-            if !fresh.is_empty() {
-                on_page(&fresh);
+            if !fresh.is_empty() && on_page(&fresh).is_break() {
+                return Ok(guard.finish(StopReason::CallerStopped));
             }
             if let Next::Stop(reason) = next {
                 return Ok(guard.finish(reason));

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// URLs, re-exported so that the rest of `client/` needs no reqwest import of its own.
@@ -160,43 +161,89 @@ impl Default for TransportOptions {
     }
 }
 
-/// The transport used outside tests: reqwest over rustls with the system roots. Proxies come
-/// from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; TLS 1.2 is the minimum (Entra requires it).
-#[derive(Debug, Clone)]
+/// The transport used outside tests: reqwest over rustls. Proxies come from
+/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; TLS 1.2 is the minimum (Entra requires it).
+///
+/// Reading the system trust store (every file under `/etc/ssl/certs`) costs more than a whole
+/// loopback exchange, so it happens on the first exchange that needs TLS, never for `http://`:
+/// plain exchanges go through a client that has no roots and cannot verify anyone, which is
+/// harmless because it never speaks TLS.
+#[derive(Debug)]
 pub struct ReqwestTransport {
-    client: reqwest::Client,
+    settings: ClientSettings,
+    /// For `http://` through no proxy or a plain-HTTP proxy.
+    plain: OnceLock<Result<reqwest::Client, TransportError>>,
+    /// For `https://`, or any URL when the proxy itself is reached over TLS.
+    verifying: OnceLock<Result<reqwest::Client, TransportError>>,
     max_body_bytes: usize,
 }
 
-impl ReqwestTransport {
-    /// Builds the transport; fails on an unreadable `--cacert` bundle.
-    pub fn new(options: &TransportOptions) -> Result<Self, TransportError> {
+/// What both reqwest clients are built from.
+#[derive(Debug)]
+struct ClientSettings {
+    connect_timeout: Duration,
+    timeout: Duration,
+    insecure: bool,
+    /// `--cacert` roots, parsed up front so that a bad bundle is reported before any request.
+    extra_roots: Vec<reqwest::Certificate>,
+    /// `HTTP_PROXY`/`ALL_PROXY` names an `https://` proxy: plain URLs need the trust store too.
+    plain_proxy_over_tls: bool,
+}
+
+impl ClientSettings {
+    fn build(&self, with_system_roots: bool) -> Result<reqwest::Client, TransportError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.timeout)
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
             .min_tls_version(reqwest::tls::Version::TLS_1_2)
-            .danger_accept_invalid_certs(options.insecure);
-        if let Some(pem) = &options.extra_roots_pem {
-            let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| TransportError {
-                kind: TransportErrorKind::Tls,
-                message: format!("cannot read the CA certificates: {}", cause_chain(&e)),
-            })?;
-            if roots.is_empty() {
-                return Err(TransportError {
-                    kind: TransportErrorKind::Tls,
-                    message: "the CA certificate file holds no PEM certificate".to_owned(),
-                });
-            }
-            for root in roots {
-                builder = builder.add_root_certificate(root);
+            .danger_accept_invalid_certs(self.insecure)
+            .tls_built_in_root_certs(with_system_roots);
+        if with_system_roots {
+            for root in &self.extra_roots {
+                builder = builder.add_root_certificate(root.clone());
             }
         }
-        let client = builder.build().map_err(|e| classify(&e))?;
+        builder.build().map_err(|e| classify(&e))
+    }
+}
+
+impl ReqwestTransport {
+    /// Builds the transport; fails on an unreadable `--cacert` bundle. Builds no client yet.
+    pub fn new(options: &TransportOptions) -> Result<Self, TransportError> {
+        let extra_roots = match &options.extra_roots_pem {
+            Some(pem) => parse_roots(pem)?,
+            None => Vec::new(),
+        };
+        let plain_proxy_over_tls = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .any(|proxy| is_https(&proxy));
         Ok(ReqwestTransport {
-            client,
+            settings: ClientSettings {
+                connect_timeout: options.connect_timeout,
+                timeout: options.timeout,
+                insecure: options.insecure,
+                extra_roots,
+                plain_proxy_over_tls,
+            },
+            plain: OnceLock::new(),
+            verifying: OnceLock::new(),
             max_body_bytes: options.max_body_bytes,
         })
+    }
+
+    /// The client for `url`, built on first use.
+    fn client_for(&self, url: &str) -> Result<&reqwest::Client, TransportError> {
+        let verifying = is_https(url) || self.settings.plain_proxy_over_tls;
+        let slot = if verifying {
+            &self.verifying
+        } else {
+            &self.plain
+        };
+        slot.get_or_init(|| self.settings.build(verifying))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     async fn exchange(&self, request: Request) -> Result<Response, TransportError> {
@@ -209,7 +256,7 @@ impl ReqwestTransport {
             Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self.client.request(method, &request.url);
+        let mut builder = self.client_for(&request.url)?.request(method, &request.url);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
@@ -256,6 +303,27 @@ impl Transport for ReqwestTransport {
     }
 }
 
+/// Whether `url` starts with the `https` scheme (schemes are case-insensitive, RFC 3986 §3.1).
+fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
+/// The certificates of a `--cacert` bundle; at least one is required.
+fn parse_roots(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, TransportError> {
+    let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| TransportError {
+        kind: TransportErrorKind::Tls,
+        message: format!("cannot read the CA certificates: {}", cause_chain(&e)),
+    })?;
+    if roots.is_empty() {
+        return Err(TransportError {
+            kind: TransportErrorKind::Tls,
+            message: "the CA certificate file holds no PEM certificate".to_owned(),
+        });
+    }
+    Ok(roots)
+}
+
 /// The error and its causes, joined: reqwest's own message alone ("error sending request") hides
 /// the reason ("connection refused", "invalid peer certificate: UnknownIssuer").
 fn cause_chain(error: &dyn std::error::Error) -> String {
@@ -288,4 +356,52 @@ fn classify(error: &reqwest::Error) -> TransportError {
         TransportErrorKind::Other
     };
     TransportError { kind, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_https_scheme_counts_as_https_in_any_case() {
+        assert!(is_https("https://scim.example.com/v2"));
+        assert!(is_https("HTTPS://scim.example.com/v2"));
+        assert!(!is_https("http://127.0.0.1:8080/scim/v2"));
+        assert!(!is_https("https:"));
+        assert!(!is_https(""));
+    }
+
+    #[test]
+    fn a_plain_http_exchange_never_loads_the_system_trust_store() {
+        let transport = ReqwestTransport::new(&TransportOptions::default()).expect("transport");
+        assert!(transport.plain.get().is_none() && transport.verifying.get().is_none());
+        if transport.settings.plain_proxy_over_tls {
+            return; // an https:// HTTP_PROXY in this environment rightly needs the roots
+        }
+        transport
+            .client_for("http://127.0.0.1:1/scim/v2/Users/1")
+            .expect("plain client");
+        assert!(transport.plain.get().is_some());
+        assert!(transport.verifying.get().is_none(), "roots were loaded");
+    }
+
+    #[test]
+    fn an_https_exchange_uses_the_verifying_client() {
+        let transport = ReqwestTransport::new(&TransportOptions::default()).expect("transport");
+        transport
+            .client_for("https://scim.example.com/v2/Users/1")
+            .expect("verifying client");
+        assert!(transport.verifying.get().is_some());
+    }
+
+    #[test]
+    fn a_cacert_bundle_without_certificates_is_refused_up_front() {
+        let options = TransportOptions {
+            extra_roots_pem: Some(b"not a certificate\n".to_vec()),
+            ..TransportOptions::default()
+        };
+        let error = ReqwestTransport::new(&options).expect_err("no certificate");
+        assert_eq!(error.kind, TransportErrorKind::Tls);
+        assert!(error.message.contains("no PEM certificate"), "{error}");
+    }
 }

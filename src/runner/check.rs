@@ -217,6 +217,19 @@ impl<'a> CheckRun<'a> {
             if let Some((_, message)) = failures.iter().find(|(level, _)| level.is_mandatory()) {
                 return Verdict::Fail(message.clone());
             }
+            // A SHOULD-level miss goes on, unless it left a capture unset: the steps that need
+            // it could only end in an unknown variable, and the miss is the verdict.
+            let uncaptured = {
+                let vars = lock(&self.vars);
+                step.capture
+                    .iter()
+                    .any(|(name, _)| !vars.contains_key(name))
+            };
+            if uncaptured {
+                if let Some((_, message)) = failures.first() {
+                    return Verdict::Warn(warning.unwrap_or_else(|| message.clone()));
+                }
+            }
             if warning.is_none() {
                 warning = failures.into_iter().next().map(|(_, message)| message);
             }
@@ -681,6 +694,16 @@ impl<'a> CheckRun<'a> {
                     None => Some(format!("no {name} header, expected `{wanted}`")),
                 }
             }
+            AssertionKind::HeaderNotEquals { name, value } => {
+                let unwanted = self.render(value)?;
+                match header(name) {
+                    Some(found) if found == unwanted => {
+                        Some(format!("header {name} is still `{found}`"))
+                    }
+                    Some(_) => None,
+                    None => Some(format!("no {name} header")),
+                }
+            }
             AssertionKind::HeaderContains { name, value } => {
                 let wanted = self.render(value)?;
                 match header(name) {
@@ -713,6 +736,16 @@ impl<'a> CheckRun<'a> {
                         show(&wanted)
                     )),
                     None => Some(format!("no `{selector}`, expected {}", show(&wanted))),
+                }
+            }
+            AssertionKind::NotEquals { selector, value } => {
+                let unwanted = self.render_json(value)?;
+                match self.select(answer, selector)? {
+                    Some(found) if found == unwanted => {
+                        Some(format!("`{selector}` is still {}", show(&found)))
+                    }
+                    Some(_) => None,
+                    None => Some(format!("no `{selector}`")),
                 }
             }
             AssertionKind::EqualsCi { selector, value } => {

@@ -4,6 +4,7 @@
 //! [`Server::handle`], which takes the store lock, does its work and lets go; no lock is ever
 //! held across an await. Bulk operations go through the same dispatch as single requests.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -12,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::scim::model::{LIST_RESPONSE, ScimError, ScimType};
 use crate::serve::etag;
 use crate::serve::protocol;
-use crate::serve::query::{ListParams, Projection, QueryPairs};
+use crate::serve::query::{ListParams, Projection, QueryPairs, decode_path_segment};
 use crate::serve::quirks::Quirks;
 use crate::serve::store::{Entry, Kind, Store};
 use crate::serve::{Limits, bulk};
@@ -238,13 +239,13 @@ impl Server {
     }
 
     pub(crate) fn dispatch(&self, request: ApiRequest<'_>) -> Result<Reply, Failure> {
-        let segments: Vec<String> = request
+        let segments: Vec<Cow<'_, str>> = request
             .path
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(decode_segment)
+            .map(decode_path_segment)
             .collect::<Result<_, _>>()?;
-        let words: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let words: Vec<&str> = segments.iter().map(|segment| &**segment).collect();
         let method = request.method;
         let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
         let resource = words.first().and_then(|first| resource_kind(first));
@@ -271,7 +272,7 @@ impl Server {
             [me] if is(me, "Me") => self.me(request),
             [search] if is(search, ".search") => self.search(&[Kind::User, Kind::Group], request),
             [bulk] if is(bulk, "Bulk") => match method {
-                Method::Post => Ok(bulk::run(self, body_of(request)?)?),
+                Method::Post => Ok(bulk::run(self, body_of(request)?.clone())?),
                 _ => Err(not_allowed(method, "POST")),
             },
             [spc] if is(spc, "ServiceProviderConfig") => {
@@ -375,7 +376,7 @@ impl Server {
         let body = body_of(request)?;
         let now = now();
         let mut store = self.write();
-        let entry = store.create(kind, &body, &now)?;
+        let entry = store.create(kind, body, &now)?;
         Ok(resource_reply(201, kind, entry, &projection).with("location", entry.location()))
     }
 
@@ -390,7 +391,7 @@ impl Server {
         let now = now();
         let mut store = self.write();
         check_if_match(&store, kind, id, request.if_match)?;
-        let written = store.replace(kind, id, &body, &now, !self.quirks.put_not_stored)?;
+        let written = store.replace(kind, id, body, &now, !self.quirks.put_not_stored)?;
         Ok(resource_reply(200, kind, &written.entry, projection))
     }
 
@@ -401,7 +402,7 @@ impl Server {
         request: &ApiRequest<'_>,
         projection: &Projection,
     ) -> Result<Reply, Failure> {
-        let mut body = body_of(request)?;
+        let mut body = Cow::Borrowed(body_of(request)?);
         if self.quirks.case_sensitive_patch_op
             && let Some(sent) = self.quirks.capitalised_patch_op(&body)
         {
@@ -412,7 +413,7 @@ impl Server {
             .into());
         }
         if self.quirks.member_removal_empties_group && kind == Kind::Group {
-            self.quirks.widen_member_removal(&mut body);
+            self.quirks.widen_member_removal(body.to_mut());
         }
         let now = now();
         let mut store = self.write();
@@ -437,7 +438,7 @@ impl Server {
             return Err(not_allowed(request.method, "POST"));
         }
         let body = body_of(request)?;
-        self.list(kinds, ListParams::from_search_body(&body)?)
+        self.list(kinds, ListParams::from_search_body(body)?)
     }
 
     /// A ListResponse over `kinds` (RFC 7644 §3.4.2), paged per §3.4.2.4.
@@ -539,11 +540,6 @@ fn resource_kind(segment: &str) -> Option<Kind> {
         .find(|kind| kind.endpoint().eq_ignore_ascii_case(segment))
 }
 
-fn decode_segment(segment: &str) -> Result<String, ScimError> {
-    QueryPairs::parse(&format!("s={}", segment.replace('+', "%2B")))
-        .map(|pairs| pairs.get("s").unwrap_or("").to_string())
-}
-
 fn not_allowed(method: Method, allowed: &'static str) -> Failure {
     Failure {
         error: ScimError::status(
@@ -571,8 +567,8 @@ fn discovery_one(docs: &[(String, Value)], id: &str, what: &str) -> Result<Reply
         .ok_or_else(|| ScimError::status(404, format!("no {what} `{id}`")).into())
 }
 
-fn body_of(request: &ApiRequest<'_>) -> Result<Value, ScimError> {
-    request.body.clone().ok_or_else(|| {
+fn body_of<'r>(request: &'r ApiRequest<'_>) -> Result<&'r Value, ScimError> {
+    request.body.as_ref().ok_or_else(|| {
         ScimError::typed(
             ScimType::InvalidSyntax,
             format!("{} needs a JSON body", request.method.as_str()),

@@ -2,6 +2,7 @@
 //! attribute paths, write validation, projection and PATCH, with core errors turned into the
 //! `ScimError`s the server answers. Pure: no I/O.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -12,7 +13,8 @@ use crate::scim::patch::{self, Tolerance};
 use crate::scim::path::{self as scim_path, AttrPath, PatchPath};
 use crate::scim::resource::{self, Leniency, WriteTolerance};
 use crate::scim::schema::{
-    AuthenticationScheme, BulkConfig, FilterConfig, ResourceSchema, ServiceProviderConfig, builtin,
+    AttrType, Attribute, AuthenticationScheme, BulkConfig, FilterConfig, ResourceSchema, Returned,
+    ServiceProviderConfig, builtin,
 };
 
 pub use crate::scim::resource::WriteMode;
@@ -128,6 +130,78 @@ pub fn project(
     resource::project(resource, schema, attributes, excluded)
 }
 
+/// The default representation of `resource` (no `attributes` or `excludedAttributes`),
+/// serialised. Most stored resources hold nothing the default projection would drop, and
+/// copying one only to serialise the copy was a third of a POST's cost, so those are
+/// serialised as they are.
+pub fn default_representation(resource: &Value, schema: &ResourceSchema) -> String {
+    let text = if default_projection_keeps_everything(resource, schema) {
+        serde_json::to_string(resource)
+    } else {
+        serde_json::to_string(&project(resource, schema, &[], &[]))
+    };
+    text.unwrap_or_default()
+}
+
+/// Whether `project(resource, schema, &[], &[])` would equal `resource`: no `returned: never`
+/// or `request` attribute or sub-attribute (RFC 7643 §7), no unassigned value (§2.5) where
+/// the projection drops one, every extension a non-empty object. Errs towards `false`.
+fn default_projection_keeps_everything(resource: &Value, schema: &ResourceSchema) -> bool {
+    let Some(members) = resource.as_object() else {
+        return true;
+    };
+    members.iter().all(|(key, value)| {
+        if key.eq_ignore_ascii_case("schemas") {
+            return true;
+        }
+        if let Some(attribute) = schema
+            .core_attributes()
+            .find(|a| a.name.eq_ignore_ascii_case(key))
+        {
+            return keeps_attribute(attribute, value);
+        }
+        match schema
+            .extensions
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(key))
+        {
+            Some(extension) => value.as_object().is_some_and(|inner| {
+                !inner.is_empty()
+                    && inner.iter().all(|(key, value)| {
+                        extension
+                            .attribute(key)
+                            .is_none_or(|attribute| keeps_attribute(attribute, value))
+                    })
+            }),
+            None => true,
+        }
+    })
+}
+
+fn keeps_attribute(attribute: &Attribute, value: &Value) -> bool {
+    let shown = |returned: Returned| matches!(returned, Returned::Default | Returned::Always);
+    if !shown(attribute.returned) || !resource::is_assigned(value) {
+        return false;
+    }
+    if attribute.attr_type != AttrType::Complex {
+        return true;
+    }
+    let keeps_element = |element: &Value| match element {
+        Value::Object(members) => members.keys().all(|key| {
+            attribute
+                .sub_attribute(key)
+                .is_none_or(|sub| shown(sub.returned))
+        }),
+        _ => true,
+    };
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .all(|item| resource::is_assigned(item) && keeps_element(item)),
+        other => keeps_element(other),
+    }
+}
+
 /// Parses a PatchOp body and applies it to `resource`, all operations or none.
 pub fn patch(
     resource: &Value,
@@ -152,37 +226,73 @@ pub fn patch(
 /// A PATCH whose path is a bare extension URN carries the extension object as its value, and
 /// clients that serialise it as a resource (scim2-tester does) put a `schemas` member inside.
 /// That member describes the object rather than being an attribute of it, so it is dropped
-/// before the core reads the value as the extension's attributes.
-fn without_schemas_in_extension_values(body: &Value, schema: &ResourceSchema) -> Value {
+/// before the core reads the value as the extension's attributes. The body is copied only
+/// when there is such a member to drop.
+fn without_schemas_in_extension_values<'b>(
+    body: &'b Value,
+    schema: &ResourceSchema,
+) -> Cow<'b, Value> {
+    let marked: Vec<usize> = operations_of(body)
+        .iter()
+        .enumerate()
+        .filter(|(_, operation)| {
+            extension_value_of(operation, schema)
+                .is_some_and(|value| value.keys().any(|k| k.eq_ignore_ascii_case("schemas")))
+        })
+        .map(|(index, _)| index)
+        .collect();
+    if marked.is_empty() {
+        return Cow::Borrowed(body);
+    }
     let mut body = body.clone();
-    let operations = body
+    let mut operations = body
         .as_object_mut()
         .and_then(|o| {
             o.iter_mut()
                 .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
         })
         .and_then(|(_, v)| v.as_array_mut());
-    for operation in operations.into_iter().flatten() {
-        let names_extension = get_ci(operation, "path")
-            .and_then(Value::as_str)
-            .is_some_and(|path| {
-                schema
-                    .extensions
-                    .iter()
-                    .any(|e| e.id.eq_ignore_ascii_case(path))
-            });
-        if !names_extension {
-            continue;
-        }
-        let value = operation
-            .as_object_mut()
+    for index in marked {
+        let value = operations
+            .as_deref_mut()
+            .and_then(|operations| operations.get_mut(index))
+            .and_then(|operation| operation.as_object_mut())
             .and_then(|o| o.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("value")))
             .and_then(|(_, v)| v.as_object_mut());
         if let Some(value) = value {
             value.retain(|k, _| !k.eq_ignore_ascii_case("schemas"));
         }
     }
-    body
+    Cow::Owned(body)
+}
+
+/// The `Operations` array of a PatchOp body (empty when there is none).
+fn operations_of(body: &Value) -> &[Value] {
+    body.as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("Operations")))
+        .and_then(|(_, v)| v.as_array())
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The object value of an operation whose path is a bare extension URN.
+fn extension_value_of<'o>(
+    operation: &'o Value,
+    schema: &ResourceSchema,
+) -> Option<&'o serde_json::Map<String, Value>> {
+    let path = get_ci(operation, "path")?.as_str()?;
+    if !schema
+        .extensions
+        .iter()
+        .any(|e| e.id.eq_ignore_ascii_case(path))
+    {
+        return None;
+    }
+    // The first `value` in member order, the one the copy in the caller is changed in.
+    let object = operation.as_object()?;
+    let (_, value) = object
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("value"))?;
+    value.as_object()
 }
 
 /// Looks a key up in a JSON object case-insensitively (RFC 7643 §2.1).
@@ -236,4 +346,90 @@ pub fn schemas_json() -> Vec<Value> {
         builtin::group_schema().to_json(),
         builtin::enterprise_user_schema().to_json(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
+    use serde_json::json;
+
+    /// The shortcut must never change an answer: for every resource it serialises exactly
+    /// what the full default projection would.
+    fn assert_same_as_projection(resource: Value, schema: &ResourceSchema) {
+        let projected = serde_json::to_string(&project(&resource, schema, &[], &[])).unwrap();
+        assert_eq!(
+            default_representation(&resource, schema),
+            projected,
+            "{resource}"
+        );
+    }
+
+    #[test]
+    fn the_default_representation_is_the_default_projection() {
+        let user = user_schema();
+        let cases = [
+            json!({"schemas": [USER_SCHEMA], "id": "1", "userName": "plain",
+                   "name": {"givenName": "A", "familyName": "B"},
+                   "emails": [{"value": "a@example.com", "type": "work", "primary": true}],
+                   "meta": {"resourceType": "User", "version": "W/\"1\""}}),
+            json!({"userName": "secret", "password": "hidden"}),
+            json!({"userName": "nulls", "nickName": null}),
+            json!({"userName": "empty", "emails": []}),
+            json!({"userName": "empty element", "emails": [{}]}),
+            json!({"userName": "null element", "emails": [null, {"value": "x@example.com"}]}),
+            json!({"userName": "null sub", "name": {"givenName": null}}),
+            json!({"userName": "unknown", "x-custom": {"deep": [1, null]}}),
+            json!({"userName": "bad ext", ENTERPRISE_USER_SCHEMA: "not an object"}),
+            json!({"userName": "empty ext", ENTERPRISE_USER_SCHEMA: {}}),
+            json!({"userName": "ext", ENTERPRISE_USER_SCHEMA: {"employeeNumber": "7",
+                   "manager": {"value": "2", "displayName": "Boss"}, "extra": null}}),
+            json!({"USERNAME": "cased", "Emails": [{"VALUE": "c@example.com"}]}),
+        ];
+        for resource in cases {
+            assert_same_as_projection(resource, user);
+        }
+        let group = json!({"schemas": [GROUP_SCHEMA], "displayName": "g",
+                           "members": [{"value": "1", "$ref": "u/1", "type": "User"}]});
+        assert_same_as_projection(group, group_schema());
+    }
+
+    #[test]
+    fn plain_resources_take_the_shortcut_and_others_do_not() {
+        let plain = json!({"userName": "a", "emails": [{"value": "a@example.com"}]});
+        assert!(default_projection_keeps_everything(&plain, user_schema()));
+        let secret = json!({"userName": "a", "password": "p"});
+        assert!(!default_projection_keeps_everything(&secret, user_schema()));
+    }
+
+    #[test]
+    fn attributes_returned_on_request_only_are_projected_away() {
+        let mut schema = user_schema().clone();
+        for attribute in &mut schema.core.attributes {
+            if attribute.name == "nickName" {
+                attribute.returned = Returned::Request;
+            }
+            if attribute.name == "emails" {
+                for sub in &mut attribute.sub_attributes {
+                    if sub.name == "type" {
+                        sub.returned = Returned::Request;
+                    }
+                }
+            }
+        }
+        let resource = json!({"userName": "a", "nickName": "n",
+                              "emails": [{"value": "a@example.com", "type": "work"}]});
+        assert_same_as_projection(resource.clone(), &schema);
+        assert_eq!(
+            default_representation(&resource, &schema),
+            r#"{"userName":"a","emails":[{"value":"a@example.com"}]}"#
+        );
+    }
+
+    #[test]
+    fn write_only_attributes_are_left_out_of_the_default_representation() {
+        let shown =
+            default_representation(&json!({"userName": "a", "password": "p"}), user_schema());
+        assert_eq!(shown, r#"{"userName":"a"}"#);
+    }
 }

@@ -1,6 +1,8 @@
 //! Request parameters: the URL query string and the POST `.search` body (RFC 7644 §3.4.2,
 //! §3.4.3), read into one [`ListParams`]. Unknown parameters are ignored. Pure: no I/O.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::scim::filter::Filter;
@@ -35,13 +37,42 @@ impl QueryPairs {
     }
 }
 
+/// A percent-encoded path segment of the request URL, decoded; `+` stays a plus (RFC 3986 §3.3
+/// gives it no special meaning in paths). Segments without escapes are borrowed, not copied.
+pub fn decode_path_segment(segment: &str) -> Result<Cow<'_, str>, ScimError> {
+    if !segment.contains('%') {
+        return Ok(Cow::Borrowed(segment));
+    }
+    decode(segment, Encoded::PathSegment).map(Cow::Owned)
+}
+
 fn percent_decode(text: &str) -> Result<String, ScimError> {
+    decode(text, Encoded::Query)
+}
+
+/// Where percent-encoded text comes from: only the query string reads `+` as a space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoded {
+    Query,
+    PathSegment,
+}
+
+impl Encoded {
+    fn name(self) -> &'static str {
+        match self {
+            Encoded::Query => "the query string",
+            Encoded::PathSegment => "a path segment",
+        }
+    }
+}
+
+fn decode(text: &str, source: Encoded) -> Result<String, ScimError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         match byte {
-            b'+' => out.push(b' '),
+            b'+' if source == Encoded::Query => out.push(b' '),
             b'%' => {
                 let hex = bytes
                     .get(i + 1..i + 3)
@@ -50,7 +81,7 @@ fn percent_decode(text: &str) -> Result<String, ScimError> {
                     .ok_or_else(|| {
                         ScimError::typed(
                             ScimType::InvalidValue,
-                            format!("bad percent escape at byte {i} of the query string"),
+                            format!("bad percent escape at byte {i} of {}", source.name()),
                         )
                     })?;
                 out.push(hex);
@@ -63,7 +94,7 @@ fn percent_decode(text: &str) -> Result<String, ScimError> {
     String::from_utf8(out).map_err(|_| {
         ScimError::typed(
             ScimType::InvalidValue,
-            "the query string is not valid UTF-8 once decoded",
+            format!("{} is not valid UTF-8 once decoded", source.name()),
         )
     })
 }
@@ -246,6 +277,20 @@ fn integer_text(text: &str, parameter: &str) -> Result<i64, ScimError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_segments_are_percent_decoded_and_keep_plus_signs() {
+        assert!(matches!(
+            decode_path_segment("plain-id"),
+            Ok(Cow::Borrowed("plain-id"))
+        ));
+        assert_eq!(decode_path_segment("a+b%20c&d").unwrap(), "a+b c&d");
+        let error = decode_path_segment("bad%2").unwrap_err();
+        assert_eq!(
+            error.detail,
+            "bad percent escape at byte 3 of a path segment"
+        );
+    }
 
     #[test]
     fn query_strings_are_percent_and_plus_decoded() {

@@ -82,8 +82,14 @@ impl Entry {
 
     /// `meta.location`.
     pub fn location(&self) -> &str {
+        self.meta("location")
+    }
+
+    /// A string member of `meta`, or "" (a JSON pointer would allocate on every call).
+    fn meta(&self, key: &str) -> &str {
         self.resource
-            .pointer("/meta/location")
+            .get("meta")
+            .and_then(|meta| meta.get(key))
             .and_then(Value::as_str)
             .unwrap_or("")
     }
@@ -498,23 +504,24 @@ impl Store {
     ) -> Entry {
         self.revision += 1;
         let version = format!("W/\"{}\"", self.revision);
-        let location = format!("{}/{}/{}", self.base_url, kind.endpoint(), id);
-        let mut resource = Map::new();
-        let mut attributes = match attributes {
+        let location = [self.base_url.as_str(), kind.endpoint(), id].join("/");
+        // Built in the attributes' own map: moving every member into a fresh one would hash
+        // each key again.
+        let mut resource = match attributes {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        let schemas = attributes
+        let schemas = resource
             .keys()
             .find(|k| k.eq_ignore_ascii_case("schemas"))
             .cloned()
-            .and_then(|k| attributes.remove(&k));
-        resource.insert(
+            .and_then(|k| resource.remove(&k));
+        resource.shift_insert(
+            0,
             "schemas".into(),
             schemas.unwrap_or(Value::Array(Vec::new())),
         );
-        resource.insert("id".into(), id.into());
-        resource.extend(attributes);
+        resource.shift_insert(1, "id".into(), id.into());
         if kind == Kind::User
             && let Some(groups) = self.groups_of(id)
         {
@@ -689,11 +696,7 @@ fn not_found(kind: Kind, id: &str) -> ScimError {
 }
 
 fn created_of(entry: &Entry) -> &str {
-    entry
-        .resource
-        .pointer("/meta/created")
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    entry.meta("created")
 }
 
 /// What a member or group reference displays: displayName, else userName, else the id.
@@ -718,8 +721,10 @@ fn member_ids(group: &Value) -> HashSet<String> {
 }
 
 fn render(kind: Kind, resource: &Value) -> Arc<str> {
-    let shown = protocol::project(resource, Store::schema(kind), &[], &[]);
-    Arc::from(serde_json::to_string(&shown).unwrap_or_default())
+    Arc::from(protocol::default_representation(
+        resource,
+        Store::schema(kind),
+    ))
 }
 
 /// The `eq-substring` quirk: every `eq` comparison becomes `co`.

@@ -281,12 +281,19 @@ pub enum AssertionKind {
     HeaderPresent { name: String, present: bool },
     /// A header equals a value exactly.
     HeaderEquals { name: String, value: Template },
+    /// A header is present and differs from a value (a version that must change).
+    HeaderNotEquals { name: String, value: Template },
     /// A header contains a substring.
     HeaderContains { name: String, value: Template },
     /// A header's media type (parameters such as `charset` ignored, case-insensitive) is this.
     MediaType { name: String, media_type: String },
     /// The selected value equals this JSON (templates substituted).
     Equals {
+        selector: Selector,
+        value: serde_json::Value,
+    },
+    /// A value is present at the selector and differs from this JSON (templates substituted).
+    NotEquals {
         selector: Selector,
         value: serde_json::Value,
     },

@@ -95,6 +95,7 @@ struct RawAssertion {
     with: Option<Map<String, Value>>,
     present: Option<bool>,
     equals: Option<Value>,
+    not_equals: Option<Value>,
     equals_ci: Option<String>,
     contains: Option<Value>,
     media_type: Option<String>,
@@ -508,6 +509,7 @@ fn assertion(
     let tests: Vec<&str> = [
         ("present", raw.present.is_some()),
         ("equals", raw.equals.is_some()),
+        ("not_equals", raw.not_equals.is_some()),
         ("equals_ci", raw.equals_ci.is_some()),
         ("contains", raw.contains.is_some()),
         ("media_type", raw.media_type.is_some()),
@@ -542,8 +544,9 @@ fn assertion(
         }
         let [test] = tests.as_slice() else {
             return Err(err(if tests.is_empty() {
-                "an assertion needs one test: equals, equals_ci, contains, exists, absent, type, \
-                 count (on a path) or present, equals, contains, media_type (on a header)"
+                "an assertion needs one test: equals, not_equals, equals_ci, contains, exists, \
+                 absent, type, count (on a path) or present, equals, not_equals, contains, \
+                 media_type (on a header)"
                     .to_owned()
             } else {
                 format!(
@@ -559,16 +562,16 @@ fn assertion(
                     name,
                     present: raw.present.unwrap_or(true),
                 },
-                "equals" | "contains" => {
-                    let value = raw.equals.or(raw.contains.clone());
+                "equals" | "not_equals" | "contains" => {
+                    let value = raw.equals.or(raw.not_equals).or(raw.contains.clone());
                     let Some(Value::String(text)) = value else {
                         return Err(err(format!("a header's `{test}` takes a string")));
                     };
                     let value = tmpl(&text)?;
-                    if *test == "equals" {
-                        AssertionKind::HeaderEquals { name, value }
-                    } else {
-                        AssertionKind::HeaderContains { name, value }
+                    match *test {
+                        "equals" => AssertionKind::HeaderEquals { name, value },
+                        "not_equals" => AssertionKind::HeaderNotEquals { name, value },
+                        _ => AssertionKind::HeaderContains { name, value },
                     }
                 }
                 "media_type" => AssertionKind::MediaType {
@@ -577,7 +580,8 @@ fn assertion(
                 },
                 other => {
                     return Err(err(format!(
-                        "`{other}` does not apply to a header; use present, equals, contains or media_type"
+                        "`{other}` does not apply to a header; use present, equals, not_equals, contains \
+                         or media_type"
                     )));
                 }
             }
@@ -596,6 +600,10 @@ fn assertion(
                 "equals" => AssertionKind::Equals {
                     selector,
                     value: checked(raw.equals.unwrap_or(Value::Null))?,
+                },
+                "not_equals" => AssertionKind::NotEquals {
+                    selector,
+                    value: checked(raw.not_equals.unwrap_or(Value::Null))?,
                 },
                 "equals_ci" => AssertionKind::EqualsCi {
                     selector,
@@ -632,8 +640,8 @@ fn assertion(
                 },
                 other => {
                     return Err(err(format!(
-                        "`{other}` does not apply to a path; use equals, equals_ci, contains, \
-                         exists, absent, type or count"
+                        "`{other}` does not apply to a path; use equals, not_equals, equals_ci, \
+                         contains, exists, absent, type or count"
                     )));
                 }
             }

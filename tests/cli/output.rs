@@ -155,7 +155,9 @@ fn a_closed_pipe_ends_quietly() {
         .env("SCIMCTL_CONFIG", env.home.path().join("config.toml"))
         .env("SCIMCTL_URL", &env.url)
         .env("SCIMCTL_TOKEN", crate::common::TOKEN)
-        .args(["users", "list", "--all", "--count", "5", "-o", "ndjson"])
+        .args([
+            "users", "list", "--all", "--count", "5", "-o", "ndjson", "-v",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -170,4 +172,7 @@ fn a_closed_pipe_ends_quietly() {
         !stderr.contains("panicked") && !stderr.contains("error"),
         "{stderr}"
     );
+    // The first page that cannot be written ends the traversal: no more pages are fetched.
+    let pages_fetched = stderr.lines().filter(|l| l.starts_with("GET ")).count();
+    assert_eq!(pages_fetched, 1, "{stderr}");
 }

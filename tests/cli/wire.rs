@@ -169,3 +169,106 @@ fn raw_output_of_a_get_is_the_server_body() {
     let body: Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(body["userName"], "bjensen");
 }
+
+/// A server on 127.0.0.1 that answers the first request with a page of one user out of two
+/// and never answers the next, so a `users list --all` hangs on its second page.
+fn hanging_after_one_page() -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let server = std::thread::spawn(move || {
+        let Ok((mut socket, _)) = listener.accept() else {
+            return;
+        };
+        let _ = socket.set_read_timeout(Some(std::time::Duration::from_secs(30)));
+        let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":2,"startIndex":1,"itemsPerPage":1,"Resources":[{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"1","userName":"first"}]}"#;
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        let mut answered = false;
+        // Reads until the client goes away (or 30 s pass): one answer, then silence.
+        while let Ok(read) = socket.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            request.extend_from_slice(&buffer[..read]);
+            if !answered && request.windows(4).any(|w| w == b"\r\n\r\n") {
+                answered = true;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/scim+json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes());
+            }
+        }
+    });
+    (url, server)
+}
+
+#[test]
+fn ctrl_c_exits_130_with_whole_lines_and_the_har_file_written() {
+    let home = crate::common::TempDir::new();
+    let har = home.path().join("trace.har");
+    let (url, server) = hanging_after_one_page();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scimctl"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("SCIMCTL_CONFIG", home.path().join("config.toml"))
+        .args(["--url", &url, "--token", TOKEN, "--har"])
+        .arg(&har)
+        .args(["users", "list", "--all", "--count", "1", "-o", "ndjson"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first_line).expect("first page");
+    assert!(first_line.contains(r#""userName":"first""#), "{first_line}");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = child.wait_with_output().expect("ends");
+    server.join().expect("server thread");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("rest of stdout");
+    assert_eq!(rest, "", "nothing after the first page");
+    let har: Value =
+        serde_json::from_slice(&std::fs::read(&har).expect("HAR written")).expect("HAR is JSON");
+    let entries = har["log"]["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "the answered exchange is recorded");
+}
+
+#[test]
+fn ctrl_c_while_a_body_is_awaited_on_stdin_exits_130_at_once() {
+    let env = Env::start();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scimctl"))
+        .env_clear()
+        .env("HOME", env.home.path())
+        .env("SCIMCTL_CONFIG", env.home.path().join("config.toml"))
+        .args(["--url", &env.url, "--token", TOKEN])
+        .args(["users", "create", "--file", "-", "-o", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    // Stdin stays open and empty: the command waits for a body that never comes. The pause
+    // lets it start and install its Ctrl-C handler (a few milliseconds on an idle machine).
+    let stdin = child.stdin.take();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = child.wait_with_output().expect("ends");
+    drop(stdin);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing was created");
+}
