@@ -13,7 +13,9 @@ use crate::scim::diag::Diagnostic;
 use crate::scim::dialect::PatchStep;
 use crate::scim::filter::{ParseOptions, parse_filter_with};
 use crate::scim::patch::PatchOpKind;
-use crate::scim::path::{AttrPath, PatchPath, parse_attr_path, parse_patch_path_with};
+use crate::scim::path::{
+    AttrPath, PatchPath, parse_attr_path, parse_patch_path_with, top_level_separators,
+};
 use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
 use crate::scim::typing::{set_path, typed_value};
@@ -196,26 +198,8 @@ fn parsed_path(text: &str) -> Result<PatchPath, ExitError> {
 
 /// Splits `PATH=VALUE` at the first `=` outside brackets and quotes.
 pub fn split_assignment(text: &str) -> Result<(&str, &str), ExitError> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (index, c) in text.char_indices() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '=' if depth == 0 => return Ok((&text[..index], &text[index + 1..])),
-            _ => {}
-        }
+    if let Some(&index) = top_level_separators(text, '=').first() {
+        return Ok((&text[..index], &text[index + 1..]));
     }
     Err(usage(format!(
         "`--set {text}` has no `=`\nhint: write --set PATH=VALUE, e.g. --set name.givenName=Babs"

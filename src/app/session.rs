@@ -44,20 +44,25 @@ pub struct Session {
     discovery: Option<Discovery>,
 }
 
+/// The exchange recorder the wire options ask for (`-v`, `--curl`, `--har`), logging to stderr.
+pub(crate) fn stderr_recorder(connection: &ConnectionArgs) -> Recorder {
+    Recorder::new(
+        RecorderOptions {
+            verbosity: connection.verbose,
+            curl: connection.curl,
+            har: connection.har.is_some(),
+        },
+        Box::new(io::stderr()),
+    )
+}
+
 impl Session {
     /// Resolves the connection (flags, environment, profile) and builds the client.
     pub fn open(connection: &ConnectionArgs, global: GlobalArgs) -> anyhow::Result<Session> {
         let env = ProcessEnvironment;
         let file = ConfigFile::locate(&env)?;
         let resolved = resolve(connection, &env, &file)?;
-        let recorder = Recorder::new(
-            RecorderOptions {
-                verbosity: connection.verbose,
-                curl: connection.curl,
-                har: connection.har.is_some(),
-            },
-            Box::new(io::stderr()),
-        );
+        let recorder = stderr_recorder(connection);
         for warning in &resolved.warnings {
             recorder.warning(warning);
         }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::cli::connection::ConnectionArgs;
 use crate::cli::test::{FailOn, TestArgs, TestCommand};
-use crate::client::{ClientError, Recorder, RecorderOptions, ScimClient};
+use crate::client::{ClientError, ScimClient};
 use crate::config::{self, ConfigFile, ProcessEnvironment};
 use crate::exit::{Exit, ExitError};
 use crate::output::{ColorChoice, ColorEnv, use_color};
@@ -302,14 +302,7 @@ fn connect(connection: &ConnectionArgs) -> anyhow::Result<ScimClient> {
     let file = ConfigFile::locate(&env).map_err(exit_of)?;
     let resolved = config::resolve(connection, &env, &file).map_err(exit_of)?;
     let options = resolved.client_options().map_err(exit_of)?;
-    let recorder = Recorder::new(
-        RecorderOptions {
-            verbosity: connection.verbose,
-            curl: connection.curl,
-            har: connection.har.is_some(),
-        },
-        Box::new(io::stderr()),
-    );
+    let recorder = super::session::stderr_recorder(connection);
     ScimClient::new(options, recorder).map_err(|e: ClientError| {
         let exit = e.exit();
         ExitError::new(exit, e).into()

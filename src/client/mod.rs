@@ -190,6 +190,19 @@ impl ScimClient {
         }
     }
 
+    /// Sends one request over the transport, recording it for `-v`, `--curl` and `--har`.
+    async fn transmit(&self, request: &Request, label: &str) -> Result<Response, ClientError> {
+        self.recorder.request_sent(request);
+        let started = SystemTime::now();
+        let outcome = self.transport.send(request.clone()).await;
+        self.recorder.exchange(request, outcome.as_ref(), started);
+        outcome.map_err(|error| ClientError::Transport {
+            label: label.to_owned(),
+            error,
+            retry_note: None,
+        })
+    }
+
     /// Sends `method` to `segments` below the base URL (each segment encoded on its own, so an
     /// id is always one segment) with `query` appended, and `body` as SCIM JSON.
     ///
@@ -367,15 +380,7 @@ impl ScimClient {
                     raw.credentials,
                 )
                 .await?;
-            self.recorder.request_sent(&request);
-            let started = SystemTime::now();
-            let outcome = self.transport.send(request.clone()).await;
-            self.recorder.exchange(&request, outcome.as_ref(), started);
-            let response = outcome.map_err(|error| ClientError::Transport {
-                label: label.clone(),
-                error,
-                retry_note: None,
-            })?;
+            let response = self.transmit(&request, &label).await?;
             if response.status != 429 {
                 return Ok(RawExchange { request, response });
             }
@@ -470,15 +475,7 @@ impl ScimClient {
             let request = self
                 .build_request(method, &current, body, extra_headers, with_credentials)
                 .await?;
-            self.recorder.request_sent(&request);
-            let started = SystemTime::now();
-            let outcome = self.transport.send(request.clone()).await;
-            self.recorder.exchange(&request, outcome.as_ref(), started);
-            let response = outcome.map_err(|error| ClientError::Transport {
-                label: label.clone(),
-                error,
-                retry_note: None,
-            })?;
+            let response = self.transmit(&request, &label).await?;
             let location = response.header("location").map(str::to_owned);
             let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
             let (Some(location), true, true) = (

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::scim::diag::Diagnostic;
 use crate::scim::filter::{ParseOptions, matches_element};
-use crate::scim::path::{AttrPath, PatchPath, parse_patch_path_with};
+use crate::scim::path::{AttrPath, PatchPath, parse_patch_path_with, top_level_separators};
 use crate::scim::resource::get_ci;
 use crate::scim::schema::{AttrType, Attribute, ResourceSchema};
 
@@ -104,30 +104,10 @@ pub fn parse_columns(list: &str) -> Result<Vec<Column>, (String, Diagnostic)> {
 /// Splits a comma-separated list of paths, keeping commas inside `[...]` and `"..."`.
 pub fn split_list(list: &str) -> Vec<&str> {
     let mut parts = Vec::new();
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
     let mut start = 0;
-    for (index, c) in list.char_indices() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                parts.push(&list[start..index]);
-                start = index + 1;
-            }
-            _ => {}
-        }
+    for index in top_level_separators(list, ',') {
+        parts.push(&list[start..index]);
+        start = index + 1;
     }
     parts.push(&list[start..]);
     parts

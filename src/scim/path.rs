@@ -258,6 +258,34 @@ impl fmt::Display for PatchPath {
     }
 }
 
+/// The byte offsets of `separator` in `text` outside `[...]` and JSON strings, so that
+/// `emails[value eq "a,b"].type,userName` splits into two paths.
+pub fn top_level_separators(text: &str, separator: char) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (index, c) in text.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if c == separator && depth == 0 => found.push(index),
+            _ => {}
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,5 +339,12 @@ mod tests {
         assert!(!is_bare_schema_urn("urn:example:1.0:Thing:color"));
         assert!(!is_bare_schema_urn("2.0:User"));
         assert!(!is_bare_schema_urn("userName"));
+    }
+
+    #[test]
+    fn separators_inside_brackets_and_strings_do_not_split() {
+        let text = r#"emails[value eq "a,b"].type,userName"#;
+        assert_eq!(top_level_separators(text, ','), vec![27]);
+        assert_eq!(top_level_separators(r#"x[a eq "\"="]=1"#, '='), vec![13]);
     }
 }
