@@ -24,32 +24,8 @@ cli_venv="$repo/bench/.venv-cli"
 min_ratio=100
 max_rss_kib=$((15 * 1024))
 max_list_seconds=1
-work="$(mktemp -d)"
-server_pids=()
-
-cleanup() {
-    for pid in "${server_pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say() { echo "bench: $*" >&2; }
-die() {
-    say "error: $*"
-    exit 2
-}
-
-install_hyperfine() {
-    command -v hyperfine >/dev/null && return
-    say "installing hyperfine (Debian package)"
-    local sudo=""
-    [[ "$(id -u)" == 0 ]] || sudo="sudo"
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq hyperfine >/dev/null
-}
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 
 install_scim2_cli() {
     if "$cli_venv/bin/python" -c 'import importlib.metadata as m; assert m.version("scim2-cli") == "0.6.0"' 2>/dev/null; then
@@ -59,24 +35,6 @@ install_scim2_cli() {
     rm -rf "$cli_venv"
     python3 -m venv "$cli_venv"
     PIP_DISABLE_PIP_VERSION_CHECK=1 "$cli_venv/bin/python" -m pip install --quiet 'scim2-cli==0.6.0'
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits (at most $3 seconds) until log file $2 of server pid $1 holds a base URL ending in
-# path $4; prints it.
-wait_for_url() {
-    local pid="$1" log="$2" limit="$3" path="$4" url=""
-    for ((tenth = 0; tenth < limit * 10; tenth++)); do
-        url="$(grep -o "http://[^[:space:]]*$path" "$log" | head -n1 || true)"
-        [[ -n "$url" ]] && break
-        kill -0 "$pid" 2>/dev/null || die "server exited before announcing its URL: $(cat "$log")"
-        sleep 0.1
-    done
-    [[ -n "$url" ]] || die "no URL from the server within ${limit}s: $(cat "$log")"
-    echo "$url"
 }
 
 # The median of the numbers on stdin, one per line.
@@ -89,7 +47,7 @@ hyperfine_median() {
     python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"])' "$1" "$2"
 }
 
-install_hyperfine
+apt_install hyperfine
 command -v /usr/bin/time >/dev/null || die "/usr/bin/time is needed (Debian package time)"
 say "building scimctl (release)"
 (cd "$repo" && cargo build --release --locked --quiet)
@@ -99,11 +57,7 @@ install_scim2_cli
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1. One `users get` against scim2-server ----------------------------------------------------
-port="$(free_port)"
-"$repo/.venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$token" \
-    >"$work/scim2-server.log" 2>&1 &
-server_pids+=("$!")
-python_url="$(wait_for_url "$!" "$work/scim2-server.log" 60 /v2)"
+start_empty_scim2_server
 python3 "$repo/bench/make_seed.py" 1 "$work/seed-1.json"
 "$repo/.venv/bin/python" "$repo/bench/load_users.py" "$python_url" "$token" "$work/seed-1.json" >&2
 user_name="bench-user-000001"

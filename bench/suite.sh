@@ -20,46 +20,10 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${BENCH_RUNS:-5}"
 token="bench-token"
 min_checks=150
-work="$(mktemp -d)"
-server_pid=""
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 
-cleanup() {
-    if [[ -n "$server_pid" ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say() { echo "bench: $*" >&2; }
-die() {
-    say "error: $*"
-    exit 2
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Starts scim2-server on a free loopback port; sets server_pid and url. Waits at most 60 s.
-start_scim2_server() {
-    local port log="$work/scim2-server.log"
-    port="$(free_port)"
-    "$repo/.venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$token" \
-        >"$log" 2>&1 &
-    server_pid=$!
-    for ((tenth = 0; tenth < 600; tenth++)); do
-        url="$(grep -o 'http://[^[:space:]]*/v2' "$log" | head -n1 || true)"
-        [[ -n "$url" ]] && return
-        kill -0 "$server_pid" 2>/dev/null || die "scim2-server exited: $(cat "$log")"
-        sleep 0.1
-    done
-    die "scim2-server announced no URL within 60 s: $(cat "$log")"
-}
-
-command -v hyperfine >/dev/null || die "hyperfine is needed (Debian package hyperfine)"
+apt_install hyperfine
 say "building scimctl (release)"
 (cd "$repo" && cargo build --release --locked --quiet)
 scimctl="${CARGO_TARGET_DIR:-$repo/target}/release/scimctl"
@@ -72,7 +36,8 @@ checker="$repo/tests/interop/scim2_tester_check.py"
 export SCIMCTL_CONFIG="$work/config.toml" XDG_CACHE_HOME="$work/cache" SCIMCTL_TOKEN="$token"
 unset SCIMCTL_URL SCIMCTL_PROFILE SCIMCTL_BASIC SCIMCTL_TOKEN_FILE
 
-start_scim2_server
+start_empty_scim2_server
+url="$python_url"
 say "scim2-server at $url"
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
