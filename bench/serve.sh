@@ -22,50 +22,8 @@ concurrencies=(1 8 32)
 kinds=(get filter post)
 min_ratio=30
 max_median_ms=20
-work="$(mktemp -d)"
-server_pids=()
-
-cleanup() {
-    for pid in "${server_pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say() { echo "bench: $*" >&2; }
-die() {
-    say "error: $*"
-    exit 2
-}
-
-install_wrk() {
-    command -v wrk >/dev/null && return
-    say "installing wrk (Debian package)"
-    local sudo=""
-    [[ "$(id -u)" == 0 ]] || sudo="sudo"
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq wrk >/dev/null
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits (at most $3 seconds) until log file $2 of server pid $1 holds a base URL ending in
-# path $4; prints it.
-wait_for_url() {
-    local pid="$1" log="$2" limit="$3" path="$4" url=""
-    for ((tenth = 0; tenth < limit * 10; tenth++)); do
-        url="$(grep -o "http://[^[:space:]]*$path" "$log" | head -n1 || true)"
-        [[ -n "$url" ]] && break
-        kill -0 "$pid" 2>/dev/null || die "server exited before announcing its URL: $(cat "$log")"
-        sleep 0.1
-    done
-    [[ -n "$url" ]] || die "no URL from the server within ${limit}s: $(cat "$log")"
-    echo "$url"
-}
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 
 # Starts `scimctl serve` with seed file $1; sets scimctl_pid and scimctl_url.
 start_scimctl() {
@@ -78,13 +36,7 @@ start_scimctl() {
 
 # Starts scim2-server and POSTs the users of seed file $1; sets python_pid and python_url.
 start_scim2_server() {
-    local port log="$work/scim2-server.log"
-    port="$(free_port)"
-    "$repo/.venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$token" \
-        >"$log" 2>&1 &
-    python_pid=$!
-    server_pids+=("$python_pid")
-    python_url="$(wait_for_url "$python_pid" "$log" 60 /v2)"
+    start_empty_scim2_server
     say "loading users into scim2-server (it has no seed option)"
     "$repo/.venv/bin/python" "$repo/bench/load_users.py" "$python_url" "$token" "$1" >&2
 }
@@ -142,7 +94,7 @@ label() {
     esac
 }
 
-install_wrk
+apt_install wrk
 command -v curl >/dev/null || die "curl is needed"
 say "building scimctl (release)"
 (cd "$repo" && cargo build --release --locked --quiet)

@@ -12,7 +12,7 @@ use super::ledger::{Ledger, LedgerEntry, Leftover};
 use super::outcome::{CheckOutcome, Exchange, Status};
 use super::select::{select_path, select_pointer};
 use super::{NAME_PREFIX, RunOptions};
-use crate::client::{Method as WireMethod, RawExchange, RawRequest, ScimClient, encode_component};
+use crate::client::{RawExchange, RawRequest, ScimClient, encode_component};
 use crate::redact::is_secret_header;
 use crate::scim::resource::get_ci;
 use crate::suite::{
@@ -328,7 +328,7 @@ impl<'a> CheckRun<'a> {
             ));
         }
         Ok(RawRequest {
-            method: wire_method(step.method),
+            method: step.method,
             path: self.render_path(&step.path)?,
             query: step
                 .query
@@ -526,7 +526,7 @@ impl<'a> CheckRun<'a> {
 
     /// Records in the ledger what an answer says was created.
     fn note_created(&self, request: &RawRequest, answer: &Answer) -> Result<(), String> {
-        if request.method != WireMethod::Post {
+        if request.method != Method::Post {
             return Ok(());
         }
         if !(200..300).contains(&answer.status) {
@@ -865,17 +865,6 @@ fn select_value(answer: &Answer, selector: &Selector) -> Option<Value> {
     }
 }
 
-fn wire_method(method: Method) -> WireMethod {
-    match method {
-        Method::Get => WireMethod::Get,
-        Method::Head => WireMethod::Head,
-        Method::Post => WireMethod::Post,
-        Method::Put => WireMethod::Put,
-        Method::Patch => WireMethod::Patch,
-        Method::Delete => WireMethod::Delete,
-    }
-}
-
 /// `GET /Users?filter=userName eq "x"`: what a step sent, readable.
 pub(crate) fn label(request: &RawRequest) -> String {
     let query: Vec<String> = request
@@ -1010,7 +999,7 @@ pub async fn clean_up(client: &ScimClient, ledger: &Ledger, check: Option<&str>)
     problems
 }
 
-fn plain(method: WireMethod, path: String, query: Vec<(String, String)>) -> RawRequest {
+fn plain(method: Method, path: String, query: Vec<(String, String)>) -> RawRequest {
     RawRequest {
         method,
         path,
@@ -1033,7 +1022,7 @@ async fn find_by_name(
     }
     let quoted = Value::String(name.to_owned()).to_string();
     let request = plain(
-        WireMethod::Get,
+        Method::Get,
         endpoint.to_owned(),
         vec![("filter".to_owned(), format!("{name_attr} eq {quoted}"))],
     );
@@ -1065,11 +1054,11 @@ async fn delete_and_confirm(
     let path = format!("{endpoint}/{}", encode_component(id));
     let failed = |e: crate::client::ClientError| format!("cannot delete {path}: {e}");
     client
-        .send_raw(&plain(WireMethod::Delete, path.clone(), Vec::new()))
+        .send_raw(&plain(Method::Delete, path.clone(), Vec::new()))
         .await
         .map_err(failed)?;
     let check = client
-        .send_raw(&plain(WireMethod::Get, path.clone(), Vec::new()))
+        .send_raw(&plain(Method::Get, path.clone(), Vec::new()))
         .await
         .map_err(failed)?;
     if check.response.status != 404 {

@@ -8,6 +8,7 @@ pub mod dialect;
 pub mod diff;
 pub mod filter;
 pub mod list;
+pub mod method;
 pub mod model;
 pub mod patch;
 pub mod path;

@@ -153,48 +153,7 @@ pub const CAPABILITIES: &[&str] = &["patch", "bulk", "filter", "changePassword",
 /// The Okta provisioning features of `--okta-features`.
 pub const OKTA_FEATURES: &[&str] = &["create", "update", "deactivate", "import", "groups"];
 
-/// HTTP methods a step may send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    Get,
-    Head,
-    Post,
-    Put,
-    Patch,
-    Delete,
-}
-
-impl Method {
-    /// Parses a method name (case-insensitive).
-    pub fn parse(text: &str) -> Option<Method> {
-        Some(match text.to_ascii_uppercase().as_str() {
-            "GET" => Method::Get,
-            "HEAD" => Method::Head,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "DELETE" => Method::Delete,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::scim::method::Method;
 
 /// One request and what its answer must show.
 #[derive(Debug, Clone, PartialEq)]
