@@ -8,11 +8,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use scimctl::exit::Exit;
 
-/// mimalloc rather than the system allocator: `scimctl serve` builds and drops many small JSON
-/// values per request, and glibc malloc was about a third of a POST's cost in callgrind.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = scimctl::cli::Cli::parse();
     match scimctl::app::run(cli) {
