@@ -183,6 +183,9 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
         "ignore-excluded-attributes",
         "put-not-stored",
         "no-auth",
+        "ignore-bulk-limits",
+        "discovery-filter-ignored",
+        "require-user-agent",
     ];
     let covered: Vec<String> = files
         .iter()

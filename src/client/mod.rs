@@ -105,7 +105,8 @@ pub struct RawRequest {
     pub path: String,
     /// Query parameters, encoded on sending, after any query the base URL carries.
     pub query: Vec<(String, String)>,
-    /// Headers that replace the defaults of the same name (`Content-Type`, `Accept`, `If-Match`).
+    /// Headers that replace the defaults of the same name (`Content-Type`, `Accept`, `If-Match`);
+    /// an empty value sends no header of that name (`User-Agent`).
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
     /// False to send the request without credentials (the 401 checks).
@@ -551,9 +552,13 @@ impl ScimClient {
             headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
             headers.push((name.clone(), value.clone()));
         }
+        // An empty value leaves the header out: a check can send a request without a
+        // User-Agent, as Entra's probes arrive.
         for (name, value) in extra_headers {
             headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
-            headers.push(((*name).to_owned(), (*value).to_owned()));
+            if !value.is_empty() {
+                headers.push(((*name).to_owned(), (*value).to_owned()));
+            }
         }
         Ok(Request {
             method,

@@ -16,6 +16,15 @@ const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// Pages walked at most by `paginate`, so a server that never stops cannot hold a run.
 const MAX_PAGES: usize = 500;
 
+const BULK_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+
+/// The most operations `bulk-over-max-operations` sends: a larger limit cannot be tested
+/// without a body so big that it would be refused for its size instead.
+const MAX_BULK_OPERATIONS_SENT: u64 = 10_000;
+
+/// The largest body `bulk-over-max-payload` sends.
+const MAX_BULK_PAYLOAD_SENT: u64 = 64 * 1024 * 1024;
+
 /// Runs the built-in `name` on `answer`. `Err` is a runtime error (no verdict).
 pub(crate) async fn evaluate(
     run: &CheckRun<'_>,
@@ -30,6 +39,8 @@ pub(crate) async fn evaluate(
         "list-response" => Ok(answer.json.as_ref().and_then(list_response)),
         "paginate" => paginate(run, args).await,
         "sorted" => Ok(sorted(args, answer)),
+        "bulk-over-max-operations" => bulk_over_max_operations(run, answer).await,
+        "bulk-over-max-payload" => bulk_over_max_payload(run, answer).await,
         other => Err(format!("no builtin assertion named `{other}`")),
     }
 }
@@ -267,4 +278,134 @@ fn sorted(args: &Map<String, Value>, answer: &Answer) -> Option<String> {
         }
     }
     None
+}
+
+/// A positive integer limit of the `bulk` block of a ServiceProviderConfig answer; `Err` says
+/// what is missing (RFC 7643 §5 makes both limits REQUIRED).
+fn bulk_limit(answer: &Answer, name: &str) -> Result<u64, String> {
+    answer
+        .json
+        .as_ref()
+        .and_then(Value::as_object)
+        .and_then(|spc| get_ci(spc, "bulk"))
+        .and_then(Value::as_object)
+        .and_then(|bulk| get_ci(bulk, name))
+        .and_then(Value::as_u64)
+        .filter(|limit| *limit > 0)
+        .ok_or_else(|| format!("the ServiceProviderConfig has no positive integer bulk.{name}"))
+}
+
+/// A bulk DELETE of a generated id: nothing it could reach exists, so a server that wrongly
+/// runs it changes nothing.
+fn harmless_operation(run: &CheckRun<'_>, index: u64) -> Result<Value, String> {
+    let id = run
+        .lookup(&format!("uuid.bulk-{index}"))
+        .and_then(|id| id.as_str().map(str::to_owned))
+        .ok_or("cannot generate an id for a bulk operation")?;
+    Ok(serde_json::json!({
+        "method": "DELETE",
+        "path": format!("/Users/{id}"),
+        "bulkId": format!("d{index}"),
+    }))
+}
+
+/// `failOnErrors: 1`: should the server run the request after all, it stops at the first 404.
+fn bulk_request(operations: Vec<Value>) -> Value {
+    serde_json::json!({
+        "schemas": [BULK_REQUEST_SCHEMA],
+        "failOnErrors": 1,
+        "Operations": operations,
+    })
+}
+
+async fn send_bulk(run: &CheckRun<'_>, body: Vec<u8>) -> Result<Answer, String> {
+    let request = RawRequest {
+        method: Method::Post,
+        path: "/Bulk".to_owned(),
+        query: Vec::new(),
+        headers: Vec::new(),
+        body: Some(body),
+        credentials: true,
+    };
+    run.send(&request, &label(&request)).await
+}
+
+/// RFC 7644 §3.7.4: a limit exceeded is 413, with an Error body that names the limit.
+fn refused_as_too_large(answer: &Answer, sent: &str) -> Option<String> {
+    if answer.status != 413 {
+        return Some(format!(
+            "{sent} was answered {}, not 413 ({})",
+            answer.status, answer.label
+        ));
+    }
+    if let Some(problem) = scim_error(&Map::new(), answer) {
+        return Some(format!("the 413 answer to {sent}: {problem}"));
+    }
+    let detail = answer
+        .json
+        .as_ref()
+        .and_then(Value::as_object)
+        .and_then(|body| get_ci(body, "detail"))
+        .and_then(Value::as_str);
+    detail
+        .is_none_or(|d| d.trim().is_empty())
+        .then(|| format!("the 413 Error to {sent} has no `detail` naming the limit exceeded"))
+}
+
+/// RFC 7644 §3.7.4: one operation more than `bulk.maxOperations` is refused with 413.
+async fn bulk_over_max_operations(
+    run: &CheckRun<'_>,
+    answer: &Answer,
+) -> Result<Option<String>, String> {
+    let max = match bulk_limit(answer, "maxOperations") {
+        Ok(max) => max,
+        Err(missing) => return Ok(Some(missing)),
+    };
+    if max >= MAX_BULK_OPERATIONS_SENT {
+        return Err(format!(
+            "bulk.maxOperations is {max}: this check sends at most {MAX_BULK_OPERATIONS_SENT} \
+             operations, so it cannot exceed that limit"
+        ));
+    }
+    let operations = (0..=max)
+        .map(|index| harmless_operation(run, index))
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = serde_json::to_vec(&bulk_request(operations))
+        .map_err(|e| format!("cannot serialise the bulk request: {e}"))?;
+    let reply = send_bulk(run, body).await?;
+    Ok(refused_as_too_large(
+        &reply,
+        &format!("{} operations (maxOperations is {max})", max + 1),
+    ))
+}
+
+/// RFC 7644 §3.7.4: a body one byte larger than `bulk.maxPayloadSize` is refused with 413.
+/// The body holds one operation, padded with JSON whitespace, so only its size is wrong.
+async fn bulk_over_max_payload(
+    run: &CheckRun<'_>,
+    answer: &Answer,
+) -> Result<Option<String>, String> {
+    let max = match bulk_limit(answer, "maxPayloadSize") {
+        Ok(max) => max,
+        Err(missing) => return Ok(Some(missing)),
+    };
+    if max >= MAX_BULK_PAYLOAD_SENT {
+        return Err(format!(
+            "bulk.maxPayloadSize is {max} bytes: this check sends at most \
+             {MAX_BULK_PAYLOAD_SENT} bytes, so it cannot exceed that limit"
+        ));
+    }
+    let mut body = serde_json::to_vec(&bulk_request(vec![harmless_operation(run, 0)?]))
+        .map_err(|e| format!("cannot serialise the bulk request: {e}"))?;
+    let wanted = usize::try_from(max + 1).map_err(|_| "bulk.maxPayloadSize is too large")?;
+    if let Some(closing) = body.pop() {
+        body.resize(wanted.saturating_sub(1).max(body.len()), b' ');
+        body.push(closing);
+    }
+    let size = body.len();
+    let reply = send_bulk(run, body).await?;
+    Ok(refused_as_too_large(
+        &reply,
+        &format!("a {size}-byte bulk request (maxPayloadSize is {max})"),
+    ))
 }

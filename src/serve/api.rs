@@ -277,6 +277,7 @@ impl Server {
             },
             [spc] if is(spc, "ServiceProviderConfig") => {
                 only_get(method)?;
+                self.refuse_discovery_filter(request)?;
                 Ok(Reply::json(
                     200,
                     self.discovery.service_provider_config.clone(),
@@ -284,22 +285,39 @@ impl Server {
             }
             [types] if is(types, "ResourceTypes") => {
                 only_get(method)?;
+                self.refuse_discovery_filter(request)?;
                 Ok(self.discovery_list(&self.discovery.resource_types))
             }
             [types, id] if is(types, "ResourceTypes") => {
                 only_get(method)?;
+                self.refuse_discovery_filter(request)?;
                 discovery_one(&self.discovery.resource_types, id, "resource type")
             }
             [schemas] if is(schemas, "Schemas") => {
                 only_get(method)?;
+                self.refuse_discovery_filter(request)?;
                 Ok(self.discovery_list(&self.discovery.schemas))
             }
             [schemas, id] if is(schemas, "Schemas") => {
                 only_get(method)?;
+                self.refuse_discovery_filter(request)?;
                 discovery_one(&self.discovery.schemas, id, "schema")
             }
             _ => Err(ScimError::status(404, format!("no endpoint at `{}`", request.path)).into()),
         }
+    }
+
+    /// RFC 7644 §4: a `filter` on a discovery endpoint SHOULD get 403, so that no client takes
+    /// the unfiltered answer for a filtered one.
+    fn refuse_discovery_filter(&self, request: &ApiRequest<'_>) -> Result<(), Failure> {
+        if request.query.get("filter").is_some() && !self.quirks.discovery_filter_ignored {
+            return Err(ScimError::status(
+                403,
+                "discovery endpoints take no `filter` (RFC 7644 §4)",
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// `/Users/{id}` and `/Groups/{id}`; `via_me` adds the real location to `/Me` answers.

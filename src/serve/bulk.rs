@@ -33,7 +33,7 @@ pub(crate) fn run(server: &Server, body: Value) -> Result<Reply, ScimError> {
         ));
     };
     let limit = server.limits().bulk_max_operations;
-    if raw_operations.len() > limit {
+    if raw_operations.len() > limit && !server.quirks().ignore_bulk_limits {
         return Err(ScimError::status(
             413,
             format!(

@@ -37,6 +37,9 @@ pub enum Quirk {
     Charset,
     /// Every answer is delayed by this many milliseconds.
     Latency(u64),
+    IgnoreBulkLimits,
+    DiscoveryFilterIgnored,
+    RequireUserAgent,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -110,6 +113,18 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "latency=MS",
         "every answer is delayed by MS milliseconds (legal)",
     ),
+    (
+        "ignore-bulk-limits",
+        "bulk requests over maxOperations or maxPayloadSize are run, not refused with 413",
+    ),
+    (
+        "discovery-filter-ignored",
+        "discovery endpoints ignore a `filter` instead of answering 403",
+    ),
+    (
+        "require-user-agent",
+        "requests without a User-Agent get an HTML 403, as from a web firewall",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -172,6 +187,9 @@ impl Quirk {
                 },
             },
             "latency" => Ok(Quirk::Latency(number("milliseconds")?)),
+            "ignore-bulk-limits" => flag(Quirk::IgnoreBulkLimits),
+            "discovery-filter-ignored" => flag(Quirk::DiscoveryFilterIgnored),
+            "require-user-agent" => flag(Quirk::RequireUserAgent),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -198,6 +216,9 @@ impl fmt::Display for Quirk {
             Quirk::NoAuth => "no-auth",
             Quirk::Charset => "charset",
             Quirk::Latency(ms) => return write!(f, "latency={ms}"),
+            Quirk::IgnoreBulkLimits => "ignore-bulk-limits",
+            Quirk::DiscoveryFilterIgnored => "discovery-filter-ignored",
+            Quirk::RequireUserAgent => "require-user-agent",
         };
         f.write_str(name)
     }
@@ -235,6 +256,9 @@ pub struct Quirks {
     pub no_auth: bool,
     pub charset: bool,
     pub latency: Option<Duration>,
+    pub ignore_bulk_limits: bool,
+    pub discovery_filter_ignored: bool,
+    pub require_user_agent: bool,
 }
 
 impl Quirks {
@@ -268,6 +292,9 @@ impl Quirks {
             Quirk::NoAuth => self.no_auth = true,
             Quirk::Charset => self.charset = true,
             Quirk::Latency(ms) => self.latency = Some(Duration::from_millis(ms)),
+            Quirk::IgnoreBulkLimits => self.ignore_bulk_limits = true,
+            Quirk::DiscoveryFilterIgnored => self.discovery_filter_ignored = true,
+            Quirk::RequireUserAgent => self.require_user_agent = true,
         }
     }
 

@@ -50,9 +50,19 @@ async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
     respond(reply, quirks.content_type())
 }
 
-/// The rate-limit quirk, then bearer authentication (RFC 7644 §2).
+/// What the `require-user-agent` quirk answers, as a web application firewall would.
+const FIREWALL_PAGE: &str = "<html><body><h1>403 Forbidden</h1><p>Request blocked.</p></body></html>";
+
+/// The user-agent and rate-limit quirks, then bearer authentication (RFC 7644 §2).
 fn admit(edge: &Edge, headers: &HeaderMap) -> Result<(), Reply> {
     let quirks = edge.server.quirks();
+    if quirks.require_user_agent && !headers.contains_key(header::USER_AGENT) {
+        return Err(Reply {
+            status: 403,
+            body: Some(FIREWALL_PAGE.to_owned()),
+            headers: vec![("content-type", "text/html".to_owned())],
+        });
+    }
     if let Some(every) = quirks.rate_limit_every {
         let seen = edge.requests.fetch_add(1, Ordering::Relaxed) + 1;
         if seen % u64::from(every) == 0 {
@@ -105,7 +115,7 @@ async fn process(server: &Server, request: Request) -> Result<Reply, ScimError> 
     let method = Method::parse(parts.method.as_str());
     let body = if method.has_body() {
         check_media_type(&parts.headers)?;
-        let bytes = read_body(body, server.limits().max_payload_size).await?;
+        let bytes = read_body(body, body_limit(server, path)).await?;
         parse_json(&bytes)?
     } else {
         None
@@ -149,6 +159,17 @@ fn check_media_type(headers: &HeaderMap) -> Result<(), ScimError> {
         415,
         format!("unsupported Content-Type `{text}`: send application/scim+json"),
     ))
+}
+
+/// `maxPayloadSize`; under `ignore-bulk-limits`, bulk requests may be eight times larger.
+fn body_limit(server: &Server, path: &str) -> usize {
+    let limit = server.limits().max_payload_size;
+    let bulk = path.trim_matches('/').eq_ignore_ascii_case("Bulk");
+    if bulk && server.quirks().ignore_bulk_limits {
+        limit.saturating_mul(8)
+    } else {
+        limit
+    }
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ScimError> {

@@ -51,7 +51,22 @@ pub const BUILTINS: &[(&str, &str)] = &[
         "the answer's Resources are ordered by `with = { by, order? }` (RFC 7644 §3.4.2.3), \
          case-insensitively, resources without a value last when ascending",
     ),
+    (
+        "bulk-over-max-operations",
+        "on a ServiceProviderConfig answer: a BulkRequest of bulk.maxOperations + 1 DELETEs of \
+         ids nobody owns is refused with 413 and a SCIM Error (RFC 7644 §3.7.4); sends a write",
+    ),
+    (
+        "bulk-over-max-payload",
+        "on a ServiceProviderConfig answer: a BulkRequest one byte over bulk.maxPayloadSize (one \
+         DELETE of an id nobody owns, padded with whitespace) is refused with 413 and a SCIM \
+         Error (RFC 7644 §3.7.4); sends a write",
+    ),
 ];
+
+/// The built-in assertions that send requests which may change data (harmless ones, such as
+/// DELETEs of ids nobody owns): a check calling one needs `--allow-writes`.
+pub const WRITING_BUILTINS: &[&str] = &["bulk-over-max-operations", "bulk-over-max-payload"];
 
 /// How strongly the RFC (or an identity provider) requires what a check tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -129,9 +144,12 @@ pub struct Check {
 }
 
 impl Check {
-    /// True when any step may change data on the server: such checks need `--allow-writes`.
+    /// True when any step may change data on the server, by its own request or through a
+    /// built-in assertion that sends one: such checks need `--allow-writes`.
     pub fn writes(&self) -> bool {
-        self.steps.iter().any(Step::writes)
+        self.steps
+            .iter()
+            .any(|step| step.writes() || step.calls_writing_builtin())
     }
 }
 
@@ -185,6 +203,14 @@ impl Step {
             Method::Post => !self.path.is_search(),
             Method::Put | Method::Patch | Method::Delete => true,
         }
+    }
+
+    /// True when one of the step's assertions is a built-in that sends a write of its own.
+    pub fn calls_writing_builtin(&self) -> bool {
+        self.expect.iter().any(|assertion| {
+            matches!(&assertion.kind, AssertionKind::Builtin { name, .. }
+                if WRITING_BUILTINS.contains(&name.as_str()))
+        })
     }
 }
 

@@ -30,7 +30,11 @@ async fn requests_without_the_token_get_a_401_error() {
 #[tokio::test]
 async fn discovery_documents_are_served_and_match_the_server() {
     let h = Harness::start().await;
-    let spc = h.get("/ServiceProviderConfig?filter=ignored").await;
+    // RFC 7644 §4: query parameters are ignored there, but a filter SHOULD get 403.
+    h.get("/ServiceProviderConfig?filter=patch.supported%20eq%20true")
+        .await
+        .assert_error(403, None);
+    let spc = h.get("/ServiceProviderConfig?sortBy=ignored").await;
     assert_eq!(spc.status, 200);
     let spc = spc.json();
     assert_eq!(spc["patch"]["supported"], true);

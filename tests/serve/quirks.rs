@@ -373,3 +373,74 @@ async fn group_writes_are_untouched_by_user_quirks() {
         .assert_error(409, Some("uniqueness"));
     h.stop().await;
 }
+
+#[tokio::test]
+async fn ignore_bulk_limits_runs_bulk_requests_over_both_limits() {
+    let limits = scimctl::serve::Limits {
+        bulk_max_operations: 1,
+        max_payload_size: 2048,
+        ..scimctl::serve::Limits::default()
+    };
+    let quirks = scimctl::serve::Quirks::from_list(&[Quirk::IgnoreBulkLimits]);
+    let clean = Harness::with(scimctl::serve::ServeConfig {
+        limits: limits.clone(),
+        ..Default::default()
+    })
+    .await;
+    let quirky = Harness::with(scimctl::serve::ServeConfig {
+        limits,
+        quirks,
+        ..Default::default()
+    })
+    .await;
+    let create = |name: &str| {
+        json!({"method": "POST", "path": "/Users", "bulkId": name,
+               "data": {"schemas": [crate::common::USER], "userName": name}})
+    };
+    let two = json!({"schemas": [crate::common::BULK], "Operations": [create("a"), create("b")]});
+    clean.post("/Bulk", two.clone()).await.assert_error(413, None);
+    assert_eq!(quirky.post("/Bulk", two).await.status, 200);
+    assert_eq!(quirky.get("/Users").await.json()["totalResults"], 2);
+    let padded = json!({"schemas": [crate::common::BULK], "Operations": [create(&"c".repeat(3000))]});
+    clean.post("/Bulk", padded.clone()).await.assert_error(413, None);
+    assert_eq!(quirky.post("/Bulk", padded).await.status, 200);
+    let big_user = json!({"schemas": [crate::common::USER], "userName": "d".repeat(3000)});
+    quirky
+        .post("/Users", big_user)
+        .await
+        .assert_error(413, None);
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn discovery_filter_ignored_serves_filtered_discovery_requests() {
+    let (clean, quirky) = pair(Quirk::DiscoveryFilterIgnored, &[]).await;
+    let filtered = "/ResourceTypes?filter=name%20eq%20%22User%22";
+    clean.get(filtered).await.assert_error(403, None);
+    let answer = quirky.get(filtered).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["totalResults"], 2, "the filter was ignored");
+    quirky
+        .get("/Users?filter=userName%20eq%20%22nobody%22")
+        .await
+        .json()["totalResults"]
+        .as_u64()
+        .map(|total| assert_eq!(total, 0, "resource filters still apply"))
+        .expect("a list");
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn require_user_agent_refuses_requests_without_one_with_html() {
+    let (clean, quirky) = pair(Quirk::RequireUserAgent, &[]).await;
+    assert_eq!(
+        clean.raw(clean.client.get(clean.url("/Users"))).await.status,
+        200
+    );
+    let refused = quirky.raw(quirky.client.get(quirky.url("/Users"))).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("content-type"), Some("text/html"));
+    let with_agent = quirky.client.get(quirky.url("/Users")).header("user-agent", "test");
+    assert_eq!(quirky.raw(with_agent).await.status, 200);
+    stop(clean, quirky).await;
+}
