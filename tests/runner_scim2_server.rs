@@ -3,6 +3,9 @@
 //! passes except the real differences listed, with their reasons, in
 //! `fixtures/expected/peers/scim2-server.toml` (and explained in `testsuites/README.md`).
 //!
+//! With `fixtures/waivers/scim2-server.toml`, which waives exactly those differences, the
+//! README's command gives a green run: no failure, no warning.
+//!
 //! scim2-server comes from the project's Python venv (`scripts/python-env`, or the Python that
 //! `SCIMCTL_PYTHON` names); `SCIMCTL_SKIP_INTEROP=1` skips this test.
 
@@ -12,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use assert_cmd::cargo::CommandCargoExt;
 use scimctl::client::{ClientOptions, Credentials, Recorder, ScimClient};
 use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, NoSink};
@@ -160,5 +164,96 @@ async fn scim2_server_gets_only_its_documented_verdicts() {
                 check.message
             ),
         }
+    }
+}
+
+/// `fixtures/waivers/scim2-server.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Waivers {
+    waiver: Vec<Waiver>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Waiver {
+    id: String,
+    reason: String,
+}
+
+#[test]
+fn with_its_waivers_scim2_server_gets_a_green_run() {
+    let Some(program) = scim2_server_or_skip() else {
+        eprintln!("skipped: SCIMCTL_SKIP_INTEROP=1");
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let waivers_path = root.join("fixtures/waivers/scim2-server.toml");
+    let waivers: Waivers =
+        toml::from_str(&std::fs::read_to_string(&waivers_path).expect("waivers file"))
+            .expect("valid waivers");
+    let expected: Expected =
+        toml::from_str(include_str!("../fixtures/expected/peers/scim2-server.toml"))
+            .expect("valid expectations");
+    let mut waived: Vec<&str> = waivers.waiver.iter().map(|w| w.id.as_str()).collect();
+    let mut documented: Vec<&str> = expected.expect.iter().map(|e| e.check.as_str()).collect();
+    waived.sort_unstable();
+    documented.sort_unstable();
+    assert_eq!(
+        waived, documented,
+        "the waivers cover exactly the documented differences"
+    );
+
+    let (_peer, base_url) = start(&program);
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let report = |name: &str| scratch.path().join(name);
+    let mut command = Command::cargo_bin("scimctl").expect("the scimctl binary");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("SCIMCTL_") {
+            command.env_remove(name);
+        }
+    }
+    let output = command
+        .env("HOME", scratch.path())
+        .env("XDG_CACHE_HOME", scratch.path().join("cache"))
+        .env("XDG_CONFIG_HOME", scratch.path().join("config"))
+        .args(["test", "--url", &base_url, "--token", TOKEN, "--allow-writes"])
+        .arg("--waivers")
+        .arg(&waivers_path)
+        .arg("--report")
+        .arg(format!("json={}", report("r.json").display()))
+        .arg("--report")
+        .arg(format!("junit={}", report("r.xml").display()))
+        .arg("--report")
+        .arg(format!("html={}", report("r.html").display()))
+        .output()
+        .expect("scimctl runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report("r.xml").exists() && report("r.html").exists());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report("r.json")).expect("json report"))
+            .expect("valid JSON");
+    assert_eq!(json["summary"]["failed"], 0, "{stdout}");
+    assert_eq!(json["summary"]["warned"], 0, "{stdout}");
+    assert_eq!(json["summary"]["errored"], 0, "{stdout}");
+    let checks = json["checks"].as_array().expect("checks");
+    assert!(checks.len() >= 150, "the full default run");
+    for waiver in &waivers.waiver {
+        let check = checks
+            .iter()
+            .find(|c| c["id"] == waiver.id.as_str())
+            .unwrap_or_else(|| panic!("no verdict for {}", waiver.id));
+        assert_eq!(check["status"], "skip", "{check}");
+        let message = check["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!("waived ({})", waiver.reason)),
+            "{message}"
+        );
     }
 }
