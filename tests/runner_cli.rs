@@ -445,3 +445,157 @@ status = 200
     assert!(line.contains("expected status 200, got 404"), "{line}");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
+
+/// A suite with one check for each reason `--list` gives.
+const GATING_SUITE: &str = r#"
+[suite]
+name = "gating"
+title = "Gating"
+
+[[check]]
+id = "gating.reads"
+title = "A read-only check runs"
+rfc = "RFC 7644 §4"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+status = 200
+
+[[check]]
+id = "gating.creates"
+title = "A check that creates a user needs --allow-writes"
+rfc = "RFC 7644 §3.3"
+level = "MUST"
+requires = ["User"]
+
+[[check.step]]
+method = "POST"
+path = "/Users"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-listed" }
+status = 201
+
+[[check]]
+id = "gating.change-password"
+title = "A check that needs changePassword, which the server does not advertise"
+rfc = "RFC 7643 §5"
+level = "MAY"
+requires = ["changePassword"]
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+
+[[check]]
+id = "gating.devices"
+title = "A check about a resource type the server does not have"
+rfc = "RFC 7643 §6"
+level = "SHOULD"
+requires = ["Device"]
+
+[[check.step]]
+method = "GET"
+path = "/Devices"
+
+[[check]]
+id = "gating.okta-import"
+title = "A check of an Okta feature that was not selected"
+rfc = "Okta import"
+level = "interop:okta"
+requires = ["okta:import"]
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+"#;
+
+fn list_gating(home: &Scratch, extra: &[&str]) -> Output {
+    let suite = home.0.join("gating.toml");
+    std::fs::write(&suite, GATING_SUITE).unwrap();
+    let mut args = vec![
+        "test",
+        "--list",
+        "--suite",
+        suite.to_str().unwrap(),
+        "--okta-features",
+        "create",
+    ];
+    args.extend_from_slice(extra);
+    scimctl(&home.0, &args)
+}
+
+fn redact_port(stdout: &str) -> String {
+    let mut out = String::new();
+    let mut rest = stdout;
+    while let Some(at) = rest.find("127.0.0.1:") {
+        let (head, tail) = rest.split_at(at + "127.0.0.1:".len());
+        out.push_str(head);
+        out.push_str("PORT");
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn list_asks_the_server_and_says_per_check_whether_it_would_run_and_why() {
+    let home = Scratch::new("list-gating");
+    let (runtime, server) = serve(&[]);
+    let connection = ["--url", server.base_url(), "--token", server.token()];
+    let output = list_gating(&home, &connection);
+    let with_writes = list_gating(&home, &[&connection[..], &["--allow-writes"]].concat());
+    let users = runtime.block_on(async {
+        scimctl::client::ScimClient::new(
+            scimctl::client::ClientOptions {
+                base_url: server.base_url().to_owned(),
+                credentials: scimctl::client::Credentials::Bearer(scimctl::redact::Secret::new(
+                    server.token().to_owned(),
+                )),
+                headers: Vec::new(),
+                transport: Default::default(),
+                retry: Default::default(),
+            },
+            scimctl::client::Recorder::quiet(),
+        )
+        .unwrap()
+        .send_json(scimctl::client::Method::Get, &["Users"], &[], None)
+        .await
+        .unwrap()
+        .unwrap()
+    });
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    insta::assert_snapshot!(redact_port(&text(&output.stdout)));
+    let stdout = text(&with_writes.stdout);
+    assert!(
+        stdout.contains("  run   MUST          gating.creates  "),
+        "{stdout}"
+    );
+    assert_eq!(users["totalResults"], 0, "--list sent no write");
+}
+
+#[test]
+fn list_without_a_server_gives_the_static_list_and_says_so() {
+    let home = Scratch::new("list-static");
+    let output = list_gating(&home, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    insta::assert_snapshot!(text(&output.stdout));
+}
+
+#[test]
+fn list_against_an_unreachable_server_says_it_could_not_ask() {
+    let home = Scratch::new("list-unreachable");
+    let output = list_gating(&home, &["--url", "http://127.0.0.1:9/scim/v2", "--token", "t"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("preconditions not checked (http://127.0.0.1:9/scim/v2 could not be asked: the SCIM endpoint is unreachable"),
+        "{first}"
+    );
+    assert!(
+        stdout.contains("runs if the server advertises changePassword"),
+        "{stdout}"
+    );
+}

@@ -57,8 +57,7 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
         waivers,
     };
     if args.list {
-        print_list(&suites, &options);
-        return Ok(());
+        return list(&suites, &options, connection);
     }
     let client = Arc::new(connect(connection)?);
     let ledger_path = match &args.ledger {
@@ -210,26 +209,83 @@ fn load_suites(names: &[String]) -> anyhow::Result<Vec<Suite>> {
     Ok(suites)
 }
 
-fn print_list(suites: &[Suite], options: &RunOptions) {
-    for suite in suites {
-        println!(
-            "{} ({}): {} checks",
+/// `--list`: every selected check, and whether it would run or be skipped and why. With a
+/// server to ask, its two discovery documents decide the preconditions (two GETs, nothing
+/// else is sent); without one, or when it cannot be asked, the list says so and names what
+/// only the server could decide.
+fn list(suites: &[Suite], options: &RunOptions, connection: &ConnectionArgs) -> anyhow::Result<()> {
+    let discovery = match connect(connection) {
+        Err(error) => Err(format!("no server to ask: {}", first_line(&error))),
+        Ok(client) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("failed to start the async runtime")?;
+            match runtime.block_on(runner::discover(&client)) {
+                Ok(discovery) => Ok((client.base_url(), discovery)),
+                Err(error) => Err(format!("{} could not be asked: {error}", client.base_url())),
+            }
+        }
+    };
+    let mut out = io::stdout().lock();
+    let (plan, preamble) = match &discovery {
+        Ok((url, discovery)) => (
+            runner::plan(suites, options, Some(discovery)),
+            format!(
+                "preconditions read from {url} (GET /ServiceProviderConfig and /ResourceTypes; \
+                 nothing else was sent)"
+            ),
+        ),
+        Err(why) => (
+            runner::plan(suites, options, None),
+            format!(
+                "preconditions not checked ({why}); a check that needs a feature or resource \
+                 type says which"
+            ),
+        ),
+    };
+    writeln!(out, "{preamble}")?;
+    for (suite, checks) in plan {
+        let running = checks
+            .iter()
+            .filter(|(_, plan)| !matches!(plan, runner::Plan::Skip(_)))
+            .count();
+        writeln!(
+            out,
+            "\n{} ({}): {} checks, {running} would run, {} skipped",
             suite.title,
             suite.name,
-            suite.checks.len()
-        );
-        for check in &suite.checks {
+            checks.len(),
+            checks.len() - running
+        )?;
+        for (check, plan) in checks {
+            let (verdict, why) = match plan {
+                runner::Plan::Run => ("run", None),
+                runner::Plan::RunIfAdvertised(needs) => (
+                    "run?",
+                    Some(format!("runs if the server advertises {}", needs.join(", "))),
+                ),
+                runner::Plan::Skip(reason) => ("skip", Some(reason)),
+            };
             let writes = if check.writes() { " [writes]" } else { "" };
-            if runner::selected(check, options) {
-                println!(
-                    "  {:<13} {}  {}{writes}",
-                    check.level.as_str(),
-                    check.id,
-                    check.title
-                );
+            writeln!(
+                out,
+                "  {verdict:<5} {:<13} {}  {}{writes}",
+                check.level.as_str(),
+                check.id,
+                check.title
+            )?;
+            if let Some(why) = why {
+                writeln!(out, "        {why}")?;
             }
         }
     }
+    Ok(())
+}
+
+fn first_line(error: &anyhow::Error) -> String {
+    let text = format!("{error:#}");
+    text.lines().next().unwrap_or_default().to_owned()
 }
 
 /// On a terminal, one overwritten stderr line saying how far the run is; nowhere else (CI

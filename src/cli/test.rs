@@ -59,7 +59,8 @@ pub struct TestArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub jobs: usize,
 
-    /// List the checks that would run, without sending anything
+    /// List the checks, each with whether it would run or be skipped and why; with a server
+    /// to ask, only its ServiceProviderConfig and ResourceTypes are read
     #[arg(long)]
     pub list: bool,
 

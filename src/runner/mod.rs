@@ -112,9 +112,9 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-/// What the server advertises, fetched once per run.
+/// What the server advertises, fetched once per run (and by `--list`).
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Discovery {
+pub struct Discovery {
     /// `ServiceProviderConfig` features and whether each is supported; `None` when the document
     /// could not be read (then every capability counts as not advertised).
     capabilities: Option<HashMap<String, bool>>,
@@ -123,9 +123,9 @@ struct Discovery {
     resource_types: Option<Vec<String>>,
 }
 
-/// Reads ServiceProviderConfig and ResourceTypes. Fails when the server does not answer, or
-/// refuses the credentials (every check would fail for that one reason).
-async fn discover(client: &ScimClient) -> Result<Discovery, RunError> {
+/// Reads ServiceProviderConfig and ResourceTypes (two GETs, nothing else). Fails when the server
+/// does not answer, or refuses the credentials (every check would fail for that one reason).
+pub async fn discover(client: &ScimClient) -> Result<Discovery, RunError> {
     let spc = get_json(client, "/ServiceProviderConfig").await?;
     let capabilities = spc.as_ref().and_then(Value::as_object).map(|map| {
         crate::suite::CAPABILITIES
@@ -214,53 +214,107 @@ pub fn selected(check: &Check, options: &RunOptions) -> bool {
     })
 }
 
-/// Why a selected check must not run, if it must not.
-fn skip_reason(check: &Check, options: &RunOptions, discovery: &Discovery) -> Option<String> {
+/// What a run would do with a selected check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// It would run.
+    Run,
+    /// It would run if the server advertises these features and resource types; nobody asked
+    /// the server.
+    RunIfAdvertised(Vec<String>),
+    /// It would be skipped, for this reason.
+    Skip(String),
+}
+
+/// What a run would do with each selected check, suite by suite, in file order. `discovery` is
+/// what the server advertises, or `None` when no server was asked: then what only the server
+/// can say is named, not judged.
+pub fn plan<'a>(
+    suites: &'a [Suite],
+    options: &RunOptions,
+    discovery: Option<&Discovery>,
+) -> Vec<(&'a Suite, Vec<(&'a Check, Plan)>)> {
+    suites
+        .iter()
+        .map(|suite| {
+            let checks = suite
+                .checks
+                .iter()
+                .filter(|check| selected(check, options))
+                .map(|check| (check, plan_check(check, options, discovery)))
+                .collect();
+            (suite, checks)
+        })
+        .collect()
+}
+
+fn plan_check(check: &Check, options: &RunOptions, discovery: Option<&Discovery>) -> Plan {
+    let mut unasked = Vec::new();
     for requirement in &check.requires {
-        match requirement {
-            Requirement::Capability(name) => {
-                let supported = discovery
-                    .capabilities
-                    .as_ref()
-                    .and_then(|caps| caps.get(name))
-                    .copied()
-                    .unwrap_or(false);
-                if !supported {
-                    return Some(match discovery.capabilities {
-                        Some(_) => format!(
-                            "the server does not advertise `{name}` (ServiceProviderConfig \
-                             {name}.supported is not true)"
-                        ),
-                        None => format!(
-                            "needs `{name}`, and the ServiceProviderConfig could not be read"
-                        ),
-                    });
-                }
+        let missing = match (requirement, discovery) {
+            (Requirement::Capability(name) | Requirement::ResourceType(name), None) => {
+                unasked.push(name.clone());
+                None
             }
-            Requirement::ResourceType(name) => {
-                if let Some(types) = &discovery.resource_types
-                    && !types.iter().any(|t| t.eq_ignore_ascii_case(name))
-                {
-                    return Some(format!(
-                        "the server has no `{name}` resource type (/ResourceTypes)"
-                    ));
-                }
+            (Requirement::Capability(name), Some(discovery)) => {
+                missing_capability(name, discovery)
             }
-            Requirement::OktaFeature(feature) => {
-                if let Some(features) = &options.okta_features
-                    && !features.iter().any(|f| f.eq_ignore_ascii_case(feature))
-                {
-                    return Some(format!(
-                        "tests the Okta feature `{feature}`, not selected by --okta-features"
-                    ));
-                }
+            (Requirement::ResourceType(name), Some(discovery)) => {
+                missing_resource_type(name, discovery)
             }
+            (Requirement::OktaFeature(feature), _) => unselected_okta_feature(feature, options),
+        };
+        if let Some(reason) = missing {
+            return Plan::Skip(reason);
         }
     }
     if check.writes() && !options.allow_writes {
-        return Some("writes data on the server; run with --allow-writes to include it".to_owned());
+        return Plan::Skip(
+            "writes data on the server; run with --allow-writes to include it".to_owned(),
+        );
     }
-    None
+    if unasked.is_empty() {
+        Plan::Run
+    } else {
+        Plan::RunIfAdvertised(unasked)
+    }
+}
+
+fn missing_capability(name: &str, discovery: &Discovery) -> Option<String> {
+    let supported = discovery
+        .capabilities
+        .as_ref()
+        .and_then(|caps| caps.get(name))
+        .copied()
+        .unwrap_or(false);
+    (!supported).then(|| match discovery.capabilities {
+        Some(_) => format!(
+            "the server does not advertise `{name}` (ServiceProviderConfig {name}.supported is \
+             not true)"
+        ),
+        None => format!("needs `{name}`, and the ServiceProviderConfig could not be read"),
+    })
+}
+
+fn missing_resource_type(name: &str, discovery: &Discovery) -> Option<String> {
+    let types = discovery.resource_types.as_ref()?;
+    (!types.iter().any(|t| t.eq_ignore_ascii_case(name)))
+        .then(|| format!("the server has no `{name}` resource type (/ResourceTypes)"))
+}
+
+fn unselected_okta_feature(feature: &str, options: &RunOptions) -> Option<String> {
+    let features = options.okta_features.as_ref()?;
+    (!features.iter().any(|f| f.eq_ignore_ascii_case(feature))).then(|| {
+        format!("tests the Okta feature `{feature}`, not selected by --okta-features")
+    })
+}
+
+/// Why a selected check must not run, if it must not.
+fn skip_reason(check: &Check, options: &RunOptions, discovery: &Discovery) -> Option<String> {
+    match plan_check(check, options, Some(discovery)) {
+        Plan::Skip(reason) => Some(reason),
+        Plan::Run | Plan::RunIfAdvertised(_) => None,
+    }
 }
 
 /// Runs `suites` against the server behind `client`. `progress` sees each verdict as it is
