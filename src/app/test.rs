@@ -112,9 +112,18 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
             return Err(ExitError::new(exit, error).into());
         }
         None => {
-            eprintln!("interrupted; deleting what this run created");
+            eprintln!(
+                "interrupted; deleting what this run created ({} resource(s) in the ledger)",
+                ledger.leftovers().len()
+            );
             let problems = runtime.block_on(runner::clean_up(&client, &ledger, None));
             finish_ledger(&ledger_path, &problems);
+            if problems.is_empty() {
+                eprintln!(
+                    "cleanup done: nothing this run created is left; ledger {} removed",
+                    ledger_path.display()
+                );
+            }
             write_har(&client, connection)?;
             return Err(ExitError::new(Exit::Interrupted, anyhow::anyhow!("interrupted")).into());
         }
