@@ -586,7 +586,10 @@ fn list_without_a_server_gives_the_static_list_and_says_so() {
 #[test]
 fn list_against_an_unreachable_server_says_it_could_not_ask() {
     let home = Scratch::new("list-unreachable");
-    let output = list_gating(&home, &["--url", "http://127.0.0.1:9/scim/v2", "--token", "t"]);
+    let output = list_gating(
+        &home,
+        &["--url", "http://127.0.0.1:9/scim/v2", "--token", "t"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let first = stdout.lines().next().unwrap_or_default();

@@ -726,3 +726,94 @@ status = 200
     assert!(outcome.throttled > 0, "the 429s are counted");
     server.shutdown().await;
 }
+
+const BULK_LIMITS: &str = r#"
+[[check]]
+id = "t.bulk-operations"
+title = "Over maxOperations"
+rfc = "RFC 7644 §3.7.4"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+expect = [{ builtin = "bulk-over-max-operations" }]
+
+[[check]]
+id = "t.bulk-payload"
+title = "Over maxPayloadSize"
+rfc = "RFC 7644 §3.7.4"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+expect = [{ builtin = "bulk-over-max-payload" }]
+"#;
+
+#[tokio::test]
+async fn the_bulk_limit_checks_need_writes_go_one_over_and_change_nothing_when_accepted() {
+    let server = scimctl::serve::spawn(ServeConfig {
+        quirks: Quirks::from_list(&[Quirk::IgnoreBulkLimits]),
+        seed: Some(Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("seed")),
+        limits: scimctl::serve::Limits {
+            bulk_max_operations: 3,
+            max_payload_size: 2048,
+            ..Default::default()
+        },
+        ..ServeConfig::default()
+    })
+    .await
+    .expect("server starts");
+    let (client, watched) = client(&server, None);
+    let suites = [suite(BULK_LIMITS)];
+    let read_only = run(&client, &suites, &RunOptions::default()).await;
+    assert!(
+        read_only
+            .checks()
+            .all(|c| c.status == Status::Skip && c.message.contains("--allow-writes")),
+        "a builtin that sends writes makes its check a write check"
+    );
+    let before = client
+        .send_json(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("list")
+        .unwrap_or_default();
+    let outcome = run(&client, &suites, &writes()).await;
+    let messages: Vec<(Status, String)> = outcome
+        .checks()
+        .map(|c| (c.status, c.message.clone()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                Status::Fail,
+                "Over maxOperations: 4 operations (maxOperations is 3) was answered 200, not 413 \
+                 (POST /Bulk) (step 1: GET /ServiceProviderConfig)"
+                    .to_owned()
+            ),
+            (
+                Status::Fail,
+                "Over maxPayloadSize: a 2049-byte bulk request (maxPayloadSize is 2048) was \
+                 answered 200, not 413 (POST /Bulk) (step 1: GET /ServiceProviderConfig)"
+                    .to_owned()
+            ),
+        ]
+    );
+    let after = client
+        .send_json(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("list")
+        .unwrap_or_default();
+    assert_eq!(before, after, "the accepted bulk requests changed nothing");
+    let bulk_posts = watched
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.starts_with("POST") && r.ends_with("/Bulk"))
+        .count();
+    assert_eq!(bulk_posts, 2, "one bulk request per check");
+    server.shutdown().await;
+}

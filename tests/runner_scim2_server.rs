@@ -217,7 +217,14 @@ fn with_its_waivers_scim2_server_gets_a_green_run() {
         .env("HOME", scratch.path())
         .env("XDG_CACHE_HOME", scratch.path().join("cache"))
         .env("XDG_CONFIG_HOME", scratch.path().join("config"))
-        .args(["test", "--url", &base_url, "--token", TOKEN, "--allow-writes"])
+        .args([
+            "test",
+            "--url",
+            &base_url,
+            "--token",
+            TOKEN,
+            "--allow-writes",
+        ])
         .arg("--waivers")
         .arg(&waivers_path)
         .arg("--report")

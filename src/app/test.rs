@@ -272,7 +272,10 @@ fn list(suites: &[Suite], options: &RunOptions, connection: &ConnectionArgs) -> 
                 runner::Plan::Run => ("run", None),
                 runner::Plan::RunIfAdvertised(needs) => (
                     "run?",
-                    Some(format!("runs if the server advertises {}", needs.join(", "))),
+                    Some(format!(
+                        "runs if the server advertises {}",
+                        needs.join(", ")
+                    )),
                 ),
                 runner::Plan::Skip(reason) => ("skip", Some(reason)),
             };

@@ -256,9 +256,7 @@ fn plan_check(check: &Check, options: &RunOptions, discovery: Option<&Discovery>
                 unasked.push(name.clone());
                 None
             }
-            (Requirement::Capability(name), Some(discovery)) => {
-                missing_capability(name, discovery)
-            }
+            (Requirement::Capability(name), Some(discovery)) => missing_capability(name, discovery),
             (Requirement::ResourceType(name), Some(discovery)) => {
                 missing_resource_type(name, discovery)
             }
@@ -304,9 +302,8 @@ fn missing_resource_type(name: &str, discovery: &Discovery) -> Option<String> {
 
 fn unselected_okta_feature(feature: &str, options: &RunOptions) -> Option<String> {
     let features = options.okta_features.as_ref()?;
-    (!features.iter().any(|f| f.eq_ignore_ascii_case(feature))).then(|| {
-        format!("tests the Okta feature `{feature}`, not selected by --okta-features")
-    })
+    (!features.iter().any(|f| f.eq_ignore_ascii_case(feature)))
+        .then(|| format!("tests the Okta feature `{feature}`, not selected by --okta-features"))
 }
 
 /// Why a selected check must not run, if it must not.

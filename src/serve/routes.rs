@@ -51,7 +51,8 @@ async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
 }
 
 /// What the `require-user-agent` quirk answers, as a web application firewall would.
-const FIREWALL_PAGE: &str = "<html><body><h1>403 Forbidden</h1><p>Request blocked.</p></body></html>";
+const FIREWALL_PAGE: &str =
+    "<html><body><h1>403 Forbidden</h1><p>Request blocked.</p></body></html>";
 
 /// The user-agent and rate-limit quirks, then bearer authentication (RFC 7644 §2).
 fn admit(edge: &Edge, headers: &HeaderMap) -> Result<(), Reply> {

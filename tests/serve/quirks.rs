@@ -398,11 +398,18 @@ async fn ignore_bulk_limits_runs_bulk_requests_over_both_limits() {
                "data": {"schemas": [crate::common::USER], "userName": name}})
     };
     let two = json!({"schemas": [crate::common::BULK], "Operations": [create("a"), create("b")]});
-    clean.post("/Bulk", two.clone()).await.assert_error(413, None);
+    clean
+        .post("/Bulk", two.clone())
+        .await
+        .assert_error(413, None);
     assert_eq!(quirky.post("/Bulk", two).await.status, 200);
     assert_eq!(quirky.get("/Users").await.json()["totalResults"], 2);
-    let padded = json!({"schemas": [crate::common::BULK], "Operations": [create(&"c".repeat(3000))]});
-    clean.post("/Bulk", padded.clone()).await.assert_error(413, None);
+    let padded =
+        json!({"schemas": [crate::common::BULK], "Operations": [create(&"c".repeat(3000))]});
+    clean
+        .post("/Bulk", padded.clone())
+        .await
+        .assert_error(413, None);
     assert_eq!(quirky.post("/Bulk", padded).await.status, 200);
     let big_user = json!({"schemas": [crate::common::USER], "userName": "d".repeat(3000)});
     quirky
@@ -434,13 +441,19 @@ async fn discovery_filter_ignored_serves_filtered_discovery_requests() {
 async fn require_user_agent_refuses_requests_without_one_with_html() {
     let (clean, quirky) = pair(Quirk::RequireUserAgent, &[]).await;
     assert_eq!(
-        clean.raw(clean.client.get(clean.url("/Users"))).await.status,
+        clean
+            .raw(clean.client.get(clean.url("/Users")))
+            .await
+            .status,
         200
     );
     let refused = quirky.raw(quirky.client.get(quirky.url("/Users"))).await;
     assert_eq!(refused.status, 403);
     assert_eq!(refused.header("content-type"), Some("text/html"));
-    let with_agent = quirky.client.get(quirky.url("/Users")).header("user-agent", "test");
+    let with_agent = quirky
+        .client
+        .get(quirky.url("/Users"))
+        .header("user-agent", "test");
     assert_eq!(quirky.raw(with_agent).await.status, 200);
     stop(clean, quirky).await;
 }
