@@ -22,7 +22,7 @@ const BULK_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:BulkReq
 /// without a body so big that it would be refused for its size instead.
 const MAX_BULK_OPERATIONS_SENT: u64 = 10_000;
 
-/// The largest body `bulk-over-max-payload` sends.
+/// The largest body, in bytes, `bulk-over-max-payload` sends.
 const MAX_BULK_PAYLOAD_SENT: u64 = 64 * 1024 * 1024;
 
 /// Runs the built-in `name` on `answer`. `Err` is a runtime error (no verdict).
@@ -280,10 +280,11 @@ fn sorted(args: &Map<String, Value>, answer: &Answer) -> Option<String> {
     None
 }
 
-/// A positive integer limit of the `bulk` block of a ServiceProviderConfig answer; `Err` says
-/// what is missing (RFC 7643 §5 makes both limits REQUIRED).
-fn bulk_limit(answer: &Answer, name: &str) -> Result<u64, String> {
-    answer
+/// The limit `bulk.<name>` of a ServiceProviderConfig answer. `Ok(Err(observed))` when it is
+/// missing (RFC 7643 §5 makes both limits REQUIRED); `Err` (no verdict) when it is so large
+/// that exceeding it would mean sending more than `most`.
+fn bulk_limit(answer: &Answer, name: &str, most: u64) -> Result<Result<u64, String>, String> {
+    let limit = answer
         .json
         .as_ref()
         .and_then(Value::as_object)
@@ -291,8 +292,16 @@ fn bulk_limit(answer: &Answer, name: &str) -> Result<u64, String> {
         .and_then(Value::as_object)
         .and_then(|bulk| get_ci(bulk, name))
         .and_then(Value::as_u64)
-        .filter(|limit| *limit > 0)
-        .ok_or_else(|| format!("the ServiceProviderConfig has no positive integer bulk.{name}"))
+        .filter(|limit| *limit > 0);
+    match limit {
+        None => Ok(Err(format!(
+            "the ServiceProviderConfig has no positive integer bulk.{name}"
+        ))),
+        Some(limit) if limit >= most => Err(format!(
+            "bulk.{name} is {limit}: this check sends at most {most}, so it cannot exceed it"
+        )),
+        Some(limit) => Ok(Ok(limit)),
+    }
 }
 
 /// A bulk DELETE of a generated id: nothing it could reach exists, so a server that wrongly
@@ -357,16 +366,10 @@ async fn bulk_over_max_operations(
     run: &CheckRun<'_>,
     answer: &Answer,
 ) -> Result<Option<String>, String> {
-    let max = match bulk_limit(answer, "maxOperations") {
+    let max = match bulk_limit(answer, "maxOperations", MAX_BULK_OPERATIONS_SENT)? {
         Ok(max) => max,
         Err(missing) => return Ok(Some(missing)),
     };
-    if max >= MAX_BULK_OPERATIONS_SENT {
-        return Err(format!(
-            "bulk.maxOperations is {max}: this check sends at most {MAX_BULK_OPERATIONS_SENT} \
-             operations, so it cannot exceed that limit"
-        ));
-    }
     let operations = (0..=max)
         .map(|index| harmless_operation(run, index))
         .collect::<Result<Vec<_>, _>>()?;
@@ -385,16 +388,10 @@ async fn bulk_over_max_payload(
     run: &CheckRun<'_>,
     answer: &Answer,
 ) -> Result<Option<String>, String> {
-    let max = match bulk_limit(answer, "maxPayloadSize") {
+    let max = match bulk_limit(answer, "maxPayloadSize", MAX_BULK_PAYLOAD_SENT)? {
         Ok(max) => max,
         Err(missing) => return Ok(Some(missing)),
     };
-    if max >= MAX_BULK_PAYLOAD_SENT {
-        return Err(format!(
-            "bulk.maxPayloadSize is {max} bytes: this check sends at most \
-             {MAX_BULK_PAYLOAD_SENT} bytes, so it cannot exceed that limit"
-        ));
-    }
     let mut body = serde_json::to_vec(&bulk_request(vec![harmless_operation(run, 0)?]))
         .map_err(|e| format!("cannot serialise the bulk request: {e}"))?;
     let wanted = usize::try_from(max + 1).map_err(|_| "bulk.maxPayloadSize is too large")?;
