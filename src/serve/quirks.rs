@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::serve::protocol::get_ci;
 
@@ -31,6 +31,12 @@ pub enum Quirk {
     IgnoreExcludedAttributes,
     PatchNoContent,
     PutNotStored,
+    IgnoreIfMatch,
+    AlwaysNotModified,
+    IgnoreFailOnErrors,
+    IgnoreSort,
+    IgnoreNullReplace,
+    OrAsAnd,
     /// Every Nth request is answered 429 with `Retry-After: 1`.
     RateLimit(u32),
     NoAuth,
@@ -98,6 +104,30 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "PUT answers 200 with the new resource but stores nothing",
     ),
     (
+        "ignore-if-match",
+        "If-Match is ignored: writes with a stale version succeed, no 412",
+    ),
+    (
+        "always-not-modified",
+        "any If-None-Match gets 304, even a version that is out of date",
+    ),
+    (
+        "ignore-fail-on-errors",
+        "/Bulk runs every operation whatever failOnErrors says",
+    ),
+    (
+        "ignore-sort",
+        "sortBy/sortOrder are accepted but lists keep the store's order",
+    ),
+    (
+        "ignore-null-replace",
+        "PATCH replace with value null leaves the attribute unchanged",
+    ),
+    (
+        "or-as-and",
+        "the filter operator `or` is evaluated as `and`",
+    ),
+    (
         "rate-limit[=N]",
         "every Nth request (default 5) gets 429 + Retry-After: 1 (legal)",
     ),
@@ -159,6 +189,12 @@ impl Quirk {
             "ignore-excluded-attributes" => flag(Quirk::IgnoreExcludedAttributes),
             "patch-no-content" => flag(Quirk::PatchNoContent),
             "put-not-stored" => flag(Quirk::PutNotStored),
+            "ignore-if-match" => flag(Quirk::IgnoreIfMatch),
+            "always-not-modified" => flag(Quirk::AlwaysNotModified),
+            "ignore-fail-on-errors" => flag(Quirk::IgnoreFailOnErrors),
+            "ignore-sort" => flag(Quirk::IgnoreSort),
+            "ignore-null-replace" => flag(Quirk::IgnoreNullReplace),
+            "or-as-and" => flag(Quirk::OrAsAnd),
             "no-auth" => flag(Quirk::NoAuth),
             "charset" => flag(Quirk::Charset),
             "rate-limit" => match arg {
@@ -194,6 +230,12 @@ impl fmt::Display for Quirk {
             Quirk::IgnoreExcludedAttributes => "ignore-excluded-attributes",
             Quirk::PatchNoContent => "patch-no-content",
             Quirk::PutNotStored => "put-not-stored",
+            Quirk::IgnoreIfMatch => "ignore-if-match",
+            Quirk::AlwaysNotModified => "always-not-modified",
+            Quirk::IgnoreFailOnErrors => "ignore-fail-on-errors",
+            Quirk::IgnoreSort => "ignore-sort",
+            Quirk::IgnoreNullReplace => "ignore-null-replace",
+            Quirk::OrAsAnd => "or-as-and",
             Quirk::RateLimit(every) => return write!(f, "rate-limit={every}"),
             Quirk::NoAuth => "no-auth",
             Quirk::Charset => "charset",
@@ -230,6 +272,12 @@ pub struct Quirks {
     pub ignore_excluded_attributes: bool,
     pub patch_no_content: bool,
     pub put_not_stored: bool,
+    pub ignore_if_match: bool,
+    pub always_not_modified: bool,
+    pub ignore_fail_on_errors: bool,
+    pub ignore_sort: bool,
+    pub ignore_null_replace: bool,
+    pub or_as_and: bool,
     /// `Some(n)`: every nth request gets 429.
     pub rate_limit_every: Option<u32>,
     pub no_auth: bool,
@@ -264,6 +312,12 @@ impl Quirks {
             Quirk::IgnoreExcludedAttributes => self.ignore_excluded_attributes = true,
             Quirk::PatchNoContent => self.patch_no_content = true,
             Quirk::PutNotStored => self.put_not_stored = true,
+            Quirk::IgnoreIfMatch => self.ignore_if_match = true,
+            Quirk::AlwaysNotModified => self.always_not_modified = true,
+            Quirk::IgnoreFailOnErrors => self.ignore_fail_on_errors = true,
+            Quirk::IgnoreSort => self.ignore_sort = true,
+            Quirk::IgnoreNullReplace => self.ignore_null_replace = true,
+            Quirk::OrAsAnd => self.or_as_and = true,
             Quirk::RateLimit(every) => self.rate_limit_every = Some(every),
             Quirk::NoAuth => self.no_auth = true,
             Quirk::Charset => self.charset = true,
@@ -298,6 +352,38 @@ impl Quirks {
             });
             if is_remove && on_members {
                 op.retain(|k, _| !k.eq_ignore_ascii_case("value"));
+            }
+        }
+    }
+
+    /// `ignore-null-replace`: a `replace` whose value is `null` becomes a replace of nothing
+    /// (no path, no attributes), and `null` members of a replace's object value are dropped,
+    /// the way a server that skips nulls while merging behaves (RFC 7643 §2.5: null clears).
+    pub fn skip_null_replaces(&self, body: &mut Value) {
+        let Some(operations) = operations_mut(body) else {
+            return;
+        };
+        for op in operations.iter_mut().filter_map(Value::as_object_mut) {
+            let is_replace = op.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("op")
+                    && v.as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("replace"))
+            });
+            let Some(value) = op
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+                .map(|(_, v)| v)
+                .filter(|_| is_replace)
+            else {
+                continue;
+            };
+            match value {
+                Value::Null => {
+                    *value = Value::Object(Map::new());
+                    op.retain(|k, _| !k.eq_ignore_ascii_case("path"));
+                }
+                Value::Object(members) => members.retain(|_, member| !member.is_null()),
+                _ => {}
             }
         }
     }
