@@ -142,6 +142,31 @@ async fn legal_behaviours_fail_nothing() {
     }
 }
 
+/// Every quirk that breaks the RFC or an IdP's expectations; each has a
+/// `fixtures/expected/<quirk>.toml`.
+const DEVIATIONS: &[&str] = &[
+    "eq-substring",
+    "case-sensitive-username",
+    "filter-no-match-404",
+    "zero-based-start-index",
+    "total-results-page-size",
+    "lowercase-resources",
+    "json-content-type",
+    "numeric-error-status",
+    "case-sensitive-patch-op",
+    "reject-string-booleans",
+    "member-removal-empties-group",
+    "ignore-excluded-attributes",
+    "put-not-stored",
+    "no-auth",
+    "ignore-if-match",
+    "always-not-modified",
+    "ignore-fail-on-errors",
+    "ignore-sort",
+    "ignore-null-replace",
+    "or-as-and",
+];
+
 /// `fixtures/expected/<quirk>.toml`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,27 +193,11 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
             .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
             .collect();
     files.sort();
-    let deviations = [
-        "eq-substring",
-        "case-sensitive-username",
-        "filter-no-match-404",
-        "zero-based-start-index",
-        "total-results-page-size",
-        "lowercase-resources",
-        "json-content-type",
-        "numeric-error-status",
-        "case-sensitive-patch-op",
-        "reject-string-booleans",
-        "member-removal-empties-group",
-        "ignore-excluded-attributes",
-        "put-not-stored",
-        "no-auth",
-    ];
     let covered: Vec<String> = files
         .iter()
         .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
-    for quirk in deviations {
+    for quirk in DEVIATIONS {
         assert!(
             covered.iter().any(|c| c == quirk),
             "no fixtures/expected/{quirk}.toml"
@@ -228,5 +237,31 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
             .map(|c| format!("{}: {}", c.id, c.message))
             .collect();
         assert_eq!(errors, Vec::<String>::new(), "--quirk {}", expected.quirk);
+    }
+}
+
+/// The audit behind the quirk list: every check of the built-in suites that no deviation quirk
+/// makes fail or warn, i.e. a check never seen to catch anything. Run it by hand with
+/// `cargo test --test runner_accuracy -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "an audit that prints a report; it asserts nothing"]
+async fn audit_checks_that_no_deviation_quirk_exercises() {
+    let mut caught: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in DEVIATIONS {
+        let outcome = run_against(&[Quirk::parse(name).expect("known quirk")]).await;
+        for check in outcome.checks() {
+            let by = caught.entry(check.id.clone()).or_default();
+            if matches!(check.status, Status::Fail | Status::Warn) {
+                by.push((*name).to_owned());
+            }
+        }
+    }
+    for (check, quirks) in &caught {
+        let verdict = if quirks.is_empty() {
+            "NEVER".to_owned()
+        } else {
+            quirks.join(",")
+        };
+        println!("{check}\t{verdict}");
     }
 }
