@@ -165,6 +165,9 @@ const DEVIATIONS: &[&str] = &[
     "ignore-sort",
     "ignore-null-replace",
     "or-as-and",
+    "add-replaces-list",
+    "reject-value-path-patch",
+    "duplicate-400",
 ];
 
 /// `fixtures/expected/<quirk>.toml`.

@@ -102,8 +102,10 @@ impl Reply {
         self
     }
 
-    /// The RFC 7644 §3.12 Error for `error`; `numeric-error-status` makes `status` a number.
+    /// The RFC 7644 §3.12 Error for `error`, as the quirks shape it (`duplicate-400`,
+    /// `numeric-error-status`).
     pub fn error(error: &ScimError, quirks: &Quirks) -> Reply {
+        let error = quirks.reshape_error(error);
         let mut body = error.to_json();
         if quirks.numeric_error_status {
             body["status"] = error.status.into();
@@ -403,21 +405,10 @@ impl Server {
         projection: &Projection,
     ) -> Result<Reply, Failure> {
         let mut body = Cow::Borrowed(body_of(request)?);
-        if self.quirks.case_sensitive_patch_op
-            && let Some(sent) = self.quirks.capitalised_patch_op(&body)
-        {
-            return Err(ScimError::typed(
-                ScimType::InvalidSyntax,
-                format!("unknown PATCH op `{sent}`: expected add, remove or replace"),
-            )
-            .into());
+        if let Some(refusal) = self.quirks.refused_patch(&body) {
+            return Err(refusal.into());
         }
-        if self.quirks.member_removal_empties_group && kind == Kind::Group {
-            self.quirks.widen_member_removal(body.to_mut());
-        }
-        if self.quirks.ignore_null_replace {
-            self.quirks.skip_null_replaces(body.to_mut());
-        }
+        self.quirks.rewrite_patch(&mut body, kind == Kind::Group);
         let now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;

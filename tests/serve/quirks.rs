@@ -481,6 +481,83 @@ async fn or_as_and_makes_or_require_both_sides() {
 }
 
 #[tokio::test]
+async fn add_replaces_list_drops_the_values_already_there() {
+    let (clean, quirky) = pair(Quirk::AddReplacesList, &[]).await;
+    for (h, appended) in [(&clean, true), (&quirky, false)] {
+        let ids: Vec<String> = [h.user("a").await, h.user("b").await, h.user("c").await]
+            .iter()
+            .map(|u| text(u, "id").to_string())
+            .collect();
+        let group = h.group("team", &[&ids[0], &ids[1]]).await;
+        let path = format!("/Groups/{}", text(&group, "id"));
+        let add = json!([{"op": "add", "path": "members", "value": [{"value": ids[2]}]}]);
+        let answer = h.patch(&path, add).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let members = answer.json()["members"].as_array().map_or(0, Vec::len);
+        assert_eq!(members, if appended { 3 } else { 1 });
+        let single = json!([{"op": "add", "path": "displayName", "value": "crew"}]);
+        assert_eq!(
+            h.patch(&path, single).await.json()["displayName"],
+            "crew",
+            "add of a single value unchanged"
+        );
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn reject_value_path_patch_refuses_filtered_paths() {
+    let (clean, quirky) = pair(Quirk::RejectValuePathPatch, &[]).await;
+    let emails = json!({"userName": "e", "emails": [{"type": "work", "value": "e@work.example"}]});
+    let filtered = json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "e@new.example"}]);
+    let clean_user = clean.user_with(emails.clone()).await;
+    let clean_path = format!("/Users/{}", text(&clean_user, "id"));
+    assert_eq!(clean.patch(&clean_path, filtered.clone()).await.status, 200);
+    let user = quirky.user_with(emails).await;
+    let path = format!("/Users/{}", text(&user, "id"));
+    quirky
+        .patch(&path, filtered)
+        .await
+        .assert_error(400, Some("invalidPath"));
+    assert_eq!(quirky.get(&path).await.json(), user, "nothing changed");
+    let plain = json!([{"op": "replace", "path": "emails", "value": [{"type": "work", "value": "e@new.example"}]}]);
+    assert_eq!(
+        quirky.patch(&path, plain).await.status,
+        200,
+        "paths without a filter unchanged"
+    );
+    let found = "/Users?filter=emails%5Btype%20eq%20%22work%22%5D";
+    assert_eq!(
+        quirky.get(found).await.json()["totalResults"],
+        1,
+        "value paths in filters unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn duplicate_400_answers_a_uniqueness_conflict_with_400() {
+    let (clean, quirky) = pair(Quirk::Duplicate400, &["taken"]).await;
+    let again = json!({"schemas": [USER], "userName": "TAKEN"});
+    clean
+        .post("/Users", again.clone())
+        .await
+        .assert_error(409, Some("uniqueness"));
+    quirky
+        .post("/Users", again)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    quirky.group("team", &[]).await;
+    let group = json!({"schemas": [GROUP], "displayName": "team"});
+    quirky
+        .post("/Groups", group)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    quirky.get("/Users/none").await.assert_error(404, None);
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
 async fn rate_limit_answers_every_nth_request_with_429() {
     let h = Harness::with_quirks(&[Quirk::RateLimit(3)]).await;
     let mut statuses = Vec::new();
