@@ -435,7 +435,8 @@ fn text_of<'a>(op: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
         .and_then(|(_, v)| v.as_str())
 }
 
-fn value_of<'a>(op: &'a mut Map<String, Value>) -> Option<&'a mut Value> {
+/// The `value` member of a PATCH operation, its key matched case-insensitively.
+fn value_of(op: &mut Map<String, Value>) -> Option<&mut Value> {
     op.iter_mut()
         .find(|(k, _)| k.eq_ignore_ascii_case("value"))
         .map(|(_, v)| v)
@@ -515,6 +516,46 @@ mod tests {
         let message = Quirk::parse("eq-prefix").unwrap_err().to_string();
         assert!(message.starts_with("unknown quirk `eq-prefix`; valid quirks: eq-substring"));
         assert!(message.contains("latency=MS"));
+    }
+
+    #[test]
+    fn patch_rewrites_touch_only_the_operations_they_name() {
+        let body = serde_json::json!({"Operations": [
+            {"op": "Add", "path": "emails", "value": [{"value": "a@b.c"}]},
+            {"op": "add", "path": "title", "value": "T"},
+            {"op": "replace", "path": "nickName", "value": null},
+            {"op": "replace", "value": {"title": null, "displayName": "D"}},
+            {"op": "remove", "path": "members", "value": [{"value": "1"}]},
+        ]});
+        let mut untouched = Cow::Borrowed(&body);
+        Quirks::default().rewrite_patch(&mut untouched, true);
+        assert!(
+            matches!(untouched, Cow::Borrowed(_)),
+            "no copy without a quirk"
+        );
+        let quirks = Quirks::from_list(&[
+            Quirk::AddReplacesList,
+            Quirk::IgnoreNullReplace,
+            Quirk::MemberRemovalEmptiesGroup,
+        ]);
+        let mut rewritten = Cow::Borrowed(&body);
+        quirks.rewrite_patch(&mut rewritten, true);
+        assert_eq!(
+            rewritten.into_owned(),
+            serde_json::json!({"Operations": [
+                {"op": "replace", "path": "emails", "value": [{"value": "a@b.c"}]},
+                {"op": "add", "path": "title", "value": "T"},
+                {"op": "replace", "value": {}},
+                {"op": "replace", "value": {"displayName": "D"}},
+                {"op": "remove", "path": "members"},
+            ]})
+        );
+        let mut on_a_user = Cow::Borrowed(&body);
+        quirks.rewrite_patch(&mut on_a_user, false);
+        assert_eq!(
+            on_a_user["Operations"][4]["value"][0]["value"], "1",
+            "member removal is widened on groups only"
+        );
     }
 
     #[test]
