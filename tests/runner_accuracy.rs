@@ -243,9 +243,9 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
     }
 }
 
-/// The audit behind the quirk list: every check of the built-in suites that no deviation quirk
-/// makes fail or warn, i.e. a check never seen to catch anything. Run it by hand with
-/// `cargo test --test runner_accuracy -- --ignored --nocapture`.
+/// The audit behind the quirk list: prints every check of the built-in suites with the
+/// deviation quirks that make it fail or warn, or `NEVER` for a check that no quirk tests the
+/// wrong way. Run it by hand with `cargo test --test runner_accuracy -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "an audit that prints a report; it asserts nothing"]
 async fn audit_checks_that_no_deviation_quirk_exercises() {

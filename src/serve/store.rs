@@ -896,7 +896,7 @@ mod tests {
         let shown = quirky_filter(&filter, &options).to_string();
         assert_eq!(
             shown, "a eq \"x\" and (not (b eq \"y\" and c pr) and e[f eq 1 and g eq 2])",
-            "the grouping `and`-before-`or` gave is kept"
+            "the parse's grouping (`and` before `or`) is kept"
         );
     }
 
