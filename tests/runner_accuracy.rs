@@ -12,6 +12,7 @@ use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, NoSink};
 use scimctl::runner::outcome::{RunOutcome, Status};
 use scimctl::runner::{self, RunOptions};
+use scimctl::serve::quirks::CATALOGUE;
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
 use serde::Deserialize;
@@ -204,6 +205,10 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
         assert!(
             covered.iter().any(|c| c == quirk),
             "no fixtures/expected/{quirk}.toml"
+        );
+        assert!(
+            CATALOGUE.iter().any(|(name, _)| name == quirk),
+            "`{quirk}` is missing from the catalogue `serve --help` shows"
         );
     }
     for file in files {

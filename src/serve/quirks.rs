@@ -133,6 +133,18 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "the filter operator `or` is evaluated as `and`",
     ),
     (
+        "add-replaces-list",
+        "PATCH add of a list replaces a multi-valued attribute's values",
+    ),
+    (
+        "reject-value-path-patch",
+        "PATCH paths with a filter (`emails[type eq \"work\"]`) get 400",
+    ),
+    (
+        "duplicate-400",
+        "a duplicate userName or displayName gets 400, not 409 uniqueness",
+    ),
+    (
         "rate-limit[=N]",
         "every Nth request (default 5) gets 429 + Retry-After: 1 (legal)",
     ),
