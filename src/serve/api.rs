@@ -199,7 +199,11 @@ impl Server {
                 "ResourceType",
                 "ResourceTypes",
             ),
-            schemas: keyed(protocol::schemas_json(), "Schema", "Schemas"),
+            schemas: keyed(
+                quirks.served_schemas(protocol::schemas_json()),
+                "Schema",
+                "Schemas",
+            ),
         };
         Server {
             store: RwLock::new(store),
@@ -388,7 +392,7 @@ impl Server {
         {
             return Ok(Reply::empty(304).with("etag", entry.version.clone()));
         }
-        Ok(resource_reply(200, kind, entry, projection))
+        Ok(self.resource_reply(200, kind, entry, projection))
     }
 
     fn create(&self, kind: Kind, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
@@ -397,7 +401,10 @@ impl Server {
         let now = now();
         let mut store = self.write();
         let entry = store.create(kind, body, &now)?;
-        Ok(resource_reply(201, kind, entry, &projection).with("location", entry.location()))
+        let location = self.quirks.location_header(entry.location()).into_owned();
+        Ok(self
+            .resource_reply(201, kind, entry, &projection)
+            .with("location", location))
     }
 
     fn replace(
@@ -412,7 +419,7 @@ impl Server {
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;
         let written = store.replace(kind, id, body, &now, !self.quirks.put_not_stored)?;
-        Ok(resource_reply(200, kind, &written.entry, projection))
+        Ok(self.resource_reply(200, kind, &written.entry, projection))
     }
 
     fn patch(
@@ -430,18 +437,31 @@ impl Server {
         let now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;
-        let written = store.patch(kind, id, &body, &now)?;
+        let written = match store.patch(kind, id, &body, &now) {
+            Err(error) if self.quirks.patch_not_atomic => {
+                for single in self.quirks.one_operation_each(&body) {
+                    if store.patch(kind, id, &single, &now).is_err() {
+                        break;
+                    }
+                }
+                return Err(error.into());
+            }
+            written => written?,
+        };
         if self.quirks.patch_no_content && projection.is_default() {
             return Ok(Reply::empty(204).with("etag", written.entry.version.clone()));
         }
-        Ok(resource_reply(200, kind, &written.entry, projection))
+        Ok(self.resource_reply(200, kind, &written.entry, projection))
     }
 
     fn delete(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<Reply, Failure> {
         let now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, if_match)?;
-        store.delete(kind, id, &now)?;
+        // `soft-delete`: the 204 claims a deletion that never happens.
+        if !self.quirks.soft_delete {
+            store.delete(kind, id, &now)?;
+        }
         Ok(Reply::empty(204))
     }
 
@@ -456,6 +476,13 @@ impl Server {
     /// A ListResponse over `kinds` (RFC 7644 §3.4.2), paged per §3.4.2.4.
     fn list(&self, kinds: &[Kind], params: ListParams) -> Result<Reply, Failure> {
         let projection = self.projection(params.projection.clone());
+        if let Some(refusal) = params
+            .filter
+            .as_ref()
+            .and_then(|filter| self.quirks.refused_filter(filter))
+        {
+            return Err(refusal.into());
+        }
         let store = self.read();
         let sort = params
             .sort_by
@@ -499,11 +526,7 @@ impl Server {
         };
         let mut items = Vec::with_capacity(page.len());
         for (kind, entry) in &page {
-            items.push(if projection.is_default() {
-                entry.rendered.to_string()
-            } else {
-                projected(*kind, entry, &projection)
-            });
+            items.push(self.representation(*kind, entry, &projection));
         }
         let total = if self.quirks.total_results_page_size {
             page.len()
@@ -534,6 +557,41 @@ impl Server {
         }
         body.push_str("]}");
         Reply::json(200, body)
+    }
+
+    /// A resource as `projection` shapes it; `password-echoed` puts the stored password back
+    /// in, though it is returned "never" (RFC 7643 §4.1.1).
+    fn representation(&self, kind: Kind, entry: &Entry, projection: &Projection) -> String {
+        let echoed =
+            protocol::get_ci(&entry.resource, "password").filter(|_| self.quirks.password_echoed);
+        if let Some(password) = echoed {
+            let mut shown = protocol::project(
+                &entry.resource,
+                Store::schema(kind),
+                &projection.attributes,
+                &projection.excluded,
+            );
+            if let Some(object) = shown.as_object_mut() {
+                object.insert("password".into(), password.clone());
+            }
+            return shown.to_string();
+        }
+        if projection.is_default() {
+            entry.rendered.to_string()
+        } else {
+            projected(kind, entry, projection)
+        }
+    }
+
+    fn resource_reply(
+        &self,
+        status: u16,
+        kind: Kind,
+        entry: &Entry,
+        projection: &Projection,
+    ) -> Reply {
+        let body = self.representation(kind, entry, projection);
+        Reply::json(status, body).with("etag", entry.version.clone())
     }
 
     fn discovery_list(&self, docs: &[(String, Value)]) -> Reply {
@@ -623,13 +681,4 @@ fn projected(kind: Kind, entry: &Entry, projection: &Projection) -> String {
         &projection.excluded,
     )
     .to_string()
-}
-
-fn resource_reply(status: u16, kind: Kind, entry: &Entry, projection: &Projection) -> Reply {
-    let body = if projection.is_default() {
-        entry.rendered.to_string()
-    } else {
-        projected(kind, entry, projection)
-    };
-    Reply::json(status, body).with("etag", entry.version.clone())
 }

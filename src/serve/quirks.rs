@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::scim::model::{ScimError, ScimType};
+use crate::scim::filter::Filter;
+use crate::scim::model::{ScimError, ScimType, USER_SCHEMA};
 use crate::serve::protocol::get_ci;
 
 /// How often `rate-limit` answers 429 when no N is given.
@@ -51,6 +52,13 @@ pub enum Quirk {
     IgnoreBulkLimits,
     DiscoveryFilterIgnored,
     RequireUserAgent,
+    SoftDelete,
+    PasswordEchoed,
+    PatchNotAtomic,
+    FilteredRemoveClearsAll,
+    RejectUrnPaths,
+    LocationMismatch,
+    SchemasMissingUser,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -172,6 +180,34 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "require-user-agent",
         "requests without a User-Agent get an HTML 403, as from a web firewall",
     ),
+    (
+        "soft-delete",
+        "DELETE answers 204 but the resource can still be read and listed",
+    ),
+    (
+        "password-echoed",
+        "the password (returned \"never\") comes back in responses",
+    ),
+    (
+        "patch-not-atomic",
+        "a PATCH that fails keeps the changes of the operations before the failing one",
+    ),
+    (
+        "filtered-remove-clears-all",
+        "PATCH remove with a filter (`emails[type eq \"work\"]`) removes every value",
+    ),
+    (
+        "reject-urn-paths",
+        "PATCH paths and filters qualified with a schema URN get 400",
+    ),
+    (
+        "location-mismatch",
+        "the Location header of a 201 says https, meta.location http",
+    ),
+    (
+        "schemas-missing-user",
+        "/Schemas leaves out the core User schema (its URN answers 404)",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -246,6 +282,13 @@ impl Quirk {
             "ignore-bulk-limits" => flag(Quirk::IgnoreBulkLimits),
             "discovery-filter-ignored" => flag(Quirk::DiscoveryFilterIgnored),
             "require-user-agent" => flag(Quirk::RequireUserAgent),
+            "soft-delete" => flag(Quirk::SoftDelete),
+            "password-echoed" => flag(Quirk::PasswordEchoed),
+            "patch-not-atomic" => flag(Quirk::PatchNotAtomic),
+            "filtered-remove-clears-all" => flag(Quirk::FilteredRemoveClearsAll),
+            "reject-urn-paths" => flag(Quirk::RejectUrnPaths),
+            "location-mismatch" => flag(Quirk::LocationMismatch),
+            "schemas-missing-user" => flag(Quirk::SchemasMissingUser),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -284,6 +327,13 @@ impl fmt::Display for Quirk {
             Quirk::IgnoreBulkLimits => "ignore-bulk-limits",
             Quirk::DiscoveryFilterIgnored => "discovery-filter-ignored",
             Quirk::RequireUserAgent => "require-user-agent",
+            Quirk::SoftDelete => "soft-delete",
+            Quirk::PasswordEchoed => "password-echoed",
+            Quirk::PatchNotAtomic => "patch-not-atomic",
+            Quirk::FilteredRemoveClearsAll => "filtered-remove-clears-all",
+            Quirk::RejectUrnPaths => "reject-urn-paths",
+            Quirk::LocationMismatch => "location-mismatch",
+            Quirk::SchemasMissingUser => "schemas-missing-user",
         };
         f.write_str(name)
     }
@@ -333,6 +383,13 @@ pub struct Quirks {
     pub ignore_bulk_limits: bool,
     pub discovery_filter_ignored: bool,
     pub require_user_agent: bool,
+    pub soft_delete: bool,
+    pub password_echoed: bool,
+    pub patch_not_atomic: bool,
+    pub filtered_remove_clears_all: bool,
+    pub reject_urn_paths: bool,
+    pub location_mismatch: bool,
+    pub schemas_missing_user: bool,
 }
 
 impl Quirks {
@@ -378,12 +435,20 @@ impl Quirks {
             Quirk::IgnoreBulkLimits => self.ignore_bulk_limits = true,
             Quirk::DiscoveryFilterIgnored => self.discovery_filter_ignored = true,
             Quirk::RequireUserAgent => self.require_user_agent = true,
+            Quirk::SoftDelete => self.soft_delete = true,
+            Quirk::PasswordEchoed => self.password_echoed = true,
+            Quirk::PatchNotAtomic => self.patch_not_atomic = true,
+            Quirk::FilteredRemoveClearsAll => self.filtered_remove_clears_all = true,
+            Quirk::RejectUrnPaths => self.reject_urn_paths = true,
+            Quirk::LocationMismatch => self.location_mismatch = true,
+            Quirk::SchemasMissingUser => self.schemas_missing_user = true,
         }
     }
 
     /// The 400 a quirk answers to a PATCH body that the clean server accepts:
     /// `case-sensitive-patch-op` refuses an `op` not spelled in lowercase,
-    /// `reject-value-path-patch` a `path` with a value filter.
+    /// `reject-value-path-patch` a `path` with a value filter, `reject-urn-paths` a `path`
+    /// qualified with a schema URN (which RFC 7644 §3.10 allows everywhere).
     pub fn refused_patch(&self, body: &Value) -> Option<ScimError> {
         let operations = operations(body)?;
         let texts = |key: &'static str| {
@@ -407,14 +472,76 @@ impl Quirks {
                 format!("unsupported PATCH path `{path}`: filters in paths are not supported"),
             ));
         }
+        if self.reject_urn_paths
+            && let Some(path) = texts("path").find(|path| starts_with_urn(path))
+        {
+            return Some(ScimError::typed(
+                ScimType::InvalidPath,
+                format!("unsupported PATCH path `{path}`: schema URNs in paths are not supported"),
+            ));
+        }
         None
+    }
+
+    /// `reject-urn-paths`: the 400 for a filter naming an attribute by its schema URN.
+    pub fn refused_filter(&self, filter: &Filter) -> Option<ScimError> {
+        (self.reject_urn_paths && names_a_urn(filter)).then(|| {
+            ScimError::typed(
+                ScimType::InvalidFilter,
+                "unsupported filter: schema URNs in attribute names are not supported",
+            )
+        })
+    }
+
+    /// `patch-not-atomic`: the operations of a PATCH body, each as a PATCH body of its own,
+    /// for a server that applies them one by one and stops at the first failure instead of
+    /// applying all or none (RFC 7644 §3.5.2).
+    pub fn one_operation_each(&self, body: &Value) -> Vec<Value> {
+        let Some(operations) = operations(body).filter(|_| self.patch_not_atomic) else {
+            return Vec::new();
+        };
+        operations
+            .iter()
+            .map(|operation| {
+                let mut single = body.clone();
+                if let Some(list) = operations_mut(&mut single) {
+                    *list = vec![operation.clone()];
+                }
+                single
+            })
+            .collect()
+    }
+
+    /// The `Location` header of a 201: `location-mismatch` swaps the scheme, as a server behind
+    /// a TLS proxy does when only one of the two is built from the public URL (RFC 7644 §3.1
+    /// wants both the same).
+    pub fn location_header<'l>(&self, location: &'l str) -> Cow<'l, str> {
+        if !self.location_mismatch {
+            return Cow::Borrowed(location);
+        }
+        match location.strip_prefix("http://") {
+            Some(rest) => Cow::Owned(format!("https://{rest}")),
+            None => Cow::Owned(location.replacen("https://", "http://", 1)),
+        }
+    }
+
+    /// The schemas `/Schemas` serves: `schemas-missing-user` leaves out the core User schema.
+    pub fn served_schemas(&self, mut schemas: Vec<Value>) -> Vec<Value> {
+        if self.schemas_missing_user {
+            schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(USER_SCHEMA));
+        }
+        schemas
     }
 
     /// Rewrites a PATCH body the way the misreading quirks understand it. The body is copied
     /// only when one of them is on.
     pub fn rewrite_patch(&self, body: &mut Cow<'_, Value>, on_group: bool) {
         let widen_member_removal = self.member_removal_empties_group && on_group;
-        if !(widen_member_removal || self.ignore_null_replace || self.add_replaces_list) {
+        if !(widen_member_removal
+            || self.ignore_null_replace
+            || self.add_replaces_list
+            || self.filtered_remove_clears_all)
+        {
             return;
         }
         let Some(operations) = operations_mut(body.to_mut()) else {
@@ -423,7 +550,14 @@ impl Quirks {
         for op in operations.iter_mut().filter_map(Value::as_object_mut) {
             let kind = text_of(op, "op").map(str::to_ascii_lowercase);
             match kind.as_deref() {
-                Some("remove") if widen_member_removal => drop_member_list(op),
+                Some("remove") => {
+                    if widen_member_removal {
+                        drop_member_list(op);
+                    }
+                    if self.filtered_remove_clears_all {
+                        drop_value_filter(op);
+                    }
+                }
                 Some("replace") if self.ignore_null_replace => skip_nulls(op),
                 Some("add") if self.add_replaces_list => add_list_as_replace(op),
                 _ => {}
@@ -486,6 +620,37 @@ fn value_of(op: &mut Map<String, Value>) -> Option<&mut Value> {
 fn drop_member_list(op: &mut Map<String, Value>) {
     if text_of(op, "path").is_some_and(|path| path.eq_ignore_ascii_case("members")) {
         op.retain(|k, _| !k.eq_ignore_ascii_case("value"));
+    }
+}
+
+/// `filtered-remove-clears-all`: a `remove` whose path has a value filter loses the filter and
+/// everything after it, so `emails[type eq "work"]` removes every email (RFC 7644 §3.5.2.2
+/// removes only the matching values).
+fn drop_value_filter(op: &mut Map<String, Value>) {
+    let Some((_, Value::String(path))) =
+        op.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("path"))
+    else {
+        return;
+    };
+    if let Some(bracket) = path.find('[') {
+        path.truncate(bracket);
+    }
+}
+
+/// Whether a PATCH path or attribute name starts with a schema URN (`urn:...:User:title`).
+fn starts_with_urn(path: &str) -> bool {
+    path.get(..4)
+        .is_some_and(|head| head.eq_ignore_ascii_case("urn:"))
+}
+
+/// Whether any attribute path in `filter` is URN-qualified. The depth is the parser's, which
+/// bounds it.
+fn names_a_urn(filter: &Filter) -> bool {
+    match filter {
+        Filter::Present(path) | Filter::Compare(path, _, _) => path.urn.is_some(),
+        Filter::Not(inner) => names_a_urn(inner),
+        Filter::And(a, b) | Filter::Or(a, b) => names_a_urn(a) || names_a_urn(b),
+        Filter::ValuePath(path, inner) => path.urn.is_some() || names_a_urn(inner),
     }
 }
 
