@@ -250,6 +250,13 @@ const DEVIATIONS: &[&str] = &[
     "ignore-bulk-limits",
     "discovery-filter-ignored",
     "require-user-agent",
+    "soft-delete",
+    "password-echoed",
+    "patch-not-atomic",
+    "filtered-remove-clears-all",
+    "reject-urn-paths",
+    "location-mismatch",
+    "schemas-missing-user",
 ];
 
 /// `fixtures/expected/<quirk>.toml`.

@@ -730,6 +730,7 @@ mod tests {
             {"op": "replace", "path": "nickName", "value": null},
             {"op": "replace", "value": {"title": null, "displayName": "D"}},
             {"op": "remove", "path": "members", "value": [{"value": "1"}]},
+            {"op": "remove", "path": "emails[type eq \"work\"].value"},
         ]});
         let mut untouched = Cow::Borrowed(&body);
         Quirks::default().rewrite_patch(&mut untouched, true);
@@ -741,6 +742,7 @@ mod tests {
             Quirk::AddReplacesList,
             Quirk::IgnoreNullReplace,
             Quirk::MemberRemovalEmptiesGroup,
+            Quirk::FilteredRemoveClearsAll,
         ]);
         let mut rewritten = Cow::Borrowed(&body);
         quirks.rewrite_patch(&mut rewritten, true);
@@ -752,6 +754,7 @@ mod tests {
                 {"op": "replace", "value": {}},
                 {"op": "replace", "value": {"displayName": "D"}},
                 {"op": "remove", "path": "members"},
+                {"op": "remove", "path": "emails"},
             ]})
         );
         let mut on_a_user = Cow::Borrowed(&body);

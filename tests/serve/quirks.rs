@@ -717,3 +717,171 @@ async fn require_user_agent_refuses_requests_without_one_with_html() {
     assert_eq!(quirky.raw(with_agent).await.status, 200);
     stop(clean, quirky).await;
 }
+
+#[tokio::test]
+async fn soft_delete_answers_204_but_keeps_the_resource() {
+    let (clean, quirky) = pair(Quirk::SoftDelete, &["gone"]).await;
+    let named_gone = "/Users?filter=userName%20eq%20%22gone%22";
+    for (h, kept) in [(&clean, false), (&quirky, true)] {
+        let id = h.ids(named_gone).await.concat();
+        let path = format!("/Users/{id}");
+        assert_eq!(h.delete(&path).await.status, 204);
+        assert_eq!(h.get(&path).await.status == 200, kept);
+        assert_eq!(h.ids(named_gone).await.len(), usize::from(kept));
+    }
+    quirky.delete("/Users/none").await.assert_error(404, None);
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn password_echoed_returns_the_stored_password() {
+    let (clean, quirky) = pair(Quirk::PasswordEchoed, &[]).await;
+    let with_password = json!({"userName": "pw", "password": "s3cret!", "title": "T"});
+    let user = clean.user_with(with_password.clone()).await;
+    assert!(user.get("password").is_none(), "{user}");
+    let user = quirky.user_with(with_password).await;
+    assert_eq!(user["password"], "s3cret!");
+    let path = format!("/Users/{}", text(&user, "id"));
+    assert_eq!(quirky.get(&path).await.json()["password"], "s3cret!");
+    let listed = quirky.get("/Users?attributes=userName").await.json();
+    assert_eq!(listed["Resources"][0]["password"], "s3cret!");
+    assert!(
+        listed["Resources"][0].get("title").is_none(),
+        "the projection otherwise unchanged"
+    );
+    let other = quirky.user("no-password").await;
+    assert!(other.get("password").is_none(), "nothing invented");
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn patch_not_atomic_keeps_the_operations_before_the_failing_one() {
+    let (clean, quirky) = pair(Quirk::PatchNotAtomic, &[]).await;
+    let half_failing = json!([
+        {"op": "replace", "path": "displayName", "value": "Half"},
+        {"op": "replace", "path": "id", "value": "other"},
+        {"op": "replace", "path": "title", "value": "Never"},
+    ]);
+    for (h, kept) in [(&clean, false), (&quirky, true)] {
+        let user = h
+            .user_with(json!({"userName": "atom", "displayName": "Before"}))
+            .await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        h.patch(&path, half_failing.clone())
+            .await
+            .assert_error(400, Some("mutability"));
+        let stored = h.get(&path).await.json();
+        let expected = if kept { "Half" } else { "Before" };
+        assert_eq!(stored["displayName"], expected);
+        assert!(stored.get("title").is_none(), "nothing after the failure");
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn filtered_remove_clears_all_removes_every_value() {
+    let (clean, quirky) = pair(Quirk::FilteredRemoveClearsAll, &[]).await;
+    let emails = json!({"userName": "e", "emails": [
+        {"type": "work", "value": "e@work.example"},
+        {"type": "home", "value": "e@home.example"},
+    ]});
+    let remove_work = json!([{"op": "remove", "path": "emails[type eq \"work\"]"}]);
+    for (h, left) in [(&clean, 1), (&quirky, 0)] {
+        let user = h.user_with(emails.clone()).await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        assert_eq!(h.patch(&path, remove_work.clone()).await.status, 200);
+        let stored = h.get(&path).await.json();
+        assert_eq!(stored["emails"].as_array().map_or(0, Vec::len), left);
+    }
+    let user = quirky
+        .user_with(json!({"userName": "t", "title": "T"}))
+        .await;
+    let path = format!("/Users/{}", text(&user, "id"));
+    let plain = json!([{"op": "remove", "path": "title"}]);
+    assert_eq!(quirky.patch(&path, plain).await.status, 200);
+    assert!(
+        quirky.get(&path).await.json().get("title").is_none(),
+        "removes without a filter unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn reject_urn_paths_refuses_urn_qualified_paths_and_filters() {
+    let (clean, quirky) = pair(Quirk::RejectUrnPaths, &["urn-user"]).await;
+    let by_urn = "/Users?filter=urn%3Aietf%3Aparams%3Ascim%3Aschemas%3Acore%3A2.0%3AUser%3AuserName%20eq%20%22urn-user%22";
+    assert_eq!(clean.get(by_urn).await.json()["totalResults"], 1);
+    quirky
+        .get(by_urn)
+        .await
+        .assert_error(400, Some("invalidFilter"));
+    let urn_path = json!([{"op": "replace",
+        "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+        "value": "701984"}]);
+    for (h, refused) in [(&clean, false), (&quirky, true)] {
+        let id = h
+            .ids("/Users?filter=userName%20eq%20%22urn-user%22")
+            .await
+            .concat();
+        let answer = h.patch(&format!("/Users/{id}"), urn_path.clone()).await;
+        if refused {
+            answer.assert_error(400, Some("invalidPath"));
+        } else {
+            assert_eq!(answer.status, 200, "{}", answer.text);
+        }
+    }
+    let short = "/Users?filter=userName%20eq%20%22urn-user%22";
+    assert_eq!(
+        quirky.get(short).await.json()["totalResults"],
+        1,
+        "short names unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn location_mismatch_gives_a_location_header_other_than_meta_location() {
+    let (clean, quirky) = pair(Quirk::LocationMismatch, &[]).await;
+    let body = json!({"schemas": [USER], "userName": "where"});
+    for (h, same) in [(&clean, true), (&quirky, false)] {
+        let created = h.post("/Users", body.clone()).await;
+        assert_eq!(created.status, 201);
+        let meta_location = created.json()["meta"]["location"]
+            .as_str()
+            .map(str::to_owned)
+            .expect("meta.location");
+        assert!(meta_location.starts_with("http://"), "{meta_location}");
+        let header = created.header("location").expect("a Location header");
+        assert_eq!(header == meta_location, same);
+        let without_scheme = |url: &str| url.split_once("://").map(|(_, rest)| rest.to_owned());
+        assert_eq!(
+            without_scheme(header),
+            without_scheme(&meta_location),
+            "only the scheme differs"
+        );
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn schemas_missing_user_leaves_the_user_schema_out_of_discovery() {
+    let (clean, quirky) = pair(Quirk::SchemasMissingUser, &[]).await;
+    let user_schema = format!("/Schemas/{USER}");
+    assert_eq!(clean.get(&user_schema).await.status, 200);
+    quirky.get(&user_schema).await.assert_error(404, None);
+    let ids = |list: Value| {
+        ids_of(&list)
+            .into_iter()
+            .filter(|id| id.contains(":core:"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(clean.get("/Schemas").await.json()),
+        [USER.to_owned(), GROUP.to_owned()]
+    );
+    assert_eq!(ids(quirky.get("/Schemas").await.json()), [GROUP.to_owned()]);
+    let user_type = quirky.get("/ResourceTypes/User").await.json();
+    assert_eq!(user_type["schema"], USER, "resource types unchanged");
+    quirky.user("still-served").await;
+    stop(clean, quirky).await;
+}
