@@ -439,7 +439,7 @@ impl Server {
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;
         let written = match store.patch(kind, id, &body, &now) {
             Err(error) if self.quirks.patch_not_atomic => {
-                for single in self.quirks.one_operation_each(&body) {
+                for single in Quirks::one_operation_each(&body) {
                     if store.patch(kind, id, &single, &now).is_err() {
                         break;
                     }
@@ -562,25 +562,24 @@ impl Server {
     /// A resource as `projection` shapes it; `password-echoed` puts the stored password back
     /// in, though it is returned "never" (RFC 7643 §4.1.1).
     fn representation(&self, kind: Kind, entry: &Entry, projection: &Projection) -> String {
-        let echoed =
-            protocol::get_ci(&entry.resource, "password").filter(|_| self.quirks.password_echoed);
-        if let Some(password) = echoed {
-            let mut shown = protocol::project(
-                &entry.resource,
-                Store::schema(kind),
-                &projection.attributes,
-                &projection.excluded,
-            );
-            if let Some(object) = shown.as_object_mut() {
-                object.insert("password".into(), password.clone());
-            }
-            return shown.to_string();
+        let echoed = self
+            .quirks
+            .password_echoed
+            .then(|| protocol::get_ci(&entry.resource, "password"))
+            .flatten();
+        if echoed.is_none() && projection.is_default() {
+            return entry.rendered.to_string();
         }
-        if projection.is_default() {
-            entry.rendered.to_string()
-        } else {
-            projected(kind, entry, projection)
+        let mut shown = protocol::project(
+            &entry.resource,
+            Store::schema(kind),
+            &projection.attributes,
+            &projection.excluded,
+        );
+        if let (Some(password), Some(object)) = (echoed, shown.as_object_mut()) {
+            object.insert("password".into(), password.clone());
         }
+        shown.to_string()
     }
 
     fn resource_reply(
@@ -671,14 +670,4 @@ fn check_if_match(
         }
         _ => Ok(()),
     }
-}
-
-fn projected(kind: Kind, entry: &Entry, projection: &Projection) -> String {
-    protocol::project(
-        &entry.resource,
-        Store::schema(kind),
-        &projection.attributes,
-        &projection.excluded,
-    )
-    .to_string()
 }

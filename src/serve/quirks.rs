@@ -496,8 +496,8 @@ impl Quirks {
     /// `patch-not-atomic`: the operations of a PATCH body, each as a PATCH body of its own,
     /// for a server that applies them one by one and stops at the first failure instead of
     /// applying all or none (RFC 7644 §3.5.2).
-    pub fn one_operation_each(&self, body: &Value) -> Vec<Value> {
-        let Some(operations) = operations(body).filter(|_| self.patch_not_atomic) else {
+    pub fn one_operation_each(body: &Value) -> Vec<Value> {
+        let Some(operations) = operations(body) else {
             return Vec::new();
         };
         operations
