@@ -257,6 +257,9 @@ const DEVIATIONS: &[&str] = &[
     "reject-urn-paths",
     "location-mismatch",
     "schemas-missing-user",
+    "replace-merges-list",
+    "discovery-write-404",
+    "count-zero-400",
 ];
 
 /// `fixtures/expected/<quirk>.toml`.

@@ -282,7 +282,7 @@ impl Server {
                 _ => Err(not_allowed(method, "POST")),
             },
             [spc] if is(spc, "ServiceProviderConfig") => {
-                only_get(method)?;
+                self.only_get(method)?;
                 self.refuse_discovery_filter(request)?;
                 Ok(Reply::json(
                     200,
@@ -290,26 +290,38 @@ impl Server {
                 ))
             }
             [types] if is(types, "ResourceTypes") => {
-                only_get(method)?;
+                self.only_get(method)?;
                 self.refuse_discovery_filter(request)?;
                 Ok(self.discovery_list(&self.discovery.resource_types))
             }
             [types, id] if is(types, "ResourceTypes") => {
-                only_get(method)?;
+                self.only_get(method)?;
                 self.refuse_discovery_filter(request)?;
                 discovery_one(&self.discovery.resource_types, id, "resource type")
             }
             [schemas] if is(schemas, "Schemas") => {
-                only_get(method)?;
+                self.only_get(method)?;
                 self.refuse_discovery_filter(request)?;
                 Ok(self.discovery_list(&self.discovery.schemas))
             }
             [schemas, id] if is(schemas, "Schemas") => {
-                only_get(method)?;
+                self.only_get(method)?;
                 self.refuse_discovery_filter(request)?;
                 discovery_one(&self.discovery.schemas, id, "schema")
             }
             _ => Err(ScimError::status(404, format!("no endpoint at `{}`", request.path)).into()),
+        }
+    }
+
+    /// Discovery endpoints are read-only: any other method gets 405 (RFC 9110 §15.5.6), or a
+    /// 404 under `discovery-write-404`.
+    fn only_get(&self, method: Method) -> Result<(), Failure> {
+        match method {
+            Method::Get => Ok(()),
+            _ if self.quirks.discovery_write_404 => {
+                Err(ScimError::status(404, "no such endpoint").into())
+            }
+            other => Err(not_allowed(other, "GET")),
         }
     }
 
@@ -476,11 +488,12 @@ impl Server {
     /// A ListResponse over `kinds` (RFC 7644 §3.4.2), paged per §3.4.2.4.
     fn list(&self, kinds: &[Kind], params: ListParams) -> Result<Reply, Failure> {
         let projection = self.projection(params.projection.clone());
-        if let Some(refusal) = params
+        let refusal = params
             .filter
             .as_ref()
             .and_then(|filter| self.quirks.refused_filter(filter))
-        {
+            .or_else(|| self.quirks.refused_count(params.count));
+        if let Some(refusal) = refusal {
             return Err(refusal.into());
         }
         let store = self.read();
@@ -620,13 +633,6 @@ fn not_allowed(method: Method, allowed: &'static str) -> Failure {
             ),
         ),
         allow: Some(allowed),
-    }
-}
-
-fn only_get(method: Method) -> Result<(), Failure> {
-    match method {
-        Method::Get => Ok(()),
-        other => Err(not_allowed(other, "GET")),
     }
 }
 

@@ -59,6 +59,9 @@ pub enum Quirk {
     RejectUrnPaths,
     LocationMismatch,
     SchemasMissingUser,
+    ReplaceMergesList,
+    DiscoveryWrite404,
+    CountZero400,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -208,6 +211,18 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "schemas-missing-user",
         "/Schemas leaves out the core User schema (its URN answers 404)",
     ),
+    (
+        "replace-merges-list",
+        "PATCH replace of a list adds to a multi-valued attribute's values",
+    ),
+    (
+        "discovery-write-404",
+        "writes to discovery endpoints get 404, not 405 Method Not Allowed",
+    ),
+    (
+        "count-zero-400",
+        "count=0 is refused with 400 instead of answering only totalResults",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -289,6 +304,9 @@ impl Quirk {
             "reject-urn-paths" => flag(Quirk::RejectUrnPaths),
             "location-mismatch" => flag(Quirk::LocationMismatch),
             "schemas-missing-user" => flag(Quirk::SchemasMissingUser),
+            "replace-merges-list" => flag(Quirk::ReplaceMergesList),
+            "discovery-write-404" => flag(Quirk::DiscoveryWrite404),
+            "count-zero-400" => flag(Quirk::CountZero400),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -334,6 +352,9 @@ impl fmt::Display for Quirk {
             Quirk::RejectUrnPaths => "reject-urn-paths",
             Quirk::LocationMismatch => "location-mismatch",
             Quirk::SchemasMissingUser => "schemas-missing-user",
+            Quirk::ReplaceMergesList => "replace-merges-list",
+            Quirk::DiscoveryWrite404 => "discovery-write-404",
+            Quirk::CountZero400 => "count-zero-400",
         };
         f.write_str(name)
     }
@@ -390,6 +411,9 @@ pub struct Quirks {
     pub reject_urn_paths: bool,
     pub location_mismatch: bool,
     pub schemas_missing_user: bool,
+    pub replace_merges_list: bool,
+    pub discovery_write_404: bool,
+    pub count_zero_400: bool,
 }
 
 impl Quirks {
@@ -442,6 +466,9 @@ impl Quirks {
             Quirk::RejectUrnPaths => self.reject_urn_paths = true,
             Quirk::LocationMismatch => self.location_mismatch = true,
             Quirk::SchemasMissingUser => self.schemas_missing_user = true,
+            Quirk::ReplaceMergesList => self.replace_merges_list = true,
+            Quirk::DiscoveryWrite404 => self.discovery_write_404 = true,
+            Quirk::CountZero400 => self.count_zero_400 = true,
         }
     }
 
@@ -525,6 +552,13 @@ impl Quirks {
         }
     }
 
+    /// `count-zero-400`: the 400 for `count=0`, which RFC 7644 §3.4.2.4 answers with the total
+    /// and no resources.
+    pub fn refused_count(&self, count: Option<i64>) -> Option<ScimError> {
+        (self.count_zero_400 && count == Some(0))
+            .then(|| ScimError::typed(ScimType::InvalidValue, "count must be between 1 and 1000"))
+    }
+
     /// The schemas `/Schemas` serves: `schemas-missing-user` leaves out the core User schema.
     pub fn served_schemas(&self, mut schemas: Vec<Value>) -> Vec<Value> {
         if self.schemas_missing_user {
@@ -540,6 +574,7 @@ impl Quirks {
         if !(widen_member_removal
             || self.ignore_null_replace
             || self.add_replaces_list
+            || self.replace_merges_list
             || self.filtered_remove_clears_all)
         {
             return;
@@ -558,8 +593,15 @@ impl Quirks {
                         drop_value_filter(op);
                     }
                 }
-                Some("replace") if self.ignore_null_replace => skip_nulls(op),
-                Some("add") if self.add_replaces_list => add_list_as_replace(op),
+                Some("replace") => {
+                    if self.ignore_null_replace {
+                        skip_nulls(op);
+                    }
+                    if self.replace_merges_list {
+                        swap_list_op(op, "add");
+                    }
+                }
+                Some("add") if self.add_replaces_list => swap_list_op(op, "replace"),
                 _ => {}
             }
         }
@@ -668,15 +710,17 @@ fn skip_nulls(op: &mut Map<String, Value>) {
     }
 }
 
-/// `add-replaces-list`: an `add` of a list to a path is applied as a `replace`, so the list
-/// takes the place of the attribute's values instead of joining them (RFC 7644 §3.5.2.1).
-fn add_list_as_replace(op: &mut Map<String, Value>) {
+/// An operation that sets a list at a path is applied as the other kind: under
+/// `add-replaces-list` an `add` becomes a `replace`, so the list takes the place of the
+/// attribute's values instead of joining them (RFC 7644 §3.5.2.1); under `replace-merges-list`
+/// a `replace` becomes an `add`, so the old values stay (§3.5.2.3).
+fn swap_list_op(op: &mut Map<String, Value>, applied_as: &str) {
     let has_path = text_of(op, "path").is_some_and(|path| !path.trim().is_empty());
     if !(has_path && value_of(op).is_some_and(|value| value.is_array())) {
         return;
     }
     if let Some((_, kind)) = op.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("op")) {
-        *kind = "replace".into();
+        *kind = applied_as.into();
     }
 }
 
@@ -731,6 +775,7 @@ mod tests {
             {"op": "replace", "value": {"title": null, "displayName": "D"}},
             {"op": "remove", "path": "members", "value": [{"value": "1"}]},
             {"op": "remove", "path": "emails[type eq \"work\"].value"},
+            {"op": "replace", "path": "phoneNumbers", "value": [{"value": "1"}]},
         ]});
         let mut untouched = Cow::Borrowed(&body);
         Quirks::default().rewrite_patch(&mut untouched, true);
@@ -743,6 +788,7 @@ mod tests {
             Quirk::IgnoreNullReplace,
             Quirk::MemberRemovalEmptiesGroup,
             Quirk::FilteredRemoveClearsAll,
+            Quirk::ReplaceMergesList,
         ]);
         let mut rewritten = Cow::Borrowed(&body);
         quirks.rewrite_patch(&mut rewritten, true);
@@ -755,6 +801,7 @@ mod tests {
                 {"op": "replace", "value": {"displayName": "D"}},
                 {"op": "remove", "path": "members"},
                 {"op": "remove", "path": "emails"},
+                {"op": "add", "path": "phoneNumbers", "value": [{"value": "1"}]},
             ]})
         );
         let mut on_a_user = Cow::Borrowed(&body);

@@ -885,3 +885,62 @@ async fn schemas_missing_user_leaves_the_user_schema_out_of_discovery() {
     quirky.user("still-served").await;
     stop(clean, quirky).await;
 }
+
+#[tokio::test]
+async fn replace_merges_list_keeps_the_values_already_there() {
+    let (clean, quirky) = pair(Quirk::ReplaceMergesList, &[]).await;
+    let emails = json!({"userName": "r", "emails": [{"type": "work", "value": "r@work.example"}]});
+    let replace = json!([{"op": "replace", "path": "emails", "value": [{"type": "home", "value": "r@home.example"}]}]);
+    for (h, kept) in [(&clean, 1), (&quirky, 2)] {
+        let user = h.user_with(emails.clone()).await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        let answer = h.patch(&path, replace.clone()).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_eq!(answer.json()["emails"].as_array().map_or(0, Vec::len), kept);
+        let single = json!([{"op": "replace", "path": "title", "value": "T"}]);
+        assert_eq!(
+            h.patch(&path, single).await.json()["title"],
+            "T",
+            "replace of a single value unchanged"
+        );
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn discovery_write_404_answers_writes_to_discovery_with_404() {
+    let (clean, quirky) = pair(Quirk::DiscoveryWrite404, &[]).await;
+    let refused = clean.post("/ServiceProviderConfig", json!({})).await;
+    refused.assert_error(405, None);
+    assert_eq!(refused.header("allow"), Some("GET"));
+    for endpoint in ["/ServiceProviderConfig", "/ResourceTypes", "/Schemas"] {
+        quirky
+            .post(endpoint, json!({}))
+            .await
+            .assert_error(404, None);
+        assert_eq!(quirky.get(endpoint).await.status, 200, "reads unchanged");
+    }
+    quirky
+        .send(Method::PUT, "/Users", Some(json!({})))
+        .await
+        .assert_error(405, None);
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn count_zero_400_refuses_count_zero() {
+    let (clean, quirky) = pair(Quirk::CountZero400, &["u1", "u2"]).await;
+    let empty_page = clean.get("/Users?count=0").await.json();
+    assert_eq!(empty_page["totalResults"], 2);
+    assert_eq!(ids_of(&empty_page).len(), 0);
+    quirky
+        .get("/Users?count=0")
+        .await
+        .assert_error(400, Some("invalidValue"));
+    assert_eq!(
+        ids_of(&quirky.get("/Users?count=1").await.json()).len(),
+        1,
+        "other counts unchanged"
+    );
+    stop(clean, quirky).await;
+}
