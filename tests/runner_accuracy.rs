@@ -260,6 +260,9 @@ const DEVIATIONS: &[&str] = &[
     "replace-merges-list",
     "discovery-write-404",
     "count-zero-400",
+    "pathless-patch-ignored",
+    "reject-application-json",
+    "attributes-drop-id",
 ];
 
 /// `fixtures/expected/<quirk>.toml`.

@@ -589,8 +589,13 @@ impl Server {
             &projection.attributes,
             &projection.excluded,
         );
-        if let (Some(password), Some(object)) = (echoed, shown.as_object_mut()) {
-            object.insert("password".into(), password.clone());
+        if let Some(object) = shown.as_object_mut() {
+            if let Some(password) = echoed {
+                object.insert("password".into(), password.clone());
+            }
+            if self.quirks.drops_id(projection) {
+                object.remove("id");
+            }
         }
         shown.to_string()
     }

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use crate::scim::filter::Filter;
 use crate::scim::model::{ScimError, ScimType, USER_SCHEMA};
 use crate::serve::protocol::get_ci;
+use crate::serve::query::Projection;
 
 /// How often `rate-limit` answers 429 when no N is given.
 pub const DEFAULT_RATE_LIMIT_EVERY: u32 = 5;
@@ -62,6 +63,9 @@ pub enum Quirk {
     ReplaceMergesList,
     DiscoveryWrite404,
     CountZero400,
+    PathlessPatchIgnored,
+    RejectApplicationJson,
+    AttributesDropId,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -223,6 +227,18 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "count-zero-400",
         "count=0 is refused with 400 instead of answering only totalResults",
     ),
+    (
+        "pathless-patch-ignored",
+        "PATCH operations without a path answer 200 but change nothing",
+    ),
+    (
+        "reject-application-json",
+        "request bodies sent as application/json get 415",
+    ),
+    (
+        "attributes-drop-id",
+        "attributes/excludedAttributes leave out `id` unless it is named",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -307,6 +323,9 @@ impl Quirk {
             "replace-merges-list" => flag(Quirk::ReplaceMergesList),
             "discovery-write-404" => flag(Quirk::DiscoveryWrite404),
             "count-zero-400" => flag(Quirk::CountZero400),
+            "pathless-patch-ignored" => flag(Quirk::PathlessPatchIgnored),
+            "reject-application-json" => flag(Quirk::RejectApplicationJson),
+            "attributes-drop-id" => flag(Quirk::AttributesDropId),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -355,6 +374,9 @@ impl fmt::Display for Quirk {
             Quirk::ReplaceMergesList => "replace-merges-list",
             Quirk::DiscoveryWrite404 => "discovery-write-404",
             Quirk::CountZero400 => "count-zero-400",
+            Quirk::PathlessPatchIgnored => "pathless-patch-ignored",
+            Quirk::RejectApplicationJson => "reject-application-json",
+            Quirk::AttributesDropId => "attributes-drop-id",
         };
         f.write_str(name)
     }
@@ -414,6 +436,9 @@ pub struct Quirks {
     pub replace_merges_list: bool,
     pub discovery_write_404: bool,
     pub count_zero_400: bool,
+    pub pathless_patch_ignored: bool,
+    pub reject_application_json: bool,
+    pub attributes_drop_id: bool,
 }
 
 impl Quirks {
@@ -469,6 +494,9 @@ impl Quirks {
             Quirk::ReplaceMergesList => self.replace_merges_list = true,
             Quirk::DiscoveryWrite404 => self.discovery_write_404 = true,
             Quirk::CountZero400 => self.count_zero_400 = true,
+            Quirk::PathlessPatchIgnored => self.pathless_patch_ignored = true,
+            Quirk::RejectApplicationJson => self.reject_application_json = true,
+            Quirk::AttributesDropId => self.attributes_drop_id = true,
         }
     }
 
@@ -559,6 +587,17 @@ impl Quirks {
             .then(|| ScimError::typed(ScimType::InvalidValue, "count must be between 1 and 1000"))
     }
 
+    /// `attributes-drop-id`: whether a projected resource loses its `id`, which is returned
+    /// "always" (RFC 7643 §3.1, §7) however `attributes` or `excludedAttributes` read.
+    pub fn drops_id(&self, projection: &Projection) -> bool {
+        self.attributes_drop_id
+            && !projection.is_default()
+            && !projection
+                .attributes
+                .iter()
+                .any(|path| path.name.eq_ignore_ascii_case("id"))
+    }
+
     /// The schemas `/Schemas` serves: `schemas-missing-user` leaves out the core User schema.
     pub fn served_schemas(&self, mut schemas: Vec<Value>) -> Vec<Value> {
         if self.schemas_missing_user {
@@ -575,7 +614,8 @@ impl Quirks {
             || self.ignore_null_replace
             || self.add_replaces_list
             || self.replace_merges_list
-            || self.filtered_remove_clears_all)
+            || self.filtered_remove_clears_all
+            || self.pathless_patch_ignored)
         {
             return;
         }
@@ -583,6 +623,9 @@ impl Quirks {
             return;
         };
         for op in operations.iter_mut().filter_map(Value::as_object_mut) {
+            if self.pathless_patch_ignored {
+                empty_pathless_value(op);
+            }
             let kind = text_of(op, "op").map(str::to_ascii_lowercase);
             match kind.as_deref() {
                 Some("remove") => {
@@ -618,6 +661,13 @@ impl Quirks {
         } else {
             Cow::Borrowed(error)
         }
+    }
+
+    /// Whether a request body's media type (its essence, lowercased) is refused with 415:
+    /// `reject-application-json` accepts only `application/scim+json`, though RFC 7644 §3.8
+    /// says servers SHOULD take `application/json` too.
+    pub fn refuses_media_type(&self, essence: &str) -> bool {
+        self.reject_application_json && essence == "application/json"
     }
 
     /// The `Content-Type` of every JSON response.
@@ -662,6 +712,18 @@ fn value_of(op: &mut Map<String, Value>) -> Option<&mut Value> {
 fn drop_member_list(op: &mut Map<String, Value>) {
     if text_of(op, "path").is_some_and(|path| path.eq_ignore_ascii_case("members")) {
         op.retain(|k, _| !k.eq_ignore_ascii_case("value"));
+    }
+}
+
+/// `pathless-patch-ignored`: an operation without a path gets an empty object as its value, so
+/// it is accepted and changes nothing, like a server that only looks at `path` (RFC 7644
+/// §3.5.2.1 and §3.5.2.3 apply a pathless value's attributes to the resource).
+fn empty_pathless_value(op: &mut Map<String, Value>) {
+    if text_of(op, "path").is_some_and(|path| !path.trim().is_empty()) {
+        return;
+    }
+    if let Some(value) = value_of(op) {
+        *value = Value::Object(Map::new());
     }
 }
 

@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::scim::model::{ScimError, ScimType};
 use crate::serve::api::{ApiRequest, Method, Reply, Server};
 use crate::serve::query::QueryPairs;
+use crate::serve::quirks::Quirks;
 
 /// The two spellings of the base path; `/scim/v2` is the one printed.
 const BASE_PATHS: [&str; 2] = ["/scim/v2", "/scim"];
@@ -115,7 +116,7 @@ async fn process(server: &Server, request: Request) -> Result<Reply, ScimError> 
         })?;
     let method = Method::parse(parts.method.as_str());
     let body = if method.has_body() {
-        check_media_type(&parts.headers)?;
+        check_media_type(&parts.headers, server.quirks())?;
         let bytes = read_body(body, body_limit(server, path)).await?;
         parse_json(&bytes)?
     } else {
@@ -140,7 +141,7 @@ async fn process(server: &Server, request: Request) -> Result<Reply, ScimError> 
 /// JSON bodies only: `application/scim+json` (RFC 7644 §8.1), `application/json` (which §3.8
 /// says servers SHOULD accept), any other `+json` type, or no Content-Type at all. Anything
 /// else is 415, because parsing a form or text as JSON would only produce a confusing 400.
-fn check_media_type(headers: &HeaderMap) -> Result<(), ScimError> {
+fn check_media_type(headers: &HeaderMap, quirks: &Quirks) -> Result<(), ScimError> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(());
     };
@@ -151,9 +152,9 @@ fn check_media_type(headers: &HeaderMap) -> Result<(), ScimError> {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-    {
+    let json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    if json && !quirks.refuses_media_type(&essence) {
         return Ok(());
     }
     Err(ScimError::status(

@@ -944,3 +944,66 @@ async fn count_zero_400_refuses_count_zero() {
     );
     stop(clean, quirky).await;
 }
+
+#[tokio::test]
+async fn pathless_patch_ignored_accepts_pathless_operations_and_changes_nothing() {
+    let (clean, quirky) = pair(Quirk::PathlessPatchIgnored, &[]).await;
+    let deactivate = json!([{"op": "replace", "value": {"active": false}}]);
+    for (h, applied) in [(&clean, true), (&quirky, false)] {
+        let user = h.user_with(json!({"userName": "p", "active": true})).await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        assert_eq!(h.patch(&path, deactivate.clone()).await.status, 200);
+        assert_eq!(h.get(&path).await.json()["active"], !applied);
+        let with_path = json!([{"op": "replace", "path": "title", "value": "T"}]);
+        assert_eq!(
+            h.patch(&path, with_path).await.json()["title"],
+            "T",
+            "operations with a path unchanged"
+        );
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn reject_application_json_refuses_bodies_sent_as_application_json() {
+    let (clean, quirky) = pair(Quirk::RejectApplicationJson, &[]).await;
+    let body = json!({"schemas": [USER], "userName": "plain-json"});
+    let as_json = |h: &Harness| {
+        h.client
+            .post(h.url("/Users"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+    };
+    assert_eq!(clean.raw(as_json(&clean)).await.status, 201);
+    quirky.raw(as_json(&quirky)).await.assert_error(415, None);
+    assert_eq!(
+        quirky.post("/Users", body.clone()).await.status,
+        201,
+        "application/scim+json unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn attributes_drop_id_leaves_id_out_of_projections_that_do_not_name_it() {
+    let (clean, quirky) = pair(Quirk::AttributesDropId, &[]).await;
+    for (h, dropped) in [(&clean, false), (&quirky, true)] {
+        let user = h.user("projected").await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        for query in ["?attributes=userName", "?excludedAttributes=id"] {
+            let shown = h.get(&format!("{path}{query}")).await.json();
+            assert_eq!(shown.get("id").is_none(), dropped, "{query}: {shown}");
+        }
+        let named = h
+            .get(&format!("{path}?attributes=id,userName"))
+            .await
+            .json();
+        assert_eq!(named["id"], user["id"], "an id asked for is kept");
+        assert_eq!(
+            h.get(&path).await.json()["id"],
+            user["id"],
+            "the default representation unchanged"
+        );
+    }
+    stop(clean, quirky).await;
+}
