@@ -17,7 +17,7 @@ use scimctl::client::{
 use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, LedgerEntry, LedgerSink, NoSink, parse_ledger};
 use scimctl::runner::outcome::{CheckOutcome, RunOutcome, Status};
-use scimctl::runner::{self, RunOptions};
+use scimctl::runner::{self, RunOptions, RunReport};
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
 
@@ -53,42 +53,78 @@ impl Transport for Watched {
     }
 }
 
+impl Watched {
+    fn new(budget: Option<usize>) -> Watched {
+        Watched {
+            inner: ReqwestTransport::new(&Default::default()).expect("transport"),
+            budget: budget.map(AtomicUsize::new),
+            sent: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// How many requests were sent whose `METHOD URL` line starts with `method` and ends with
+    /// `tail`.
+    fn count(&self, method: &str, tail: &str) -> usize {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.starts_with(method) && r.ends_with(tail))
+            .count()
+    }
+}
+
+/// The demo seed on a server with these quirks and otherwise default settings.
 async fn server(quirks: &[Quirk]) -> ServerHandle {
+    server_with(ServeConfig {
+        quirks: Quirks::from_list(quirks),
+        ..ServeConfig::default()
+    })
+    .await
+}
+
+/// The demo seed on a server configured as given.
+async fn server_with(config: ServeConfig) -> ServerHandle {
     let seed = Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("demo seed");
     scimctl::serve::spawn(ServeConfig {
-        quirks: Quirks::from_list(quirks),
         seed: Some(seed),
-        ..ServeConfig::default()
+        ..config
     })
     .await
     .expect("server starts")
 }
 
-fn client(server: &ServerHandle, budget: Option<usize>) -> (Arc<ScimClient>, Arc<Watched>) {
-    let watched = Arc::new(Watched {
-        inner: ReqwestTransport::new(&Default::default()).expect("transport"),
-        budget: budget.map(AtomicUsize::new),
-        sent: Mutex::new(Vec::new()),
-    });
-    struct Shared(Arc<Watched>);
-    impl Transport for Shared {
+/// A client of `server` that sends through `transport`, which the test keeps a handle on.
+fn client_over<T: Transport + 'static>(
+    server: &ServerHandle,
+    transport: T,
+    retry: RetryPolicy,
+) -> (Arc<ScimClient>, Arc<T>) {
+    struct Shared<T>(Arc<T>);
+    impl<T: Transport> Transport for Shared<T> {
         fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
             self.0.send(request)
         }
     }
+    let transport = Arc::new(transport);
     let client = ScimClient::with_transport(
         ClientOptions {
             base_url: server.base_url().to_owned(),
             credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
             headers: Vec::new(),
             transport: Default::default(),
-            retry: RetryPolicy::default(),
+            retry,
         },
-        Box::new(Shared(Arc::clone(&watched))),
+        Box::new(Shared(Arc::clone(&transport))),
         Recorder::quiet(),
     )
     .expect("client");
-    (Arc::new(client), watched)
+    (Arc::new(client), transport)
+}
+
+/// A client whose requests are watched; with a `budget`, the server "dies" after that many.
+fn client(server: &ServerHandle, budget: Option<usize>) -> (Arc<ScimClient>, Arc<Watched>) {
+    client_over(server, Watched::new(budget), RetryPolicy::default())
 }
 
 fn suite(text: &str) -> Suite {
@@ -112,10 +148,19 @@ fn writes() -> RunOptions {
 
 async fn run(client: &Arc<ScimClient>, suites: &[Suite], options: &RunOptions) -> RunOutcome {
     let ledger = Arc::new(Ledger::new(Box::new(NoSink), Vec::new()));
+    run_with(client, suites, options, ledger).await.outcome
+}
+
+/// A run that keeps its cleanup ledger in `ledger`.
+async fn run_with(
+    client: &Arc<ScimClient>,
+    suites: &[Suite],
+    options: &RunOptions,
+    ledger: Arc<Ledger>,
+) -> RunReport {
     runner::run(Arc::clone(client), suites, options, ledger, &mut |_| {})
         .await
         .expect("the server answers")
-        .outcome
 }
 
 fn only(outcome: &RunOutcome) -> &CheckOutcome {
@@ -148,15 +193,7 @@ async fn write_checks_are_skipped_without_allow_writes_and_say_so() {
         "{}",
         check.message
     );
-    assert!(
-        !watched
-            .sent
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|r| r.starts_with("POST")),
-        "nothing was posted"
-    );
+    assert_eq!(watched.count("POST", ""), 0, "nothing was posted");
     server.shutdown().await;
 }
 
@@ -206,14 +243,7 @@ async fn a_create_without_the_run_prefix_is_refused() {
         "{}",
         check.message
     );
-    assert!(
-        !watched
-            .sent
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|r| r.starts_with("POST"))
-    );
+    assert_eq!(watched.count("POST", ""), 0, "nothing was posted");
     server.shutdown().await;
 }
 
@@ -233,27 +263,22 @@ impl LedgerSink for MemorySink {
     }
 }
 
+/// A ledger kept in memory, and the lines written to it; a `broken` one cannot be written.
+fn memory_ledger(broken: bool) -> (Arc<Ledger>, Arc<Mutex<Vec<String>>>) {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = MemorySink {
+        lines: Arc::clone(&lines),
+        broken,
+    };
+    (Arc::new(Ledger::new(Box::new(sink), Vec::new())), lines)
+}
+
 #[tokio::test]
 async fn creates_are_in_the_ledger_first_and_cleaned_up_after() {
     let server = server(&[]).await;
     let (client, watched) = client(&server, None);
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let ledger = Arc::new(Ledger::new(
-        Box::new(MemorySink {
-            lines: Arc::clone(&lines),
-            broken: false,
-        }),
-        Vec::new(),
-    ));
-    let report = runner::run(
-        Arc::clone(&client),
-        &[suite(CREATE)],
-        &writes(),
-        Arc::clone(&ledger),
-        &mut |_| {},
-    )
-    .await
-    .expect("runs");
+    let (ledger, lines) = memory_ledger(false);
+    let report = run_with(&client, &[suite(CREATE)], &writes(), Arc::clone(&ledger)).await;
     assert_eq!(only(&report.outcome).status, Status::Pass);
     assert!(report.cleanup_problems.is_empty());
     let entries = parse_ledger(&lines.lock().unwrap().join("\n")).expect("valid ledger");
@@ -281,22 +306,8 @@ async fn creates_are_in_the_ledger_first_and_cleaned_up_after() {
 async fn nothing_is_sent_when_the_ledger_cannot_be_written() {
     let server = server(&[]).await;
     let (client, watched) = client(&server, None);
-    let ledger = Arc::new(Ledger::new(
-        Box::new(MemorySink {
-            lines: Arc::default(),
-            broken: true,
-        }),
-        Vec::new(),
-    ));
-    let report = runner::run(
-        Arc::clone(&client),
-        &[suite(CREATE)],
-        &writes(),
-        ledger,
-        &mut |_| {},
-    )
-    .await
-    .expect("runs");
+    let (ledger, _) = memory_ledger(true);
+    let report = run_with(&client, &[suite(CREATE)], &writes(), ledger).await;
     let check = only(&report.outcome);
     assert_eq!(check.status, Status::Error);
     assert!(
@@ -304,14 +315,7 @@ async fn nothing_is_sent_when_the_ledger_cannot_be_written() {
         "{}",
         check.message
     );
-    assert!(
-        !watched
-            .sent
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|r| r.starts_with("POST"))
-    );
+    assert_eq!(watched.count("POST", ""), 0, "nothing was posted");
     server.shutdown().await;
 }
 
@@ -534,19 +538,10 @@ async fn a_seed_makes_generated_names_reproducible() {
     let names = |seed: u64| {
         let client = Arc::clone(&client);
         async move {
-            let lines = Arc::new(Mutex::new(Vec::new()));
-            let ledger = Arc::new(Ledger::new(
-                Box::new(MemorySink {
-                    lines: Arc::clone(&lines),
-                    broken: false,
-                }),
-                Vec::new(),
-            ));
+            let (ledger, lines) = memory_ledger(false);
             let text = CREATE.replace("{{unique}}-x", "{{unique}}-{{random.n}}");
             let options = RunOptions { seed, ..writes() };
-            runner::run(client, &[suite(&text)], &options, ledger, &mut |_| {})
-                .await
-                .expect("runs");
+            run_with(&client, &[suite(&text)], &options, ledger).await;
             lines.lock().unwrap()[0].clone()
         }
     };
@@ -620,22 +615,14 @@ settle = true
 #[tokio::test]
 async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() {
     let server = server(&[]).await;
-    let lagging = ScimClient::with_transport(
-        ClientOptions {
-            base_url: server.base_url().to_owned(),
-            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
-            headers: Vec::new(),
-            transport: Default::default(),
-            retry: RetryPolicy::default(),
-        },
-        Box::new(Lagging {
+    let (lagging, _) = client_over(
+        &server,
+        Lagging {
             inner: ReqwestTransport::new(&Default::default()).expect("transport"),
             seen: Mutex::default(),
-        }),
-        Recorder::quiet(),
-    )
-    .map(Arc::new)
-    .expect("client");
+        },
+        RetryPolicy::default(),
+    );
     let impatient = run(&lagging, &[suite(READ_AFTER_WRITE)], &writes()).await;
     assert_eq!(only(&impatient).status, Status::Fail, "without --settle");
     let patient = RunOptions {
@@ -685,22 +672,14 @@ status = 401
 #[tokio::test]
 async fn a_server_that_never_stops_throttling_gives_an_error_not_a_failure() {
     let server = server(&[Quirk::RateLimit(1)]).await;
-    let impatient = ScimClient::with_transport(
-        ClientOptions {
-            base_url: server.base_url().to_owned(),
-            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
-            headers: Vec::new(),
-            transport: Default::default(),
-            retry: RetryPolicy {
-                max_attempts: 2,
-                ..RetryPolicy::default()
-            },
+    let (impatient, _) = client_over(
+        &server,
+        Watched::new(None),
+        RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
         },
-        Box::new(ReqwestTransport::new(&Default::default()).expect("transport")),
-        Recorder::quiet(),
-    )
-    .map(Arc::new)
-    .expect("client");
+    );
     let text = r#"
 [[check]]
 id = "t.throttled"
@@ -753,9 +732,8 @@ expect = [{ builtin = "bulk-over-max-payload" }]
 
 #[tokio::test]
 async fn the_bulk_limit_checks_need_writes_go_one_over_and_change_nothing_when_accepted() {
-    let server = scimctl::serve::spawn(ServeConfig {
+    let server = server_with(ServeConfig {
         quirks: Quirks::from_list(&[Quirk::IgnoreBulkLimits]),
-        seed: Some(Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("seed")),
         limits: scimctl::serve::Limits {
             bulk_max_operations: 3,
             max_payload_size: 2048,
@@ -763,8 +741,7 @@ async fn the_bulk_limit_checks_need_writes_go_one_over_and_change_nothing_when_a
         },
         ..ServeConfig::default()
     })
-    .await
-    .expect("server starts");
+    .await;
     let (client, watched) = client(&server, None);
     let suites = [suite(BULK_LIMITS)];
     let read_only = run(&client, &suites, &RunOptions::default()).await;
@@ -807,13 +784,187 @@ async fn the_bulk_limit_checks_need_writes_go_one_over_and_change_nothing_when_a
         .expect("list")
         .unwrap_or_default();
     assert_eq!(before, after, "the accepted bulk requests changed nothing");
-    let bulk_posts = watched
-        .sent
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r.starts_with("POST") && r.ends_with("/Bulk"))
-        .count();
-    assert_eq!(bulk_posts, 2, "one bulk request per check");
+    assert_eq!(
+        watched.count("POST", "/Bulk"),
+        2,
+        "one bulk request per check"
+    );
+    server.shutdown().await;
+}
+
+/// Answers `GET /ServiceProviderConfig` with `bulk` as given and passes everything else on.
+struct AdvertisingBulk {
+    inner: Watched,
+    bulk: serde_json::Value,
+}
+
+impl Transport for AdvertisingBulk {
+    fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+        if request.method == Method::Get && request.url.ends_with("/ServiceProviderConfig") {
+            let body = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+                "bulk": self.bulk,
+            });
+            return Box::pin(async move {
+                Ok(Response {
+                    status: 200,
+                    headers: vec![("content-type".into(), "application/scim+json".into())],
+                    body: body.to_string().into_bytes(),
+                    elapsed: Duration::ZERO,
+                })
+            });
+        }
+        self.inner.send(request)
+    }
+}
+
+#[tokio::test]
+async fn bulk_limits_too_large_or_meaningless_skip_and_missing_ones_fail_naming_rfc_7643() {
+    use serde_json::json;
+    let server = server(&[]).await;
+    let too_large = "too large to test safely";
+    let not_positive = "not a positive limit: RFC 7643 §5 does not say what that means";
+    let cases = [
+        (
+            json!({"supported": true, "maxOperations": 50_000, "maxPayloadSize": 104_857_600}),
+            [
+                (Status::Skip, format!("bulk.maxOperations is 50000: {too_large}")),
+                (Status::Skip, format!("bulk.maxPayloadSize is 104857600 bytes: {too_large}")),
+            ],
+        ),
+        (
+            json!({"supported": true, "maxOperations": 10_000, "maxPayloadSize": 16_777_216}),
+            [
+                (Status::Skip, format!("bulk.maxOperations is 10000: {too_large}")),
+                (Status::Skip, format!("bulk.maxPayloadSize is 16777216 bytes: {too_large}")),
+            ],
+        ),
+        (
+            json!({"supported": true, "maxOperations": 0, "maxPayloadSize": -1}),
+            [
+                (Status::Skip, format!("bulk.maxOperations is 0, {not_positive}")),
+                (Status::Skip, format!("bulk.maxPayloadSize is -1, {not_positive}")),
+            ],
+        ),
+        (
+            json!({"supported": false}),
+            [
+                (Status::Skip, "the server does not advertise bulk".to_owned()),
+                (Status::Skip, "the server does not advertise bulk".to_owned()),
+            ],
+        ),
+        (
+            json!({"supported": true}),
+            [
+                (
+                    Status::Fail,
+                    "the ServiceProviderConfig has no bulk.maxOperations, which RFC 7643 §5 \
+                     makes a REQUIRED integer"
+                        .to_owned(),
+                ),
+                (
+                    Status::Fail,
+                    "the ServiceProviderConfig has no bulk.maxPayloadSize, which RFC 7643 §5 \
+                     makes a REQUIRED integer"
+                        .to_owned(),
+                ),
+            ],
+        ),
+        (
+            json!({"supported": true, "maxOperations": "1000", "maxPayloadSize": 1.5}),
+            [
+                (
+                    Status::Fail,
+                    "bulk.maxOperations is \"1000\", not the integer RFC 7643 §5 requires"
+                        .to_owned(),
+                ),
+                (
+                    Status::Fail,
+                    "bulk.maxPayloadSize is 1.5, not the integer RFC 7643 §5 requires".to_owned(),
+                ),
+            ],
+        ),
+    ];
+    for (bulk, expected) in cases {
+        let advertising = AdvertisingBulk {
+            inner: Watched::new(None),
+            bulk: bulk.clone(),
+        };
+        let (client, transport) = client_over(&server, advertising, RetryPolicy::default());
+        let outcome = run(&client, &[suite(BULK_LIMITS)], &writes()).await;
+        let verdicts: Vec<(Status, &str)> = outcome
+            .checks()
+            .map(|c| (c.status, c.message.as_str()))
+            .collect();
+        assert_eq!(verdicts.len(), 2, "{bulk}");
+        for ((status, message), (wanted_status, wanted)) in verdicts.iter().zip(&expected) {
+            assert_eq!(status, wanted_status, "{bulk}: {message}");
+            assert!(message.contains(wanted.as_str()), "{bulk}: {message}");
+        }
+        assert_eq!(
+            transport.inner.count("POST", "/Bulk"),
+            0,
+            "{bulk}: nothing is sent to /Bulk"
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bulk_operations_over_the_payload_limit_skip_as_the_413_could_be_for_the_size() {
+    let server = server(&[]).await;
+    let advertising = AdvertisingBulk {
+        inner: Watched::new(None),
+        bulk: serde_json::json!({"supported": true, "maxOperations": 5000, "maxPayloadSize": 65_536}),
+    };
+    let (client, transport) = client_over(&server, advertising, RetryPolicy::default());
+    let outcome = run(&client, &[suite(BULK_LIMITS)], &writes()).await;
+    let operations = outcome
+        .checks()
+        .find(|c| c.id == "t.bulk-operations")
+        .expect("the operations check");
+    assert_eq!(operations.status, Status::Skip, "{}", operations.message);
+    assert!(
+        operations.message.starts_with("5001 operations make a ")
+            && operations.message.ends_with(
+                "-byte request, over bulk.maxPayloadSize (65536): a 413 would not tell which \
+                 limit was enforced"
+            ),
+        "{}",
+        operations.message
+    );
+    assert_eq!(
+        transport.inner.count("POST", "/Bulk"),
+        1,
+        "only the payload check sends"
+    );
+    server.shutdown().await;
+}
+
+/// What Entra-facing servers advertise (maxOperations 1000, maxPayloadSize 1 MiB) is tested,
+/// not skipped: 1001 DELETEs, and a body of 1 MiB + 1 byte, both refused by a correct server.
+#[tokio::test]
+async fn typical_bulk_limits_are_tested_and_pass_against_a_correct_server() {
+    let server = server(&[]).await;
+    let (client, watched) = client(&server, None);
+    let spc = client
+        .send_json(Method::Get, &["ServiceProviderConfig"], &[], None)
+        .await
+        .expect("the configuration")
+        .unwrap_or_default();
+    assert_eq!(
+        (&spc["bulk"]["maxOperations"], &spc["bulk"]["maxPayloadSize"]),
+        (&serde_json::json!(1000), &serde_json::json!(1_048_576)),
+        "the server advertises the typical limits"
+    );
+    let outcome = run(&client, &[suite(BULK_LIMITS)], &writes()).await;
+    for check in outcome.checks() {
+        assert_eq!(check.status, Status::Pass, "{}: {}", check.id, check.message);
+    }
+    assert_eq!(
+        watched.count("POST", "/Bulk"),
+        2,
+        "both checks sent their bulk request"
+    );
     server.shutdown().await;
 }
