@@ -828,29 +828,53 @@ async fn bulk_limits_too_large_or_meaningless_skip_and_missing_ones_fail_naming_
         (
             json!({"supported": true, "maxOperations": 50_000, "maxPayloadSize": 104_857_600}),
             [
-                (Status::Skip, format!("bulk.maxOperations is 50000: {too_large}")),
-                (Status::Skip, format!("bulk.maxPayloadSize is 104857600 bytes: {too_large}")),
+                (
+                    Status::Skip,
+                    format!("bulk.maxOperations is 50000: {too_large}"),
+                ),
+                (
+                    Status::Skip,
+                    format!("bulk.maxPayloadSize is 104857600 bytes: {too_large}"),
+                ),
             ],
         ),
         (
             json!({"supported": true, "maxOperations": 10_000, "maxPayloadSize": 16_777_216}),
             [
-                (Status::Skip, format!("bulk.maxOperations is 10000: {too_large}")),
-                (Status::Skip, format!("bulk.maxPayloadSize is 16777216 bytes: {too_large}")),
+                (
+                    Status::Skip,
+                    format!("bulk.maxOperations is 10000: {too_large}"),
+                ),
+                (
+                    Status::Skip,
+                    format!("bulk.maxPayloadSize is 16777216 bytes: {too_large}"),
+                ),
             ],
         ),
         (
             json!({"supported": true, "maxOperations": 0, "maxPayloadSize": -1}),
             [
-                (Status::Skip, format!("bulk.maxOperations is 0, {not_positive}")),
-                (Status::Skip, format!("bulk.maxPayloadSize is -1, {not_positive}")),
+                (
+                    Status::Skip,
+                    format!("bulk.maxOperations is 0, {not_positive}"),
+                ),
+                (
+                    Status::Skip,
+                    format!("bulk.maxPayloadSize is -1, {not_positive}"),
+                ),
             ],
         ),
         (
             json!({"supported": false}),
             [
-                (Status::Skip, "the server does not advertise bulk".to_owned()),
-                (Status::Skip, "the server does not advertise bulk".to_owned()),
+                (
+                    Status::Skip,
+                    "the server does not advertise bulk".to_owned(),
+                ),
+                (
+                    Status::Skip,
+                    "the server does not advertise bulk".to_owned(),
+                ),
             ],
         ),
         (
@@ -953,13 +977,22 @@ async fn typical_bulk_limits_are_tested_and_pass_against_a_correct_server() {
         .expect("the configuration")
         .unwrap_or_default();
     assert_eq!(
-        (&spc["bulk"]["maxOperations"], &spc["bulk"]["maxPayloadSize"]),
+        (
+            &spc["bulk"]["maxOperations"],
+            &spc["bulk"]["maxPayloadSize"]
+        ),
         (&serde_json::json!(1000), &serde_json::json!(1_048_576)),
         "the server advertises the typical limits"
     );
     let outcome = run(&client, &[suite(BULK_LIMITS)], &writes()).await;
     for check in outcome.checks() {
-        assert_eq!(check.status, Status::Pass, "{}: {}", check.id, check.message);
+        assert_eq!(
+            check.status,
+            Status::Pass,
+            "{}: {}",
+            check.id,
+            check.message
+        );
     }
     assert_eq!(
         watched.count("POST", "/Bulk"),

@@ -455,12 +455,8 @@ async fn bulk_over_max_payload(
     run: &CheckRun<'_>,
     answer: &Answer,
 ) -> Result<Option<String>, Halt> {
-    let max = match testable_bulk_limit(
-        answer,
-        "maxPayloadSize",
-        " bytes",
-        MAX_BULK_PAYLOAD_SENT,
-    )? {
+    let max = match testable_bulk_limit(answer, "maxPayloadSize", " bytes", MAX_BULK_PAYLOAD_SENT)?
+    {
         Ok(max) => max,
         Err(missing) => return Ok(Some(missing)),
     };
