@@ -167,6 +167,26 @@ fn only(outcome: &RunOutcome) -> &CheckOutcome {
     outcome.checks().next().expect("one check")
 }
 
+/// Asserts a check's verdict, and that its message says `why`.
+fn assert_verdict(check: &CheckOutcome, status: Status, why: &str) {
+    assert_eq!(check.status, status, "{}: {}", check.id, check.message);
+    assert!(
+        check.message.contains(why),
+        "{}: `{}` does not say `{why}`",
+        check.id,
+        check.message
+    );
+}
+
+/// A suite of one MUST check `id` titled `title` that GETs `path`; `step` adds lines to the
+/// step.
+fn one_get(id: &str, title: &str, path: &str, step: &str) -> Suite {
+    suite(&format!(
+        "[[check]]\nid = \"{id}\"\ntitle = \"{title}\"\nrfc = \"-\"\nlevel = \"MUST\"\n\n\
+         [[check.step]]\nmethod = \"GET\"\npath = \"{path}\"\n{step}\n"
+    ))
+}
+
 const CREATE: &str = r#"
 [[check]]
 id = "t.create"
@@ -180,22 +200,6 @@ path = "/Users"
 body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-x" }
 status = 201
 "#;
-
-#[tokio::test]
-async fn write_checks_are_skipped_without_allow_writes_and_say_so() {
-    let server = server(&[]).await;
-    let (client, watched) = client(&server, None);
-    let outcome = run(&client, &[suite(CREATE)], &RunOptions::default()).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Skip);
-    assert!(
-        check.message.contains("--allow-writes"),
-        "{}",
-        check.message
-    );
-    assert_eq!(watched.count("POST", ""), 0, "nothing was posted");
-    server.shutdown().await;
-}
 
 #[tokio::test]
 async fn a_check_cannot_write_to_a_resource_it_did_not_create() {
@@ -214,36 +218,13 @@ async fn a_check_cannot_write_to_a_resource_it_did_not_create() {
              [[check.step]]\nmethod = \"{method}\"\npath = \"/Users/{SEEDED_USER}\"\n{body}\n"
         );
         let outcome = run(&client, &[suite(&text)], &writes()).await;
-        let check = only(&outcome);
-        assert_eq!(check.status, Status::Error, "{method}");
-        assert!(
-            check.message.contains("refusing to send"),
-            "{}",
-            check.message
-        );
+        assert_verdict(only(&outcome), Status::Error, "refusing to send");
     }
     let sent = watched.sent.lock().unwrap().clone();
     assert!(
         !sent.iter().any(|r| r.contains(SEEDED_USER)),
         "no request reached the seeded user: {sent:?}"
     );
-    server.shutdown().await;
-}
-
-#[tokio::test]
-async fn a_create_without_the_run_prefix_is_refused() {
-    let server = server(&[]).await;
-    let (client, watched) = client(&server, None);
-    let text = CREATE.replace("{{unique}}-x", "alice");
-    let outcome = run(&client, &[suite(&text)], &writes()).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Error);
-    assert!(
-        check.message.contains("refusing to create `alice`"),
-        "{}",
-        check.message
-    );
-    assert_eq!(watched.count("POST", ""), 0, "nothing was posted");
     server.shutdown().await;
 }
 
@@ -302,20 +283,45 @@ async fn creates_are_in_the_ledger_first_and_cleaned_up_after() {
     server.shutdown().await;
 }
 
+/// A create goes out only with `--allow-writes`, a name carrying the run's prefix, and its
+/// intent safely in the ledger; otherwise the check says why and nothing is posted.
 #[tokio::test]
-async fn nothing_is_sent_when_the_ledger_cannot_be_written() {
+async fn a_create_that_may_not_run_is_never_sent_and_says_why() {
     let server = server(&[]).await;
-    let (client, watched) = client(&server, None);
-    let (ledger, _) = memory_ledger(true);
-    let report = run_with(&client, &[suite(CREATE)], &writes(), ledger).await;
-    let check = only(&report.outcome);
-    assert_eq!(check.status, Status::Error);
-    assert!(
-        check.message.contains("cannot write the cleanup ledger"),
-        "{}",
-        check.message
-    );
-    assert_eq!(watched.count("POST", ""), 0, "nothing was posted");
+    let unprefixed = CREATE.replace("{{unique}}-x", "alice");
+    let cases = [
+        (
+            "without --allow-writes, a write check is skipped",
+            CREATE,
+            RunOptions::default(),
+            false,
+            Status::Skip,
+            "--allow-writes",
+        ),
+        (
+            "a create without the run prefix is refused",
+            unprefixed.as_str(),
+            writes(),
+            false,
+            Status::Error,
+            "refusing to create `alice`",
+        ),
+        (
+            "a create is not sent when the ledger cannot be written",
+            CREATE,
+            writes(),
+            true,
+            Status::Error,
+            "cannot write the cleanup ledger",
+        ),
+    ];
+    for (case, text, options, broken_ledger, status, why) in cases {
+        let (client, watched) = client(&server, None);
+        let (ledger, _) = memory_ledger(broken_ledger);
+        let report = run_with(&client, &[suite(text)], &options, ledger).await;
+        assert_verdict(only(&report.outcome), status, why);
+        assert_eq!(watched.count("POST", ""), 0, "{case}: nothing was posted");
+    }
     server.shutdown().await;
 }
 
@@ -475,25 +481,9 @@ async fn a_check_that_takes_too_long_errors_with_its_timeout() {
         check_timeout: Duration::from_millis(200),
         ..RunOptions::default()
     };
-    let text = r#"
-[[check]]
-id = "t.slow"
-title = "Reads the SPC"
-rfc = "-"
-level = "MUST"
-
-[[check.step]]
-method = "GET"
-path = "/ServiceProviderConfig"
-"#;
-    let outcome = run(&client, &[suite(text)], &options).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Error);
-    assert!(
-        check.message.contains("no verdict within 0.2 s"),
-        "{}",
-        check.message
-    );
+    let slow = one_get("t.slow", "Reads the SPC", "/ServiceProviderConfig", "");
+    let outcome = run(&client, &[slow], &options).await;
+    assert_verdict(only(&outcome), Status::Error, "no verdict within 0.2 s");
     server.shutdown().await;
 }
 
@@ -639,32 +629,22 @@ async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() 
 async fn a_waiver_turns_a_known_failure_into_a_skip_that_keeps_the_reason() {
     let server = server(&[Quirk::NoAuth]).await;
     let (client, _) = client(&server, None);
-    let text = r#"
-[[check]]
-id = "t.auth"
-title = "Refuses anonymous requests"
-rfc = "RFC 7644 §2"
-level = "MUST"
-
-[[check.step]]
-method = "GET"
-path = "/Users"
-auth = false
-status = 401
-"#;
+    let anonymous = one_get(
+        "t.auth",
+        "Refuses anonymous requests",
+        "/Users",
+        "auth = false\nstatus = 401",
+    );
     let options = RunOptions {
         waivers: vec![("t.auth".to_owned(), "VENDOR-42".to_owned())],
         ..RunOptions::default()
     };
-    let outcome = run(&client, &[suite(text)], &options).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Skip);
-    assert!(
-        check
-            .message
-            .starts_with("waived (VENDOR-42); would have been fail: Refuses anonymous requests: expected status 401, got 200"),
-        "{}",
-        check.message
+    let outcome = run(&client, &[anonymous], &options).await;
+    assert_verdict(
+        only(&outcome),
+        Status::Skip,
+        "waived (VENDOR-42); would have been fail: Refuses anonymous requests: expected status \
+         401, got 200",
     );
     server.shutdown().await;
 }
@@ -680,27 +660,12 @@ async fn a_server_that_never_stops_throttling_gives_an_error_not_a_failure() {
             ..RetryPolicy::default()
         },
     );
-    let text = r#"
-[[check]]
-id = "t.throttled"
-title = "Reads the users"
-rfc = "-"
-level = "MUST"
-
-[[check.step]]
-method = "GET"
-path = "/Users"
-status = 200
-"#;
-    let outcome = run(&impatient, &[suite(text)], &RunOptions::default()).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Error, "{}", check.message);
-    assert!(
-        check
-            .message
-            .contains("still 429 Too Many Requests after retrying"),
-        "{}",
-        check.message
+    let throttled = one_get("t.throttled", "Reads the users", "/Users", "status = 200");
+    let outcome = run(&impatient, &[throttled], &RunOptions::default()).await;
+    assert_verdict(
+        only(&outcome),
+        Status::Error,
+        "still 429 Too Many Requests after retrying",
     );
     assert!(outcome.throttled > 0, "the 429s are counted");
     server.shutdown().await;
