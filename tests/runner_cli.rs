@@ -399,78 +399,14 @@ status = 200
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
 
-/// A suite with one check for each reason `--list` gives.
-const GATING_SUITE: &str = r#"
-[suite]
-name = "gating"
-title = "Gating"
-
-[[check]]
-id = "gating.reads"
-title = "A read-only check runs"
-rfc = "RFC 7644 §4"
-level = "MUST"
-
-[[check.step]]
-method = "GET"
-path = "/ServiceProviderConfig"
-status = 200
-
-[[check]]
-id = "gating.creates"
-title = "A check that creates a user needs --allow-writes"
-rfc = "RFC 7644 §3.3"
-level = "MUST"
-requires = ["User"]
-
-[[check.step]]
-method = "POST"
-path = "/Users"
-body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-listed" }
-status = 201
-
-[[check]]
-id = "gating.change-password"
-title = "A check that needs changePassword, which the server does not advertise"
-rfc = "RFC 7643 §5"
-level = "MAY"
-requires = ["changePassword"]
-
-[[check.step]]
-method = "GET"
-path = "/ServiceProviderConfig"
-
-[[check]]
-id = "gating.devices"
-title = "A check about a resource type the server does not have"
-rfc = "RFC 7643 §6"
-level = "SHOULD"
-requires = ["Device"]
-
-[[check.step]]
-method = "GET"
-path = "/Devices"
-
-[[check]]
-id = "gating.okta-import"
-title = "A check of an Okta feature that was not selected"
-rfc = "Okta import"
-level = "interop:okta"
-requires = ["okta:import"]
-
-[[check.step]]
-method = "GET"
-path = "/Users"
-"#;
-
+/// `scimctl test --list` of the suite with one check for each reason `--list` gives.
 fn list_gating(home: &Scratch, extra: &[&str]) -> Output {
-    let suite = home.0.join("gating.toml");
-    std::fs::write(&suite, GATING_SUITE).unwrap();
+    let suite = format!("{FIXTURES}/suites/valid/gating.toml");
     let mut args = vec![
         "test",
         "--list",
         "--suite",
-        suite.to_str().unwrap(),
+        &suite,
         "--okta-features",
         "create",
     ];
