@@ -555,26 +555,13 @@ impl Transport for Lagging {
     }
 }
 
-const READ_AFTER_WRITE: &str = r#"
-[[check]]
-id = "t.read-after-write"
-title = "A new user can be read"
-rfc = "RFC 7644 §3.3"
-level = "MUST"
-
-[[check.step]]
-method = "POST"
-path = "/Users"
-body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-x" }
-status = 201
-capture = { user_id = "id" }
-
-[[check.step]]
-method = "GET"
-path = "/Users/{{user_id}}"
-status = 200
-settle = true
-"#;
+/// CREATE, then a read of the new user that waits out `--settle`.
+fn read_after_write() -> Suite {
+    suite(&format!(
+        "{CREATE}capture = {{ user_id = \"id\" }}\n\n[[check.step]]\nmethod = \"GET\"\n\
+         path = \"/Users/{{{{user_id}}}}\"\nstatus = 200\nsettle = true\n"
+    ))
+}
 
 #[tokio::test]
 async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() {
@@ -587,13 +574,13 @@ async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() 
         },
         RetryPolicy::default(),
     );
-    let impatient = run(&lagging, &[suite(READ_AFTER_WRITE)], &writes()).await;
+    let impatient = run(&lagging, &[read_after_write()], &writes()).await;
     assert_eq!(only(&impatient).status, Status::Fail, "without --settle");
     let patient = RunOptions {
         settle: Duration::from_millis(1000),
         ..writes()
     };
-    let outcome = run(&lagging, &[suite(READ_AFTER_WRITE)], &patient).await;
+    let outcome = run(&lagging, &[read_after_write()], &patient).await;
     let check = only(&outcome);
     assert_eq!(check.status, Status::Pass, "{}", check.message);
     server.shutdown().await;
