@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::CommandCargoExt;
 use scimctl::client::{ClientOptions, Credentials, Method, Recorder, ScimClient};
 use scimctl::redact::Secret;
-use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
+use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle};
 
 /// The longest any wait of these tests lasts.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -98,6 +98,24 @@ fn wait_for_exit(child: &mut Running) -> ExitStatus {
     exit.expect("an exit status")
 }
 
+/// A server that takes 200 ms over every answer, seeded with `seed`, on a runtime that keeps
+/// serving while the child runs.
+fn slow_server(seed: Option<Seed>) -> (tokio::runtime::Runtime, ServerHandle) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = runtime
+        .block_on(scimctl::serve::spawn(ServeConfig {
+            quirks: Quirks::from_list(&[Quirk::Latency(200)]),
+            seed,
+            ..ServeConfig::default()
+        }))
+        .expect("the slow server starts");
+    (runtime, server)
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
@@ -122,17 +140,7 @@ async fn named_by_a_run(client: &ScimClient) -> Vec<String> {
 #[test]
 fn ctrl_c_during_a_test_run_deletes_what_it_created_and_exits_130() {
     let scratch = Scratch::new("test");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = runtime
-        .block_on(scimctl::serve::spawn(ServeConfig {
-            quirks: Quirks::from_list(&[Quirk::Latency(200)]),
-            ..ServeConfig::default()
-        }))
-        .expect("the slow server starts");
+    let (runtime, server) = slow_server(None);
     let ledger = scratch.path("ledger.jsonl");
     let mut child = spawn_scimctl(
         &scratch,
@@ -228,11 +236,6 @@ fn ctrl_c_during_the_demo_stops_its_server_and_exits_130() {
 fn ctrl_c_during_a_paged_json_list_leaves_a_closed_array_and_exits_130() {
     const USERS: usize = 40;
     let scratch = Scratch::new("list");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     let users = (0..USERS)
         .map(|n| {
             serde_json::json!({
@@ -241,16 +244,10 @@ fn ctrl_c_during_a_paged_json_list_leaves_a_closed_array_and_exits_130() {
             })
         })
         .collect();
-    let server = runtime
-        .block_on(scimctl::serve::spawn(ServeConfig {
-            quirks: Quirks::from_list(&[Quirk::Latency(200)]),
-            seed: Some(Seed {
-                users,
-                groups: Vec::new(),
-            }),
-            ..ServeConfig::default()
-        }))
-        .expect("the slow server starts");
+    let (runtime, server) = slow_server(Some(Seed {
+        users,
+        groups: Vec::new(),
+    }));
     let mut child = spawn_scimctl(
         &scratch,
         &[
