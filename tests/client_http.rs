@@ -290,6 +290,12 @@ impl Drop for TempDir {
     }
 }
 
+/// Asserts an error's exit code, and that its one-line message says `text`.
+fn assert_refused(error: &ClientError, exit: Exit, text: &str) {
+    assert_eq!(error.exit(), exit, "{error}");
+    assert!(error.to_string().contains(text), "{error}");
+}
+
 fn http_failure(error: ClientError) -> scimctl::client::HttpFailure {
     match error {
         ClientError::Http(failure) => failure,
@@ -531,13 +537,7 @@ async fn an_oauth_refusal_is_an_authentication_error() {
         .send(Method::Get, &["Users"], &[], None)
         .await
         .expect_err("no token");
-    assert_eq!(refused.exit(), Exit::Auth);
-    assert!(
-        refused
-            .to_string()
-            .contains("401 invalid_client: unknown client"),
-        "{refused}"
-    );
+    assert_refused(&refused, Exit::Auth, "401 invalid_client: unknown client");
     assert_eq!(server.hits("/Users"), 0);
 }
 
@@ -811,8 +811,7 @@ async fn a_timeout_is_retried_for_get_but_not_for_post() {
         matches!(&refused, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::Timeout),
         "{refused:?}"
     );
-    assert_eq!(refused.exit(), Exit::Network);
-    assert!(refused.to_string().contains("not idempotent"), "{refused}");
+    assert_refused(&refused, Exit::Network, "not idempotent");
     assert_eq!(server.hits("/Groups"), 1);
 }
 
@@ -825,11 +824,7 @@ async fn an_unreachable_server_is_a_network_error() {
         .send(Method::Get, &["Users"], &[], None)
         .await
         .expect_err("nobody listens");
-    assert_eq!(refused.exit(), Exit::Network);
-    assert!(
-        refused.to_string().contains("gave up after 4 attempts"),
-        "{refused}"
-    );
+    assert_refused(&refused, Exit::Network, "gave up after 4 attempts");
 }
 
 // ---------------------------------------------------------------------------------------------
