@@ -744,15 +744,19 @@ impl Transport for AdvertisingBulk {
     }
 }
 
-/// Runs the two bulk limit checks with writes against a server that advertises `bulk`;
-/// returns their outcome and how many requests went to `/Bulk`.
-async fn run_bulk_limits(server: &ServerHandle, bulk: serde_json::Value) -> (RunOutcome, usize) {
+/// Runs `checks` with writes against a server that advertises `bulk`; returns their outcome
+/// and how many requests went to `/Bulk`.
+async fn run_advertising(
+    server: &ServerHandle,
+    bulk: serde_json::Value,
+    checks: &str,
+) -> (RunOutcome, usize) {
     let advertising = AdvertisingBulk {
         inner: Watched::new(None),
         bulk,
     };
     let (client, transport) = client_over(server, advertising, RetryPolicy::default());
-    let outcome = run(&client, &[suite(BULK_LIMITS)], &writes()).await;
+    let outcome = run(&client, &[suite(checks)], &writes()).await;
     (outcome, transport.inner.count("POST", "/Bulk"))
 }
 
@@ -848,7 +852,7 @@ async fn bulk_limits_too_large_or_meaningless_skip_and_missing_ones_fail_naming_
         ),
     ];
     for (bulk, expected) in cases {
-        let (outcome, bulk_posts) = run_bulk_limits(&server, bulk.clone()).await;
+        let (outcome, bulk_posts) = run_advertising(&server, bulk.clone(), BULK_LIMITS).await;
         assert_eq!(outcome.checks().count(), 2, "{bulk}");
         for (check, (status, why)) in outcome.checks().zip(&expected) {
             assert_verdict(check, *status, why);
@@ -861,9 +865,10 @@ async fn bulk_limits_too_large_or_meaningless_skip_and_missing_ones_fail_naming_
 #[tokio::test]
 async fn bulk_operations_over_the_payload_limit_skip_as_the_413_could_be_for_the_size() {
     let server = server(&[]).await;
-    let (outcome, bulk_posts) = run_bulk_limits(
+    let (outcome, bulk_posts) = run_advertising(
         &server,
         serde_json::json!({"supported": true, "maxOperations": 5000, "maxPayloadSize": 65_536}),
+        BULK_LIMITS,
     )
     .await;
     let operations = outcome
@@ -918,5 +923,53 @@ async fn typical_bulk_limits_are_tested_and_pass_against_a_correct_server() {
         2,
         "both checks sent their bulk request"
     );
+    server.shutdown().await;
+}
+
+/// A failure, or a SHOULD miss, seen before a built-in found its rule untestable is the
+/// verdict: the skip does not hide it.
+#[tokio::test]
+async fn an_untestable_builtin_does_not_hide_what_was_already_seen() {
+    let checks = r#"
+[[check]]
+id = "t.failed-then-untestable"
+title = "Failed, then untestable"
+rfc = "-"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+expect = [
+  { path = "bulk.maxPayloadSize", equals = 1, message = "the payload limit is not 1" },
+  { builtin = "bulk-over-max-operations" },
+]
+
+[[check]]
+id = "t.warned-then-untestable"
+title = "Warned, then untestable"
+rfc = "-"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+expect = [{ path = "bulk.maxPayloadSize", equals = 1, level = "SHOULD", message = "the payload limit is not 1" }]
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+expect = [{ builtin = "bulk-over-max-operations" }]
+"#;
+    let server = server(&[]).await;
+    let bulk = serde_json::json!({"supported": true, "maxOperations": 0, "maxPayloadSize": 2});
+    let (outcome, bulk_posts) = run_advertising(&server, bulk, checks).await;
+    let verdicts: Vec<&CheckOutcome> = outcome.checks().collect();
+    let [failed, warned] = verdicts.as_slice() else {
+        panic!("two checks expected: {verdicts:?}");
+    };
+    assert_verdict(failed, Status::Fail, "the payload limit is not 1");
+    assert_verdict(warned, Status::Warn, "the payload limit is not 1");
+    assert_eq!(bulk_posts, 0);
     server.shutdown().await;
 }

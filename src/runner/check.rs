@@ -230,7 +230,9 @@ impl<'a> CheckRun<'a> {
             let failures = match self.run_step(index, step).await {
                 Ok(failures) => failures,
                 Err(Halt::Error(error)) => return Verdict::Error(error),
-                Err(Halt::Skip(reason)) => return Verdict::Skip(reason),
+                Err(Halt::Skip(reason)) => {
+                    return warning.map_or(Verdict::Skip(reason), Verdict::Warn);
+                }
             };
             if let Some((_, message)) = failures.iter().find(|(level, _)| level.is_mandatory()) {
                 return Verdict::Fail(message.clone());
@@ -663,7 +665,12 @@ impl<'a> CheckRun<'a> {
             let observed = match &assertion.kind {
                 AssertionKind::Builtin { name, args } => {
                     let args = self.render_json(&Value::Object(args.clone()))?;
-                    builtin::evaluate(self, name, &args, answer).await?
+                    match builtin::evaluate(self, name, &args, answer).await {
+                        // What was already observed is a verdict; an untestable rule after it
+                        // must not hide it behind a skip.
+                        Err(Halt::Skip(_)) if !failures.is_empty() => return Ok(failures),
+                        other => other?,
+                    }
                 }
                 other => self.test(other, answer)?,
             };
