@@ -772,7 +772,7 @@ async fn bulk_limits_too_large_or_meaningless_skip_and_missing_ones_fail_naming_
             [
                 (
                     Status::Skip,
-                    format!("bulk.maxOperations is 50000: {too_large}"),
+                    format!("bulk.maxOperations is 50000 operations: {too_large}"),
                 ),
                 (
                     Status::Skip,
@@ -785,7 +785,7 @@ async fn bulk_limits_too_large_or_meaningless_skip_and_missing_ones_fail_naming_
             [
                 (
                     Status::Skip,
-                    format!("bulk.maxOperations is 10000: {too_large}"),
+                    format!("bulk.maxOperations is 10000 operations: {too_large}"),
                 ),
                 (
                     Status::Skip,

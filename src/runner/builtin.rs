@@ -1,6 +1,7 @@
 //! The built-in assertions a suite calls with `builtin = "NAME"`: rules that need code, such as
 //! walking every page of a list. Their names and one-line contracts are listed in
-//! [`crate::suite::BUILTINS`]; each returns `None` when the rule holds, else what was observed.
+//! [`crate::suite::BUILTINS`]; each returns `None` when the rule holds, else what was observed,
+//! or halts with a reason to skip when the server's own advertisement makes the rule untestable.
 
 use std::collections::HashSet;
 
@@ -425,7 +426,12 @@ async fn bulk_over_max_operations(
     run: &CheckRun<'_>,
     answer: &Answer,
 ) -> Result<Option<String>, Halt> {
-    let max = match testable_bulk_limit(answer, "maxOperations", "", MAX_BULK_OPERATIONS_SENT)? {
+    let max = match testable_bulk_limit(
+        answer,
+        "maxOperations",
+        " operations",
+        MAX_BULK_OPERATIONS_SENT,
+    )? {
         Ok(max) => max,
         Err(missing) => return Ok(Some(missing)),
     };
