@@ -12,6 +12,7 @@ use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, NoSink};
 use scimctl::runner::outcome::{RunOutcome, Status};
 use scimctl::runner::{self, RunOptions};
+use scimctl::serve::quirks::CATALOGUE;
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
 use serde::Deserialize;
@@ -142,6 +143,37 @@ async fn legal_behaviours_fail_nothing() {
     }
 }
 
+/// Every quirk that breaks the RFC or an IdP's expectations; each has a
+/// `fixtures/expected/<quirk>.toml`.
+const DEVIATIONS: &[&str] = &[
+    "eq-substring",
+    "case-sensitive-username",
+    "filter-no-match-404",
+    "zero-based-start-index",
+    "total-results-page-size",
+    "lowercase-resources",
+    "json-content-type",
+    "numeric-error-status",
+    "case-sensitive-patch-op",
+    "reject-string-booleans",
+    "member-removal-empties-group",
+    "ignore-excluded-attributes",
+    "put-not-stored",
+    "no-auth",
+    "ignore-if-match",
+    "always-not-modified",
+    "ignore-fail-on-errors",
+    "ignore-sort",
+    "ignore-null-replace",
+    "or-as-and",
+    "add-replaces-list",
+    "reject-value-path-patch",
+    "duplicate-400",
+    "ignore-bulk-limits",
+    "discovery-filter-ignored",
+    "require-user-agent",
+];
+
 /// `fixtures/expected/<quirk>.toml`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,33 +200,18 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
             .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
             .collect();
     files.sort();
-    let deviations = [
-        "eq-substring",
-        "case-sensitive-username",
-        "filter-no-match-404",
-        "zero-based-start-index",
-        "total-results-page-size",
-        "lowercase-resources",
-        "json-content-type",
-        "numeric-error-status",
-        "case-sensitive-patch-op",
-        "reject-string-booleans",
-        "member-removal-empties-group",
-        "ignore-excluded-attributes",
-        "put-not-stored",
-        "no-auth",
-        "ignore-bulk-limits",
-        "discovery-filter-ignored",
-        "require-user-agent",
-    ];
     let covered: Vec<String> = files
         .iter()
         .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
-    for quirk in deviations {
+    for quirk in DEVIATIONS {
         assert!(
             covered.iter().any(|c| c == quirk),
             "no fixtures/expected/{quirk}.toml"
+        );
+        assert!(
+            CATALOGUE.iter().any(|(name, _)| name == quirk),
+            "`{quirk}` is missing from the catalogue `serve --help` shows"
         );
     }
     for file in files {
@@ -231,5 +248,31 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
             .map(|c| format!("{}: {}", c.id, c.message))
             .collect();
         assert_eq!(errors, Vec::<String>::new(), "--quirk {}", expected.quirk);
+    }
+}
+
+/// The audit behind the quirk list: prints every check of the built-in suites with the
+/// deviation quirks that make it fail or warn, or `NEVER` for a check that no quirk tests the
+/// wrong way. Run it by hand with `cargo test --test runner_accuracy -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "an audit that prints a report; it asserts nothing"]
+async fn audit_checks_that_no_deviation_quirk_exercises() {
+    let mut caught: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in DEVIATIONS {
+        let outcome = run_against(&[Quirk::parse(name).expect("known quirk")]).await;
+        for check in outcome.checks() {
+            let by = caught.entry(check.id.clone()).or_default();
+            if matches!(check.status, Status::Fail | Status::Warn) {
+                by.push((*name).to_owned());
+            }
+        }
+    }
+    for (check, quirks) in &caught {
+        let verdict = if quirks.is_empty() {
+            "NEVER".to_owned()
+        } else {
+            quirks.join(",")
+        };
+        println!("{check}\t{verdict}");
     }
 }

@@ -53,7 +53,8 @@ pub(crate) fn run(server: &Server, body: Value) -> Result<Reply, ScimError> {
                 ));
             }
         },
-    };
+    }
+    .filter(|_| !server.quirks().ignore_fail_on_errors);
 
     let mut results: Vec<Option<Value>> = vec![None; raw_operations.len()];
     let mut pending: Vec<(usize, Operation)> = Vec::new();

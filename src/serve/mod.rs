@@ -172,6 +172,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             eq_substring: quirks.eq_substring,
             case_sensitive_username: quirks.case_sensitive_username,
             reject_string_booleans: quirks.reject_string_booleans,
+            or_as_and: quirks.or_as_and,
         },
     );
     if let Some(seed) = &config.seed {

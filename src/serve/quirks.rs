@@ -4,11 +4,13 @@
 //! turning it on changes exactly the behaviour it names and nothing else. The conformance suite
 //! is graded against every one of them. Pure: no I/O.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use crate::scim::model::{ScimError, ScimType};
 use crate::serve::protocol::get_ci;
 
 /// How often `rate-limit` answers 429 when no N is given.
@@ -31,6 +33,15 @@ pub enum Quirk {
     IgnoreExcludedAttributes,
     PatchNoContent,
     PutNotStored,
+    IgnoreIfMatch,
+    AlwaysNotModified,
+    IgnoreFailOnErrors,
+    IgnoreSort,
+    IgnoreNullReplace,
+    OrAsAnd,
+    AddReplacesList,
+    RejectValuePathPatch,
+    Duplicate400,
     /// Every Nth request is answered 429 with `Retry-After: 1`.
     RateLimit(u32),
     NoAuth,
@@ -99,6 +110,42 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         "put-not-stored",
         "PUT answers 200 with the new resource but stores nothing",
+    ),
+    (
+        "ignore-if-match",
+        "If-Match is ignored: writes with a stale version succeed, no 412",
+    ),
+    (
+        "always-not-modified",
+        "any If-None-Match gets 304, even a version that is out of date",
+    ),
+    (
+        "ignore-fail-on-errors",
+        "/Bulk runs every operation whatever failOnErrors says",
+    ),
+    (
+        "ignore-sort",
+        "sortBy/sortOrder are accepted but lists keep the store's order",
+    ),
+    (
+        "ignore-null-replace",
+        "PATCH replace with value null leaves the attribute unchanged",
+    ),
+    (
+        "or-as-and",
+        "the filter operator `or` is evaluated as `and`",
+    ),
+    (
+        "add-replaces-list",
+        "PATCH add of a list replaces a multi-valued attribute's values",
+    ),
+    (
+        "reject-value-path-patch",
+        "PATCH paths with a filter (`emails[type eq \"work\"]`) get 400",
+    ),
+    (
+        "duplicate-400",
+        "a duplicate userName or displayName gets 400, not 409 uniqueness",
     ),
     (
         "rate-limit[=N]",
@@ -174,6 +221,15 @@ impl Quirk {
             "ignore-excluded-attributes" => flag(Quirk::IgnoreExcludedAttributes),
             "patch-no-content" => flag(Quirk::PatchNoContent),
             "put-not-stored" => flag(Quirk::PutNotStored),
+            "ignore-if-match" => flag(Quirk::IgnoreIfMatch),
+            "always-not-modified" => flag(Quirk::AlwaysNotModified),
+            "ignore-fail-on-errors" => flag(Quirk::IgnoreFailOnErrors),
+            "ignore-sort" => flag(Quirk::IgnoreSort),
+            "ignore-null-replace" => flag(Quirk::IgnoreNullReplace),
+            "or-as-and" => flag(Quirk::OrAsAnd),
+            "add-replaces-list" => flag(Quirk::AddReplacesList),
+            "reject-value-path-patch" => flag(Quirk::RejectValuePathPatch),
+            "duplicate-400" => flag(Quirk::Duplicate400),
             "no-auth" => flag(Quirk::NoAuth),
             "charset" => flag(Quirk::Charset),
             "rate-limit" => match arg {
@@ -212,6 +268,15 @@ impl fmt::Display for Quirk {
             Quirk::IgnoreExcludedAttributes => "ignore-excluded-attributes",
             Quirk::PatchNoContent => "patch-no-content",
             Quirk::PutNotStored => "put-not-stored",
+            Quirk::IgnoreIfMatch => "ignore-if-match",
+            Quirk::AlwaysNotModified => "always-not-modified",
+            Quirk::IgnoreFailOnErrors => "ignore-fail-on-errors",
+            Quirk::IgnoreSort => "ignore-sort",
+            Quirk::IgnoreNullReplace => "ignore-null-replace",
+            Quirk::OrAsAnd => "or-as-and",
+            Quirk::AddReplacesList => "add-replaces-list",
+            Quirk::RejectValuePathPatch => "reject-value-path-patch",
+            Quirk::Duplicate400 => "duplicate-400",
             Quirk::RateLimit(every) => return write!(f, "rate-limit={every}"),
             Quirk::NoAuth => "no-auth",
             Quirk::Charset => "charset",
@@ -251,6 +316,15 @@ pub struct Quirks {
     pub ignore_excluded_attributes: bool,
     pub patch_no_content: bool,
     pub put_not_stored: bool,
+    pub ignore_if_match: bool,
+    pub always_not_modified: bool,
+    pub ignore_fail_on_errors: bool,
+    pub ignore_sort: bool,
+    pub ignore_null_replace: bool,
+    pub or_as_and: bool,
+    pub add_replaces_list: bool,
+    pub reject_value_path_patch: bool,
+    pub duplicate_400: bool,
     /// `Some(n)`: every nth request gets 429.
     pub rate_limit_every: Option<u32>,
     pub no_auth: bool,
@@ -288,6 +362,15 @@ impl Quirks {
             Quirk::IgnoreExcludedAttributes => self.ignore_excluded_attributes = true,
             Quirk::PatchNoContent => self.patch_no_content = true,
             Quirk::PutNotStored => self.put_not_stored = true,
+            Quirk::IgnoreIfMatch => self.ignore_if_match = true,
+            Quirk::AlwaysNotModified => self.always_not_modified = true,
+            Quirk::IgnoreFailOnErrors => self.ignore_fail_on_errors = true,
+            Quirk::IgnoreSort => self.ignore_sort = true,
+            Quirk::IgnoreNullReplace => self.ignore_null_replace = true,
+            Quirk::OrAsAnd => self.or_as_and = true,
+            Quirk::AddReplacesList => self.add_replaces_list = true,
+            Quirk::RejectValuePathPatch => self.reject_value_path_patch = true,
+            Quirk::Duplicate400 => self.duplicate_400 = true,
             Quirk::RateLimit(every) => self.rate_limit_every = Some(every),
             Quirk::NoAuth => self.no_auth = true,
             Quirk::Charset => self.charset = true,
@@ -298,34 +381,66 @@ impl Quirks {
         }
     }
 
-    /// `case-sensitive-patch-op`: the first `op` that is not spelled in lowercase, if any.
-    pub fn capitalised_patch_op(&self, body: &Value) -> Option<String> {
-        operations(body)?
-            .iter()
-            .filter_map(|op| get_ci(op, "op").and_then(Value::as_str))
-            .find(|op| !matches!(*op, "add" | "remove" | "replace"))
-            .map(str::to_string)
+    /// The 400 a quirk answers to a PATCH body that the clean server accepts:
+    /// `case-sensitive-patch-op` refuses an `op` not spelled in lowercase,
+    /// `reject-value-path-patch` a `path` with a value filter.
+    pub fn refused_patch(&self, body: &Value) -> Option<ScimError> {
+        let operations = operations(body)?;
+        let texts = |key: &'static str| {
+            operations
+                .iter()
+                .filter_map(move |op| get_ci(op, key).and_then(Value::as_str))
+        };
+        if self.case_sensitive_patch_op
+            && let Some(sent) = texts("op").find(|op| !matches!(*op, "add" | "remove" | "replace"))
+        {
+            return Some(ScimError::typed(
+                ScimType::InvalidSyntax,
+                format!("unknown PATCH op `{sent}`: expected add, remove or replace"),
+            ));
+        }
+        if self.reject_value_path_patch
+            && let Some(path) = texts("path").find(|path| path.contains('['))
+        {
+            return Some(ScimError::typed(
+                ScimType::InvalidPath,
+                format!("unsupported PATCH path `{path}`: filters in paths are not supported"),
+            ));
+        }
+        None
     }
 
-    /// `member-removal-empties-group`: a `remove` of `members` that lists the members to drop
-    /// (Entra's legacy shape) loses its list, so it removes every member.
-    pub fn widen_member_removal(&self, body: &mut Value) {
-        let Some(operations) = operations_mut(body) else {
+    /// Rewrites a PATCH body the way the misreading quirks understand it. The body is copied
+    /// only when one of them is on.
+    pub fn rewrite_patch(&self, body: &mut Cow<'_, Value>, on_group: bool) {
+        let widen_member_removal = self.member_removal_empties_group && on_group;
+        if !(widen_member_removal || self.ignore_null_replace || self.add_replaces_list) {
+            return;
+        }
+        let Some(operations) = operations_mut(body.to_mut()) else {
             return;
         };
         for op in operations.iter_mut().filter_map(Value::as_object_mut) {
-            let is_remove = op.iter().any(|(k, v)| {
-                k.eq_ignore_ascii_case("op")
-                    && v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("remove"))
-            });
-            let on_members = op.iter().any(|(k, v)| {
-                k.eq_ignore_ascii_case("path")
-                    && v.as_str()
-                        .is_some_and(|s| s.eq_ignore_ascii_case("members"))
-            });
-            if is_remove && on_members {
-                op.retain(|k, _| !k.eq_ignore_ascii_case("value"));
+            let kind = text_of(op, "op").map(str::to_ascii_lowercase);
+            match kind.as_deref() {
+                Some("remove") if widen_member_removal => drop_member_list(op),
+                Some("replace") if self.ignore_null_replace => skip_nulls(op),
+                Some("add") if self.add_replaces_list => add_list_as_replace(op),
+                _ => {}
             }
+        }
+    }
+
+    /// `duplicate-400`: a uniqueness conflict (409, RFC 7644 §3.3) is answered as a plain
+    /// 400 `invalidValue`; every other error is left as it is.
+    pub fn reshape_error<'e>(&self, error: &'e ScimError) -> Cow<'e, ScimError> {
+        if self.duplicate_400 && error.scim_type == Some(ScimType::Uniqueness) {
+            Cow::Owned(ScimError::typed(
+                ScimType::InvalidValue,
+                error.detail.clone(),
+            ))
+        } else {
+            Cow::Borrowed(error)
         }
     }
 
@@ -350,6 +465,54 @@ fn operations_mut(body: &mut Value) -> Option<&mut Vec<Value>> {
         .iter_mut()
         .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
         .and_then(|(_, v)| v.as_array_mut())
+}
+
+/// A string member of a PATCH operation, its key matched case-insensitively.
+fn text_of<'a>(op: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    op.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .and_then(|(_, v)| v.as_str())
+}
+
+/// The `value` member of a PATCH operation, its key matched case-insensitively.
+fn value_of(op: &mut Map<String, Value>) -> Option<&mut Value> {
+    op.iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+        .map(|(_, v)| v)
+}
+
+/// `member-removal-empties-group`: a `remove` of `members` that lists the members to drop
+/// (Entra's legacy shape) loses its list, so it removes every member.
+fn drop_member_list(op: &mut Map<String, Value>) {
+    if text_of(op, "path").is_some_and(|path| path.eq_ignore_ascii_case("members")) {
+        op.retain(|k, _| !k.eq_ignore_ascii_case("value"));
+    }
+}
+
+/// `ignore-null-replace`: a `replace` whose value is `null` becomes a replace of nothing (no
+/// path, no attributes), and `null` members of an object value are dropped, the way a server
+/// that skips nulls while merging behaves (RFC 7643 §2.5 says null clears).
+fn skip_nulls(op: &mut Map<String, Value>) {
+    match value_of(op) {
+        Some(value @ Value::Null) => {
+            *value = Value::Object(Map::new());
+            op.retain(|k, _| !k.eq_ignore_ascii_case("path"));
+        }
+        Some(Value::Object(members)) => members.retain(|_, member| !member.is_null()),
+        _ => {}
+    }
+}
+
+/// `add-replaces-list`: an `add` of a list to a path is applied as a `replace`, so the list
+/// takes the place of the attribute's values instead of joining them (RFC 7644 §3.5.2.1).
+fn add_list_as_replace(op: &mut Map<String, Value>) {
+    let has_path = text_of(op, "path").is_some_and(|path| !path.trim().is_empty());
+    if !(has_path && value_of(op).is_some_and(|value| value.is_array())) {
+        return;
+    }
+    if let Some((_, kind)) = op.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("op")) {
+        *kind = "replace".into();
+    }
 }
 
 #[cfg(test)]
@@ -392,6 +555,46 @@ mod tests {
         let message = Quirk::parse("eq-prefix").unwrap_err().to_string();
         assert!(message.starts_with("unknown quirk `eq-prefix`; valid quirks: eq-substring"));
         assert!(message.contains("latency=MS"));
+    }
+
+    #[test]
+    fn patch_rewrites_touch_only_the_operations_they_name() {
+        let body = serde_json::json!({"Operations": [
+            {"op": "Add", "path": "emails", "value": [{"value": "a@b.c"}]},
+            {"op": "add", "path": "title", "value": "T"},
+            {"op": "replace", "path": "nickName", "value": null},
+            {"op": "replace", "value": {"title": null, "displayName": "D"}},
+            {"op": "remove", "path": "members", "value": [{"value": "1"}]},
+        ]});
+        let mut untouched = Cow::Borrowed(&body);
+        Quirks::default().rewrite_patch(&mut untouched, true);
+        assert!(
+            matches!(untouched, Cow::Borrowed(_)),
+            "no copy without a quirk"
+        );
+        let quirks = Quirks::from_list(&[
+            Quirk::AddReplacesList,
+            Quirk::IgnoreNullReplace,
+            Quirk::MemberRemovalEmptiesGroup,
+        ]);
+        let mut rewritten = Cow::Borrowed(&body);
+        quirks.rewrite_patch(&mut rewritten, true);
+        assert_eq!(
+            rewritten.into_owned(),
+            serde_json::json!({"Operations": [
+                {"op": "replace", "path": "emails", "value": [{"value": "a@b.c"}]},
+                {"op": "add", "path": "title", "value": "T"},
+                {"op": "replace", "value": {}},
+                {"op": "replace", "value": {"displayName": "D"}},
+                {"op": "remove", "path": "members"},
+            ]})
+        );
+        let mut on_a_user = Cow::Borrowed(&body);
+        quirks.rewrite_patch(&mut on_a_user, false);
+        assert_eq!(
+            on_a_user["Operations"][4]["value"][0]["value"], "1",
+            "member removal is widened on groups only"
+        );
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub struct StoreOptions {
     pub eq_substring: bool,
     pub case_sensitive_username: bool,
     pub reject_string_booleans: bool,
+    pub or_as_and: bool,
 }
 
 /// One stored resource.
@@ -226,8 +227,8 @@ impl Store {
         };
         let rewritten;
         let filter = match filter {
-            Some(filter) if self.options.eq_substring => {
-                rewritten = eq_as_substring(filter);
+            Some(filter) if self.options.eq_substring || self.options.or_as_and => {
+                rewritten = quirky_filter(filter, &self.options);
                 Some(&rewritten)
             }
             other => other,
@@ -727,20 +728,19 @@ fn render(kind: Kind, resource: &Value) -> Arc<str> {
     ))
 }
 
-/// The `eq-substring` quirk: every `eq` comparison becomes `co`.
-fn eq_as_substring(filter: &Filter) -> Filter {
+/// The filter quirks: `eq-substring` turns every `eq` into `co`, `or-as-and` every `or` into
+/// `and`. The depth is the parser's, which bounds it.
+fn quirky_filter(filter: &Filter, options: &StoreOptions) -> Filter {
+    let rewrite = |inner: &Filter| Box::new(quirky_filter(inner, options));
     match filter {
-        Filter::Compare(path, CompareOp::Eq, value) => {
+        Filter::Compare(path, CompareOp::Eq, value) if options.eq_substring => {
             Filter::Compare(path.clone(), CompareOp::Co, value.clone())
         }
-        Filter::Not(inner) => Filter::Not(Box::new(eq_as_substring(inner))),
-        Filter::And(a, b) => {
-            Filter::And(Box::new(eq_as_substring(a)), Box::new(eq_as_substring(b)))
-        }
-        Filter::Or(a, b) => Filter::Or(Box::new(eq_as_substring(a)), Box::new(eq_as_substring(b))),
-        Filter::ValuePath(path, inner) => {
-            Filter::ValuePath(path.clone(), Box::new(eq_as_substring(inner)))
-        }
+        Filter::Not(inner) => Filter::Not(rewrite(inner)),
+        Filter::And(a, b) => Filter::And(rewrite(a), rewrite(b)),
+        Filter::Or(a, b) if options.or_as_and => Filter::And(rewrite(a), rewrite(b)),
+        Filter::Or(a, b) => Filter::Or(rewrite(a), rewrite(b)),
+        Filter::ValuePath(path, inner) => Filter::ValuePath(path.clone(), rewrite(inner)),
         other => other.clone(),
     }
 }
@@ -875,8 +875,29 @@ mod tests {
     fn eq_substring_rewrites_every_eq_only() {
         let filter =
             protocol::parse_filter("not (a eq \"x\") and b sw \"y\" or c[d eq 1]").unwrap();
-        let shown = eq_as_substring(&filter).to_string();
+        let options = StoreOptions {
+            eq_substring: true,
+            ..StoreOptions::default()
+        };
+        let shown = quirky_filter(&filter, &options).to_string();
         assert_eq!(shown, "not (a co \"x\") and b sw \"y\" or c[d co 1]");
+    }
+
+    #[test]
+    fn or_as_and_rewrites_every_or_only() {
+        let filter = protocol::parse_filter(
+            "a eq \"x\" or not (b eq \"y\" or c pr) and e[f eq 1 or g eq 2]",
+        )
+        .unwrap();
+        let options = StoreOptions {
+            or_as_and: true,
+            ..StoreOptions::default()
+        };
+        let shown = quirky_filter(&filter, &options).to_string();
+        assert_eq!(
+            shown, "a eq \"x\" and (not (b eq \"y\" and c pr) and e[f eq 1 and g eq 2])",
+            "the parse's grouping (`and` before `or`) is kept"
+        );
     }
 
     #[test]

@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use reqwest::Method;
 use scimctl::serve::Quirk;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::common::{GROUP, Harness, ids_of, text};
+use crate::common::{Answer, BULK, GROUP, Harness, PATCH_OP, USER, ids_of, text};
 
 const PX: &str = "/Users?filter=userName%20eq%20%22px%22";
 
@@ -294,6 +295,265 @@ async fn put_not_stored_answers_200_but_keeps_the_old_resource() {
             .await;
         assert_eq!(patched.json()["title"], "patched", "PATCH unchanged");
     }
+    stop(clean, quirky).await;
+}
+
+/// Sends `method path` with one extra header, and a PatchOp body when operations are given.
+async fn with_header(
+    h: &Harness,
+    method: Method,
+    path: &str,
+    header: (&str, &str),
+    operations: Option<Value>,
+) -> Answer {
+    let mut request = h
+        .client
+        .request(method, h.url(path))
+        .header(header.0, header.1);
+    if let Some(operations) = operations {
+        let body = json!({"schemas": [PATCH_OP], "Operations": operations});
+        request = request
+            .header("content-type", "application/scim+json")
+            .body(body.to_string());
+    }
+    h.raw(request).await
+}
+
+#[tokio::test]
+async fn ignore_if_match_applies_writes_with_a_stale_version() {
+    let (clean, quirky) = pair(Quirk::IgnoreIfMatch, &[]).await;
+    let stale = ("if-match", "W/\"999\"");
+    for (h, refused) in [(&clean, true), (&quirky, false)] {
+        let user = h.user_with(json!({"userName": "m", "title": "old"})).await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        let ops = json!([{"op": "replace", "path": "title", "value": "new"}]);
+        let patched = with_header(h, Method::PATCH, &path, stale, Some(ops)).await;
+        let title = h.get(&path).await.json()["title"].clone();
+        if refused {
+            patched.assert_error(412, None);
+            assert_eq!(title, "old");
+        } else {
+            assert_eq!(patched.status, 200, "{}", patched.text);
+            assert_eq!(title, "new");
+        }
+        let deleted = with_header(h, Method::DELETE, &path, stale, None).await;
+        assert_eq!(deleted.status, if refused { 412 } else { 204 });
+    }
+    let user = quirky.user("n").await;
+    let path = format!("/Users/{}", text(&user, "id"));
+    let version = user["meta"]["version"].as_str().unwrap_or_default();
+    let current = ("if-none-match", version);
+    let unchanged = with_header(&quirky, Method::GET, &path, current, None).await;
+    assert_eq!(unchanged.status, 304, "If-None-Match unchanged");
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn always_not_modified_answers_304_to_an_outdated_version() {
+    let (clean, quirky) = pair(Quirk::AlwaysNotModified, &[]).await;
+    for (h, stale_answer) in [(&clean, 200), (&quirky, 304)] {
+        let user = h.user_with(json!({"userName": "v", "title": "one"})).await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        let old_version = user["meta"]["version"].as_str().unwrap_or_default();
+        let ops = json!([{"op": "replace", "path": "title", "value": "two"}]);
+        assert_eq!(h.patch(&path, ops).await.status, 200);
+        let outdated = ("if-none-match", old_version);
+        let answer = with_header(h, Method::GET, &path, outdated, None).await;
+        assert_eq!(answer.status, stale_answer);
+        assert_eq!(answer.text.is_empty(), stale_answer == 304);
+        assert_eq!(
+            h.get(&path).await.json()["title"],
+            "two",
+            "a GET without the header unchanged"
+        );
+        let stale_write = ("if-match", old_version);
+        let ops = json!([{"op": "replace", "path": "title", "value": "three"}]);
+        with_header(h, Method::PATCH, &path, stale_write, Some(ops))
+            .await
+            .assert_error(412, None);
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn ignore_fail_on_errors_runs_the_operations_after_the_limit() {
+    let (clean, quirky) = pair(Quirk::IgnoreFailOnErrors, &["taken"]).await;
+    let post = |bulk_id: &str, user_name: &str| {
+        json!({"method": "POST", "path": "/Users", "bulkId": bulk_id,
+               "data": {"schemas": [USER], "userName": user_name}})
+    };
+    let request = json!({"schemas": [BULK], "failOnErrors": 1,
+                         "Operations": [post("dup", "taken"), post("later", "later")]});
+    for (h, performed) in [(&clean, 1), (&quirky, 2)] {
+        let answer = h.post("/Bulk", request.clone()).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let results = answer.json()["Operations"].clone();
+        let statuses: Vec<&str> = results
+            .as_array()
+            .map(|ops| ops.iter().filter_map(|op| op["status"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(statuses.len(), performed);
+        assert_eq!(
+            statuses[0], "409",
+            "the failure itself is reported as before"
+        );
+        let later = "/Users?filter=userName%20eq%20%22later%22";
+        assert_eq!(h.get(later).await.json()["totalResults"], performed - 1);
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn ignore_sort_keeps_the_store_order() {
+    let (clean, quirky) = pair(Quirk::IgnoreSort, &["charlie", "Alpha", "bravo"]).await;
+    let names = |list: &Value| -> Vec<String> {
+        list["Resources"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|r| r["userName"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let sorted = "/Users?sortBy=userName&sortOrder=descending";
+    let clean_list = clean.get(sorted).await;
+    assert_eq!(names(&clean_list.json()), ["charlie", "bravo", "Alpha"]);
+    let quirky_list = quirky.get(sorted).await;
+    assert_eq!(quirky_list.status, 200, "sortBy is accepted");
+    assert_eq!(names(&quirky_list.json()), ["charlie", "Alpha", "bravo"]);
+    let filtered = quirky
+        .get("/Users?sortBy=userName&filter=userName%20sw%20%22b%22&count=1")
+        .await
+        .json();
+    assert_eq!(
+        (names(&filtered), &filtered["totalResults"]),
+        (vec!["bravo".to_string()], &json!(1)),
+        "filter and paging unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn ignore_null_replace_keeps_the_attribute() {
+    let (clean, quirky) = pair(Quirk::IgnoreNullReplace, &[]).await;
+    for (h, cleared) in [(&clean, true), (&quirky, false)] {
+        let user = h
+            .user_with(json!({"userName": "z", "title": "Pilot", "nickName": "Z"}))
+            .await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        let with_path = json!([{"op": "replace", "path": "title", "value": null}]);
+        let answer = h.patch(&path, with_path).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let pathless = json!([{"op": "replace", "value": {"nickName": null, "displayName": "D"}}]);
+        assert_eq!(h.patch(&path, pathless).await.status, 200);
+        let stored = h.get(&path).await.json();
+        assert_eq!(stored.get("title").is_none(), cleared, "{stored}");
+        assert_eq!(stored.get("nickName").is_none(), cleared, "{stored}");
+        assert_eq!(
+            stored["displayName"], "D",
+            "other members of the value unchanged"
+        );
+        let remove = json!([{"op": "remove", "path": "displayName"}]);
+        assert_eq!(h.patch(&path, remove).await.status, 200);
+        assert!(
+            h.get(&path).await.json().get("displayName").is_none(),
+            "remove unchanged"
+        );
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn or_as_and_makes_or_require_both_sides() {
+    let (clean, quirky) = pair(Quirk::OrAsAnd, &["left", "right"]).await;
+    let either = "/Users?filter=userName%20eq%20%22left%22%20or%20userName%20eq%20%22right%22";
+    assert_eq!(clean.get(either).await.json()["totalResults"], 2);
+    assert_eq!(quirky.get(either).await.json()["totalResults"], 0);
+    let and = "/Users?filter=userName%20sw%20%22r%22%20and%20userName%20ew%20%22t%22";
+    assert_eq!(
+        quirky.get(and).await.json()["totalResults"],
+        1,
+        "`and` unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn add_replaces_list_drops_the_values_already_there() {
+    let (clean, quirky) = pair(Quirk::AddReplacesList, &[]).await;
+    for (h, appended) in [(&clean, true), (&quirky, false)] {
+        let ids: Vec<String> = [h.user("a").await, h.user("b").await, h.user("c").await]
+            .iter()
+            .map(|u| text(u, "id").to_string())
+            .collect();
+        let group = h.group("team", &[&ids[0], &ids[1]]).await;
+        let path = format!("/Groups/{}", text(&group, "id"));
+        let add = json!([{"op": "add", "path": "members", "value": [{"value": ids[2]}]}]);
+        let answer = h.patch(&path, add).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let members = answer.json()["members"].as_array().map_or(0, Vec::len);
+        assert_eq!(members, if appended { 3 } else { 1 });
+        let single = json!([{"op": "add", "path": "displayName", "value": "crew"}]);
+        assert_eq!(
+            h.patch(&path, single).await.json()["displayName"],
+            "crew",
+            "add of a single value unchanged"
+        );
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn reject_value_path_patch_refuses_filtered_paths() {
+    let (clean, quirky) = pair(Quirk::RejectValuePathPatch, &[]).await;
+    let emails = json!({"userName": "e", "emails": [{"type": "work", "value": "e@work.example"}]});
+    let filtered = json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "e@new.example"}]);
+    let clean_user = clean.user_with(emails.clone()).await;
+    let clean_path = format!("/Users/{}", text(&clean_user, "id"));
+    assert_eq!(clean.patch(&clean_path, filtered.clone()).await.status, 200);
+    let user = quirky.user_with(emails).await;
+    let path = format!("/Users/{}", text(&user, "id"));
+    quirky
+        .patch(&path, filtered)
+        .await
+        .assert_error(400, Some("invalidPath"));
+    assert_eq!(quirky.get(&path).await.json(), user, "nothing changed");
+    let plain = json!([{"op": "replace", "path": "emails", "value": [{"type": "work", "value": "e@new.example"}]}]);
+    assert_eq!(
+        quirky.patch(&path, plain).await.status,
+        200,
+        "paths without a filter unchanged"
+    );
+    let found = "/Users?filter=emails%5Btype%20eq%20%22work%22%5D";
+    assert_eq!(
+        quirky.get(found).await.json()["totalResults"],
+        1,
+        "value paths in filters unchanged"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn duplicate_400_answers_a_uniqueness_conflict_with_400() {
+    let (clean, quirky) = pair(Quirk::Duplicate400, &["taken"]).await;
+    let again = json!({"schemas": [USER], "userName": "TAKEN"});
+    clean
+        .post("/Users", again.clone())
+        .await
+        .assert_error(409, Some("uniqueness"));
+    quirky
+        .post("/Users", again)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    quirky.group("team", &[]).await;
+    let group = json!({"schemas": [GROUP], "displayName": "team"});
+    quirky
+        .post("/Groups", group)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    quirky.get("/Users/none").await.assert_error(404, None);
     stop(clean, quirky).await;
 }
 
