@@ -254,6 +254,11 @@ fn client(options: ClientOptions) -> ScimClient {
     ScimClient::new(options, Recorder::quiet()).expect("client")
 }
 
+/// A quiet client of `server` without credentials.
+fn anonymous(server: &TestServer) -> ScimClient {
+    client(options(&server.base, Credentials::None))
+}
+
 fn logging_client(
     options: ClientOptions,
     recorder_options: RecorderOptions,
@@ -283,6 +288,12 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Asserts an error's exit code, and that its one-line message says `text`.
+fn assert_refused(error: &ClientError, exit: Exit, text: &str) {
+    assert_eq!(error.exit(), exit, "{error}");
+    assert!(error.to_string().contains(text), "{error}");
 }
 
 fn http_failure(error: ClientError) -> scimctl::client::HttpFailure {
@@ -373,12 +384,12 @@ async fn a_query_on_the_base_url_is_kept_and_filters_are_strictly_encoded() {
 #[tokio::test]
 async fn an_id_with_reserved_characters_stays_one_path_segment() {
     let server = TestServer::start().await;
-    client(options(&server.base, Credentials::None))
+    anonymous(&server)
         .send(Method::Get, &["Users", "a/b?c"], &[], None)
         .await
         .expect("200");
     assert_eq!(server.seen()[0].path_and_query, "/Users/a%2Fb%3Fc");
-    let refused = client(options(&server.base, Credentials::None))
+    let refused = anonymous(&server)
         .send(Method::Delete, &["Users", ".."], &[], None)
         .await
         .expect_err("a dot-dot id would address the collection");
@@ -526,13 +537,7 @@ async fn an_oauth_refusal_is_an_authentication_error() {
         .send(Method::Get, &["Users"], &[], None)
         .await
         .expect_err("no token");
-    assert_eq!(refused.exit(), Exit::Auth);
-    assert!(
-        refused
-            .to_string()
-            .contains("401 invalid_client: unknown client"),
-        "{refused}"
-    );
+    assert_refused(&refused, Exit::Auth, "401 invalid_client: unknown client");
     assert_eq!(server.hits("/Users"), 0);
 }
 
@@ -633,44 +638,37 @@ async fn a_cached_token_that_expired_or_that_others_can_read_is_not_used() {
 // ---------------------------------------------------------------------------------------------
 // Retries
 
+/// A 429 is retried after its Retry-After (RFC 9110 §10.2.3: seconds or an HTTP date), even
+/// for a POST: the server refused it before doing anything.
 #[tokio::test]
-async fn too_many_requests_waits_for_retry_after_in_seconds() {
-    let server = TestServer::start().await;
-    server.on("/Users", [Reply::new(429).header("retry-after", "1")]);
-    let started = Instant::now();
-    client(options(&server.base, Credentials::None))
-        .send(
-            Method::Post,
-            &["Users"],
-            &[],
-            Some(&json!({"userName": "x"})),
-        )
-        .await
-        .expect("succeeds on the second attempt, even for POST");
-    assert_eq!(server.hits("/Users"), 2);
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "waited {:?}",
-        started.elapsed()
-    );
-}
-
-#[tokio::test]
-async fn too_many_requests_waits_for_retry_after_as_an_http_date() {
-    let server = TestServer::start().await;
-    let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
-    server.on("/Users", [Reply::new(429).header("retry-after", &date)]);
-    let started = Instant::now();
-    client(options(&server.base, Credentials::None))
-        .send(Method::Get, &["Users"], &[], None)
-        .await
-        .expect("retried");
-    assert_eq!(server.hits("/Users"), 2);
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "waited {:?}",
-        started.elapsed()
-    );
+async fn too_many_requests_waits_for_retry_after_in_seconds_or_as_an_http_date() {
+    let in_seconds: fn() -> String = || "1".to_owned();
+    let as_an_http_date: fn() -> String =
+        || httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
+    let cases = [
+        (in_seconds, Method::Post, Duration::from_millis(950)),
+        (as_an_http_date, Method::Get, Duration::from_millis(900)),
+    ];
+    for (retry_after, method, at_least) in cases {
+        let retry_after = retry_after();
+        let server = TestServer::start().await;
+        server.on(
+            "/Users",
+            [Reply::new(429).header("retry-after", &retry_after)],
+        );
+        let body = (method == Method::Post).then(|| json!({"userName": "x"}));
+        let started = Instant::now();
+        anonymous(&server)
+            .send(method, &["Users"], &[], body.as_ref())
+            .await
+            .unwrap_or_else(|e| panic!("Retry-After {retry_after}: not retried: {e}"));
+        assert_eq!(server.hits("/Users"), 2, "Retry-After {retry_after}");
+        assert!(
+            started.elapsed() >= at_least,
+            "Retry-After {retry_after}: waited {:?}",
+            started.elapsed()
+        );
+    }
 }
 
 #[tokio::test]
@@ -701,63 +699,68 @@ async fn a_retry_after_beyond_the_bound_is_not_waited_for() {
     );
 }
 
+/// 502/503 are retried only where resending is safe (GET, a `.search` POST), and at most three
+/// times: a create is never resent blind.
 #[tokio::test]
-async fn service_unavailable_is_retried_for_get() {
-    let server = TestServer::start().await;
-    server.on("/Users", [Reply::new(503), Reply::new(503)]);
-    client(options(&server.base, Credentials::None))
-        .send(Method::Get, &["Users"], &[], None)
-        .await
-        .expect("third attempt succeeds");
-    assert_eq!(server.hits("/Users"), 3);
-}
-
-#[tokio::test]
-async fn service_unavailable_is_never_retried_for_post() {
-    let server = TestServer::start().await;
-    server.on("/Users", [Reply::new(503)]);
-    let failure = http_failure(
-        client(options(&server.base, Credentials::None))
-            .send(
-                Method::Post,
-                &["Users"],
-                &[],
-                Some(&json!({"userName": "x"})),
-            )
-            .await
-            .expect_err("503"),
-    );
-    assert_eq!(failure.status, 503);
-    assert_eq!(server.hits("/Users"), 1, "a create is never resent blind");
-}
-
-#[tokio::test]
-async fn a_search_post_is_safe_to_retry() {
-    let server = TestServer::start().await;
-    server.on("/Users/.search", [Reply::new(502)]);
-    client(options(&server.base, Credentials::None))
-        .send(
+async fn gateway_errors_are_retried_only_where_resending_is_safe_and_boundedly() {
+    let cases = [
+        ("a GET is retried", Method::Get, "/Users", 2, 503, 200, 3),
+        (
+            "a create is never resent blind",
             Method::Post,
-            &["Users", ".search"],
-            &[],
-            Some(&json!({"filter": "userName pr"})),
-        )
-        .await
-        .expect("retried");
-    assert_eq!(server.hits("/Users/.search"), 2);
+            "/Users",
+            1,
+            503,
+            503,
+            1,
+        ),
+        (
+            "a search POST is safe to retry",
+            Method::Post,
+            "/Users/.search",
+            1,
+            502,
+            200,
+            2,
+        ),
+        (
+            "retries are bounded",
+            Method::Get,
+            "/Users",
+            10,
+            503,
+            503,
+            4,
+        ),
+    ];
+    for (case, method, path, failures, failing, final_status, hits) in cases {
+        let server = TestServer::start().await;
+        server.on(path, (0..failures).map(|_| Reply::new(failing)));
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let body = (method == Method::Post).then(|| json!({"userName": "x"}));
+        let status = match anonymous(&server)
+            .send(method, &segments, &[], body.as_ref())
+            .await
+        {
+            Ok(response) => response.status,
+            Err(error) => http_failure(error).status,
+        };
+        assert_eq!(status, final_status, "{case}");
+        assert_eq!(server.hits(path), hits, "{case}");
+    }
 }
 
 #[tokio::test]
 async fn a_404_to_a_retried_delete_means_the_first_attempt_worked() {
     let server = TestServer::start().await;
     server.on("/Users/1", [Reply::new(503), Reply::new(404)]);
-    let response = client(options(&server.base, Credentials::None))
+    let response = anonymous(&server)
         .send(Method::Delete, &["Users", "1"], &[], None)
         .await
         .expect("gone is what we wanted");
     assert_eq!(response.status, 404);
     server.on("/Users/2", [Reply::new(404)]);
-    let first_try = client(options(&server.base, Credentials::None))
+    let first_try = anonymous(&server)
         .send(Method::Delete, &["Users", "2"], &[], None)
         .await
         .expect_err("a first-attempt 404 is an error");
@@ -771,7 +774,7 @@ async fn retry_costs_are_counted() {
         "/Users",
         [Reply::new(429).header("retry-after", "0"), Reply::new(503)],
     );
-    let client = client(options(&server.base, Credentials::None));
+    let client = anonymous(&server);
     client
         .send(Method::Get, &["Users"], &[], None)
         .await
@@ -779,20 +782,6 @@ async fn retry_costs_are_counted() {
     let stats = client.retry_stats();
     assert_eq!((stats.throttled, stats.retries), (1, 2));
     assert!(stats.waited <= Duration::from_millis(40), "{stats:?}");
-}
-
-#[tokio::test]
-async fn retries_are_bounded() {
-    let server = TestServer::start().await;
-    server.on("/Users", (0..10).map(|_| Reply::new(503)));
-    let failure = http_failure(
-        client(options(&server.base, Credentials::None))
-            .send(Method::Get, &["Users"], &[], None)
-            .await
-            .expect_err("always 503"),
-    );
-    assert_eq!(failure.status, 503);
-    assert_eq!(server.hits("/Users"), 4);
 }
 
 #[tokio::test]
@@ -822,8 +811,7 @@ async fn a_timeout_is_retried_for_get_but_not_for_post() {
         matches!(&refused, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::Timeout),
         "{refused:?}"
     );
-    assert_eq!(refused.exit(), Exit::Network);
-    assert!(refused.to_string().contains("not idempotent"), "{refused}");
+    assert_refused(&refused, Exit::Network, "not idempotent");
     assert_eq!(server.hits("/Groups"), 1);
 }
 
@@ -836,11 +824,7 @@ async fn an_unreachable_server_is_a_network_error() {
         .send(Method::Get, &["Users"], &[], None)
         .await
         .expect_err("nobody listens");
-    assert_eq!(refused.exit(), Exit::Network);
-    assert!(
-        refused.to_string().contains("gave up after 4 attempts"),
-        "{refused}"
-    );
+    assert_refused(&refused, Exit::Network, "gave up after 4 attempts");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -952,7 +936,7 @@ async fn redirect_loops_are_bounded() {
         "/a",
         (0..10).map(|_| Reply::new(302).header("location", "/a")),
     );
-    let refused = client(options(&server.base, Credentials::None))
+    let refused = anonymous(&server)
         .send(Method::Get, &["a"], &[], None)
         .await
         .expect_err("loop");
@@ -976,7 +960,7 @@ async fn a_scim_error_becomes_one_line() {
             json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409", "scimType": "uniqueness", "detail": "userName \"bjensen\" already exists"}),
         )],
     );
-    let refused = client(options(&server.base, Credentials::None))
+    let refused = anonymous(&server)
         .send(
             Method::Post,
             &["Users"],

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use assert_cmd::cargo::CommandCargoExt;
+use scimctl::client::{ClientOptions, Credentials, Method, Recorder, ScimClient};
+use scimctl::redact::Secret;
 use scimctl::serve::{Quirk, Quirks, ServeConfig, ServerHandle};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
@@ -64,6 +66,27 @@ fn serve(quirks: &[Quirk]) -> (tokio::runtime::Runtime, ServerHandle) {
 
 fn stop(runtime: tokio::runtime::Runtime, handle: ServerHandle) {
     runtime.block_on(handle.shutdown());
+}
+
+/// `scimctl test ARGS` against `server`, with its URL and token.
+fn test_against(home: &Scratch, server: &ServerHandle, args: &[&str]) -> Output {
+    let connection = ["--url", server.base_url(), "--token", server.token()];
+    scimctl(&home.0, &[&["test"], args, &connection].concat())
+}
+
+/// A library client of `server` (the test never needs reqwest itself).
+fn client_of(server: &ServerHandle) -> ScimClient {
+    ScimClient::new(
+        ClientOptions {
+            base_url: server.base_url().to_owned(),
+            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
+            headers: Vec::new(),
+            transport: Default::default(),
+            retry: Default::default(),
+        },
+        Recorder::quiet(),
+    )
+    .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -145,18 +168,7 @@ fn a_user_written_suite_runs() {
     let home = Scratch::new("user");
     let (runtime, server) = serve(&[]);
     let suite = format!("{FIXTURES}/suites/valid/minimal.toml");
-    let output = scimctl(
-        &home.0,
-        &[
-            "test",
-            "--suite",
-            &suite,
-            "--url",
-            server.base_url(),
-            "--token",
-            server.token(),
-        ],
-    );
+    let output = test_against(&home, &server, &["--suite", &suite]);
     stop(runtime, server);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
@@ -173,10 +185,10 @@ fn a_deviation_fails_the_run_and_the_ledger_is_removed_once_clean() {
     let home = Scratch::new("deviation");
     let ledger = home.0.join("ledger.jsonl");
     let (runtime, server) = serve(&[Quirk::EqSubstring]);
-    let output = scimctl(
-        &home.0,
+    let output = test_against(
+        &home,
+        &server,
         &[
-            "test",
             "--suite",
             "rfc7644",
             "--allow-writes",
@@ -184,10 +196,6 @@ fn a_deviation_fails_the_run_and_the_ledger_is_removed_once_clean() {
             "3",
             "--ledger",
             ledger.to_str().unwrap(),
-            "--url",
-            server.base_url(),
-            "--token",
-            server.token(),
         ],
     );
     stop(runtime, server);
@@ -211,10 +219,10 @@ fn reports_are_written_where_asked() {
     let json = home.0.join("r.json");
     let junit = home.0.join("r.xml");
     let (runtime, server) = serve(&[]);
-    let output = scimctl(
-        &home.0,
+    let output = test_against(
+        &home,
+        &server,
         &[
-            "test",
             "--suite",
             "rfc7644",
             "--only",
@@ -223,10 +231,6 @@ fn reports_are_written_where_asked() {
             &format!("json={}", json.display()),
             "--report",
             &format!("junit={}", junit.display()),
-            "--url",
-            server.base_url(),
-            "--token",
-            server.token(),
         ],
     );
     stop(runtime, server);
@@ -246,26 +250,17 @@ fn reports_are_written_where_asked() {
 fn fail_on_should_makes_warnings_fail_the_run() {
     let home = Scratch::new("fail-on");
     let (runtime, server) = serve(&[Quirk::IgnoreExcludedAttributes]);
-    let args = |fail_on: &'static str| {
-        vec![
-            "test".to_owned(),
-            "--suite".into(),
-            "rfc7644".into(),
-            "--only".into(),
-            "projection".into(),
-            "--allow-writes".into(),
-            "--fail-on".into(),
-            fail_on.into(),
-            "--url".into(),
-            server.base_url().to_owned(),
-            "--token".into(),
-            server.token().to_owned(),
-        ]
-    };
     let run = |fail_on| {
-        let args = args(fail_on);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        scimctl(&home.0, &args)
+        let args = [
+            "--suite",
+            "rfc7644",
+            "--only",
+            "projection",
+            "--allow-writes",
+            "--fail-on",
+            fail_on,
+        ];
+        test_against(&home, &server, &args)
     };
     let must = run("must");
     let should = run("should");
@@ -285,8 +280,14 @@ fn fail_on_should_makes_warnings_fail_the_run() {
 fn cleanup_removes_what_a_crashed_run_left() {
     let home = Scratch::new("cleanup");
     let (runtime, server) = serve(&[]);
-    let created: serde_json::Value =
-        runtime.block_on(async { create_user(server.base_url(), server.token()).await });
+    let body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "scimctl-test-x-1"
+    });
+    let created = runtime
+        .block_on(client_of(&server).send_json(Method::Post, &["Users"], &[], Some(&body)))
+        .unwrap()
+        .unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
     let ledger = home.0.join("crashed.jsonl");
     std::fs::write(
@@ -297,48 +298,15 @@ fn cleanup_removes_what_a_crashed_run_left() {
         ),
     )
     .unwrap();
-    let output = scimctl(
-        &home.0,
-        &[
-            "test",
-            "cleanup",
-            "--ledger",
-            ledger.to_str().unwrap(),
-            "--url",
-            server.base_url(),
-            "--token",
-            server.token(),
-        ],
+    let output = test_against(
+        &home,
+        &server,
+        &["cleanup", "--ledger", ledger.to_str().unwrap()],
     );
     stop(runtime, server);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("1 leftover(s), 0 not removed"));
     assert!(!ledger.exists());
-}
-
-/// Creates a user through the library client (the test never needs reqwest itself).
-async fn create_user(base: &str, token: &str) -> serde_json::Value {
-    use scimctl::client::{ClientOptions, Credentials, Method, Recorder, ScimClient};
-    let client = ScimClient::new(
-        ClientOptions {
-            base_url: base.to_owned(),
-            credentials: Credentials::Bearer(scimctl::redact::Secret::new(token.to_owned())),
-            headers: Vec::new(),
-            transport: Default::default(),
-            retry: Default::default(),
-        },
-        Recorder::quiet(),
-    )
-    .unwrap();
-    let body = serde_json::json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": "scimctl-test-x-1"
-    });
-    client
-        .send_json(Method::Post, &["Users"], &[], Some(&body))
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 #[test]
@@ -370,20 +338,16 @@ fn the_har_file_holds_every_exchange_without_the_token() {
     let har = home.0.join("run.har");
     let (runtime, server) = serve(&[]);
     let token = server.token().to_owned();
-    let output = scimctl(
-        &home.0,
+    let output = test_against(
+        &home,
+        &server,
         &[
-            "test",
             "--suite",
             "rfc7644",
             "--only",
             "discovery",
             "--har",
             har.to_str().unwrap(),
-            "--url",
-            server.base_url(),
-            "--token",
-            &token,
         ],
     );
     stop(runtime, server);
@@ -426,18 +390,7 @@ status = 200
     )
     .unwrap();
     let (runtime, server) = serve(&[]);
-    let output = scimctl(
-        &home.0,
-        &[
-            "test",
-            "--suite",
-            &suite_path.to_string_lossy(),
-            "--url",
-            server.base_url(),
-            "--token",
-            server.token(),
-        ],
-    );
+    let output = test_against(&home, &server, &["--suite", &suite_path.to_string_lossy()]);
     stop(runtime, server);
     let stdout = text(&output.stdout);
     let line = verdict_line(&stdout, "should.capture");
@@ -446,78 +399,14 @@ status = 200
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
 
-/// A suite with one check for each reason `--list` gives.
-const GATING_SUITE: &str = r#"
-[suite]
-name = "gating"
-title = "Gating"
-
-[[check]]
-id = "gating.reads"
-title = "A read-only check runs"
-rfc = "RFC 7644 §4"
-level = "MUST"
-
-[[check.step]]
-method = "GET"
-path = "/ServiceProviderConfig"
-status = 200
-
-[[check]]
-id = "gating.creates"
-title = "A check that creates a user needs --allow-writes"
-rfc = "RFC 7644 §3.3"
-level = "MUST"
-requires = ["User"]
-
-[[check.step]]
-method = "POST"
-path = "/Users"
-body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-listed" }
-status = 201
-
-[[check]]
-id = "gating.change-password"
-title = "A check that needs changePassword, which the server does not advertise"
-rfc = "RFC 7643 §5"
-level = "MAY"
-requires = ["changePassword"]
-
-[[check.step]]
-method = "GET"
-path = "/ServiceProviderConfig"
-
-[[check]]
-id = "gating.devices"
-title = "A check about a resource type the server does not have"
-rfc = "RFC 7643 §6"
-level = "SHOULD"
-requires = ["Device"]
-
-[[check.step]]
-method = "GET"
-path = "/Devices"
-
-[[check]]
-id = "gating.okta-import"
-title = "A check of an Okta feature that was not selected"
-rfc = "Okta import"
-level = "interop:okta"
-requires = ["okta:import"]
-
-[[check.step]]
-method = "GET"
-path = "/Users"
-"#;
-
+/// `scimctl test --list` of the suite with one check for each reason `--list` gives.
 fn list_gating(home: &Scratch, extra: &[&str]) -> Output {
-    let suite = home.0.join("gating.toml");
-    std::fs::write(&suite, GATING_SUITE).unwrap();
+    let suite = format!("{FIXTURES}/suites/valid/gating.toml");
     let mut args = vec![
         "test",
         "--list",
         "--suite",
-        suite.to_str().unwrap(),
+        &suite,
         "--okta-features",
         "create",
     ];
@@ -545,25 +434,10 @@ fn list_asks_the_server_and_says_per_check_whether_it_would_run_and_why() {
     let connection = ["--url", server.base_url(), "--token", server.token()];
     let output = list_gating(&home, &connection);
     let with_writes = list_gating(&home, &[&connection[..], &["--allow-writes"]].concat());
-    let users = runtime.block_on(async {
-        scimctl::client::ScimClient::new(
-            scimctl::client::ClientOptions {
-                base_url: server.base_url().to_owned(),
-                credentials: scimctl::client::Credentials::Bearer(scimctl::redact::Secret::new(
-                    server.token().to_owned(),
-                )),
-                headers: Vec::new(),
-                transport: Default::default(),
-                retry: Default::default(),
-            },
-            scimctl::client::Recorder::quiet(),
-        )
+    let users = runtime
+        .block_on(client_of(&server).send_json(Method::Get, &["Users"], &[], None))
         .unwrap()
-        .send_json(scimctl::client::Method::Get, &["Users"], &[], None)
-        .await
-        .unwrap()
-        .unwrap()
-    });
+        .unwrap();
     stop(runtime, server);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     insta::assert_snapshot!(redact_port(&text(&output.stdout)));

@@ -1,6 +1,7 @@
-//! Ctrl-C for real: `scimctl test --allow-writes` and `scimctl demo` run as child processes and
-//! get SIGINT (through `kill -INT`) in the middle of their suites. Both must exit 130; the test
-//! run must delete everything it created and say so, and the demo must stop its server. Every
+//! Ctrl-C for real: `scimctl test --allow-writes`, `scimctl demo` and a paged
+//! `scimctl users list --all -o json` run as child processes and get SIGINT (through `kill -INT`)
+//! in the middle of their work. All must exit 130; the test run must delete everything it
+//! created and say so, the demo must stop its server, and the list must leave valid JSON. Every
 //! wait is bounded; a child still running at the end is killed.
 #![cfg(unix)]
 
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::CommandCargoExt;
 use scimctl::client::{ClientOptions, Credentials, Method, Recorder, ScimClient};
 use scimctl::redact::Secret;
-use scimctl::serve::{Quirk, Quirks, ServeConfig};
+use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle};
 
 /// The longest any wait of these tests lasts.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -97,6 +98,24 @@ fn wait_for_exit(child: &mut Running) -> ExitStatus {
     exit.expect("an exit status")
 }
 
+/// A server that takes 200 ms over every answer, seeded with `seed`, on a runtime that keeps
+/// serving while the child runs.
+fn slow_server(seed: Option<Seed>) -> (tokio::runtime::Runtime, ServerHandle) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = runtime
+        .block_on(scimctl::serve::spawn(ServeConfig {
+            quirks: Quirks::from_list(&[Quirk::Latency(200)]),
+            seed,
+            ..ServeConfig::default()
+        }))
+        .expect("the slow server starts");
+    (runtime, server)
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
@@ -121,17 +140,7 @@ async fn named_by_a_run(client: &ScimClient) -> Vec<String> {
 #[test]
 fn ctrl_c_during_a_test_run_deletes_what_it_created_and_exits_130() {
     let scratch = Scratch::new("test");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = runtime
-        .block_on(scimctl::serve::spawn(ServeConfig {
-            quirks: Quirks::from_list(&[Quirk::Latency(200)]),
-            ..ServeConfig::default()
-        }))
-        .expect("the slow server starts");
+    let (runtime, server) = slow_server(None);
     let ledger = scratch.path("ledger.jsonl");
     let mut child = spawn_scimctl(
         &scratch,
@@ -220,5 +229,60 @@ fn ctrl_c_during_the_demo_stops_its_server_and_exits_130() {
     assert!(
         !report.exists(),
         "an interrupted demo writes no report: {stdout}"
+    );
+}
+
+#[test]
+fn ctrl_c_during_a_paged_json_list_leaves_a_closed_array_and_exits_130() {
+    const USERS: usize = 40;
+    let scratch = Scratch::new("list");
+    let users = (0..USERS)
+        .map(|n| {
+            serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": format!("user{n:02}"),
+            })
+        })
+        .collect();
+    let (runtime, server) = slow_server(Some(Seed {
+        users,
+        groups: Vec::new(),
+    }));
+    let mut child = spawn_scimctl(
+        &scratch,
+        &[
+            "users",
+            "list",
+            "--all",
+            "--count",
+            "2",
+            "-o",
+            "json",
+            "--url",
+            server.base_url(),
+            "--token",
+            server.token(),
+        ],
+    );
+    wait_until("the first page to be printed", || {
+        read(&scratch.path("stdout")).contains("\"userName\"")
+    });
+    interrupt(&child);
+    let exit = wait_for_exit(&mut child);
+    runtime.block_on(server.shutdown());
+
+    let stdout = read(&scratch.path("stdout"));
+    let stderr = read(&scratch.path("stderr"));
+    assert_eq!(exit.code(), Some(130), "{stderr}");
+    let printed: Vec<serde_json::Value> = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not a JSON array ({e}):\n{stdout}"));
+    assert!(
+        !printed.is_empty() && printed.len() < USERS,
+        "interrupted part-way: {} of {USERS} users printed",
+        printed.len()
+    );
+    assert!(
+        printed.iter().all(|user| user["userName"].is_string()),
+        "only whole users: {stdout}"
     );
 }

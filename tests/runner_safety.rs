@@ -17,7 +17,7 @@ use scimctl::client::{
 use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, LedgerEntry, LedgerSink, NoSink, parse_ledger};
 use scimctl::runner::outcome::{CheckOutcome, RunOutcome, Status};
-use scimctl::runner::{self, RunOptions};
+use scimctl::runner::{self, RunOptions, RunReport};
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
 
@@ -53,42 +53,78 @@ impl Transport for Watched {
     }
 }
 
+impl Watched {
+    fn new(budget: Option<usize>) -> Watched {
+        Watched {
+            inner: ReqwestTransport::new(&Default::default()).expect("transport"),
+            budget: budget.map(AtomicUsize::new),
+            sent: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// How many requests were sent whose `METHOD URL` line starts with `method` and ends with
+    /// `tail`.
+    fn count(&self, method: &str, tail: &str) -> usize {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.starts_with(method) && r.ends_with(tail))
+            .count()
+    }
+}
+
+/// The demo seed on a server with these quirks and otherwise default settings.
 async fn server(quirks: &[Quirk]) -> ServerHandle {
+    server_with(ServeConfig {
+        quirks: Quirks::from_list(quirks),
+        ..ServeConfig::default()
+    })
+    .await
+}
+
+/// The demo seed on a server configured as given.
+async fn server_with(config: ServeConfig) -> ServerHandle {
     let seed = Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("demo seed");
     scimctl::serve::spawn(ServeConfig {
-        quirks: Quirks::from_list(quirks),
         seed: Some(seed),
-        ..ServeConfig::default()
+        ..config
     })
     .await
     .expect("server starts")
 }
 
-fn client(server: &ServerHandle, budget: Option<usize>) -> (Arc<ScimClient>, Arc<Watched>) {
-    let watched = Arc::new(Watched {
-        inner: ReqwestTransport::new(&Default::default()).expect("transport"),
-        budget: budget.map(AtomicUsize::new),
-        sent: Mutex::new(Vec::new()),
-    });
-    struct Shared(Arc<Watched>);
-    impl Transport for Shared {
+/// A client of `server` that sends through `transport`, which the test keeps a handle on.
+fn client_over<T: Transport + 'static>(
+    server: &ServerHandle,
+    transport: T,
+    retry: RetryPolicy,
+) -> (Arc<ScimClient>, Arc<T>) {
+    struct Shared<T>(Arc<T>);
+    impl<T: Transport> Transport for Shared<T> {
         fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
             self.0.send(request)
         }
     }
+    let transport = Arc::new(transport);
     let client = ScimClient::with_transport(
         ClientOptions {
             base_url: server.base_url().to_owned(),
             credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
             headers: Vec::new(),
             transport: Default::default(),
-            retry: RetryPolicy::default(),
+            retry,
         },
-        Box::new(Shared(Arc::clone(&watched))),
+        Box::new(Shared(Arc::clone(&transport))),
         Recorder::quiet(),
     )
     .expect("client");
-    (Arc::new(client), watched)
+    (Arc::new(client), transport)
+}
+
+/// A client whose requests are watched; with a `budget`, the server "dies" after that many.
+fn client(server: &ServerHandle, budget: Option<usize>) -> (Arc<ScimClient>, Arc<Watched>) {
+    client_over(server, Watched::new(budget), RetryPolicy::default())
 }
 
 fn suite(text: &str) -> Suite {
@@ -112,14 +148,43 @@ fn writes() -> RunOptions {
 
 async fn run(client: &Arc<ScimClient>, suites: &[Suite], options: &RunOptions) -> RunOutcome {
     let ledger = Arc::new(Ledger::new(Box::new(NoSink), Vec::new()));
+    run_with(client, suites, options, ledger).await.outcome
+}
+
+/// A run that keeps its cleanup ledger in `ledger`.
+async fn run_with(
+    client: &Arc<ScimClient>,
+    suites: &[Suite],
+    options: &RunOptions,
+    ledger: Arc<Ledger>,
+) -> RunReport {
     runner::run(Arc::clone(client), suites, options, ledger, &mut |_| {})
         .await
         .expect("the server answers")
-        .outcome
 }
 
 fn only(outcome: &RunOutcome) -> &CheckOutcome {
     outcome.checks().next().expect("one check")
+}
+
+/// Asserts a check's verdict, and that its message says `why`.
+fn assert_verdict(check: &CheckOutcome, status: Status, why: &str) {
+    assert_eq!(check.status, status, "{}: {}", check.id, check.message);
+    assert!(
+        check.message.contains(why),
+        "{}: `{}` does not say `{why}`",
+        check.id,
+        check.message
+    );
+}
+
+/// A suite of one MUST check `id` titled `title` that GETs `path`; `step` adds lines to the
+/// step.
+fn one_get(id: &str, title: &str, path: &str, step: &str) -> Suite {
+    suite(&format!(
+        "[[check]]\nid = \"{id}\"\ntitle = \"{title}\"\nrfc = \"-\"\nlevel = \"MUST\"\n\n\
+         [[check.step]]\nmethod = \"GET\"\npath = \"{path}\"\n{step}\n"
+    ))
 }
 
 const CREATE: &str = r#"
@@ -135,30 +200,6 @@ path = "/Users"
 body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-x" }
 status = 201
 "#;
-
-#[tokio::test]
-async fn write_checks_are_skipped_without_allow_writes_and_say_so() {
-    let server = server(&[]).await;
-    let (client, watched) = client(&server, None);
-    let outcome = run(&client, &[suite(CREATE)], &RunOptions::default()).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Skip);
-    assert!(
-        check.message.contains("--allow-writes"),
-        "{}",
-        check.message
-    );
-    assert!(
-        !watched
-            .sent
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|r| r.starts_with("POST")),
-        "nothing was posted"
-    );
-    server.shutdown().await;
-}
 
 #[tokio::test]
 async fn a_check_cannot_write_to_a_resource_it_did_not_create() {
@@ -177,42 +218,12 @@ async fn a_check_cannot_write_to_a_resource_it_did_not_create() {
              [[check.step]]\nmethod = \"{method}\"\npath = \"/Users/{SEEDED_USER}\"\n{body}\n"
         );
         let outcome = run(&client, &[suite(&text)], &writes()).await;
-        let check = only(&outcome);
-        assert_eq!(check.status, Status::Error, "{method}");
-        assert!(
-            check.message.contains("refusing to send"),
-            "{}",
-            check.message
-        );
+        assert_verdict(only(&outcome), Status::Error, "refusing to send");
     }
     let sent = watched.sent.lock().unwrap().clone();
     assert!(
         !sent.iter().any(|r| r.contains(SEEDED_USER)),
         "no request reached the seeded user: {sent:?}"
-    );
-    server.shutdown().await;
-}
-
-#[tokio::test]
-async fn a_create_without_the_run_prefix_is_refused() {
-    let server = server(&[]).await;
-    let (client, watched) = client(&server, None);
-    let text = CREATE.replace("{{unique}}-x", "alice");
-    let outcome = run(&client, &[suite(&text)], &writes()).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Error);
-    assert!(
-        check.message.contains("refusing to create `alice`"),
-        "{}",
-        check.message
-    );
-    assert!(
-        !watched
-            .sent
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|r| r.starts_with("POST"))
     );
     server.shutdown().await;
 }
@@ -233,27 +244,22 @@ impl LedgerSink for MemorySink {
     }
 }
 
+/// A ledger kept in memory, and the lines written to it; a `broken` one cannot be written.
+fn memory_ledger(broken: bool) -> (Arc<Ledger>, Arc<Mutex<Vec<String>>>) {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = MemorySink {
+        lines: Arc::clone(&lines),
+        broken,
+    };
+    (Arc::new(Ledger::new(Box::new(sink), Vec::new())), lines)
+}
+
 #[tokio::test]
 async fn creates_are_in_the_ledger_first_and_cleaned_up_after() {
     let server = server(&[]).await;
     let (client, watched) = client(&server, None);
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let ledger = Arc::new(Ledger::new(
-        Box::new(MemorySink {
-            lines: Arc::clone(&lines),
-            broken: false,
-        }),
-        Vec::new(),
-    ));
-    let report = runner::run(
-        Arc::clone(&client),
-        &[suite(CREATE)],
-        &writes(),
-        Arc::clone(&ledger),
-        &mut |_| {},
-    )
-    .await
-    .expect("runs");
+    let (ledger, lines) = memory_ledger(false);
+    let report = run_with(&client, &[suite(CREATE)], &writes(), Arc::clone(&ledger)).await;
     assert_eq!(only(&report.outcome).status, Status::Pass);
     assert!(report.cleanup_problems.is_empty());
     let entries = parse_ledger(&lines.lock().unwrap().join("\n")).expect("valid ledger");
@@ -277,41 +283,45 @@ async fn creates_are_in_the_ledger_first_and_cleaned_up_after() {
     server.shutdown().await;
 }
 
+/// A create goes out only with `--allow-writes`, a name carrying the run's prefix, and its
+/// intent safely in the ledger; otherwise the check says why and nothing is posted.
 #[tokio::test]
-async fn nothing_is_sent_when_the_ledger_cannot_be_written() {
+async fn a_create_that_may_not_run_is_never_sent_and_says_why() {
     let server = server(&[]).await;
-    let (client, watched) = client(&server, None);
-    let ledger = Arc::new(Ledger::new(
-        Box::new(MemorySink {
-            lines: Arc::default(),
-            broken: true,
-        }),
-        Vec::new(),
-    ));
-    let report = runner::run(
-        Arc::clone(&client),
-        &[suite(CREATE)],
-        &writes(),
-        ledger,
-        &mut |_| {},
-    )
-    .await
-    .expect("runs");
-    let check = only(&report.outcome);
-    assert_eq!(check.status, Status::Error);
-    assert!(
-        check.message.contains("cannot write the cleanup ledger"),
-        "{}",
-        check.message
-    );
-    assert!(
-        !watched
-            .sent
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|r| r.starts_with("POST"))
-    );
+    let unprefixed = CREATE.replace("{{unique}}-x", "alice");
+    let cases = [
+        (
+            "without --allow-writes, a write check is skipped",
+            CREATE,
+            RunOptions::default(),
+            false,
+            Status::Skip,
+            "--allow-writes",
+        ),
+        (
+            "a create without the run prefix is refused",
+            unprefixed.as_str(),
+            writes(),
+            false,
+            Status::Error,
+            "refusing to create `alice`",
+        ),
+        (
+            "a create is not sent when the ledger cannot be written",
+            CREATE,
+            writes(),
+            true,
+            Status::Error,
+            "cannot write the cleanup ledger",
+        ),
+    ];
+    for (case, text, options, broken_ledger, status, why) in cases {
+        let (client, watched) = client(&server, None);
+        let (ledger, _) = memory_ledger(broken_ledger);
+        let report = run_with(&client, &[suite(text)], &options, ledger).await;
+        assert_verdict(only(&report.outcome), status, why);
+        assert_eq!(watched.count("POST", ""), 0, "{case}: nothing was posted");
+    }
     server.shutdown().await;
 }
 
@@ -347,42 +357,6 @@ async fn a_crashed_run_is_cleaned_up_from_its_ledger() {
     server.shutdown().await;
 }
 
-const GATED: &str = r#"
-[[check]]
-id = "t.password"
-title = "Needs changePassword"
-rfc = "-"
-level = "MUST"
-requires = ["changePassword"]
-
-[[check.step]]
-method = "GET"
-path = "/Users"
-
-[[check]]
-id = "t.widgets"
-title = "Needs Widgets"
-rfc = "-"
-level = "MUST"
-requires = ["Widget"]
-
-[[check.step]]
-method = "GET"
-path = "/Widgets"
-
-[[check]]
-id = "t.okta-groups"
-title = "Needs Okta group push"
-rfc = "-"
-level = "interop:okta"
-requires = ["okta:groups"]
-tags = ["okta"]
-
-[[check.step]]
-method = "GET"
-path = "/Groups"
-"#;
-
 #[tokio::test]
 async fn unmet_preconditions_skip_with_the_reason() {
     let server = server(&[]).await;
@@ -391,7 +365,12 @@ async fn unmet_preconditions_skip_with_the_reason() {
         okta_features: Some(vec!["create".to_owned()]),
         ..RunOptions::default()
     };
-    let outcome = run(&client, &[suite(GATED)], &options).await;
+    let gating = parse_suite(
+        "gating.toml",
+        include_str!("../fixtures/suites/valid/gating.toml"),
+    )
+    .expect("the gating suite");
+    let outcome = run(&client, std::slice::from_ref(&gating), &options).await;
     let messages: Vec<(&str, Status, &str)> = outcome
         .checks()
         .map(|c| (c.id.as_str(), c.status, c.message.as_str()))
@@ -399,20 +378,26 @@ async fn unmet_preconditions_skip_with_the_reason() {
     assert_eq!(
         messages,
         [
+            ("gating.reads", Status::Pass, "ok"),
             (
-                "t.password",
+                "gating.creates",
+                Status::Skip,
+                "writes data on the server; run with --allow-writes to include it"
+            ),
+            (
+                "gating.change-password",
                 Status::Skip,
                 "the server does not advertise `changePassword` (ServiceProviderConfig changePassword.supported is not true)"
             ),
             (
-                "t.widgets",
+                "gating.devices",
                 Status::Skip,
-                "the server has no `Widget` resource type (/ResourceTypes)"
+                "the server has no `Device` resource type (/ResourceTypes)"
             ),
             (
-                "t.okta-groups",
+                "gating.okta-import",
                 Status::Skip,
-                "tests the Okta feature `groups`, not selected by --okta-features"
+                "tests the Okta feature `import`, not selected by --okta-features"
             ),
         ]
     );
@@ -420,10 +405,9 @@ async fn unmet_preconditions_skip_with_the_reason() {
         skip_tags: vec!["okta".to_owned()],
         ..RunOptions::default()
     };
-    let outcome = run(&client, &[suite(GATED)], &tagged).await;
-    assert_eq!(
-        outcome.checks().count(),
-        2,
+    let outcome = run(&client, std::slice::from_ref(&gating), &tagged).await;
+    assert!(
+        outcome.checks().all(|c| c.id != "gating.okta-import") && outcome.checks().count() == 4,
         "--skip leaves the check out entirely"
     );
     server.shutdown().await;
@@ -471,25 +455,9 @@ async fn a_check_that_takes_too_long_errors_with_its_timeout() {
         check_timeout: Duration::from_millis(200),
         ..RunOptions::default()
     };
-    let text = r#"
-[[check]]
-id = "t.slow"
-title = "Reads the SPC"
-rfc = "-"
-level = "MUST"
-
-[[check.step]]
-method = "GET"
-path = "/ServiceProviderConfig"
-"#;
-    let outcome = run(&client, &[suite(text)], &options).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Error);
-    assert!(
-        check.message.contains("no verdict within 0.2 s"),
-        "{}",
-        check.message
-    );
+    let slow = one_get("t.slow", "Reads the SPC", "/ServiceProviderConfig", "");
+    let outcome = run(&client, &[slow], &options).await;
+    assert_verdict(only(&outcome), Status::Error, "no verdict within 0.2 s");
     server.shutdown().await;
 }
 
@@ -534,19 +502,10 @@ async fn a_seed_makes_generated_names_reproducible() {
     let names = |seed: u64| {
         let client = Arc::clone(&client);
         async move {
-            let lines = Arc::new(Mutex::new(Vec::new()));
-            let ledger = Arc::new(Ledger::new(
-                Box::new(MemorySink {
-                    lines: Arc::clone(&lines),
-                    broken: false,
-                }),
-                Vec::new(),
-            ));
+            let (ledger, lines) = memory_ledger(false);
             let text = CREATE.replace("{{unique}}-x", "{{unique}}-{{random.n}}");
             let options = RunOptions { seed, ..writes() };
-            runner::run(client, &[suite(&text)], &options, ledger, &mut |_| {})
-                .await
-                .expect("runs");
+            run_with(&client, &[suite(&text)], &options, ledger).await;
             lines.lock().unwrap()[0].clone()
         }
     };
@@ -596,53 +555,32 @@ impl Transport for Lagging {
     }
 }
 
-const READ_AFTER_WRITE: &str = r#"
-[[check]]
-id = "t.read-after-write"
-title = "A new user can be read"
-rfc = "RFC 7644 §3.3"
-level = "MUST"
-
-[[check.step]]
-method = "POST"
-path = "/Users"
-body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-x" }
-status = 201
-capture = { user_id = "id" }
-
-[[check.step]]
-method = "GET"
-path = "/Users/{{user_id}}"
-status = 200
-settle = true
-"#;
+/// CREATE, then a read of the new user that waits out `--settle`.
+fn read_after_write() -> Suite {
+    suite(&format!(
+        "{CREATE}capture = {{ user_id = \"id\" }}\n\n[[check.step]]\nmethod = \"GET\"\n\
+         path = \"/Users/{{{{user_id}}}}\"\nstatus = 200\nsettle = true\n"
+    ))
+}
 
 #[tokio::test]
 async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() {
     let server = server(&[]).await;
-    let lagging = ScimClient::with_transport(
-        ClientOptions {
-            base_url: server.base_url().to_owned(),
-            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
-            headers: Vec::new(),
-            transport: Default::default(),
-            retry: RetryPolicy::default(),
-        },
-        Box::new(Lagging {
+    let (lagging, _) = client_over(
+        &server,
+        Lagging {
             inner: ReqwestTransport::new(&Default::default()).expect("transport"),
             seen: Mutex::default(),
-        }),
-        Recorder::quiet(),
-    )
-    .map(Arc::new)
-    .expect("client");
-    let impatient = run(&lagging, &[suite(READ_AFTER_WRITE)], &writes()).await;
+        },
+        RetryPolicy::default(),
+    );
+    let impatient = run(&lagging, &[read_after_write()], &writes()).await;
     assert_eq!(only(&impatient).status, Status::Fail, "without --settle");
     let patient = RunOptions {
         settle: Duration::from_millis(1000),
         ..writes()
     };
-    let outcome = run(&lagging, &[suite(READ_AFTER_WRITE)], &patient).await;
+    let outcome = run(&lagging, &[read_after_write()], &patient).await;
     let check = only(&outcome);
     assert_eq!(check.status, Status::Pass, "{}", check.message);
     server.shutdown().await;
@@ -652,32 +590,22 @@ async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() 
 async fn a_waiver_turns_a_known_failure_into_a_skip_that_keeps_the_reason() {
     let server = server(&[Quirk::NoAuth]).await;
     let (client, _) = client(&server, None);
-    let text = r#"
-[[check]]
-id = "t.auth"
-title = "Refuses anonymous requests"
-rfc = "RFC 7644 §2"
-level = "MUST"
-
-[[check.step]]
-method = "GET"
-path = "/Users"
-auth = false
-status = 401
-"#;
+    let anonymous = one_get(
+        "t.auth",
+        "Refuses anonymous requests",
+        "/Users",
+        "auth = false\nstatus = 401",
+    );
     let options = RunOptions {
         waivers: vec![("t.auth".to_owned(), "VENDOR-42".to_owned())],
         ..RunOptions::default()
     };
-    let outcome = run(&client, &[suite(text)], &options).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Skip);
-    assert!(
-        check
-            .message
-            .starts_with("waived (VENDOR-42); would have been fail: Refuses anonymous requests: expected status 401, got 200"),
-        "{}",
-        check.message
+    let outcome = run(&client, &[anonymous], &options).await;
+    assert_verdict(
+        only(&outcome),
+        Status::Skip,
+        "waived (VENDOR-42); would have been fail: Refuses anonymous requests: expected status \
+         401, got 200",
     );
     server.shutdown().await;
 }
@@ -685,43 +613,20 @@ status = 401
 #[tokio::test]
 async fn a_server_that_never_stops_throttling_gives_an_error_not_a_failure() {
     let server = server(&[Quirk::RateLimit(1)]).await;
-    let impatient = ScimClient::with_transport(
-        ClientOptions {
-            base_url: server.base_url().to_owned(),
-            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
-            headers: Vec::new(),
-            transport: Default::default(),
-            retry: RetryPolicy {
-                max_attempts: 2,
-                ..RetryPolicy::default()
-            },
+    let (impatient, _) = client_over(
+        &server,
+        Watched::new(None),
+        RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
         },
-        Box::new(ReqwestTransport::new(&Default::default()).expect("transport")),
-        Recorder::quiet(),
-    )
-    .map(Arc::new)
-    .expect("client");
-    let text = r#"
-[[check]]
-id = "t.throttled"
-title = "Reads the users"
-rfc = "-"
-level = "MUST"
-
-[[check.step]]
-method = "GET"
-path = "/Users"
-status = 200
-"#;
-    let outcome = run(&impatient, &[suite(text)], &RunOptions::default()).await;
-    let check = only(&outcome);
-    assert_eq!(check.status, Status::Error, "{}", check.message);
-    assert!(
-        check
-            .message
-            .contains("still 429 Too Many Requests after retrying"),
-        "{}",
-        check.message
+    );
+    let throttled = one_get("t.throttled", "Reads the users", "/Users", "status = 200");
+    let outcome = run(&impatient, &[throttled], &RunOptions::default()).await;
+    assert_verdict(
+        only(&outcome),
+        Status::Error,
+        "still 429 Too Many Requests after retrying",
     );
     assert!(outcome.throttled > 0, "the 429s are counted");
     server.shutdown().await;
@@ -753,9 +658,8 @@ expect = [{ builtin = "bulk-over-max-payload" }]
 
 #[tokio::test]
 async fn the_bulk_limit_checks_need_writes_go_one_over_and_change_nothing_when_accepted() {
-    let server = scimctl::serve::spawn(ServeConfig {
+    let server = server_with(ServeConfig {
         quirks: Quirks::from_list(&[Quirk::IgnoreBulkLimits]),
-        seed: Some(Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("seed")),
         limits: scimctl::serve::Limits {
             bulk_max_operations: 3,
             max_payload_size: 2048,
@@ -763,8 +667,7 @@ async fn the_bulk_limit_checks_need_writes_go_one_over_and_change_nothing_when_a
         },
         ..ServeConfig::default()
     })
-    .await
-    .expect("server starts");
+    .await;
     let (client, watched) = client(&server, None);
     let suites = [suite(BULK_LIMITS)];
     let read_only = run(&client, &suites, &RunOptions::default()).await;
@@ -807,13 +710,266 @@ async fn the_bulk_limit_checks_need_writes_go_one_over_and_change_nothing_when_a
         .expect("list")
         .unwrap_or_default();
     assert_eq!(before, after, "the accepted bulk requests changed nothing");
-    let bulk_posts = watched
-        .sent
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r.starts_with("POST") && r.ends_with("/Bulk"))
-        .count();
-    assert_eq!(bulk_posts, 2, "one bulk request per check");
+    assert_eq!(
+        watched.count("POST", "/Bulk"),
+        2,
+        "one bulk request per check"
+    );
+    server.shutdown().await;
+}
+
+/// Answers `GET /ServiceProviderConfig` with `bulk` as given and passes everything else on.
+struct AdvertisingBulk {
+    inner: Watched,
+    bulk: serde_json::Value,
+}
+
+impl Transport for AdvertisingBulk {
+    fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+        if request.method == Method::Get && request.url.ends_with("/ServiceProviderConfig") {
+            let body = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+                "bulk": self.bulk,
+            });
+            return Box::pin(async move {
+                Ok(Response {
+                    status: 200,
+                    headers: vec![("content-type".into(), "application/scim+json".into())],
+                    body: body.to_string().into_bytes(),
+                    elapsed: Duration::ZERO,
+                })
+            });
+        }
+        self.inner.send(request)
+    }
+}
+
+/// Runs `checks` with writes against a server that advertises `bulk`; returns their outcome
+/// and how many requests went to `/Bulk`.
+async fn run_advertising(
+    server: &ServerHandle,
+    bulk: serde_json::Value,
+    checks: &str,
+) -> (RunOutcome, usize) {
+    let advertising = AdvertisingBulk {
+        inner: Watched::new(None),
+        bulk,
+    };
+    let (client, transport) = client_over(server, advertising, RetryPolicy::default());
+    let outcome = run(&client, &[suite(checks)], &writes()).await;
+    (outcome, transport.inner.count("POST", "/Bulk"))
+}
+
+#[tokio::test]
+async fn bulk_limits_too_large_or_meaningless_skip_and_missing_ones_fail_naming_rfc_7643() {
+    use serde_json::json;
+    let server = server(&[]).await;
+    let too_large = "too large to test safely";
+    let not_positive = "not a positive limit: RFC 7643 §5 does not say what that means";
+    let cases = [
+        (
+            json!({"supported": true, "maxOperations": 50_000, "maxPayloadSize": 104_857_600}),
+            [
+                (
+                    Status::Skip,
+                    format!("bulk.maxOperations is 50000 operations: {too_large}"),
+                ),
+                (
+                    Status::Skip,
+                    format!("bulk.maxPayloadSize is 104857600 bytes: {too_large}"),
+                ),
+            ],
+        ),
+        (
+            json!({"supported": true, "maxOperations": 10_000, "maxPayloadSize": 16_777_216}),
+            [
+                (
+                    Status::Skip,
+                    format!("bulk.maxOperations is 10000 operations: {too_large}"),
+                ),
+                (
+                    Status::Skip,
+                    format!("bulk.maxPayloadSize is 16777216 bytes: {too_large}"),
+                ),
+            ],
+        ),
+        (
+            json!({"supported": true, "maxOperations": 0, "maxPayloadSize": -1}),
+            [
+                (
+                    Status::Skip,
+                    format!("bulk.maxOperations is 0, {not_positive}"),
+                ),
+                (
+                    Status::Skip,
+                    format!("bulk.maxPayloadSize is -1, {not_positive}"),
+                ),
+            ],
+        ),
+        (
+            json!({"supported": false}),
+            [
+                (
+                    Status::Skip,
+                    "the server does not advertise bulk".to_owned(),
+                ),
+                (
+                    Status::Skip,
+                    "the server does not advertise bulk".to_owned(),
+                ),
+            ],
+        ),
+        (
+            json!({"supported": true}),
+            [
+                (
+                    Status::Fail,
+                    "the ServiceProviderConfig has no bulk.maxOperations, which RFC 7643 §5 \
+                     makes a REQUIRED integer"
+                        .to_owned(),
+                ),
+                (
+                    Status::Fail,
+                    "the ServiceProviderConfig has no bulk.maxPayloadSize, which RFC 7643 §5 \
+                     makes a REQUIRED integer"
+                        .to_owned(),
+                ),
+            ],
+        ),
+        (
+            json!({"supported": true, "maxOperations": "1000", "maxPayloadSize": 1.5}),
+            [
+                (
+                    Status::Fail,
+                    "bulk.maxOperations is \"1000\", not the integer RFC 7643 §5 requires"
+                        .to_owned(),
+                ),
+                (
+                    Status::Fail,
+                    "bulk.maxPayloadSize is 1.5, not the integer RFC 7643 §5 requires".to_owned(),
+                ),
+            ],
+        ),
+    ];
+    for (bulk, expected) in cases {
+        let (outcome, bulk_posts) = run_advertising(&server, bulk.clone(), BULK_LIMITS).await;
+        assert_eq!(outcome.checks().count(), 2, "{bulk}");
+        for (check, (status, why)) in outcome.checks().zip(&expected) {
+            assert_verdict(check, *status, why);
+        }
+        assert_eq!(bulk_posts, 0, "{bulk}: nothing is sent to /Bulk");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bulk_operations_over_the_payload_limit_skip_as_the_413_could_be_for_the_size() {
+    let server = server(&[]).await;
+    let (outcome, bulk_posts) = run_advertising(
+        &server,
+        serde_json::json!({"supported": true, "maxOperations": 5000, "maxPayloadSize": 65_536}),
+        BULK_LIMITS,
+    )
+    .await;
+    let operations = outcome
+        .checks()
+        .find(|c| c.id == "t.bulk-operations")
+        .expect("the operations check");
+    assert_eq!(operations.status, Status::Skip, "{}", operations.message);
+    assert!(
+        operations.message.starts_with("5001 operations make a ")
+            && operations.message.ends_with(
+                "-byte request, over bulk.maxPayloadSize (65536): a 413 would not tell which \
+                 limit was enforced"
+            ),
+        "{}",
+        operations.message
+    );
+    assert_eq!(bulk_posts, 1, "only the payload check sends");
+    server.shutdown().await;
+}
+
+/// What Entra-facing servers advertise (maxOperations 1000, maxPayloadSize 1 MiB) is tested,
+/// not skipped: 1001 DELETEs, and a body of 1 MiB + 1 byte, both refused by a correct server.
+#[tokio::test]
+async fn typical_bulk_limits_are_tested_and_pass_against_a_correct_server() {
+    let server = server(&[]).await;
+    let (client, watched) = client(&server, None);
+    let spc = client
+        .send_json(Method::Get, &["ServiceProviderConfig"], &[], None)
+        .await
+        .expect("the configuration")
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            &spc["bulk"]["maxOperations"],
+            &spc["bulk"]["maxPayloadSize"]
+        ),
+        (&serde_json::json!(1000), &serde_json::json!(1_048_576)),
+        "the server advertises the typical limits"
+    );
+    let outcome = run(&client, &[suite(BULK_LIMITS)], &writes()).await;
+    for check in outcome.checks() {
+        assert_eq!(
+            check.status,
+            Status::Pass,
+            "{}: {}",
+            check.id,
+            check.message
+        );
+    }
+    assert_eq!(
+        watched.count("POST", "/Bulk"),
+        2,
+        "both checks sent their bulk request"
+    );
+    server.shutdown().await;
+}
+
+/// A failure, or a SHOULD miss, seen before a built-in found its rule untestable is the
+/// verdict: the skip does not hide it.
+#[tokio::test]
+async fn an_untestable_builtin_does_not_hide_what_was_already_seen() {
+    let checks = r#"
+[[check]]
+id = "t.failed-then-untestable"
+title = "Failed, then untestable"
+rfc = "-"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+expect = [
+  { path = "bulk.maxPayloadSize", equals = 1, message = "the payload limit is not 1" },
+  { builtin = "bulk-over-max-operations" },
+]
+
+[[check]]
+id = "t.warned-then-untestable"
+title = "Warned, then untestable"
+rfc = "-"
+level = "MUST"
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+expect = [{ path = "bulk.maxPayloadSize", equals = 1, level = "SHOULD", message = "the payload limit is not 1" }]
+
+[[check.step]]
+method = "GET"
+path = "/ServiceProviderConfig"
+expect = [{ builtin = "bulk-over-max-operations" }]
+"#;
+    let server = server(&[]).await;
+    let bulk = serde_json::json!({"supported": true, "maxOperations": 0, "maxPayloadSize": 2});
+    let (outcome, bulk_posts) = run_advertising(&server, bulk, checks).await;
+    let verdicts: Vec<&CheckOutcome> = outcome.checks().collect();
+    let [failed, warned] = verdicts.as_slice() else {
+        panic!("two checks expected: {verdicts:?}");
+    };
+    assert_verdict(failed, Status::Fail, "the payload limit is not 1");
+    assert_verdict(warned, Status::Warn, "the payload limit is not 1");
+    assert_eq!(bulk_posts, 0);
     server.shutdown().await;
 }

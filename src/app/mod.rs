@@ -59,8 +59,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the
-                // command at an await on Ctrl-C leaves no half-written line behind. Biased:
-                // after Ctrl-C not one more request goes out.
+                // command at an await on Ctrl-C leaves no half-written line behind, and a JSON
+                // list closes its array as it is dropped. Biased: after Ctrl-C not one more
+                // request goes out.
                 tokio::select! {
                     biased;
                     _ = interrupted() => Err(ExitError::new(

@@ -156,6 +156,7 @@ impl<W: Write> Printer<W> {
             rows: Vec::new(),
             printed: 0,
             csv_header_done: false,
+            finished: false,
         }
     }
 
@@ -187,11 +188,16 @@ impl<W: Write> Printer<W> {
 
 /// A list being printed. JSON, NDJSON and CSV stream each page as it arrives; a table needs
 /// every row to size its columns, so it is drawn at the end.
+///
+/// A list dropped before [`ListPrinter::finish`] (Ctrl-C between pages, a page that failed)
+/// still closes a JSON array it opened, so stdout holds valid JSON with what was printed. An
+/// unfinished table is not drawn: its rows are incomplete, and the exit code says so.
 pub struct ListPrinter<'p, W: Write> {
     printer: &'p mut Printer<W>,
     rows: Vec<Vec<String>>,
     printed: usize,
     csv_header_done: bool,
+    finished: bool,
 }
 
 impl<W: Write> ListPrinter<'_, W> {
@@ -257,6 +263,7 @@ impl<W: Write> ListPrinter<'_, W> {
 
     /// Ends the list: closes the JSON array, or draws the table.
     pub fn finish(mut self) -> io::Result<()> {
+        self.finished = true;
         match self.printer.format {
             Format::Json => {
                 let end = if self.printed == 0 { "[]\n" } else { "\n]\n" };
@@ -278,6 +285,19 @@ impl<W: Write> ListPrinter<'_, W> {
             _ => {}
         }
         self.printer.out.flush()
+    }
+}
+
+impl<W: Write> Drop for ListPrinter<'_, W> {
+    fn drop(&mut self) {
+        if !self.finished && self.printer.format == Format::Json && self.printed > 0 {
+            // Best effort: a closed pipe may be what ended the list.
+            let _ = self
+                .printer
+                .out
+                .write_all(b"\n]\n")
+                .and_then(|()| self.printer.out.flush());
+        }
     }
 }
 
@@ -342,6 +362,34 @@ mod tests {
             serde_json::to_string_pretty(&parsed).expect("json") + "\n"
         );
         assert_eq!(print_list(Format::Json, &[]), "[]\n");
+    }
+
+    #[test]
+    fn a_json_list_dropped_unfinished_closes_the_array_it_opened() {
+        let a = json!({"id": "a"});
+        let unfinished = |format: Format, pages: &[&[Value]]| {
+            let mut out = Vec::new();
+            let mut printer = Printer::new(&mut out, format, columns(), false);
+            let mut list = printer.list();
+            for page in pages {
+                list.page(page).expect("writes");
+            }
+            drop(list);
+            String::from_utf8(out).expect("utf-8")
+        };
+        let text = unfinished(Format::Json, &[std::slice::from_ref(&a)]);
+        let parsed: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(parsed, json!([a]));
+        assert_eq!(
+            unfinished(Format::Json, &[]),
+            "",
+            "no array was opened, so none is closed (an error before the first page prints no list)"
+        );
+        assert_eq!(
+            unfinished(Format::Table, &[std::slice::from_ref(&a)]),
+            "",
+            "an unfinished table is not drawn"
+        );
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The built-in assertions a suite calls with `builtin = "NAME"`: rules that need code, such as
 //! walking every page of a list. Their names and one-line contracts are listed in
-//! [`crate::suite::BUILTINS`]; each returns `None` when the rule holds, else what was observed.
+//! [`crate::suite::BUILTINS`]; each returns `None` when the rule holds, else what was observed,
+//! or halts with a reason to skip when the server's own advertisement makes the rule untestable.
 
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::check::{Answer, CheckRun, label};
+use super::check::{Answer, CheckRun, Halt, label};
 use crate::client::{Method, RawRequest};
 use crate::scim::resource::get_ci;
 
@@ -18,30 +19,32 @@ const MAX_PAGES: usize = 500;
 
 const BULK_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
-/// The most operations `bulk-over-max-operations` sends: a larger limit cannot be tested
-/// without a body so big that it would be refused for its size instead.
+/// The most operations `bulk-over-max-operations` sends (about 800 KB of DELETEs): servers
+/// advertise 1000 or so in practice, and a far larger limit is often "no limit" in disguise.
 const MAX_BULK_OPERATIONS_SENT: u64 = 10_000;
 
-/// The largest body, in bytes, `bulk-over-max-payload` sends.
-const MAX_BULK_PAYLOAD_SENT: u64 = 64 * 1024 * 1024;
+/// The largest body, in bytes, `bulk-over-max-payload` sends: above the 1 to 10 MiB servers
+/// advertise in practice, small enough to send within a check's timeout on a slow link.
+const MAX_BULK_PAYLOAD_SENT: u64 = 16 * 1024 * 1024;
 
-/// Runs the built-in `name` on `answer`. `Err` is a runtime error (no verdict).
+/// Runs the built-in `name` on `answer`. `Err` is a runtime error or a reason to skip the
+/// check (no verdict).
 pub(crate) async fn evaluate(
     run: &CheckRun<'_>,
     name: &str,
     args: &Value,
     answer: &Answer,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, Halt> {
     let empty = Map::new();
     let args = args.as_object().unwrap_or(&empty);
     match name {
         "scim-error" => Ok(scim_error(args, answer)),
         "list-response" => Ok(answer.json.as_ref().and_then(list_response)),
-        "paginate" => paginate(run, args).await,
+        "paginate" => Ok(paginate(run, args).await?),
         "sorted" => Ok(sorted(args, answer)),
         "bulk-over-max-operations" => bulk_over_max_operations(run, answer).await,
         "bulk-over-max-payload" => bulk_over_max_payload(run, answer).await,
-        other => Err(format!("no builtin assertion named `{other}`")),
+        other => Err(Halt::Error(format!("no builtin assertion named `{other}`"))),
     }
 }
 
@@ -280,28 +283,85 @@ fn sorted(args: &Map<String, Value>, answer: &Answer) -> Option<String> {
     None
 }
 
-/// The limit `bulk.<name>` of a ServiceProviderConfig answer. `Ok(Err(observed))` when it is
-/// missing (RFC 7643 §5 makes both limits REQUIRED); `Err` (no verdict) when it is so large
-/// that exceeding it would mean sending more than `most`.
-fn bulk_limit(answer: &Answer, name: &str, most: u64) -> Result<Result<u64, String>, String> {
-    let limit = answer
+/// The limit `bulk.<name>` of a ServiceProviderConfig answer, when this check can exceed it
+/// by sending at most `most`. `Ok(Err(observed))` when it is missing or not an integer, which
+/// RFC 7643 §5 forbids (both limits are REQUIRED integers); a skip when bulk is not
+/// supported, when the limit is 0 or negative (RFC 7643 §5 does not say what that means, and
+/// some servers write "no limit" so), or when it is too large to exceed safely.
+fn testable_bulk_limit(
+    answer: &Answer,
+    name: &str,
+    unit: &str,
+    most: u64,
+) -> Result<Result<u64, String>, Halt> {
+    let bulk = bulk_config(answer);
+    let supported = bulk
+        .and_then(|bulk| get_ci(bulk, "supported"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if !supported {
+        return Err(Halt::Skip(
+            "the server does not advertise bulk (ServiceProviderConfig bulk.supported is not \
+             true)"
+                .to_owned(),
+        ));
+    }
+    let Some(limit) = bulk.and_then(|bulk| get_ci(bulk, name)) else {
+        return Ok(Err(format!(
+            "the ServiceProviderConfig has no bulk.{name}, which RFC 7643 §5 makes a REQUIRED \
+             integer"
+        )));
+    };
+    let Some(integer) = integer_of(limit) else {
+        return Ok(Err(format!(
+            "bulk.{name} is {limit}, not the integer RFC 7643 §5 requires"
+        )));
+    };
+    match u64::try_from(integer) {
+        Ok(positive) if positive >= most => Err(Halt::Skip(format!(
+            "bulk.{name} is {positive}{unit}: too large to test safely (exceeding it takes \
+             {}{unit}; this check sends at most {most}{unit})",
+            positive.saturating_add(1)
+        ))),
+        Ok(positive) if positive > 0 => Ok(Ok(positive)),
+        _ => Err(Halt::Skip(format!(
+            "bulk.{name} is {integer}, not a positive limit: RFC 7643 §5 does not say what that \
+             means (some servers mean \"no limit\"), so there is nothing to exceed"
+        ))),
+    }
+}
+
+/// A JSON number with no fractional part (`1000` or `1000.0`, RFC 7643 §2.3.4).
+fn integer_of(value: &Value) -> Option<i128> {
+    value
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| value.as_u64().map(i128::from))
+        .or_else(|| {
+            value
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 1e18)
+                .map(|f| f as i128)
+        })
+}
+
+/// `bulk.maxPayloadSize` when it is a positive integer.
+fn advertised_payload_limit(answer: &Answer) -> Option<u64> {
+    bulk_config(answer)
+        .and_then(|bulk| get_ci(bulk, "maxPayloadSize"))
+        .and_then(integer_of)
+        .and_then(|limit| u64::try_from(limit).ok())
+        .filter(|limit| *limit > 0)
+}
+
+/// The `bulk` object of a ServiceProviderConfig answer.
+fn bulk_config(answer: &Answer) -> Option<&Map<String, Value>> {
+    answer
         .json
         .as_ref()
         .and_then(Value::as_object)
         .and_then(|spc| get_ci(spc, "bulk"))
         .and_then(Value::as_object)
-        .and_then(|bulk| get_ci(bulk, name))
-        .and_then(Value::as_u64)
-        .filter(|limit| *limit > 0);
-    match limit {
-        None => Ok(Err(format!(
-            "the ServiceProviderConfig has no positive integer bulk.{name}"
-        ))),
-        Some(limit) if limit >= most => Err(format!(
-            "bulk.{name} is {limit}: this check sends at most {most}, so it cannot exceed it"
-        )),
-        Some(limit) => Ok(Ok(limit)),
-    }
 }
 
 /// A bulk DELETE of a generated id: nothing it could reach exists, so a server that wrongly
@@ -365,8 +425,13 @@ fn refused_as_too_large(answer: &Answer, sent: &str) -> Option<String> {
 async fn bulk_over_max_operations(
     run: &CheckRun<'_>,
     answer: &Answer,
-) -> Result<Option<String>, String> {
-    let max = match bulk_limit(answer, "maxOperations", MAX_BULK_OPERATIONS_SENT)? {
+) -> Result<Option<String>, Halt> {
+    let max = match testable_bulk_limit(
+        answer,
+        "maxOperations",
+        " operations",
+        MAX_BULK_OPERATIONS_SENT,
+    )? {
         Ok(max) => max,
         Err(missing) => return Ok(Some(missing)),
     };
@@ -375,6 +440,14 @@ async fn bulk_over_max_operations(
         .collect::<Result<Vec<_>, _>>()?;
     let body = serde_json::to_vec(&bulk_request(operations))
         .map_err(|e| format!("cannot serialise the bulk request: {e}"))?;
+    let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
+    if let Some(payload_limit) = advertised_payload_limit(answer).filter(|limit| size > *limit) {
+        return Err(Halt::Skip(format!(
+            "{} operations make a {size}-byte request, over bulk.maxPayloadSize \
+             ({payload_limit}): a 413 would not tell which limit was enforced",
+            max + 1
+        )));
+    }
     let reply = send_bulk(run, body).await?;
     Ok(refused_as_too_large(
         &reply,
@@ -387,14 +460,16 @@ async fn bulk_over_max_operations(
 async fn bulk_over_max_payload(
     run: &CheckRun<'_>,
     answer: &Answer,
-) -> Result<Option<String>, String> {
-    let max = match bulk_limit(answer, "maxPayloadSize", MAX_BULK_PAYLOAD_SENT)? {
+) -> Result<Option<String>, Halt> {
+    let max = match testable_bulk_limit(answer, "maxPayloadSize", " bytes", MAX_BULK_PAYLOAD_SENT)?
+    {
         Ok(max) => max,
         Err(missing) => return Ok(Some(missing)),
     };
     let mut body = serde_json::to_vec(&bulk_request(vec![harmless_operation(run, 0)?]))
         .map_err(|e| format!("cannot serialise the bulk request: {e}"))?;
-    let wanted = usize::try_from(max + 1).map_err(|_| "bulk.maxPayloadSize is too large")?;
+    let wanted = usize::try_from(max + 1)
+        .map_err(|_| format!("bulk.maxPayloadSize {max} does not fit in memory"))?;
     if let Some(closing) = body.pop() {
         body.resize(wanted.saturating_sub(1).max(body.len()), b' ');
         body.push(closing);

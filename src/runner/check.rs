@@ -41,7 +41,23 @@ enum Verdict {
     Pass,
     Fail(String),
     Warn(String),
+    Skip(String),
     Error(String),
+}
+
+/// Why a step stopped before its assertions gave a verdict.
+pub(crate) enum Halt {
+    /// A runtime error: the server or the suite kept the check from a verdict.
+    Error(String),
+    /// The rule cannot be tested safely or meaningfully against this server (a built-in found
+    /// out from what the server advertises); the check is skipped with this reason.
+    Skip(String),
+}
+
+impl From<String> for Halt {
+    fn from(message: String) -> Halt {
+        Halt::Error(message)
+    }
 }
 
 /// One answer, read for assertions.
@@ -155,6 +171,7 @@ pub(crate) async fn run_check(
         Verdict::Pass => (Status::Pass, "ok".to_owned()),
         Verdict::Fail(message) => (Status::Fail, message),
         Verdict::Warn(message) => (Status::Warn, message),
+        Verdict::Skip(reason) => (Status::Skip, reason),
         Verdict::Error(message) => (Status::Error, message),
     };
     let exchanges = match status {
@@ -212,7 +229,10 @@ impl<'a> CheckRun<'a> {
         for (index, step) in self.check.steps.iter().enumerate() {
             let failures = match self.run_step(index, step).await {
                 Ok(failures) => failures,
-                Err(error) => return Verdict::Error(error),
+                Err(Halt::Error(error)) => return Verdict::Error(error),
+                Err(Halt::Skip(reason)) => {
+                    return warning.map_or(Verdict::Skip(reason), Verdict::Warn);
+                }
             };
             if let Some((_, message)) = failures.iter().find(|(level, _)| level.is_mandatory()) {
                 return Verdict::Fail(message.clone());
@@ -341,7 +361,7 @@ impl<'a> CheckRun<'a> {
         })
     }
 
-    async fn run_step(&self, index: usize, step: &Step) -> Result<Vec<Failure>, String> {
+    async fn run_step(&self, index: usize, step: &Step) -> Result<Vec<Failure>, Halt> {
         let request = self.request(step)?;
         let label = label(&request);
         if step.writes() {
@@ -615,7 +635,7 @@ impl<'a> CheckRun<'a> {
         index: usize,
         step: &Step,
         answer: &Answer,
-    ) -> Result<Vec<Failure>, String> {
+    ) -> Result<Vec<Failure>, Halt> {
         let place = format!("step {}: {}", index + 1, answer.label);
         if !step.status.is_empty() && !step.status.contains(&answer.status) {
             let wanted: Vec<String> = step.status.iter().map(u16::to_string).collect();
@@ -645,7 +665,12 @@ impl<'a> CheckRun<'a> {
             let observed = match &assertion.kind {
                 AssertionKind::Builtin { name, args } => {
                     let args = self.render_json(&Value::Object(args.clone()))?;
-                    builtin::evaluate(self, name, &args, answer).await?
+                    match builtin::evaluate(self, name, &args, answer).await {
+                        // What was already observed is a verdict; an untestable rule after it
+                        // must not hide it behind a skip.
+                        Err(Halt::Skip(_)) if !failures.is_empty() => return Ok(failures),
+                        other => other?,
+                    }
                 }
                 other => self.test(other, answer)?,
             };

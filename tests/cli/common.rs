@@ -34,6 +34,16 @@ impl Run {
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
     }
 
+    /// Asserts stderr says `text`, returning the run for more checks.
+    pub fn stderr_contains(&self, text: &str) -> &Run {
+        assert!(
+            self.stderr.contains(text),
+            "stderr does not say {text:?}: {}",
+            self.stderr
+        );
+        self
+    }
+
     /// Asserts the exit code, returning the run for more checks.
     pub fn exits(&self, code: i32) -> &Run {
         assert_eq!(

@@ -99,17 +99,13 @@ fn the_whole_flow(env: &Env) {
     // -vv shows the exchanges with the token redacted.
     let verbose = env.run(&["users", "get", &user, "-vv"]);
     verbose.exits(0);
-    assert!(
-        verbose.stderr.contains("authorization: (redacted)"),
-        "{}",
-        verbose.stderr
-    );
+    verbose.stderr_contains("authorization: (redacted)");
     assert!(!verbose.stderr.contains(TOKEN));
 
     // An invalid filter is refused with a caret and exit 2.
     let invalid = env.run(&["users", "list", "--filter", "userName eq bjensen'"]);
     invalid.exits(2);
-    assert!(invalid.stderr.contains('^'), "{}", invalid.stderr);
+    invalid.stderr_contains("^");
 
     // Delete both.
     env.run(&["users", "delete", &user, "--yes"]).exits(0);
@@ -147,11 +143,7 @@ fn the_other_commands_against_scim2_server() {
         "json",
     ]);
     assert_eq!(replaced.json()["displayName"], "Babs");
-    assert!(
-        replaced.stderr.contains("+ displayName: \"Babs\""),
-        "{}",
-        replaced.stderr
-    );
+    replaced.stderr_contains("+ displayName: \"Babs\"");
     let group = env
         .run(&[
             "groups",

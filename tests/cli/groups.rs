@@ -57,11 +57,7 @@ fn group_lists_leave_members_out_unless_asked() {
     .exits(0);
     let plain = env.run(&["groups", "list", "-v", "-o", "json"]);
     assert_eq!(plain.json()[0].get("members"), None);
-    assert!(
-        plain.stderr.contains("excludedAttributes=members"),
-        "{}",
-        plain.stderr
-    );
+    plain.stderr_contains("excludedAttributes=members");
     let asked = env.run(&[
         "groups",
         "list",
@@ -164,11 +160,7 @@ fn adding_an_unknown_user_name_fails_before_the_patch() {
         "-v",
     ]);
     run.exits(1);
-    assert!(
-        run.stderr.contains("no User matches userName eq \"ghost\""),
-        "{}",
-        run.stderr
-    );
+    run.stderr_contains("no User matches userName eq \"ghost\"");
     assert!(!run.stderr.contains("PATCH"), "{}", run.stderr);
 }
 

@@ -60,11 +60,7 @@ fn a_patch_answered_with_204_shows_the_resource_read_again() {
     assert_eq!(patched["nickName"], "B");
     let deactivated = env.run(&["users", "deactivate", &id, "--diff", "-o", "json"]);
     assert_eq!(deactivated.json()["active"], false);
-    assert!(
-        deactivated.stderr.contains("+ active: false"),
-        "{}",
-        deactivated.stderr
-    );
+    deactivated.stderr_contains("+ active: false");
 }
 
 #[test]
@@ -88,14 +84,10 @@ fn a_404_for_no_match_is_read_as_an_empty_list() {
         "json",
     ]);
     assert_eq!(run.json(), json!([]));
-    assert!(run.stderr.contains("404"), "{}", run.stderr);
+    run.stderr_contains("404");
     let lookup = env.run(&["users", "get", "--user-name", "nobody"]);
     lookup.exits(1);
-    assert!(
-        lookup.stderr.contains("no User matches"),
-        "{}",
-        lookup.stderr
-    );
+    lookup.stderr_contains("no User matches");
 }
 
 #[test]
@@ -103,9 +95,5 @@ fn an_eq_that_matches_substrings_is_checked_again_on_lookups() {
     let env = Env::seeded(TWO_USERS, &[Quirk::EqSubstring]);
     let run = env.run(&["users", "get", "--user-name", "px", "-o", "json"]);
     assert_eq!(run.json()["userName"], "px");
-    assert!(
-        run.stderr.contains("not an exact comparison"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_contains("not an exact comparison");
 }

@@ -114,5 +114,5 @@ fn discover_shows_the_three_documents_and_caches_them() {
     );
     snapshots().bind(|| assert_snapshot!("discover_table", cached.stdout));
     let refreshed = env.run(&["discover", "--refresh", "-v", "-o", "json"]);
-    assert!(refreshed.stderr.contains("GET "), "{}", refreshed.stderr);
+    refreshed.stderr_contains("GET ");
 }

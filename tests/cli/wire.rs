@@ -131,7 +131,7 @@ fn as_okta_shapes_the_create_body_and_sends_oktas_headers() {
         "json",
     ]);
     run.exits(0);
-    assert!(run.stderr.contains(r#""groups":[]"#), "{}", run.stderr);
+    run.stderr_contains(r#""groups":[]"#);
     for header in [
         "'User-Agent: Okta SCIM Client 1.0.0'",
         "'Accept-Charset: utf-8'",
@@ -156,8 +156,8 @@ fn search_sends_post_dot_search() {
         "json",
     ]);
     assert_eq!(run.json()[0]["userName"], "bjensen");
-    assert!(run.stderr.contains("POST http://"), "{}", run.stderr);
-    assert!(run.stderr.contains("/Users/.search"), "{}", run.stderr);
+    run.stderr_contains("POST http://");
+    run.stderr_contains("/Users/.search");
 }
 
 #[test]
