@@ -568,8 +568,8 @@ impl Quirks {
     }
 
     /// The `Location` header of a 201: `location-mismatch` swaps the scheme, as a server behind
-    /// a TLS proxy does when only one of the two is built from the public URL (RFC 7644 §3.1
-    /// wants both the same).
+    /// a TLS proxy does when only one of the two is built from the public URL (RFC 7644 §3.3
+    /// gives the one URI of the new resource in both).
     pub fn location_header<'l>(&self, location: &'l str) -> Cow<'l, str> {
         if !self.location_mismatch {
             return Cow::Borrowed(location);
