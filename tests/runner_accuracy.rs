@@ -74,38 +74,7 @@ async fn run_against(quirks: &[Quirk]) -> RunOutcome {
     let mut after = snapshot(&client).await;
     if quirks.contains(&Quirk::SoftDelete) {
         let kept = set_aside_own_leftovers(&before, &mut after);
-        assert!(!kept.is_empty(), "soft-delete kept nothing the run deleted");
-        let problems_not_kept: Vec<&String> = report
-            .cleanup_problems
-            .iter()
-            .filter(|problem| {
-                !kept.iter().any(|key| {
-                    **problem == format!("/{key} is still there after DELETE (GET answers 200)")
-                })
-            })
-            .collect();
-        assert!(
-            problems_not_kept.is_empty(),
-            "cleanup problems: {problems_not_kept:?}"
-        );
-        let leftovers_not_kept: Vec<Leftover> = ledger
-            .leftovers()
-            .into_iter()
-            .filter(|leftover| match leftover {
-                Leftover::Id { endpoint, id, .. } => {
-                    !kept.contains(&format!("{}/{id}", endpoint.trim_start_matches('/')))
-                }
-                Leftover::Named { .. } => true,
-            })
-            .collect();
-        assert!(
-            leftovers_not_kept.is_empty(),
-            "leftovers: {leftovers_not_kept:?}"
-        );
-        assert!(
-            !report.cleanup_problems.is_empty(),
-            "the cleanup saw nothing kept"
-        );
+        assert_cleanup_saw_only(&kept, &report.cleanup_problems, &ledger.leftovers());
     } else {
         assert!(
             report.cleanup_problems.is_empty(),
@@ -173,6 +142,39 @@ fn set_aside_own_leftovers(
         after.remove(key);
     }
     kept
+}
+
+/// `soft-delete`: the server kept resources the run deleted; the cleanup must have noticed
+/// (problems and ledger leftovers), and every problem and leftover must be one of `kept`.
+fn assert_cleanup_saw_only(kept: &[String], problems: &[String], leftovers: &[Leftover]) {
+    assert!(!kept.is_empty(), "soft-delete kept nothing the run deleted");
+    assert!(!problems.is_empty(), "the cleanup saw nothing kept");
+    let problems_not_kept: Vec<&String> = problems
+        .iter()
+        .filter(|problem| {
+            !kept.iter().any(|key| {
+                **problem == format!("/{key} is still there after DELETE (GET answers 200)")
+            })
+        })
+        .collect();
+    assert!(
+        problems_not_kept.is_empty(),
+        "cleanup problems: {problems_not_kept:?}"
+    );
+    let leftovers_not_kept: Vec<&Leftover> = leftovers
+        .iter()
+        .filter(|leftover| match leftover {
+            Leftover::Id { endpoint, id, .. } => {
+                let key = format!("{}/{id}", endpoint.trim_start_matches('/'));
+                !kept.contains(&key)
+            }
+            Leftover::Named { .. } => true,
+        })
+        .collect();
+    assert!(
+        leftovers_not_kept.is_empty(),
+        "leftovers: {leftovers_not_kept:?}"
+    );
 }
 
 /// Runs one quirk (`QUIRK=name`) and prints every check that does not pass: the helper behind
