@@ -382,12 +382,34 @@ impl fmt::Display for Quirk {
     }
 }
 
-/// The help text block listing every quirk, one per line.
+/// The widest line of [`help_table`]: clap re-wraps longer lines without indenting them.
+const HELP_WIDTH: usize = 98;
+
+/// The help text block listing every quirk, one per entry; long descriptions wrap under
+/// themselves.
 pub fn help_table() -> String {
     let width = CATALOGUE.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let indent = 2 + width + 2;
+    let room = HELP_WIDTH.saturating_sub(indent).max(20);
     let mut text = String::from("Quirks (--quirk NAME, repeatable):\n");
     for (name, description) in CATALOGUE {
-        text.push_str(&format!("  {name:<width$}  {description}\n"));
+        let mut line = format!("  {name:<width$}  ");
+        // Characters of the description on the current line.
+        let mut column = 0;
+        for word in description.split_whitespace() {
+            if column > 0 && column + 1 + word.len() > room {
+                line.push('\n');
+                line.push_str(&" ".repeat(indent));
+                column = 0;
+            } else if column > 0 {
+                line.push(' ');
+                column += 1;
+            }
+            line.push_str(word);
+            column += word.len();
+        }
+        text.push_str(&line);
+        text.push('\n');
     }
     text
 }
@@ -789,6 +811,31 @@ fn swap_list_op(op: &mut Map<String, Value>, applied_as: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_help_table_fits_its_width_and_wraps_under_the_description() {
+        let table = help_table();
+        let indent = 2 + CATALOGUE.iter().map(|(n, _)| n.len()).max().unwrap_or(0) + 2;
+        for line in table.lines() {
+            assert!(line.chars().count() <= HELP_WIDTH, "too wide: {line}");
+        }
+        for (name, description) in CATALOGUE {
+            let entry = table
+                .split(&format!("\n  {name} "))
+                .nth(1)
+                .unwrap_or_else(|| panic!("{name} is not listed"));
+            let mut lines = entry.lines();
+            let mut words: Vec<&str> = lines
+                .next()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect();
+            for continuation in lines.take_while(|l| l.starts_with(&" ".repeat(indent))) {
+                words.extend(continuation.split_whitespace());
+            }
+            assert_eq!(words.join(" "), *description, "{name}");
+        }
+    }
 
     #[test]
     fn every_catalogued_name_parses() {
