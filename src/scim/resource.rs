@@ -80,8 +80,35 @@ impl fmt::Display for Leniency {
     }
 }
 
-fn invalid_value(path: &str, message: impl fmt::Display) -> ScimError {
+fn invalid_value(path: impl fmt::Display, message: impl fmt::Display) -> ScimError {
     ScimError::typed(ScimType::InvalidValue, format!("`{path}`: {message}"))
+}
+
+/// Where a value sits in a write body, for error and leniency messages. It is rendered only
+/// when a message needs it: formatting the path of every value up front cost more than
+/// checking the values. Nesting follows the schema's (complex attributes hold simple ones), so
+/// rendering recurses at most a few levels.
+#[derive(Debug, Clone, Copy)]
+enum ValuePath<'a> {
+    /// A path as written, such as `emails` or `name.givenName`.
+    Text(&'a str),
+    /// An extension attribute: `URN:name`.
+    Extension(&'a str, &'a str),
+    /// An element of a multi-valued attribute: `parent[index]`.
+    Item(&'a ValuePath<'a>, usize),
+    /// A member of a complex value: `parent.key`.
+    Member(&'a ValuePath<'a>, &'a str),
+}
+
+impl fmt::Display for ValuePath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValuePath::Text(text) => f.write_str(text),
+            ValuePath::Extension(urn, name) => write!(f, "{urn}:{name}"),
+            ValuePath::Item(parent, index) => write!(f, "{parent}[{index}]"),
+            ValuePath::Member(parent, key) => write!(f, "{parent}.{key}"),
+        }
+    }
 }
 
 /// Checks and normalises the value of `attribute` found at `path` (RFC 7643 §2.3): types are
@@ -94,16 +121,35 @@ pub(crate) fn normalise_value(
     path: &str,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<Option<Value>, ScimError> {
+    normalise_value_at(attribute, value, ValuePath::Text(path), leniencies)
+}
+
+/// [`normalise_value`] for one value of the attribute, ignoring `multiValued`.
+pub(crate) fn normalise_single(
+    attribute: &Attribute,
+    value: &Value,
+    path: &str,
+    leniencies: &mut Vec<Leniency>,
+) -> Result<Option<Value>, ScimError> {
+    normalise_single_at(attribute, value, ValuePath::Text(path), leniencies)
+}
+
+fn normalise_value_at(
+    attribute: &Attribute,
+    value: &Value,
+    path: ValuePath<'_>,
+    leniencies: &mut Vec<Leniency>,
+) -> Result<Option<Value>, ScimError> {
     if !attribute.multi_valued {
-        return normalise_single(attribute, value, path, leniencies);
+        return normalise_single_at(attribute, value, path, leniencies);
     }
     match value {
         Value::Null => Ok(None),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let item_path = format!("{path}[{i}]");
-                if let Some(v) = normalise_single(attribute, item, &item_path, leniencies)? {
+                let item_path = ValuePath::Item(&path, i);
+                if let Some(v) = normalise_single_at(attribute, item, item_path, leniencies)? {
                     out.push(v);
                 }
             }
@@ -119,11 +165,10 @@ pub(crate) fn normalise_value(
     }
 }
 
-/// [`normalise_value`] for one value of the attribute, ignoring `multiValued`.
-pub(crate) fn normalise_single(
+fn normalise_single_at(
     attribute: &Attribute,
     value: &Value,
-    path: &str,
+    path: ValuePath<'_>,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<Option<Value>, ScimError> {
     if value.is_null() {
@@ -158,7 +203,7 @@ pub(crate) fn normalise_single(
                     return Err(mismatch("a boolean"));
                 };
                 leniencies.push(Leniency::StringBoolean {
-                    path: path.to_owned(),
+                    path: path.to_string(),
                     sent: text.clone(),
                 });
                 Value::Bool(parsed)
@@ -191,17 +236,19 @@ pub(crate) fn normalise_single(
         }
         AttrType::Complex => {
             let members = value.as_object().ok_or_else(|| mismatch("an object"))?;
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(members.len());
             for (key, member) in members {
-                let member_path = format!("{path}.{key}");
+                let member_path = ValuePath::Member(&path, key);
                 let Some(sub) = attribute.sub_attribute(key) else {
-                    leniencies.push(Leniency::UnknownAttributeIgnored { path: member_path });
+                    leniencies.push(Leniency::UnknownAttributeIgnored {
+                        path: member_path.to_string(),
+                    });
                     continue;
                 };
                 if sub.mutability == Mutability::ReadOnly {
                     continue;
                 }
-                if let Some(v) = normalise_value(sub, member, &member_path, leniencies)? {
+                if let Some(v) = normalise_value_at(sub, member, member_path, leniencies)? {
                     out.insert(sub.name.clone(), v);
                 }
             }
@@ -352,7 +399,10 @@ pub fn validate_for_write(
         .map(|urn| WriteTolerance::UnknownSchemaIgnored { urn })
         .collect();
     let mut leniencies = Vec::new();
-    let mut core = Map::new();
+    // The core attributes go straight into the map that is returned, after a `schemas` slot
+    // filled in at the end: moving them into a second map would hash every key again.
+    let mut resource = Map::with_capacity(members.len() + 1);
+    resource.insert("schemas".to_owned(), Value::Null);
     let mut extension_objects: Vec<(&Schema, Map<String, Value>)> = Vec::new();
 
     for (key, value) in members {
@@ -364,10 +414,10 @@ pub fn validate_for_write(
             .find(|a| a.name.eq_ignore_ascii_case(key))
         {
             store_attribute(
-                &mut core,
+                &mut resource,
                 attribute,
                 value,
-                &attribute.name,
+                ValuePath::Text(&attribute.name),
                 &mut leniencies,
             )?;
             continue;
@@ -390,21 +440,23 @@ pub fn validate_for_write(
                 ));
             }
         };
-        let mut stored = Map::new();
+        let mut stored = Map::with_capacity(inner.len());
         for (inner_key, inner_value) in inner {
-            let path = format!("{}:{inner_key}", extension.id);
+            let path = ValuePath::Extension(&extension.id, inner_key);
             match extension.attribute(inner_key) {
                 Some(attribute) => {
-                    store_attribute(&mut stored, attribute, inner_value, &path, &mut leniencies)?
+                    store_attribute(&mut stored, attribute, inner_value, path, &mut leniencies)?
                 }
-                None => leniencies.push(Leniency::UnknownAttributeIgnored { path }),
+                None => leniencies.push(Leniency::UnknownAttributeIgnored {
+                    path: path.to_string(),
+                }),
             }
         }
         extension_objects.push((extension, stored));
     }
 
     if let WriteMode::Replace { current } = mode {
-        keep_fixed_values(&mut core, current, schema.core_attributes(), "")?;
+        keep_fixed_values(&mut resource, current, schema.core_attributes(), "")?;
         for extension in &schema.extensions {
             let Some(current_ext) = current.as_object().and_then(|m| get_ci(m, &extension.id))
             else {
@@ -427,9 +479,8 @@ pub fn validate_for_write(
         }
     }
 
-    check_required(&core, schema.core_attributes(), "")?;
+    check_required(&resource, schema.core_attributes(), "")?;
     let mut schemas = vec![Value::String(schema.core.id.clone())];
-    let mut resource = Map::new();
     let mut extension_members = Vec::new();
     for (extension, stored) in extension_objects {
         if stored.is_empty() {
@@ -448,8 +499,9 @@ pub fn validate_for_write(
         schemas.push(Value::String(extension.id.clone()));
         extension_members.push((extension.id.clone(), Value::Object(stored)));
     }
-    resource.insert("schemas".to_owned(), Value::Array(schemas));
-    resource.extend(core);
+    if let Some(slot) = resource.get_mut("schemas") {
+        *slot = Value::Array(schemas);
+    }
     resource.extend(extension_members);
     tolerances.extend(leniencies.into_iter().map(WriteTolerance::Value));
     Ok(Validated {
@@ -518,13 +570,13 @@ fn store_attribute(
     target: &mut Map<String, Value>,
     attribute: &Attribute,
     value: &Value,
-    path: &str,
+    path: ValuePath<'_>,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<(), ScimError> {
     if attribute.mutability == Mutability::ReadOnly {
         return Ok(());
     }
-    if let Some(normalised) = normalise_value(attribute, value, path, leniencies)? {
+    if let Some(normalised) = normalise_value_at(attribute, value, path, leniencies)? {
         check_single_primary(attribute, &normalised, path)?;
         target.insert(attribute.name.clone(), normalised);
     }
@@ -535,7 +587,7 @@ fn store_attribute(
 pub(crate) fn check_single_primary(
     attribute: &Attribute,
     value: &Value,
-    path: &str,
+    path: impl fmt::Display,
 ) -> Result<(), ScimError> {
     let Some(items) = value.as_array() else {
         return Ok(());

@@ -15,6 +15,7 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::scim::path::AttrPath;
 use crate::scim::schema::ResourceSchema;
 use crate::scim::sort::{SortOrder, sort_by_path, sort_key};
+use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
 
 /// The two resource types the server stores.
@@ -272,7 +273,7 @@ impl Store {
 
     /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored.
     pub fn create(&mut self, kind: Kind, body: &Value, now: &str) -> Result<&Entry, ScimError> {
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = new_id();
         self.create_with_id(kind, body, now, id)
     }
 
