@@ -121,7 +121,7 @@ pub(crate) fn normalise_value(
     path: &str,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<Option<Value>, ScimError> {
-    normalise_value_at(attribute, value, ValuePath::Text(path), leniencies)
+    normalise_value_at(attribute, value.clone(), ValuePath::Text(path), leniencies)
 }
 
 /// [`normalise_value`] for one value of the attribute, ignoring `multiValued`.
@@ -131,12 +131,13 @@ pub(crate) fn normalise_single(
     path: &str,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<Option<Value>, ScimError> {
-    normalise_single_at(attribute, value, ValuePath::Text(path), leniencies)
+    normalise_single_at(attribute, value.clone(), ValuePath::Text(path), leniencies)
 }
 
+/// [`normalise_value`] on a value it may take apart: what is kept is moved, not copied.
 fn normalise_value_at(
     attribute: &Attribute,
-    value: &Value,
+    value: Value,
     path: ValuePath<'_>,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<Option<Value>, ScimError> {
@@ -147,7 +148,7 @@ fn normalise_value_at(
         Value::Null => Ok(None),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.into_iter().enumerate() {
                 let item_path = ValuePath::Item(&path, i);
                 if let Some(v) = normalise_single_at(attribute, item, item_path, leniencies)? {
                     out.push(v);
@@ -159,7 +160,7 @@ fn normalise_value_at(
             path,
             format!(
                 "expected an array (multi-valued), found {}",
-                json_kind(other)
+                json_kind(&other)
             ),
         )),
     }
@@ -167,58 +168,86 @@ fn normalise_value_at(
 
 fn normalise_single_at(
     attribute: &Attribute,
-    value: &Value,
+    value: Value,
     path: ValuePath<'_>,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<Option<Value>, ScimError> {
     if value.is_null() {
         return Ok(None);
     }
+    check_single_type(attribute.attr_type, &value, path)?;
+    let normalised = match (attribute.attr_type, value) {
+        (AttrType::Boolean, Value::String(text)) => {
+            let parsed = text.eq_ignore_ascii_case("true");
+            leniencies.push(Leniency::StringBoolean {
+                path: path.to_string(),
+                sent: text,
+            });
+            Value::Bool(parsed)
+        }
+        (AttrType::Complex, Value::Object(members)) => {
+            let mut out = Map::with_capacity(members.len());
+            for (key, member) in members {
+                let member_path = ValuePath::Member(&path, &key);
+                let Some(sub) = attribute.sub_attribute(&key) else {
+                    leniencies.push(Leniency::UnknownAttributeIgnored {
+                        path: member_path.to_string(),
+                    });
+                    continue;
+                };
+                if sub.mutability == Mutability::ReadOnly {
+                    continue;
+                }
+                if let Some(v) = normalise_value_at(sub, member, member_path, leniencies)? {
+                    out.insert(canonical_key(key, &sub.name), v);
+                }
+            }
+            if out.is_empty() {
+                return Ok(None);
+            }
+            Value::Object(out)
+        }
+        (_, other) => other,
+    };
+    Ok(Some(normalised))
+}
+
+/// Whether a single, non-null value has the attribute's type; booleans may also be the
+/// strings `"true"`/`"false"` in any case, which the caller converts and reports.
+fn check_single_type(
+    attr_type: AttrType,
+    value: &Value,
+    path: ValuePath<'_>,
+) -> Result<(), ScimError> {
     let mismatch = |expected: &str| {
         invalid_value(
             path,
             format!("expected {expected}, found {}", json_kind(value)),
         )
     };
-    let normalised = match attribute.attr_type {
+    match attr_type {
         AttrType::String | AttrType::Reference => {
             value.as_str().ok_or_else(|| mismatch("a string"))?;
-            value.clone()
         }
         AttrType::Binary => {
             let text = value.as_str().ok_or_else(|| mismatch("a base64 string"))?;
             if !is_base64(text) {
                 return Err(invalid_value(path, "not valid base64 (RFC 7643 §2.3.6)"));
             }
-            value.clone()
         }
         AttrType::Boolean => match value {
-            Value::Bool(_) => value.clone(),
-            Value::String(text) => {
-                let parsed = if text.eq_ignore_ascii_case("true") {
-                    true
-                } else if text.eq_ignore_ascii_case("false") {
-                    false
-                } else {
-                    return Err(mismatch("a boolean"));
-                };
-                leniencies.push(Leniency::StringBoolean {
-                    path: path.to_string(),
-                    sent: text.clone(),
-                });
-                Value::Bool(parsed)
-            }
+            Value::Bool(_) => {}
+            Value::String(text)
+                if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") => {}
             _ => return Err(mismatch("a boolean")),
         },
         AttrType::Integer => {
             if !(value.is_i64() || value.is_u64()) {
                 return Err(mismatch("an integer"));
             }
-            value.clone()
         }
         AttrType::Decimal => {
             value.as_number().ok_or_else(|| mismatch("a number"))?;
-            value.clone()
         }
         AttrType::DateTime => {
             let text = value
@@ -232,33 +261,18 @@ fn normalise_single_at(
                     ),
                 ));
             }
-            value.clone()
         }
         AttrType::Complex => {
-            let members = value.as_object().ok_or_else(|| mismatch("an object"))?;
-            let mut out = Map::with_capacity(members.len());
-            for (key, member) in members {
-                let member_path = ValuePath::Member(&path, key);
-                let Some(sub) = attribute.sub_attribute(key) else {
-                    leniencies.push(Leniency::UnknownAttributeIgnored {
-                        path: member_path.to_string(),
-                    });
-                    continue;
-                };
-                if sub.mutability == Mutability::ReadOnly {
-                    continue;
-                }
-                if let Some(v) = normalise_value_at(sub, member, member_path, leniencies)? {
-                    out.insert(sub.name.clone(), v);
-                }
-            }
-            if out.is_empty() {
-                return Ok(None);
-            }
-            Value::Object(out)
+            value.as_object().ok_or_else(|| mismatch("an object"))?;
         }
-    };
-    Ok(Some(normalised))
+    }
+    Ok(())
+}
+
+/// The key to store a member under: the schema's spelling, reusing the sent key when it is
+/// already spelled that way.
+fn canonical_key(sent: String, name: &str) -> String {
+    if sent == name { sent } else { name.to_owned() }
 }
 
 fn is_base64(text: &str) -> bool {
@@ -383,16 +397,29 @@ pub fn validate_for_write(
     schema: &ResourceSchema,
     mode: WriteMode<'_>,
 ) -> Result<Validated, ScimError> {
-    let members = body.as_object().ok_or_else(|| {
-        ScimError::typed(
-            ScimType::InvalidSyntax,
-            format!(
-                "the resource must be a JSON object, found {}",
-                json_kind(body)
-            ),
-        )
-    })?;
-    let listed = listed_schemas(members, schema)?;
+    validate_owned_for_write(body.clone(), schema, mode)
+}
+
+/// [`validate_for_write`] on a body it may take apart: the values kept are moved into the
+/// resource instead of copied.
+pub fn validate_owned_for_write(
+    body: Value,
+    schema: &ResourceSchema,
+    mode: WriteMode<'_>,
+) -> Result<Validated, ScimError> {
+    let members = match body {
+        Value::Object(members) => members,
+        other => {
+            return Err(ScimError::typed(
+                ScimType::InvalidSyntax,
+                format!(
+                    "the resource must be a JSON object, found {}",
+                    json_kind(&other)
+                ),
+            ));
+        }
+    };
+    let listed = listed_schemas(&members, schema)?;
     let mut tolerances: Vec<WriteTolerance> = listed
         .unknown
         .into_iter()
@@ -411,11 +438,12 @@ pub fn validate_for_write(
         }
         if let Some(attribute) = schema
             .core_attributes()
-            .find(|a| a.name.eq_ignore_ascii_case(key))
+            .find(|a| a.name.eq_ignore_ascii_case(&key))
         {
             store_attribute(
                 &mut resource,
                 attribute,
+                canonical_key(key, &attribute.name),
                 value,
                 ValuePath::Text(&attribute.name),
                 &mut leniencies,
@@ -425,9 +453,9 @@ pub fn validate_for_write(
         let Some(extension) = schema
             .extensions
             .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(key))
+            .find(|s| s.id.eq_ignore_ascii_case(&key))
         else {
-            leniencies.push(Leniency::UnknownAttributeIgnored { path: key.clone() });
+            leniencies.push(Leniency::UnknownAttributeIgnored { path: key });
             continue;
         };
         let inner = match value {
@@ -436,17 +464,22 @@ pub fn validate_for_write(
             other => {
                 return Err(invalid_value(
                     &extension.id,
-                    format!("expected an object, found {}", json_kind(other)),
+                    format!("expected an object, found {}", json_kind(&other)),
                 ));
             }
         };
         let mut stored = Map::with_capacity(inner.len());
         for (inner_key, inner_value) in inner {
-            let path = ValuePath::Extension(&extension.id, inner_key);
-            match extension.attribute(inner_key) {
-                Some(attribute) => {
-                    store_attribute(&mut stored, attribute, inner_value, path, &mut leniencies)?
-                }
+            let path = ValuePath::Extension(&extension.id, &inner_key);
+            match extension.attribute(&inner_key) {
+                Some(attribute) => store_attribute(
+                    &mut stored,
+                    attribute,
+                    attribute.name.clone(),
+                    inner_value,
+                    path,
+                    &mut leniencies,
+                )?,
                 None => leniencies.push(Leniency::UnknownAttributeIgnored {
                     path: path.to_string(),
                 }),
@@ -564,12 +597,13 @@ fn listed_schemas(
     Ok(listed)
 }
 
-/// Normalises one attribute of a write body into `target` under its canonical name; readOnly
-/// attributes are ignored (RFC 7644 §3.3) and unassigned values leave no key.
+/// Normalises one attribute of a write body into `target` under `name`, its canonical name;
+/// readOnly attributes are ignored (RFC 7644 §3.3) and unassigned values leave no key.
 fn store_attribute(
     target: &mut Map<String, Value>,
     attribute: &Attribute,
-    value: &Value,
+    name: String,
+    value: Value,
     path: ValuePath<'_>,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<(), ScimError> {
@@ -578,7 +612,7 @@ fn store_attribute(
     }
     if let Some(normalised) = normalise_value_at(attribute, value, path, leniencies)? {
         check_single_primary(attribute, &normalised, path)?;
-        target.insert(attribute.name.clone(), normalised);
+        target.insert(name, normalised);
     }
     Ok(())
 }

@@ -252,7 +252,7 @@ impl Server {
         match (resource, words.as_slice()) {
             (Some(kind), [_]) => match method {
                 Method::Get => self.list(&[kind], ListParams::from_query(&request.query)?),
-                Method::Post => self.create(kind, &request),
+                Method::Post => self.create(kind, request),
                 _ => Err(not_allowed(method, "GET, POST")),
             },
             (Some(kind), [_, search]) if is(search, ".search") => self.search(&[kind], &request),
@@ -371,9 +371,9 @@ impl Server {
         Ok(resource_reply(200, kind, entry, projection))
     }
 
-    fn create(&self, kind: Kind, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+    fn create(&self, kind: Kind, request: ApiRequest<'_>) -> Result<Reply, Failure> {
         let projection = self.projection(Projection::from_query(&request.query)?);
-        let body = body_of(request)?;
+        let body = request.body.ok_or_else(|| missing_body(request.method))?;
         let now = now();
         let mut store = self.write();
         let entry = store.create(kind, body, &now)?;
@@ -391,7 +391,7 @@ impl Server {
         let now = now();
         let mut store = self.write();
         check_if_match(&store, kind, id, request.if_match)?;
-        let written = store.replace(kind, id, body, &now, !self.quirks.put_not_stored)?;
+        let written = store.replace(kind, id, body.clone(), &now, !self.quirks.put_not_stored)?;
         Ok(resource_reply(200, kind, &written.entry, projection))
     }
 
@@ -568,12 +568,17 @@ fn discovery_one(docs: &[(String, Value)], id: &str, what: &str) -> Result<Reply
 }
 
 fn body_of<'r>(request: &'r ApiRequest<'_>) -> Result<&'r Value, ScimError> {
-    request.body.as_ref().ok_or_else(|| {
-        ScimError::typed(
-            ScimType::InvalidSyntax,
-            format!("{} needs a JSON body", request.method.as_str()),
-        )
-    })
+    request
+        .body
+        .as_ref()
+        .ok_or_else(|| missing_body(request.method))
+}
+
+fn missing_body(method: Method) -> ScimError {
+    ScimError::typed(
+        ScimType::InvalidSyntax,
+        format!("{} needs a JSON body", method.as_str()),
+    )
 }
 
 fn check_if_match(

@@ -103,13 +103,13 @@ pub fn parse_patch_path(text: &str) -> Result<PatchPath, ScimError> {
     })
 }
 
-/// Checks and normalises a POST/PUT body; readOnly attributes are dropped.
+/// Checks and normalises a POST/PUT body, taking it apart; readOnly attributes are dropped.
 pub fn validate_for_write(
-    body: &Value,
+    body: Value,
     schema: &ResourceSchema,
     mode: WriteMode<'_>,
 ) -> Result<Validated, ScimError> {
-    let validated = resource::validate_for_write(body, schema, mode)?;
+    let validated = resource::validate_owned_for_write(body, schema, mode)?;
     let used_string_booleans = validated
         .tolerances
         .iter()
