@@ -528,7 +528,7 @@ impl Store {
         {
             resource.insert("groups".into(), groups);
         }
-        let mut meta = Map::new();
+        let mut meta = Map::with_capacity(5);
         meta.insert("resourceType".into(), kind.resource_type().into());
         meta.insert("created".into(), created.into());
         meta.insert("lastModified".into(), now.into());
