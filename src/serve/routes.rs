@@ -153,10 +153,10 @@ fn check_media_type(headers: &HeaderMap) -> Result<(), ScimError> {
 
 /// [`read_body`] on a task of its own. Taking a chunk from hyper's body channel wakes the
 /// connection task. Woken inside its own poll, the connection task counts as yielding, and
-/// tokio's multi-thread scheduler then wakes an idle worker thread: a futex call, and often a
-/// move to the other core, for every request with a body (half the cost of a POST at
-/// concurrency 1). Woken by another task on the same worker, it just becomes that worker's
-/// next task.
+/// tokio's multi-thread scheduler then wakes an idle worker: per request with a body, a futex
+/// call and an event-fd write, and now and then the connection moving to the other core.
+/// Woken by another task on the same worker, it just becomes that worker's next task. A
+/// client that hangs up leaves the reader to finish on its own, within `limit`.
 async fn read_body_apart(body: Body, limit: usize) -> Result<Bytes, ScimError> {
     tokio::spawn(read_body(body, limit))
         .await
