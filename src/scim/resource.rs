@@ -80,8 +80,35 @@ impl fmt::Display for Leniency {
     }
 }
 
-fn invalid_value(path: &str, message: impl fmt::Display) -> ScimError {
+fn invalid_value(path: impl fmt::Display, message: impl fmt::Display) -> ScimError {
     ScimError::typed(ScimType::InvalidValue, format!("`{path}`: {message}"))
+}
+
+/// Where a value sits in a write body, for error and leniency messages. It is rendered only
+/// when a message needs it: formatting the path of every value up front cost more than
+/// checking the values. Nesting follows the schema's (complex attributes hold simple ones), so
+/// rendering recurses at most a few levels.
+#[derive(Debug, Clone, Copy)]
+enum ValuePath<'a> {
+    /// A path as written, such as `emails` or `name.givenName`.
+    Text(&'a str),
+    /// An extension attribute: `URN:name`.
+    Extension(&'a str, &'a str),
+    /// An element of a multi-valued attribute: `parent[index]`.
+    Item(&'a ValuePath<'a>, usize),
+    /// A member of a complex value: `parent.key`.
+    Member(&'a ValuePath<'a>, &'a str),
+}
+
+impl fmt::Display for ValuePath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValuePath::Text(text) => f.write_str(text),
+            ValuePath::Extension(urn, name) => write!(f, "{urn}:{name}"),
+            ValuePath::Item(parent, index) => write!(f, "{parent}[{index}]"),
+            ValuePath::Member(parent, key) => write!(f, "{parent}.{key}"),
+        }
+    }
 }
 
 /// Checks and normalises the value of `attribute` found at `path` (RFC 7643 §2.3): types are
@@ -94,29 +121,7 @@ pub(crate) fn normalise_value(
     path: &str,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<Option<Value>, ScimError> {
-    if !attribute.multi_valued {
-        return normalise_single(attribute, value, path, leniencies);
-    }
-    match value {
-        Value::Null => Ok(None),
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                let item_path = format!("{path}[{i}]");
-                if let Some(v) = normalise_single(attribute, item, &item_path, leniencies)? {
-                    out.push(v);
-                }
-            }
-            Ok((!out.is_empty()).then_some(Value::Array(out)))
-        }
-        other => Err(invalid_value(
-            path,
-            format!(
-                "expected an array (multi-valued), found {}",
-                json_kind(other)
-            ),
-        )),
-    }
+    normalise_value_at(attribute, value.clone(), ValuePath::Text(path), leniencies)
 }
 
 /// [`normalise_value`] for one value of the attribute, ignoring `multiValued`.
@@ -126,54 +131,123 @@ pub(crate) fn normalise_single(
     path: &str,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<Option<Value>, ScimError> {
+    normalise_single_at(attribute, value.clone(), ValuePath::Text(path), leniencies)
+}
+
+/// [`normalise_value`] on a value it may take apart: what is kept is moved, not copied.
+fn normalise_value_at(
+    attribute: &Attribute,
+    value: Value,
+    path: ValuePath<'_>,
+    leniencies: &mut Vec<Leniency>,
+) -> Result<Option<Value>, ScimError> {
+    if !attribute.multi_valued {
+        return normalise_single_at(attribute, value, path, leniencies);
+    }
+    match value {
+        Value::Null => Ok(None),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let item_path = ValuePath::Item(&path, i);
+                if let Some(v) = normalise_single_at(attribute, item, item_path, leniencies)? {
+                    out.push(v);
+                }
+            }
+            Ok((!out.is_empty()).then_some(Value::Array(out)))
+        }
+        other => Err(invalid_value(
+            path,
+            format!(
+                "expected an array (multi-valued), found {}",
+                json_kind(&other)
+            ),
+        )),
+    }
+}
+
+fn normalise_single_at(
+    attribute: &Attribute,
+    value: Value,
+    path: ValuePath<'_>,
+    leniencies: &mut Vec<Leniency>,
+) -> Result<Option<Value>, ScimError> {
     if value.is_null() {
         return Ok(None);
     }
+    check_single_type(attribute.attr_type, &value, path)?;
+    let normalised = match (attribute.attr_type, value) {
+        (AttrType::Boolean, Value::String(text)) => {
+            let parsed = text.eq_ignore_ascii_case("true");
+            leniencies.push(Leniency::StringBoolean {
+                path: path.to_string(),
+                sent: text,
+            });
+            Value::Bool(parsed)
+        }
+        (AttrType::Complex, Value::Object(members)) => {
+            let mut out = Map::with_capacity(members.len());
+            for (key, member) in members {
+                let member_path = ValuePath::Member(&path, &key);
+                let Some(sub) = attribute.sub_attribute(&key) else {
+                    leniencies.push(Leniency::UnknownAttributeIgnored {
+                        path: member_path.to_string(),
+                    });
+                    continue;
+                };
+                if sub.mutability == Mutability::ReadOnly {
+                    continue;
+                }
+                if let Some(v) = normalise_value_at(sub, member, member_path, leniencies)? {
+                    out.insert(canonical_key(key, &sub.name), v);
+                }
+            }
+            if out.is_empty() {
+                return Ok(None);
+            }
+            Value::Object(out)
+        }
+        (_, other) => other,
+    };
+    Ok(Some(normalised))
+}
+
+/// Whether a single, non-null value has the attribute's type; booleans may also be the
+/// strings `"true"`/`"false"` in any case, which the caller converts and reports.
+fn check_single_type(
+    attr_type: AttrType,
+    value: &Value,
+    path: ValuePath<'_>,
+) -> Result<(), ScimError> {
     let mismatch = |expected: &str| {
         invalid_value(
             path,
             format!("expected {expected}, found {}", json_kind(value)),
         )
     };
-    let normalised = match attribute.attr_type {
+    match attr_type {
         AttrType::String | AttrType::Reference => {
             value.as_str().ok_or_else(|| mismatch("a string"))?;
-            value.clone()
         }
         AttrType::Binary => {
             let text = value.as_str().ok_or_else(|| mismatch("a base64 string"))?;
             if !is_base64(text) {
                 return Err(invalid_value(path, "not valid base64 (RFC 7643 §2.3.6)"));
             }
-            value.clone()
         }
         AttrType::Boolean => match value {
-            Value::Bool(_) => value.clone(),
-            Value::String(text) => {
-                let parsed = if text.eq_ignore_ascii_case("true") {
-                    true
-                } else if text.eq_ignore_ascii_case("false") {
-                    false
-                } else {
-                    return Err(mismatch("a boolean"));
-                };
-                leniencies.push(Leniency::StringBoolean {
-                    path: path.to_owned(),
-                    sent: text.clone(),
-                });
-                Value::Bool(parsed)
-            }
+            Value::Bool(_) => {}
+            Value::String(text)
+                if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") => {}
             _ => return Err(mismatch("a boolean")),
         },
         AttrType::Integer => {
             if !(value.is_i64() || value.is_u64()) {
                 return Err(mismatch("an integer"));
             }
-            value.clone()
         }
         AttrType::Decimal => {
             value.as_number().ok_or_else(|| mismatch("a number"))?;
-            value.clone()
         }
         AttrType::DateTime => {
             let text = value
@@ -187,31 +261,18 @@ pub(crate) fn normalise_single(
                     ),
                 ));
             }
-            value.clone()
         }
         AttrType::Complex => {
-            let members = value.as_object().ok_or_else(|| mismatch("an object"))?;
-            let mut out = Map::new();
-            for (key, member) in members {
-                let member_path = format!("{path}.{key}");
-                let Some(sub) = attribute.sub_attribute(key) else {
-                    leniencies.push(Leniency::UnknownAttributeIgnored { path: member_path });
-                    continue;
-                };
-                if sub.mutability == Mutability::ReadOnly {
-                    continue;
-                }
-                if let Some(v) = normalise_value(sub, member, &member_path, leniencies)? {
-                    out.insert(sub.name.clone(), v);
-                }
-            }
-            if out.is_empty() {
-                return Ok(None);
-            }
-            Value::Object(out)
+            value.as_object().ok_or_else(|| mismatch("an object"))?;
         }
-    };
-    Ok(Some(normalised))
+    }
+    Ok(())
+}
+
+/// The key to store a member under: the schema's spelling, reusing the sent key when it is
+/// already spelled that way.
+fn canonical_key(sent: String, name: &str) -> String {
+    if sent == name { sent } else { name.to_owned() }
 }
 
 fn is_base64(text: &str) -> bool {
@@ -336,23 +397,39 @@ pub fn validate_for_write(
     schema: &ResourceSchema,
     mode: WriteMode<'_>,
 ) -> Result<Validated, ScimError> {
-    let members = body.as_object().ok_or_else(|| {
-        ScimError::typed(
-            ScimType::InvalidSyntax,
-            format!(
-                "the resource must be a JSON object, found {}",
-                json_kind(body)
-            ),
-        )
-    })?;
-    let listed = listed_schemas(members, schema)?;
+    validate_owned_for_write(body.clone(), schema, mode)
+}
+
+/// [`validate_for_write`] on a body it may take apart: the values kept are moved into the
+/// resource instead of copied.
+pub fn validate_owned_for_write(
+    body: Value,
+    schema: &ResourceSchema,
+    mode: WriteMode<'_>,
+) -> Result<Validated, ScimError> {
+    let members = match body {
+        Value::Object(members) => members,
+        other => {
+            return Err(ScimError::typed(
+                ScimType::InvalidSyntax,
+                format!(
+                    "the resource must be a JSON object, found {}",
+                    json_kind(&other)
+                ),
+            ));
+        }
+    };
+    let listed = listed_schemas(&members, schema)?;
     let mut tolerances: Vec<WriteTolerance> = listed
         .unknown
         .into_iter()
         .map(|urn| WriteTolerance::UnknownSchemaIgnored { urn })
         .collect();
     let mut leniencies = Vec::new();
-    let mut core = Map::new();
+    // The core attributes go straight into the map that is returned, after a `schemas` slot
+    // filled in at the end: moving them into a second map would hash every key again.
+    let mut resource = Map::with_capacity(members.len() + 1);
+    resource.insert("schemas".to_owned(), Value::Null);
     let mut extension_objects: Vec<(&Schema, Map<String, Value>)> = Vec::new();
 
     for (key, value) in members {
@@ -361,13 +438,14 @@ pub fn validate_for_write(
         }
         if let Some(attribute) = schema
             .core_attributes()
-            .find(|a| a.name.eq_ignore_ascii_case(key))
+            .find(|a| a.name.eq_ignore_ascii_case(&key))
         {
             store_attribute(
-                &mut core,
+                &mut resource,
                 attribute,
+                canonical_key(key, &attribute.name),
                 value,
-                &attribute.name,
+                ValuePath::Text(&attribute.name),
                 &mut leniencies,
             )?;
             continue;
@@ -375,9 +453,9 @@ pub fn validate_for_write(
         let Some(extension) = schema
             .extensions
             .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(key))
+            .find(|s| s.id.eq_ignore_ascii_case(&key))
         else {
-            leniencies.push(Leniency::UnknownAttributeIgnored { path: key.clone() });
+            leniencies.push(Leniency::UnknownAttributeIgnored { path: key });
             continue;
         };
         let inner = match value {
@@ -386,25 +464,32 @@ pub fn validate_for_write(
             other => {
                 return Err(invalid_value(
                     &extension.id,
-                    format!("expected an object, found {}", json_kind(other)),
+                    format!("expected an object, found {}", json_kind(&other)),
                 ));
             }
         };
-        let mut stored = Map::new();
+        let mut stored = Map::with_capacity(inner.len());
         for (inner_key, inner_value) in inner {
-            let path = format!("{}:{inner_key}", extension.id);
-            match extension.attribute(inner_key) {
-                Some(attribute) => {
-                    store_attribute(&mut stored, attribute, inner_value, &path, &mut leniencies)?
-                }
-                None => leniencies.push(Leniency::UnknownAttributeIgnored { path }),
+            let path = ValuePath::Extension(&extension.id, &inner_key);
+            match extension.attribute(&inner_key) {
+                Some(attribute) => store_attribute(
+                    &mut stored,
+                    attribute,
+                    attribute.name.clone(),
+                    inner_value,
+                    path,
+                    &mut leniencies,
+                )?,
+                None => leniencies.push(Leniency::UnknownAttributeIgnored {
+                    path: path.to_string(),
+                }),
             }
         }
         extension_objects.push((extension, stored));
     }
 
     if let WriteMode::Replace { current } = mode {
-        keep_fixed_values(&mut core, current, schema.core_attributes(), "")?;
+        keep_fixed_values(&mut resource, current, schema.core_attributes(), "")?;
         for extension in &schema.extensions {
             let Some(current_ext) = current.as_object().and_then(|m| get_ci(m, &extension.id))
             else {
@@ -427,9 +512,8 @@ pub fn validate_for_write(
         }
     }
 
-    check_required(&core, schema.core_attributes(), "")?;
+    check_required(&resource, schema.core_attributes(), "")?;
     let mut schemas = vec![Value::String(schema.core.id.clone())];
-    let mut resource = Map::new();
     let mut extension_members = Vec::new();
     for (extension, stored) in extension_objects {
         if stored.is_empty() {
@@ -448,8 +532,9 @@ pub fn validate_for_write(
         schemas.push(Value::String(extension.id.clone()));
         extension_members.push((extension.id.clone(), Value::Object(stored)));
     }
-    resource.insert("schemas".to_owned(), Value::Array(schemas));
-    resource.extend(core);
+    if let Some(slot) = resource.get_mut("schemas") {
+        *slot = Value::Array(schemas);
+    }
     resource.extend(extension_members);
     tolerances.extend(leniencies.into_iter().map(WriteTolerance::Value));
     Ok(Validated {
@@ -512,21 +597,22 @@ fn listed_schemas(
     Ok(listed)
 }
 
-/// Normalises one attribute of a write body into `target` under its canonical name; readOnly
-/// attributes are ignored (RFC 7644 §3.3) and unassigned values leave no key.
+/// Normalises one attribute of a write body into `target` under `name`, its canonical name;
+/// readOnly attributes are ignored (RFC 7644 §3.3) and unassigned values leave no key.
 fn store_attribute(
     target: &mut Map<String, Value>,
     attribute: &Attribute,
-    value: &Value,
-    path: &str,
+    name: String,
+    value: Value,
+    path: ValuePath<'_>,
     leniencies: &mut Vec<Leniency>,
 ) -> Result<(), ScimError> {
     if attribute.mutability == Mutability::ReadOnly {
         return Ok(());
     }
-    if let Some(normalised) = normalise_value(attribute, value, path, leniencies)? {
+    if let Some(normalised) = normalise_value_at(attribute, value, path, leniencies)? {
         check_single_primary(attribute, &normalised, path)?;
-        target.insert(attribute.name.clone(), normalised);
+        target.insert(name, normalised);
     }
     Ok(())
 }
@@ -535,7 +621,7 @@ fn store_attribute(
 pub(crate) fn check_single_primary(
     attribute: &Attribute,
     value: &Value,
-    path: &str,
+    path: impl fmt::Display,
 ) -> Result<(), ScimError> {
     let Some(items) = value.as_array() else {
         return Ok(());

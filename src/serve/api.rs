@@ -258,7 +258,7 @@ impl Server {
         match (resource, words.as_slice()) {
             (Some(kind), [_]) => match method {
                 Method::Get => self.list(&[kind], ListParams::from_query(&request.query)?),
-                Method::Post => self.create(kind, &request),
+                Method::Post => self.create(kind, request),
                 _ => Err(not_allowed(method, "GET, POST")),
             },
             (Some(kind), [_, search]) if is(search, ".search") => self.search(&[kind], &request),
@@ -407,9 +407,9 @@ impl Server {
         Ok(self.resource_reply(200, kind, entry, projection))
     }
 
-    fn create(&self, kind: Kind, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+    fn create(&self, kind: Kind, request: ApiRequest<'_>) -> Result<Reply, Failure> {
         let projection = self.projection(Projection::from_query(&request.query)?);
-        let body = body_of(request)?;
+        let body = request.body.ok_or_else(|| missing_body(request.method))?;
         let now = now();
         let mut store = self.write();
         let entry = store.create(kind, body, &now)?;
@@ -430,7 +430,7 @@ impl Server {
         let now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;
-        let written = store.replace(kind, id, body, &now, !self.quirks.put_not_stored)?;
+        let written = store.replace(kind, id, body.clone(), &now, !self.quirks.put_not_stored)?;
         Ok(self.resource_reply(200, kind, &written.entry, projection))
     }
 
@@ -649,12 +649,17 @@ fn discovery_one(docs: &[(String, Value)], id: &str, what: &str) -> Result<Reply
 }
 
 fn body_of<'r>(request: &'r ApiRequest<'_>) -> Result<&'r Value, ScimError> {
-    request.body.as_ref().ok_or_else(|| {
-        ScimError::typed(
-            ScimType::InvalidSyntax,
-            format!("{} needs a JSON body", request.method.as_str()),
-        )
-    })
+    request
+        .body
+        .as_ref()
+        .ok_or_else(|| missing_body(request.method))
+}
+
+fn missing_body(method: Method) -> ScimError {
+    ScimError::typed(
+        ScimType::InvalidSyntax,
+        format!("{} needs a JSON body", method.as_str()),
+    )
 }
 
 /// The RFC 7644 §3.14 precondition of a write: 404 for an unknown id, 412 when `If-Match`

@@ -4,12 +4,13 @@
 //! [`spawn`] starts it on the current tokio runtime and returns a [`ServerHandle`] that stops it
 //! on [`ServerHandle::shutdown`] or drop; tests bind port 0. The room is split by concern:
 //! `store` (pure state), `api` (endpoints, synchronous), `routes` (axum edge), `bulk`, `query`,
-//! `etag`, `quirks`, `seed` and `protocol` (the doorway into `crate::scim`). It never imports
+//! `etag`, `ids`, `quirks`, `seed` and `protocol` (the doorway into `crate::scim`). It never imports
 //! the client or the conformance runner.
 
 mod api;
 mod bulk;
 mod etag;
+mod ids;
 mod protocol;
 mod query;
 pub mod quirks;

@@ -103,13 +103,13 @@ pub fn parse_patch_path(text: &str) -> Result<PatchPath, ScimError> {
     })
 }
 
-/// Checks and normalises a POST/PUT body; readOnly attributes are dropped.
+/// Checks and normalises a POST/PUT body, taking it apart; readOnly attributes are dropped.
 pub fn validate_for_write(
-    body: &Value,
+    body: Value,
     schema: &ResourceSchema,
     mode: WriteMode<'_>,
 ) -> Result<Validated, ScimError> {
-    let validated = resource::validate_for_write(body, schema, mode)?;
+    let validated = resource::validate_owned_for_write(body, schema, mode)?;
     let used_string_booleans = validated
         .tolerances
         .iter()
@@ -135,12 +135,18 @@ pub fn project(
 /// copying one only to serialise the copy was a third of a POST's cost, so those are
 /// serialised as they are.
 pub fn default_representation(resource: &Value, schema: &ResourceSchema) -> String {
-    let text = if default_projection_keeps_everything(resource, schema) {
-        serde_json::to_string(resource)
+    // A typical user serialises to well under 1 KiB; starting there spares the buffer the
+    // three regrowths (and copies) it would go through from serde_json's 128 bytes.
+    let mut text = Vec::with_capacity(1024);
+    let written = if default_projection_keeps_everything(resource, schema) {
+        serde_json::to_writer(&mut text, resource)
     } else {
-        serde_json::to_string(&project(resource, schema, &[], &[]))
+        serde_json::to_writer(&mut text, &project(resource, schema, &[], &[]))
     };
-    text.unwrap_or_default()
+    match written {
+        Ok(()) => String::from_utf8(text).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 /// Whether `project(resource, schema, &[], &[])` would equal `resource`: no `returned: never`

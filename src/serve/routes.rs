@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -117,7 +117,7 @@ async fn process(server: &Server, request: Request) -> Result<Reply, ScimError> 
     let method = Method::parse(parts.method.as_str());
     let body = if method.has_body() {
         check_media_type(&parts.headers, server.quirks())?;
-        let bytes = read_body(body, body_limit(server, path)).await?;
+        let bytes = read_body_apart(body, body_limit(server, path)).await?;
         parse_json(&bytes)?
     } else {
         None
@@ -174,9 +174,26 @@ fn body_limit(server: &Server, path: &str) -> usize {
     }
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ScimError> {
+/// [`read_body`] on a task of its own. Taking a chunk from hyper's body channel wakes the
+/// connection task. Woken inside its own poll, the connection task counts as yielding, and
+/// tokio's multi-thread scheduler then wakes an idle worker: per request with a body, a futex
+/// call and an event-fd write, and now and then the connection moving to the other core.
+/// Woken by another task on the same worker, it just becomes that worker's next task. A
+/// client that hangs up leaves the reader to finish on its own, within `limit`.
+async fn read_body_apart(body: Body, limit: usize) -> Result<Bytes, ScimError> {
+    tokio::spawn(read_body(body, limit))
+        .await
+        .unwrap_or_else(|error| {
+            Err(ScimError::typed(
+                ScimType::InvalidSyntax,
+                format!("the body could not be read: {error}"),
+            ))
+        })
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ScimError> {
     match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes().to_vec()),
+        Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(ScimError::status(
             413,
             format!("the body exceeds maxPayloadSize ({limit} bytes)"),

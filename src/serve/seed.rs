@@ -163,8 +163,8 @@ fn create(
         .and_then(Value::as_str)
         .map(str::to_string);
     match id {
-        Some(id) => store.create_with_id(kind, &body, now, id),
-        None => store.create(kind, &body, now),
+        Some(id) => store.create_with_id(kind, body, now, id),
+        None => store.create(kind, body, now),
     }
     .map(|_| ())
     .map_err(rejected)

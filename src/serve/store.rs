@@ -15,6 +15,7 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::scim::path::AttrPath;
 use crate::scim::schema::ResourceSchema;
 use crate::scim::sort::{SortOrder, sort_by_path, sort_key};
+use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
 
 /// The two resource types the server stores.
@@ -272,8 +273,8 @@ impl Store {
     }
 
     /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored.
-    pub fn create(&mut self, kind: Kind, body: &Value, now: &str) -> Result<&Entry, ScimError> {
-        let id = uuid::Uuid::new_v4().to_string();
+    pub fn create(&mut self, kind: Kind, body: Value, now: &str) -> Result<&Entry, ScimError> {
+        let id = new_id();
         self.create_with_id(kind, body, now, id)
     }
 
@@ -281,7 +282,7 @@ impl Store {
     pub fn create_with_id(
         &mut self,
         kind: Kind,
-        body: &Value,
+        body: Value,
         now: &str,
         id: String,
     ) -> Result<&Entry, ScimError> {
@@ -306,7 +307,7 @@ impl Store {
         &mut self,
         kind: Kind,
         id: &str,
-        body: &Value,
+        body: Value,
         now: &str,
         store: bool,
     ) -> Result<Written, ScimError> {
@@ -388,7 +389,7 @@ impl Store {
         Ok(())
     }
 
-    fn validate(&self, kind: Kind, body: &Value, mode: WriteMode<'_>) -> Result<Value, ScimError> {
+    fn validate(&self, kind: Kind, body: Value, mode: WriteMode<'_>) -> Result<Value, ScimError> {
         let validated = protocol::validate_for_write(body, Store::schema(kind), mode)?;
         self.check_string_booleans(validated.used_string_booleans)?;
         Ok(validated.resource)
@@ -528,7 +529,7 @@ impl Store {
         {
             resource.insert("groups".into(), groups);
         }
-        let mut meta = Map::new();
+        let mut meta = Map::with_capacity(5);
         meta.insert("resourceType".into(), kind.resource_type().into());
         meta.insert("created".into(), created.into());
         meta.insert("lastModified".into(), now.into());
@@ -816,7 +817,7 @@ mod tests {
         let body =
             json!({"schemas": [USER_SCHEMA], "userName": user_name, "externalId": external_id});
         store
-            .create(Kind::User, &body, NOW)
+            .create(Kind::User, body, NOW)
             .unwrap()
             .id()
             .to_string()
@@ -837,7 +838,7 @@ mod tests {
         let mut store = store();
         let id = add_user(&mut store, "Old", "e1");
         let body = json!({"schemas": [USER_SCHEMA], "userName": "New", "externalId": "e2"});
-        store.replace(Kind::User, &id, &body, NOW, true).unwrap();
+        store.replace(Kind::User, &id, body, NOW, true).unwrap();
         assert!(find(&store, "userName eq \"old\"").is_empty());
         assert!(find(&store, "externalId eq \"e1\"").is_empty());
         assert_eq!(find(&store, "userName eq \"NEW\""), [id.as_str()]);
@@ -924,7 +925,7 @@ mod tests {
         assert_eq!(written.entry.version, first);
         let body =
             json!({"schemas": [GROUP_SCHEMA], "displayName": "g", "members": [{"value": id}]});
-        store.create(Kind::Group, &body, NOW).unwrap();
+        store.create(Kind::Group, body, NOW).unwrap();
         let after = store.get(Kind::User, &id).unwrap();
         assert_ne!(after.version, first, "joining a group changes User.groups");
         assert_eq!(after.resource["groups"][0]["display"], "g");
@@ -936,7 +937,7 @@ mod tests {
         let id = add_user(&mut store, "keep", "e");
         let before = store.get(Kind::User, &id).unwrap().resource.clone();
         let body = json!({"schemas": [USER_SCHEMA], "userName": "changed"});
-        let written = store.replace(Kind::User, &id, &body, NOW, false).unwrap();
+        let written = store.replace(Kind::User, &id, body, NOW, false).unwrap();
         assert_eq!(written.entry.resource["userName"], "changed");
         assert_eq!(store.get(Kind::User, &id).unwrap().resource, before);
         assert!(find(&store, "userName eq \"changed\"").is_empty());
