@@ -9,6 +9,10 @@
 # Then scimctl alone is restarted with 100,000 users and the median latency of a
 # `userName eq` list request is measured at concurrency 1.
 #
+# Each cell also runs against a ceiling: examples/bench_ceiling.rs, axum on the same runtime
+# answering every request with a fixed body (no store, no validation). No server can beat it on
+# this machine, so its ratio to scim2-server says how much of a cell the machine allows.
+#
 # Targets (exit status 1 when one is missed): every scimctl/scim2-server ratio >= 30, and the
 # 100,000-user median under 20 ms. Both servers listen on 127.0.0.1 only and are stopped on
 # exit. Installs wrk (Debian) if missing, builds scimctl in release mode, and sets up the
@@ -96,9 +100,10 @@ label() {
 
 apt_install wrk
 command -v curl >/dev/null || die "curl is needed"
-say "building scimctl (release)"
-(cd "$repo" && cargo build --release --locked --quiet)
+say "building scimctl and the ceiling server (release)"
+(cd "$repo" && cargo build --release --locked --quiet --bin scimctl --example bench_ceiling)
 scimctl="${CARGO_TARGET_DIR:-$repo/target}/release/scimctl"
+ceiling="${CARGO_TARGET_DIR:-$repo/target}/release/examples/bench_ceiling"
 bash "$repo/scripts/python-env" >&2
 
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -109,7 +114,12 @@ start_scim2_server "$work/seed-10k.json"
 probe_user="bench-user-005000"
 scimctl_id="$(user_id "$scimctl_url" "$probe_user")"
 python_id="$(user_id "$python_url" "$probe_user")"
-say "scimctl at $scimctl_url, scim2-server at $python_url, $users users each"
+ceiling_log="$work/ceiling.log"
+"$ceiling" >"$ceiling_log" 2>&1 &
+ceiling_pid=$!
+server_pids+=("$ceiling_pid")
+ceiling_url="$(wait_for_url "$ceiling_pid" "$ceiling_log" 60 /scim/v2)"
+say "scimctl at $scimctl_url, scim2-server at $python_url, $users users each; ceiling at $ceiling_url"
 
 rows=()
 targets_met=true
@@ -118,13 +128,16 @@ for kind in "${kinds[@]}"; do
         say "$(label "$kind") at concurrency $c ($duration each)"
         ours="$(run_wrk "$scimctl_url" "$kind" "$c" "$scimctl_id")"
         theirs="$(run_wrk "$python_url" "$kind" "$c" "$python_id")"
+        bound="$(run_wrk "$ceiling_url" "$kind" "$c" "$python_id")"
         ratio="$(python3 -c "print(f'{$(field rps "$ours") / max($(field rps "$theirs"), 0.1):.1f}')")"
+        bound_ratio="$(python3 -c "print(f'{$(field rps "$bound") / max($(field rps "$theirs"), 0.1):.1f}')")"
         python3 -c "import sys; sys.exit(0 if $ratio >= $min_ratio else 1)" || targets_met=false
-        rows+=("| \`$(label "$kind")\` | $c | $(rps_cell "$ours") | $(rps_cell "$theirs") | ${ratio}x |")
+        rows+=("| \`$(label "$kind")\` | $c | $(rps_cell "$ours") | $(rps_cell "$theirs") | ${ratio}x | $(rps_cell "$bound") | ${bound_ratio}x |")
     done
 done
 stop_server "$scimctl_pid"
 stop_server "$python_pid"
+stop_server "$ceiling_pid"
 
 users=100000
 say "restarting scimctl with $users users"
@@ -144,9 +157,11 @@ Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo
 Versions: $("$scimctl" --version), scim2-server 0.8.3 (Python $("$repo/.venv/bin/python" -c 'import platform; print(platform.python_version())')), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)
 Load average (1/5/15 min) at start: $load_at_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)
 Each cell: wrk for $duration, at most 2 threads, 10,000 users loaded (POST runs add users).
+Ceiling: examples/bench_ceiling.rs, fixed answers on the same runtime; its ratio is the most any
+server could reach in that cell on this machine.
 
-| Request | Concurrency | scimctl serve (req/s) | scim2-server (req/s) | Ratio |
-|---|---:|---:|---:|---:|
+| Request | Concurrency | scimctl serve (req/s) | scim2-server (req/s) | Ratio | Ceiling (req/s) | Ceiling ratio |
+|---|---:|---:|---:|---:|---:|---:|
 $(printf '%s\n' "${rows[@]}")
 
 100,000 users, \`GET /Users?filter=userName eq "..."\` at concurrency 1: median ${median_ms} ms, p99 ${p99_ms} ms ($(field requests "$latency") requests, $(rps_cell "$latency") req/s).
