@@ -265,6 +265,8 @@ const DEVIATIONS: &[&str] = &[
     "pathless-patch-ignored",
     "reject-application-json",
     "attributes-drop-id",
+    "etag-never-changes",
+    "client-id-honoured",
 ];
 
 /// `fixtures/expected/<quirk>.toml`.

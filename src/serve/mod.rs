@@ -174,6 +174,8 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             case_sensitive_username: quirks.case_sensitive_username,
             reject_string_booleans: quirks.reject_string_booleans,
             or_as_and: quirks.or_as_and,
+            frozen_versions: quirks.etag_never_changes,
+            honour_client_id: quirks.client_id_honoured,
         },
     );
     if let Some(seed) = &config.seed {

@@ -66,6 +66,8 @@ pub enum Quirk {
     PathlessPatchIgnored,
     RejectApplicationJson,
     AttributesDropId,
+    EtagNeverChanges,
+    ClientIdHonoured,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -239,6 +241,14 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "attributes-drop-id",
         "attributes/excludedAttributes leave out `id` unless it is named",
     ),
+    (
+        "etag-never-changes",
+        "meta.version and the ETag stay what they were at creation, whatever is written",
+    ),
+    (
+        "client-id-honoured",
+        "a create that carries an `id` keeps it instead of issuing one",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -326,6 +336,8 @@ impl Quirk {
             "pathless-patch-ignored" => flag(Quirk::PathlessPatchIgnored),
             "reject-application-json" => flag(Quirk::RejectApplicationJson),
             "attributes-drop-id" => flag(Quirk::AttributesDropId),
+            "etag-never-changes" => flag(Quirk::EtagNeverChanges),
+            "client-id-honoured" => flag(Quirk::ClientIdHonoured),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -377,6 +389,8 @@ impl fmt::Display for Quirk {
             Quirk::PathlessPatchIgnored => "pathless-patch-ignored",
             Quirk::RejectApplicationJson => "reject-application-json",
             Quirk::AttributesDropId => "attributes-drop-id",
+            Quirk::EtagNeverChanges => "etag-never-changes",
+            Quirk::ClientIdHonoured => "client-id-honoured",
         };
         f.write_str(name)
     }
@@ -461,6 +475,8 @@ pub struct Quirks {
     pub pathless_patch_ignored: bool,
     pub reject_application_json: bool,
     pub attributes_drop_id: bool,
+    pub etag_never_changes: bool,
+    pub client_id_honoured: bool,
 }
 
 impl Quirks {
@@ -519,6 +535,8 @@ impl Quirks {
             Quirk::PathlessPatchIgnored => self.pathless_patch_ignored = true,
             Quirk::RejectApplicationJson => self.reject_application_json = true,
             Quirk::AttributesDropId => self.attributes_drop_id = true,
+            Quirk::EtagNeverChanges => self.etag_never_changes = true,
+            Quirk::ClientIdHonoured => self.client_id_honoured = true,
         }
     }
 

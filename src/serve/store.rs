@@ -51,13 +51,17 @@ impl Kind {
     }
 }
 
-/// The filter-related quirks the store honours; see [`crate::serve::quirks`].
+/// The quirks the store honours; see [`crate::serve::quirks`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreOptions {
     pub eq_substring: bool,
     pub case_sensitive_username: bool,
     pub reject_string_booleans: bool,
     pub or_as_and: bool,
+    /// `etag-never-changes`: a resource's version is fixed when it is created.
+    pub frozen_versions: bool,
+    /// `client-id-honoured`: a create keeps the `id` the client sent.
+    pub honour_client_id: bool,
 }
 
 /// One stored resource.
@@ -272,9 +276,15 @@ impl Store {
         Ok(found)
     }
 
-    /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored.
+    /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored,
+    /// unless `honour_client_id` keeps a client's string `id`.
     pub fn create(&mut self, kind: Kind, body: Value, now: &str) -> Result<&Entry, ScimError> {
-        let id = new_id();
+        let id = match protocol::get_ci(&body, "id") {
+            Some(Value::String(sent)) if self.options.honour_client_id && !sent.is_empty() => {
+                sent.clone()
+            }
+            _ => new_id(),
+        };
         self.create_with_id(kind, body, now, id)
     }
 
@@ -504,8 +514,13 @@ impl Store {
         now: &str,
         seq: u64,
     ) -> Entry {
-        self.revision += 1;
-        let version = format!("W/\"{}\"", self.revision);
+        let version = if self.options.frozen_versions {
+            // Creation order never changes, so neither does a version made from it.
+            format!("W/\"{seq}\"")
+        } else {
+            self.revision += 1;
+            format!("W/\"{}\"", self.revision)
+        };
         let location = [self.base_url.as_str(), kind.endpoint(), id].join("/");
         // Built in the attributes' own map: moving every member into a fresh one would hash
         // each key again.

@@ -1007,3 +1007,61 @@ async fn attributes_drop_id_leaves_id_out_of_projections_that_do_not_name_it() {
     }
     stop(clean, quirky).await;
 }
+
+#[tokio::test]
+async fn etag_never_changes_keeps_the_creation_version_through_writes() {
+    let (clean, quirky) = pair(Quirk::EtagNeverChanges, &[]).await;
+    for (h, frozen) in [(&clean, false), (&quirky, true)] {
+        let user = h.user("versioned").await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        let before = h.get(&path).await;
+        let replace = json!([{"op": "replace", "path": "displayName", "value": "Two"}]);
+        assert_eq!(h.patch(&path, replace).await.status, 200);
+        let after = h.get(&path).await;
+        assert_eq!(after.json()["displayName"], "Two", "the write is stored");
+        assert_eq!(
+            after.header("etag") == before.header("etag"),
+            frozen,
+            "ETag {:?} then {:?}",
+            before.header("etag"),
+            after.header("etag")
+        );
+        assert_eq!(
+            after.json()["meta"]["version"] == before.json()["meta"]["version"],
+            frozen
+        );
+        let other = h.user("another").await;
+        assert_ne!(
+            other["meta"]["version"], user["meta"]["version"],
+            "resources still have versions of their own"
+        );
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn client_id_honoured_keeps_the_id_a_create_carries() {
+    let (clean, quirky) = pair(Quirk::ClientIdHonoured, &[]).await;
+    let chosen = "3e2d6f1c-client-chosen";
+    for (h, kept) in [(&clean, false), (&quirky, true)] {
+        let user = h
+            .user_with(json!({"id": chosen, "userName": "picked"}))
+            .await;
+        assert_eq!(text(&user, "id") == chosen, kept, "{user}");
+        assert_eq!(
+            h.get(&format!("/Users/{}", text(&user, "id"))).await.status,
+            200
+        );
+        let plain = h.user("plain").await;
+        assert!(
+            !text(&plain, "id").is_empty(),
+            "a body without id still gets one"
+        );
+    }
+    let again = json!({"schemas": [USER], "id": chosen, "userName": "second"});
+    quirky
+        .post("/Users", again)
+        .await
+        .assert_error(409, Some("uniqueness"));
+    stop(clean, quirky).await;
+}
