@@ -267,6 +267,7 @@ const DEVIATIONS: &[&str] = &[
     "attributes-drop-id",
     "etag-never-changes",
     "client-id-honoured",
+    "enterprise-extension-dropped",
 ];
 
 /// `fixtures/expected/<quirk>.toml`.

@@ -409,7 +409,8 @@ impl Server {
 
     fn create(&self, kind: Kind, request: ApiRequest<'_>) -> Result<Reply, Failure> {
         let projection = self.projection(Projection::from_query(&request.query)?);
-        let body = request.body.ok_or_else(|| missing_body(request.method))?;
+        let mut body = request.body.ok_or_else(|| missing_body(request.method))?;
+        self.quirks.drop_enterprise_extension(&mut body);
         let now = now();
         let mut store = self.write();
         let entry = store.create(kind, body, &now)?;
@@ -426,11 +427,12 @@ impl Server {
         request: &ApiRequest<'_>,
         projection: &Projection,
     ) -> Result<Reply, Failure> {
-        let body = body_of(request)?;
+        let mut body = body_of(request)?.clone();
+        self.quirks.drop_enterprise_extension(&mut body);
         let now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;
-        let written = store.replace(kind, id, body.clone(), &now, !self.quirks.put_not_stored)?;
+        let written = store.replace(kind, id, body, &now, !self.quirks.put_not_stored)?;
         Ok(self.resource_reply(200, kind, &written.entry, projection))
     }
 

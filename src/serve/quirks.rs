@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::scim::filter::Filter;
-use crate::scim::model::{ScimError, ScimType, USER_SCHEMA};
+use crate::scim::model::{ENTERPRISE_USER_SCHEMA, ScimError, ScimType, USER_SCHEMA};
 use crate::serve::protocol::get_ci;
 use crate::serve::query::Projection;
 
@@ -68,6 +68,7 @@ pub enum Quirk {
     AttributesDropId,
     EtagNeverChanges,
     ClientIdHonoured,
+    EnterpriseExtensionDropped,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -249,6 +250,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "client-id-honoured",
         "a create that carries an `id` keeps it instead of issuing one",
     ),
+    (
+        "enterprise-extension-dropped",
+        "POST and PUT accept the enterprise extension but store none of it",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -338,6 +343,7 @@ impl Quirk {
             "attributes-drop-id" => flag(Quirk::AttributesDropId),
             "etag-never-changes" => flag(Quirk::EtagNeverChanges),
             "client-id-honoured" => flag(Quirk::ClientIdHonoured),
+            "enterprise-extension-dropped" => flag(Quirk::EnterpriseExtensionDropped),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -391,6 +397,7 @@ impl fmt::Display for Quirk {
             Quirk::AttributesDropId => "attributes-drop-id",
             Quirk::EtagNeverChanges => "etag-never-changes",
             Quirk::ClientIdHonoured => "client-id-honoured",
+            Quirk::EnterpriseExtensionDropped => "enterprise-extension-dropped",
         };
         f.write_str(name)
     }
@@ -477,6 +484,7 @@ pub struct Quirks {
     pub attributes_drop_id: bool,
     pub etag_never_changes: bool,
     pub client_id_honoured: bool,
+    pub enterprise_extension_dropped: bool,
 }
 
 impl Quirks {
@@ -537,6 +545,7 @@ impl Quirks {
             Quirk::AttributesDropId => self.attributes_drop_id = true,
             Quirk::EtagNeverChanges => self.etag_never_changes = true,
             Quirk::ClientIdHonoured => self.client_id_honoured = true,
+            Quirk::EnterpriseExtensionDropped => self.enterprise_extension_dropped = true,
         }
     }
 
@@ -625,6 +634,23 @@ impl Quirks {
     pub fn refused_count(&self, count: Option<i64>) -> Option<ScimError> {
         (self.count_zero_400 && count == Some(0))
             .then(|| ScimError::typed(ScimType::InvalidValue, "count must be between 1 and 1000"))
+    }
+
+    /// `enterprise-extension-dropped`: takes the enterprise extension (RFC 7643 §4.3) and its
+    /// URN in `schemas` out of a POST or PUT body, as a server that only knows the core schema
+    /// and ignores what it does not know would.
+    pub fn drop_enterprise_extension(&self, body: &mut Value) {
+        if !self.enterprise_extension_dropped {
+            return;
+        }
+        let Some(object) = body.as_object_mut() else {
+            return;
+        };
+        let is_extension = |text: &str| text.eq_ignore_ascii_case(ENTERPRISE_USER_SCHEMA);
+        object.retain(|key, _| !is_extension(key));
+        if let Some(Value::Array(schemas)) = object.get_mut("schemas") {
+            schemas.retain(|schema| !schema.as_str().is_some_and(is_extension));
+        }
     }
 
     /// `attributes-drop-id`: whether a projected resource loses its `id`, which is returned

@@ -1065,3 +1065,37 @@ async fn client_id_honoured_keeps_the_id_a_create_carries() {
         .assert_error(409, Some("uniqueness"));
     stop(clean, quirky).await;
 }
+
+#[tokio::test]
+async fn enterprise_extension_dropped_stores_none_of_the_extension() {
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let (clean, quirky) = pair(Quirk::EnterpriseExtensionDropped, &[]).await;
+    for (h, dropped) in [(&clean, false), (&quirky, true)] {
+        let body = json!({
+            "schemas": [USER, ENTERPRISE],
+            "userName": "extended",
+            "displayName": "Core kept",
+            ENTERPRISE: {"department": "Tours", "employeeNumber": "701984"},
+        });
+        let created = h.post("/Users", body.clone()).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let path = format!("/Users/{}", text(&created.json(), "id"));
+        let replaced = h.put(&path, body).await;
+        assert_eq!(replaced.status, 200, "{}", replaced.text);
+        let stored = h.get(&path).await.json();
+        assert_eq!(stored[ENTERPRISE].is_null(), dropped, "{stored}");
+        assert_eq!(
+            stored["displayName"], "Core kept",
+            "core attributes unchanged"
+        );
+        let patch =
+            json!([{"op": "add", "path": format!("{ENTERPRISE}:department"), "value": "Ops"}]);
+        assert_eq!(h.patch(&path, patch).await.status, 200);
+        assert_eq!(
+            h.get(&path).await.json()[ENTERPRISE]["department"],
+            "Ops",
+            "PATCH still reaches the extension"
+        );
+    }
+    stop(clean, quirky).await;
+}
