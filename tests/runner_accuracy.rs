@@ -268,6 +268,8 @@ const DEVIATIONS: &[&str] = &[
     "etag-never-changes",
     "client-id-honoured",
     "enterprise-extension-dropped",
+    "etag-only-on-reads",
+    "negative-count-400",
 ];
 
 /// `fixtures/expected/<quirk>.toml`.

@@ -232,8 +232,14 @@ impl Server {
 
     /// Answers one request; failures become SCIM Error replies.
     pub fn handle(&self, request: ApiRequest<'_>) -> Reply {
-        self.dispatch(request)
-            .unwrap_or_else(|failure| failure.reply(&self.quirks))
+        let writes = request.method.has_body();
+        let mut reply = self
+            .dispatch(request)
+            .unwrap_or_else(|failure| failure.reply(&self.quirks));
+        if self.quirks.drops_etag(writes) {
+            reply.headers.retain(|(name, _)| *name != "etag");
+        }
+        reply
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Store> {

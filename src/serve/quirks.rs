@@ -69,6 +69,8 @@ pub enum Quirk {
     EtagNeverChanges,
     ClientIdHonoured,
     EnterpriseExtensionDropped,
+    EtagOnlyOnReads,
+    NegativeCount400,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -254,6 +256,14 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "enterprise-extension-dropped",
         "POST and PUT accept the enterprise extension but store none of it",
     ),
+    (
+        "etag-only-on-reads",
+        "answers to POST, PUT and PATCH carry no ETag header; GET still does",
+    ),
+    (
+        "negative-count-400",
+        "a negative count is refused with 400 instead of being read as 0",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -344,6 +354,8 @@ impl Quirk {
             "etag-never-changes" => flag(Quirk::EtagNeverChanges),
             "client-id-honoured" => flag(Quirk::ClientIdHonoured),
             "enterprise-extension-dropped" => flag(Quirk::EnterpriseExtensionDropped),
+            "etag-only-on-reads" => flag(Quirk::EtagOnlyOnReads),
+            "negative-count-400" => flag(Quirk::NegativeCount400),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -398,6 +410,8 @@ impl fmt::Display for Quirk {
             Quirk::EtagNeverChanges => "etag-never-changes",
             Quirk::ClientIdHonoured => "client-id-honoured",
             Quirk::EnterpriseExtensionDropped => "enterprise-extension-dropped",
+            Quirk::EtagOnlyOnReads => "etag-only-on-reads",
+            Quirk::NegativeCount400 => "negative-count-400",
         };
         f.write_str(name)
     }
@@ -485,6 +499,8 @@ pub struct Quirks {
     pub etag_never_changes: bool,
     pub client_id_honoured: bool,
     pub enterprise_extension_dropped: bool,
+    pub etag_only_on_reads: bool,
+    pub negative_count_400: bool,
 }
 
 impl Quirks {
@@ -546,6 +562,8 @@ impl Quirks {
             Quirk::EtagNeverChanges => self.etag_never_changes = true,
             Quirk::ClientIdHonoured => self.client_id_honoured = true,
             Quirk::EnterpriseExtensionDropped => self.enterprise_extension_dropped = true,
+            Quirk::EtagOnlyOnReads => self.etag_only_on_reads = true,
+            Quirk::NegativeCount400 => self.negative_count_400 = true,
         }
     }
 
@@ -629,11 +647,22 @@ impl Quirks {
         }
     }
 
-    /// `count-zero-400`: the 400 for `count=0`, which RFC 7644 §3.4.2.4 answers with the total
-    /// and no resources.
+    /// `count-zero-400` and `negative-count-400`: the 400 for `count=0` or a negative count,
+    /// which RFC 7644 §3.4.2.4 answers with the total and no resources.
     pub fn refused_count(&self, count: Option<i64>) -> Option<ScimError> {
-        (self.count_zero_400 && count == Some(0))
+        let refused = match count {
+            Some(0) => self.count_zero_400,
+            Some(negative) if negative < 0 => self.negative_count_400,
+            _ => false,
+        };
+        refused
             .then(|| ScimError::typed(ScimType::InvalidValue, "count must be between 1 and 1000"))
+    }
+
+    /// `etag-only-on-reads`: whether the answer to a request with this method loses its ETag
+    /// header, which RFC 7644 §3.14 requires on every answer with a versioned resource.
+    pub fn drops_etag(&self, method_writes: bool) -> bool {
+        self.etag_only_on_reads && method_writes
     }
 
     /// `enterprise-extension-dropped`: takes the enterprise extension (RFC 7643 §4.3) and its

@@ -1099,3 +1099,46 @@ async fn enterprise_extension_dropped_stores_none_of_the_extension() {
     }
     stop(clean, quirky).await;
 }
+
+#[tokio::test]
+async fn etag_only_on_reads_leaves_the_etag_off_write_answers() {
+    let (clean, quirky) = pair(Quirk::EtagOnlyOnReads, &[]).await;
+    for (h, dropped) in [(&clean, false), (&quirky, true)] {
+        let body = json!({"schemas": [USER], "userName": "tagged"});
+        let created = h.post("/Users", body).await;
+        assert_eq!(created.header("etag").is_none(), dropped, "POST");
+        let path = format!("/Users/{}", text(&created.json(), "id"));
+        let replace = json!([{"op": "replace", "path": "displayName", "value": "Two"}]);
+        assert_eq!(
+            h.patch(&path, replace).await.header("etag").is_none(),
+            dropped,
+            "PATCH"
+        );
+        let read = h.get(&path).await;
+        assert_eq!(
+            read.header("etag"),
+            read.json()["meta"]["version"].as_str(),
+            "GET keeps its ETag"
+        );
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn negative_count_400_refuses_a_negative_count_only() {
+    let (clean, quirky) = pair(Quirk::NegativeCount400, &["u1"]).await;
+    let negative = "/Users?count=-1";
+    let read_as_zero = clean.get(negative).await.json();
+    assert_eq!(read_as_zero["totalResults"], 1);
+    assert_eq!(ids_of(&read_as_zero), Vec::<String>::new());
+    quirky
+        .get(negative)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    assert_eq!(
+        quirky.get("/Users?count=0").await.status,
+        200,
+        "count=0 unchanged"
+    );
+    stop(clean, quirky).await;
+}
