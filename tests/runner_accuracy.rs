@@ -13,7 +13,7 @@ use scimctl::runner::ledger::{Ledger, Leftover, NoSink};
 use scimctl::runner::outcome::{RunOutcome, Status};
 use scimctl::runner::{self, RunOptions};
 use scimctl::serve::quirks::CATALOGUE;
-use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
+use scimctl::serve::{Limits, Quirk, Quirks, Seed, ServeConfig};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
 use serde::Deserialize;
 
@@ -30,11 +30,20 @@ fn builtin_suites() -> Vec<Suite> {
 /// those, are set aside before the comparison, and the cleanup must have reported each one it
 /// tried to delete as still there and kept it in the ledger.
 async fn run_against(quirks: &[Quirk]) -> RunOutcome {
+    run_against_server(ServeConfig {
+        quirks: Quirks::from_list(quirks),
+        ..ServeConfig::default()
+    })
+    .await
+}
+
+/// [`run_against`] for a server configured in other ways; the demo seed is added.
+async fn run_against_server(config: ServeConfig) -> RunOutcome {
+    let quirks = config.quirks.clone();
     let seed = Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("demo seed");
     let server = scimctl::serve::spawn(ServeConfig {
-        quirks: Quirks::from_list(quirks),
         seed: Some(seed),
-        ..ServeConfig::default()
+        ..config
     })
     .await
     .expect("server starts");
@@ -72,7 +81,7 @@ async fn run_against(quirks: &[Quirk]) -> RunOutcome {
     .await
     .expect("the server answers");
     let mut after = snapshot(&client).await;
-    if quirks.contains(&Quirk::SoftDelete) {
+    if quirks.soft_delete {
         let kept = set_aside_own_leftovers(&before, &mut after);
         assert_cleanup_saw_only(&kept, &report.cleanup_problems, &ledger.leftovers());
     } else {
@@ -221,6 +230,22 @@ async fn legal_behaviours_fail_nothing() {
             assert!(outcome.throttled > 0, "the 429s are counted");
         }
     }
+}
+
+/// `count` is only the largest page a client wants (RFC 7644 §3.4.2.4), and a server that
+/// advertises `filter.maxResults` of 1 answers every list a resource at a time: checks must
+/// follow the pages the server gives, not assume the page size they asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_advertised_pages_fail_nothing() {
+    let outcome = run_against_server(ServeConfig {
+        limits: Limits {
+            max_results: 1,
+            ..Limits::default()
+        },
+        ..ServeConfig::default()
+    })
+    .await;
+    assert_eq!(not_passing(&outcome), Vec::<String>::new());
 }
 
 /// Every quirk that breaks the RFC or an IdP's expectations; each has a
