@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -121,6 +121,8 @@ pub struct Discovery {
     /// Resource type names from `/ResourceTypes`; `None` when unreadable (then no check is
     /// skipped for a missing resource type).
     resource_types: Option<Vec<String>>,
+    /// The `schemaExtensions` URNs of every resource type; `None` as for `resource_types`.
+    extensions: Option<Vec<String>>,
 }
 
 /// Reads ServiceProviderConfig and ResourceTypes (two GETs, nothing else). Fails when the server
@@ -140,24 +142,39 @@ pub async fn discover(client: &ScimClient) -> Result<Discovery, RunError> {
             .collect()
     });
     let types = get_json(client, "/ResourceTypes").await?;
-    let resource_types = types.as_ref().map(|body| {
+    let listed: Option<Vec<Map<String, Value>>> = types.as_ref().map(|body| {
         let list = match body {
-            Value::Array(items) => items.clone(),
+            Value::Array(items) => items.as_slice(),
             Value::Object(map) => get_ci(map, "Resources")
                 .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-            _ => Vec::new(),
+                .map_or(&[][..], Vec::as_slice),
+            _ => &[],
         };
-        list.iter()
-            .filter_map(|rt| rt.as_object().and_then(|m| get_ci(m, "name")))
-            .filter_map(Value::as_str)
+        list.iter().filter_map(Value::as_object).cloned().collect()
+    });
+    let resource_types = listed.as_ref().map(|types| {
+        types
+            .iter()
+            .filter_map(|rt| get_ci(rt, "name").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect()
+    });
+    let extensions = listed.as_ref().map(|types| {
+        types
+            .iter()
+            .filter_map(|rt| get_ci(rt, "schemaExtensions").and_then(Value::as_array))
+            .flatten()
+            .filter_map(|extension| {
+                let extension = extension.as_object()?;
+                get_ci(extension, "schema").and_then(Value::as_str)
+            })
             .map(str::to_owned)
             .collect()
     });
     Ok(Discovery {
         capabilities,
         resource_types,
+        extensions,
     })
 }
 
@@ -252,7 +269,12 @@ fn plan_check(check: &Check, options: &RunOptions, discovery: Option<&Discovery>
     let mut unasked = Vec::new();
     for requirement in &check.requires {
         let missing = match (requirement, discovery) {
-            (Requirement::Capability(name) | Requirement::ResourceType(name), None) => {
+            (
+                Requirement::Capability(name)
+                | Requirement::ResourceType(name)
+                | Requirement::Extension(name),
+                None,
+            ) => {
                 unasked.push(name.clone());
                 None
             }
@@ -260,6 +282,7 @@ fn plan_check(check: &Check, options: &RunOptions, discovery: Option<&Discovery>
             (Requirement::ResourceType(name), Some(discovery)) => {
                 missing_resource_type(name, discovery)
             }
+            (Requirement::Extension(urn), Some(discovery)) => missing_extension(urn, discovery),
             (Requirement::OktaFeature(feature), _) => unselected_okta_feature(feature, options),
         };
         if let Some(reason) = missing {
@@ -291,6 +314,15 @@ fn missing_capability(name: &str, discovery: &Discovery) -> Option<String> {
              not true)"
         ),
         None => format!("needs `{name}`, and the ServiceProviderConfig could not be read"),
+    })
+}
+
+fn missing_extension(urn: &str, discovery: &Discovery) -> Option<String> {
+    let extensions = discovery.extensions.as_ref()?;
+    (!extensions.iter().any(|e| e.eq_ignore_ascii_case(urn))).then(|| {
+        format!(
+            "no resource type lists the schema extension `{urn}` (/ResourceTypes schemaExtensions)"
+        )
     })
 }
 
@@ -428,4 +460,57 @@ fn apply_waiver(mut outcome: CheckOutcome, waivers: &[(String, String)]) -> Chec
         outcome.status = Status::Skip;
     }
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::model::ENTERPRISE_USER_SCHEMA;
+    use crate::suite::parse_suite;
+
+    const NEEDS_ENTERPRISE: &str = r#"
+[suite]
+name = "x"
+title = "X"
+
+[[check]]
+id = "x.enterprise"
+title = "Needs the enterprise extension"
+rfc = "RFC 7643 §4.3"
+level = "MUST"
+requires = ["enterprise"]
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+"#;
+
+    fn plan_with(extensions: Option<Vec<String>>) -> Plan {
+        let suite = parse_suite("x.toml", NEEDS_ENTERPRISE).expect("valid suite");
+        let discovery = Discovery {
+            capabilities: Some(HashMap::new()),
+            resource_types: Some(vec!["User".to_owned()]),
+            extensions,
+        };
+        plan_check(&suite.checks[0], &RunOptions::default(), Some(&discovery))
+    }
+
+    #[test]
+    fn an_extension_requirement_follows_the_resource_types_schema_extensions() {
+        let listed = plan_with(Some(vec![ENTERPRISE_USER_SCHEMA.to_ascii_lowercase()]));
+        assert_eq!(
+            listed,
+            Plan::Run,
+            "listed (URNs compare case-insensitively)"
+        );
+        match plan_with(Some(Vec::new())) {
+            Plan::Skip(reason) => assert!(reason.contains(ENTERPRISE_USER_SCHEMA), "{reason}"),
+            other => panic!("not listed should skip, got {other:?}"),
+        }
+        assert_eq!(
+            plan_with(None),
+            Plan::Run,
+            "unreadable /ResourceTypes is not judged"
+        );
+    }
 }

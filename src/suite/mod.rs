@@ -161,6 +161,9 @@ pub enum Requirement {
     Capability(String),
     /// A resource type the server must list in `/ResourceTypes`, such as `User`.
     ResourceType(String),
+    /// A schema extension some resource type in `/ResourceTypes` must list in its
+    /// `schemaExtensions` (RFC 7643 §6): `enterprise` names the enterprise User extension.
+    Extension(String),
     /// An Okta provisioning feature (`okta:create`); checked against `--okta-features`.
     OktaFeature(String),
 }

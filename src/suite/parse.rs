@@ -12,6 +12,7 @@ use super::{
     Assertion, AssertionKind, BUILTINS, Body, CAPABILITIES, Check, JsonType, Level, Method,
     OKTA_FEATURES, Requirement, Selector, Step, Suite, SuiteError, Template,
 };
+use crate::scim::model::ENTERPRISE_USER_SCHEMA;
 
 /// Variables every check has without capturing them (documented in `testsuites/README.md`).
 const BUILTIN_VARIABLES: &[&str] = &["unique", "run_id"];
@@ -257,13 +258,16 @@ fn requirement(text: &str) -> Result<Requirement, String> {
     if let Some(known) = CAPABILITIES.iter().find(|c| c.eq_ignore_ascii_case(text)) {
         return Ok(Requirement::Capability((*known).to_owned()));
     }
+    if text.eq_ignore_ascii_case("enterprise") {
+        return Ok(Requirement::Extension(ENTERPRISE_USER_SCHEMA.to_owned()));
+    }
     if text.starts_with(|c: char| c.is_ascii_uppercase()) && text.chars().all(char::is_alphanumeric)
     {
         return Ok(Requirement::ResourceType(text.to_owned()));
     }
     Err(format!(
         "unknown requirement `{text}`; expected a capability ({}), a resource type such as \
-         `User`, or `okta:FEATURE`",
+         `User`, `enterprise`, or `okta:FEATURE`",
         CAPABILITIES.join(", ")
     ))
 }
