@@ -232,6 +232,44 @@ async fn legal_behaviours_fail_nothing() {
     }
 }
 
+/// RFC 7644 Table 9 lets a server decline an attribute and operator combination it does not
+/// support with 400 `invalidFilter`, though `filter.supported` is one boolean. Against a server
+/// that takes only `eq` comparisons joined by `and`, the checks that need more are skipped, each
+/// saying why, and none fails, warns or errors, but for the two Entra checks that match users by
+/// `emails[type eq "work"].value`: Entra set to match by work email would fail there, legal or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declined_filters_skip_and_fail_nothing() {
+    let outcome = run_against(&[Quirk::parse("filter-eq-only").expect("quirk")]).await;
+    let skipped: Vec<_> = outcome
+        .checks()
+        .filter(|c| c.status == Status::Skip)
+        .collect();
+    assert!(skipped.len() >= 10, "only {} skipped", skipped.len());
+    for check in &skipped {
+        assert!(
+            check.message.contains("invalidFilter"),
+            "{}: {}",
+            check.id,
+            check.message
+        );
+    }
+    let judged: Vec<String> = not_passing(&outcome)
+        .into_iter()
+        .filter(|line| !line.starts_with("skip "))
+        .collect();
+    let email_matching = [
+        "fail entra.match.external-id-and-work-email: ",
+        "fail entra.match.work-email-any-case: ",
+    ];
+    assert_eq!(judged.len(), email_matching.len(), "{judged:#?}");
+    for (line, start) in judged.iter().zip(email_matching) {
+        assert!(
+            line.starts_with(start) && line.contains("expected status 200, got 400"),
+            "{line}"
+        );
+    }
+}
+
 /// `count` is only the largest page a client wants (RFC 7644 §3.4.2.4), and a server that
 /// advertises `filter.maxResults` of 1 answers every list a resource at a time: checks must
 /// follow the pages the server gives, not assume the page size they asked for.

@@ -110,6 +110,8 @@ fn every_key_of_the_format_is_read() {
     let search = &check.steps[2];
     assert!(!search.writes(), "a POST to .search only reads");
     assert!(!search.auth);
+    assert!(search.skip_if_filter_declined);
+    assert!(!patch.skip_if_filter_declined, "off unless asked for");
     assert!(matches!(search.body, Some(Body::Raw(_))));
 }
 

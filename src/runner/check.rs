@@ -637,6 +637,12 @@ impl<'a> CheckRun<'a> {
         answer: &Answer,
     ) -> Result<Vec<Failure>, Halt> {
         let place = format!("step {}: {}", index + 1, answer.label);
+        if step.skip_if_filter_declined && declines_filter(answer) {
+            return Err(Halt::Skip(format!(
+                "the server declines this filter with 400 invalidFilter, as RFC 7644 Table 9 \
+                 allows for an attribute and operator it does not support ({place})"
+            )));
+        }
         if !step.status.is_empty() && !step.status.contains(&answer.status) {
             let wanted: Vec<String> = step.status.iter().map(u16::to_string).collect();
             let detail = answer
@@ -1098,4 +1104,16 @@ async fn delete_and_confirm(
             id: id.to_owned(),
         })
         .map_err(|e| format!("deleted {path}, but cannot write the ledger: {e}"))
+}
+
+/// A 400 SCIM Error whose `scimType` is `invalidFilter`.
+fn declines_filter(answer: &Answer) -> bool {
+    answer.status == 400
+        && answer
+            .json
+            .as_ref()
+            .and_then(Value::as_object)
+            .and_then(|error| get_ci(error, "scimType"))
+            .and_then(Value::as_str)
+            .is_some_and(|kind| kind.eq_ignore_ascii_case("invalidFilter"))
 }

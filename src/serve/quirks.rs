@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::scim::filter::Filter;
+use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::model::{ENTERPRISE_USER_SCHEMA, ScimError, ScimType, USER_SCHEMA};
 use crate::serve::protocol::get_ci;
 use crate::serve::query::Projection;
@@ -71,6 +71,7 @@ pub enum Quirk {
     EnterpriseExtensionDropped,
     EtagOnlyOnReads,
     NegativeCount400,
+    FilterEqOnly,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -264,6 +265,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "negative-count-400",
         "a negative count is refused with 400 instead of being read as 0",
     ),
+    (
+        "filter-eq-only",
+        "filters other than `eq` comparisons joined by `and` get 400 invalidFilter (legal)",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -356,6 +361,7 @@ impl Quirk {
             "enterprise-extension-dropped" => flag(Quirk::EnterpriseExtensionDropped),
             "etag-only-on-reads" => flag(Quirk::EtagOnlyOnReads),
             "negative-count-400" => flag(Quirk::NegativeCount400),
+            "filter-eq-only" => flag(Quirk::FilterEqOnly),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -412,6 +418,7 @@ impl fmt::Display for Quirk {
             Quirk::EnterpriseExtensionDropped => "enterprise-extension-dropped",
             Quirk::EtagOnlyOnReads => "etag-only-on-reads",
             Quirk::NegativeCount400 => "negative-count-400",
+            Quirk::FilterEqOnly => "filter-eq-only",
         };
         f.write_str(name)
     }
@@ -501,6 +508,7 @@ pub struct Quirks {
     pub enterprise_extension_dropped: bool,
     pub etag_only_on_reads: bool,
     pub negative_count_400: bool,
+    pub filter_eq_only: bool,
 }
 
 impl Quirks {
@@ -564,6 +572,7 @@ impl Quirks {
             Quirk::EnterpriseExtensionDropped => self.enterprise_extension_dropped = true,
             Quirk::EtagOnlyOnReads => self.etag_only_on_reads = true,
             Quirk::NegativeCount400 => self.negative_count_400 = true,
+            Quirk::FilterEqOnly => self.filter_eq_only = true,
         }
     }
 
@@ -605,14 +614,19 @@ impl Quirks {
         None
     }
 
-    /// `reject-urn-paths`: the 400 for a filter naming an attribute by its schema URN.
+    /// The 400 for a filter the server declines: under `reject-urn-paths` one naming an
+    /// attribute by its schema URN (a deviation), under `filter-eq-only` anything but `eq`
+    /// comparisons joined by `and` (legal: RFC 7644 Table 9 lets a server refuse an attribute
+    /// and operator combination it does not support, with `invalidFilter`).
     pub fn refused_filter(&self, filter: &Filter) -> Option<ScimError> {
-        (self.reject_urn_paths && names_a_urn(filter)).then(|| {
-            ScimError::typed(
-                ScimType::InvalidFilter,
-                "unsupported filter: schema URNs in attribute names are not supported",
-            )
-        })
+        let reason = if self.reject_urn_paths && names_a_urn(filter) {
+            "unsupported filter: schema URNs in attribute names are not supported"
+        } else if self.filter_eq_only && !only_eq_and(filter) {
+            "unsupported filter: only `eq` comparisons joined by `and` are supported"
+        } else {
+            return None;
+        };
+        Some(ScimError::typed(ScimType::InvalidFilter, reason))
     }
 
     /// `patch-not-atomic`: the operations of a PATCH body, each as a PATCH body of its own,
@@ -840,6 +854,16 @@ fn drop_value_filter(op: &mut Map<String, Value>) {
 fn starts_with_urn(path: &str) -> bool {
     path.get(..4)
         .is_some_and(|head| head.eq_ignore_ascii_case("urn:"))
+}
+
+/// Whether `filter` is only `eq` comparisons joined by `and`. The depth is the parser's, which
+/// bounds it.
+fn only_eq_and(filter: &Filter) -> bool {
+    match filter {
+        Filter::Compare(_, CompareOp::Eq, _) => true,
+        Filter::And(left, right) => only_eq_and(left) && only_eq_and(right),
+        _ => false,
+    }
 }
 
 /// Whether any attribute path in `filter` is URN-qualified. The depth is the parser's, which

@@ -189,6 +189,9 @@ pub struct Step {
     pub auth: bool,
     /// Retry the step while its assertions fail, up to `--settle` (read-after-write).
     pub settle: bool,
+    /// Skip the check when the server declines the step's filter with 400 `invalidFilter`:
+    /// RFC 7644 Table 9 lets a server refuse an attribute and operator it does not support.
+    pub skip_if_filter_declined: bool,
     /// Acceptable statuses; empty means any.
     pub status: Vec<u16>,
     pub expect: Vec<Assertion>,

@@ -69,6 +69,8 @@ struct RawStep {
     auth: bool,
     #[serde(default)]
     settle: bool,
+    #[serde(default)]
+    skip_if_filter_declined: bool,
     status: Option<Spanned<StatusSpec>>,
     #[serde(default)]
     expect: Vec<Spanned<RawAssertion>>,
@@ -460,6 +462,7 @@ fn step(
         body,
         auth: raw.auth,
         settle: raw.settle,
+        skip_if_filter_declined: raw.skip_if_filter_declined,
         status,
         expect,
         capture,

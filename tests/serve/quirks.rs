@@ -1142,3 +1142,31 @@ async fn negative_count_400_refuses_a_negative_count_only() {
     );
     stop(clean, quirky).await;
 }
+
+#[tokio::test]
+async fn filter_eq_only_declines_every_other_filter_with_invalid_filter() {
+    let (clean, quirky) = pair(Quirk::FilterEqOnly, &["px", "px_1"]).await;
+    let sw = "/Users?filter=userName%20sw%20%22px%22";
+    assert_eq!(clean.get(sw).await.json()["totalResults"], 2);
+    quirky
+        .get(sw)
+        .await
+        .assert_error(400, Some("invalidFilter"));
+    let either = "/Users?filter=userName%20eq%20%22px%22%20or%20userName%20eq%20%22px_1%22";
+    quirky
+        .get(either)
+        .await
+        .assert_error(400, Some("invalidFilter"));
+    assert_eq!(
+        quirky.get(PX).await.json()["totalResults"],
+        1,
+        "eq unchanged"
+    );
+    let both = "/Users?filter=userName%20eq%20%22px%22%20and%20active%20eq%20true";
+    assert_eq!(
+        quirky.get(both).await.status,
+        200,
+        "eq joined by and unchanged"
+    );
+    stop(clean, quirky).await;
+}
