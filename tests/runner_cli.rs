@@ -476,3 +476,36 @@ fn list_against_an_unreachable_server_says_it_could_not_ask() {
         "{stdout}"
     );
 }
+
+#[test]
+fn is_not_holds_for_an_absent_or_different_value_and_fails_on_an_equal_one() {
+    let home = Scratch::new("is-not");
+    let suite_path = home.0.join("is-not.toml");
+    let check = |id: &str, path: &str, value: &str| {
+        format!(
+            "[[check]]\nid = \"isnot.{id}\"\ntitle = \"{id}\"\nrfc = \"RFC 7643 §5\"\nlevel = \"MUST\"\n\n\
+             [[check.step]]\nmethod = \"GET\"\npath = \"/ServiceProviderConfig\"\nstatus = 200\n\
+             expect = [{{ path = \"{path}\", is_not = {value} }}]\n\n"
+        )
+    };
+    let suite = [
+        "[suite]\nname = \"isnot\"\ntitle = \"is_not both ways\"\n\n".to_owned(),
+        check("different", "patch.supported", "false"),
+        check("absent", "noSuchAttribute.supported", "true"),
+        check("equal", "patch.supported", "true"),
+    ]
+    .concat();
+    std::fs::write(&suite_path, suite).unwrap();
+    let (runtime, server) = serve(&[]);
+    let output = test_against(&home, &server, &["--suite", &suite_path.to_string_lossy()]);
+    stop(runtime, server);
+    let stdout = text(&output.stdout);
+    for passing in ["isnot.different", "isnot.absent"] {
+        let line = verdict_line(&stdout, passing);
+        assert!(line.trim_start().starts_with("PASS"), "{line}");
+    }
+    let line = verdict_line(&stdout, "isnot.equal");
+    assert!(line.trim_start().starts_with("FAIL"), "{line}");
+    assert!(line.contains("`patch.supported` is true"), "{line}");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+}

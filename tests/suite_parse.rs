@@ -87,7 +87,7 @@ fn every_key_of_the_format_is_read() {
         ]
     );
     assert!(matches!(post.body, Some(Body::Json(_))));
-    assert_eq!(post.expect.len(), 12);
+    assert_eq!(post.expect.len(), 13);
     assert!(matches!(
         post.expect[0].kind,
         AssertionKind::MediaType { ref media_type, .. } if media_type == "application/scim+json"
@@ -103,6 +103,13 @@ fn every_key_of_the_format_is_read() {
     assert!(
         matches!(post.expect[11].kind, AssertionKind::Builtin { ref name, .. } if name == "scim-error")
     );
+    assert!(matches!(
+        post.expect[12].kind,
+        AssertionKind::IsNot {
+            value: serde_json::Value::Bool(false),
+            ..
+        }
+    ));
 
     let patch = &check.steps[1];
     assert!(patch.settle);

@@ -779,6 +779,12 @@ impl<'a> CheckRun<'a> {
                     None => Some(format!("no `{selector}`")),
                 }
             }
+            AssertionKind::IsNot { selector, value } => {
+                let unwanted = self.render_json(value)?;
+                self.select(answer, selector)?
+                    .filter(|found| *found == unwanted)
+                    .map(|found| format!("`{selector}` is {}", show(&found)))
+            }
             AssertionKind::EqualsCi { selector, value } => {
                 let wanted = self.render(value)?;
                 match self.select(answer, selector)? {

@@ -288,6 +288,11 @@ pub enum AssertionKind {
         selector: Selector,
         value: serde_json::Value,
     },
+    /// No value at the selector equals this JSON: it is absent or different.
+    IsNot {
+        selector: Selector,
+        value: serde_json::Value,
+    },
     /// The selected value is a string equal to this one ignoring case.
     EqualsCi { selector: Selector, value: Template },
     /// A value is present (non-null) at the selector, or absent with `false`.

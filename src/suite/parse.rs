@@ -99,6 +99,7 @@ struct RawAssertion {
     present: Option<bool>,
     equals: Option<Value>,
     not_equals: Option<Value>,
+    is_not: Option<Value>,
     equals_ci: Option<String>,
     contains: Option<Value>,
     media_type: Option<String>,
@@ -517,6 +518,7 @@ fn assertion(
         ("present", raw.present.is_some()),
         ("equals", raw.equals.is_some()),
         ("not_equals", raw.not_equals.is_some()),
+        ("is_not", raw.is_not.is_some()),
         ("equals_ci", raw.equals_ci.is_some()),
         ("contains", raw.contains.is_some()),
         ("media_type", raw.media_type.is_some()),
@@ -551,9 +553,9 @@ fn assertion(
         }
         let [test] = tests.as_slice() else {
             return Err(err(if tests.is_empty() {
-                "an assertion needs one test: equals, not_equals, equals_ci, contains, exists, \
-                 absent, type, count (on a path) or present, equals, not_equals, contains, \
-                 media_type (on a header)"
+                "an assertion needs one test: equals, not_equals, is_not, equals_ci, contains, \
+                 exists, absent, type, count (on a path) or present, equals, not_equals, \
+                 contains, media_type (on a header)"
                     .to_owned()
             } else {
                 format!(
@@ -612,6 +614,10 @@ fn assertion(
                     selector,
                     value: checked(raw.not_equals.unwrap_or(Value::Null))?,
                 },
+                "is_not" => AssertionKind::IsNot {
+                    selector,
+                    value: checked(raw.is_not.unwrap_or(Value::Null))?,
+                },
                 "equals_ci" => AssertionKind::EqualsCi {
                     selector,
                     value: tmpl(&raw.equals_ci.unwrap_or_default())?,
@@ -647,8 +653,8 @@ fn assertion(
                 },
                 other => {
                     return Err(err(format!(
-                        "`{other}` does not apply to a path; use equals, not_equals, equals_ci, \
-                         contains, exists, absent, type or count"
+                        "`{other}` does not apply to a path; use equals, not_equals, is_not, \
+                         equals_ci, contains, exists, absent, type or count"
                     )));
                 }
             }
