@@ -142,7 +142,7 @@ pub async fn discover(client: &ScimClient) -> Result<Discovery, RunError> {
             .collect()
     });
     let types = get_json(client, "/ResourceTypes").await?;
-    let listed: Option<Vec<Map<String, Value>>> = types.as_ref().map(|body| {
+    let listed: Option<Vec<&Map<String, Value>>> = types.as_ref().map(|body| {
         let list = match body {
             Value::Array(items) => items.as_slice(),
             Value::Object(map) => get_ci(map, "Resources")
@@ -150,7 +150,7 @@ pub async fn discover(client: &ScimClient) -> Result<Discovery, RunError> {
                 .map_or(&[][..], Vec::as_slice),
             _ => &[],
         };
-        list.iter().filter_map(Value::as_object).cloned().collect()
+        list.iter().filter_map(Value::as_object).collect()
     });
     let resource_types = listed.as_ref().map(|types| {
         types
