@@ -1071,6 +1071,129 @@ async fn deviations_are_tolerated_with_a_warning_at_v() {
     );
 }
 
+/// The non-SCIM labels servers put on answers without content: Django answers a DELETE with
+/// `204`, `Content-Type: text/html` and nothing else.
+const LABELS_OF_EMPTY_ANSWERS: [Option<&str>; 4] = [
+    Some("text/html"),
+    Some("text/html; charset=utf-8"),
+    Some("text/plain"),
+    None,
+];
+
+fn empty(status: u16, content_type: Option<&str>) -> Reply {
+    match content_type {
+        Some(content_type) => Reply::new(status).header("content-type", content_type),
+        None => Reply::new(status),
+    }
+}
+
+/// RFC 9110 §15.3.5: a 204 has no content, so its Content-Type says nothing; RFC 7644 §3.6
+/// answers DELETE with 204. No operation may read such an answer as an HTML page.
+#[tokio::test]
+async fn an_empty_success_is_never_judged_by_its_content_type() {
+    use scimctl::client::{DiscoveryCache, ListQuery, Projection, discover};
+    for content_type in LABELS_OF_EMPTY_ANSWERS {
+        let server = TestServer::start().await;
+        let client = anonymous(&server);
+        let user =
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "b"});
+        let patch =
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": []});
+        server.on(
+            "/Users/1",
+            [
+                empty(204, content_type),
+                empty(204, content_type),
+                empty(204, content_type),
+                empty(200, content_type),
+            ],
+        );
+        server.on(
+            "/Users",
+            [empty(201, content_type), empty(200, content_type)],
+        );
+        client
+            .delete("/Users", "1")
+            .await
+            .unwrap_or_else(|e| panic!("DELETE, {content_type:?}: {e}"));
+        let patched = client.patch("/Users", "1", &patch).await;
+        assert_eq!(patched.expect("PATCH 204"), None, "{content_type:?}");
+        let replaced = client.replace("/Users", "1", &user, None).await;
+        assert_eq!(replaced.expect("PUT 204"), None, "{content_type:?}");
+        let created = client.create("/Users", &user).await;
+        assert_eq!(created.expect("POST 201"), None, "{content_type:?}");
+        // A read that must return a resource fails for the missing body, not for a label.
+        let read = client
+            .get("/Users", "1", &Projection::default())
+            .await
+            .expect_err("no body");
+        assert!(matches!(read, ClientError::InvalidBody { .. }), "{read:?}");
+        assert!(read.to_string().contains("has no body"), "{read}");
+        let listed = client
+            .list("/Users", &ListQuery::default())
+            .await
+            .expect_err("no body");
+        assert!(
+            matches!(listed, ClientError::InvalidBody { .. }),
+            "{listed:?}"
+        );
+        server.on("/Users", [empty(200, content_type)]);
+        let paged = client
+            .list_all("/Users", &ListQuery::default(), |_| {
+                std::ops::ControlFlow::Continue(())
+            })
+            .await
+            .expect_err("no body");
+        assert!(
+            matches!(paged, ClientError::InvalidBody { .. }),
+            "{paged:?}"
+        );
+        server.on("/ServiceProviderConfig", [empty(200, content_type)]);
+        let cache = DiscoveryCache::new(
+            None,
+            &server.base,
+            &Credentials::None,
+            Duration::from_secs(60),
+        );
+        let found = discover(&client, &cache, true).await;
+        let said = found.warnings.join("\n");
+        assert!(said.contains("GET /ServiceProviderConfig"), "{said}");
+        assert!(
+            said.contains("has no body") && !said.contains("HTML"),
+            "{said}"
+        );
+    }
+}
+
+/// An error answer without content is summarised by its status, whatever its label.
+#[tokio::test]
+async fn an_empty_error_is_summarised_by_its_status_not_its_content_type() {
+    for content_type in LABELS_OF_EMPTY_ANSWERS {
+        let server = TestServer::start().await;
+        server.on("/Users/1", [empty(404, content_type)]);
+        let failure = http_failure(
+            anonymous(&server)
+                .delete("/Users", "1")
+                .await
+                .expect_err("404"),
+        );
+        assert_eq!(failure.body, FailureBody::Empty, "{content_type:?}");
+        assert_eq!(failure.to_string(), "404 Not Found (DELETE /Users/1)");
+        server.on("/oauth/token", [empty(401, content_type)]);
+        let refused = client(options(&server.base, oauth(&server)))
+            .send(Method::Get, &["Users"], &[], None)
+            .await
+            .expect_err("no token");
+        assert_eq!(
+            refused.to_string(),
+            "the OAuth token endpoint refused: 401 Unauthorized (POST ".to_owned()
+                + &server.base
+                + "/oauth/token)",
+            "{content_type:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_oversized_body_is_refused() {
     let server = TestServer::start().await;

@@ -1,6 +1,7 @@
 //! The suites' own accuracy, the heart of the conformance tester: against `scimctl serve`
 //! without quirks every check passes (no failure, no warning, no error); legal behaviours
-//! (PATCH 204, a charset parameter, 429 with Retry-After, slow answers) change nothing; and
+//! (PATCH 204, a charset parameter, 429 with Retry-After, slow answers, a 204 labelled
+//! text/html) change nothing; and
 //! every deviation quirk is caught by the checks `fixtures/expected/<quirk>.toml` names, with a
 //! message naming the deviation.
 
@@ -218,15 +219,26 @@ async fn a_correct_server_passes_every_check() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legal_behaviours_fail_nothing() {
-    for quirk in ["patch-no-content", "charset", "rate-limit=7", "latency=20"] {
-        let quirk = Quirk::parse(quirk).expect("quirk");
-        let outcome = run_against(&[quirk]).await;
+    let legal: [&[&str]; 6] = [
+        &["patch-no-content"],
+        &["charset"],
+        &["rate-limit=7"],
+        &["latency=20"],
+        &["no-content-html"],
+        &["no-content-html", "patch-no-content"],
+    ];
+    for quirks in legal {
+        let quirks: Vec<Quirk> = quirks
+            .iter()
+            .map(|quirk| Quirk::parse(quirk).expect("quirk"))
+            .collect();
+        let outcome = run_against(&quirks).await;
         assert_eq!(
             not_passing(&outcome),
             Vec::<String>::new(),
-            "with --quirk {quirk}"
+            "with --quirk {quirks:?}"
         );
-        if let Quirk::RateLimit(_) = quirk {
+        if let [Quirk::RateLimit(_)] = quirks[..] {
             assert!(outcome.throttled > 0, "the 429s are counted");
         }
     }

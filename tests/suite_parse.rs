@@ -30,6 +30,32 @@ fn every_builtin_suite_parses_and_its_ids_carry_the_suite_name() {
     }
 }
 
+/// A 204 (and a 304) has no content, so its Content-Type means nothing (RFC 9110 §15.3.5,
+/// §15.4.5) and servers send `text/html` there: a built-in check judges a media type only on a
+/// step whose accepted statuses all carry a body.
+#[test]
+fn no_builtin_check_judges_the_media_type_of_an_answer_that_may_be_empty() {
+    for (name, text) in BUILTIN_SUITES {
+        let suite = parse_suite(name, text).unwrap_or_else(|e| panic!("{e}"));
+        for check in &suite.checks {
+            for step in &check.steps {
+                let judges_media_type = step
+                    .expect
+                    .iter()
+                    .any(|assertion| matches!(assertion.kind, AssertionKind::MediaType { .. }));
+                let may_be_empty =
+                    step.status.is_empty() || step.status.iter().any(|s| matches!(s, 204 | 304));
+                assert!(
+                    !(judges_media_type && may_be_empty),
+                    "{} (line {}) judges the media type of an answer that may have no body",
+                    check.id,
+                    step.line
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_minimal_suite_is_one_read_only_check() {
     let text = std::fs::read_to_string(Path::new(FIXTURES).join("valid/minimal.toml")).unwrap();

@@ -5,6 +5,21 @@
 //! also answer with things that are not SCIM Errors: HTML login pages from an SSO proxy, plain
 //! text from a load balancer, a redirect to an identity provider, JSON in some other shape.
 //! Those are recognised and summarised, never dumped (field guide §5 #15 and #20).
+//!
+//! A media type is judged only when the answer has content (`has_content`): a 204's
+//! Content-Type is meaningless (RFC 9110 §15.3.5; RFC 7644 §3.6 answers DELETE with 204), and
+//! servers send `text/html` or `text/plain` there (Django does). Every place that reads an
+//! answer's kind goes through this module:
+//!
+//! - `ScimClient::accept` (`mod.rs`): the success path of every request sent with `send`, so of
+//!   every operation in `ops.rs` (get, `/Me`, list and search, create, replace, patch, delete,
+//!   lookups), of paging (`paging.rs`, through `list`) and of discovery (`discovery.rs`, through
+//!   `send_json`); CSV import is to send through the same operations;
+//! - `response_json` (`mod.rs`): a success body as JSON, no body being `None`;
+//! - [`classify_failure`]: every error answer, including the OAuth token endpoint's
+//!   (`auth.rs`);
+//! - the conformance runner reads bodies as JSON whatever their label and judges a media type
+//!   only where a check asserts one (`runner/check.rs`), on answers that must have a body.
 
 use std::fmt;
 
@@ -246,9 +261,19 @@ fn classify_body(response: &Response) -> FailureBody {
     }
 }
 
+/// Whether a body holds anything but whitespace. An answer without content has no media type
+/// worth judging, whatever its Content-Type says.
+pub(crate) fn has_content(body: &[u8]) -> bool {
+    !body.iter().all(u8::is_ascii_whitespace)
+}
+
 /// Recognises an HTML page among answers of any status, including a 200 that should have been
-/// SCIM JSON (an SSO proxy's sign-in page after a redirect).
+/// SCIM JSON (an SSO proxy's sign-in page after a redirect). An answer without content is no
+/// page, whatever its Content-Type.
 pub fn non_json_page(response: &Response) -> Option<FailureBody> {
+    if !has_content(&response.body) {
+        return None;
+    }
     let content_type = response
         .header("content-type")
         .unwrap_or_default()
@@ -517,6 +542,24 @@ mod tests {
         assert_eq!(oauth_style.exit(), Exit::Auth);
         let empty = classify_failure("GET /Users/1", &answer(404, "", ""));
         assert_eq!(empty.to_string(), "404 Not Found (GET /Users/1)");
+    }
+
+    #[test]
+    fn an_answer_without_content_is_judged_by_its_status_not_its_content_type() {
+        for content_type in ["text/html", "text/html; charset=utf-8", "text/plain", ""] {
+            for body in ["", "\r\n"] {
+                let empty = answer(204, content_type, body);
+                assert_eq!(non_json_page(&empty), None, "{content_type:?} {body:?}");
+                let failure = classify_failure("GET /Users/1", &answer(404, content_type, body));
+                assert_eq!(failure.body, FailureBody::Empty, "{content_type:?}");
+                assert_eq!(failure.to_string(), "404 Not Found (GET /Users/1)");
+            }
+        }
+        let page = answer(200, "text/html", "<html><title>Sign in</title></html>");
+        assert!(
+            non_json_page(&page).is_some(),
+            "a page with content is still one"
+        );
     }
 
     #[test]

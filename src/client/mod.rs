@@ -429,7 +429,7 @@ impl ScimClient {
                     body,
                 }));
             }
-            if !response.body.is_empty() {
+            if error::has_content(&response.body) {
                 match response.header("content-type").map(str::to_ascii_lowercase) {
                     None => warn("the answer has a body but no Content-Type"),
                     Some(ct) if ct.starts_with(SCIM_MEDIA_TYPE) => {}
@@ -576,7 +576,7 @@ pub(crate) fn response_json(
     method: Method,
     segments: &[&str],
 ) -> Result<Option<Value>, ClientError> {
-    if response.body.iter().all(u8::is_ascii_whitespace) {
+    if !error::has_content(&response.body) {
         return Ok(None);
     }
     serde_json::from_slice(&response.body)

@@ -239,6 +239,11 @@ impl Server {
         if self.quirks.drops_etag(writes) {
             reply.headers.retain(|(name, _)| *name != "etag");
         }
+        if reply.status == 204
+            && let Some(label) = self.quirks.no_content_type()
+        {
+            reply.headers.push(("content-type", label.to_owned()));
+        }
         reply
     }
 

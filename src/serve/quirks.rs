@@ -72,6 +72,7 @@ pub enum Quirk {
     EtagOnlyOnReads,
     NegativeCount400,
     FilterEqOnly,
+    NoContentHtml,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -269,6 +270,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "filter-eq-only",
         "filters other than `eq` comparisons joined by `and` get 400 invalidFilter (legal)",
     ),
+    (
+        "no-content-html",
+        "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: it has no content)",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -362,6 +367,7 @@ impl Quirk {
             "etag-only-on-reads" => flag(Quirk::EtagOnlyOnReads),
             "negative-count-400" => flag(Quirk::NegativeCount400),
             "filter-eq-only" => flag(Quirk::FilterEqOnly),
+            "no-content-html" => flag(Quirk::NoContentHtml),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -419,6 +425,7 @@ impl fmt::Display for Quirk {
             Quirk::EtagOnlyOnReads => "etag-only-on-reads",
             Quirk::NegativeCount400 => "negative-count-400",
             Quirk::FilterEqOnly => "filter-eq-only",
+            Quirk::NoContentHtml => "no-content-html",
         };
         f.write_str(name)
     }
@@ -509,6 +516,7 @@ pub struct Quirks {
     pub etag_only_on_reads: bool,
     pub negative_count_400: bool,
     pub filter_eq_only: bool,
+    pub no_content_html: bool,
 }
 
 impl Quirks {
@@ -573,6 +581,7 @@ impl Quirks {
             Quirk::EtagOnlyOnReads => self.etag_only_on_reads = true,
             Quirk::NegativeCount400 => self.negative_count_400 = true,
             Quirk::FilterEqOnly => self.filter_eq_only = true,
+            Quirk::NoContentHtml => self.no_content_html = true,
         }
     }
 
@@ -777,6 +786,12 @@ impl Quirks {
     /// says servers SHOULD take `application/json` too.
     pub fn refuses_media_type(&self, essence: &str) -> bool {
         self.reject_application_json && essence == "application/json"
+    }
+
+    /// The `Content-Type` a 204 No Content carries: none, or under `no-content-html` Django's
+    /// `text/html`. Legal: a 204 has no content (RFC 9110 §15.3.5), so its label says nothing.
+    pub fn no_content_type(&self) -> Option<&'static str> {
+        self.no_content_html.then_some("text/html; charset=utf-8")
     }
 
     /// The `Content-Type` of every JSON response.

@@ -97,3 +97,23 @@ fn an_eq_that_matches_substrings_is_checked_again_on_lookups() {
     assert_eq!(run.json()["userName"], "px");
     run.stderr_contains("not an exact comparison");
 }
+
+/// Django answers DELETE with 204 and `Content-Type: text/html`: the user is deleted, and a 204
+/// has no content whatever its label (RFC 9110 §15.3.5), so the command succeeds.
+#[test]
+fn a_204_labelled_html_is_a_success() {
+    let env = Env::with_quirks(&[Quirk::NoContentHtml, Quirk::PatchNoContent]);
+    let id = env.create_user("bjensen");
+    let patched = env
+        .run(&[
+            "users", "patch", &id, "replace", "nickName", "B", "-o", "json",
+        ])
+        .json();
+    assert_eq!(patched["nickName"], "B");
+    let deleted = env.run(&["users", "delete", &id, "--yes"]);
+    deleted.exits(0);
+    assert_eq!(deleted.stderr, format!("deleted User {id}\n"));
+    env.run(&["users", "get", &id]).exits(1);
+    let group = env.create_group("staff");
+    env.run(&["groups", "delete", &group, "--yes"]).exits(0);
+}

@@ -275,6 +275,44 @@ async fn patch_no_content_answers_204() {
 }
 
 #[tokio::test]
+async fn no_content_html_labels_a_204_as_html_and_nothing_else() {
+    let (clean, quirky) = pair(Quirk::NoContentHtml, &[]).await;
+    for (h, label) in [(&clean, None), (&quirky, Some("text/html; charset=utf-8"))] {
+        let user = h.user("p").await;
+        let path = format!("/Users/{}", text(&user, "id"));
+        let read = h.get(&path).await;
+        assert_eq!(
+            read.header("content-type"),
+            Some("application/scim+json"),
+            "answers with a body unchanged"
+        );
+        let deleted = h.delete(&path).await;
+        assert_eq!(deleted.status, 204);
+        assert_eq!(deleted.text, "", "still no content");
+        assert_eq!(deleted.header("content-type"), label);
+        h.get(&path).await.assert_error(404, None);
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn no_content_html_labels_a_patch_204_too() {
+    let server =
+        crate::common::Harness::with_quirks(&[Quirk::NoContentHtml, Quirk::PatchNoContent]).await;
+    let user = server.user("p").await;
+    let path = format!("/Users/{}", text(&user, "id"));
+    let ops = json!([{"op": "add", "path": "title", "value": "T"}]);
+    let patched = server.patch(&path, ops).await;
+    assert_eq!(patched.status, 204);
+    assert_eq!(patched.text, "");
+    assert_eq!(
+        patched.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn put_not_stored_answers_200_but_keeps_the_old_resource() {
     let (clean, quirky) = pair(Quirk::PutNotStored, &[]).await;
     for (h, stored) in [(&clean, true), (&quirky, false)] {
