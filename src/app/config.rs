@@ -9,7 +9,7 @@ use crate::cli::GlobalArgs;
 use crate::cli::config::ConfigCommand;
 use crate::cli::connection::ConnectionArgs;
 use crate::config::{ConfigFile, Environment, ProcessEnvironment, resolve};
-use crate::output::{Column, Format, Printer};
+use crate::output::{Column, Format, Printer, stdout_table_width};
 use crate::scim::schema::ResourceSchema;
 
 /// The profile `config set` writes when none is chosen and the file has no default.
@@ -101,9 +101,15 @@ fn print_rows(
         .iter()
         .filter_map(|h| Column::path(h).ok())
         .collect();
+    let columns_env = ProcessEnvironment.var("COLUMNS");
     let mut printer = Printer::new(io::stdout().lock(), format, columns, false)
         .with_schema(ResourceSchema::user())
-        .escaping(is_terminal);
+        .escaping(is_terminal)
+        .table_width(stdout_table_width(
+            global.wide,
+            columns_env.as_deref(),
+            is_terminal,
+        ));
     let mut listing = printer.list();
     listing.page(rows)?;
     listing.finish()?;

@@ -1,6 +1,8 @@
 //! `scimctl discover`: the server's ServiceProviderConfig, ResourceTypes and Schemas, from
 //! the cache unless `--refresh`. Problems with the documents are warnings, never failures.
 
+use std::io::Write;
+
 use serde_json::{Value, json};
 
 use super::session::Session;
@@ -64,10 +66,16 @@ pub async fn run(session: &mut Session, args: DiscoverArgs) -> anyhow::Result<()
         ),
         (&["id", "name", "attributes"], schemas),
     ];
+    let mut first = true;
     for (headers, rows) in sections {
         if rows.is_empty() {
             continue;
         }
+        if !first && session.format() == Format::Table {
+            // Compact tables have no rules: a blank line tells one from the next.
+            writeln!(std::io::stdout())?;
+        }
+        first = false;
         let columns = headers
             .iter()
             .filter_map(|h| Column::path(h).ok())

@@ -79,10 +79,17 @@ impl Kind {
         }
     }
 
-    /// The default table columns.
-    pub fn columns(&self) -> Vec<Column> {
+    /// The default table and CSV columns of resources read with `attributes`; `wide` adds
+    /// `externalId` and the last modification time (`--wide`).
+    ///
+    /// A group's member count is a column only when `attributes` names `members`: the server
+    /// then returns every member it holds (RFC 7644 §3.4.2.5), so the count is read. Otherwise
+    /// members were excluded (as `groups list` asks) or may be left out by the server, and a
+    /// count would be a 0 that nobody read.
+    pub fn columns(&self, attributes: &[String], wide: bool) -> Vec<Column> {
         let path = |path: &str| Column::path(path).ok();
-        let columns = match self.family {
+        let members_read = attributes.iter().any(|path| names_members(path));
+        let mut columns = match self.family {
             Family::User => vec![
                 path("id"),
                 path("userName"),
@@ -93,10 +100,18 @@ impl Kind {
             Family::Group => vec![
                 path("id"),
                 path("displayName"),
-                Column::count("members", "members").ok(),
+                members_read
+                    .then(|| Column::count("members", "members").ok())
+                    .flatten(),
             ],
             Family::Other => vec![path("id"), path("externalId"), path("displayName")],
         };
+        if wide {
+            if self.family != Family::Other {
+                columns.push(path("externalId"));
+            }
+            columns.push(Column::titled("lastModified", "meta.lastModified").ok());
+        }
         columns.into_iter().flatten().collect()
     }
 
@@ -122,19 +137,68 @@ impl Kind {
     }
 }
 
+/// Whether an attribute path names a group's `members` (or one of its sub-attributes), with
+/// or without the Group schema's URN.
+pub fn names_members(path: &str) -> bool {
+    let name = path.trim().rsplit(':').next().unwrap_or_default();
+    name.split(['.', '['])
+        .next()
+        .is_some_and(|name| name.eq_ignore_ascii_case("members"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn headers(kind: Kind, attributes: &[&str], wide: bool) -> Vec<String> {
+        let attributes: Vec<String> = attributes.iter().map(|a| (*a).to_owned()).collect();
+        kind.columns(&attributes, wide)
+            .into_iter()
+            .map(|c| c.header)
+            .collect()
+    }
+
     #[test]
     fn users_and_groups_have_their_columns() {
-        let headers =
-            |kind: Kind| -> Vec<String> { kind.columns().into_iter().map(|c| c.header).collect() };
         assert_eq!(
-            headers(Kind::users()),
+            headers(Kind::users(), &[], false),
             ["id", "userName", "name", "email", "active"]
         );
-        assert_eq!(headers(Kind::groups()), ["id", "displayName", "members"]);
+        assert_eq!(
+            headers(Kind::users(), &[], true),
+            [
+                "id",
+                "userName",
+                "name",
+                "email",
+                "active",
+                "externalId",
+                "lastModified"
+            ]
+        );
+        assert_eq!(headers(Kind::groups(), &[], false), ["id", "displayName"]);
+    }
+
+    #[test]
+    fn a_member_count_is_a_column_only_when_members_were_asked_for_by_name() {
+        assert_eq!(
+            headers(Kind::groups(), &["displayName", "members"], false),
+            ["id", "displayName", "members"]
+        );
+        assert_eq!(
+            headers(
+                Kind::groups(),
+                &["urn:ietf:params:scim:schemas:core:2.0:Group:members.value"],
+                true
+            ),
+            ["id", "displayName", "members", "externalId", "lastModified"]
+        );
+        assert_eq!(
+            headers(Kind::groups(), &["displayName"], false),
+            ["id", "displayName"]
+        );
+        assert!(names_members("Members[type eq \"User\"]"));
+        assert!(!names_members("membership"));
     }
 
     #[test]

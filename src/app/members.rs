@@ -116,7 +116,8 @@ pub async fn change(
             after_ids.len()
         ));
     }
-    let mut printer = session.printer(kind.columns(), kind.display_schema())?;
+    let columns = kind.columns(&members_projection().attributes, session.global.wide);
+    let mut printer = session.printer(columns, kind.display_schema())?;
     printer.resource(&after, session.last_body().as_deref())?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use super::input::{
     attribute_list, build_body, checked_attr_path, checked_filter, read_json, split_operations,
     typed_operations, usage,
 };
-use super::kind::{Family, Kind};
+use super::kind::{Family, Kind, names_members};
 use super::members;
 use super::session::Session;
 use crate::cli::resources::{
@@ -244,7 +244,7 @@ pub async fn run(session: &mut Session, kind: &Kind, action: Action) -> anyhow::
         Action::Get(target, projection) => {
             let projection = projection_of(session, &projection)?;
             let resource = read(session, kind, &target, &projection).await?;
-            print_resource(session, kind, &resource)
+            print_resource(session, kind, &resource, &projection.attributes)
         }
         Action::Create(body) => create(session, kind, body).await,
         Action::Replace(target, body) => replace(session, kind, target, body).await,
@@ -324,7 +324,8 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
         // Member lists can be huge and slow (field guide §5 #18); Entra asks the same way.
         query.excluded_attributes.push("members".to_owned());
     }
-    let mut printer = session.printer(kind.columns(), kind.display_schema())?;
+    let columns = kind.columns(&query.attributes, session.global.wide);
+    let mut printer = session.printer(columns, kind.display_schema())?;
     let format = printer.format();
     if args.all {
         let mut failed: Option<io::Error> = None;
@@ -405,14 +406,6 @@ fn members_requested(session: &Session, query: &ListQuery) -> bool {
         .any(names_members)
 }
 
-/// Whether an attribute path names `members` (or one of its sub-attributes).
-fn names_members(path: &str) -> bool {
-    let name = path.trim().rsplit(':').next().unwrap_or_default();
-    name.split(['.', '['])
-        .next()
-        .is_some_and(|name| name.eq_ignore_ascii_case("members"))
-}
-
 fn write_raw_page(body: Option<Vec<u8>>) -> io::Result<()> {
     let mut out = io::stdout().lock();
     if let Some(body) = body {
@@ -424,8 +417,15 @@ fn write_raw_page(body: Option<Vec<u8>>) -> io::Result<()> {
     out.flush()
 }
 
-fn print_resource(session: &Session, kind: &Kind, resource: &Value) -> anyhow::Result<()> {
-    let mut printer = session.printer(kind.columns(), kind.display_schema())?;
+/// Prints one resource, read with `attributes` (empty for the default set).
+fn print_resource(
+    session: &Session,
+    kind: &Kind,
+    resource: &Value,
+    attributes: &[String],
+) -> anyhow::Result<()> {
+    let columns = kind.columns(attributes, session.global.wide);
+    let mut printer = session.printer(columns, kind.display_schema())?;
     let raw = session.last_body();
     printer.resource(resource, raw.as_deref())?;
     Ok(())
@@ -496,7 +496,7 @@ async fn create(session: &mut Session, kind: &Kind, body: Body) -> anyhow::Resul
             session.stderr_color,
         ));
     }
-    print_resource(session, kind, &created)
+    print_resource(session, kind, &created, &[])
 }
 
 async fn replace(
@@ -612,7 +612,7 @@ async fn finish_write(
         session.note(&render_changes(&diff(before, after), session.stderr_color));
     }
     match answer.or(after) {
-        Some(resource) => print_resource(session, kind, &resource),
+        Some(resource) => print_resource(session, kind, &resource, &[]),
         None => Ok(()),
     }
 }

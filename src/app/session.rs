@@ -21,7 +21,9 @@ use crate::client::{
 };
 use crate::config::{ConfigFile, Environment, ProcessEnvironment, resolve};
 use crate::exit::{Exit, ExitError};
-use crate::output::{ColorEnv, Column, Format, Printer, parse_columns, use_color};
+use crate::output::{
+    ColorEnv, Column, Format, Printer, Width, parse_columns, stdout_table_width, use_color,
+};
 use crate::scim::dialect::Dialect;
 use crate::scim::schema::ResourceSchema;
 
@@ -35,6 +37,7 @@ pub struct Session {
     pub dialect: Dialect,
     format: Format,
     stdout_is_terminal: bool,
+    table_width: Width,
     /// Colour on stderr (diffs, summaries).
     pub stderr_color: bool,
     har: Option<PathBuf>,
@@ -109,11 +112,17 @@ impl Session {
         );
         let client = ScimClient::with_transport(options, transport, recorder)?;
         let color_env = ColorEnv::from_vars(|name| env.var(name));
+        let table_width = stdout_table_width(
+            global.wide,
+            env.var("COLUMNS").as_deref(),
+            stdout_is_terminal,
+        );
         Ok(Session {
             client,
             dialect,
             format,
             stdout_is_terminal,
+            table_width,
             stderr_color: use_color(global.color, &color_env, io::stderr().is_terminal()),
             global,
             har: connection.har.clone(),
@@ -153,7 +162,8 @@ impl Session {
             chosen,
         )
         .with_schema(schema)
-        .escaping(self.stdout_is_terminal))
+        .escaping(self.stdout_is_terminal)
+        .table_width(self.table_width))
     }
 
     /// The body of the last answer, for `-o raw`.

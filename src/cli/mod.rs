@@ -45,6 +45,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH,...")]
     pub fields: Option<String>,
 
+    /// Tables: add columns (externalId, lastModified) and never cut values to the terminal's
+    /// width
+    #[arg(long, global = true)]
+    pub wide: bool,
+
     /// When to colour output: auto follows NO_COLOR, CLICOLOR, CLICOLOR_FORCE and the terminal
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto",
           value_parser = ColorChoice::parse)]

@@ -29,7 +29,8 @@ pub enum UsersCommand {
 /// `scimctl groups ...`
 #[derive(Debug, Subcommand)]
 pub enum GroupsCommand {
-    /// List groups (without their members unless --attributes asks for them).
+    /// List groups, without their members unless --attributes names them (then with a member
+    /// count).
     List(ListArgs),
     /// Show one group: by id, --display-name or --external-id.
     Get(GroupGetArgs),

@@ -21,6 +21,21 @@ use crate::scim::schema::ResourceSchema;
 pub use color::{ColorChoice, ColorEnv, paint, use_color};
 pub use diff::render_changes;
 pub use fields::{Column, parse_columns, split_list, value_text, values_at};
+pub use table::Width;
+
+/// The width tables on stdout are cut to ([`Width::choose`]): the terminal's width is asked
+/// for only when stdout is one.
+pub fn stdout_table_width(
+    wide: bool,
+    columns_env: Option<&str>,
+    stdout_is_terminal: bool,
+) -> Width {
+    let terminal = stdout_is_terminal
+        .then(|| terminal_size::terminal_size_of(io::stdout()))
+        .flatten()
+        .map(|(width, _)| width.0);
+    Width::choose(wide, columns_env, terminal)
+}
 
 /// Longest cell text shown in a table before it is cut.
 const MAX_CELL_CHARS: usize = 200;
@@ -93,6 +108,8 @@ pub struct Printer<W: Write> {
     /// Escape control characters in CSV and raw output (the stream is a terminal); tables
     /// are always escaped.
     escape: bool,
+    /// How wide tables may be.
+    width: Width,
 }
 
 impl<W: Write> Printer<W> {
@@ -106,6 +123,7 @@ impl<W: Write> Printer<W> {
             chosen_columns: chosen,
             schema: ResourceSchema::user(),
             escape: false,
+            width: Width::Fit(table::DEFAULT_WIDTH),
         }
     }
 
@@ -121,6 +139,12 @@ impl<W: Write> Printer<W> {
         self
     }
 
+    /// How wide tables may be ([`Width::choose`]); a fixed [`Width::Fit`] by default.
+    pub fn table_width(mut self, width: Width) -> Self {
+        self.width = width;
+        self
+    }
+
     /// The format in use.
     pub fn format(&self) -> Format {
         self.format
@@ -131,7 +155,7 @@ impl<W: Write> Printer<W> {
         match self.format {
             Format::Table if !self.chosen_columns => {
                 let rows = table::attribute_rows(resource);
-                let text = table::render(&["attribute", "value"], rows);
+                let text = table::render(&["attribute", "value"], rows, self.width);
                 writeln!(self.out, "{text}")?;
                 self.out.flush()
             }
@@ -276,7 +300,8 @@ impl<W: Write> ListPrinter<'_, W> {
                     .iter()
                     .map(|c| c.header.as_str())
                     .collect();
-                let text = table::render(&headers, std::mem::take(&mut self.rows));
+                let text =
+                    table::render(&headers, std::mem::take(&mut self.rows), self.printer.width);
                 writeln!(self.printer.out, "{text}")?;
             }
             Format::Csv if !self.csv_header_done => {

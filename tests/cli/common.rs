@@ -214,6 +214,16 @@ impl Env {
         self.run_with(self.command().args(args))
     }
 
+    /// Runs the binary with `args` and these environment variables.
+    pub fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut command = self.command();
+        command.args(args);
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        self.run_with(&mut command)
+    }
+
     /// Runs the binary with `args` and `stdin`.
     pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
         self.run_with(self.command().args(args).write_stdin(stdin.to_owned()))
@@ -264,10 +274,20 @@ impl Drop for Env {
 /// Snapshot settings that replace what changes between runs (ids, times, ports, versions,
 /// durations), so snapshots are stable: `snapshots().bind(|| assert_snapshot!(...))`.
 pub fn snapshots() -> insta::Settings {
+    redacting_ids_as("[id]")
+}
+
+/// [`snapshots`] for tables: an id becomes a placeholder as wide as itself, so the columns of
+/// the snapshot line up as they do on the terminal.
+pub fn table_snapshots() -> insta::Settings {
+    redacting_ids_as("########-####-####-####-############")
+}
+
+fn redacting_ids_as(placeholder: &str) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        "[id]",
+        placeholder,
     );
     settings.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[time]");
     settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");

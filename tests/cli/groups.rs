@@ -4,7 +4,7 @@ use insta::assert_snapshot;
 use scimctl::serve::Quirk;
 use serde_json::json;
 
-use crate::common::{Env, snapshots};
+use crate::common::{Env, snapshots, table_snapshots};
 
 #[test]
 fn create_with_members_then_get_by_display_name_and_list_members() {
@@ -83,6 +83,80 @@ fn group_lists_leave_members_out_unless_asked() {
     ]);
     table.exits(0);
     assert!(table.stdout.contains(&alice), "{}", table.stdout);
+}
+
+/// Two groups: `Tour` with two members and `Empty` with none.
+fn two_groups() -> Env {
+    Env::seeded(
+        r#"{"Users": [{"userName": "alice"}, {"userName": "bob"}],
+            "Groups": [{"displayName": "Tour", "members": [{"value": "alice"}, {"value": "bob"}]},
+                       {"displayName": "Empty"}]}"#,
+        &[],
+    )
+}
+
+/// `groups list` leaves members out of its request, so it has no member count to show: a
+/// column of zeros for groups that have members was a number nobody read.
+#[test]
+fn a_group_list_shows_no_member_count_it_did_not_read() {
+    let env = two_groups();
+    for format in ["table", "csv"] {
+        let run = env.run(&["groups", "list", "-o", format]);
+        run.exits(0);
+        let header = run.stdout.lines().next().unwrap_or_default();
+        assert!(!header.contains("members"), "{}", run.stdout);
+    }
+    let table = env.run(&["groups", "list", "-o", "table", "--sort-by", "displayName"]);
+    table_snapshots().bind(|| assert_snapshot!("groups_table", table.stdout));
+}
+
+/// Asked for by name, members are returned whenever a group has any (RFC 7644 §3.4.2.5), so
+/// the count is read: 2 for `Tour`, and 0 for `Empty`, which has none.
+#[test]
+fn a_member_count_is_shown_when_members_were_asked_for() {
+    let env = two_groups();
+    let run = env.run(&[
+        "groups",
+        "list",
+        "--attributes",
+        "displayName,members",
+        "--sort-by",
+        "displayName",
+        "-o",
+        "csv",
+    ]);
+    run.exits(0);
+    let rows: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(rows[0], "id,displayName,members");
+    assert!(rows[1].ends_with(",Empty,0"), "{}", run.stdout);
+    assert!(rows[2].ends_with(",Tour,2"), "{}", run.stdout);
+    let table = env.run(&[
+        "groups",
+        "list",
+        "--attributes",
+        "displayName,members",
+        "--sort-by",
+        "displayName",
+        "-o",
+        "table",
+    ]);
+    table_snapshots().bind(|| assert_snapshot!("groups_table_with_members", table.stdout));
+}
+
+/// A server that ignores `excludedAttributes` returns the members anyway; the table still has
+/// no count, since the request did not ask for one.
+#[test]
+fn members_returned_despite_the_exclusion_are_not_counted() {
+    let env = Env::seeded(
+        r#"{"Users": [{"userName": "alice"}],
+            "Groups": [{"displayName": "Tour", "members": [{"value": "alice"}]}]}"#,
+        &[Quirk::IgnoreExcludedAttributes],
+    );
+    let listed = env.run(&["groups", "list", "-o", "json"]).json();
+    assert_eq!(listed[0]["members"].as_array().map(Vec::len), Some(1));
+    let run = env.run(&["groups", "list", "-o", "csv"]);
+    run.exits(0);
+    assert_eq!(run.stdout.lines().next(), Some("id,displayName"));
 }
 
 #[test]

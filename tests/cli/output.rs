@@ -3,7 +3,7 @@
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::common::{Env, snapshots};
+use crate::common::{Env, table_snapshots};
 
 /// `n` users `u001`... with given names, as a `serve --seed` document.
 fn seed(n: usize) -> String {
@@ -33,7 +33,77 @@ fn a_table_has_the_kind_columns() {
     let env = Env::seeded(&seed(2), &[]);
     let run = env.run(&["users", "list", "-o", "table"]);
     run.exits(0);
-    snapshots().bind(|| assert_snapshot!("users_table", run.stdout));
+    table_snapshots().bind(|| assert_snapshot!("users_table", run.stdout));
+}
+
+/// As `kubectl get` and `gh` print them: one header line and one line per resource, without
+/// borders or rules between rows.
+#[test]
+fn a_table_is_one_line_per_resource_under_one_header_line() {
+    let env = Env::seeded(&seed(12), &[]);
+    let run = env.run(&["users", "list", "-o", "table"]);
+    run.exits(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 13, "{}", run.stdout);
+    assert!(lines[0].starts_with("id "), "{}", run.stdout);
+    assert!(
+        lines
+            .iter()
+            .all(|line| !line.contains('─') && !line.contains('═')),
+        "{}",
+        run.stdout
+    );
+    assert!(lines.iter().all(|line| line == &line.trim_end()));
+}
+
+/// A user whose name is long and holds an escape sequence, beside a short one.
+fn long_named_users() -> String {
+    json!({"Users": [
+        {"userName": "short", "name": {"givenName": "Ann", "familyName": "Lee"},
+         "externalId": "E-1", "active": true},
+        {"userName": "long", "name": {
+            "givenName": "Maximiliane-Theodora-Konstanze-Friederike-Wilhelmine",
+            "familyName": "von Hohenzollern-Sigmaringen-Schwarzburg-Rudolstadt\u{1b}[31m"},
+         "emails": [{"value": "max.von.hohenzollern.sigmaringen@example.com", "primary": true}],
+         "externalId": "E-2", "active": false},
+    ]})
+    .to_string()
+}
+
+#[test]
+fn long_values_are_cut_with_an_ellipsis_to_the_width() {
+    let env = Env::seeded(&long_named_users(), &[]);
+    let default = env.run(&["users", "list", "-o", "table"]);
+    default.exits(0);
+    let narrow = env.run_with_env(&["users", "list", "-o", "table"], &[("COLUMNS", "80")]);
+    narrow.exits(0);
+    for (run, width) in [(&default, 120), (&narrow, 80)] {
+        assert!(
+            run.stdout.lines().all(|line| line.chars().count() <= width),
+            "{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains('…'), "{}", run.stdout);
+        assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
+    }
+    table_snapshots().bind(|| {
+        assert_snapshot!("users_table_long_value", default.stdout);
+        assert_snapshot!("users_table_long_value_80_columns", narrow.stdout);
+    });
+}
+
+#[test]
+fn wide_adds_columns_and_cuts_nothing() {
+    let env = Env::seeded(&long_named_users(), &[]);
+    let run = env.run(&["users", "list", "-o", "table", "--wide"]);
+    run.exits(0);
+    assert!(
+        run.stdout
+            .contains("von Hohenzollern-Sigmaringen-Schwarzburg-Rudolstadt\\u{1b}[31m"),
+        "escaped, and whole: {}",
+        run.stdout
+    );
+    table_snapshots().bind(|| assert_snapshot!("users_table_wide", run.stdout));
 }
 
 #[test]
@@ -41,7 +111,7 @@ fn a_single_resource_as_a_table_lists_its_attributes() {
     let env = Env::seeded(&seed(1), &[]);
     let run = env.run(&["users", "get", "--user-name", "u001", "-o", "table"]);
     run.exits(0);
-    snapshots().bind(|| assert_snapshot!("user_attribute_table", run.stdout));
+    table_snapshots().bind(|| assert_snapshot!("user_attribute_table", run.stdout));
 }
 
 #[test]

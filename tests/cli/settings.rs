@@ -3,7 +3,7 @@
 use insta::assert_snapshot;
 use serde_json::json;
 
-use crate::common::{Env, TOKEN, snapshots};
+use crate::common::{Env, TOKEN, snapshots, table_snapshots};
 
 #[test]
 fn config_set_creates_a_default_profile_that_commands_use() {
@@ -52,6 +52,33 @@ fn config_show_origin_says_where_each_value_came_from_with_secrets_redacted() {
         settings.add_filter(r"/\S*/config\.toml", "[config]");
         settings.bind(|| assert_snapshot!("config_show_origin", run.stdout));
     });
+}
+
+#[test]
+fn config_tables_are_compact() {
+    let env = Env::start();
+    env.run(&[
+        "config",
+        "set",
+        "--profile",
+        "staging",
+        "url",
+        "https://staging.example/scim/v2",
+    ])
+    .exits(0);
+    env.run(&[
+        "config",
+        "set",
+        "--profile",
+        "prod",
+        "url",
+        "https://prod.example/scim/v2",
+    ])
+    .exits(0);
+    env.run(&["config", "use", "prod"]).exits(0);
+    let run = env.run(&["config", "list", "-o", "table"]);
+    run.exits(0);
+    table_snapshots().bind(|| assert_snapshot!("config_list_table", run.stdout));
 }
 
 #[test]
@@ -112,7 +139,7 @@ fn discover_shows_the_three_documents_and_caches_them() {
         "served from the cache: {}",
         cached.stderr
     );
-    snapshots().bind(|| assert_snapshot!("discover_table", cached.stdout));
+    table_snapshots().bind(|| assert_snapshot!("discover_table", cached.stdout));
     let refreshed = env.run(&["discover", "--refresh", "-v", "-o", "json"]);
     refreshed.stderr_contains("GET ");
 }
