@@ -24,6 +24,7 @@ use crate::client::ops::{ListQuery, Projection, equals_filter};
 use crate::exit::{Exit, ExitError};
 use crate::output::{Format, render_changes, split_list};
 use crate::scim::diff::diff;
+use crate::scim::filter::{Filter, FilterCheck, ParseOptions, parse_filter_with};
 use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
 
@@ -324,6 +325,14 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
         // Member lists can be huge and slow (field guide §5 #18); Entra asks the same way.
         query.excluded_attributes.push("members".to_owned());
     }
+    let schema = kind.display_schema();
+    let sent_filter = match &query.filter {
+        Some(text) if !args.no_verify_filter => parse_sent_filter(session, text),
+        _ => None,
+    };
+    let mut check = sent_filter
+        .as_ref()
+        .and_then(|filter| filter_check(session, filter, &schema, &query));
     let columns = kind.columns(&query.attributes, session.global.wide);
     let mut printer = session.printer(columns, kind.display_schema())?;
     let format = printer.format();
@@ -334,6 +343,11 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
             let summary = session
                 .client
                 .list_all(&kind.endpoint, &query, |page| {
+                    if let Some(check) = check.as_mut() {
+                        for resource in page {
+                            check.admit(resource);
+                        }
+                    }
                     let outcome = if format == Format::Raw {
                         write_raw_page(session.last_body())
                     } else {
@@ -357,6 +371,7 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
         for tolerated in &summary.tolerated {
             session.client.recorder().verbose_warning(tolerated);
         }
+        warn_of_mismatches(session, check.as_ref(), &query);
         let line = format!("paging: {summary}");
         if summary.stop.is_normal() && summary.gap.unwrap_or(0) == 0 && summary.duplicates == 0 {
             session.note(&line);
@@ -376,6 +391,12 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
         listing.page(&page.resources)?;
         listing.finish()?;
     }
+    if let Some(check) = check.as_mut() {
+        for resource in &page.resources {
+            check.admit(resource);
+        }
+    }
+    warn_of_mismatches(session, check.as_ref(), &query);
     if let Some(total) = page.total_results {
         let shown = page.resources.len() as u64;
         if total > shown {
@@ -387,6 +408,67 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+/// The filter a list sent, as scimctl reads it: leniently, as it was checked before sending,
+/// but strictly under `--raw`, where the server got the text as typed. `None`, noted at `-v`,
+/// when it does not parse.
+fn parse_sent_filter(session: &Session, text: &str) -> Option<Filter> {
+    let options = if session.global.raw {
+        ParseOptions::default()
+    } else {
+        ParseOptions::lenient()
+    };
+    match parse_filter_with(text, options) {
+        Ok(parsed) => Some(parsed.filter),
+        Err(_) => {
+            session.client.recorder().verbose_warning(
+                "the answer is not checked against the filter: scimctl cannot parse it",
+            );
+            None
+        }
+    }
+}
+
+/// The check of a list's answer against `filter` (the code `users get --user-name` verifies
+/// its hits with), unless the answer cannot be judged: then `-v` says why.
+fn filter_check<'a>(
+    session: &Session,
+    filter: &'a Filter,
+    schema: &'a ResourceSchema,
+    query: &ListQuery,
+) -> Option<FilterCheck<'a>> {
+    match FilterCheck::new(
+        filter,
+        schema,
+        &query.attributes,
+        &query.excluded_attributes,
+    ) {
+        Ok(check) => Some(check),
+        Err(why) => {
+            session.client.recorder().verbose_warning(&format!(
+                "the answer is not checked against the filter: {why}"
+            ));
+            None
+        }
+    }
+}
+
+/// One warning when resources that do not match the filter came back: the server ignored it,
+/// or its `eq` matches substrings (field guide §5 #2).
+fn warn_of_mismatches(session: &Session, check: Option<&FilterCheck<'_>>, query: &ListQuery) {
+    let (Some(check), Some(filter)) = (check, &query.filter) else {
+        return;
+    };
+    if check.mismatched() > 0 {
+        session.client.recorder().warning(&format!(
+            "the server ignored or misapplied the filter: {} of {} resources do not match `{}` \
+             (RFC 7644 §3.4.2.2; --no-verify-filter turns this check off)",
+            check.mismatched(),
+            check.checked(),
+            one_line(filter)
+        ));
+    }
 }
 
 /// Whether the user asked for group members, so they must not be excluded.

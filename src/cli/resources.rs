@@ -104,6 +104,10 @@ pub struct ListArgs {
     /// Send the query as POST .search, keeping the filter out of the URL
     #[arg(long)]
     pub search: bool,
+    /// Do not check the resources returned against --filter (by default a warning counts those
+    /// that do not match, as a server that ignores the filter returns)
+    #[arg(long)]
+    pub no_verify_filter: bool,
 }
 
 /// Which attributes the server returns.

@@ -15,7 +15,7 @@ use super::error::ClientError;
 use super::transport::{Method, Response};
 use super::{ScimClient, response_json};
 use crate::exit::Exit;
-use crate::scim::filter::{CompValue, CompareOp, Filter, matches};
+use crate::scim::filter::{CompValue, CompareOp, Filter, FilterCheck};
 use crate::scim::list::{ListPage, parse_list_response};
 use crate::scim::model::SEARCH_REQUEST;
 use crate::scim::path::AttrPath;
@@ -430,10 +430,12 @@ impl ScimClient {
                 .verbose_warning(&format!("GET {endpoint}: {note} (tolerated)"));
         }
         let mut hits = page.resources;
-        if is_equality_lookup(filter) {
-            let before = hits.len();
-            hits.retain(|hit| matches(filter, hit, schema).unwrap_or(true));
-            let dropped = before - hits.len();
+        if let (true, Ok(mut check)) = (
+            is_equality_lookup(filter),
+            FilterCheck::new(filter, schema, &[], &[]),
+        ) {
+            hits.retain(|hit| check.admit(hit));
+            let dropped = check.mismatched();
             if dropped > 0 {
                 self.recorder().warning(&format!(
                     "GET {endpoint}: the server returned {dropped} resource(s) that do not \
