@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::session::Session;
 use crate::cli::config::DiscoverArgs;
 use crate::output::{Column, Format};
-use crate::scim::schema::ResourceSchema;
+use crate::scim::schema::{ResourceSchema, ServiceProviderConfig};
 
 /// Runs `discover`.
 pub async fn run(session: &mut Session, args: DiscoverArgs) -> anyhow::Result<()> {
@@ -26,21 +26,11 @@ pub async fn run(session: &mut Session, args: DiscoverArgs) -> anyhow::Result<()
         printer.resource(&document, None)?;
         return Ok(());
     }
-    let features: Vec<Value> = match &discovery.config {
-        Some(config) => vec![
-            json!({"feature": "patch", "supported": config.patch}),
-            json!({"feature": "bulk", "supported": config.bulk.supported,
-                   "limits": format!("{} operations, {} bytes", config.bulk.max_operations, config.bulk.max_payload_size)}),
-            json!({"feature": "filter", "supported": config.filter.supported,
-                   "limits": format!("{} results", config.filter.max_results)}),
-            json!({"feature": "sort", "supported": config.sort}),
-            json!({"feature": "etag", "supported": config.etag}),
-            json!({"feature": "changePassword", "supported": config.change_password}),
-            json!({"feature": "authentication", "supported": !config.authentication_schemes.is_empty(),
-                   "limits": config.authentication_schemes.iter().map(|s| s.scheme_type.clone()).collect::<Vec<_>>().join(", ")}),
-        ],
-        None => Vec::new(),
-    };
+    let features = discovery
+        .config
+        .as_ref()
+        .map(feature_rows)
+        .unwrap_or_default();
     let resource_types: Vec<Value> = discovery
         .resource_types
         .iter()
@@ -89,4 +79,63 @@ pub async fn run(session: &mut Session, args: DiscoverArgs) -> anyhow::Result<()
         session.note("(from the discovery cache; --refresh fetches it again)");
     }
     Ok(())
+}
+
+/// One row per feature of a ServiceProviderConfig. A limit the server did not state is left
+/// out of `limits` (a 0 there would be a number nobody read).
+fn feature_rows(config: &ServiceProviderConfig) -> Vec<Value> {
+    let stated = |parts: &[(Option<u64>, &str)]| -> Value {
+        let known: Vec<String> = parts
+            .iter()
+            .filter_map(|(value, unit)| value.map(|value| format!("{value} {unit}")))
+            .collect();
+        if known.is_empty() {
+            Value::Null
+        } else {
+            Value::String(known.join(", "))
+        }
+    };
+    let schemes: Vec<&str> = config
+        .authentication_schemes
+        .iter()
+        .map(|s| s.scheme_type.as_str())
+        .collect();
+    vec![
+        json!({"feature": "patch", "supported": config.patch}),
+        json!({"feature": "bulk", "supported": config.bulk.supported,
+               "limits": stated(&[(config.bulk.max_operations, "operations"),
+                                   (config.bulk.max_payload_size, "bytes")])}),
+        json!({"feature": "filter", "supported": config.filter.supported,
+               "limits": stated(&[(config.filter.max_results, "results")])}),
+        json!({"feature": "sort", "supported": config.sort}),
+        json!({"feature": "etag", "supported": config.etag}),
+        json!({"feature": "changePassword", "supported": config.change_password}),
+        json!({"feature": "authentication", "supported": !schemes.is_empty(),
+               "limits": schemes.join(", ")}),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_the_server_did_not_state_are_not_shown_as_zero() {
+        let config = ServiceProviderConfig::from_json(&json!({
+            "bulk": {"supported": true, "maxPayloadSize": 1048576},
+            "filter": {"supported": true}
+        }))
+        .expect("readable");
+        let rows = feature_rows(&config);
+        assert_eq!(rows[1]["limits"], "1048576 bytes");
+        assert_eq!(rows[2]["limits"], Value::Null);
+        let stated = ServiceProviderConfig::from_json(&json!({
+            "bulk": {"supported": true, "maxOperations": 10, "maxPayloadSize": 2048},
+            "filter": {"supported": true, "maxResults": 0}
+        }))
+        .expect("readable");
+        let rows = feature_rows(&stated);
+        assert_eq!(rows[1]["limits"], "10 operations, 2048 bytes");
+        assert_eq!(rows[2]["limits"], "0 results", "a stated 0 is shown");
+    }
 }

@@ -775,15 +775,17 @@ impl ResourceType {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BulkConfig {
     pub supported: bool,
-    pub max_operations: u64,
-    pub max_payload_size: u64,
+    /// `None` when the server does not say (the RFC requires it, some servers leave it out).
+    pub max_operations: Option<u64>,
+    pub max_payload_size: Option<u64>,
 }
 
 /// The `filter` block of a service provider configuration (RFC 7643 §5).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FilterConfig {
     pub supported: bool,
-    pub max_results: u64,
+    /// `None` when the server does not say.
+    pub max_results: Option<u64>,
 }
 
 /// One entry of `authenticationSchemes` (RFC 7643 §5).
@@ -827,15 +829,15 @@ impl ServiceProviderConfig {
         let bulk = match obj.object("bulk")? {
             Some(block) => BulkConfig {
                 supported: block.boolean("supported")?.unwrap_or(false),
-                max_operations: block.count("maxOperations")?.unwrap_or(0),
-                max_payload_size: block.count("maxPayloadSize")?.unwrap_or(0),
+                max_operations: block.count("maxOperations")?,
+                max_payload_size: block.count("maxPayloadSize")?,
             },
             None => BulkConfig::default(),
         };
         let filter = match obj.object("filter")? {
             Some(block) => FilterConfig {
                 supported: block.boolean("supported")?.unwrap_or(false),
-                max_results: block.count("maxResults")?.unwrap_or(0),
+                max_results: block.count("maxResults")?,
             },
             None => FilterConfig::default(),
         };
@@ -872,15 +874,20 @@ impl ServiceProviderConfig {
             out["documentationUri"] = uri.as_str().into();
         }
         out["patch"] = json!({"supported": self.patch});
-        out["bulk"] = json!({
-            "supported": self.bulk.supported,
-            "maxOperations": self.bulk.max_operations,
-            "maxPayloadSize": self.bulk.max_payload_size,
-        });
-        out["filter"] = json!({
-            "supported": self.filter.supported,
-            "maxResults": self.filter.max_results,
-        });
+        // A limit the server did not state stays unstated: a 0 would be a number nobody read.
+        let mut bulk = json!({"supported": self.bulk.supported});
+        if let Some(max) = self.bulk.max_operations {
+            bulk["maxOperations"] = max.into();
+        }
+        if let Some(max) = self.bulk.max_payload_size {
+            bulk["maxPayloadSize"] = max.into();
+        }
+        out["bulk"] = bulk;
+        let mut filter = json!({"supported": self.filter.supported});
+        if let Some(max) = self.filter.max_results {
+            filter["maxResults"] = max.into();
+        }
+        out["filter"] = filter;
         out["changePassword"] = json!({"supported": self.change_password});
         out["sort"] = json!({"supported": self.sort});
         out["etag"] = json!({"supported": self.etag});
@@ -1391,6 +1398,17 @@ mod tests {
     }
 
     #[test]
+    fn unstated_limits_stay_unstated() {
+        let doc = json!({"bulk": {"supported": false}, "filter": {"supported": true}});
+        let spc = ServiceProviderConfig::from_json(&doc).expect("readable");
+        assert_eq!(spc.bulk.max_operations, None);
+        assert_eq!(spc.filter.max_results, None);
+        let written = spc.to_json();
+        assert_eq!(written["bulk"], json!({"supported": false}));
+        assert_eq!(written["filter"], json!({"supported": true}));
+    }
+
+    #[test]
     fn service_provider_config_reads_what_servers_publish() {
         let doc = json!({
             "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
@@ -1408,12 +1426,12 @@ mod tests {
             patch: true,
             bulk: BulkConfig {
                 supported: true,
-                max_operations: 1000,
-                max_payload_size: 1_048_576,
+                max_operations: Some(1000),
+                max_payload_size: Some(1_048_576),
             },
             filter: FilterConfig {
                 supported: true,
-                max_results: 200,
+                max_results: Some(200),
             },
             change_password: false,
             sort: false,

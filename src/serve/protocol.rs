@@ -314,12 +314,12 @@ pub fn service_provider_config_json(limits: &crate::serve::Limits) -> Value {
         patch: true,
         bulk: BulkConfig {
             supported: true,
-            max_operations: widen(limits.bulk_max_operations),
-            max_payload_size: widen(limits.max_payload_size),
+            max_operations: Some(widen(limits.bulk_max_operations)),
+            max_payload_size: Some(widen(limits.max_payload_size)),
         },
         filter: FilterConfig {
             supported: true,
-            max_results: widen(limits.max_results),
+            max_results: Some(widen(limits.max_results)),
         },
         change_password: false,
         sort: true,
