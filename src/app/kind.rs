@@ -94,7 +94,7 @@ impl Kind {
                 path("id"),
                 path("userName"),
                 Some(Column::person_name("name")),
-                Column::titled("email", "emails[primary eq true].value").ok(),
+                Some(Column::primary_value("email", "emails")),
                 path("active"),
             ],
             Family::Group => vec![

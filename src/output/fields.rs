@@ -29,6 +29,8 @@ enum Content {
     Count(PatchPath),
     /// A person's name: `name.formatted`, else the given and family names.
     PersonName,
+    /// The `value` of a multi-valued attribute's primary element, else of its first.
+    PrimaryValue(String),
 }
 
 impl Column {
@@ -58,6 +60,16 @@ impl Column {
         })
     }
 
+    /// A column showing the `value` of the element of `attribute` marked `primary`, or of its
+    /// first element when none is (RFC 7643 §2.4 makes `primary` optional): a user with one
+    /// email that is not marked primary still shows it.
+    pub fn primary_value(header: &str, attribute: &str) -> Column {
+        Column {
+            header: header.to_owned(),
+            content: Content::PrimaryValue(attribute.to_owned()),
+        }
+    }
+
     /// A column showing a person's name.
     pub fn person_name(header: &str) -> Column {
         Column {
@@ -83,6 +95,7 @@ impl Column {
                     .to_string()
             }
             Content::PersonName => person_name(resource),
+            Content::PrimaryValue(attribute) => primary_value(resource, attribute),
         }
     }
 }
@@ -191,6 +204,28 @@ pub fn value_text(value: &Value) -> String {
     }
 }
 
+fn primary_value(resource: &Value, attribute: &str) -> String {
+    let elements = resource
+        .as_object()
+        .and_then(|map| get_ci(map, attribute))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let is_primary = |element: &&Value| {
+        element
+            .as_object()
+            .and_then(|e| get_ci(e, "primary"))
+            .is_some_and(|primary| primary == &Value::Bool(true))
+    };
+    elements
+        .iter()
+        .find(is_primary)
+        .or_else(|| elements.first())
+        .and_then(|element| element.as_object().and_then(|e| get_ci(e, "value")))
+        .map(value_text)
+        .unwrap_or_default()
+}
+
 fn person_name(resource: &Value) -> String {
     let Some(name) = resource
         .as_object()
@@ -266,6 +301,18 @@ mod tests {
         let count = Column::count("members", "members").expect("valid");
         assert_eq!(count.cell(&group, &ResourceSchema::group()), "2");
         assert_eq!(count.cell(&json!({}), &ResourceSchema::group()), "0");
+        let email = Column::primary_value("email", "emails");
+        assert_eq!(
+            email.cell(&babs(), &ResourceSchema::user()),
+            "bjensen@example.com"
+        );
+        let unmarked = json!({"emails": [{"value": "a@x.org"}, {"value": "b@x.org"}]});
+        assert_eq!(
+            email.cell(&unmarked, &ResourceSchema::user()),
+            "a@x.org",
+            "without a primary, the first"
+        );
+        assert_eq!(email.cell(&json!({}), &ResourceSchema::user()), "");
         let name = Column::person_name("name");
         assert_eq!(
             name.cell(&babs(), &ResourceSchema::user()),

@@ -246,3 +246,17 @@ fn a_closed_pipe_ends_quietly() {
     let pages_fetched = stderr.lines().filter(|l| l.starts_with("GET ")).count();
     assert_eq!(pages_fetched, 1, "{stderr}");
 }
+
+/// `primary` is optional (RFC 7643 §2.4): a user whose only email is not marked primary still
+/// shows it, instead of an empty cell that reads as "no email".
+#[test]
+fn the_email_column_falls_back_to_the_first_email() {
+    let env = Env::seeded(
+        r#"{"Users": [{"userName": "ann", "emails": [{"value": "ann@example.com", "type": "work"}]}]}"#,
+        &[],
+    );
+    let run = env.run(&["users", "list", "-o", "csv"]);
+    run.exits(0);
+    let row = run.stdout.lines().nth(1).unwrap_or_default();
+    assert!(row.ends_with(",ann,,ann@example.com,"), "{}", run.stdout);
+}
