@@ -8,8 +8,9 @@
 //!
 //! A media type is judged only when the answer has content (`has_content`): a 204's
 //! Content-Type is meaningless (RFC 9110 §15.3.5; RFC 7644 §3.6 answers DELETE with 204), and
-//! servers send `text/html` or `text/plain` there (Django does). Every place that reads an
-//! answer's kind goes through this module:
+//! servers send `text/html` or `text/plain` there (Django does). Content that is JSON is read
+//! as JSON whatever its label says. Every place that reads an answer's kind goes through this
+//! module:
 //!
 //! - `ScimClient::accept` (`mod.rs`): the success path of every request sent with `send`, so of
 //!   every operation in `ops.rs` (get, `/Me`, list and search, create, replace, patch, delete,
@@ -268,8 +269,8 @@ pub(crate) fn has_content(body: &[u8]) -> bool {
 }
 
 /// Recognises an HTML page among answers of any status, including a 200 that should have been
-/// SCIM JSON (an SSO proxy's sign-in page after a redirect). An answer without content is no
-/// page, whatever its Content-Type.
+/// SCIM JSON (an SSO proxy's sign-in page after a redirect). An answer without content, or
+/// whose content is JSON, is no page, whatever its Content-Type.
 pub fn non_json_page(response: &Response) -> Option<FailureBody> {
     if !has_content(&response.body) {
         return None;
@@ -288,7 +289,9 @@ pub fn non_json_page(response: &Response) -> Option<FailureBody> {
     let is_html = content_type.starts_with("text/html")
         || start.starts_with("<!doctype html")
         || start.starts_with("<html");
-    if !is_html {
+    // The content decides, not the label: JSON mislabelled `text/html` (a SCIM Error passed
+    // through a gateway) is read as JSON, and the label is only noted.
+    if !is_html || serde_json::from_slice::<Value>(&response.body).is_ok() {
         return None;
     }
     let lower = text.to_lowercase();
@@ -560,6 +563,15 @@ mod tests {
             non_json_page(&page).is_some(),
             "a page with content is still one"
         );
+    }
+
+    #[test]
+    fn json_labelled_as_html_is_read_as_json() {
+        let error = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"taken"}"#;
+        let failure = classify_failure("POST /Users", &answer(409, "text/html", error));
+        assert_eq!(failure.to_string(), "409 uniqueness: taken (POST /Users)");
+        let resource = answer(200, "text/html; charset=utf-8", r#"{"id":"1"}"#);
+        assert_eq!(non_json_page(&resource), None);
     }
 
     #[test]
