@@ -25,6 +25,7 @@ use crate::exit::{Exit, ExitError};
 use crate::output::{Format, render_changes, split_list};
 use crate::scim::diff::diff;
 use crate::scim::filter::{Filter, FilterCheck, ParseOptions, parse_filter_with};
+use crate::scim::list::ListPage;
 use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
 
@@ -397,17 +398,20 @@ async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Res
         }
     }
     warn_of_mismatches(session, check.as_ref(), &query);
-    if let Some(total) = page.total_results {
-        let shown = page.resources.len() as u64;
-        if total > shown {
-            let first = page.start_index.unwrap_or(1);
-            session.note(&format!(
-                "{shown} of {total} {}s (from {first}); --all follows every page",
-                kind.name
-            ));
-        }
+    if let Some(note) = partial_page_note(&page, query.start_index, &kind.name) {
+        session.note(&note);
     }
     Ok(())
+}
+
+/// The note under a page that holds part of the result. Where it starts is the server's
+/// `startIndex`, else the one asked for, else 1 (RFC 7644 §3.4.2.4's default).
+fn partial_page_note(page: &ListPage, asked_start: Option<u64>, name: &str) -> Option<String> {
+    let total = page.total_results?;
+    let shown = page.resources.len() as u64;
+    let first = page.start_index.or(asked_start).unwrap_or(1);
+    (total > shown)
+        .then(|| format!("{shown} of {total} {name}s (from {first}); --all follows every page"))
 }
 
 /// The filter a list sent, as scimctl reads it: leniently, as it was checked before sending,
@@ -743,5 +747,48 @@ pub fn id_of(resource: &Value) -> Option<String> {
         Value::String(id) => Some(id.clone()),
         Value::Null => None,
         other => Some(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(total: Option<u64>, start: Option<u64>, shown: usize) -> ListPage {
+        ListPage {
+            total_results: total,
+            start_index: start,
+            items_per_page: None,
+            resources: vec![json!({}); shown],
+            tolerated: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_partial_page_says_where_it_starts_as_the_server_said_or_as_asked() {
+        let note = |p: &ListPage, asked| partial_page_note(p, asked, "User");
+        assert_eq!(
+            note(&page(Some(10), Some(5), 2), Some(5)).as_deref(),
+            Some("2 of 10 Users (from 5); --all follows every page")
+        );
+        assert_eq!(
+            note(&page(Some(10), None, 2), Some(5)).as_deref(),
+            Some("2 of 10 Users (from 5); --all follows every page"),
+            "a server that leaves startIndex out is read as starting where asked"
+        );
+        assert_eq!(
+            note(&page(Some(10), None, 2), None).as_deref(),
+            Some("2 of 10 Users (from 1); --all follows every page")
+        );
+        assert_eq!(
+            note(&page(Some(2), Some(1), 2), None),
+            None,
+            "the whole result"
+        );
+        assert_eq!(
+            note(&page(None, None, 2), None),
+            None,
+            "no total, nothing to say"
+        );
     }
 }
