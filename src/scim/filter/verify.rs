@@ -27,6 +27,9 @@ pub enum Unverifiable {
     },
     /// The filter compares in a way the schema does not allow, so scimctl cannot evaluate it.
     NotEvaluable(EvalError),
+    /// An `attributes` or `excludedAttributes` path that scimctl cannot read (sent with
+    /// `--raw`), so what the answer carries is unknown.
+    UnreadableProjection(String),
 }
 
 impl fmt::Display for Unverifiable {
@@ -37,6 +40,10 @@ impl fmt::Display for Unverifiable {
                 "the filter reads `{attribute}`, which the answer need not carry ({reason})"
             ),
             Unverifiable::NotEvaluable(error) => write!(f, "scimctl cannot evaluate it: {error}"),
+            Unverifiable::UnreadableProjection(path) => write!(
+                f,
+                "scimctl cannot read the attribute path `{path}` the request was sent with"
+            ),
         }
     }
 }
@@ -61,12 +68,15 @@ impl<'a> FilterCheck<'a> {
         excluded_attributes: &[String],
     ) -> Result<FilterCheck<'a>, Unverifiable> {
         validate(filter, schema).map_err(Unverifiable::NotEvaluable)?;
-        let parse = |list: &[String]| -> Vec<AttrPath> {
+        let parse = |list: &[String]| -> Result<Vec<AttrPath>, Unverifiable> {
             list.iter()
-                .filter_map(|text| parse_attr_path(text.trim()).ok())
+                .map(|text| {
+                    parse_attr_path(text.trim())
+                        .map_err(|_| Unverifiable::UnreadableProjection(text.clone()))
+                })
                 .collect()
         };
-        let (attributes, excluded) = (parse(attributes), parse(excluded_attributes));
+        let (attributes, excluded) = (parse(attributes)?, parse(excluded_attributes)?);
         let mut read = Vec::new();
         attributes_read(filter, None, &mut read);
         for path in &read {
@@ -266,6 +276,16 @@ mod tests {
             .is_ok()
         );
         assert!(check(&by_department, &users, &["userName"], &[]).is_err());
+    }
+
+    #[test]
+    fn a_projection_scimctl_cannot_read_makes_it_unverifiable() {
+        let users = ResourceSchema::user();
+        let by_name = parse_filter(r#"userName eq "p""#).expect("filter");
+        assert_eq!(
+            check(&by_name, &users, &["userName[bad"], &[]).expect_err("unreadable"),
+            Unverifiable::UnreadableProjection("userName[bad".to_owned())
+        );
     }
 
     #[test]
