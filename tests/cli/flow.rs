@@ -82,11 +82,19 @@ fn the_whole_flow(env: &Env) {
         0
     );
 
-    // List with a filter and with --all.
-    let filtered = env
-        .run(&["users", "list", "--filter", r#"name.givenName eq "Babs""#])
-        .json();
-    assert_eq!(filtered.as_array().map(Vec::len), Some(1));
+    // List with filters, each answer checked against its filter without a word.
+    let filtered = env.run(&["users", "list", "--filter", r#"name.givenName eq "Babs""#]);
+    assert_eq!(filtered.json().as_array().map(Vec::len), Some(1));
+    assert_eq!(filtered.stderr, "");
+    for filter in [
+        r#"emails[value co "babs"] and active eq false"#,
+        r#"userName sw "BJ" or meta.lastModified gt "2000-01-01T00:00:00Z""#,
+        "not (name.familyName pr)",
+    ] {
+        let run = env.run(&["users", "list", "--filter", filter]);
+        run.exits(0);
+        assert_eq!(run.stderr, "", "{filter}");
+    }
     let all = env.run(&["users", "list", "--all", "-o", "ndjson"]);
     all.exits(0);
     assert_eq!(all.stdout.lines().count(), 1);
