@@ -16,7 +16,7 @@ use scimctl::client::{
 };
 use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, LedgerEntry, LedgerSink, NoSink, parse_ledger};
-use scimctl::runner::outcome::{CheckOutcome, RunOutcome, Status};
+use scimctl::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status};
 use scimctl::runner::{self, RunOptions, RunReport};
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
@@ -587,7 +587,7 @@ async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() 
 }
 
 #[tokio::test]
-async fn a_waiver_turns_a_known_failure_into_a_skip_that_keeps_the_reason() {
+async fn a_waiver_keeps_the_verdict_and_message_and_adds_the_reason() {
     let server = server(&[Quirk::NoAuth]).await;
     let (client, _) = client(&server, None);
     let anonymous = one_get(
@@ -601,12 +601,19 @@ async fn a_waiver_turns_a_known_failure_into_a_skip_that_keeps_the_reason() {
         ..RunOptions::default()
     };
     let outcome = run(&client, &[anonymous], &options).await;
+    let check = only(&outcome);
     assert_verdict(
-        only(&outcome),
-        Status::Skip,
-        "waived (VENDOR-42); would have been fail: Refuses anonymous requests: expected status \
-         401, got 200",
+        check,
+        Status::Fail,
+        "Refuses anonymous requests: expected status 401, got 200",
     );
+    assert_eq!(check.waiver.as_deref(), Some("VENDOR-42"));
+    assert!(
+        !check.blocks(FailOn::Should),
+        "a waived failure fails no run"
+    );
+    assert_eq!(outcome.summary().waived, 1);
+    assert_eq!(outcome.summary().failed, 0);
     server.shutdown().await;
 }
 

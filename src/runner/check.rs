@@ -36,11 +36,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A verdict before it becomes a [`CheckOutcome`].
+/// A verdict before it becomes a [`CheckOutcome`]; a fail or warn carries the level of the
+/// assertion that decided it.
 enum Verdict {
     Pass,
-    Fail(String),
-    Warn(String),
+    Fail(Failure),
+    Warn(Failure),
     Skip(String),
     Error(String),
 }
@@ -97,8 +98,7 @@ pub(crate) fn skipped(check: &Check, suite: &str, reason: String) -> CheckOutcom
     outcome(
         check,
         suite,
-        Status::Skip,
-        reason,
+        Verdict::Skip(reason),
         Duration::ZERO,
         Vec::new(),
     )
@@ -108,8 +108,7 @@ pub(crate) fn errored(check: &Check, suite: &str, reason: String) -> CheckOutcom
     outcome(
         check,
         suite,
-        Status::Error,
-        reason,
+        Verdict::Error(reason),
         Duration::ZERO,
         Vec::new(),
     )
@@ -118,17 +117,29 @@ pub(crate) fn errored(check: &Check, suite: &str, reason: String) -> CheckOutcom
 fn outcome(
     check: &Check,
     suite: &str,
-    status: Status,
-    message: String,
+    verdict: Verdict,
     duration: Duration,
     exchanges: Vec<Exchange>,
 ) -> CheckOutcome {
+    let (status, deciding_level, message) = match verdict {
+        Verdict::Pass => (Status::Pass, check.level, "ok".to_owned()),
+        Verdict::Fail((level, message)) => (Status::Fail, level, message),
+        Verdict::Warn((level, message)) => (Status::Warn, level, message),
+        Verdict::Skip(reason) => (Status::Skip, check.level, reason),
+        Verdict::Error(message) => (Status::Error, check.level, message),
+    };
+    let exchanges = match status {
+        Status::Pass | Status::Skip => Vec::new(),
+        Status::Fail | Status::Warn | Status::Error => exchanges,
+    };
     CheckOutcome {
         id: check.id.clone(),
         title: check.title.clone(),
         suite: suite.to_owned(),
         level: check.level,
+        deciding_level,
         status,
+        waiver: None,
         rfc: check.rfc.clone(),
         tags: check.tags.clone(),
         message,
@@ -167,19 +178,9 @@ pub(crate) async fn run_check(
             timeout.as_secs_f64()
         )],
     };
-    let (status, message) = match verdict {
-        Verdict::Pass => (Status::Pass, "ok".to_owned()),
-        Verdict::Fail(message) => (Status::Fail, message),
-        Verdict::Warn(message) => (Status::Warn, message),
-        Verdict::Skip(reason) => (Status::Skip, reason),
-        Verdict::Error(message) => (Status::Error, message),
-    };
-    let exchanges = match status {
-        Status::Pass | Status::Skip => Vec::new(),
-        _ => std::mem::take(&mut *lock(&run.exchanges)),
-    };
+    let exchanges = std::mem::take(&mut *lock(&run.exchanges));
     (
-        outcome(check, suite, status, message, started.elapsed(), exchanges),
+        outcome(check, suite, verdict, started.elapsed(), exchanges),
         problems,
     )
 }
@@ -225,17 +226,17 @@ impl<'a> CheckRun<'a> {
     }
 
     async fn execute(&self) -> Verdict {
-        let mut warning = None;
+        let mut warning: Option<Failure> = None;
         for (index, step) in self.check.steps.iter().enumerate() {
-            let failures = match self.run_step(index, step).await {
+            let mut failures = match self.run_step(index, step).await {
                 Ok(failures) => failures,
                 Err(Halt::Error(error)) => return Verdict::Error(error),
                 Err(Halt::Skip(reason)) => {
                     return warning.map_or(Verdict::Skip(reason), Verdict::Warn);
                 }
             };
-            if let Some((_, message)) = failures.iter().find(|(level, _)| level.is_mandatory()) {
-                return Verdict::Fail(message.clone());
+            if let Some(position) = failures.iter().position(|(level, _)| level.is_mandatory()) {
+                return Verdict::Fail(failures.swap_remove(position));
             }
             // A SHOULD-level miss goes on, unless it left a capture unset: the steps that need
             // it could only end in an unknown variable, and the miss is the verdict.
@@ -245,13 +246,11 @@ impl<'a> CheckRun<'a> {
                     .iter()
                     .any(|(name, _)| !vars.contains_key(name))
             };
-            if uncaptured {
-                if let Some((_, message)) = failures.first() {
-                    return Verdict::Warn(warning.unwrap_or_else(|| message.clone()));
-                }
-            }
-            if warning.is_none() {
-                warning = failures.into_iter().next().map(|(_, message)| message);
+            let miss = failures.into_iter().next();
+            let stop = uncaptured && miss.is_some();
+            warning = warning.or(miss);
+            if stop {
+                break;
             }
         }
         warning.map_or(Verdict::Pass, Verdict::Warn)
