@@ -72,6 +72,7 @@ pub enum Quirk {
     EtagOnlyOnReads,
     NegativeCount400,
     FilterEqOnly,
+    RequireNameFormatted,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -269,6 +270,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "filter-eq-only",
         "filters other than `eq` comparisons joined by `and` get 400 invalidFilter (legal)",
     ),
+    (
+        "require-name-formatted",
+        "POST /Users without `name.formatted` gets 400 invalidValue (only userName is required)",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -362,6 +367,7 @@ impl Quirk {
             "etag-only-on-reads" => flag(Quirk::EtagOnlyOnReads),
             "negative-count-400" => flag(Quirk::NegativeCount400),
             "filter-eq-only" => flag(Quirk::FilterEqOnly),
+            "require-name-formatted" => flag(Quirk::RequireNameFormatted),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -419,6 +425,7 @@ impl fmt::Display for Quirk {
             Quirk::EtagOnlyOnReads => "etag-only-on-reads",
             Quirk::NegativeCount400 => "negative-count-400",
             Quirk::FilterEqOnly => "filter-eq-only",
+            Quirk::RequireNameFormatted => "require-name-formatted",
         };
         f.write_str(name)
     }
@@ -509,6 +516,7 @@ pub struct Quirks {
     pub etag_only_on_reads: bool,
     pub negative_count_400: bool,
     pub filter_eq_only: bool,
+    pub require_name_formatted: bool,
 }
 
 impl Quirks {
@@ -573,6 +581,7 @@ impl Quirks {
             Quirk::EtagOnlyOnReads => self.etag_only_on_reads = true,
             Quirk::NegativeCount400 => self.negative_count_400 = true,
             Quirk::FilterEqOnly => self.filter_eq_only = true,
+            Quirk::RequireNameFormatted => self.require_name_formatted = true,
         }
     }
 
@@ -757,6 +766,21 @@ impl Quirks {
                 _ => {}
             }
         }
+    }
+
+    /// `require-name-formatted`: the 400 for a User create (`POST /Users`) whose body has no
+    /// non-empty `name.formatted`, as a server that demands more than RFC 7643 §4.1 does (only
+    /// `userName` is required there). PUT, PATCH and `/Bulk` are left as they are.
+    pub fn refused_user_create(&self, body: &Value) -> Option<ScimError> {
+        if !self.require_name_formatted {
+            return None;
+        }
+        let formatted = get_ci(body, "name")
+            .and_then(|name| get_ci(name, "formatted"))
+            .and_then(Value::as_str)
+            .is_some_and(|text| !text.trim().is_empty());
+        (!formatted)
+            .then(|| ScimError::typed(ScimType::InvalidValue, "Field 'name.formatted' is required"))
     }
 
     /// `duplicate-400`: a uniqueness conflict (409, RFC 7644 §3.3) is answered as a plain
