@@ -11,6 +11,7 @@ use super::builtin;
 use super::ledger::{Ledger, LedgerEntry, Leftover};
 use super::outcome::{CheckOutcome, Exchange, Status};
 use super::select::{select_path, select_pointer};
+use super::setup;
 use super::{NAME_PREFIX, RunOptions};
 use crate::client::{RawExchange, RawRequest, ScimClient, encode_component};
 use crate::redact::is_secret_header;
@@ -92,6 +93,8 @@ pub(crate) struct CheckRun<'a> {
     /// Values generated for `{{uuid.X}}`/`{{random.X}}`: ids nobody owns, safe to address.
     generated: Mutex<HashSet<String>>,
     exchanges: Mutex<Vec<Exchange>>,
+    /// Endpoints (lowercased) where a setup create was accepted only with the fuller body.
+    fuller_endpoints: Mutex<HashSet<String>>,
 }
 
 pub(crate) fn skipped(check: &Check, suite: &str, reason: String) -> CheckOutcome {
@@ -222,6 +225,7 @@ impl<'a> CheckRun<'a> {
             vars: Mutex::new(vars),
             generated: Mutex::new(HashSet::new()),
             exchanges: Mutex::new(Vec::new()),
+            fuller_endpoints: Mutex::new(HashSet::new()),
         }
     }
 
@@ -361,7 +365,12 @@ impl<'a> CheckRun<'a> {
     }
 
     async fn run_step(&self, index: usize, step: &Step) -> Result<Vec<Failure>, Halt> {
-        let request = self.request(step)?;
+        let mut request = self.request(step)?;
+        if self.needs_fuller_body(&request) {
+            if let Some((fuller, _)) = fuller_request(&request) {
+                request = fuller;
+            }
+        }
         let label = label(&request);
         if step.writes() {
             self.guard_write(step, &request)?;
@@ -373,14 +382,74 @@ impl<'a> CheckRun<'a> {
             if step.writes() {
                 self.note_created(&request, &answer)?;
             }
-            let failures = self.judge(index, step, &answer).await?;
             let settling = settle_until.is_some_and(|until| Instant::now() < until);
+            let refused = step.setup && !step.status.contains(&answer.status);
+            if refused && settling {
+                tokio::time::sleep(SETTLE_PAUSE).await;
+                continue;
+            }
+            let answer = if refused {
+                self.after_setup_refused(index, step, &request, answer)
+                    .await?
+            } else {
+                answer
+            };
+            let failures = self.judge(index, step, &answer).await?;
             if !failures.is_empty() && settling {
                 tokio::time::sleep(SETTLE_PAUSE).await;
                 continue;
             }
             return Ok(failures);
         }
+    }
+
+    /// A setup step was answered outside its `status`: the check cannot run, and says so rather
+    /// than name the deviation it tests. A User create refused for its content is first sent
+    /// once more with the attributes servers commonly demand added; when that is accepted, its
+    /// answer stands in for the refused one and the check's later creates to the same endpoint
+    /// carry the same additions (a duplicate is then the same user again).
+    async fn after_setup_refused(
+        &self,
+        index: usize,
+        step: &Step,
+        request: &RawRequest,
+        refused: Answer,
+    ) -> Result<Answer, Halt> {
+        let step_number = index + 1;
+        let first = (refused.status, error_detail(&refused));
+        let fuller = (step.method == Method::Post
+            && setup::is_user_create(&request.path)
+            && setup::body_refused(refused.status))
+        .then(|| fuller_request(request))
+        .flatten();
+        let Some((fuller, added)) = fuller else {
+            return Err(Halt::Error(setup::refused(
+                &refused.label,
+                first.0,
+                &first.1,
+                step_number,
+            )));
+        };
+        self.guard_write(step, &fuller)?;
+        let answer = self.send(&fuller, &refused.label).await?;
+        self.note_created(&fuller, &answer)?;
+        if step.status.contains(&answer.status) {
+            lock(&self.fuller_endpoints).insert(endpoint_key(&fuller.path));
+            return Ok(answer);
+        }
+        Err(Halt::Error(setup::refused_twice(
+            &refused.label,
+            (first.0, &first.1),
+            (answer.status, &error_detail(&answer)),
+            &added,
+            step_number,
+        )))
+    }
+
+    /// True for a create to an endpoint where this check's setup needed the fuller body.
+    fn needs_fuller_body(&self, request: &RawRequest) -> bool {
+        request.method == Method::Post
+            && lock(&self.fuller_endpoints).contains(&endpoint_key(&request.path))
     }
 
     /// Sends a request, keeps the exchange (redacted), and reads the answer.
@@ -644,14 +713,7 @@ impl<'a> CheckRun<'a> {
         }
         if !step.status.is_empty() && !step.status.contains(&answer.status) {
             let wanted: Vec<String> = step.status.iter().map(u16::to_string).collect();
-            let detail = answer
-                .json
-                .as_ref()
-                .and_then(Value::as_object)
-                .and_then(|m| get_ci(m, "detail"))
-                .and_then(Value::as_str)
-                .map(|d| format!(" (\"{}\")", crate::client::one_line(d)))
-                .unwrap_or_default();
+            let detail = error_detail(answer);
             return Ok(vec![(
                 self.check.level,
                 format!(
@@ -662,8 +724,19 @@ impl<'a> CheckRun<'a> {
                 ),
             )]);
         }
-        if let Some(failure) = self.capture(index, step, answer) {
-            return Ok(vec![failure]);
+        if let Some((selector, name)) = self.capture(step, answer)? {
+            let observed =
+                format!("the answer has no `{selector}` to capture as `{name}` ({place})");
+            let prepares_later_steps = !step.expect.iter().any(|a| a.uses(name));
+            if step.setup && prepares_later_steps {
+                return Err(Halt::Error(format!(
+                    "setup failed: {observed}, so the check could not run"
+                )));
+            }
+            return Ok(vec![(
+                self.check.level,
+                format!("{}: {observed}", self.deviation(None)),
+            )]);
         }
         let mut failures = Vec::new();
         for assertion in &step.expect {
@@ -855,32 +928,22 @@ impl<'a> CheckRun<'a> {
         })
     }
 
-    /// Sets the step's captures (before its assertions, which may use them); a missing value
-    /// is a failure at the check's level, since what follows cannot run without it.
-    fn capture(&self, index: usize, step: &Step, answer: &Answer) -> Option<Failure> {
+    /// Sets the step's captures (before its assertions, which may use them). Returns the first
+    /// one the answer lacks, as its selector and variable: what follows cannot run without it.
+    fn capture<'s>(
+        &self,
+        step: &'s Step,
+        answer: &Answer,
+    ) -> Result<Option<(&'s Selector, &'s str)>, String> {
         for (name, selector) in &step.capture {
-            let found = match self.select(answer, selector) {
-                Ok(found) => found,
-                Err(error) => return Some((self.check.level, error)),
-            };
-            match found {
+            match self.select(answer, selector)? {
                 Some(value) => {
                     lock(&self.vars).insert(name.clone(), value);
                 }
-                None => {
-                    return Some((
-                        self.check.level,
-                        format!(
-                            "{}: the answer has no `{selector}` to capture as `{name}` (step {}: {})",
-                            self.deviation(None),
-                            index + 1,
-                            answer.label
-                        ),
-                    ));
-                }
+                None => return Ok(Some((selector, name))),
             }
         }
-        None
+        Ok(None)
     }
 }
 
@@ -1109,6 +1172,38 @@ async fn delete_and_confirm(
             id: id.to_owned(),
         })
         .map_err(|e| format!("deleted {path}, but cannot write the ledger: {e}"))
+}
+
+/// ` ("the detail")` of a SCIM Error answer, on one line; empty when it has none.
+fn error_detail(answer: &Answer) -> String {
+    answer
+        .json
+        .as_ref()
+        .and_then(Value::as_object)
+        .and_then(|m| get_ci(m, "detail"))
+        .and_then(Value::as_str)
+        .map(|d| format!(" (\"{}\")", crate::client::one_line(d)))
+        .unwrap_or_default()
+}
+
+/// The request with a fuller User body ([`setup::fuller_user`]) and what was added; `None` when
+/// its body is not JSON or lacks nothing.
+fn fuller_request(request: &RawRequest) -> Option<(RawRequest, Vec<&'static str>)> {
+    let body: Value = serde_json::from_slice(request.body.as_deref()?).ok()?;
+    let (fuller, added) = setup::fuller_user(&body)?;
+    let bytes = serde_json::to_vec(&fuller).ok()?;
+    Some((
+        RawRequest {
+            body: Some(bytes),
+            ..request.clone()
+        },
+        added,
+    ))
+}
+
+/// An endpoint as compared for [`CheckRun::needs_fuller_body`]: lowercased, no trailing `/`.
+fn endpoint_key(path: &str) -> String {
+    path.trim_end_matches('/').to_ascii_lowercase()
 }
 
 /// A 400 SCIM Error whose `scimType` is `invalidFilter`.

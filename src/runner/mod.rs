@@ -11,6 +11,7 @@ mod check;
 pub mod ledger;
 pub mod outcome;
 mod select;
+mod setup;
 
 use std::collections::HashMap;
 use std::sync::Arc;
