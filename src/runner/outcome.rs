@@ -13,13 +13,15 @@ pub enum Status {
     Pass,
     /// The server broke a MUST (or an interop requirement): an assertion failed.
     Fail,
-    /// The server missed a SHOULD or MAY: reported, fails a run only with `--fail-on should`.
+    /// The server missed a SHOULD or MAY: reported; a SHOULD miss fails a run only with
+    /// `--fail-on should`, a MAY miss never.
     Warn,
     /// Not run: a precondition was not met (not advertised, no such resource type, writes not
     /// allowed, filtered out by tags); the message says which.
     Skip,
     /// The check could not reach a verdict: network failure, timeout, a server that died, a
-    /// broken suite file. Distinct from `Fail` end to end.
+    /// refused setup step (`setup refused: ...`), a broken suite file. Distinct from `Fail` end
+    /// to end.
     Error,
 }
 
