@@ -24,12 +24,17 @@ fn verbose_shows_the_exchanges_of_checks_that_did_not_pass() {
 }
 
 #[test]
-fn the_summary_closes_the_report_alone_on_its_line() {
+fn the_summary_and_what_the_run_comes_to_close_the_report() {
     let report = console(ConsoleOptions::default());
     let mut lines = report.lines().rev();
     assert_eq!(
         lines.next(),
-        Some("4 passed, 3 failed, 1 warned, 2 skipped, 1 errored")
+        Some("The run fails at --fail-on must (3 checks)"),
+        "two MUST failures and an error; the interop failure and the waived one do not count"
+    );
+    assert_eq!(
+        lines.next(),
+        Some("4 passed, 3 failed, 2 warned, 2 skipped, 1 errored, 1 waived")
     );
     assert_eq!(
         lines.next(),
@@ -52,16 +57,27 @@ fn server_text_cannot_reach_the_terminal_raw() {
     assert!(report.contains(r"\u{202e}txet"));
 }
 
+/// Red is what fails the run at `--fail-on`, and only that: the interop failure (not failing
+/// the run at `must`) and the waived one are yellow, as are their suites' verdict lines.
 #[test]
 fn colour_marks_verdicts_and_nothing_else() {
     let report = console(ConsoleOptions {
         verbose: false,
         colour: true,
     });
-    assert!(report.contains("\u{1b}[1;31mFAIL \u{1b}[0m"));
-    assert!(report.contains("\u{1b}[32mPASS \u{1b}[0m"));
-    assert!(report.contains("\u{1b}[1;31mOkta: not ready (1 failure)\u{1b}[0m"));
-    assert!(report.contains("\u{1b}[32mEntra: ready (1 check skipped)\u{1b}[0m"));
+    let line_of = |id: &str| {
+        report
+            .lines()
+            .find(|line| line.contains(id))
+            .unwrap_or_default()
+    };
+    assert!(line_of("rfc7644.filter.eq-is-not-substring").contains("\u{1b}[1;31mFAIL  \u{1b}[0m"));
+    assert!(line_of("okta.users.deactivate").contains("\u{1b}[33mFAIL  \u{1b}[0m"));
+    assert!(line_of("entra.manager.replaced").contains("\u{1b}[33mWAIVED\u{1b}[0m"));
+    assert!(report.contains("\u{1b}[32mPASS  \u{1b}[0m"));
+    assert!(report.contains("\u{1b}[1;31mRFC 7644: 2/5 MUST, 0/2 SHOULD\u{1b}[0m"));
+    assert!(report.contains("\u{1b}[33mOkta: not ready (1 failure)\u{1b}[0m"));
+    assert!(report.contains("\u{1b}[33mEntra: ready (1 waived, 1 check skipped)\u{1b}[0m"));
     let plain = console(ConsoleOptions::default());
     let stripped = report
         .replace("\u{1b}[0m", "")

@@ -142,6 +142,28 @@ fn the_page_loads_nothing_from_outside_and_has_one_script() {
     assert!(page.contains("Content-Security-Policy\" content=\"default-src 'none';"));
 }
 
+/// A waived failure is neither a failure nor a skip: it has its own counter and filter, and its
+/// row keeps the verdict, the message and the waiver's reason.
+#[test]
+fn a_waived_check_has_its_own_filter_and_keeps_its_verdict_and_reason() {
+    let page = html_report();
+    assert!(page.contains(
+        "<input type=\"checkbox\" name=\"status\" value=\"waived\" checked>\
+         <span class=\"count\">1</span> waived"
+    ));
+    let row = page
+        .split("<details ")
+        .find(|row| row.contains("entra.manager.replaced"))
+        .expect("the waived check has a row");
+    assert!(row.starts_with("class=\"check\" data-status=\"waived\">"));
+    assert!(row.contains("<span class=\"why\">fail: the manager was not replaced"));
+    assert!(row.contains(
+        "<dt>Waived</dt><dd>VENDOR-7: managers as plain strings land in release 5.2 \
+         (verdict: fail)</dd>"
+    ));
+    assert!(page.contains("<p class=\"result\">The run fails at --fail-on must (3 checks).</p>"));
+}
+
 #[test]
 fn without_a_hash_the_page_shows_what_needs_attention() {
     let Some(browser) = chromium() else { return };
@@ -150,12 +172,12 @@ fn without_a_hash_the_page_shows_what_needs_attention() {
         dom.contains("data-ready=\"1\""),
         "the script did not finish"
     );
-    assert_eq!(rows(&dom).len(), 11, "every check has a row");
+    assert_eq!(rows(&dom).len(), 13, "every check has a row");
     assert_eq!(
         visible_statuses(&dom),
-        ["warn", "fail", "fail", "error", "fail"]
+        ["warn", "fail", "fail", "error", "warn", "fail", "waived"]
     );
-    assert!(dom.contains("<span id=\"shown\" aria-live=\"polite\">5 of 11 checks shown</span>"));
+    assert!(dom.contains("<span id=\"shown\" aria-live=\"polite\">7 of 13 checks shown</span>"));
 }
 
 #[test]
@@ -164,7 +186,7 @@ fn a_status_in_the_hash_shows_only_those_checks() {
     let dom = dom_after_script(browser, "#status=fail");
     assert!(dom.contains("data-ready=\"1\""));
     assert_eq!(visible_statuses(&dom), ["fail", "fail", "fail"]);
-    assert!(dom.contains("3 of 11 checks shown"));
+    assert!(dom.contains("3 of 13 checks shown"));
     assert!(
         dom.contains("<section class=\"area\" hidden=\"\">\n<h3>discovery</h3>"),
         "an area with no failure is hidden"
@@ -176,7 +198,7 @@ fn a_search_in_the_hash_narrows_by_text() {
     let Some(browser) = chromium() else { return };
     let dom = dom_after_script(browser, "#status=pass,fail,warn,skip,error&q=OKTA");
     assert_eq!(visible_statuses(&dom), ["pass", "fail"]);
-    assert!(dom.contains("2 of 11 checks shown"));
+    assert!(dom.contains("2 of 13 checks shown"));
 }
 
 #[test]
@@ -207,7 +229,7 @@ fn ticking_a_status_and_typing_a_search_filter_the_list_and_update_the_hash() {
     "#;
     let rendered = write_page(Some(user));
     let dom = run_chromium(browser, &rendered, &["--dump-dom"], "");
-    assert_eq!(visible_statuses(&dom), ["pass"]);
-    assert!(dom.contains("1 of 11 checks shown"));
-    assert!(dom.contains("data-hash=\"#status=fail,error,warn,pass&amp;q=entra\""));
+    assert_eq!(visible_statuses(&dom), ["pass", "waived"]);
+    assert!(dom.contains("2 of 13 checks shown"));
+    assert!(dom.contains("data-hash=\"#status=fail,error,warn,waived,pass&amp;q=entra\""));
 }

@@ -24,11 +24,12 @@ fn the_json_report_of_a_representative_run() {
 #[test]
 fn the_summary_counts_each_status_and_says_its_format_version() {
     let report = parsed();
-    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["format_version"], 2);
     assert_eq!(
         report["summary"],
         serde_json::json!({
-            "total": 11, "passed": 4, "failed": 3, "warned": 1, "skipped": 2, "errored": 1
+            "total": 13, "passed": 4, "failed": 3, "warned": 2, "skipped": 2, "errored": 1,
+            "waived": 1
         })
     );
     assert_eq!(
@@ -41,14 +42,17 @@ fn the_summary_counts_each_status_and_says_its_format_version() {
 fn every_check_has_the_documented_fields_and_a_known_status() {
     let report = parsed();
     let checks = report["checks"].as_array().expect("checks is an array");
-    assert_eq!(checks.len(), 11);
+    assert_eq!(checks.len(), 13);
     for check in checks {
         for field in [
             "id",
             "title",
             "suite",
             "level",
+            "deciding_level",
             "status",
+            "waiver",
+            "blocks",
             "rfc",
             "tags",
             "message",
@@ -71,6 +75,64 @@ fn every_check_has_the_documented_fields_and_a_known_status() {
     assert_eq!(warn["status"], "warn");
 }
 
+/// What CI needs from a script: the level that decided each verdict, whether it fails the run
+/// at the run's `--fail-on` (the exit code's rule), and waived checks with their verdict.
+#[test]
+fn each_check_says_its_deciding_level_whether_it_fails_the_run_and_its_waiver() {
+    let report = parsed();
+    assert_eq!(report["fail_on"], "must");
+    assert_eq!(report["blocking"], 3);
+    let check = |id: &str| {
+        report["checks"]
+            .as_array()
+            .and_then(|checks| checks.iter().find(|c| c["id"] == id).cloned())
+            .unwrap_or_else(|| panic!("no check {id}"))
+    };
+    let should_in_must = check("rfc7644.users.create");
+    assert_eq!(
+        (
+            &should_in_must["level"],
+            &should_in_must["deciding_level"],
+            &should_in_must["status"],
+            &should_in_must["blocks"]
+        ),
+        (
+            &"MUST".into(),
+            &"SHOULD".into(),
+            &"warn".into(),
+            &false.into()
+        )
+    );
+    let interop = check("okta.users.deactivate");
+    assert_eq!(interop["status"], "fail");
+    assert_eq!(
+        interop["blocks"], false,
+        "interop does not fail a run at must"
+    );
+    assert_eq!(
+        check("rfc7644.patch.remove-member")["blocks"],
+        true,
+        "an error does"
+    );
+    let waived = check("entra.manager.replaced");
+    assert_eq!(waived["status"], "fail", "a waived check keeps its verdict");
+    assert_eq!(
+        waived["waiver"],
+        "VENDOR-7: managers as plain strings land in release 5.2"
+    );
+    assert_eq!(waived["blocks"], false);
+    assert_eq!(check("okta.users.create")["waiver"], Value::Null);
+    let levels = &report["suites"][0]["levels"];
+    assert_eq!(
+        levels,
+        &serde_json::json!([
+            {"level": "MUST", "passed": 2, "applicable": 5, "waived": 0},
+            {"level": "SHOULD", "passed": 0, "applicable": 2, "waived": 0}
+        ]),
+        "the MUST check that missed a SHOULD assertion counts at SHOULD"
+    );
+}
+
 #[test]
 fn suites_carry_their_verdict_lines_and_readiness() {
     let report = parsed();
@@ -88,9 +150,12 @@ fn suites_carry_their_verdict_lines_and_readiness() {
     assert_eq!(
         verdicts,
         [
-            ("RFC 7644: 2/5 MUST, 0/1 SHOULD", &Value::Null),
+            ("RFC 7644: 2/5 MUST, 0/2 SHOULD", &Value::Null),
             ("Okta: not ready (1 failure)", &Value::Bool(false)),
-            ("Entra: ready (1 check skipped)", &Value::Bool(true)),
+            (
+                "Entra: ready (1 waived, 1 check skipped)",
+                &Value::Bool(true)
+            ),
         ]
     );
 }

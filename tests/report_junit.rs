@@ -1,6 +1,7 @@
-//! The JUnit report: one testsuite per suite, one testcase per check named by its id. A fail is
-//! a `<failure>`, an error an `<error>`, a skip `<skipped>`; a SHOULD warning passes and says so
-//! in `<system-out>`.
+//! The JUnit report: one testsuite per suite, one testcase per check named by its id. What fails
+//! the run at `--fail-on` is a `<failure>` (or an `<error>`), what does not (a SHOULD warning,
+//! an interop failure at `--fail-on must`) passes and says so in `<system-out>`, a skip is
+//! `<skipped>`, and a waived failure is a `<skipped type="waived">` that keeps its verdict.
 
 mod report_support;
 
@@ -17,18 +18,53 @@ fn the_junit_report_of_a_representative_run() {
 }
 
 #[test]
-fn failures_errors_and_skips_stay_apart_and_warnings_are_not_failures() {
+fn failures_errors_and_skips_stay_apart_and_only_what_fails_the_run_is_a_failure() {
     let report = junit_report();
     assert!(report.contains(
-        r#"<testsuites name="scimctl test" tests="11" skipped="2" failures="3" errors="1""#
+        r#"<testsuites name="scimctl test" tests="13" skipped="3" failures="2" errors="1""#
     ));
-    assert_eq!(report.matches("<failure ").count(), 3);
+    assert_eq!(
+        report.matches("<failure ").count(),
+        2,
+        "the two MUST failures"
+    );
     assert_eq!(report.matches("<error ").count(), 1);
-    assert_eq!(report.matches("<skipped ").count(), 2);
+    assert_eq!(report.matches("<skipped ").count(), 3);
     assert!(report.contains(
         r#"<testcase name="rfc7644.discovery.unknown-schema-is-404" classname="rfc7644""#
     ));
-    assert!(report.contains("<system-out>warning: SHOULD miss, not a failure by default"));
+    assert!(report.contains("<system-out>warn at SHOULD: not a failure at --fail-on must"));
+    assert!(report.contains("<system-out>fail at interop:okta: not a failure at --fail-on must"));
+}
+
+#[test]
+fn a_waived_failure_is_a_skip_of_its_own_kind_that_keeps_its_verdict() {
+    let report = junit_report();
+    let case = report
+        .split("<testcase ")
+        .find(|case| case.starts_with(r#"name="entra.manager.replaced""#))
+        .expect("the waived check is a test case");
+    assert!(case.contains(r#"<property name="status" value="fail"/>"#));
+    assert!(case.contains(
+        r#"<property name="waived" value="VENDOR-7: managers as plain strings land in release 5.2"/>"#
+    ));
+    assert!(case.contains(
+        r#"<skipped message="waived (VENDOR-7: managers as plain strings land in release 5.2); fail: the manager was not replaced"#
+    ));
+    assert!(case.contains(r#"type="waived">"#));
+}
+
+#[test]
+fn at_fail_on_should_a_warning_is_a_failure() {
+    let mut outcome = sample_outcome();
+    outcome.fail_on = scimctl::runner::outcome::FailOn::Should;
+    let report = render(|out| junit::write(&outcome, out));
+    assert_eq!(
+        report.matches("<failure ").count(),
+        5,
+        "two MUST, one interop, two SHOULD"
+    );
+    assert!(report.contains(r#"type="SHOULD">A create answers 201 with the user"#));
 }
 
 #[test]

@@ -33,7 +33,29 @@ fn failures_come_first_then_errors_then_warnings() {
             "okta.users.deactivate",
             "rfc7644.patch.remove-member",
             "rfc7644.discovery.unknown-schema-is-404",
-        ]
+            "rfc7644.users.create",
+            "entra.manager.replaced",
+        ],
+        "the waived failure comes last, in its own table"
+    );
+}
+
+#[test]
+fn waived_checks_have_their_own_table_with_their_verdict_and_reason() {
+    let report = markdown_report();
+    let waived = report
+        .split("## Waived\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Waived section");
+    assert!(waived.contains(
+        "| FAIL | entra.manager.replaced | interop:entra | VENDOR-7: managers as plain strings \
+         land in release 5.2 | the manager was not replaced"
+    ));
+    assert!(report.contains("### FAIL (waived) entra.manager.replaced"));
+    assert!(
+        report.contains("the run fails at --fail-on must (3 checks)."),
+        "the waived failure does not count"
     );
 }
 

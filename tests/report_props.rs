@@ -7,7 +7,9 @@ use std::time::Duration;
 use proptest::prelude::*;
 use scimctl::report::console::{self, ConsoleOptions};
 use scimctl::report::{Format, html, json, markdown};
-use scimctl::runner::outcome::{CheckOutcome, Exchange, Level, RunOutcome, Status, SuiteOutcome};
+use scimctl::runner::outcome::{
+    CheckOutcome, Exchange, FailOn, Level, RunOutcome, Status, SuiteOutcome,
+};
 use serde_json::Value;
 
 /// Text with the characters that break media: markup, Markdown, control characters, bidi
@@ -41,6 +43,14 @@ fn status() -> impl Strategy<Value = Status> {
     ]
 }
 
+fn fail_on() -> impl Strategy<Value = FailOn> {
+    prop_oneof![
+        Just(FailOn::Must),
+        Just(FailOn::Interop),
+        Just(FailOn::Should)
+    ]
+}
+
 fn exchange() -> impl Strategy<Value = Exchange> {
     (
         hostile_text(),
@@ -68,20 +78,30 @@ fn exchange() -> impl Strategy<Value = Exchange> {
 fn check() -> impl Strategy<Value = CheckOutcome> {
     (
         (hostile_text(), hostile_text(), hostile_text()),
-        level(),
-        status(),
+        (level(), level()),
+        (status(), prop::option::of(hostile_text())),
         hostile_text(),
         prop::collection::vec(hostile_text(), 0..3),
         hostile_text(),
         prop::collection::vec(exchange(), 0..2),
     )
         .prop_map(
-            |((id, title, suite), level, status, rfc, tags, message, exchanges)| CheckOutcome {
+            |(
+                (id, title, suite),
+                (level, deciding_level),
+                (status, waiver),
+                rfc,
+                tags,
+                message,
+                exchanges,
+            )| CheckOutcome {
                 id,
                 title,
                 suite,
                 level,
+                deciding_level,
                 status,
+                waiver,
                 rfc,
                 tags,
                 message,
@@ -104,8 +124,9 @@ fn outcome() -> impl Strategy<Value = RunOutcome> {
             0..3,
         ),
         any::<u64>(),
+        fail_on(),
     )
-        .prop_map(|(target, started, suites, throttled)| RunOutcome {
+        .prop_map(|(target, started, suites, throttled, fail_on)| RunOutcome {
             target,
             started,
             duration: Duration::from_secs(1),
@@ -119,6 +140,7 @@ fn outcome() -> impl Strategy<Value = RunOutcome> {
                 .collect(),
             throttled,
             throttle_wait: Duration::from_secs(throttled % 1000),
+            fail_on,
         })
 }
 
@@ -181,7 +203,10 @@ proptest! {
         }
         let mut columns = 0;
         for row in prose.iter().filter(|line| line.starts_with('|')) {
-            if row.starts_with("| Status |") || row.starts_with("| Check |") {
+            if row.starts_with("| Status |")
+                || row.starts_with("| Verdict |")
+                || row.starts_with("| Check |")
+            {
                 columns = unescaped(row, '|');
             }
             prop_assert_eq!(unescaped(row, '|'), columns, "a cell split in {}", row);

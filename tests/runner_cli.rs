@@ -509,3 +509,234 @@ fn is_not_holds_for_an_absent_or_different_value_and_fails_on_an_equal_one() {
     assert!(line.contains("`patch.supported` is true"), "{line}");
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
 }
+
+/// The requirement levels a check or an assertion can have, as suite files spell them.
+const LEVELS: [&str; 5] = ["MUST", "SHOULD", "MAY", "interop:okta", "interop:entra"];
+
+/// A suite with one check per check level and assertion level (`None`: the assertion
+/// inherits the check's level), each tagged `c<check>-a<assertion>` so that `--only` runs it
+/// alone. Every check reads the ServiceProviderConfig and demands an attribute it lacks, so
+/// each ends decided by its one assertion.
+fn levels_suite() -> String {
+    let mut suite = String::from("[suite]\nname = \"levels\"\ntitle = \"Levels\"\n");
+    for (c, check_level) in LEVELS.iter().enumerate() {
+        for (a, assertion_level) in [None].into_iter().chain(LEVELS.map(Some)).enumerate() {
+            let level = assertion_level
+                .map(|level| format!(", level = \"{level}\""))
+                .unwrap_or_default();
+            suite.push_str(&format!(
+                "\n[[check]]\nid = \"levels.c{c}.a{a}\"\ntitle = \"No such attribute\"\n\
+                 rfc = \"RFC 7643 §5\"\nlevel = \"{check_level}\"\ntags = [\"c{c}-a{a}\"]\n\n\
+                 [[check.step]]\nmethod = \"GET\"\npath = \"/ServiceProviderConfig\"\n\
+                 status = 200\nexpect = [{{ path = \"noSuchAttribute\", exists = true{level} }}]\n"
+            ));
+        }
+    }
+    suite
+}
+
+/// Whether a miss decided at `level` fails a run at `fail_on`: the documented table.
+fn fails_the_run(level: &str, fail_on: &str) -> bool {
+    match level {
+        "MUST" => true,
+        "interop:okta" | "interop:entra" => fail_on != "must",
+        "SHOULD" => fail_on == "should",
+        _ => false,
+    }
+}
+
+/// The field trial's item: a MUST check that failed only a SHOULD assertion was counted as a
+/// missed MUST ("149/150 MUST", red) while the exit code was 0, and `--fail-on should` ignored
+/// it. Every check level × assertion level × `--fail-on`: the status, the deciding level, the
+/// suite's verdict line, `blocks` in the JSON report and the exit code all agree.
+#[test]
+fn every_check_level_assertion_level_and_fail_on_give_one_consistent_verdict() {
+    let home = Scratch::new("levels");
+    let suite = home.0.join("levels.toml");
+    std::fs::write(&suite, levels_suite()).unwrap();
+    let report = home.0.join("r.json");
+    let (runtime, server) = serve(&[]);
+    let mut seen = Vec::new();
+    for (c, check_level) in LEVELS.iter().enumerate() {
+        for (a, assertion_level) in [None].into_iter().chain(LEVELS.map(Some)).enumerate() {
+            let deciding = assertion_level.unwrap_or(check_level);
+            let mandatory = !matches!(deciding, "SHOULD" | "MAY");
+            for fail_on in ["must", "interop", "should"] {
+                let case =
+                    format!("check {check_level}, assertion {deciding}, --fail-on {fail_on}");
+                let output = test_against(
+                    &home,
+                    &server,
+                    &[
+                        "--suite",
+                        suite.to_str().unwrap(),
+                        "--only",
+                        &format!("c{c}-a{a}"),
+                        "--fail-on",
+                        fail_on,
+                        "--report",
+                        &format!("json={}", report.display()),
+                    ],
+                );
+                let json: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+                let check = &json["checks"][0];
+                assert_eq!(
+                    check["status"],
+                    if mandatory { "fail" } else { "warn" },
+                    "{case}"
+                );
+                assert_eq!(check["deciding_level"], deciding, "{case}");
+                let fails = fails_the_run(deciding, fail_on);
+                assert_eq!(check["blocks"], fails, "{case}");
+                assert_eq!(json["blocking"], usize::from(fails), "{case}");
+                assert_eq!(
+                    output.status.code(),
+                    Some(i32::from(fails)),
+                    "{case}: {}",
+                    text(&output.stderr)
+                );
+                let verdict = if check_level.starts_with("interop") {
+                    if mandatory {
+                        "Levels: not ready (1 failure)".to_owned()
+                    } else {
+                        "Levels: ready (1 warning)".to_owned()
+                    }
+                } else {
+                    format!("Levels: 0/1 {deciding}")
+                };
+                assert_eq!(json["suites"][0]["verdict"], verdict.as_str(), "{case}");
+                assert!(text(&output.stdout).contains(&verdict), "{case}");
+                seen.push(case);
+            }
+        }
+    }
+    stop(runtime, server);
+    assert_eq!(seen.len(), 5 * 6 * 3);
+}
+
+/// A waivers file that names every check it means to waive.
+fn waivers_file(home: &Scratch, text: &str) -> PathBuf {
+    let path = home.0.join("waivers.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A waiver whose id matches no check used to be accepted silently, waiving nothing.
+#[test]
+fn a_waiver_for_no_check_is_a_usage_error_naming_the_line_and_the_closest_ids() {
+    let home = Scratch::new("waiver-typo");
+    let waivers = waivers_file(
+        &home,
+        "[[waiver]]\nid = \"rfc7644.projection.attributes-on-create\"\nreason = \"VENDOR-1\"\n\n\
+         [[waiver]]\nid = \"rfc7644.filter.eq-is-not-substrng\"\nreason = \"VENDOR-2\"\n",
+    );
+    let output = scimctl(
+        &home.0,
+        &[
+            "test",
+            "--suite",
+            "rfc7644",
+            "--waivers",
+            waivers.to_str().unwrap(),
+            "--url",
+            "http://127.0.0.1:9/scim/v2",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "nothing is sent");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:6: no check has the id `rfc7644.filter.eq-is-not-substrng`",
+            waivers.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: did you mean `rfc7644.filter.eq-is-not-substring`?"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("attributes-on-create"),
+        "a known id is not reported: {stderr}"
+    );
+}
+
+/// A waiver may name a check of a built-in suite this run leaves out: one waivers file serves
+/// runs of different suites.
+#[test]
+fn a_waiver_for_a_check_of_a_suite_not_run_is_accepted() {
+    let home = Scratch::new("waiver-other-suite");
+    let waivers = waivers_file(
+        &home,
+        "[[waiver]]\nid = \"entra.manager.replaced\"\nreason = \"VENDOR-3\"\n",
+    );
+    let (runtime, server) = serve(&[]);
+    let output = test_against(
+        &home,
+        &server,
+        &[
+            "--suite",
+            "rfc7644",
+            "--only",
+            "discovery",
+            "--waivers",
+            waivers.to_str().unwrap(),
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+/// A waived failure used to be reported as a skip: now it keeps its verdict, is labelled as
+/// waived with its reason, is counted apart, and does not fail the run.
+#[test]
+fn a_waived_failure_is_shown_as_waived_and_does_not_fail_the_run() {
+    let home = Scratch::new("waived");
+    let waivers = waivers_file(
+        &home,
+        "[[waiver]]\nid = \"rfc7644.filter.eq-is-not-substring\"\nreason = \"VENDOR-1234\"\n",
+    );
+    let report = home.0.join("r.json");
+    let (runtime, server) = serve(&[Quirk::EqSubstring]);
+    let output = test_against(
+        &home,
+        &server,
+        &[
+            "--suite",
+            "rfc7644",
+            "--only",
+            "filter",
+            "--allow-writes",
+            "--waivers",
+            waivers.to_str().unwrap(),
+            "--report",
+            &format!("json={}", report.display()),
+        ],
+    );
+    stop(runtime, server);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let line = verdict_line(&stdout, "rfc7644.filter.eq-is-not-substring");
+    assert!(line.trim_start().starts_with("WAIVED"), "{line}");
+    assert!(line.contains("waived fail: VENDOR-1234"), "{line}");
+    assert!(
+        line.contains("`eq` matched more than the exact value"),
+        "{line}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let check = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "rfc7644.filter.eq-is-not-substring")
+        .unwrap();
+    assert_eq!(check["status"], "fail");
+    assert_eq!(check["waiver"], "VENDOR-1234");
+    assert_eq!(json["summary"]["waived"], 1);
+    assert_eq!(
+        json["summary"]["failed"], 0,
+        "counted as waived, not as failed"
+    );
+}

@@ -1,8 +1,9 @@
 //! The runner's promises, each shown against the embedded server: write checks wait for
 //! `--allow-writes`; nothing that existed before the run is ever written to; every create is in
 //! the ledger before it is sent, and cleanup leaves nothing behind; preconditions skip with a
-//! reason; a dying or slow server gives `error` verdicts, never a panic; concurrency and seeds
-//! change no verdict.
+//! reason; a dying or slow server gives `error` verdicts, never a panic; a refused `setup` step
+//! says so and never claims the deviation its check tests; concurrency and seeds change no
+//! verdict.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -16,7 +17,7 @@ use scimctl::client::{
 };
 use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, LedgerEntry, LedgerSink, NoSink, parse_ledger};
-use scimctl::runner::outcome::{CheckOutcome, RunOutcome, Status};
+use scimctl::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status};
 use scimctl::runner::{self, RunOptions, RunReport};
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
@@ -587,7 +588,7 @@ async fn settle_retries_a_read_after_write_on_an_eventually_consistent_server() 
 }
 
 #[tokio::test]
-async fn a_waiver_turns_a_known_failure_into_a_skip_that_keeps_the_reason() {
+async fn a_waiver_keeps_the_verdict_and_message_and_adds_the_reason() {
     let server = server(&[Quirk::NoAuth]).await;
     let (client, _) = client(&server, None);
     let anonymous = one_get(
@@ -601,12 +602,19 @@ async fn a_waiver_turns_a_known_failure_into_a_skip_that_keeps_the_reason() {
         ..RunOptions::default()
     };
     let outcome = run(&client, &[anonymous], &options).await;
+    let check = only(&outcome);
     assert_verdict(
-        only(&outcome),
-        Status::Skip,
-        "waived (VENDOR-42); would have been fail: Refuses anonymous requests: expected status \
-         401, got 200",
+        check,
+        Status::Fail,
+        "Refuses anonymous requests: expected status 401, got 200",
     );
+    assert_eq!(check.waiver.as_deref(), Some("VENDOR-42"));
+    assert!(
+        !check.blocks(FailOn::Should),
+        "a waived failure fails no run"
+    );
+    assert_eq!(outcome.summary().waived, 1);
+    assert_eq!(outcome.summary().failed, 0);
     server.shutdown().await;
 }
 
@@ -971,5 +979,194 @@ expect = [{ builtin = "bulk-over-max-operations" }]
     assert_verdict(failed, Status::Fail, "the payload limit is not 1");
     assert_verdict(warned, Status::Warn, "the payload limit is not 1");
     assert_eq!(bulk_posts, 0);
+    server.shutdown().await;
+}
+
+/// The field trial's item: a server that refused scimctl's test user got some 30 checks failing
+/// with their own deviation ("the password was returned: expected status 201, got 400"), though
+/// the user was never created. A setup step refused even with the fuller body ends the check
+/// with an error that names the refusal, and nothing about the password.
+#[tokio::test]
+async fn a_refused_setup_create_says_so_and_never_claims_the_deviation() {
+    let server = server(&[]).await;
+    let (client, _) = client(&server, None);
+    let password = suite(
+        r#"
+[[check]]
+id = "t.password"
+title = "The password is never returned"
+rfc = "RFC 7643 §4.1.1"
+level = "MUST"
+message = "the password was returned"
+
+[[check.step]]
+method = "POST"
+path = "/Users"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], displayName = "{{unique}}-nameless", password = "t1meMa$heen" }
+setup = true
+status = 201
+expect = [{ path = "password", absent = true }]
+"#,
+    );
+    let outcome = run(&client, &[password], &writes()).await;
+    let check = only(&outcome);
+    assert_verdict(
+        check,
+        Status::Error,
+        "setup refused: POST /Users answered 400 (",
+    );
+    assert!(
+        check.message.contains(
+            "again with name.givenName, name.familyName, name.formatted, a work email and \
+             active added, so the check could not run (step 1)"
+        ),
+        "{}",
+        check.message
+    );
+    assert!(!check.message.contains("password"), "{}", check.message);
+    assert_eq!(check.exchanges.len(), 2, "the refused create and its retry");
+    assert!(
+        check.exchanges[1]
+            .request_body
+            .as_deref()
+            .is_some_and(|body| body.contains("\"formatted\":\"Test User\"")),
+        "{:?}",
+        check.exchanges[1].request_body
+    );
+    server.shutdown().await;
+}
+
+/// Only a User create refused for its content is retried with a fuller body; any other
+/// refused setup step ends the check at once.
+#[tokio::test]
+async fn a_refused_setup_step_with_no_fuller_body_to_try_ends_the_check_at_once() {
+    let server = server(&[]).await;
+    let (client, _) = client(&server, None);
+    let members = suite(
+        r#"
+[[check]]
+id = "t.members"
+title = "A member is added"
+rfc = "RFC 7644 §3.5.2.1"
+level = "MUST"
+message = "the member was not added"
+
+[[check.step]]
+method = "POST"
+path = "/Groups"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName = "{{unique}}-g" }
+setup = true
+status = 201
+
+[[check.step]]
+method = "POST"
+path = "/Groups"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName = "{{unique}}-g" }
+setup = true
+status = 201
+"#,
+    );
+    let outcome = run(&client, &[members], &writes()).await;
+    let check = only(&outcome);
+    assert_verdict(
+        check,
+        Status::Error,
+        "setup refused: POST /Groups answered 409 (",
+    );
+    assert!(
+        check
+            .message
+            .ends_with(", so the check could not run (step 2)"),
+        "{}",
+        check.message
+    );
+    assert!(!check.message.contains("member"), "{}", check.message);
+    assert_eq!(check.exchanges.len(), 2, "no retry after the refusal");
+    server.shutdown().await;
+}
+
+/// RFC 7643 §4.1.1 requires only `userName`; against a server that also demands
+/// `name.formatted`, a setup create is retried with the attributes servers commonly demand, and
+/// the check's later creates carry the same additions, so a duplicate is the same user again
+/// and the check tests what it exists to test.
+#[tokio::test]
+async fn a_server_stricter_than_the_rfc_is_still_tested_once_the_setup_create_is_filled_out() {
+    let server = server(&[Quirk::RequireNameFormatted]).await;
+    let (client, _) = client(&server, None);
+    let checks = suite(
+        r#"
+[[check]]
+id = "t.password"
+title = "The password is never returned"
+rfc = "RFC 7643 §4.1.1"
+level = "MUST"
+message = "the password was returned"
+
+[[check.step]]
+method = "POST"
+path = "/Users"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-pw", password = "t1meMa$heen" }
+setup = true
+status = 201
+capture = { user_id = "id" }
+expect = [{ path = "password", absent = true }]
+
+[[check.step]]
+method = "GET"
+path = "/Users/{{user_id}}"
+status = 200
+expect = [{ path = "password", absent = true }, { path = "name.formatted", equals = "Test User" }]
+
+[[check]]
+id = "t.duplicate"
+title = "A duplicate userName is refused with 409"
+rfc = "RFC 7644 §3.3"
+level = "MUST"
+message = "a duplicate was not refused with 409"
+
+[[check.step]]
+method = "POST"
+path = "/Users"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-dup" }
+setup = true
+status = 201
+
+[[check.step]]
+method = "POST"
+path = "/Users"
+body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{{unique}}-dup" }
+status = 409
+"#,
+    );
+    let outcome = run(&client, &[checks], &writes()).await;
+    for check in outcome.checks() {
+        assert_eq!(
+            check.status,
+            Status::Pass,
+            "{}: {}",
+            check.id,
+            check.message
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_setup_step_without_the_value_to_capture_says_its_setup_failed() {
+    let server = server(&[]).await;
+    let (client, _) = client(&server, None);
+    let uncaptured = one_get(
+        "t.capture",
+        "Reads the configuration",
+        "/ServiceProviderConfig",
+        "setup = true\nstatus = 200\ncapture = { x = \"noSuchThing\" }",
+    );
+    let outcome = run(&client, &[uncaptured], &RunOptions::default()).await;
+    assert_verdict(
+        only(&outcome),
+        Status::Error,
+        "setup failed: the answer has no `noSuchThing` to capture as `x` (step 1: GET \
+         /ServiceProviderConfig), so the check could not run",
+    );
     server.shutdown().await;
 }

@@ -99,6 +99,7 @@ fn every_key_of_the_format_is_read() {
         "numbers and booleans become text"
     );
     assert_eq!(post.status, [201, 200]);
+    assert!(post.setup);
     let mut capture = post.capture.clone();
     capture.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
@@ -145,6 +146,7 @@ fn every_key_of_the_format_is_read() {
     assert!(!search.auth);
     assert!(search.skip_if_filter_declined);
     assert!(!patch.skip_if_filter_declined, "off unless asked for");
+    assert!(!patch.setup, "a step is under test unless marked setup");
     assert!(matches!(search.body, Some(Body::Raw(_))));
 }
 
@@ -242,4 +244,42 @@ expect = [
         error.contains("a header's `not_equals` takes a string"),
         "{error}"
     );
+}
+
+/// A setup step's missing capture is a setup failure only when it prepares later steps; one
+/// that the step's own assertions read is judged with them. `Assertion::uses` tells them apart.
+#[test]
+fn an_assertion_says_which_variables_it_reads() {
+    let text = r#"
+[suite]
+name = "uses"
+title = "Uses"
+
+[[check]]
+id = "uses.all"
+title = "Reads variables everywhere"
+rfc = "-"
+level = "MUST"
+
+[[check.step]]
+method = "POST"
+path = "/Users"
+body = { userName = "{{unique}}" }
+setup = true
+status = 201
+capture = { id = "id", etag = "header:ETag", where = "meta.location" }
+expect = [
+  { header = "ETag", equals = "W/{{etag}}" },
+  { path = "meta", equals = { location = ["{{where}}"] } },
+  { path = "emails[value eq \"{{unique}}\"].type", exists = true },
+  { header = "Location", present = true },
+]
+"#;
+    let suite = parse_suite("uses.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    let expect = &suite.checks[0].steps[0].expect;
+    assert!(expect[0].uses("etag") && !expect[0].uses("id"));
+    assert!(expect[1].uses("where"), "inside a JSON value");
+    assert!(expect[2].uses("unique"), "inside a selector");
+    assert!(!expect[3].uses("etag"));
+    assert!(!expect.iter().any(|assertion| assertion.uses("id")));
 }

@@ -20,7 +20,7 @@ use crate::output::{ColorChoice, ColorEnv, use_color};
 use crate::report::ReportRequest;
 use crate::report::console::ConsoleOptions;
 use crate::runner::ledger::{Ledger, LedgerSink, parse_ledger};
-use crate::runner::outcome::{CheckOutcome, Level, RunOutcome, Status};
+use crate::runner::outcome::{self, CheckOutcome, RunOutcome};
 use crate::runner::{self, RunError, RunOptions};
 use crate::suite::{BUILTIN_SUITES, Suite, builtin_suite, parse_suite};
 
@@ -39,7 +39,7 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
         })
         .collect::<Result<Vec<_>, _>>()?;
     let waivers = match &args.waivers {
-        Some(path) => read_waivers(path)?,
+        Some(path) => read_waivers(path, &suites)?,
         None => Vec::new(),
     };
     let run_id = run_id(args.seed);
@@ -55,6 +55,7 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
         resource_types: args.resource_types.clone(),
         okta_features: args.okta_features.clone(),
         waivers,
+        fail_on: fail_on(args.fail_on),
     };
     if args.list {
         return list(&suites, &options, connection);
@@ -144,32 +145,29 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
     for request in &reports {
         write_report(request, &report.outcome)?;
     }
-    if run_failed(&report.outcome, args.fail_on) {
-        return Err(ExitError::new(
-            Exit::ServerError,
-            anyhow::anyhow!(
-                "conformance checks failed at or above --fail-on {}",
-                fail_on_name(args.fail_on)
-            ),
-        )
-        .into());
-    }
-    Ok(())
+    exit_of(&report.outcome)
 }
 
-/// True when a check at or above the `--fail-on` level failed, or a check could not reach a
-/// verdict (a runtime error outranks a failure).
-fn run_failed(outcome: &RunOutcome, fail_on: FailOn) -> bool {
-    outcome.checks().any(|check| match check.status {
-        Status::Error => true,
-        Status::Fail => match check.level {
-            Level::Must => true,
-            Level::InteropOkta | Level::InteropEntra => fail_on != FailOn::Must,
-            Level::Should | Level::May => fail_on == FailOn::Should,
-        },
-        Status::Warn => fail_on == FailOn::Should && check.level == Level::Should,
-        Status::Pass | Status::Skip => false,
-    })
+/// Exit 1 when a check fails the run at its `--fail-on` ([`CheckOutcome::blocks`], the rule the
+/// reports colour and count by), else 0.
+fn exit_of(outcome: &RunOutcome) -> anyhow::Result<()> {
+    if outcome.blocking().next().is_none() {
+        return Ok(());
+    }
+    Err(ExitError::new(
+        Exit::ServerError,
+        anyhow::anyhow!("the run {}", crate::report::run_result(outcome)),
+    )
+    .into())
+}
+
+/// The core's `--fail-on` for the command line's.
+fn fail_on(choice: FailOn) -> outcome::FailOn {
+    match choice {
+        FailOn::Must => outcome::FailOn::Must,
+        FailOn::Interop => outcome::FailOn::Interop,
+        FailOn::Should => outcome::FailOn::Should,
+    }
 }
 
 /// The suites named on the command line (built-in names or files), all built-in ones by
@@ -346,11 +344,15 @@ struct WaiverFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Waiver {
-    id: String,
+    id: toml::Spanned<String>,
     reason: String,
 }
 
-fn read_waivers(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
+/// Reads `--waivers FILE`. Every id must name a check of the suites given or of a built-in
+/// suite (a waiver for a check this run leaves out is fine); an id that names none is a typo
+/// that would silently waive nothing, so it is a usage error naming the file, the line and the
+/// closest ids.
+fn read_waivers(path: &Path, suites: &[Suite]) -> anyhow::Result<Vec<(String, String)>> {
     let usage = |e: anyhow::Error| anyhow::Error::from(ExitError::new(Exit::Usage, e));
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read waivers `{}`", path.display()))
@@ -358,7 +360,66 @@ fn read_waivers(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
     let file: WaiverFile = toml::from_str(&text)
         .with_context(|| format!("invalid waivers file `{}`", path.display()))
         .map_err(usage)?;
-    Ok(file.waiver.into_iter().map(|w| (w.id, w.reason)).collect())
+    let builtin: Vec<Suite> = BUILTIN_SUITES
+        .iter()
+        .filter_map(|(name, text)| parse_suite(name, text).ok())
+        .collect();
+    let known: Vec<&str> = suites
+        .iter()
+        .chain(&builtin)
+        .flat_map(|suite| &suite.checks)
+        .map(|check| check.id.as_str())
+        .collect();
+    let unknown: Vec<String> = file
+        .waiver
+        .iter()
+        .filter(|waiver| !known.contains(&waiver.id.get_ref().as_str()))
+        .map(|waiver| {
+            let id = waiver.id.get_ref();
+            let line = text[..waiver.id.span().start].matches('\n').count() + 1;
+            let hint = match closest(id, &known).as_slice() {
+                [] => "hint: no check id is close; `scimctl test --list` lists them".to_owned(),
+                near => format!("hint: did you mean `{}`?", near.join("`, `")),
+            };
+            format!(
+                "{}:{line}: no check has the id `{}`\n{hint}",
+                path.display(),
+                crate::text::one_line(id)
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(usage(anyhow::anyhow!(
+            "invalid waivers file `{}`: a waiver must name a check, or it waives nothing\n{}",
+            path.display(),
+            unknown.join("\n")
+        )));
+    }
+    Ok(file
+        .waiver
+        .into_iter()
+        .map(|w| (w.id.into_inner(), w.reason))
+        .collect())
+}
+
+/// The known ids nearest to `wanted` by edit distance: those close enough to be a likely typo
+/// and about as close as the nearest one, at most three, nearest first.
+fn closest<'a>(wanted: &str, known: &[&'a str]) -> Vec<&'a str> {
+    let near_enough = (wanted.chars().count() / 4).max(3);
+    let mut scored: Vec<(usize, &str)> = known
+        .iter()
+        .map(|id| (strsim::levenshtein(wanted, id), *id))
+        .filter(|(distance, _)| *distance <= near_enough)
+        .collect();
+    scored.sort_unstable();
+    scored.dedup();
+    let nearest = scored.first().map_or(0, |(distance, _)| *distance);
+    scored
+        .into_iter()
+        .take_while(|(distance, _)| *distance <= nearest + 2)
+        .take(3)
+        .map(|(_, id)| id)
+        .collect()
 }
 
 fn connect(connection: &ConnectionArgs) -> anyhow::Result<ScimClient> {
@@ -501,12 +562,4 @@ fn cleanup(ledger: Option<&Path>, connection: &ConnectionArgs) -> anyhow::Result
         return Err(ExitError::new(Exit::Partial, anyhow::anyhow!("some leftovers remain")).into());
     }
     Ok(())
-}
-
-fn fail_on_name(fail_on: FailOn) -> &'static str {
-    match fail_on {
-        FailOn::Must => "must",
-        FailOn::Interop => "interop",
-        FailOn::Should => "should",
-    }
 }

@@ -51,7 +51,8 @@ pub struct TestArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
-    /// TOML file of accepted failures: [[waiver]] id = "..." reason = "..."
+    /// TOML file of accepted failures: [[waiver]] id = "..." reason = "..."; a waived check
+    /// keeps its verdict, is shown as waived and fails no run; an unknown id is an error
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
 
@@ -83,14 +84,15 @@ pub struct TestArgs {
     pub ledger: Option<PathBuf>,
 }
 
-/// How serious a failure must be to fail the run.
+/// How serious a miss must be to fail the run, by the level that decided it (a SHOULD
+/// assertion of a MUST check counts as SHOULD). Errors always fail it; waived checks never.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// Failed MUST checks only.
+    /// Failed MUST requirements only.
     Must,
-    /// Failed MUST and interop (Okta, Entra) checks.
+    /// Failed MUST and interop (Okta, Entra) requirements.
     Interop,
-    /// Also SHOULD checks that warned.
+    /// Also missed SHOULD requirements (warnings).
     Should,
 }
 

@@ -2,14 +2,18 @@
 //! per suite and a closing summary line. With `verbose`, the exchanges of failing, warning and
 //! erroring checks follow their line, request lines marked `>` and response lines `<`.
 //!
+//! A check's line is red exactly when it fails the run at `--fail-on`
+//! ([`CheckOutcome::blocks`]); a fail or warn below that level is yellow, and a waived one is
+//! labelled `WAIVED` with its verdict and the waiver's reason.
+//!
 //! Colour is the caller's decision (terminal, `NO_COLOR`, `--color`); this module only applies
 //! it. Server text is escaped so it cannot move the cursor or recolour the terminal.
 
 use std::io::{self, Write};
 
 use super::verdict::{SuiteVerdict, Tone};
-use super::{Transcript, by_area, counted, line, seconds, summary_line, throttle_note};
-use crate::runner::outcome::{CheckOutcome, RunOutcome, Status};
+use super::{Transcript, by_area, counted, line, run_result, seconds, summary_line, throttle_note};
+use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status};
 
 /// How the console report looks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,11 +47,14 @@ impl Painter {
     }
 }
 
-fn status_label(status: Status) -> (&'static str, &'static str) {
-    match status {
+/// The label and colour of a check's line.
+fn status_label(check: &CheckOutcome, fail_on: FailOn) -> (&'static str, &'static str) {
+    let judged = if check.blocks(fail_on) { RED } else { YELLOW };
+    match check.status {
+        _ if check.waiver.is_some() => ("WAIVED", YELLOW),
         Status::Pass => ("PASS", GREEN),
-        Status::Fail => ("FAIL", RED),
-        Status::Warn => ("WARN", YELLOW),
+        Status::Fail => ("FAIL", judged),
+        Status::Warn => ("WARN", judged),
         Status::Skip => ("SKIP", DIM),
         Status::Error => ("ERROR", MAGENTA),
     }
@@ -83,7 +90,7 @@ pub fn write(
         for (area, checks) in by_area(&suite.checks) {
             writeln!(out, "  {}", line(area))?;
             for check in checks {
-                write_check(out, check, id_column, &painter)?;
+                write_check(out, check, id_column, outcome.fail_on, &painter)?;
                 if options.verbose {
                     write_exchanges(out, check)?;
                 }
@@ -94,7 +101,7 @@ pub fn write(
 
     writeln!(out, "Verdicts")?;
     for suite in &outcome.suites {
-        let verdict = SuiteVerdict::of(suite);
+        let verdict = SuiteVerdict::of(suite, outcome.fail_on);
         let text = line(&verdict.to_string());
         writeln!(
             out,
@@ -114,29 +121,44 @@ pub fn write(
     if let Some(note) = throttle_note(outcome) {
         writeln!(out, "{note}")?;
     }
-    writeln!(out, "{}", summary_line(&outcome.summary()))
+    writeln!(out, "{}", summary_line(&outcome.summary()))?;
+    writeln!(out, "The run {}", run_result(outcome))
 }
 
-/// `    FAIL   rfc7644.filter.eq  eq matched a substring (MUST, RFC 7644 §3.4.2.2)`: a pass shows
-/// its title, anything else its message and where the requirement comes from.
+/// `    FAIL    rfc7644.filter.eq  eq matched a substring (MUST, RFC 7644 §3.4.2.2)`: a pass shows
+/// its title, anything else its message and where the requirement comes from, at the level
+/// that decided the verdict.
 fn write_check(
     out: &mut impl Write,
     check: &CheckOutcome,
     id_column: usize,
+    fail_on: FailOn,
     painter: &Painter,
 ) -> io::Result<()> {
-    let (label, colour) = status_label(check.status);
-    let padded_label = format!("{label:<5}");
+    let (label, colour) = status_label(check, fail_on);
+    let padded_label = format!("{label:<6}");
     let reason = match check.status {
         Status::Pass => line(&check.title),
         Status::Skip => line(&check.message),
-        _ => {
+        Status::Fail | Status::Warn | Status::Error => {
             let mut reason = line(&check.message);
-            let source = [check.level.as_str(), check.rfc.trim()]
+            let level = if check.deciding_level == check.level {
+                check.level.as_str().to_owned()
+            } else {
+                format!(
+                    "{} in a {} check",
+                    check.deciding_level.as_str(),
+                    check.level.as_str()
+                )
+            };
+            let mut source = [level.as_str(), check.rfc.trim()]
                 .into_iter()
                 .filter(|part| !part.is_empty())
                 .collect::<Vec<_>>()
                 .join(", ");
+            if let Some(waiver) = &check.waiver {
+                source.push_str(&format!("; waived {}: {waiver}", check.status.as_str()));
+            }
             reason.push_str(&format!(" ({})", line(&source)));
             reason
         }
@@ -149,7 +171,7 @@ fn write_check(
     )
 }
 
-const EXCHANGE_INDENT: &str = "           ";
+const EXCHANGE_INDENT: &str = "            ";
 
 fn write_exchanges(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
     for exchange in &check.exchanges {

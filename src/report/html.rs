@@ -11,21 +11,33 @@
 use std::io::{self, Write};
 
 use super::verdict::{SuiteVerdict, Tone};
-use super::{Transcript, by_area, line, seconds, short_duration, throttle_note};
-use crate::runner::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
+use super::{Transcript, by_area, line, run_result, seconds, short_duration, throttle_note};
+use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status, SuiteOutcome};
 
-/// The statuses in the order of the filter bar, with their plural labels.
-const STATUSES: [(Status, &str); 5] = [
-    (Status::Fail, "failed"),
-    (Status::Error, "errored"),
-    (Status::Warn, "warned"),
-    (Status::Skip, "skipped"),
-    (Status::Pass, "passed"),
+/// The filter bar's categories in order, with their plural labels: the statuses, and the waived
+/// fails and warns apart from them.
+const CATEGORIES: [(&str, &str); 6] = [
+    ("fail", "failed"),
+    ("error", "errored"),
+    ("warn", "warned"),
+    ("waived", "waived"),
+    ("skip", "skipped"),
+    ("pass", "passed"),
 ];
 
-/// Shown when the page opens without a filter in its hash: what needs attention.
-fn shown_by_default(status: Status) -> bool {
-    matches!(status, Status::Fail | Status::Error | Status::Warn)
+/// A check's filter category: `waived` for a waived fail or warn, else its status.
+fn category(check: &CheckOutcome) -> &'static str {
+    if check.waiver.is_some() {
+        "waived"
+    } else {
+        check.status.as_str()
+    }
+}
+
+/// Shown when the page opens without a filter in its hash: what needs attention, and what was
+/// accepted as it is.
+fn shown_by_default(category: &str) -> bool {
+    matches!(category, "fail" | "error" | "warn" | "waived")
 }
 
 const STYLE: &str = include_str!("html/report.css");
@@ -52,7 +64,7 @@ pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
     write_filters(out, outcome)?;
     writeln!(out, "<main>")?;
     for suite in &outcome.suites {
-        write_suite(out, suite)?;
+        write_suite(out, suite, outcome.fail_on)?;
     }
     writeln!(
         out,
@@ -74,7 +86,7 @@ fn write_header(out: &mut impl Write, outcome: &RunOutcome) -> io::Result<()> {
     )?;
     writeln!(out, "<ul class=\"verdicts\">")?;
     for suite in &outcome.suites {
-        let verdict = SuiteVerdict::of(suite);
+        let verdict = SuiteVerdict::of(suite, outcome.fail_on);
         writeln!(
             out,
             "<li class=\"verdict {}\"><span class=\"suite-title\">{}</span> \
@@ -85,6 +97,11 @@ fn write_header(out: &mut impl Write, outcome: &RunOutcome) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</ul>")?;
+    writeln!(
+        out,
+        "<p class=\"result\">The run {}.</p>",
+        text(&run_result(outcome))
+    )?;
     if let Some(note) = throttle_note(outcome) {
         writeln!(out, "<p class=\"throttled\">{}</p>", text(&note))?;
     }
@@ -94,20 +111,20 @@ fn write_header(out: &mut impl Write, outcome: &RunOutcome) -> io::Result<()> {
 fn write_filters(out: &mut impl Write, outcome: &RunOutcome) -> io::Result<()> {
     let summary = outcome.summary();
     writeln!(out, "<form id=\"filters\" class=\"filters\">")?;
-    for (status, label) in STATUSES {
-        let count = match status {
-            Status::Pass => summary.passed,
-            Status::Fail => summary.failed,
-            Status::Warn => summary.warned,
-            Status::Skip => summary.skipped,
-            Status::Error => summary.errored,
+    for (name, label) in CATEGORIES {
+        let count = match name {
+            "pass" => summary.passed,
+            "fail" => summary.failed,
+            "warn" => summary.warned,
+            "skip" => summary.skipped,
+            "error" => summary.errored,
+            _ => summary.waived,
         };
         writeln!(
             out,
             "<label class=\"counter {name}\"><input type=\"checkbox\" name=\"status\" \
              value=\"{name}\"{checked}><span class=\"count\">{count}</span> {label}</label>",
-            name = status.as_str(),
-            checked = if shown_by_default(status) {
+            checked = if shown_by_default(name) {
                 " checked"
             } else {
                 ""
@@ -126,8 +143,8 @@ fn write_filters(out: &mut impl Write, outcome: &RunOutcome) -> io::Result<()> {
     )
 }
 
-fn write_suite(out: &mut impl Write, suite: &SuiteOutcome) -> io::Result<()> {
-    let verdict = SuiteVerdict::of(suite);
+fn write_suite(out: &mut impl Write, suite: &SuiteOutcome, fail_on: FailOn) -> io::Result<()> {
+    let verdict = SuiteVerdict::of(suite, fail_on);
     writeln!(out, "<section class=\"suite\">")?;
     writeln!(
         out,
@@ -148,14 +165,18 @@ fn write_suite(out: &mut impl Write, suite: &SuiteOutcome) -> io::Result<()> {
 }
 
 fn write_check(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
-    let status = check.status.as_str();
+    let status = category(check);
     writeln!(out, "<details class=\"check\" data-status=\"{status}\">")?;
     // A check that did not pass shows why under its title, so a reader scanning the list need
-    // not expand every row.
-    let why = if check.status == Status::Pass {
-        String::new()
-    } else {
-        format!("<span class=\"why\">{}</span>", text(&check.message))
+    // not expand every row; a waived one leads with its verdict.
+    let why = match (&check.waiver, check.status) {
+        (_, Status::Pass) => String::new(),
+        (Some(_), verdict) => format!(
+            "<span class=\"why\">{}: {}</span>",
+            verdict.as_str(),
+            text(&check.message)
+        ),
+        (None, _) => format!("<span class=\"why\">{}</span>", text(&check.message)),
     };
     writeln!(
         out,
@@ -164,17 +185,33 @@ fn write_check(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
          <span class=\"level\">{}</span></summary>",
         text(&check.id),
         text(&check.title),
-        text(check.level.as_str())
+        text(check.deciding_level.as_str())
     )?;
     writeln!(out, "<div class=\"detail\">")?;
     writeln!(out, "<p class=\"message\">{}</p>", text(&check.message))?;
     writeln!(out, "<dl>")?;
+    let level = if check.deciding_level == check.level {
+        text(check.level.as_str())
+    } else {
+        format!(
+            "{} (in a {} check)",
+            text(check.deciding_level.as_str()),
+            text(check.level.as_str())
+        )
+    };
     writeln!(
         out,
-        "<dt>Requirement</dt><dd>{} · {}</dd>",
-        text(check.level.as_str()),
+        "<dt>Requirement</dt><dd>{level} · {}</dd>",
         text(&check.rfc)
     )?;
+    if let Some(reason) = &check.waiver {
+        writeln!(
+            out,
+            "<dt>Waived</dt><dd>{} (verdict: {})</dd>",
+            text(reason),
+            check.status.as_str()
+        )?;
+    }
     if !check.tags.is_empty() {
         let tags: Vec<String> = check
             .tags

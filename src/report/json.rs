@@ -11,10 +11,12 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::verdict::{Judgement, SuiteVerdict};
-use crate::runner::outcome::{self, CheckOutcome, RunOutcome, SuiteOutcome};
+use crate::runner::outcome::{self, CheckOutcome, FailOn, RunOutcome, SuiteOutcome};
 
-/// The version of the wire format written in `format_version`.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the wire format written in `format_version`. Version 2: a waived check keeps
+/// its `status` and carries `waiver`; checks count at `deciding_level`; `fail_on`, `blocking`
+/// and each check's `blocks` say what fails the run.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -25,13 +27,17 @@ pub struct Report<'a> {
     /// When the run started, RFC 3339.
     pub started: &'a str,
     pub duration_ms: u64,
+    /// The `--fail-on` the run was judged at: `must`, `interop` or `should`.
+    pub fail_on: &'static str,
+    /// How many checks fail the run at `fail_on`; the exit code is 1 exactly when this is not 0.
+    pub blocking: usize,
     pub summary: Summary,
     pub throttling: Throttling,
     pub suites: Vec<Suite<'a>>,
     pub checks: Vec<Check<'a>>,
 }
 
-/// Counts per status.
+/// Counts per status; a waived fail or warn is counted as `waived` only.
 #[derive(Debug, Serialize)]
 pub struct Summary {
     pub total: usize,
@@ -40,6 +46,7 @@ pub struct Summary {
     pub warned: usize,
     pub skipped: usize,
     pub errored: usize,
+    pub waived: usize,
 }
 
 /// 429 answers: never failures, but they explain a slow run.
@@ -66,12 +73,14 @@ pub struct Suite<'a> {
     pub summary: Summary,
 }
 
-/// Passed over applicable checks at one level.
+/// Passed over applicable checks at one deciding level.
 #[derive(Debug, Serialize)]
 pub struct LevelTally {
     pub level: &'static str,
     pub passed: usize,
     pub applicable: usize,
+    /// Of the applicable checks, those waived.
+    pub waived: usize,
 }
 
 /// One check's verdict.
@@ -80,10 +89,16 @@ pub struct Check<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub suite: &'a str,
-    /// `MUST`, `SHOULD`, `MAY`, `interop:okta` or `interop:entra`.
+    /// The check's level: `MUST`, `SHOULD`, `MAY`, `interop:okta` or `interop:entra`.
     pub level: &'static str,
-    /// `pass`, `fail`, `warn`, `skip` or `error`.
+    /// The level that decided `status`: a missed SHOULD assertion in a MUST check is `SHOULD`.
+    pub deciding_level: &'static str,
+    /// `pass`, `fail`, `warn`, `skip` or `error`; a waived check keeps its verdict.
     pub status: &'static str,
+    /// The reason of the waiver that accepted this fail or warn; `null` when not waived.
+    pub waiver: Option<&'a str>,
+    /// Whether this check fails the run at `fail_on`.
+    pub blocks: bool,
     pub rfc: &'a str,
     pub tags: &'a [String],
     pub message: &'a str,
@@ -125,13 +140,22 @@ impl<'a> Report<'a> {
             target: &outcome.target,
             started: &outcome.started,
             duration_ms: millis(outcome.duration),
+            fail_on: outcome.fail_on.as_str(),
+            blocking: outcome.blocking().count(),
             summary: Summary::of(outcome.checks()),
             throttling: Throttling {
                 responses: outcome.throttled,
                 wait_ms: millis(outcome.throttle_wait),
             },
-            suites: outcome.suites.iter().map(Suite::of).collect(),
-            checks: outcome.checks().map(Check::of).collect(),
+            suites: outcome
+                .suites
+                .iter()
+                .map(|suite| Suite::of(suite, outcome.fail_on))
+                .collect(),
+            checks: outcome
+                .checks()
+                .map(|check| Check::of(check, outcome.fail_on))
+                .collect(),
         }
     }
 }
@@ -140,19 +164,20 @@ impl Summary {
     fn of<'a>(checks: impl IntoIterator<Item = &'a CheckOutcome>) -> Summary {
         let counts = outcome::Summary::of(checks);
         Summary {
-            total: counts.passed + counts.failed + counts.warned + counts.skipped + counts.errored,
+            total: counts.total(),
             passed: counts.passed,
             failed: counts.failed,
             warned: counts.warned,
             skipped: counts.skipped,
             errored: counts.errored,
+            waived: counts.waived,
         }
     }
 }
 
 impl<'a> Suite<'a> {
-    fn of(suite: &'a SuiteOutcome) -> Suite<'a> {
-        let verdict = SuiteVerdict::of(suite);
+    fn of(suite: &'a SuiteOutcome, fail_on: FailOn) -> Suite<'a> {
+        let verdict = SuiteVerdict::of(suite, fail_on);
         let levels = match &verdict.judgement {
             Judgement::Conformance(tallies) => tallies
                 .iter()
@@ -160,6 +185,7 @@ impl<'a> Suite<'a> {
                     level: tally.level.as_str(),
                     passed: tally.passed,
                     applicable: tally.applicable,
+                    waived: tally.waived,
                 })
                 .collect(),
             Judgement::Readiness { .. } => Vec::new(),
@@ -176,13 +202,16 @@ impl<'a> Suite<'a> {
 }
 
 impl<'a> Check<'a> {
-    fn of(check: &'a CheckOutcome) -> Check<'a> {
+    fn of(check: &'a CheckOutcome, fail_on: FailOn) -> Check<'a> {
         Check {
             id: &check.id,
             title: &check.title,
             suite: &check.suite,
             level: check.level.as_str(),
+            deciding_level: check.deciding_level.as_str(),
             status: check.status.as_str(),
+            waiver: check.waiver.as_deref(),
+            blocks: check.blocks(fail_on),
             rfc: &check.rfc,
             tags: &check.tags,
             message: &check.message,

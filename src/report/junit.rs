@@ -1,11 +1,16 @@
 //! The JUnit XML report (`--report junit=FILE`) for CI dashboards.
 //!
 //! One `<testsuite>` per suite; each check is a `<testcase>` named by its id with the suite as
-//! its class. A fail is a `<failure>`, an error an `<error>` (they stay apart, as everywhere),
-//! a skip is `<skipped>` with its reason. A warning (a missed SHOULD or MAY) is not a failure,
-//! since it fails no run by default: the test case passes and carries the warning in
-//! `<system-out>` and a `status` property of `warn`. Every test case has `level`, `rfc` and
-//! `status` properties; every suite has its verdict line as a property.
+//! its class. What CI counts as a failure is what fails the run ([`CheckOutcome::blocks`] at
+//! the run's `--fail-on`, the exit code's rule): such a fail or warn is a `<failure>`, an error
+//! an `<error>` (they stay apart, as everywhere). A fail or warn below `--fail-on` (a missed
+//! SHOULD by default) passes and says what it missed in `<system-out>`. A skip is `<skipped>`
+//! with its reason. A waived fail or warn is `<skipped type="waived">` whose message starts
+//! with `waived` and gives the reason and the verdict: dashboards show it among the skips, with
+//! its message, and never as a failure, while the `waived` property and `type` tell it apart
+//! from a check that did not run. Every test case has `level`, `deciding_level`, `rfc` and
+//! `status` properties (`status` is the verdict, also when waived); every suite has its
+//! verdict line as a property.
 
 use std::io;
 
@@ -14,7 +19,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use super::verdict::SuiteVerdict;
 use super::{Transcript, line};
-use crate::runner::outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
+use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status, SuiteOutcome};
 
 /// Writes the JUnit report of `outcome`.
 pub fn write(outcome: &RunOutcome, out: &mut impl io::Write) -> io::Result<()> {
@@ -25,7 +30,7 @@ pub fn write(outcome: &RunOutcome, out: &mut impl io::Write) -> io::Result<()> {
         report.set_timestamp(started);
     }
     for suite in &outcome.suites {
-        let mut test_suite = test_suite(suite, &outcome.target);
+        let mut test_suite = test_suite(suite, &outcome.target, outcome.fail_on);
         if let Some(started) = started {
             test_suite.set_timestamp(started);
         }
@@ -35,52 +40,74 @@ pub fn write(outcome: &RunOutcome, out: &mut impl io::Write) -> io::Result<()> {
     writeln!(out)
 }
 
-fn test_suite(suite: &SuiteOutcome, target: &str) -> TestSuite {
+fn test_suite(suite: &SuiteOutcome, target: &str, fail_on: FailOn) -> TestSuite {
     let mut test_suite = TestSuite::new(line(&suite.name));
     test_suite.set_time(suite.checks.iter().map(|c| c.duration).sum());
     test_suite.add_property(Property::new("target", line(target)));
     test_suite.add_property(Property::new(
         "verdict",
-        line(&SuiteVerdict::of(suite).to_string()),
+        line(&SuiteVerdict::of(suite, fail_on).to_string()),
     ));
-    test_suite.add_test_cases(suite.checks.iter().map(test_case));
+    test_suite.add_property(Property::new("fail_on", fail_on.as_str()));
+    test_suite.add_test_cases(suite.checks.iter().map(|check| test_case(check, fail_on)));
     test_suite
 }
 
-fn test_case(check: &CheckOutcome) -> TestCase {
+fn test_case(check: &CheckOutcome, fail_on: FailOn) -> TestCase {
     let message = line(&check.message);
-    let status = match check.status {
-        Status::Pass | Status::Warn => TestCaseStatus::success(),
-        Status::Skip => {
+    let blocks = check.blocks(fail_on);
+    let status = match (check.status, &check.waiver) {
+        (Status::Fail | Status::Warn, Some(reason)) => {
+            let mut status = TestCaseStatus::skipped();
+            status
+                .set_message(format!(
+                    "waived ({}); {}: {message}",
+                    line(reason),
+                    check.status.as_str()
+                ))
+                .set_type("waived")
+                .set_description(details(check));
+            status
+        }
+        (Status::Skip, _) => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(message.as_str());
             status
         }
-        Status::Fail | Status::Error => {
-            let kind = if check.status == Status::Fail {
-                NonSuccessKind::Failure
-            } else {
+        (Status::Error, _) | (Status::Fail | Status::Warn, None) if blocks => {
+            let kind = if check.status == Status::Error {
                 NonSuccessKind::Error
+            } else {
+                NonSuccessKind::Failure
             };
             let mut status = TestCaseStatus::non_success(kind);
             status
                 .set_message(message.as_str())
-                .set_type(check.level.as_str())
+                .set_type(check.deciding_level.as_str())
                 .set_description(details(check));
             status
         }
+        _ => TestCaseStatus::success(),
     };
     let mut test_case = TestCase::new(line(&check.id), status);
     test_case
         .set_classname(line(&check.suite))
         .set_time(check.duration)
         .add_property(Property::new("level", check.level.as_str()))
+        .add_property(Property::new(
+            "deciding_level",
+            check.deciding_level.as_str(),
+        ))
         .add_property(Property::new("rfc", line(&check.rfc)))
         .add_property(Property::new("status", check.status.as_str()));
-    if check.status == Status::Warn {
+    if let Some(reason) = &check.waiver {
+        test_case.add_property(Property::new("waived", line(reason)));
+    } else if matches!(check.status, Status::Fail | Status::Warn) && !blocks {
         test_case.set_system_out(format!(
-            "warning: {} miss, not a failure by default\n{}",
-            check.level.as_str(),
+            "{} at {}: not a failure at --fail-on {}\n{}",
+            check.status.as_str(),
+            check.deciding_level.as_str(),
+            fail_on.as_str(),
             details(check)
         ));
     }
@@ -94,7 +121,7 @@ fn details(check: &CheckOutcome) -> String {
         "{}\n{}\n{} {}",
         line(&check.title),
         line(&check.message),
-        check.level.as_str(),
+        check.deciding_level.as_str(),
         line(&check.rfc)
     );
     for exchange in &check.exchanges {

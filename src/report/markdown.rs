@@ -1,14 +1,15 @@
 //! The Markdown report (`--report md=FILE`), for pasting into an issue or a vendor ticket.
 //!
 //! It leads with what a vendor needs to act on: the verdicts, a table of failures, errors and
-//! warnings, then each failing exchange in a fenced block. Passes are only counted and skips
-//! folded away. Server text is escaped so a message cannot become markup, a mention of HTML, or
+//! warnings, a table of the waived ones (verdict and reason), then each of their exchanges in
+//! a fenced block. Passes are only counted and skips folded away. Levels are the ones that
+//! decided each verdict. Server text is escaped so a message cannot become markup, a mention of HTML, or
 //! a broken table, and fences are longer than any run of backticks inside them.
 
 use std::io::{self, Write};
 
 use super::verdict::SuiteVerdict;
-use super::{Transcript, counted, line, seconds, summary_line, throttle_note};
+use super::{Transcript, counted, line, run_result, seconds, summary_line, throttle_note};
 use crate::runner::outcome::{CheckOutcome, RunOutcome, Status};
 
 /// Statuses a vendor has to act on, worst first.
@@ -32,7 +33,7 @@ pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
 
     writeln!(out, "## Verdicts\n")?;
     for suite in &outcome.suites {
-        let verdict = SuiteVerdict::of(suite);
+        let verdict = SuiteVerdict::of(suite, outcome.fail_on);
         writeln!(
             out,
             "- **{}**: {}",
@@ -41,19 +42,34 @@ pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "**{}**", summary_line(&outcome.summary()))?;
+    writeln!(
+        out,
+        "**{}**; the run {}.",
+        summary_line(&outcome.summary()),
+        run_result(outcome)
+    )?;
     if let Some(note) = throttle_note(outcome) {
         writeln!(out, "\n{}", inline(&note))?;
     }
 
     let noteworthy: Vec<&CheckOutcome> = NOTEWORTHY
         .iter()
-        .flat_map(|&status| outcome.checks().filter(move |c| c.status == status))
+        .flat_map(|&status| {
+            outcome
+                .checks()
+                .filter(move |c| c.status == status && c.waiver.is_none())
+        })
         .collect();
+    let waived: Vec<&CheckOutcome> = outcome.checks().filter(|c| c.waiver.is_some()).collect();
     if !noteworthy.is_empty() {
         write_table(out, &noteworthy)?;
+    }
+    if !waived.is_empty() {
+        write_waived(out, &waived)?;
+    }
+    if !noteworthy.is_empty() || !waived.is_empty() {
         writeln!(out, "\n## Details")?;
-        for check in &noteworthy {
+        for check in noteworthy.iter().chain(&waived) {
             write_details(out, check)?;
         }
     }
@@ -83,7 +99,7 @@ fn write_table(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()>
             "| {} | {} | {} | {} | {} |",
             check.status.as_str().to_ascii_uppercase(),
             inline(&check.id),
-            inline(check.level.as_str()),
+            inline(check.deciding_level.as_str()),
             inline(&check.rfc),
             inline(&check.message)
         )?;
@@ -91,10 +107,33 @@ fn write_table(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()>
     Ok(())
 }
 
+fn write_waived(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {
+    writeln!(out, "\n## Waived\n")?;
+    writeln!(out, "| Verdict | Check | Level | Waiver | Message |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for check in checks {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            check.status.as_str().to_ascii_uppercase(),
+            inline(&check.id),
+            inline(check.deciding_level.as_str()),
+            inline(check.waiver.as_deref().unwrap_or_default()),
+            inline(&check.message)
+        )?;
+    }
+    Ok(())
+}
+
 fn write_details(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
+    let waived = if check.waiver.is_some() {
+        " (waived)"
+    } else {
+        ""
+    };
     writeln!(
         out,
-        "\n### {} {}: {}\n",
+        "\n### {}{waived} {}: {}\n",
         check.status.as_str().to_ascii_uppercase(),
         inline(&check.id),
         inline(&check.title)
@@ -103,10 +142,13 @@ fn write_details(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()> {
     writeln!(
         out,
         "**{}**, {}: {}",
-        inline(check.level.as_str()),
+        inline(check.deciding_level.as_str()),
         inline(&check.rfc),
         inline(&check.message)
     )?;
+    if let Some(reason) = &check.waiver {
+        writeln!(out, "\nWaived: {}", inline(reason))?;
+    }
     for exchange in &check.exchanges {
         let transcript = Transcript::of(exchange);
         writeln!(out)?;

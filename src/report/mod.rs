@@ -227,12 +227,27 @@ pub fn summary_line(summary: &Summary) -> String {
         (summary.warned, "warned"),
         (summary.skipped, "skipped"),
         (summary.errored, "errored"),
+        (summary.waived, "waived"),
     ] {
         if count > 0 {
             parts.push(format!("{count} {word}"));
         }
     }
     parts.join(", ")
+}
+
+/// What the run comes to at its `--fail-on`, by the exit code's rule
+/// ([`crate::runner::outcome::CheckOutcome::blocks`]): `passes at --fail-on must` or
+/// `fails at --fail-on must (3 checks)`.
+pub fn run_result(outcome: &RunOutcome) -> String {
+    let fail_on = outcome.fail_on.as_str();
+    match outcome.blocking().count() {
+        0 => format!("passes at --fail-on {fail_on}"),
+        blocking => format!(
+            "fails at --fail-on {fail_on} ({})",
+            counted(blocking, "check", "checks")
+        ),
+    }
 }
 
 /// `1 check`, `3 checks`.
@@ -267,7 +282,9 @@ mod tests {
             title: String::new(),
             suite: "rfc7644".to_owned(),
             level: Level::Must,
+            deciding_level: Level::Must,
             status: Status::Pass,
+            waiver: None,
             rfc: String::new(),
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
             message: String::new(),

@@ -1,22 +1,30 @@
 //! The one-line verdict on a suite, shared by every reporter.
 //!
 //! An RFC suite is judged per requirement level: `RFC 7644: 142/150 MUST, 12/14 SHOULD` (passed
-//! over applicable; skipped checks are not applicable). A suite written for an identity provider
-//! is judged as a readiness question: `Okta: ready` or `Entra: not ready (3 failures)`, where
-//! only a fail or an error at MUST or an interop level blocks. Pure: reads a [`SuiteOutcome`].
+//! over applicable; skipped checks are not applicable). Each outcome counts at its deciding
+//! level, so a MUST check that only missed a SHOULD assertion is a SHOULD miss. A suite written
+//! for an identity provider is judged as a readiness question: `Okta: ready` or
+//! `Entra: not ready (3 failures)`, where a fail at MUST or an interop level, or an error,
+//! stands in the way. Waived outcomes are counted and named, never hidden.
+//!
+//! The tone (the colour of a line) follows [`CheckOutcome::blocks`] at the run's `--fail-on`,
+//! the same rule as the exit code: red exactly when the suite fails the run. Pure: reads a
+//! [`SuiteOutcome`].
 
 use std::fmt;
 
 use super::counted;
-use crate::runner::outcome::{Level, Status, SuiteOutcome};
+use crate::runner::outcome::{CheckOutcome, FailOn, Level, Status, SuiteOutcome};
 
-/// Passed and applicable checks at one requirement level.
+/// Passed and applicable checks at one deciding level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LevelTally {
     pub level: Level,
     pub passed: usize,
     /// Checks that ran to a verdict: everything but skips.
     pub applicable: usize,
+    /// Of the applicable checks, the waived fails and warns.
+    pub waived: usize,
 }
 
 /// What a suite's verdict says.
@@ -24,12 +32,17 @@ pub struct LevelTally {
 pub enum Judgement {
     /// An RFC suite: how many checks passed at each level that had applicable checks.
     Conformance(Vec<LevelTally>),
-    /// An identity-provider suite: ready when nothing blocking failed and something passed.
+    /// An identity-provider suite: ready when no fail at MUST or an interop level and no error
+    /// stands in the way, and something ran.
     Readiness {
-        /// Fails at MUST or an interop level.
+        /// Fails at MUST or an interop level, not waived.
         failures: usize,
-        /// Errors at MUST or an interop level.
+        /// Errors: checks that reached no verdict.
         errors: usize,
+        /// Warns (SHOULD or MAY misses), not waived.
+        warnings: usize,
+        /// Fails and warns accepted by a waiver.
+        waived: usize,
         passed: usize,
         skipped: usize,
     },
@@ -40,9 +53,9 @@ pub enum Judgement {
 pub enum Tone {
     /// Everything applicable passed.
     Good,
-    /// Only SHOULD or MAY checks missed.
+    /// Something missed, was waived, or failed below `--fail-on`: reported, not failing.
     Warning,
-    /// A MUST or interop check failed or errored.
+    /// Something fails the run at its `--fail-on`.
     Bad,
     /// Nothing was applicable: no verdict either way.
     Untested,
@@ -54,14 +67,7 @@ pub struct SuiteVerdict {
     /// The suite's title, such as `RFC 7644`.
     pub title: String,
     pub judgement: Judgement,
-}
-
-/// Whether a miss at this level stands in the way of conformance or of an identity provider.
-fn blocks(level: Level) -> bool {
-    matches!(
-        level,
-        Level::Must | Level::InteropOkta | Level::InteropEntra
-    )
+    tone: Tone,
 }
 
 fn is_interop(level: Level) -> bool {
@@ -69,10 +75,10 @@ fn is_interop(level: Level) -> bool {
 }
 
 impl SuiteVerdict {
-    /// Judges a suite. A suite is an identity-provider suite when at least half of its checks are
-    /// at an interop level (counted over all checks, so the kind of verdict does not depend on
-    /// what the server under test skipped).
-    pub fn of(suite: &SuiteOutcome) -> SuiteVerdict {
+    /// Judges a suite at a `--fail-on`. A suite is an identity-provider suite when at least half
+    /// of its checks are at an interop level (counted over all checks, so the kind of verdict
+    /// does not depend on what the server under test skipped).
+    pub fn of(suite: &SuiteOutcome, fail_on: FailOn) -> SuiteVerdict {
         let interop = suite.checks.iter().filter(|c| is_interop(c.level)).count();
         let judgement = if interop > 0 && interop * 2 >= suite.checks.len() {
             readiness(suite)
@@ -82,53 +88,55 @@ impl SuiteVerdict {
         SuiteVerdict {
             title: suite.title.clone(),
             judgement,
+            tone: tone(&suite.checks, fail_on),
         }
     }
 
     /// For an identity-provider suite, whether the endpoint is ready; `None` for an RFC suite.
+    /// Readiness is a fact about the endpoint, the same at every `--fail-on`.
     pub fn ready(&self) -> Option<bool> {
         match self.judgement {
             Judgement::Conformance(_) => None,
-            Judgement::Readiness { .. } => Some(self.tone() == Tone::Good),
+            Judgement::Readiness {
+                failures, errors, ..
+            } => Some(failures + errors == 0 && self.judgement.ran() > 0),
         }
     }
 
     /// How the verdict should look.
     pub fn tone(&self) -> Tone {
-        self.judgement.tone()
+        self.tone
+    }
+}
+
+fn tone(checks: &[CheckOutcome], fail_on: FailOn) -> Tone {
+    if checks.iter().any(|check| check.blocks(fail_on)) {
+        Tone::Bad
+    } else if checks.iter().all(|check| check.status == Status::Skip) {
+        Tone::Untested
+    } else if checks
+        .iter()
+        .any(|check| !matches!(check.status, Status::Pass | Status::Skip))
+    {
+        Tone::Warning
+    } else {
+        Tone::Good
     }
 }
 
 impl Judgement {
-    /// How the verdict should look.
-    pub fn tone(&self) -> Tone {
+    /// Checks that ran to a verdict (or an error): everything but skips.
+    fn ran(&self) -> usize {
         match self {
-            Judgement::Conformance(tallies) => {
-                let missed = |t: &&LevelTally| t.passed < t.applicable;
-                if tallies.is_empty() {
-                    Tone::Untested
-                } else if tallies.iter().filter(missed).any(|t| blocks(t.level)) {
-                    Tone::Bad
-                } else if tallies.iter().any(|t| missed(&t)) {
-                    Tone::Warning
-                } else {
-                    Tone::Good
-                }
-            }
+            Judgement::Conformance(tallies) => tallies.iter().map(|t| t.applicable).sum(),
             Judgement::Readiness {
                 failures,
                 errors,
+                warnings,
+                waived,
                 passed,
                 ..
-            } => {
-                if failures + errors > 0 {
-                    Tone::Bad
-                } else if *passed > 0 {
-                    Tone::Good
-                } else {
-                    Tone::Untested
-                }
-            }
+            } => failures + errors + warnings + waived + passed,
         }
     }
 }
@@ -137,15 +145,18 @@ fn conformance(suite: &SuiteOutcome) -> Judgement {
     let mut tallies: Vec<LevelTally> = Vec::new();
     for check in suite.checks.iter().filter(|c| c.status != Status::Skip) {
         let passed = usize::from(check.status == Status::Pass);
-        match tallies.iter_mut().find(|t| t.level == check.level) {
+        let waived = usize::from(check.waiver.is_some());
+        match tallies.iter_mut().find(|t| t.level == check.deciding_level) {
             Some(tally) => {
                 tally.passed += passed;
                 tally.applicable += 1;
+                tally.waived += waived;
             }
             None => tallies.push(LevelTally {
-                level: check.level,
+                level: check.deciding_level,
                 passed,
                 applicable: 1,
+                waived,
             }),
         }
     }
@@ -154,18 +165,18 @@ fn conformance(suite: &SuiteOutcome) -> Judgement {
 }
 
 fn readiness(suite: &SuiteOutcome) -> Judgement {
-    let count = |wanted: Status, blocking_only: bool| {
-        suite
-            .checks
-            .iter()
-            .filter(|c| c.status == wanted && (!blocking_only || blocks(c.level)))
-            .count()
+    let count = |counted: &dyn Fn(&CheckOutcome) -> bool| {
+        suite.checks.iter().filter(|check| counted(check)).count()
     };
+    let unwaived =
+        |check: &CheckOutcome, status: Status| check.status == status && check.waiver.is_none();
     Judgement::Readiness {
-        failures: count(Status::Fail, true),
-        errors: count(Status::Error, true),
-        passed: count(Status::Pass, false),
-        skipped: count(Status::Skip, false),
+        failures: count(&|c| unwaived(c, Status::Fail) && c.deciding_level.is_mandatory()),
+        errors: count(&|c| c.status == Status::Error),
+        warnings: count(&|c| unwaived(c, Status::Warn)),
+        waived: count(&|c| c.waiver.is_some()),
+        passed: count(&|c| c.status == Status::Pass),
+        skipped: count(&|c| c.status == Status::Skip),
     }
 }
 
@@ -192,31 +203,48 @@ impl fmt::Display for Judgement {
                         tally.applicable,
                         tally.level.as_str()
                     )?;
+                    if tally.waived > 0 {
+                        write!(f, " ({} waived)", tally.waived)?;
+                    }
                 }
                 Ok(())
             }
             Judgement::Readiness {
                 failures,
                 errors,
+                warnings,
+                waived,
                 skipped,
                 ..
             } => {
-                let mut notes = Vec::new();
+                let mut blockers = Vec::new();
                 if *failures > 0 {
-                    notes.push(counted(*failures, "failure", "failures"));
+                    blockers.push(counted(*failures, "failure", "failures"));
                 }
                 if *errors > 0 {
-                    notes.push(counted(*errors, "error", "errors"));
+                    blockers.push(counted(*errors, "error", "errors"));
                 }
-                match self.tone() {
-                    Tone::Bad => write!(f, "not ready ({})", notes.join(", ")),
-                    Tone::Untested => f.write_str("untested (every check skipped)"),
-                    _ if *skipped > 0 => write!(
-                        f,
-                        "ready ({} skipped)",
-                        counted(*skipped, "check", "checks")
-                    ),
-                    _ => f.write_str("ready"),
+                let mut notes = Vec::new();
+                if *warnings > 0 {
+                    notes.push(counted(*warnings, "warning", "warnings"));
+                }
+                if *waived > 0 {
+                    notes.push(format!("{waived} waived"));
+                }
+                if !blockers.is_empty() {
+                    blockers.extend(notes);
+                    return write!(f, "not ready ({})", blockers.join(", "));
+                }
+                if self.ran() == 0 {
+                    return f.write_str("untested (every check skipped)");
+                }
+                if *skipped > 0 {
+                    notes.push(counted(*skipped, "check skipped", "checks skipped"));
+                }
+                if notes.is_empty() {
+                    f.write_str("ready")
+                } else {
+                    write!(f, "ready ({})", notes.join(", "))
                 }
             }
         }
@@ -230,34 +258,49 @@ mod tests {
     use super::*;
     use crate::runner::outcome::CheckOutcome;
 
-    fn suite(title: &str, checks: &[(Level, Status)]) -> SuiteOutcome {
-        SuiteOutcome {
-            name: title.to_ascii_lowercase(),
-            title: title.to_owned(),
-            checks: checks
-                .iter()
-                .enumerate()
-                .map(|(n, &(level, status))| CheckOutcome {
-                    id: format!("s.area.c{n}"),
-                    title: String::new(),
-                    suite: title.to_ascii_lowercase(),
-                    level,
-                    status,
-                    rfc: String::new(),
-                    tags: Vec::new(),
-                    message: String::new(),
-                    duration: Duration::ZERO,
-                    exchanges: Vec::new(),
-                })
-                .collect(),
+    /// A check declared at `level` whose verdict `status` was decided at `deciding`.
+    fn decided(level: Level, deciding: Level, status: Status) -> CheckOutcome {
+        CheckOutcome {
+            id: "s.area.c".to_owned(),
+            title: String::new(),
+            suite: "s".to_owned(),
+            level,
+            deciding_level: deciding,
+            status,
+            waiver: None,
+            rfc: String::new(),
+            tags: Vec::new(),
+            message: String::new(),
+            duration: Duration::ZERO,
+            exchanges: Vec::new(),
         }
     }
 
-    fn line(title: &str, checks: &[(Level, Status)]) -> String {
-        SuiteVerdict::of(&suite(title, checks)).to_string()
+    fn suite_of(title: &str, checks: Vec<CheckOutcome>) -> SuiteOutcome {
+        SuiteOutcome {
+            name: title.to_ascii_lowercase(),
+            title: title.to_owned(),
+            checks,
+        }
     }
 
-    use Level::{InteropEntra, InteropOkta, Must, Should};
+    fn suite(title: &str, checks: &[(Level, Status)]) -> SuiteOutcome {
+        let checks = checks
+            .iter()
+            .map(|&(level, status)| decided(level, level, status))
+            .collect();
+        suite_of(title, checks)
+    }
+
+    fn verdict(title: &str, checks: &[(Level, Status)]) -> SuiteVerdict {
+        SuiteVerdict::of(&suite(title, checks), FailOn::Must)
+    }
+
+    fn line(title: &str, checks: &[(Level, Status)]) -> String {
+        verdict(title, checks).to_string()
+    }
+
+    use Level::{InteropEntra, InteropOkta, May, Must, Should};
     use Status::{Error, Fail, Pass, Skip, Warn};
 
     #[test]
@@ -275,16 +318,65 @@ mod tests {
             line("RFC 7644", &checks),
             "RFC 7644: 1/3 MUST, 1/2 SHOULD, 1/1 interop:okta"
         );
-        assert_eq!(
-            SuiteVerdict::of(&suite("RFC 7644", &checks)).tone(),
-            Tone::Bad
-        );
-        assert_eq!(SuiteVerdict::of(&suite("RFC 7644", &checks)).ready(), None);
+        assert_eq!(verdict("RFC 7644", &checks).tone(), Tone::Bad);
+        assert_eq!(verdict("RFC 7644", &checks).ready(), None);
     }
 
     #[test]
     fn a_missed_should_only_warns() {
-        let verdict = SuiteVerdict::of(&suite("RFC 7644", &[(Must, Pass), (Should, Warn)]));
+        assert_eq!(
+            verdict("RFC 7644", &[(Must, Pass), (Should, Warn)]).tone(),
+            Tone::Warning
+        );
+    }
+
+    /// The field trial's "149/150 MUST" in red with exit code 0: a MUST check whose only miss
+    /// is a SHOULD assertion is a SHOULD miss, in the tally and in the colour.
+    #[test]
+    fn a_must_check_that_missed_only_a_should_assertion_counts_as_a_should_miss() {
+        let suite = suite_of(
+            "RFC 7644",
+            vec![
+                decided(Must, Must, Pass),
+                decided(Must, Should, Warn),
+                decided(Should, Should, Pass),
+            ],
+        );
+        let verdict = SuiteVerdict::of(&suite, FailOn::Must);
+        assert_eq!(verdict.to_string(), "RFC 7644: 1/1 MUST, 1/2 SHOULD");
+        assert_eq!(verdict.tone(), Tone::Warning);
+        assert_eq!(SuiteVerdict::of(&suite, FailOn::Should).tone(), Tone::Bad);
+    }
+
+    #[test]
+    fn the_tone_is_red_exactly_when_the_suite_fails_the_run_at_its_fail_on() {
+        let checks = [(Must, Pass), (InteropOkta, Fail), (InteropOkta, Pass)];
+        let at = |fail_on| SuiteVerdict::of(&suite("RFC 7644", &checks), fail_on).tone();
+        assert_eq!(at(FailOn::Must), Tone::Warning);
+        assert_eq!(at(FailOn::Interop), Tone::Bad);
+        assert_eq!(at(FailOn::Should), Tone::Bad);
+        let may = [(Must, Pass), (May, Warn)];
+        let at = |fail_on| SuiteVerdict::of(&suite("RFC 7644", &may), fail_on).tone();
+        assert_eq!(at(FailOn::Should), Tone::Warning, "a MAY never fails a run");
+    }
+
+    #[test]
+    fn waived_outcomes_are_counted_and_named_but_do_not_turn_the_suite_red() {
+        let mut waived = decided(Must, Must, Fail);
+        waived.waiver = Some("VENDOR-1".to_owned());
+        let suite = suite_of("RFC 7644", vec![decided(Must, Must, Pass), waived.clone()]);
+        let verdict = SuiteVerdict::of(&suite, FailOn::Should);
+        assert_eq!(verdict.to_string(), "RFC 7644: 1/2 MUST (1 waived)");
+        assert_eq!(verdict.tone(), Tone::Warning);
+        waived.level = InteropOkta;
+        waived.deciding_level = InteropOkta;
+        let okta = suite_of(
+            "Okta",
+            vec![decided(InteropOkta, InteropOkta, Pass), waived],
+        );
+        let verdict = SuiteVerdict::of(&okta, FailOn::Interop);
+        assert_eq!(verdict.to_string(), "Okta: ready (1 waived)");
+        assert_eq!(verdict.ready(), Some(true));
         assert_eq!(verdict.tone(), Tone::Warning);
     }
 
@@ -300,14 +392,21 @@ mod tests {
                     (Should, Warn)
                 ]
             ),
-            "Okta: ready"
+            "Okta: ready (1 warning)"
         );
-        let verdict = SuiteVerdict::of(&suite("Okta", &[(InteropOkta, Pass), (Must, Pass)]));
-        assert_eq!(verdict.ready(), Some(true));
+        assert_eq!(
+            verdict("Okta", &[(InteropOkta, Pass), (Must, Pass)]).ready(),
+            Some(true)
+        );
+        assert_eq!(
+            line("Okta", &[(InteropOkta, Warn)]),
+            "Okta: ready (1 warning)",
+            "a suite whose only check warned ran: it is not untested"
+        );
     }
 
     #[test]
-    fn failures_and_errors_at_must_or_interop_level_make_it_not_ready() {
+    fn failures_and_errors_make_it_not_ready_whatever_the_fail_on() {
         let checks = [
             (InteropEntra, Fail),
             (InteropEntra, Fail),
@@ -318,16 +417,22 @@ mod tests {
         ];
         assert_eq!(
             line("Entra", &checks),
-            "Entra: not ready (3 failures, 1 error)"
+            "Entra: not ready (3 failures, 1 error, 1 warning)"
         );
         assert_eq!(
             line("Entra", &[(InteropEntra, Error), (InteropEntra, Pass)]),
             "Entra: not ready (1 error)"
         );
+        assert_eq!(verdict("Entra", &checks).ready(), Some(false));
+        let interop_only = [(InteropEntra, Fail), (InteropEntra, Pass)];
+        let at = |fail_on| SuiteVerdict::of(&suite("Entra", &interop_only), fail_on);
+        assert_eq!(at(FailOn::Must).ready(), Some(false));
         assert_eq!(
-            SuiteVerdict::of(&suite("Entra", &checks)).ready(),
-            Some(false)
+            at(FailOn::Must).tone(),
+            Tone::Warning,
+            "not failing the run"
         );
+        assert_eq!(at(FailOn::Interop).tone(), Tone::Bad);
     }
 
     #[test]
@@ -340,14 +445,12 @@ mod tests {
             line("Okta", &[(InteropOkta, Skip), (InteropOkta, Skip)]),
             "Okta: untested (every check skipped)"
         );
+        assert_eq!(verdict("Okta", &[(InteropOkta, Skip)]).ready(), Some(false));
         assert_eq!(
             line("RFC 7644", &[(Must, Skip)]),
             "RFC 7644: nothing applicable (every check skipped)"
         );
-        assert_eq!(
-            SuiteVerdict::of(&suite("RFC 7644", &[])).tone(),
-            Tone::Untested
-        );
+        assert_eq!(verdict("RFC 7644", &[]).tone(), Tone::Untested);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::builtin;
 use super::ledger::{Ledger, LedgerEntry, Leftover};
 use super::outcome::{CheckOutcome, Exchange, Status};
 use super::select::{select_path, select_pointer};
+use super::setup;
 use super::{NAME_PREFIX, RunOptions};
 use crate::client::{RawExchange, RawRequest, ScimClient, encode_component};
 use crate::redact::is_secret_header;
@@ -36,11 +37,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A verdict before it becomes a [`CheckOutcome`].
+/// A verdict before it becomes a [`CheckOutcome`]; a fail or warn carries the level of the
+/// assertion that decided it.
 enum Verdict {
     Pass,
-    Fail(String),
-    Warn(String),
+    Fail(Failure),
+    Warn(Failure),
     Skip(String),
     Error(String),
 }
@@ -91,14 +93,15 @@ pub(crate) struct CheckRun<'a> {
     /// Values generated for `{{uuid.X}}`/`{{random.X}}`: ids nobody owns, safe to address.
     generated: Mutex<HashSet<String>>,
     exchanges: Mutex<Vec<Exchange>>,
+    /// Endpoints (lowercased) where a setup create was accepted only with the fuller body.
+    fuller_endpoints: Mutex<HashSet<String>>,
 }
 
 pub(crate) fn skipped(check: &Check, suite: &str, reason: String) -> CheckOutcome {
     outcome(
         check,
         suite,
-        Status::Skip,
-        reason,
+        Verdict::Skip(reason),
         Duration::ZERO,
         Vec::new(),
     )
@@ -108,8 +111,7 @@ pub(crate) fn errored(check: &Check, suite: &str, reason: String) -> CheckOutcom
     outcome(
         check,
         suite,
-        Status::Error,
-        reason,
+        Verdict::Error(reason),
         Duration::ZERO,
         Vec::new(),
     )
@@ -118,17 +120,29 @@ pub(crate) fn errored(check: &Check, suite: &str, reason: String) -> CheckOutcom
 fn outcome(
     check: &Check,
     suite: &str,
-    status: Status,
-    message: String,
+    verdict: Verdict,
     duration: Duration,
     exchanges: Vec<Exchange>,
 ) -> CheckOutcome {
+    let (status, deciding_level, message) = match verdict {
+        Verdict::Pass => (Status::Pass, check.level, "ok".to_owned()),
+        Verdict::Fail((level, message)) => (Status::Fail, level, message),
+        Verdict::Warn((level, message)) => (Status::Warn, level, message),
+        Verdict::Skip(reason) => (Status::Skip, check.level, reason),
+        Verdict::Error(message) => (Status::Error, check.level, message),
+    };
+    let exchanges = match status {
+        Status::Pass | Status::Skip => Vec::new(),
+        Status::Fail | Status::Warn | Status::Error => exchanges,
+    };
     CheckOutcome {
         id: check.id.clone(),
         title: check.title.clone(),
         suite: suite.to_owned(),
         level: check.level,
+        deciding_level,
         status,
+        waiver: None,
         rfc: check.rfc.clone(),
         tags: check.tags.clone(),
         message,
@@ -167,19 +181,9 @@ pub(crate) async fn run_check(
             timeout.as_secs_f64()
         )],
     };
-    let (status, message) = match verdict {
-        Verdict::Pass => (Status::Pass, "ok".to_owned()),
-        Verdict::Fail(message) => (Status::Fail, message),
-        Verdict::Warn(message) => (Status::Warn, message),
-        Verdict::Skip(reason) => (Status::Skip, reason),
-        Verdict::Error(message) => (Status::Error, message),
-    };
-    let exchanges = match status {
-        Status::Pass | Status::Skip => Vec::new(),
-        _ => std::mem::take(&mut *lock(&run.exchanges)),
-    };
+    let exchanges = std::mem::take(&mut *lock(&run.exchanges));
     (
-        outcome(check, suite, status, message, started.elapsed(), exchanges),
+        outcome(check, suite, verdict, started.elapsed(), exchanges),
         problems,
     )
 }
@@ -221,21 +225,22 @@ impl<'a> CheckRun<'a> {
             vars: Mutex::new(vars),
             generated: Mutex::new(HashSet::new()),
             exchanges: Mutex::new(Vec::new()),
+            fuller_endpoints: Mutex::new(HashSet::new()),
         }
     }
 
     async fn execute(&self) -> Verdict {
-        let mut warning = None;
+        let mut warning: Option<Failure> = None;
         for (index, step) in self.check.steps.iter().enumerate() {
-            let failures = match self.run_step(index, step).await {
+            let mut failures = match self.run_step(index, step).await {
                 Ok(failures) => failures,
                 Err(Halt::Error(error)) => return Verdict::Error(error),
                 Err(Halt::Skip(reason)) => {
                     return warning.map_or(Verdict::Skip(reason), Verdict::Warn);
                 }
             };
-            if let Some((_, message)) = failures.iter().find(|(level, _)| level.is_mandatory()) {
-                return Verdict::Fail(message.clone());
+            if let Some(position) = failures.iter().position(|(level, _)| level.is_mandatory()) {
+                return Verdict::Fail(failures.swap_remove(position));
             }
             // A SHOULD-level miss goes on, unless it left a capture unset: the steps that need
             // it could only end in an unknown variable, and the miss is the verdict.
@@ -245,13 +250,11 @@ impl<'a> CheckRun<'a> {
                     .iter()
                     .any(|(name, _)| !vars.contains_key(name))
             };
-            if uncaptured {
-                if let Some((_, message)) = failures.first() {
-                    return Verdict::Warn(warning.unwrap_or_else(|| message.clone()));
-                }
-            }
-            if warning.is_none() {
-                warning = failures.into_iter().next().map(|(_, message)| message);
+            let miss = failures.into_iter().next();
+            let stop = uncaptured && miss.is_some();
+            warning = warning.or(miss);
+            if stop {
+                break;
             }
         }
         warning.map_or(Verdict::Pass, Verdict::Warn)
@@ -362,7 +365,12 @@ impl<'a> CheckRun<'a> {
     }
 
     async fn run_step(&self, index: usize, step: &Step) -> Result<Vec<Failure>, Halt> {
-        let request = self.request(step)?;
+        let mut request = self.request(step)?;
+        if self.needs_fuller_body(&request) {
+            if let Some((fuller, _)) = fuller_request(&request) {
+                request = fuller;
+            }
+        }
         let label = label(&request);
         if step.writes() {
             self.guard_write(step, &request)?;
@@ -374,14 +382,74 @@ impl<'a> CheckRun<'a> {
             if step.writes() {
                 self.note_created(&request, &answer)?;
             }
-            let failures = self.judge(index, step, &answer).await?;
             let settling = settle_until.is_some_and(|until| Instant::now() < until);
+            let refused = step.setup && !step.status.contains(&answer.status);
+            if refused && settling {
+                tokio::time::sleep(SETTLE_PAUSE).await;
+                continue;
+            }
+            let answer = if refused {
+                self.after_setup_refused(index, step, &request, answer)
+                    .await?
+            } else {
+                answer
+            };
+            let failures = self.judge(index, step, &answer).await?;
             if !failures.is_empty() && settling {
                 tokio::time::sleep(SETTLE_PAUSE).await;
                 continue;
             }
             return Ok(failures);
         }
+    }
+
+    /// A setup step was answered outside its `status`: the check cannot run, and says so rather
+    /// than name the deviation it tests. A User create refused for its content is first sent
+    /// once more with the attributes servers commonly demand added; when that is accepted, its
+    /// answer stands in for the refused one and the check's later creates to the same endpoint
+    /// carry the same additions (a duplicate is then the same user again).
+    async fn after_setup_refused(
+        &self,
+        index: usize,
+        step: &Step,
+        request: &RawRequest,
+        refused: Answer,
+    ) -> Result<Answer, Halt> {
+        let step_number = index + 1;
+        let first = (refused.status, error_detail(&refused));
+        let fuller = (step.method == Method::Post
+            && setup::is_user_create(&request.path)
+            && setup::body_refused(refused.status))
+        .then(|| fuller_request(request))
+        .flatten();
+        let Some((fuller, added)) = fuller else {
+            return Err(Halt::Error(setup::refused(
+                &refused.label,
+                first.0,
+                &first.1,
+                step_number,
+            )));
+        };
+        self.guard_write(step, &fuller)?;
+        let answer = self.send(&fuller, &refused.label).await?;
+        self.note_created(&fuller, &answer)?;
+        if step.status.contains(&answer.status) {
+            lock(&self.fuller_endpoints).insert(endpoint_key(&fuller.path));
+            return Ok(answer);
+        }
+        Err(Halt::Error(setup::refused_twice(
+            &refused.label,
+            (first.0, &first.1),
+            (answer.status, &error_detail(&answer)),
+            &added,
+            step_number,
+        )))
+    }
+
+    /// True for a create to an endpoint where this check's setup needed the fuller body.
+    fn needs_fuller_body(&self, request: &RawRequest) -> bool {
+        request.method == Method::Post
+            && lock(&self.fuller_endpoints).contains(&endpoint_key(&request.path))
     }
 
     /// Sends a request, keeps the exchange (redacted), and reads the answer.
@@ -645,14 +713,7 @@ impl<'a> CheckRun<'a> {
         }
         if !step.status.is_empty() && !step.status.contains(&answer.status) {
             let wanted: Vec<String> = step.status.iter().map(u16::to_string).collect();
-            let detail = answer
-                .json
-                .as_ref()
-                .and_then(Value::as_object)
-                .and_then(|m| get_ci(m, "detail"))
-                .and_then(Value::as_str)
-                .map(|d| format!(" (\"{}\")", crate::client::one_line(d)))
-                .unwrap_or_default();
+            let detail = error_detail(answer);
             return Ok(vec![(
                 self.check.level,
                 format!(
@@ -663,8 +724,19 @@ impl<'a> CheckRun<'a> {
                 ),
             )]);
         }
-        if let Some(failure) = self.capture(index, step, answer) {
-            return Ok(vec![failure]);
+        if let Some((selector, name)) = self.capture(step, answer)? {
+            let observed =
+                format!("the answer has no `{selector}` to capture as `{name}` ({place})");
+            let prepares_later_steps = !step.expect.iter().any(|a| a.uses(name));
+            if step.setup && prepares_later_steps {
+                return Err(Halt::Error(format!(
+                    "setup failed: {observed}, so the check could not run"
+                )));
+            }
+            return Ok(vec![(
+                self.check.level,
+                format!("{}: {observed}", self.deviation(None)),
+            )]);
         }
         let mut failures = Vec::new();
         for assertion in &step.expect {
@@ -856,32 +928,22 @@ impl<'a> CheckRun<'a> {
         })
     }
 
-    /// Sets the step's captures (before its assertions, which may use them); a missing value
-    /// is a failure at the check's level, since what follows cannot run without it.
-    fn capture(&self, index: usize, step: &Step, answer: &Answer) -> Option<Failure> {
+    /// Sets the step's captures (before its assertions, which may use them). Returns the first
+    /// one the answer lacks, as its selector and variable: what follows cannot run without it.
+    fn capture<'s>(
+        &self,
+        step: &'s Step,
+        answer: &Answer,
+    ) -> Result<Option<(&'s Selector, &'s str)>, String> {
         for (name, selector) in &step.capture {
-            let found = match self.select(answer, selector) {
-                Ok(found) => found,
-                Err(error) => return Some((self.check.level, error)),
-            };
-            match found {
+            match self.select(answer, selector)? {
                 Some(value) => {
                     lock(&self.vars).insert(name.clone(), value);
                 }
-                None => {
-                    return Some((
-                        self.check.level,
-                        format!(
-                            "{}: the answer has no `{selector}` to capture as `{name}` (step {}: {})",
-                            self.deviation(None),
-                            index + 1,
-                            answer.label
-                        ),
-                    ));
-                }
+                None => return Ok(Some((selector, name))),
             }
         }
-        None
+        Ok(None)
     }
 }
 
@@ -1110,6 +1172,38 @@ async fn delete_and_confirm(
             id: id.to_owned(),
         })
         .map_err(|e| format!("deleted {path}, but cannot write the ledger: {e}"))
+}
+
+/// ` ("the detail")` of a SCIM Error answer, on one line; empty when it has none.
+fn error_detail(answer: &Answer) -> String {
+    answer
+        .json
+        .as_ref()
+        .and_then(Value::as_object)
+        .and_then(|m| get_ci(m, "detail"))
+        .and_then(Value::as_str)
+        .map(|d| format!(" (\"{}\")", crate::client::one_line(d)))
+        .unwrap_or_default()
+}
+
+/// The request with a fuller User body ([`setup::fuller_user`]) and what was added; `None` when
+/// its body is not JSON or lacks nothing.
+fn fuller_request(request: &RawRequest) -> Option<(RawRequest, Vec<&'static str>)> {
+    let body: Value = serde_json::from_slice(request.body.as_deref()?).ok()?;
+    let (fuller, added) = setup::fuller_user(&body)?;
+    let bytes = serde_json::to_vec(&fuller).ok()?;
+    Some((
+        RawRequest {
+            body: Some(bytes),
+            ..request.clone()
+        },
+        added,
+    ))
+}
+
+/// An endpoint as compared for [`CheckRun::needs_fuller_body`]: lowercased, no trailing `/`.
+fn endpoint_key(path: &str) -> String {
+    path.trim_end_matches('/').to_ascii_lowercase()
 }
 
 /// A 400 SCIM Error whose `scimType` is `invalidFilter`.

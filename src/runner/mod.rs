@@ -11,6 +11,7 @@ mod check;
 pub mod ledger;
 pub mod outcome;
 mod select;
+mod setup;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use crate::scim::resource::get_ci;
 use crate::suite::{Check, Requirement, Suite};
 pub use check::clean_up;
 use ledger::Ledger;
-use outcome::{CheckOutcome, RunOutcome, Status, SuiteOutcome};
+use outcome::{CheckOutcome, FailOn, RunOutcome, Status, SuiteOutcome};
 
 /// The prefix of every name a run gives to what it creates.
 pub const NAME_PREFIX: &str = "scimctl-test-";
@@ -55,6 +56,8 @@ pub struct RunOptions {
     pub okta_features: Option<Vec<String>>,
     /// Check ids whose failures are accepted, with the reason.
     pub waivers: Vec<(String, String)>,
+    /// The `--fail-on` the outcome is judged at; the run itself does not depend on it.
+    pub fail_on: FailOn,
 }
 
 impl Default for RunOptions {
@@ -71,6 +74,7 @@ impl Default for RunOptions {
             resource_types: Vec::new(),
             okta_features: None,
             waivers: Vec::new(),
+            fail_on: FailOn::default(),
         }
     }
 }
@@ -437,6 +441,7 @@ pub async fn run(
             .collect(),
         throttled: stats.throttled,
         throttle_wait: stats.waited,
+        fail_on: options.fail_on,
     };
     Ok(RunReport {
         outcome,
@@ -448,16 +453,12 @@ fn client_target(client: &ScimClient) -> String {
     client.base_url()
 }
 
-/// A waived failure or warning becomes a skip that keeps what it would have said.
+/// A waived failure or warning keeps its verdict and message, and carries the waiver's reason.
+/// A waiver does not cover a pass (nothing to accept), a skip or an error (no verdict).
 fn apply_waiver(mut outcome: CheckOutcome, waivers: &[(String, String)]) -> CheckOutcome {
     let waived = waivers.iter().find(|(id, _)| *id == outcome.id);
     if let (Some((_, reason)), Status::Fail | Status::Warn) = (waived, outcome.status) {
-        outcome.message = format!(
-            "waived ({reason}); would have been {}: {}",
-            outcome.status.as_str(),
-            outcome.message
-        );
-        outcome.status = Status::Skip;
+        outcome.waiver = Some(reason.clone());
     }
     outcome
 }

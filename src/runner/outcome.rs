@@ -13,13 +13,15 @@ pub enum Status {
     Pass,
     /// The server broke a MUST (or an interop requirement): an assertion failed.
     Fail,
-    /// The server missed a SHOULD or MAY: reported, fails a run only with `--fail-on should`.
+    /// The server missed a SHOULD or MAY: reported; a SHOULD miss fails a run only with
+    /// `--fail-on should`, a MAY miss never.
     Warn,
     /// Not run: a precondition was not met (not advertised, no such resource type, writes not
     /// allowed, filtered out by tags); the message says which.
     Skip,
     /// The check could not reach a verdict: network failure, timeout, a server that died, a
-    /// broken suite file. Distinct from `Fail` end to end.
+    /// refused setup step (`setup refused: ...`), a broken suite file. Distinct from `Fail` end
+    /// to end.
     Error,
 }
 
@@ -32,6 +34,29 @@ impl Status {
             Status::Warn => "warn",
             Status::Skip => "skip",
             Status::Error => "error",
+        }
+    }
+}
+
+/// The lowest requirement level whose misses fail a run: `--fail-on`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum FailOn {
+    /// Failed MUST checks (and errors) fail the run.
+    #[default]
+    Must,
+    /// Failed interop (Okta, Entra) checks too.
+    Interop,
+    /// SHOULD misses too.
+    Should,
+}
+
+impl FailOn {
+    /// The spelling of `--fail-on` and of the reports: `must`, `interop`, `should`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Must => "must",
+            FailOn::Interop => "interop",
+            FailOn::Should => "should",
         }
     }
 }
@@ -61,8 +86,17 @@ pub struct CheckOutcome {
     pub title: String,
     /// The suite's name, such as `rfc7644`.
     pub suite: String,
+    /// The level the check declares.
     pub level: Level,
+    /// The level of the requirement that decided the status: for a fail or a warn, the level
+    /// of the assertion that missed (a SHOULD assertion inside a MUST check decides at SHOULD);
+    /// otherwise the check's own level. Verdict lines and `--fail-on` count the outcome here.
+    pub deciding_level: Level,
+    /// The verdict. A waived fail or warn keeps it; [`CheckOutcome::waiver`] says it is waived.
     pub status: Status,
+    /// The reason a `--waivers` entry gives for accepting this fail or warn; `None` otherwise.
+    /// A waived outcome never fails a run, and is counted apart from the verdicts.
+    pub waiver: Option<String>,
     /// The RFC reference, such as `RFC 7644 §3.4.2.2`.
     pub rfc: String,
     pub tags: Vec<String>,
@@ -71,6 +105,29 @@ pub struct CheckOutcome {
     pub duration: Duration,
     /// The exchanges of a failing, warning or erroring check; empty for passes and skips.
     pub exchanges: Vec<Exchange>,
+}
+
+impl CheckOutcome {
+    /// Whether this outcome fails a run at `fail_on`: the one rule behind the exit code, the
+    /// colour of every verdict line and JUnit's failures. An error always does (no verdict is
+    /// not a pass); a fail or warn does when its deciding level is at or above `fail_on`
+    /// (MUST always, interop from `interop` on, SHOULD only at `should`, MAY never); a waived
+    /// outcome, a pass and a skip never do.
+    pub fn blocks(&self, fail_on: FailOn) -> bool {
+        if self.waiver.is_some() {
+            return false;
+        }
+        match self.status {
+            Status::Error => true,
+            Status::Pass | Status::Skip => false,
+            Status::Fail | Status::Warn => match self.deciding_level {
+                Level::Must => true,
+                Level::InteropOkta | Level::InteropEntra => fail_on != FailOn::Must,
+                Level::Should => fail_on == FailOn::Should,
+                Level::May => false,
+            },
+        }
+    }
 }
 
 /// All verdicts of one suite, in file order.
@@ -93,9 +150,11 @@ pub struct RunOutcome {
     /// 429 answers received and the total time spent waiting on Retry-After.
     pub throttled: u64,
     pub throttle_wait: Duration,
+    /// The `--fail-on` the run is judged at.
+    pub fail_on: FailOn,
 }
 
-/// Counts per status.
+/// Counts per status; waived fails and warns are counted as `waived` only.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
     pub passed: usize,
@@ -103,6 +162,7 @@ pub struct Summary {
     pub warned: usize,
     pub skipped: usize,
     pub errored: usize,
+    pub waived: usize,
 }
 
 impl Summary {
@@ -110,6 +170,10 @@ impl Summary {
     pub fn of<'a>(checks: impl IntoIterator<Item = &'a CheckOutcome>) -> Summary {
         let mut summary = Summary::default();
         for check in checks {
+            if check.waiver.is_some() {
+                summary.waived += 1;
+                continue;
+            }
             match check.status {
                 Status::Pass => summary.passed += 1,
                 Status::Fail => summary.failed += 1,
@@ -119,6 +183,11 @@ impl Summary {
             }
         }
         summary
+    }
+
+    /// Every check counted.
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.warned + self.skipped + self.errored + self.waived
     }
 }
 
@@ -130,5 +199,10 @@ impl RunOutcome {
 
     pub fn summary(&self) -> Summary {
         Summary::of(self.checks())
+    }
+
+    /// The checks that fail the run at its `--fail-on` ([`CheckOutcome::blocks`]).
+    pub fn blocking(&self) -> impl Iterator<Item = &CheckOutcome> {
+        self.checks().filter(|check| check.blocks(self.fail_on))
     }
 }

@@ -234,7 +234,8 @@ impl Server {
     pub fn handle(&self, request: ApiRequest<'_>) -> Reply {
         let writes = request.method.has_body();
         let mut reply = self
-            .dispatch(request)
+            .refuse_user_create(&request)
+            .and_then(|()| self.dispatch(request))
             .unwrap_or_else(|failure| failure.reply(&self.quirks));
         if self.quirks.drops_etag(writes) {
             reply.headers.retain(|(name, _)| *name != "etag");
@@ -253,6 +254,22 @@ impl Server {
 
     fn write(&self) -> RwLockWriteGuard<'_, Store> {
         self.store.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `require-name-formatted`, for a `POST /Users` sent as such (a `/Bulk` operation goes
+    /// through [`Server::dispatch`] alone and is left as it is).
+    fn refuse_user_create(&self, request: &ApiRequest<'_>) -> Result<(), Failure> {
+        let mut segments = request.path.split('/').filter(|s| !s.is_empty());
+        let user_create = request.method == Method::Post
+            && segments.next().and_then(resource_kind) == Some(Kind::User)
+            && segments.next().is_none();
+        match request.body.as_ref().filter(|_| user_create) {
+            Some(body) => match self.quirks.refused_user_create(body) {
+                Some(refusal) => Err(refusal.into()),
+                None => Ok(()),
+            },
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn dispatch(&self, request: ApiRequest<'_>) -> Result<Reply, Failure> {

@@ -73,6 +73,7 @@ pub enum Quirk {
     NegativeCount400,
     FilterEqOnly,
     NoContentHtml,
+    RequireNameFormatted,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -273,6 +274,8 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         "no-content-html",
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: it has no content)",
+        "require-name-formatted",
+        "POST /Users without `name.formatted` gets 400 invalidValue (only userName is required)",
     ),
 ];
 
@@ -368,6 +371,7 @@ impl Quirk {
             "negative-count-400" => flag(Quirk::NegativeCount400),
             "filter-eq-only" => flag(Quirk::FilterEqOnly),
             "no-content-html" => flag(Quirk::NoContentHtml),
+            "require-name-formatted" => flag(Quirk::RequireNameFormatted),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -426,6 +430,7 @@ impl fmt::Display for Quirk {
             Quirk::NegativeCount400 => "negative-count-400",
             Quirk::FilterEqOnly => "filter-eq-only",
             Quirk::NoContentHtml => "no-content-html",
+            Quirk::RequireNameFormatted => "require-name-formatted",
         };
         f.write_str(name)
     }
@@ -517,6 +522,7 @@ pub struct Quirks {
     pub negative_count_400: bool,
     pub filter_eq_only: bool,
     pub no_content_html: bool,
+    pub require_name_formatted: bool,
 }
 
 impl Quirks {
@@ -582,6 +588,7 @@ impl Quirks {
             Quirk::NegativeCount400 => self.negative_count_400 = true,
             Quirk::FilterEqOnly => self.filter_eq_only = true,
             Quirk::NoContentHtml => self.no_content_html = true,
+            Quirk::RequireNameFormatted => self.require_name_formatted = true,
         }
     }
 
@@ -766,6 +773,21 @@ impl Quirks {
                 _ => {}
             }
         }
+    }
+
+    /// `require-name-formatted`: the 400 for a User create (`POST /Users`) whose body has no
+    /// non-empty `name.formatted`, as a server that demands more than RFC 7643 §4.1 does (only
+    /// `userName` is required there). PUT, PATCH and `/Bulk` are left as they are.
+    pub fn refused_user_create(&self, body: &Value) -> Option<ScimError> {
+        if !self.require_name_formatted {
+            return None;
+        }
+        let formatted = get_ci(body, "name")
+            .and_then(|name| get_ci(name, "formatted"))
+            .and_then(Value::as_str)
+            .is_some_and(|text| !text.trim().is_empty());
+        (!formatted)
+            .then(|| ScimError::typed(ScimType::InvalidValue, "Field 'name.formatted' is required"))
     }
 
     /// `duplicate-400`: a uniqueness conflict (409, RFC 7644 §3.3) is answered as a plain

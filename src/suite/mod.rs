@@ -192,6 +192,12 @@ pub struct Step {
     /// Skip the check when the server declines the step's filter with 400 `invalidFilter`:
     /// RFC 7644 Table 9 lets a server refuse an attribute and operator it does not support.
     pub skip_if_filter_declined: bool,
+    /// The step only prepares the ground (a create whose purpose is a later assertion): an
+    /// answer outside `status`, or without a value captured for later steps, means the check
+    /// could not run, not that the server has the deviation the check tests. The check ends
+    /// with an error saying the setup was refused; a refused User create is first retried once
+    /// with a fuller body. The step's own assertions judge its answer as usual.
+    pub setup: bool,
     /// Acceptable statuses; empty means any.
     pub status: Vec<u16>,
     pub expect: Vec<Assertion>,
@@ -263,6 +269,50 @@ pub struct Assertion {
     pub message: Option<String>,
     /// 1-based line of the assertion in its file.
     pub line: usize,
+}
+
+impl Assertion {
+    /// True when the assertion reads the variable `name`: in its expected value, its selector
+    /// or a builtin's arguments.
+    pub fn uses(&self, name: &str) -> bool {
+        let in_text = |text: &str| {
+            Template::parse(text).is_ok_and(|template| template.variables().any(|v| v == name))
+        };
+        let in_selector = |selector: &Selector| match selector {
+            Selector::Header(_) => false,
+            Selector::Pointer(text) | Selector::Path(text) => in_text(text),
+        };
+        let in_json = |value: &serde_json::Value| json_strings(value).any(&in_text);
+        match &self.kind {
+            AssertionKind::HeaderPresent { .. } | AssertionKind::MediaType { .. } => false,
+            AssertionKind::HeaderEquals { value, .. }
+            | AssertionKind::HeaderNotEquals { value, .. }
+            | AssertionKind::HeaderContains { value, .. } => value.variables().any(|v| v == name),
+            AssertionKind::EqualsCi { selector, value } => {
+                in_selector(selector) || value.variables().any(|v| v == name)
+            }
+            AssertionKind::Equals { selector, value }
+            | AssertionKind::NotEquals { selector, value }
+            | AssertionKind::IsNot { selector, value }
+            | AssertionKind::Contains { selector, value } => {
+                in_selector(selector) || in_json(value)
+            }
+            AssertionKind::Exists { selector, .. }
+            | AssertionKind::Type { selector, .. }
+            | AssertionKind::Count { selector, .. } => in_selector(selector),
+            AssertionKind::Builtin { args, .. } => args.values().any(in_json),
+        }
+    }
+}
+
+/// Every string inside a JSON value, depth first.
+fn json_strings(value: &serde_json::Value) -> Box<dyn Iterator<Item = &str> + '_> {
+    match value {
+        serde_json::Value::String(text) => Box::new(std::iter::once(text.as_str())),
+        serde_json::Value::Array(items) => Box::new(items.iter().flat_map(json_strings)),
+        serde_json::Value::Object(map) => Box::new(map.values().flat_map(json_strings)),
+        _ => Box::new(std::iter::empty()),
+    }
 }
 
 /// What an assertion tests.

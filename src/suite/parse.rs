@@ -71,6 +71,8 @@ struct RawStep {
     settle: bool,
     #[serde(default)]
     skip_if_filter_declined: bool,
+    #[serde(default)]
+    setup: bool,
     status: Option<Spanned<StatusSpec>>,
     #[serde(default)]
     expect: Vec<Spanned<RawAssertion>>,
@@ -432,6 +434,12 @@ fn step(
             codes
         }
     };
+    if raw.setup && status.is_empty() {
+        return Err(source.error(
+            span,
+            "a `setup` step needs `status`: the answers that mean the ground is ready",
+        ));
+    }
     let mut capture = Vec::new();
     for (name, value) in &raw.capture {
         let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -464,6 +472,7 @@ fn step(
         auth: raw.auth,
         settle: raw.settle,
         skip_if_filter_declined: raw.skip_if_filter_declined,
+        setup: raw.setup,
         status,
         expect,
         capture,

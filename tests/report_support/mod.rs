@@ -1,10 +1,14 @@
 //! A representative run outcome for the reporter tests: every status, every kind of suite
-//! verdict, exchanges with and without an answer, and server text that tries to escape its
-//! medium (markup, a table pipe, backticks, ANSI escapes, a bidi override, non-ASCII letters).
+//! verdict, a MUST check decided by a SHOULD assertion, a waived failure, an interop failure
+//! below the default `--fail-on`, exchanges with and without an answer, and server text that
+//! tries to escape its medium (markup, a table pipe, backticks, ANSI escapes, a bidi override,
+//! non-ASCII letters).
 
 use std::time::Duration;
 
-use scimctl::runner::outcome::{CheckOutcome, Exchange, Level, RunOutcome, Status, SuiteOutcome};
+use scimctl::runner::outcome::{
+    CheckOutcome, Exchange, FailOn, Level, RunOutcome, Status, SuiteOutcome,
+};
 
 /// A message with markup that must never run in the HTML report.
 pub const SCRIPT_MESSAGE: &str =
@@ -24,7 +28,9 @@ fn check(
         title: title.to_owned(),
         suite: suite.to_owned(),
         level,
+        deciding_level: level,
         status,
+        waiver: None,
         rfc: rfc.to_owned(),
         tags: Vec::new(),
         message: message.to_owned(),
@@ -148,6 +154,18 @@ fn rfc7644() -> SuiteOutcome {
         elapsed: Duration::from_secs(30),
     }];
 
+    let mut location = check(
+        suite,
+        "rfc7644.users.create",
+        "A create answers 201 with the user",
+        Level::Must,
+        Status::Warn,
+        "RFC 7644 §3.3",
+        "the 201 has no Location header: no Location header (step 1: POST /Users)",
+    );
+    location.deciding_level = Level::Should;
+    location.tags = vec!["users".to_owned()];
+
     let unicode = check(
         suite,
         "rfc7644.filter.non-ascii-values",
@@ -169,6 +187,7 @@ fn rfc7644() -> SuiteOutcome {
             error_detail,
             bulk,
             patch,
+            location,
         ],
     }
 }
@@ -216,6 +235,7 @@ fn entra() -> SuiteOutcome {
                 "Entra provisioning",
                 "200 with totalResults 0",
             ),
+            waived_manager(suite),
             check(
                 suite,
                 "entra.users.manager",
@@ -229,7 +249,24 @@ fn entra() -> SuiteOutcome {
     }
 }
 
-/// The sample run: 4 passed, 3 failed, 1 warned, 2 skipped, 1 errored; throttled 3 times.
+/// A failure a `--waivers` entry accepts.
+fn waived_manager(suite: &str) -> CheckOutcome {
+    let mut manager = check(
+        suite,
+        "entra.manager.replaced",
+        "A manager is replaced by another",
+        Level::InteropEntra,
+        Status::Fail,
+        "Entra provisioning",
+        "the manager was not replaced: expected status 200, got 400 (step 3: PATCH /Users/u1)",
+    );
+    manager.waiver = Some("VENDOR-7: managers as plain strings land in release 5.2".to_owned());
+    manager
+}
+
+/// The sample run at `--fail-on must`: 4 passed, 3 failed (one at interop level, which does not
+/// fail the run), 2 warned (one a SHOULD assertion of a MUST check), 2 skipped, 1 errored, 1
+/// waived; throttled 3 times.
 pub fn sample_outcome() -> RunOutcome {
     RunOutcome {
         target: "http://127.0.0.1:8080/scim/v2".to_owned(),
@@ -238,6 +275,7 @@ pub fn sample_outcome() -> RunOutcome {
         suites: vec![rfc7644(), okta(), entra()],
         throttled: 3,
         throttle_wait: Duration::from_millis(4500),
+        fail_on: FailOn::Must,
     }
 }
 

@@ -1208,3 +1208,52 @@ async fn filter_eq_only_declines_every_other_filter_with_invalid_filter() {
     );
     stop(clean, quirky).await;
 }
+
+#[tokio::test]
+async fn require_name_formatted_refuses_user_creates_without_it() {
+    let (clean, quirky) = pair(Quirk::RequireNameFormatted, &[]).await;
+    let minimal = json!({"schemas": [USER], "userName": "minimal"});
+    assert_eq!(clean.post("/Users", minimal.clone()).await.status, 201);
+    let refused = quirky
+        .post("/Users", minimal)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("name.formatted")),
+        "{refused}"
+    );
+    let given_only = json!({"schemas": [USER], "userName": "given",
+                            "name": {"givenName": "Ada", "familyName": "Lovelace"}});
+    quirky
+        .post("/Users", given_only)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    let formatted = json!({"schemas": [USER], "userName": "formatted",
+                           "name": {"formatted": "Ada Lovelace"}});
+    let created = quirky.post("/Users", formatted).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let path = format!("/Users/{}", text(&created.json(), "id"));
+    let put = quirky
+        .put(&path, json!({"schemas": [USER], "userName": "formatted"}))
+        .await;
+    assert_eq!(put.status, 200, "PUT unchanged: {}", put.text);
+    let group = quirky
+        .post(
+            "/Groups",
+            json!({"schemas": [GROUP], "displayName": "team"}),
+        )
+        .await;
+    assert_eq!(group.status, 201, "groups unchanged");
+    let bulk = json!({"schemas": [BULK], "Operations": [{"method": "POST", "path": "/Users",
+        "bulkId": "b", "data": {"schemas": [USER], "userName": "in-bulk"}}]});
+    let answer = quirky.post("/Bulk", bulk).await;
+    assert_eq!(
+        answer.json()["Operations"][0]["status"],
+        "201",
+        "bulk unchanged: {}",
+        answer.text
+    );
+    stop(clean, quirky).await;
+}
