@@ -274,6 +274,8 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         "no-content-html",
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: it has no content)",
+    ),
+    (
         "require-name-formatted",
         "POST /Users without `name.formatted` gets 400 invalidValue (only userName is required)",
     ),
