@@ -72,6 +72,7 @@ pub enum Quirk {
     EtagOnlyOnReads,
     NegativeCount400,
     FilterEqOnly,
+    RejectRawQueryChars,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -269,6 +270,11 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "filter-eq-only",
         "filters other than `eq` comparisons joined by `and` get 400 invalidFilter (legal)",
     ),
+    (
+        "reject-raw-query-chars",
+        "a raw `\"`, `<` or `>` in the query (Entra's `filter=userName+eq+\"x\"`) gets an empty 400 \
+         and the connection closes, before any SCIM code runs",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -362,6 +368,7 @@ impl Quirk {
             "etag-only-on-reads" => flag(Quirk::EtagOnlyOnReads),
             "negative-count-400" => flag(Quirk::NegativeCount400),
             "filter-eq-only" => flag(Quirk::FilterEqOnly),
+            "reject-raw-query-chars" => flag(Quirk::RejectRawQueryChars),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -419,6 +426,7 @@ impl fmt::Display for Quirk {
             Quirk::EtagOnlyOnReads => "etag-only-on-reads",
             Quirk::NegativeCount400 => "negative-count-400",
             Quirk::FilterEqOnly => "filter-eq-only",
+            Quirk::RejectRawQueryChars => "reject-raw-query-chars",
         };
         f.write_str(name)
     }
@@ -509,6 +517,7 @@ pub struct Quirks {
     pub etag_only_on_reads: bool,
     pub negative_count_400: bool,
     pub filter_eq_only: bool,
+    pub reject_raw_query_chars: bool,
 }
 
 impl Quirks {
@@ -573,6 +582,7 @@ impl Quirks {
             Quirk::EtagOnlyOnReads => self.etag_only_on_reads = true,
             Quirk::NegativeCount400 => self.negative_count_400 = true,
             Quirk::FilterEqOnly => self.filter_eq_only = true,
+            Quirk::RejectRawQueryChars => self.reject_raw_query_chars = true,
         }
     }
 
