@@ -427,6 +427,7 @@ mod tests {
         Request {
             method: Method::Post,
             url: "https://h/scim/Users?access_token=tok-in-url".to_owned(),
+            verbatim: false,
             headers: vec![
                 ("accept".to_owned(), "application/scim+json".to_owned()),
                 (
@@ -540,6 +541,7 @@ mod tests {
         recorder.request_sent(&Request {
             method: Method::Get,
             url: "https://h/scim/Users?filter=userName%20eq%20%22o'hara%22".to_owned(),
+            verbatim: false,
             headers: vec![("authorization".to_owned(), "Basic YWxpY2U6cHc=".to_owned())],
             body: None,
         });

@@ -723,7 +723,10 @@ mod tests {
     #[test]
     fn heads_hyper_would_refuse_are_refused_with_a_reason() {
         let spaced = refused(b"GET /a b HTTP/1.1\r\n\r\n");
-        assert_eq!((spaced.status, spaced.detail.contains("space")), (400, true));
+        assert_eq!(
+            (spaced.status, spaced.detail.contains("space")),
+            (400, true)
+        );
         assert_eq!(refused(b"GET / HTTP/2.0\r\n\r\n").status, 505);
         let conflicting = b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n";
         assert!(refused(conflicting).detail.contains("disagree"));
