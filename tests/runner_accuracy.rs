@@ -333,6 +333,7 @@ const DEVIATIONS: &[&str] = &[
     "enterprise-extension-dropped",
     "etag-only-on-reads",
     "negative-count-400",
+    "reject-raw-query-chars",
 ];
 
 /// `fixtures/expected/<quirk>.toml`.
