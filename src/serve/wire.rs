@@ -168,6 +168,9 @@ pub struct WireStream {
     /// Sorted bytes (heads rewritten) waiting for hyper, from `ready_from` on.
     ready: Vec<u8>,
     ready_from: usize,
+    /// How much of the inbox an unfinished head had when it was last parsed: it is parsed again
+    /// only once a line has ended, so a client sending a byte at a time costs one parse a line.
+    head_parsed: usize,
     scratch: Vec<u8>,
     socket_closed: bool,
 }
@@ -182,6 +185,7 @@ impl WireStream {
             inbox: Vec::new(),
             ready: Vec::new(),
             ready_from: 0,
+            head_parsed: 0,
             scratch: vec![0; READ_CHUNK],
             socket_closed: false,
         }
@@ -198,13 +202,24 @@ impl WireStream {
                 self.phase = Phase::Passthrough;
                 true
             }
+            Phase::Head
+                if self.head_parsed > 0
+                    && self.inbox.len() <= MAX_HEAD_BYTES
+                    && !self.inbox[self.head_parsed..].contains(&b'\n') =>
+            {
+                false
+            }
             Phase::Head => match read_head(&self.inbox, self.rewrite_targets) {
-                HeadRead::Incomplete => false,
+                HeadRead::Incomplete => {
+                    self.head_parsed = self.inbox.len();
+                    false
+                }
                 HeadRead::Admitted {
                     head,
                     consumed,
                     body,
                 } => {
+                    self.head_parsed = 0;
                     self.ready.extend_from_slice(&head);
                     self.inbox.drain(..consumed);
                     self.doorway.note(None);

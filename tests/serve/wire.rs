@@ -245,6 +245,12 @@ async fn heads_the_http_layer_refuses_get_a_scim_error_and_a_closed_connection()
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
         ("not HTTP", b"HELLO\r\n\r\n".to_vec(), 400, "request line"),
         (
+            "a TLS handshake on the plain port, answered without waiting for a line end",
+            b"\x16\x03\x01\x00\xa5\x01\x00".to_vec(),
+            400,
+            "request line",
+        ),
+        (
             "a raw space in the query",
             h.request_head("GET", "/Users?filter=userName eq \"x\"", "")
                 .into_bytes(),
