@@ -427,7 +427,12 @@ impl<S: AsyncRead + Unpin> Incoming<S> {
             return Ok(false);
         }
         let mut chunk = [0u8; 16 * 1024];
-        let read = self.stream.read(&mut chunk).await.map_err(broken)?;
+        let read = match self.stream.read(&mut chunk).await {
+            Ok(read) => read,
+            // A TLS peer that closes without close_notify: the end, as for any HTTP client.
+            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+            Err(error) => return Err(broken(error)),
+        };
         self.ended = read == 0;
         self.buffer.extend_from_slice(&chunk[..read]);
         Ok(read > 0)

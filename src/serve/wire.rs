@@ -43,7 +43,7 @@ const MAX_TARGET_BYTES: usize = u16::MAX as usize - 1;
 const STAND_IN: &[u8] = b"GET / HTTP/1.1\r\nconnection: close\r\n\r\n";
 
 /// The start of an HTTP/2 connection with prior knowledge (RFC 9113 §3.4): left to hyper.
-const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n";
+const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// How much is read from the socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
@@ -149,8 +149,8 @@ enum Phase {
     Head,
     /// The body of the request whose head was just passed on.
     Body(Framing),
-    /// The framing could not be followed (a body hyper will refuse too): everything is passed
-    /// on unread, and hyper ends the connection.
+    /// Bytes this module does not frame, passed on unread: an HTTP/2 connection, or a body
+    /// hyper refuses too (and then ends the connection).
     Passthrough,
     /// A stand-in request was passed on; nothing more is read.
     Refused,
@@ -197,7 +197,12 @@ impl WireStream {
             return false;
         }
         match &mut self.phase {
-            Phase::Head if HTTP2_PREFACE.starts_with(&self.inbox) => false,
+            Phase::Head
+                if self.inbox.len() < HTTP2_PREFACE.len()
+                    && HTTP2_PREFACE.starts_with(&self.inbox) =>
+            {
+                false
+            }
             Phase::Head if self.inbox.starts_with(HTTP2_PREFACE) => {
                 self.phase = Phase::Passthrough;
                 true

@@ -332,3 +332,21 @@ async fn nothing_after_a_refused_head_is_served() {
     assert_eq!(h.get(&format!("/Users/{id}")).await.status, 200);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn an_http2_connection_with_prior_knowledge_is_left_to_hyper() {
+    let h = Harness::start().await;
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client");
+    let response = client
+        .get(h.url("/Users?count=1"))
+        .bearer_auth(h.server.token())
+        .send()
+        .await
+        .expect("answered over HTTP/2");
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    assert_eq!(response.status(), 200);
+    h.stop().await;
+}
