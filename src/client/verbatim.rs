@@ -8,7 +8,6 @@
 //! adds no credentials: [`ScimClient`](super::ScimClient) does that for both paths alike.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -180,18 +179,18 @@ impl VerbatimSender {
             None => self.connect(&destination.host, destination.port).await?,
             Some(intercept) => {
                 let via = intercept.uri();
+                let host = via.host().unwrap_or_default().trim_matches(['[', ']']);
+                let port = via.port_u16().unwrap_or(80);
                 if via.scheme_str() == Some("https") {
                     return Err(TransportError {
                         kind: TransportErrorKind::Connect,
                         message: format!(
-                            "cannot reach {} through the https:// proxy {via}: a request sent \
-                             byte for byte goes through http:// proxies only",
+                            "cannot reach {} through the https:// proxy at {host}: a request \
+                             sent byte for byte goes through http:// proxies only",
                             destination.origin()
                         ),
                     });
                 }
-                let host = via.host().unwrap_or_default().trim_matches(['[', ']']);
-                let port = via.port_u16().unwrap_or(80);
                 let mut socket = self.connect(host, port).await?;
                 let credentials = intercept
                     .basic_auth()
@@ -234,15 +233,9 @@ impl VerbatimSender {
             kind: TransportErrorKind::Connect,
             message: format!("cannot connect to {host}:{port}: {reason}"),
         };
-        let connecting = match host.parse::<IpAddr>() {
-            Ok(ip) => {
-                tokio::time::timeout(self.connect_timeout, TcpStream::connect((ip, port))).await
-            }
-            Err(_) => {
-                tokio::time::timeout(self.connect_timeout, TcpStream::connect((host, port))).await
-            }
-        };
-        let socket = connecting
+        let connecting = TcpStream::connect((host, port));
+        let socket = tokio::time::timeout(self.connect_timeout, connecting)
+            .await
             .map_err(|_| TransportError {
                 kind: TransportErrorKind::Timeout,
                 message: format!(
