@@ -1391,3 +1391,336 @@ async fn one_client_serves_concurrent_requests_from_spawned_tasks() {
         "concurrent requests wait for one token fetch"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Request-targets sent byte for byte (`RawRequest::target`)
+
+/// A loopback server that reads each request as raw bytes (no HTTP library in the way), keeps
+/// them, and writes the next canned answer, byte for byte; over TLS with the test certificate
+/// when asked. One request per connection, as the verbatim path sends them.
+struct RawServer {
+    base: String,
+    received: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RawServer {
+    async fn start(answers: Vec<&str>, tls: bool) -> RawServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let scheme = if tls { "https" } else { "http" };
+        let base = format!("{scheme}://localhost:{port}/scim/v2");
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&received);
+        let mut answers: VecDeque<String> = answers.into_iter().map(str::to_owned).collect();
+        let acceptor = tls.then(tls_acceptor);
+        let task = tokio::spawn(async move {
+            while let Some(answer) = answers.pop_front() {
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let request = match &acceptor {
+                    Some(acceptor) => match acceptor.accept(socket).await {
+                        Ok(mut stream) => exchange(&mut stream, &answer).await,
+                        Err(_) => continue,
+                    },
+                    None => {
+                        let mut socket = socket;
+                        exchange(&mut socket, &answer).await
+                    }
+                };
+                kept.lock().expect("lock").push(request);
+            }
+        });
+        RawServer {
+            base,
+            received,
+            task,
+        }
+    }
+
+    fn received(&self) -> Vec<String> {
+        self.received.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Reads one request (head, then a Content-Length body), answers, and closes.
+async fn exchange<S>(stream: &mut S, answer: &str) -> String
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut request = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map_or(0, |value| value.trim().parse().expect("length"));
+            if request.len() >= end + 4 + length {
+                break;
+            }
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => request.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let _ = stream.write_all(answer.as_bytes()).await;
+    let _ = stream.shutdown().await;
+    String::from_utf8_lossy(&request).into_owned()
+}
+
+fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = vec![
+        CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/server.pem"))
+            .expect("certificate"),
+    ];
+    let key =
+        PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/tls/server.key")).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server config");
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+fn ok_list(total: u32) -> String {
+    let body = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":{total},"Resources":[]}}"#
+    );
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn verbatim_get(target: &str) -> scimctl::client::RawRequest {
+    scimctl::client::RawRequest {
+        method: Method::Get,
+        path: target.split('?').next().unwrap_or_default().to_owned(),
+        query: Vec::new(),
+        target: Some(target.to_owned()),
+        headers: Vec::new(),
+        body: None,
+        credentials: true,
+    }
+}
+
+const ENTRA_LINE: &str = r#"/Users?filter=userName+eq+"dale.mohr%40example.com""#;
+
+#[tokio::test]
+async fn a_target_goes_on_the_request_line_byte_for_byte_after_the_base_path_and_query() {
+    let server = RawServer::start(vec![&ok_list(1)], false).await;
+    let base = format!("{}?aadOptscim062020", server.base);
+    let mut raw = verbatim_get(ENTRA_LINE);
+    raw.headers = vec![
+        ("Accept".to_owned(), "application/scim+json".to_owned()),
+        ("User-Agent".to_owned(), String::new()),
+    ];
+    let exchange = client(options(&base, bearer("tok-123456")))
+        .send_raw(&raw)
+        .await
+        .expect("answered");
+    assert_eq!(exchange.response.status, 200);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&exchange.response.body).expect("JSON")["totalResults"],
+        1
+    );
+    let received = server.received();
+    let lines: Vec<&str> = received[0].lines().collect();
+    assert_eq!(
+        lines[0],
+        r#"GET /scim/v2/Users?aadOptscim062020&filter=userName+eq+"dale.mohr%40example.com" HTTP/1.1"#
+    );
+    let port = server
+        .base
+        .split(':')
+        .nth(2)
+        .and_then(|p| p.split('/').next());
+    assert_eq!(lines[1], format!("Host: localhost:{}", port.expect("port")));
+    assert!(
+        lines.contains(&"authorization: Bearer tok-123456"),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"Accept: application/scim+json"),
+        "{lines:?}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.to_ascii_lowercase().starts_with("user-agent")),
+        "an empty User-Agent sends none: {lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_verbatim_write_carries_its_body_and_reads_chunked_and_interim_answers() {
+    let created = r#"{"id":"1","userName":"a"}"#;
+    let chunked = format!(
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n\
+         {:x}\r\n{}\r\n{:x};ext\r\n{}\r\n0\r\nX-Trailer: 1\r\n\r\n",
+        10,
+        &created[..10],
+        created.len() - 10,
+        &created[10..]
+    );
+    let until_close = format!("HTTP/1.1 200 OK\r\n\r\n{created}");
+    let server = RawServer::start(vec![&chunked, &until_close], false).await;
+    let client = client(options(&server.base, bearer("tok-123456")));
+    let mut raw = verbatim_get(r#"/Users?attributes=userName&trace="x""#);
+    raw.method = Method::Post;
+    raw.body = Some(br#"{"userName":"a"}"#.to_vec());
+    let first = client.send_raw(&raw).await.expect("answered");
+    assert_eq!(first.response.status, 201);
+    assert_eq!(first.response.body, created.as_bytes());
+    let second = client
+        .send_raw(&verbatim_get("/Users/1"))
+        .await
+        .expect("answered");
+    assert_eq!(
+        second.response.body,
+        created.as_bytes(),
+        "read to the close"
+    );
+    let received = server.received();
+    assert!(
+        received[0].contains("Content-Length: 16\r\n"),
+        "{}",
+        received[0]
+    );
+    assert!(
+        received[0].ends_with(r#"{"userName":"a"}"#),
+        "{}",
+        received[0]
+    );
+}
+
+#[tokio::test]
+async fn a_verbatim_request_waits_out_429_and_does_not_follow_redirects_like_any_check() {
+    let throttled = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n";
+    let moved = "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n";
+    let server = RawServer::start(vec![throttled, &ok_list(0), moved], false).await;
+    let client = client(options(&server.base, bearer("tok-123456")));
+    let answered = client
+        .send_raw(&verbatim_get(ENTRA_LINE))
+        .await
+        .expect("answered");
+    assert_eq!(answered.response.status, 200);
+    assert_eq!(client.retry_stats().throttled, 1);
+    let redirected = client
+        .send_raw(&verbatim_get(ENTRA_LINE))
+        .await
+        .expect("answered");
+    assert_eq!(redirected.response.status, 302);
+    assert_eq!(server.received().len(), 3, "the redirect was followed");
+}
+
+#[tokio::test]
+async fn a_verbatim_request_without_credentials_carries_only_its_own_authorization() {
+    let server = RawServer::start(vec![&ok_list(0)], false).await;
+    let mut raw = verbatim_get(ENTRA_LINE);
+    raw.credentials = false;
+    raw.headers = vec![("Authorization".to_owned(), "non-token".to_owned())];
+    client(options(&server.base, bearer("tok-123456")))
+        .send_raw(&raw)
+        .await
+        .expect("answered");
+    let request = &server.received()[0];
+    assert!(
+        request.contains("\r\nAuthorization: non-token\r\n"),
+        "{request}"
+    );
+    assert!(!request.contains("tok-123456"), "{request}");
+}
+
+#[tokio::test]
+async fn verbatim_exchanges_are_logged_with_their_exact_target_and_no_secret() {
+    let server = RawServer::start(vec![&ok_list(0)], false).await;
+    let (client, log) = logging_client(
+        options(&server.base, bearer("tok-123456")),
+        RecorderOptions {
+            verbosity: 2,
+            har: true,
+            ..RecorderOptions::default()
+        },
+    );
+    client
+        .send_raw(&verbatim_get(ENTRA_LINE))
+        .await
+        .expect("answered");
+    let text = log.text();
+    assert!(
+        text.contains(&format!("GET {}{ENTRA_LINE}", server.base)),
+        "{text}"
+    );
+    assert!(!text.contains("tok-123456"), "{text}");
+    let har = client.recorder().har().to_string();
+    assert!(har.contains("dale.mohr%40example.com"), "{har}");
+    assert!(!har.contains("tok-123456"), "{har}");
+}
+
+#[tokio::test]
+async fn a_target_that_would_break_the_request_line_is_a_usage_error_and_sends_nothing() {
+    let server = RawServer::start(vec![&ok_list(0)], false).await;
+    let client = client(options(&server.base, bearer("tok-123456")));
+    for bad in [
+        "/Users?filter=userName eq \"x\"",
+        "/Users\r\nX-Evil: 1",
+        "/../admin",
+    ] {
+        let error = client
+            .send_raw(&verbatim_get(bad))
+            .await
+            .expect_err("refused");
+        assert_eq!(error.exit(), Exit::Usage, "{bad:?}: {error}");
+    }
+    assert!(server.received().is_empty());
+}
+
+#[tokio::test]
+async fn verbatim_https_honours_insecure_and_cacert_and_refuses_an_unknown_issuer() {
+    let server = RawServer::start(vec![&ok_list(0), &ok_list(0), &ok_list(0)], true).await;
+    let untrusted = client(options(&server.base, bearer("tok-123456")))
+        .send_raw(&verbatim_get(ENTRA_LINE))
+        .await
+        .expect_err("an unknown issuer");
+    match &untrusted {
+        ClientError::Transport { error, .. } => {
+            assert_eq!(error.kind, TransportErrorKind::Tls, "{untrusted}");
+        }
+        other => panic!("not a TLS failure: {other}"),
+    }
+    let mut insecure = options(&server.base, bearer("tok-123456"));
+    insecure.transport.insecure = true;
+    let answered = client(insecure)
+        .send_raw(&verbatim_get(ENTRA_LINE))
+        .await
+        .expect("--insecure takes the certificate");
+    assert_eq!(answered.response.status, 200);
+    let mut trusted = options(&server.base, bearer("tok-123456"));
+    trusted.transport.extra_roots_pem = Some(include_bytes!("../fixtures/tls/ca.pem").to_vec());
+    let answered = client(trusted)
+        .send_raw(&verbatim_get(ENTRA_LINE))
+        .await
+        .expect("--cacert trusts the issuer");
+    assert_eq!(answered.response.status, 200);
+    assert!(server.received()[0].starts_with(&format!("GET /scim/v2{ENTRA_LINE} HTTP/1.1\r\n")));
+}

@@ -372,6 +372,7 @@ const DEVIATIONS: &[&str] = &[
     "etag-only-on-reads",
     "negative-count-400",
     "require-name-formatted",
+    "reject-raw-query-chars",
 ];
 
 /// `fixtures/expected/<quirk>.toml`.

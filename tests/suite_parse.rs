@@ -148,6 +148,16 @@ fn every_key_of_the_format_is_read() {
     assert!(!patch.skip_if_filter_declined, "off unless asked for");
     assert!(!patch.setup, "a step is under test unless marked setup");
     assert!(matches!(search.body, Some(Body::Raw(_))));
+
+    let exact = &check.steps[3];
+    let target = exact.target.as_ref().expect("a target");
+    assert_eq!(
+        target.render(|name| (name == "unique").then(|| "u".to_owned())),
+        Ok(r#"/Users?filter=userName+eq+"u%40example.com"&count=1"#.to_owned()),
+        "a target is kept as written, variables inserted as they are"
+    );
+    assert_eq!(exact.path.render(|_| None), Ok("/Users".to_owned()));
+    assert!(exact.query.is_empty() && !exact.writes());
 }
 
 #[test]

@@ -229,6 +229,7 @@ async fn fetch_token(
     let request = Request {
         method: Method::Post,
         url: url.to_string(),
+        verbatim: false,
         headers: vec![
             ("accept".to_owned(), "application/json".to_owned()),
             (

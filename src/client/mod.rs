@@ -15,6 +15,7 @@ mod recorder;
 mod retry;
 mod transport;
 mod url;
+mod verbatim;
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,6 +106,10 @@ pub struct RawRequest {
     pub path: String,
     /// Query parameters, encoded on sending, after any query the base URL carries.
     pub query: Vec<(String, String)>,
+    /// The request-target below the base URL exactly as an identity provider writes it
+    /// (`/Users?filter=userName+eq+"x"`), sent byte for byte instead of `path` and `query`
+    /// (which then only describe it), after the base URL's own path and query.
+    pub target: Option<String>,
     /// Headers that replace the defaults of the same name (`Content-Type`, `Accept`, `If-Match`);
     /// an empty value sends no header of that name (`User-Agent`).
     pub headers: Vec<(String, String)>,
@@ -357,10 +362,24 @@ impl ScimClient {
     /// `raw.credentials` is false; a 429 is waited out (honouring `Retry-After`) and counted, so
     /// throttling never reaches the caller as an answer; nothing else is retried and redirects are
     /// not followed (a check wants to see them).
+    ///
+    /// With a `target`, the request line carries it byte for byte (over HTTP/1.1, whatever the
+    /// server offers), and every rule above applies the same.
     pub async fn send_raw(&self, raw: &RawRequest) -> Result<RawExchange, ClientError> {
-        let url = url::endpoint_with_path(&self.base, &raw.path, &raw.query)
-            .map_err(|e| ClientError::Usage(e.to_string()))?;
-        let label = format!("{} {}", raw.method, raw.path);
+        let usage = |e: UrlError| ClientError::Usage(e.to_string());
+        let (url, label) = match &raw.target {
+            Some(target) => (
+                url::verbatim_url(&self.base, target).map_err(usage)?,
+                format!("{} {target}", raw.method),
+            ),
+            None => (
+                url::endpoint_with_path(&self.base, &raw.path, &raw.query)
+                    .map_err(usage)?
+                    .to_string(),
+                format!("{} {}", raw.method, raw.path),
+            ),
+        };
+        let verbatim = raw.target.is_some();
         for (name, value) in &raw.headers {
             check_header(name, value)?;
         }
@@ -375,7 +394,7 @@ impl ScimClient {
             let request = self
                 .build_request(
                     raw.method,
-                    &url,
+                    (&url, verbatim),
                     raw.body.as_deref(),
                     &headers,
                     raw.credentials,
@@ -474,7 +493,13 @@ impl ScimClient {
         let mut label = label.to_owned();
         for hop in 0..=MAX_REDIRECTS {
             let request = self
-                .build_request(method, &current, body, extra_headers, with_credentials)
+                .build_request(
+                    method,
+                    (current.as_str(), false),
+                    body,
+                    extra_headers,
+                    with_credentials,
+                )
                 .await?;
             let response = self.transmit(&request, &label).await?;
             let location = response.header("location").map(str::to_owned);
@@ -519,10 +544,11 @@ impl ScimClient {
     }
 
     /// The request with default headers, `-H` headers and, for the base origin, credentials.
+    /// `url` is the absolute URL and whether its path and query go out byte for byte.
     async fn build_request(
         &self,
         method: Method,
-        url: &Url,
+        (url, verbatim): (&str, bool),
         body: Option<&[u8]>,
         extra_headers: &[(&str, &str)],
         with_credentials: bool,
@@ -562,7 +588,8 @@ impl ScimClient {
         }
         Ok(Request {
             method,
-            url: url.to_string(),
+            url: url.to_owned(),
+            verbatim,
             headers,
             body: body.map(<[u8]>::to_vec),
         })

@@ -239,6 +239,10 @@ impl Recorder {
             super::Method::Head => parts.push("--head".to_owned()),
             method => parts.push(format!("-X {method}")),
         }
+        if request.verbatim {
+            // curl would read `[...]` and `{...}` as URL globs; the target goes as it is.
+            parts.push("--globoff --http1.1".to_owned());
+        }
         parts.push(shell_quote(&self.shown_url(&request.url)));
         for (name, value) in &request.headers {
             if name.eq_ignore_ascii_case("authorization") {
@@ -427,6 +431,7 @@ mod tests {
         Request {
             method: Method::Post,
             url: "https://h/scim/Users?access_token=tok-in-url".to_owned(),
+            verbatim: false,
             headers: vec![
                 ("accept".to_owned(), "application/scim+json".to_owned()),
                 (
@@ -540,6 +545,7 @@ mod tests {
         recorder.request_sent(&Request {
             method: Method::Get,
             url: "https://h/scim/Users?filter=userName%20eq%20%22o'hara%22".to_owned(),
+            verbatim: false,
             headers: vec![("authorization".to_owned(), "Basic YWxpY2U6cHc=".to_owned())],
             body: None,
         });
@@ -547,6 +553,27 @@ mod tests {
         assert_eq!(
             command,
             "curl \\\n  'https://h/scim/Users?filter=userName%20eq%20%22o'\\''hara%22' \\\n  -u \"$SCIMCTL_BASIC\"\n"
+        );
+    }
+
+    #[test]
+    fn curl_sends_a_verbatim_target_unglobbed_over_http_1_1() {
+        let (recorder, buffer) = recorder(RecorderOptions {
+            curl: true,
+            ..RecorderOptions::default()
+        });
+        recorder.request_sent(&Request {
+            method: Method::Get,
+            url: r#"https://h/scim/Users?filter=emails[type+eq+"work"].value+eq+"a%40b""#
+                .to_owned(),
+            verbatim: true,
+            headers: Vec::new(),
+            body: None,
+        });
+        assert_eq!(
+            buffer.text(),
+            "curl \\\n  --globoff --http1.1 \\\n  \
+             'https://h/scim/Users?filter=emails[type+eq+\"work\"].value+eq+\"a%40b\"'\n"
         );
     }
 

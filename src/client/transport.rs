@@ -1,5 +1,6 @@
 //! Sending one HTTP request and reading its answer: the [`Transport`] trait, its plain request
-//! and response types, and the reqwest implementation.
+//! and response types, and the implementation over the network: reqwest, and for requests whose
+//! request-target must go out byte for byte, `verbatim`.
 //!
 //! This file is the only place in scimctl that imports reqwest's client. A transport does one
 //! exchange and nothing else: it never follows redirects, retries or adds credentials (the
@@ -20,12 +21,17 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 pub use crate::scim::method::Method;
 
+use super::verbatim::VerbatimSender;
+
 /// One request, exactly as it goes on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub method: Method,
     /// Absolute URL, already encoded.
     pub url: String,
+    /// True when the URL's path and query must reach the server byte for byte, as an identity
+    /// provider writes them (raw quotes, `+` for spaces): no URL library parses them again.
+    pub verbatim: bool,
     /// Header names and values in sending order.
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
@@ -132,7 +138,8 @@ impl Default for TransportOptions {
     }
 }
 
-/// The transport used outside tests: reqwest over rustls. Proxies come from
+/// The transport used outside tests: reqwest over rustls, and [`Request::verbatim`] requests over
+/// a plain HTTP/1.1 exchange that writes the request-target as it is. Proxies come from
 /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; TLS 1.2 is the minimum (Entra requires it).
 ///
 /// Reading the system trust store (every file under `/etc/ssl/certs`) costs more than a whole
@@ -147,6 +154,7 @@ pub struct ReqwestTransport {
     /// For `https://`, or any URL when the proxy itself is reached over TLS.
     verifying: OnceLock<Result<reqwest::Client, TransportError>>,
     max_body_bytes: usize,
+    verbatim: VerbatimSender,
 }
 
 /// What both reqwest clients are built from.
@@ -201,6 +209,7 @@ impl ReqwestTransport {
             plain: OnceLock::new(),
             verifying: OnceLock::new(),
             max_body_bytes: options.max_body_bytes,
+            verbatim: VerbatimSender::new(options)?,
         })
     }
 
@@ -218,6 +227,9 @@ impl ReqwestTransport {
     }
 
     async fn exchange(&self, request: Request) -> Result<Response, TransportError> {
+        if request.verbatim {
+            return self.verbatim.send(&request).await;
+        }
         let started = Instant::now();
         let method = match request.method {
             Method::Get => reqwest::Method::GET,

@@ -18,6 +18,8 @@ pub enum UrlError {
     /// A path segment (usually a resource id) is empty, `.` or `..`: it would address another
     /// resource than the one meant.
     InvalidSegment(String),
+    /// A verbatim request-target that could not go on a request line as it is.
+    InvalidTarget { target: String, reason: String },
 }
 
 impl fmt::Display for UrlError {
@@ -31,6 +33,9 @@ impl fmt::Display for UrlError {
                     f,
                     "`{segment}` cannot be used as a resource id or path segment"
                 )
+            }
+            UrlError::InvalidTarget { target, reason } => {
+                write!(f, "cannot send the request-target `{target}`: {reason}")
             }
         }
     }
@@ -134,6 +139,57 @@ pub fn endpoint_with_path(
     Ok(url)
 }
 
+/// The absolute URL of `target` below `base`, kept byte for byte as an identity provider writes
+/// it (`/Users?filter=userName+eq+"x"`): the base's path goes before the target's path and the
+/// base's query before the target's query, and nothing is decoded or encoded again. What would
+/// break the request line (spaces, control characters, a fragment) and `.` or `..` segments
+/// (they would leave the base URL) are refused.
+pub fn verbatim_url(base: &Url, target: &str) -> Result<String, UrlError> {
+    let invalid = |reason: &str| UrlError::InvalidTarget {
+        target: crate::text::one_line(target),
+        reason: reason.to_owned(),
+    };
+    if !target.starts_with('/') {
+        return Err(invalid("it must start with `/`, below the base URL"));
+    }
+    if target.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(
+            "a space or control character would break the request line; write a space as + or %20",
+        ));
+    }
+    if target.contains('#') {
+        return Err(invalid(
+            "a request-target has no fragment; write `#` as %23",
+        ));
+    }
+    let (path, query) = target
+        .split_once('?')
+        .map_or((target, None), |(path, query)| (path, Some(query)));
+    if let Some(bad) = path.split('/').find(|s| matches!(*s, "." | "..")) {
+        return Err(UrlError::InvalidSegment(bad.to_owned()));
+    }
+    let mut url = format!(
+        "{}://{}",
+        base.scheme(),
+        base.host_str().unwrap_or_default()
+    );
+    if let Some(port) = base.port() {
+        url.push_str(&format!(":{port}"));
+    }
+    url.push_str(base.path().trim_end_matches('/'));
+    url.push_str(path);
+    let queries: Vec<&str> = [base.query(), query]
+        .into_iter()
+        .flatten()
+        .filter(|q| !q.is_empty())
+        .collect();
+    if !queries.is_empty() {
+        url.push('?');
+        url.push_str(&queries.join("&"));
+    }
+    Ok(url)
+}
+
 /// True when two URLs share an origin: scheme, host and port (RFC 6454), with default ports
 /// filled in, so `https://h` and `https://h:443` agree.
 pub fn same_origin(a: &Url, b: &Url) -> bool {
@@ -207,6 +263,44 @@ mod tests {
             "https://h/scim/v2/Users/a%40b?aadOptscim062020&filter=userName%20eq%20%22x%2By%22"
         );
         assert!(endpoint_with_path(&base("https://h/scim"), "/Users/../Groups", &[]).is_err());
+    }
+
+    #[test]
+    fn a_verbatim_target_keeps_every_byte_and_joins_the_base_path_and_query() {
+        let url = verbatim_url(
+            &base("https://h:8443/scim/v2/?aadOptscim062020"),
+            r#"/Users?filter=userName+eq+"dale.mohr%40example.com""#,
+        )
+        .unwrap();
+        assert_eq!(
+            url,
+            r#"https://h:8443/scim/v2/Users?aadOptscim062020&filter=userName+eq+"dale.mohr%40example.com""#
+        );
+        let url = verbatim_url(&base("http://[::1]/scim"), "/Groups").unwrap();
+        assert_eq!(url, "http://[::1]/scim/Groups");
+    }
+
+    #[test]
+    fn a_verbatim_target_that_would_break_the_request_line_is_refused() {
+        let scim = base("https://h/scim");
+        for bad in [
+            "Users",
+            "/Users?filter=userName eq \"x\"",
+            "/Users\r\nX-Evil: 1",
+            "/Users#top",
+        ] {
+            assert!(
+                matches!(
+                    verbatim_url(&scim, bad),
+                    Err(UrlError::InvalidTarget { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            verbatim_url(&scim, "/Users/../Groups"),
+            Err(UrlError::InvalidSegment("..".to_owned()))
+        );
     }
 
     #[test]

@@ -350,14 +350,24 @@ impl<'a> CheckRun<'a> {
                 crate::client::SCIM_MEDIA_TYPE.to_owned(),
             ));
         }
+        let target = step
+            .target
+            .as_ref()
+            .map(|target| self.render(target))
+            .transpose()?;
+        let path = match &target {
+            Some(target) => target.split('?').next().unwrap_or_default().to_owned(),
+            None => self.render_path(&step.path)?,
+        };
         Ok(RawRequest {
             method: step.method,
-            path: self.render_path(&step.path)?,
+            path,
             query: step
                 .query
                 .iter()
                 .map(|(name, value)| Ok((name.clone(), self.render(value)?)))
                 .collect::<Result<_, String>>()?,
+            target,
             headers,
             body,
             credentials: step.auth,
@@ -966,6 +976,9 @@ fn select_value(answer: &Answer, selector: &Selector) -> Option<Value> {
 
 /// `GET /Users?filter=userName eq "x"`: what a step sent, readable.
 pub(crate) fn label(request: &RawRequest) -> String {
+    if let Some(target) = &request.target {
+        return format!("{} {target}", request.method);
+    }
     let query: Vec<String> = request
         .query
         .iter()
@@ -1103,6 +1116,7 @@ fn plain(method: Method, path: String, query: Vec<(String, String)>) -> RawReque
         method,
         path,
         query,
+        target: None,
         headers: Vec::new(),
         body: None,
         credentials: true,

@@ -189,6 +189,7 @@ async fn get_json(client: &ScimClient, path: &str) -> Result<Option<Value>, RunE
             method: Method::Get,
             path: path.to_owned(),
             query: Vec::new(),
+            target: None,
             headers: Vec::new(),
             body: None,
             credentials: true,

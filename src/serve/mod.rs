@@ -3,9 +3,10 @@
 //!
 //! [`spawn`] starts it on the current tokio runtime and returns a [`ServerHandle`] that stops it
 //! on [`ServerHandle::shutdown`] or drop; tests bind port 0. The room is split by concern:
-//! `store` (pure state), `api` (endpoints, synchronous), `routes` (axum edge), `bulk`, `query`,
-//! `etag`, `ids`, `quirks`, `seed` and `protocol` (the doorway into `crate::scim`). It never imports
-//! the client or the conformance runner.
+//! `wire` (the HTTP/1 framing in front of hyper), `store` (pure state), `api` (endpoints,
+//! synchronous), `routes` (axum edge), `bulk`, `query`, `etag`, `ids`, `quirks`, `seed` and
+//! `protocol` (the doorway into `crate::scim`). It never imports the client or the conformance
+//! runner.
 
 mod api;
 mod bulk;
@@ -17,6 +18,7 @@ pub mod quirks;
 mod routes;
 pub mod seed;
 pub mod store;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +34,7 @@ pub use seed::{Seed, SeedError};
 use api::Server;
 use routes::Edge;
 use store::{Store, StoreOptions};
+use wire::{Doorway, WireListener};
 
 /// Request and page limits, advertised in `/ServiceProviderConfig` and enforced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +170,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
     };
     let base_url = format!("http://{shown_host}:{}/scim/v2", addr.port());
     let quirks = config.quirks;
+    let listener = WireListener::new(listener, !quirks.reject_raw_query_chars);
     let mut store = Store::new(
         &base_url,
         StoreOptions {
@@ -190,7 +194,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
         requests: AtomicU64::new(0),
     });
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = routes::router(edge);
+    let app = routes::router(edge).into_make_service_with_connect_info::<Doorway>();
     let task = tokio::spawn(async move {
         let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = stopped.await;

@@ -74,6 +74,7 @@ pub enum Quirk {
     FilterEqOnly,
     NoContentHtml,
     RequireNameFormatted,
+    RejectRawQueryChars,
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -279,6 +280,11 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "require-name-formatted",
         "POST /Users without `name.formatted` gets 400 invalidValue (only userName is required)",
     ),
+    (
+        "reject-raw-query-chars",
+        "a raw `\"`, `<` or `>` in the query (Entra's `filter=userName+eq+\"x\"`) gets an empty 400 \
+         and the connection closes, before any SCIM code runs",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -374,6 +380,7 @@ impl Quirk {
             "filter-eq-only" => flag(Quirk::FilterEqOnly),
             "no-content-html" => flag(Quirk::NoContentHtml),
             "require-name-formatted" => flag(Quirk::RequireNameFormatted),
+            "reject-raw-query-chars" => flag(Quirk::RejectRawQueryChars),
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -433,6 +440,7 @@ impl fmt::Display for Quirk {
             Quirk::FilterEqOnly => "filter-eq-only",
             Quirk::NoContentHtml => "no-content-html",
             Quirk::RequireNameFormatted => "require-name-formatted",
+            Quirk::RejectRawQueryChars => "reject-raw-query-chars",
         };
         f.write_str(name)
     }
@@ -525,6 +533,7 @@ pub struct Quirks {
     pub filter_eq_only: bool,
     pub no_content_html: bool,
     pub require_name_formatted: bool,
+    pub reject_raw_query_chars: bool,
 }
 
 impl Quirks {
@@ -591,6 +600,7 @@ impl Quirks {
             Quirk::FilterEqOnly => self.filter_eq_only = true,
             Quirk::NoContentHtml => self.no_content_html = true,
             Quirk::RequireNameFormatted => self.require_name_formatted = true,
+            Quirk::RejectRawQueryChars => self.reject_raw_query_chars = true,
         }
     }
 

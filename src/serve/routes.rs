@@ -1,15 +1,15 @@
-//! The HTTP edge (axum): latency and rate-limit quirks, bearer authentication, the base path,
-//! request media types, bounded body reading and JSON decoding, then one call into
-//! [`Server::handle`]. Every answer, including axum-level failures, is a SCIM Error in
-//! `application/scim+json`: there is a single fallback handler and no extractor that could
-//! reject on its own.
+//! The HTTP edge (axum): the refusals of `wire`, latency and rate-limit quirks, bearer
+//! authentication, the base path, request media types, bounded body reading and JSON decoding,
+//! then one call into [`Server::handle`]. Every answer, including axum-level failures and request
+//! heads `wire` refused, is a SCIM Error in `application/scim+json`: there is a single fallback
+//! handler and no extractor that could reject on its own.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -19,6 +19,7 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::serve::api::{ApiRequest, Method, Reply, Server};
 use crate::serve::query::QueryPairs;
 use crate::serve::quirks::Quirks;
+use crate::serve::wire::Doorway;
 
 /// The two spellings of the base path; `/scim/v2` is the one printed.
 const BASE_PATHS: [&str; 2] = ["/scim/v2", "/scim"];
@@ -38,6 +39,14 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
 
 async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
     let quirks = edge.server.quirks();
+    let refusal = request
+        .extensions()
+        .get::<ConnectInfo<Doorway>>()
+        .and_then(|ConnectInfo(doorway)| doorway.next_refusal());
+    if let Some(refusal) = refusal {
+        let error = ScimError::status(refusal.status, refusal.detail);
+        return respond(Reply::error(&error, quirks), quirks.content_type());
+    }
     if let Some(delay) = quirks.latency {
         tokio::time::sleep(delay).await;
     }

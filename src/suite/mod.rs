@@ -180,9 +180,13 @@ pub use crate::scim::method::Method;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub method: Method,
-    /// Path below the base URL, a template such as `/Users/{{user_id}}`.
+    /// Path below the base URL, a template such as `/Users/{{user_id}}`; for a step with a
+    /// `target`, the target's path.
     pub path: Template,
     pub query: Vec<(String, Template)>,
+    /// The request-target below the base URL, sent byte for byte as an identity provider writes
+    /// it (`/Users?filter=userName+eq+"{{unique}}"`); variables are inserted as they are.
+    pub target: Option<Template>,
     pub headers: Vec<(String, Template)>,
     pub body: Option<Body>,
     /// False to send the request without credentials.

@@ -57,7 +57,8 @@ struct RawCheck {
 #[serde(deny_unknown_fields)]
 struct RawStep {
     method: Spanned<String>,
-    path: Spanned<String>,
+    path: Option<Spanned<String>>,
+    target: Option<Spanned<String>>,
     #[serde(default)]
     query: Map<String, Value>,
     #[serde(default)]
@@ -328,6 +329,57 @@ fn json_templates(
     }
 }
 
+/// A step's `path`: below the base URL, without a query.
+fn step_path(
+    source: &Source<'_>,
+    path: &Spanned<String>,
+    defined: &HashSet<String>,
+) -> Result<Template, SuiteError> {
+    if !path.get_ref().starts_with('/') {
+        return Err(source.error(
+            path.span(),
+            "a step path starts with `/` and is relative to the base URL, e.g. `/Users`",
+        ));
+    }
+    if path.get_ref().contains('?') {
+        return Err(source.error(
+            path.span(),
+            "put query parameters in `query = { ... }`, not in the path (or write the exact \
+             request line in `target`)",
+        ));
+    }
+    template(source, path.get_ref(), path.span(), defined)
+}
+
+/// A step's `target`, and its path part (which says whether the step writes): below the base
+/// URL, and nothing that would break the request line.
+fn step_target(
+    source: &Source<'_>,
+    target: &Spanned<String>,
+    defined: &HashSet<String>,
+) -> Result<(Template, Option<Template>), SuiteError> {
+    let text = target.get_ref();
+    if !text.starts_with('/') {
+        return Err(source.error(
+            target.span(),
+            "a step target starts with `/` and is relative to the base URL, e.g. \
+             `/Users?filter=userName+eq+\"x\"`",
+        ));
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(source.error(
+            target.span(),
+            "a target is sent byte for byte, so it cannot hold a space or a control character: \
+             write a space as `+` or `%20`",
+        ));
+    }
+    let path = text.split_once('?').map_or(text.as_str(), |(path, _)| path);
+    Ok((
+        template(source, path, target.span(), defined)?,
+        Some(template(source, text, target.span(), defined)?),
+    ))
+}
+
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(text) => Some(text.clone()),
@@ -352,19 +404,30 @@ fn step(
             ),
         )
     })?;
-    if !raw.path.get_ref().starts_with('/') {
-        return Err(source.error(
-            raw.path.span(),
-            "a step path starts with `/` and is relative to the base URL, e.g. `/Users`",
-        ));
-    }
-    if raw.path.get_ref().contains('?') {
-        return Err(source.error(
-            raw.path.span(),
-            "put query parameters in `query = { ... }`, not in the path",
-        ));
-    }
-    let path = template(source, raw.path.get_ref(), raw.path.span(), defined)?;
+    let (path, target) = match (raw.path, raw.target) {
+        (Some(path), None) => (step_path(source, &path, defined)?, None),
+        (None, Some(target)) => {
+            if !raw.query.is_empty() {
+                return Err(source.error(
+                    target.span(),
+                    "a step with `target` writes its query in the target, not in `query`",
+                ));
+            }
+            step_target(source, &target, defined)?
+        }
+        (Some(path), Some(_)) => {
+            return Err(source.error(
+                path.span(),
+                "a step has `path` (encoded for you) or `target` (sent byte for byte), not both",
+            ));
+        }
+        (None, None) => {
+            return Err(source.error(
+                span,
+                "a step needs `path` (e.g. `/Users`) or `target` (the exact request-target)",
+            ));
+        }
+    };
     let mut query = Vec::new();
     for (name, value) in &raw.query {
         let text = scalar_text(value).ok_or_else(|| {
@@ -466,6 +529,7 @@ fn step(
     Ok(Step {
         method,
         path,
+        target,
         query,
         headers,
         body,

@@ -10,4 +10,5 @@ mod lists;
 mod protocol;
 mod quirks;
 mod seed;
+mod wire;
 mod writes;

@@ -7,7 +7,7 @@ use reqwest::Method;
 use scimctl::serve::Quirk;
 use serde_json::{Value, json};
 
-use crate::common::{Answer, BULK, GROUP, Harness, PATCH_OP, USER, ids_of, text};
+use crate::common::{Answer, BULK, GROUP, Harness, PATCH_OP, USER, Wire, ids_of, text};
 
 const PX: &str = "/Users?filter=userName%20eq%20%22px%22";
 
@@ -1255,5 +1255,38 @@ async fn require_name_formatted_refuses_user_creates_without_it() {
         "bulk unchanged: {}",
         answer.text
     );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
+async fn reject_raw_query_chars_answers_raw_quotes_with_an_empty_400_and_a_closed_connection() {
+    let (clean, quirky) = pair(Quirk::RejectRawQueryChars, &["px"]).await;
+    let raw = r#"/Users?filter=userName+eq+"px""#;
+    let mut wire = Wire::open(&clean).await;
+    wire.write(clean.request_head("GET", raw, "").as_bytes())
+        .await;
+    wire.answer().await.assert_list(1);
+
+    let mut wire = Wire::open(&quirky).await;
+    wire.write(quirky.request_head("GET", raw, "").as_bytes())
+        .await;
+    let refused = wire.answer().await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.body, b"", "the refusal has a body");
+    assert_eq!(refused.header("connection"), Some("close"));
+    assert!(wire.is_closed().await);
+
+    let mut wire = Wire::open(&quirky).await;
+    wire.write(quirky.request_head("GET", PX, "").as_bytes())
+        .await;
+    wire.answer().await.assert_list(1);
+    let headers_too_large = format!("X-Padding: {}\r\n", "a".repeat(70 * 1024));
+    wire.write(
+        quirky
+            .request_head("GET", "/Users", &headers_too_large)
+            .as_bytes(),
+    )
+    .await;
+    wire.answer().await.assert_error(431);
     stop(clean, quirky).await;
 }
