@@ -13,7 +13,7 @@ use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, Leftover, NoSink};
 use scimctl::runner::outcome::{RunOutcome, Status};
 use scimctl::runner::{self, RunOptions};
-use scimctl::serve::quirks::CATALOGUE;
+use scimctl::serve::quirks::{CATALOGUE, Kind};
 use scimctl::serve::{Limits, Quirk, Quirks, Seed, ServeConfig};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
 use serde::Deserialize;
@@ -217,21 +217,20 @@ async fn a_correct_server_passes_every_check() {
     assert!(outcome.checks().count() >= 30);
 }
 
+/// Every legal quirk of the table, alone with its example argument (`rate-limit=7`,
+/// `latency=20`), and `no-content-html` with `patch-no-content`: no check fails, warns, errors or
+/// even skips. `filter-eq-only` declines filters, which is legal but skips the checks that need
+/// them: its own test follows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legal_behaviours_fail_nothing() {
-    let legal: [&[&str]; 6] = [
-        &["patch-no-content"],
-        &["charset"],
-        &["rate-limit=7"],
-        &["latency=20"],
-        &["no-content-html"],
-        &["no-content-html", "patch-no-content"],
-    ];
+    let mut legal: Vec<Vec<Quirk>> = CATALOGUE
+        .iter()
+        .filter(|quirk| quirk.kind == Kind::Legal && quirk.name != "filter-eq-only")
+        .map(|quirk| vec![Quirk::parse(&quirk.example()).expect("the example parses")])
+        .collect();
+    assert!(legal.len() >= 5, "{legal:?}");
+    legal.push(vec![Quirk::NoContentHtml, Quirk::PatchNoContent]);
     for quirks in legal {
-        let quirks: Vec<Quirk> = quirks
-            .iter()
-            .map(|quirk| Quirk::parse(quirk).expect("quirk"))
-            .collect();
         let outcome = run_against(&quirks).await;
         assert_eq!(
             not_passing(&outcome),
@@ -324,56 +323,15 @@ async fn a_server_stricter_than_rfc_7643_is_reported_once_and_tested_on_everythi
     );
 }
 
-/// Every quirk that breaks the RFC or an IdP's expectations; each has a
-/// `fixtures/expected/<quirk>.toml`.
-const DEVIATIONS: &[&str] = &[
-    "eq-substring",
-    "case-sensitive-username",
-    "filter-no-match-404",
-    "zero-based-start-index",
-    "total-results-page-size",
-    "lowercase-resources",
-    "json-content-type",
-    "numeric-error-status",
-    "case-sensitive-patch-op",
-    "reject-string-booleans",
-    "member-removal-empties-group",
-    "ignore-excluded-attributes",
-    "put-not-stored",
-    "no-auth",
-    "ignore-if-match",
-    "always-not-modified",
-    "ignore-fail-on-errors",
-    "ignore-sort",
-    "ignore-null-replace",
-    "or-as-and",
-    "add-replaces-list",
-    "reject-value-path-patch",
-    "duplicate-400",
-    "ignore-bulk-limits",
-    "discovery-filter-ignored",
-    "require-user-agent",
-    "soft-delete",
-    "password-echoed",
-    "patch-not-atomic",
-    "filtered-remove-clears-all",
-    "reject-urn-paths",
-    "location-mismatch",
-    "schemas-missing-user",
-    "replace-merges-list",
-    "discovery-write-404",
-    "count-zero-400",
-    "pathless-patch-ignored",
-    "reject-application-json",
-    "attributes-drop-id",
-    "etag-never-changes",
-    "client-id-honoured",
-    "enterprise-extension-dropped",
-    "etag-only-on-reads",
-    "negative-count-400",
-    "require-name-formatted",
-    "reject-raw-query-chars",
-];
+/// Every quirk that breaks the RFC or an IdP's expectations, as the quirk table marks them;
+/// each has a `fixtures/expected/<quirk>.toml`.
+fn deviations() -> Vec<&'static str> {
+    CATALOGUE
+        .iter()
+        .filter(|quirk| quirk.kind == Kind::Deviation)
+        .map(|quirk| quirk.name)
+        .collect()
+}
 
 /// `fixtures/expected/<quirk>.toml`.
 #[derive(Debug, Deserialize)]
@@ -405,20 +363,30 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
         .iter()
         .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
-    for quirk in DEVIATIONS {
+    let deviations = deviations();
+    for quirk in &deviations {
         assert!(
             covered.iter().any(|c| c == quirk),
             "no fixtures/expected/{quirk}.toml"
         );
+    }
+    for quirk in &covered {
         assert!(
-            CATALOGUE.iter().any(|(name, _)| name == quirk),
-            "`{quirk}` is missing from the catalogue `serve --help` shows"
+            deviations.contains(&quirk.as_str()),
+            "fixtures/expected/{quirk}.toml names no deviation of the quirk table"
         );
     }
     for file in files {
         let text = std::fs::read_to_string(&file).expect("readable");
         let expected: Expected = toml::from_str(&text).expect("valid expectations");
         assert!(!expected.why.is_empty());
+        assert_eq!(
+            file.file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned()),
+            Some(expected.quirk.clone()),
+            "{} names another quirk",
+            file.display()
+        );
         let quirk = Quirk::parse(&expected.quirk).expect("known quirk");
         let outcome = run_against(&[quirk]).await;
         for want in &expected.expect {
@@ -459,12 +427,12 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
 #[ignore = "an audit that prints a report; it asserts nothing"]
 async fn audit_checks_that_no_deviation_quirk_exercises() {
     let mut caught: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for name in DEVIATIONS {
+    for name in deviations() {
         let outcome = run_against(&[Quirk::parse(name).expect("known quirk")]).await;
         for check in outcome.checks() {
             let by = caught.entry(check.id.clone()).or_default();
             if matches!(check.status, Status::Fail | Status::Warn) {
-                by.push((*name).to_owned());
+                by.push(name.to_owned());
             }
         }
     }

@@ -70,9 +70,11 @@ fn help_lists_every_quirk() {
     let mut cmd = Command::cargo_bin("scimctl").unwrap();
     let assert = cmd.args(["serve", "--help"]).assert().success();
     let output = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-    for (name, description) in scimctl::serve::quirks::CATALOGUE {
-        assert!(output.contains(name), "{name} missing from --help");
-        let first_words: String = description
+    for quirk in scimctl::serve::quirks::CATALOGUE {
+        let name = quirk.usage();
+        assert!(output.contains(&name), "{name} missing from --help");
+        let first_words: String = quirk
+            .summary
             .split_whitespace()
             .take(3)
             .collect::<Vec<_>>()

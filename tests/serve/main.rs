@@ -4,6 +4,7 @@
 mod bad_input;
 mod binary;
 mod bulk;
+mod catalogue;
 mod common;
 mod crud;
 mod lists;
