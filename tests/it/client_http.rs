@@ -1485,11 +1485,11 @@ fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs = vec![
-        CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/server.pem"))
+        CertificateDer::from_pem_slice(include_bytes!("../../fixtures/tls/server.pem"))
             .expect("certificate"),
     ];
-    let key =
-        PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/tls/server.key")).expect("key");
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../fixtures/tls/server.key"))
+        .expect("key");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -1716,7 +1716,7 @@ async fn verbatim_https_honours_insecure_and_cacert_and_refuses_an_unknown_issue
         .expect("--insecure takes the certificate");
     assert_eq!(answered.response.status, 200);
     let mut trusted = options(&server.base, bearer("tok-123456"));
-    trusted.transport.extra_roots_pem = Some(include_bytes!("../fixtures/tls/ca.pem").to_vec());
+    trusted.transport.extra_roots_pem = Some(include_bytes!("../../fixtures/tls/ca.pem").to_vec());
     let answered = client(trusted)
         .send_raw(&verbatim_get(ENTRA_LINE))
         .await

@@ -136,7 +136,7 @@ fn check(kind: &str, entry: &Entry, outcome: Outcome, problems: &mut Vec<String>
 
 #[test]
 fn corpus_parses_as_recorded() {
-    let text = include_str!("../fixtures/filters/corpus.toml");
+    let text = include_str!("../../fixtures/filters/corpus.toml");
     let corpus: Corpus = toml::from_str(text).expect("corpus.toml is valid TOML");
     let mut problems = Vec::new();
     for entry in &corpus.filter {

@@ -1,5 +1,5 @@
 //! How parse errors look to a user: the message, the input, a caret under the offending
-//! text and a hint. Snapshots live in `tests/snapshots/`.
+//! text and a hint. Snapshots live in `tests/it/snapshots/`.
 
 use scimctl::scim::filter::{ParseOptions, parse_filter, parse_filter_with};
 use scimctl::scim::path::parse_patch_path;

@@ -2,7 +2,7 @@
 //! fixture in `fixtures/idp/` records the request, the expected resource and the tolerances
 //! the request needs.
 
-mod patch_support;
+use crate::patch_support::fixture_tests;
 
 fixture_tests! { "idp":
     okta_deactivates_with_a_pathless_replace => "okta-deactivate-user",

@@ -1,8 +1,7 @@
 //! RFC 7644 §3.5.2 PATCH semantics: the RFC's own examples (as fixtures in `fixtures/patch/`)
 //! and the error cases of §3.5.2 and §3.12, including atomicity.
 
-mod patch_support;
-
+use crate::patch_support::fixture_tests;
 use scimctl::scim::model::ScimType;
 use scimctl::scim::patch::{PatchOutcome, apply_patch, parse_patch};
 use scimctl::scim::schema::ResourceSchema;

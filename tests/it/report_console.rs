@@ -1,9 +1,7 @@
 //! The console report of a representative run: grouped by suite and area, one line per check,
-//! verdict lines, and a closing summary line. Snapshots live in `tests/snapshots/`.
+//! verdict lines, and a closing summary line. Snapshots live in `tests/it/snapshots/`.
 
-mod report_support;
-
-use report_support::{render, sample_outcome};
+use crate::report_support::{render, sample_outcome};
 use scimctl::report::console::{self, ConsoleOptions};
 
 fn console(options: ConsoleOptions) -> String {

@@ -5,15 +5,13 @@
 //! Chromium comes from the Debian packages `chromium` and `chromium-driver`, which `scripts/test`
 //! installs. Without it these tests fail and say so, unless `SCIMCTL_SKIP_BROWSER=1`.
 
-mod report_support;
-
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use report_support::{SCRIPT_MESSAGE, render, sample_outcome};
+use crate::report_support::{SCRIPT_MESSAGE, render, sample_outcome};
 use scimctl::report::html;
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -2,9 +2,7 @@
 //! `docs/report-json.md`). The snapshot pins the whole shape; the other tests read it back the
 //! way a script would.
 
-mod report_support;
-
-use report_support::{render, sample_outcome};
+use crate::report_support::{render, sample_outcome};
 use scimctl::report::json;
 use serde_json::Value;
 

@@ -3,9 +3,7 @@
 //! an interop failure at `--fail-on must`) passes and says so in `<system-out>`, a skip is
 //! `<skipped>`, and a waived failure is a `<skipped type="waived">` that keeps its verdict.
 
-mod report_support;
-
-use report_support::{render, sample_outcome};
+use crate::report_support::{render, sample_outcome};
 use scimctl::report::junit;
 
 fn junit_report() -> String {

@@ -1,9 +1,7 @@
 //! The Markdown report, for pasting into an issue or a vendor ticket: verdicts, a table of what
 //! needs attention, each failing exchange in a fence, passes only counted.
 
-mod report_support;
-
-use report_support::{render, sample_outcome};
+use crate::report_support::{render, sample_outcome};
 use scimctl::report::markdown;
 
 fn markdown_report() -> String {

@@ -40,7 +40,7 @@ async fn run_against(quirks: &[Quirk]) -> RunOutcome {
 /// [`run_against`] for a server configured in other ways; the demo seed is added.
 async fn run_against_server(config: ServeConfig) -> RunOutcome {
     let quirks = config.quirks.clone();
-    let seed = Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("demo seed");
+    let seed = Seed::from_json(include_str!("../../fixtures/seed/demo.json")).expect("demo seed");
     let server = scimctl::serve::spawn(ServeConfig {
         seed: Some(seed),
         ..config
@@ -188,7 +188,7 @@ fn assert_cleanup_saw_only(kept: &[String], problems: &[String], leftovers: &[Le
 
 /// Runs one quirk (`QUIRK=name`) and prints every check that does not pass: the helper behind
 /// each `fixtures/expected/<quirk>.toml`. Run it with
-/// `QUIRK=soft-delete cargo test --test runner_accuracy -- --ignored one_quirk --nocapture`.
+/// `QUIRK=soft-delete cargo test --test it -- --ignored one_quirk --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a helper that prints a report; it asserts nothing"]
 async fn one_quirk_report() {
@@ -445,7 +445,7 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
 
 /// The audit behind the quirk list: prints every check of the built-in suites with the
 /// deviation quirks that make it fail or warn, or `NEVER` for a check that no quirk tests the
-/// wrong way. Run it by hand with `cargo test --test runner_accuracy -- --ignored --nocapture`.
+/// wrong way. Run it by hand with `cargo test --test it -- --ignored audit_checks --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "an audit that prints a report; it asserts nothing"]
 async fn audit_checks_that_no_deviation_quirk_exercises() {

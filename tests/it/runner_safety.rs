@@ -86,7 +86,7 @@ async fn server(quirks: &[Quirk]) -> ServerHandle {
 
 /// The demo seed on a server configured as given.
 async fn server_with(config: ServeConfig) -> ServerHandle {
-    let seed = Seed::from_json(include_str!("../fixtures/seed/demo.json")).expect("demo seed");
+    let seed = Seed::from_json(include_str!("../../fixtures/seed/demo.json")).expect("demo seed");
     scimctl::serve::spawn(ServeConfig {
         seed: Some(seed),
         ..config
@@ -368,7 +368,7 @@ async fn unmet_preconditions_skip_with_the_reason() {
     };
     let gating = parse_suite(
         "gating.toml",
-        include_str!("../fixtures/suites/valid/gating.toml"),
+        include_str!("../../fixtures/suites/valid/gating.toml"),
     )
     .expect("the gating suite");
     let outcome = run(&client, std::slice::from_ref(&gating), &options).await;
@@ -518,7 +518,7 @@ async fn a_seed_makes_generated_names_reproducible() {
 /// The example in `testsuites/README.md`, the first thing users copy, is right.
 #[tokio::test]
 async fn the_readme_example_passes_against_a_correct_server() {
-    let readme = include_str!("../testsuites/README.md");
+    let readme = include_str!("../../testsuites/README.md");
     let start = readme.find("### A complete example").unwrap();
     let open = readme[start..].find("```toml").unwrap() + start + "```toml".len();
     let close = readme[open..].find("```").unwrap() + open;

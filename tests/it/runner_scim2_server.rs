@@ -135,9 +135,10 @@ async fn scim2_server_gets_only_its_documented_verdicts() {
     );
     assert!(ledger.leftovers().is_empty());
 
-    let expected: Expected =
-        toml::from_str(include_str!("../fixtures/expected/peers/scim2-server.toml"))
-            .expect("valid expectations");
+    let expected: Expected = toml::from_str(include_str!(
+        "../../fixtures/expected/peers/scim2-server.toml"
+    ))
+    .expect("valid expectations");
     for check in report.outcome.checks() {
         let documented = expected.expect.iter().find(|e| e.check == check.id);
         match documented {
@@ -192,9 +193,10 @@ fn with_its_waivers_scim2_server_gets_a_green_run() {
     let waivers: Waivers =
         toml::from_str(&std::fs::read_to_string(&waivers_path).expect("waivers file"))
             .expect("valid waivers");
-    let expected: Expected =
-        toml::from_str(include_str!("../fixtures/expected/peers/scim2-server.toml"))
-            .expect("valid expectations");
+    let expected: Expected = toml::from_str(include_str!(
+        "../../fixtures/expected/peers/scim2-server.toml"
+    ))
+    .expect("valid expectations");
     let mut waived: Vec<&str> = waivers.waiver.iter().map(|w| w.id.as_str()).collect();
     let mut documented: Vec<&str> = expected.expect.iter().map(|e| e.check.as_str()).collect();
     waived.sort_unstable();

@@ -3,7 +3,7 @@
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::common::{Env, table_snapshots};
+use super::common::{Env, table_snapshots};
 
 /// `n` users `u001`... with given names, as a `serve --seed` document.
 fn seed(n: usize) -> String {
@@ -224,7 +224,7 @@ fn a_closed_pipe_ends_quietly() {
         .env("HOME", env.home.path())
         .env("SCIMCTL_CONFIG", env.home.path().join("config.toml"))
         .env("SCIMCTL_URL", &env.url)
-        .env("SCIMCTL_TOKEN", crate::common::TOKEN)
+        .env("SCIMCTL_TOKEN", super::common::TOKEN)
         .args([
             "users", "list", "--all", "--count", "5", "-o", "ndjson", "-v",
         ])

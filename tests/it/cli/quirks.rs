@@ -4,7 +4,7 @@
 use scimctl::serve::Quirk;
 use serde_json::json;
 
-use crate::common::Env;
+use super::common::Env;
 
 const TWO_USERS: &str = r#"{"Users":[{"userName":"px"},{"userName":"px_1"}]}"#;
 

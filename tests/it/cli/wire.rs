@@ -4,7 +4,7 @@
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use crate::common::{Env, TOKEN, snapshots};
+use super::common::{Env, TOKEN, snapshots};
 
 #[test]
 fn v_shows_each_request_and_vv_its_headers_without_the_token() {
@@ -206,7 +206,7 @@ fn hanging_after_one_page() -> (String, std::thread::JoinHandle<()>) {
 
 #[test]
 fn ctrl_c_exits_130_with_whole_lines_and_the_har_file_written() {
-    let home = crate::common::TempDir::new();
+    let home = super::common::TempDir::new();
     let har = home.path().join("trace.har");
     let (url, server) = hanging_after_one_page();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scimctl"))

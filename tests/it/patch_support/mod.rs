@@ -65,14 +65,15 @@ fn pretty(value: &Value) -> String {
 }
 
 /// Declares one test per fixture file, named after it.
-#[macro_export]
 macro_rules! fixture_tests {
     ($dir:literal: $($name:ident => $file:literal),+ $(,)?) => {
         $(
             #[test]
             fn $name() {
-                patch_support::check_fixture(concat!($dir, "/", $file, ".json"));
+                $crate::patch_support::check_fixture(concat!($dir, "/", $file, ".json"));
             }
         )+
     };
 }
+
+pub(crate) use fixture_tests;

@@ -4,9 +4,9 @@
 use scimctl::serve::{Limits, ServeConfig};
 use serde_json::json;
 
-use crate::common::{Harness, USER};
+use super::common::{Harness, USER};
 
-async fn post_bytes(h: &Harness, path: &str, body: Vec<u8>) -> crate::common::Answer {
+async fn post_bytes(h: &Harness, path: &str, body: Vec<u8>) -> super::common::Answer {
     let request = h
         .client
         .post(h.url(path))
@@ -204,7 +204,7 @@ async fn token_soup_never_gets_a_server_error() {
             .map(|_| noise.pick(&tokens))
             .collect::<Vec<_>>()
             .join(" ");
-        let search = json!({"schemas": [crate::common::SEARCH], "filter": soup, "sortBy": soup});
+        let search = json!({"schemas": [super::common::SEARCH], "filter": soup, "sortBy": soup});
         let answer = h.post("/Users/.search", search).await;
         assert!(
             answer.status < 500,

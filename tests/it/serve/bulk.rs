@@ -3,7 +3,7 @@
 use scimctl::serve::{Limits, ServeConfig};
 use serde_json::{Value, json};
 
-use crate::common::{BULK, GROUP, Harness, USER};
+use super::common::{BULK, GROUP, Harness, USER};
 
 fn small_limits() -> ServeConfig {
     ServeConfig {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{GROUP, Harness, USER, text};
+use super::common::{GROUP, Harness, USER, text};
 
 #[tokio::test]
 async fn post_answers_201_with_meta_location_and_etag() {

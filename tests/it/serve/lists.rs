@@ -4,7 +4,7 @@
 use scimctl::serve::{Limits, ServeConfig};
 use serde_json::json;
 
-use crate::common::{Harness, SEARCH, USER, ids_of, text};
+use super::common::{Harness, SEARCH, USER, ids_of, text};
 
 async fn with_users(names: &[&str]) -> (Harness, Vec<String>) {
     with_users_and(ServeConfig::default(), names).await

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::common::{Harness, USER};
+use super::common::{Harness, USER};
 
 #[tokio::test]
 async fn requests_without_the_token_get_a_401_error() {

@@ -7,7 +7,7 @@ use reqwest::Method;
 use scimctl::serve::Quirk;
 use serde_json::{Value, json};
 
-use crate::common::{Answer, BULK, GROUP, Harness, PATCH_OP, USER, Wire, ids_of, text};
+use super::common::{Answer, BULK, GROUP, Harness, PATCH_OP, USER, Wire, ids_of, text};
 
 const PX: &str = "/Users?filter=userName%20eq%20%22px%22";
 
@@ -298,7 +298,7 @@ async fn no_content_html_labels_a_204_as_html_and_nothing_else() {
 #[tokio::test]
 async fn no_content_html_labels_a_patch_204_too() {
     let server =
-        crate::common::Harness::with_quirks(&[Quirk::NoContentHtml, Quirk::PatchNoContent]).await;
+        super::common::Harness::with_quirks(&[Quirk::NoContentHtml, Quirk::PatchNoContent]).await;
     let user = server.user("p").await;
     let path = format!("/Users/{}", text(&user, "id"));
     let ops = json!([{"op": "add", "path": "title", "value": "T"}]);
@@ -693,9 +693,9 @@ async fn ignore_bulk_limits_runs_bulk_requests_over_both_limits() {
     .await;
     let create = |name: &str| {
         json!({"method": "POST", "path": "/Users", "bulkId": name,
-               "data": {"schemas": [crate::common::USER], "userName": name}})
+               "data": {"schemas": [super::common::USER], "userName": name}})
     };
-    let two = json!({"schemas": [crate::common::BULK], "Operations": [create("a"), create("b")]});
+    let two = json!({"schemas": [super::common::BULK], "Operations": [create("a"), create("b")]});
     clean
         .post("/Bulk", two.clone())
         .await
@@ -703,13 +703,13 @@ async fn ignore_bulk_limits_runs_bulk_requests_over_both_limits() {
     assert_eq!(quirky.post("/Bulk", two).await.status, 200);
     assert_eq!(quirky.get("/Users").await.json()["totalResults"], 2);
     let padded =
-        json!({"schemas": [crate::common::BULK], "Operations": [create(&"c".repeat(3000))]});
+        json!({"schemas": [super::common::BULK], "Operations": [create(&"c".repeat(3000))]});
     clean
         .post("/Bulk", padded.clone())
         .await
         .assert_error(413, None);
     assert_eq!(quirky.post("/Bulk", padded).await.status, 200);
-    let big_user = json!({"schemas": [crate::common::USER], "userName": "d".repeat(3000)});
+    let big_user = json!({"schemas": [super::common::USER], "userName": "d".repeat(3000)});
     quirky
         .post("/Users", big_user)
         .await

@@ -3,10 +3,10 @@
 use scimctl::serve::{Seed, ServeConfig};
 use serde_json::json;
 
-use crate::common::{Harness, ids_of};
+use super::common::{Harness, ids_of};
 
-const DEMO: &str = include_str!("../../fixtures/seed/demo.json");
-const CSV: &str = include_str!("../../fixtures/seed/users.csv");
+const DEMO: &str = include_str!("../../../fixtures/seed/demo.json");
+const CSV: &str = include_str!("../../../fixtures/seed/users.csv");
 
 async fn seeded(seed: Seed) -> Harness {
     Harness::with(ServeConfig {

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Harness, Wire, WireAnswer};
+use super::common::{Harness, Wire, WireAnswer};
 
 const EXTERNAL_ID: &str = "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef";
 

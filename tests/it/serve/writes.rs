@@ -4,7 +4,7 @@ use reqwest::Method;
 use scimctl::serve::ServeConfig;
 use serde_json::json;
 
-use crate::common::{Harness, text};
+use super::common::{Harness, text};
 
 #[tokio::test]
 async fn patch_answers_200_with_the_changed_resource() {

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Wall time of `scripts/test`, the one command that runs every test, as a developer meets it:
+# from a clean clone (every dependency compiled), then again after touching one file of the
+# protocol core (src/scim/filter/mod.rs), the edit-and-retest loop. Several git revisions are
+# measured back to back, so that before and after see the same machine and similar load.
+#
+# Each revision gets a fresh clone in a scratch directory with its own CARGO_TARGET_DIR (several
+# GB), deleted when the revision is done. The cargo registry is shared (its downloads are not
+# timed: `cargo fetch` runs before the clock starts). The headless-browser test is skipped
+# (SCIMCTL_SKIP_BROWSER=1); the interop tests use this checkout's .venv, linked into each
+# clone, or are skipped when there is none or SCIMCTL_SKIP_INTEROP=1.
+#
+# Usage: bench/test-time.sh [REV...]     (default: HEAD; e.g. `bench/test-time.sh main HEAD`)
+# Prints one line per revision and run: seconds of wall time, the exit status of scripts/test,
+# and the load average before and after. BENCH_KEEP_LOGS=DIR copies each run's log into DIR.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+(($#)) || set -- HEAD
+
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/scimctl-test-time.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "test-time: $*" >&2; }
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime | sed 's/.*load average[s]*: //'; }
+
+export SCIMCTL_SKIP_BROWSER=1
+unset CARGO_TARGET_DIR RUSTC_WRAPPER CARGO_BUILD_RUSTC_WRAPPER
+venv="$(readlink -f "$repo/.venv" 2>/dev/null || true)"
+if [[ "${SCIMCTL_SKIP_INTEROP:-}" == 1 || ! -x "$venv/bin/python" ]]; then
+    export SCIMCTL_SKIP_INTEROP=1
+    say "no .venv (or SCIMCTL_SKIP_INTEROP=1): the interop tests are skipped"
+fi
+
+# Runs scripts/test in clone $1, logging to $2; prints "SECONDS STATUS".
+timed_test() {
+    local clone="$1" log="$2" start end status=0
+    start="$(date +%s.%N)"
+    (cd "$clone" && CARGO_TARGET_DIR="$clone/target" bash scripts/test) >"$log" 2>&1 || status=$?
+    end="$(date +%s.%N)"
+    awk -v s="$start" -v e="$end" -v st="$status" 'BEGIN { printf "%.1f %s\n", e - s, st }'
+}
+
+printf '%-12s %-9s %-8s %8s %6s  %-16s %s\n' revision commit run seconds status "load before" "load after"
+for rev in "$@"; do
+    commit="$(git -C "$repo" rev-parse --verify --quiet "$rev^{commit}")" \
+        || { say "unknown revision $rev"; exit 2; }
+    clone="$scratch/clone"
+    rm -rf "$clone"
+    git clone --quiet --no-checkout "$repo" "$clone"
+    git -C "$clone" checkout --quiet --detach "$commit"
+    if [[ "${SCIMCTL_SKIP_INTEROP:-}" != 1 ]]; then
+        ln -s "$venv" "$clone/.venv"
+    fi
+    (cd "$clone" && cargo fetch --locked --quiet)
+    for run in cold touched; do
+        if [[ "$run" == touched ]]; then
+            touch "$clone/src/scim/filter/mod.rs"
+        fi
+        before="$(load)"
+        read -r seconds status < <(timed_test "$clone" "$scratch/$run.log")
+        printf '%-12s %-9s %-8s %8s %6s  %-16s %s\n' \
+            "$rev" "${commit:0:9}" "$run" "$seconds" "$status" "$before" "$(load)"
+        if [[ -n "${BENCH_KEEP_LOGS:-}" ]]; then
+            mkdir -p "$BENCH_KEEP_LOGS"
+            cp "$scratch/$run.log" "$BENCH_KEEP_LOGS/${commit:0:9}-$run.log"
+        fi
+        if [[ "$status" != 0 ]]; then
+            say "$rev $run: $(grep 'scripts/test:' "$scratch/$run.log" | tail -1)"
+        fi
+    done
+    rm -rf "$clone"
+done
