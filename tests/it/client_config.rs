@@ -4,34 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use scimctl::cli::connection::ConnectionArgs;
 use scimctl::client::Credentials;
 use scimctl::config::{ConfigFile, resolve};
 use scimctl::redact::Secret;
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "scimctl-config-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn env(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
     pairs
@@ -42,8 +19,8 @@ fn env(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
 
 #[test]
 fn scimctl_config_points_at_the_file_and_a_missing_file_is_empty() {
-    let dir = TempDir::new();
-    let path = dir.0.join("nested").join("config.toml");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("nested").join("config.toml");
     let file = ConfigFile::locate(&env(&[("SCIMCTL_CONFIG", path.display().to_string())]))
         .expect("locates");
     assert_eq!(file.path(), Some(path.as_path()));
@@ -52,16 +29,19 @@ fn scimctl_config_points_at_the_file_and_a_missing_file_is_empty() {
 
 #[test]
 fn the_xdg_location_is_used_without_scimctl_config() {
-    let dir = TempDir::new();
-    let config_dir = dir.0.join("scimctl");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config_dir = dir.path().join("scimctl");
     std::fs::create_dir_all(&config_dir).expect("mkdir");
     std::fs::write(
         config_dir.join("config.toml"),
         "[profiles.lab]\nurl = \"http://lab/scim\"\n",
     )
     .expect("write");
-    let file = ConfigFile::locate(&env(&[("XDG_CONFIG_HOME", dir.0.display().to_string())]))
-        .expect("locates");
+    let file = ConfigFile::locate(&env(&[(
+        "XDG_CONFIG_HOME",
+        dir.path().display().to_string(),
+    )]))
+    .expect("locates");
     assert_eq!(file.profile_names(), ["lab"]);
 }
 
@@ -69,8 +49,8 @@ fn the_xdg_location_is_used_without_scimctl_config() {
 #[test]
 fn set_and_use_are_saved_owner_only_and_read_back() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = TempDir::new();
-    let path = dir.0.join("scimctl").join("config.toml");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("scimctl").join("config.toml");
     let mut file = ConfigFile::load(&path).expect("empty");
     file.set("lab", "url", "http://localhost:8080/scim")
         .expect("set");
@@ -96,8 +76,8 @@ fn set_and_use_are_saved_owner_only_and_read_back() {
 #[test]
 fn a_config_file_with_secrets_that_others_can_read_draws_a_warning() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = TempDir::new();
-    let path = dir.0.join("config.toml");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("config.toml");
     std::fs::write(
         &path,
         "default_profile = \"a\"\n[profiles.a]\nurl = \"https://h/scim\"\ntoken = \"t\"\n",
@@ -118,14 +98,14 @@ fn a_config_file_with_secrets_that_others_can_read_draws_a_warning() {
 #[test]
 fn client_options_read_the_token_file_and_run_the_token_command() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = TempDir::new();
-    let token_path = dir.0.join("token");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let token_path = dir.path().join("token");
     std::fs::write(&token_path, "file-token\n").expect("write");
     std::fs::set_permissions(&token_path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     let config = "[profiles.by-file]\nurl = \"https://h/scim\"\ntoken_file = \"~/token\"\n\
                   [profiles.by-command]\nurl = \"https://h/scim\"\ntoken_cmd = \"echo cmd-token\"\n";
-    let file = ConfigFile::parse(&dir.0.join("config.toml"), config).expect("parses");
-    let home = env(&[("HOME", dir.0.display().to_string())]);
+    let file = ConfigFile::parse(&dir.path().join("config.toml"), config).expect("parses");
+    let home = env(&[("HOME", dir.path().display().to_string())]);
     let credentials = |profile: &str| {
         let args = ConnectionArgs {
             profile: Some(profile.to_owned()),

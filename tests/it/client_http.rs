@@ -4,7 +4,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -268,28 +267,6 @@ fn logging_client(
     (ScimClient::new(options, recorder).expect("client"), buffer)
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "scimctl-client-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Asserts an error's exit code, and that its one-line message says `text`.
 fn assert_refused(error: &ClientError, exit: Exit, text: &str) {
     assert_eq!(error.exit(), exit, "{error}");
@@ -404,8 +381,8 @@ async fn an_id_with_reserved_characters_stays_one_path_segment() {
 #[test]
 fn a_token_file_readable_by_others_is_refused() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = TempDir::new();
-    let path = dir.0.join("token");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("token");
     std::fs::write(&path, "file-token\n").expect("write");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let refused = read_token_file(&path).expect_err("mode 644");
@@ -542,8 +519,8 @@ async fn an_oauth_refusal_is_an_authentication_error() {
 }
 
 /// The one cache file in a cache directory.
-fn cached_token_file(dir: &TempDir) -> PathBuf {
-    let files: Vec<PathBuf> = std::fs::read_dir(&dir.0)
+fn cached_token_file(dir: &tempfile::TempDir) -> PathBuf {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir.path())
         .expect("cache dir exists")
         .map(|entry| entry.expect("entry").path())
         .collect();
@@ -551,10 +528,10 @@ fn cached_token_file(dir: &TempDir) -> PathBuf {
     files[0].clone()
 }
 
-fn oauth_cached_in(server: &TestServer, dir: &TempDir) -> Credentials {
+fn oauth_cached_in(server: &TestServer, dir: &tempfile::TempDir) -> Credentials {
     match oauth(server) {
         Credentials::OAuth(client) => Credentials::OAuth(OAuthClient {
-            cache_dir: Some(dir.0.clone()),
+            cache_dir: Some(dir.path().to_path_buf()),
             ..client
         }),
         other => other,
@@ -566,7 +543,7 @@ fn oauth_cached_in(server: &TestServer, dir: &TempDir) -> Credentials {
 async fn the_oauth_token_cache_file_serves_later_runs() {
     use std::os::unix::fs::PermissionsExt;
     let server = TestServer::start().await;
-    let cache = TempDir::new();
+    let cache = tempfile::tempdir().expect("a temporary directory");
     server.on("/oauth/token", [token_reply("oat-1")]);
     for _run in 0..2 {
         client(options(&server.base, oauth_cached_in(&server, &cache)))
@@ -596,7 +573,7 @@ async fn the_oauth_token_cache_file_serves_later_runs() {
 async fn a_cached_token_that_expired_or_that_others_can_read_is_not_used() {
     use std::os::unix::fs::PermissionsExt;
     let server = TestServer::start().await;
-    let cache = TempDir::new();
+    let cache = tempfile::tempdir().expect("a temporary directory");
     server.on(
         "/oauth/token",
         [
@@ -1248,8 +1225,8 @@ async fn the_har_file_holds_every_exchange_and_no_secret() {
         .send(Method::Get, &["Users"], &[], None)
         .await
         .expect("200");
-    let dir = TempDir::new();
-    let path = dir.0.join("trace.har");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("trace.har");
     let mut file = std::fs::File::create(&path).expect("create");
     client.recorder().write_har(&mut file).expect("written");
     let text = std::fs::read_to_string(&path).expect("read back");

@@ -619,9 +619,14 @@ async fn numeric_strings_and_a_lowercase_key_are_tolerated_while_paging() {
 #[tokio::test]
 async fn discovery_is_fetched_once_then_served_from_an_owner_only_cache() {
     let Served { server, client, .. } = serve(&[], 0).await;
-    let dir = std::env::temp_dir().join(format!("scimctl-ops-discovery-{}", std::process::id()));
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let credentials = Credentials::Bearer(Secret::new(server.token()));
-    let cache = DiscoveryCache::new(Some(&dir), server.base_url(), &credentials, DEFAULT_TTL);
+    let cache = DiscoveryCache::new(
+        Some(dir.path()),
+        server.base_url(),
+        &credentials,
+        DEFAULT_TTL,
+    );
 
     let fresh = discover(&client, &cache, false).await;
     assert!(!fresh.from_cache);
@@ -642,7 +647,6 @@ async fn discovery_is_fetched_once_then_served_from_an_owner_only_cache() {
 
     let refreshed = discover(&client, &cache, true).await;
     assert!(!refreshed.from_cache);
-    std::fs::remove_dir_all(&dir).unwrap();
     server.shutdown().await;
 }
 

@@ -1,12 +1,12 @@
 //! `scimctl demo`, run as a new user would: end to end against the embedded server it starts
-//! itself, hermetically (HOME, XDG directories and the configuration file point into a
-//! temporary directory; nothing of the developer's environment reaches the binary).
+//! itself, hermetically (`support::Home`: HOME, XDG directories, the configuration file and the
+//! working directory point into a temporary directory; nothing of the developer's environment
+//! reaches the binary).
 
 use std::net::TcpStream;
-use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
+use crate::support::Home;
 
 /// What one demo run printed, and its exit code.
 struct DemoRun {
@@ -15,17 +15,10 @@ struct DemoRun {
     stderr: String,
 }
 
-/// Runs `scimctl demo ARGS` in `dir`, with `dir` as HOME.
-fn demo(dir: &Path, args: &[&str]) -> DemoRun {
-    let output = Command::cargo_bin("scimctl")
-        .expect("binary")
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("SCIMCTL_CONFIG", dir.join("config.toml"))
-        .current_dir(dir)
+/// Runs `scimctl demo ARGS` in `home`, hermetically, for at most two minutes.
+fn demo(home: &Home, args: &[&str]) -> DemoRun {
+    let mut command = assert_cmd::Command::from_std(home.scimctl());
+    let output = command
         .arg("demo")
         .args(args)
         .timeout(Duration::from_secs(120))
@@ -59,8 +52,8 @@ impl DemoRun {
 
 #[test]
 fn the_demo_shows_the_data_set_runs_the_suites_and_writes_the_html_report_here() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let run = demo(dir.path(), &[]);
+    let home = Home::new();
+    let run = demo(&home, &[]);
     run.assert_success();
     let out = &run.stdout;
     for user in ["bjensen", "Barbara Jensen", "kyamamoto", "Kenji Yamamoto"] {
@@ -88,7 +81,7 @@ fn the_demo_shows_the_data_set_runs_the_suites_and_writes_the_html_report_here()
             .any(|line| line == "HTML report: scimctl-demo-report.html"),
         "the report's path is not printed:\n{out}"
     );
-    let page = std::fs::read_to_string(dir.path().join("scimctl-demo-report.html"))
+    let page = std::fs::read_to_string(home.join("scimctl-demo-report.html"))
         .expect("the HTML report is in the current directory");
     assert!(
         page.to_ascii_lowercase().starts_with("<!doctype html>"),
@@ -107,11 +100,8 @@ fn the_demo_shows_the_data_set_runs_the_suites_and_writes_the_html_report_here()
 
 #[test]
 fn the_demo_stops_its_server_and_removes_what_the_checks_created() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let run = demo(
-        dir.path(),
-        &["--html", "reports/demo/page.html", "--jobs", "1"],
-    );
+    let home = Home::new();
+    let run = demo(&home, &["--html", "reports/demo/page.html", "--jobs", "1"]);
     run.assert_success();
     let address = run
         .server_url()
@@ -124,7 +114,7 @@ fn the_demo_stops_its_server_and_removes_what_the_checks_created() {
         TcpStream::connect_timeout(&address, Duration::from_secs(2)).is_err(),
         "the demo server still answers at {address}"
     );
-    let ledgers = dir.path().join("cache/scimctl/ledgers");
+    let ledgers = home.join("cache/scimctl/ledgers");
     let leftovers: Vec<_> = std::fs::read_dir(&ledgers)
         .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -135,7 +125,7 @@ fn the_demo_stops_its_server_and_removes_what_the_checks_created() {
         run.stdout
     );
     assert!(
-        dir.path().join("reports/demo/page.html").is_file(),
+        home.join("reports/demo/page.html").is_file(),
         "--html creates the directory it names"
     );
 }

@@ -7,13 +7,11 @@
 //! harness sees failures at all. The venv comes from `scripts/test` (or `scripts/python-env`); without
 //! it the test fails and says so, unless `SCIMCTL_SKIP_INTEROP=1` asks to skip it.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::support::{Home, Lines, Running, venv_program};
 
 /// How long the server may take to print its base URL.
 const SERVER_START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -21,56 +19,6 @@ const SERVER_START_TIMEOUT: Duration = Duration::from_secs(30);
 const CHECKER_TIMEOUT: Duration = Duration::from_secs(300);
 /// The bearer token the server is started with and the checker sends.
 const TOKEN: &str = "interop-token";
-
-/// A child process that is killed and reaped when dropped, so no test leaves a server behind.
-struct KillOnDrop {
-    child: Child,
-    name: &'static str,
-}
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Err(err) = self.child.kill() {
-            // Already exited is the only expected reason; anything else is worth a line.
-            if err.kind() != std::io::ErrorKind::InvalidInput {
-                eprintln!("could not kill {}: {err}", self.name);
-            }
-        }
-        let _ = self.child.wait();
-    }
-}
-
-/// Every line a child wrote so far, on stdout and stderr alike, for failure messages.
-type Transcript = Arc<Mutex<Vec<String>>>;
-
-/// Copies each line of `stream` into `transcript` until the stream closes, and sends it on
-/// `lines` too while someone is listening.
-fn drain_lines(
-    stream: impl Read + Send + 'static,
-    transcript: Transcript,
-    lines: Option<mpsc::Sender<String>>,
-) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if let Some(sender) = &lines {
-                // The receiver hangs up once it has what it waited for; keep draining anyway
-                // so the child never blocks on a full pipe.
-                let _ = sender.send(line.clone());
-            }
-            if let Ok(mut transcript) = transcript.lock() {
-                transcript.push(line);
-            }
-        }
-    })
-}
-
-fn transcript_text(transcript: &Transcript) -> String {
-    transcript
-        .lock()
-        .map(|lines| lines.join("\n"))
-        .unwrap_or_else(|_| "(transcript unavailable)".to_owned())
-}
 
 /// The SCIM base URL (`http://HOST:PORT/scim/v2`) a line of `scimctl serve` output announces.
 fn base_url_in(line: &str) -> Option<String> {
@@ -80,135 +28,72 @@ fn base_url_in(line: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Starts `scimctl serve` with `quirks` on a free port and waits until it prints its base URL.
-fn start_server(quirks: &[&str]) -> (KillOnDrop, String, Transcript) {
-    let child = Command::new(env!("CARGO_BIN_EXE_scimctl"))
-        .args([
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--token",
-            TOKEN,
-        ])
-        .args(quirks.iter().flat_map(|quirk| ["--quirk", quirk]))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("failed to start the scimctl binary");
-    let mut server = KillOnDrop {
-        child,
-        name: "scimctl serve",
-    };
-    let transcript = Transcript::default();
-    let (sender, receiver) = mpsc::channel();
-    let stdout = server.child.stdout.take().expect("stdout is piped");
-    let stderr = server.child.stderr.take().expect("stderr is piped");
-    drain_lines(stdout, Arc::clone(&transcript), Some(sender));
-    let stderr_reader = drain_lines(stderr, Arc::clone(&transcript), None);
+/// `scimctl serve` with its quirks, started by [`start_server`].
+struct ServeProcess {
+    process: Running,
+    stdout: Lines,
+    stderr: Lines,
+    _home: Home,
+}
 
-    let deadline = Instant::now() + SERVER_START_TIMEOUT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match receiver.recv_timeout(left) {
-            Ok(line) => {
-                if let Some(url) = base_url_in(&line) {
-                    return (server, url, transcript);
-                }
-            }
-            Err(why) => {
-                // Stop the server first so its stderr closes and the transcript is complete.
-                drop(server);
-                let _ = stderr_reader.join();
-                let what = match why {
-                    mpsc::RecvTimeoutError::Timeout => {
-                        format!(
-                            "printed no http://HOST:PORT/scim/v2 base URL within {SERVER_START_TIMEOUT:?}"
-                        )
-                    }
-                    mpsc::RecvTimeoutError::Disconnected => {
-                        "closed its output without printing an http://HOST:PORT/scim/v2 base URL"
-                            .to_owned()
-                    }
-                };
-                panic!(
-                    "`scimctl serve` {what}; its output:\n{}",
-                    transcript_text(&transcript)
-                );
-            }
-        }
+impl ServeProcess {
+    /// Stops the server and returns everything it printed.
+    fn stop(self) -> String {
+        drop(self.process);
+        format!("{}\n{}", self.stdout.finish(), self.stderr.finish())
     }
 }
 
-/// The venv's Python, or `None` when the interop run is explicitly skipped.
-fn python_or_skip() -> Option<PathBuf> {
-    if std::env::var_os("SCIMCTL_SKIP_INTEROP").is_some_and(|v| v == "1") {
-        return None;
-    }
-    let python = std::env::var_os("SCIMCTL_PYTHON").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
-        PathBuf::from,
+/// Starts `scimctl serve` with `quirks` on a free port and waits until it prints its base URL.
+fn start_server(quirks: &[&str]) -> (ServeProcess, String) {
+    let home = Home::new();
+    let (process, stdout, stderr) = Running::with_output(
+        home.scimctl()
+            .args([
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--token",
+                TOKEN,
+            ])
+            .args(quirks.iter().flat_map(|quirk| ["--quirk", quirk])),
     );
-    assert!(
-        python.exists(),
-        "no Python venv at {}: run `scripts/test` (or `scripts/python-env`) to create it, \
-         point SCIMCTL_PYTHON at a Python with scim2-tester 0.5.2, \
-         or set SCIMCTL_SKIP_INTEROP=1 to skip this test",
-        python.display()
+    let line = stdout.wait_for(
+        "`scimctl serve` to print its http://HOST:PORT/scim/v2 base URL",
+        SERVER_START_TIMEOUT,
+        |line| base_url_in(line).is_some(),
     );
-    Some(python)
+    let url = base_url_in(&line).expect("the line holds the URL");
+    let server = ServeProcess {
+        process,
+        stdout,
+        stderr,
+        _home: home,
+    };
+    (server, url)
 }
 
 /// Runs the checker script to completion (bounded by [`CHECKER_TIMEOUT`]) and returns its
-/// exit code and everything it printed.
-fn run_checker(python: &Path, base_url: &str) -> (Option<i32>, Transcript) {
+/// exit code and everything it printed, stdout then stderr.
+fn run_checker(python: &Path, base_url: &str) -> (Option<i32>, String) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/scim2_tester_check.py");
-    let child = Command::new(python)
-        .arg(&script)
-        .args([base_url, TOKEN])
-        .env("PYTHONUNBUFFERED", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|err| panic!("failed to run {}: {err}", python.display()));
-    let mut checker = KillOnDrop {
-        child,
-        name: "scim2_tester_check.py",
-    };
-    let transcript = Transcript::default();
-    let stdout = checker.child.stdout.take().expect("stdout is piped");
-    let stderr = checker.child.stderr.take().expect("stderr is piped");
-    let readers = [
-        drain_lines(stdout, Arc::clone(&transcript), None),
-        drain_lines(stderr, Arc::clone(&transcript), None),
-    ];
-
-    let deadline = Instant::now() + CHECKER_TIMEOUT;
-    let status = loop {
-        match checker.child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(50)),
-            Ok(None) => panic!(
-                "scim2-tester did not finish within {CHECKER_TIMEOUT:?}; it printed:\n{}",
-                transcript_text(&transcript)
-            ),
-            Err(err) => panic!("failed to wait for scim2-tester: {err}"),
-        }
-    };
-    for reader in readers {
-        let _ = reader.join();
-    }
-    (status.code(), transcript)
+    let (mut checker, stdout, stderr) = Running::with_output(
+        Command::new(python)
+            .arg(&script)
+            .args([base_url, TOKEN])
+            .env("PYTHONUNBUFFERED", "1"),
+    );
+    let status = checker.wait_for_exit(CHECKER_TIMEOUT);
+    let output = format!("{}\n{}", stdout.finish(), stderr.finish());
+    (status.code(), output)
 }
 
 /// The checker's `SUMMARY {json}` line.
-fn summary_of(transcript: &Transcript) -> Option<serde_json::Value> {
-    let lines = transcript.lock().ok()?;
-    let json = lines
-        .iter()
+fn summary_of(output: &str) -> Option<serde_json::Value> {
+    let json = output
+        .lines()
         .rev()
         .find_map(|l| l.strip_prefix("SUMMARY "))?;
     serde_json::from_str(json).ok()
@@ -241,21 +126,18 @@ impl CheckerRun {
 /// Runs scim2-tester against a fresh `scimctl serve --quirk ...` and returns what it found, or
 /// `None` when the interop tests are skipped. Panics when the checker could not run at all.
 fn check_scimctl_serve(quirks: &[&str]) -> Option<CheckerRun> {
-    let python = python_or_skip()?;
-    let (server, base_url, server_output) = start_server(quirks);
-    let (exit_code, checker_output) = run_checker(&python, &base_url);
-    drop(server);
+    let python = venv_program("python")?;
+    let (server, base_url) = start_server(quirks);
+    let (exit_code, output) = run_checker(&python, &base_url);
+    let server_output = server.stop();
 
-    let output = transcript_text(&checker_output);
     let details = || {
         format!(
             "scim2-tester exited with {exit_code:?}; it printed:\n{output}\n\
-             --- scimctl serve output ---\n{}",
-            transcript_text(&server_output)
+             --- scimctl serve output ---\n{server_output}"
         )
     };
-    let summary =
-        summary_of(&checker_output).unwrap_or_else(|| panic!("no SUMMARY line. {}", details()));
+    let summary = summary_of(&output).unwrap_or_else(|| panic!("no SUMMARY line. {}", details()));
     assert_eq!(
         exit_code,
         Some(0),

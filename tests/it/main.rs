@@ -35,3 +35,4 @@ mod runner_safety;
 mod runner_scim2_server;
 mod serve;
 mod suite_parse;
+mod support;

@@ -5,13 +5,13 @@
 //! Chromium comes from the Debian packages `chromium` and `chromium-driver`, which `scripts/test`
 //! installs. Without it these tests fail and say so, unless `SCIMCTL_SKIP_BROWSER=1`.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::report_support::{SCRIPT_MESSAGE, render, sample_outcome};
+use crate::support::Running;
 use scimctl::report::html;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -63,46 +63,28 @@ fn write_page(user_script: Option<&str>) -> RenderedPage {
 /// and returns what it printed.
 fn run_chromium(browser: &Path, rendered: &RenderedPage, extra: &[&str], hash: &str) -> String {
     let profile = rendered.dir.path().join("profile");
-    let output_path = rendered
-        .dir
-        .path()
-        .join(format!("stdout-{}.txt", hash.len()));
     let url = format!("file://{}{hash}", rendered.page.display());
-    let stdout = File::create(&output_path).expect("a file for Chromium's output");
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(&url)
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Chromium starts");
-    let deadline = Instant::now() + BROWSER_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("Chromium can be waited on") {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("Chromium did not finish within {BROWSER_TIMEOUT:?} on {url}");
-        }
-        thread::sleep(Duration::from_millis(50));
-    };
+    let (mut chromium, stdout, _stderr) = Running::with_output(
+        Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(&url)
+            .stdin(Stdio::null()),
+    );
+    let status = chromium.wait_for_exit(BROWSER_TIMEOUT);
     assert!(status.success(), "Chromium failed on {url}: {status}");
-    fs::read_to_string(&output_path).expect("Chromium's output is UTF-8")
+    stdout.finish()
 }
 
 /// The DOM after the page's script ran, as Chromium serialises it.

@@ -7,15 +7,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use scimctl::client::{ClientOptions, Credentials, Recorder, RetryPolicy, ScimClient};
-use scimctl::redact::Secret;
+use scimctl::client::ScimClient;
 use scimctl::runner::ledger::{Ledger, Leftover, NoSink};
 use scimctl::runner::outcome::{RunOutcome, Status};
 use scimctl::runner::{self, RunOptions};
 use scimctl::serve::quirks::{CATALOGUE, Kind};
-use scimctl::serve::{Limits, Quirk, Quirks, Seed, ServeConfig};
+use scimctl::serve::{Limits, Quirk, Quirks, ServeConfig};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
 use serde::Deserialize;
+
+use crate::support::{client_of, demo_seed};
 
 fn builtin_suites() -> Vec<Suite> {
     BUILTIN_SUITES
@@ -40,29 +41,13 @@ async fn run_against(quirks: &[Quirk]) -> RunOutcome {
 /// [`run_against`] for a server configured in other ways; the demo seed is added.
 async fn run_against_server(config: ServeConfig) -> RunOutcome {
     let quirks = config.quirks.clone();
-    let seed = Seed::from_json(include_str!("../../fixtures/seed/demo.json")).expect("demo seed");
     let server = scimctl::serve::spawn(ServeConfig {
-        seed: Some(seed),
+        seed: Some(demo_seed()),
         ..config
     })
     .await
     .expect("server starts");
-    let client = Arc::new(
-        ScimClient::with_transport(
-            ClientOptions {
-                base_url: server.base_url().to_owned(),
-                credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
-                headers: Vec::new(),
-                transport: Default::default(),
-                retry: RetryPolicy::default(),
-            },
-            Box::new(
-                scimctl::client::ReqwestTransport::new(&Default::default()).expect("transport"),
-            ),
-            Recorder::quiet(),
-        )
-        .expect("client"),
-    );
+    let client = Arc::new(client_of(server.base_url(), server.token()));
     let before = snapshot(&client).await;
     let ledger = Arc::new(Ledger::new(Box::new(NoSink), Vec::new()));
     let options = RunOptions {

@@ -1,92 +1,36 @@
 //! `scimctl test` as a user runs it: exit codes (0 pass, 1 failed checks, 2 bad suite, 4
 //! unreachable), a user-written suite file, `--list`, `--fail-on`, the ledger and
-//! `scimctl test cleanup`. Hermetic: HOME and the cache point into a temporary directory, and
-//! the server is `serve::spawn()` on a free port, stopped at the end of each test.
+//! `scimctl test cleanup`. Hermetic (`support::Home`): nothing of the developer's environment
+//! reaches the binary, and the server is `serve::spawn()` on a free port, stopped at the end of
+//! each test.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
-use assert_cmd::cargo::CommandCargoExt;
-use scimctl::client::{ClientOptions, Credentials, Method, Recorder, ScimClient};
-use scimctl::redact::Secret;
-use scimctl::serve::{Quirk, Quirks, ServeConfig, ServerHandle};
+use scimctl::client::Method;
+use scimctl::serve::{Quirk, Quirks, ServeConfig};
+
+use crate::support::{Home, Server, client_of};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
 
-/// A scratch directory for HOME and the ledger, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("scimctl-runner-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
+/// `scimctl ARGS`, run hermetically in `home`.
+fn scimctl(home: &Home, args: &[&str]) -> Output {
+    home.scimctl().args(args).output().expect("scimctl runs")
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scimctl(home: &Path, args: &[&str]) -> Output {
-    let mut command = Command::cargo_bin("scimctl").unwrap();
-    for (name, _) in std::env::vars() {
-        if name.starts_with("SCIMCTL_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("HOME", home)
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// Starts a server on a runtime that keeps serving while the binary runs.
-fn serve(quirks: &[Quirk]) -> (tokio::runtime::Runtime, ServerHandle) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let handle = runtime
-        .block_on(scimctl::serve::spawn(ServeConfig {
-            quirks: Quirks::from_list(quirks),
-            ..ServeConfig::default()
-        }))
-        .unwrap();
-    (runtime, handle)
-}
-
-fn stop(runtime: tokio::runtime::Runtime, handle: ServerHandle) {
-    runtime.block_on(handle.shutdown());
+/// `scimctl serve` with these quirks, serving while the binary runs.
+fn serve(quirks: &[Quirk]) -> Server {
+    Server::start(ServeConfig {
+        quirks: Quirks::from_list(quirks),
+        ..ServeConfig::default()
+    })
 }
 
 /// `scimctl test ARGS` against `server`, with its URL and token.
-fn test_against(home: &Scratch, server: &ServerHandle, args: &[&str]) -> Output {
-    let connection = ["--url", server.base_url(), "--token", server.token()];
-    scimctl(&home.0, &[&["test"], args, &connection].concat())
-}
-
-/// A library client of `server` (the test never needs reqwest itself).
-fn client_of(server: &ServerHandle) -> ScimClient {
-    ScimClient::new(
-        ClientOptions {
-            base_url: server.base_url().to_owned(),
-            credentials: Credentials::Bearer(Secret::new(server.token().to_owned())),
-            headers: Vec::new(),
-            transport: Default::default(),
-            retry: Default::default(),
-        },
-        Recorder::quiet(),
-    )
-    .unwrap()
+fn test_against(home: &Home, server: &Server, args: &[&str]) -> Output {
+    let connection = ["--url", server.url(), "--token", server.token()];
+    scimctl(home, &[&["test"], args, &connection].concat())
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -103,10 +47,10 @@ fn verdict_line<'a>(stdout: &'a str, id: &str) -> &'a str {
 
 #[test]
 fn an_invalid_suite_is_a_usage_error_pointing_into_the_file() {
-    let home = Scratch::new("invalid");
+    let home = Home::new();
     let suite = format!("{FIXTURES}/suites/invalid/unknown-level.toml");
     let output = scimctl(
-        &home.0,
+        &home,
         &[
             "test",
             "--suite",
@@ -126,9 +70,9 @@ fn an_invalid_suite_is_a_usage_error_pointing_into_the_file() {
 
 #[test]
 fn an_unknown_suite_name_lists_the_built_in_ones() {
-    let home = Scratch::new("unknown");
+    let home = Home::new();
     let output = scimctl(
-        &home.0,
+        &home,
         &["test", "--suite", "nope", "--url", "http://127.0.0.1:9"],
     );
     assert_eq!(output.status.code(), Some(2));
@@ -137,8 +81,8 @@ fn an_unknown_suite_name_lists_the_built_in_ones() {
 
 #[test]
 fn list_shows_the_checks_without_sending_anything() {
-    let home = Scratch::new("list");
-    let output = scimctl(&home.0, &["test", "--list", "--suite", "rfc7644"]);
+    let home = Home::new();
+    let output = scimctl(&home, &["test", "--list", "--suite", "rfc7644"]);
     assert_eq!(output.status.code(), Some(0));
     let stdout = text(&output.stdout);
     assert!(stdout.contains("RFC 7644 (rfc7644):"), "{stdout}");
@@ -148,9 +92,9 @@ fn list_shows_the_checks_without_sending_anything() {
 
 #[test]
 fn an_unreachable_endpoint_exits_4() {
-    let home = Scratch::new("unreachable");
+    let home = Home::new();
     let output = scimctl(
-        &home.0,
+        &home,
         &[
             "test",
             "--url",
@@ -165,11 +109,11 @@ fn an_unreachable_endpoint_exits_4() {
 
 #[test]
 fn a_user_written_suite_runs() {
-    let home = Scratch::new("user");
-    let (runtime, server) = serve(&[]);
+    let home = Home::new();
+    let server = serve(&[]);
     let suite = format!("{FIXTURES}/suites/valid/minimal.toml");
     let output = test_against(&home, &server, &["--suite", &suite]);
-    stop(runtime, server);
+    server.stop();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(
@@ -182,9 +126,9 @@ fn a_user_written_suite_runs() {
 
 #[test]
 fn a_deviation_fails_the_run_and_the_ledger_is_removed_once_clean() {
-    let home = Scratch::new("deviation");
-    let ledger = home.0.join("ledger.jsonl");
-    let (runtime, server) = serve(&[Quirk::EqSubstring]);
+    let home = Home::new();
+    let ledger = home.join("ledger.jsonl");
+    let server = serve(&[Quirk::EqSubstring]);
     let output = test_against(
         &home,
         &server,
@@ -198,7 +142,7 @@ fn a_deviation_fails_the_run_and_the_ledger_is_removed_once_clean() {
             ledger.to_str().unwrap(),
         ],
     );
-    stop(runtime, server);
+    server.stop();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let line = verdict_line(&stdout, "rfc7644.filter.eq-is-not-substring");
@@ -215,10 +159,10 @@ fn a_deviation_fails_the_run_and_the_ledger_is_removed_once_clean() {
 
 #[test]
 fn reports_are_written_where_asked() {
-    let home = Scratch::new("reports");
-    let json = home.0.join("r.json");
-    let junit = home.0.join("r.xml");
-    let (runtime, server) = serve(&[]);
+    let home = Home::new();
+    let json = home.join("r.json");
+    let junit = home.join("r.xml");
+    let server = serve(&[]);
     let output = test_against(
         &home,
         &server,
@@ -233,7 +177,7 @@ fn reports_are_written_where_asked() {
             &format!("junit={}", junit.display()),
         ],
     );
-    stop(runtime, server);
+    server.stop();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -248,8 +192,8 @@ fn reports_are_written_where_asked() {
 
 #[test]
 fn fail_on_should_makes_warnings_fail_the_run() {
-    let home = Scratch::new("fail-on");
-    let (runtime, server) = serve(&[Quirk::IgnoreExcludedAttributes]);
+    let home = Home::new();
+    let server = serve(&[Quirk::IgnoreExcludedAttributes]);
     let run = |fail_on| {
         let args = [
             "--suite",
@@ -264,7 +208,7 @@ fn fail_on_should_makes_warnings_fail_the_run() {
     };
     let must = run("must");
     let should = run("should");
-    stop(runtime, server);
+    server.stop();
     let stdout = text(&must.stdout);
     let line = verdict_line(&stdout, "rfc7644.projection.excluded-attributes");
     assert!(line.trim_start().starts_with("WARN"), "{line}");
@@ -278,18 +222,23 @@ fn fail_on_should_makes_warnings_fail_the_run() {
 
 #[test]
 fn cleanup_removes_what_a_crashed_run_left() {
-    let home = Scratch::new("cleanup");
-    let (runtime, server) = serve(&[]);
+    let home = Home::new();
+    let server = serve(&[]);
     let body = serde_json::json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": "scimctl-test-x-1"
     });
-    let created = runtime
-        .block_on(client_of(&server).send_json(Method::Post, &["Users"], &[], Some(&body)))
+    let created = server
+        .block_on(client_of(server.url(), server.token()).send_json(
+            Method::Post,
+            &["Users"],
+            &[],
+            Some(&body),
+        ))
         .unwrap()
         .unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
-    let ledger = home.0.join("crashed.jsonl");
+    let ledger = home.join("crashed.jsonl");
     std::fs::write(
         &ledger,
         format!(
@@ -303,7 +252,7 @@ fn cleanup_removes_what_a_crashed_run_left() {
         &server,
         &["cleanup", "--ledger", ledger.to_str().unwrap()],
     );
-    stop(runtime, server);
+    server.stop();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("1 leftover(s), 0 not removed"));
     assert!(!ledger.exists());
@@ -311,19 +260,13 @@ fn cleanup_removes_what_a_crashed_run_left() {
 
 #[test]
 fn refused_credentials_exit_5_before_any_check() {
-    let home = Scratch::new("refused");
-    let (runtime, server) = serve(&[]);
+    let home = Home::new();
+    let server = serve(&[]);
     let output = scimctl(
-        &home.0,
-        &[
-            "test",
-            "--url",
-            server.base_url(),
-            "--token",
-            "not-the-token",
-        ],
+        &home,
+        &["test", "--url", server.url(), "--token", "not-the-token"],
     );
-    stop(runtime, server);
+    server.stop();
     assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
     assert!(
         text(&output.stderr)
@@ -334,9 +277,9 @@ fn refused_credentials_exit_5_before_any_check() {
 
 #[test]
 fn the_har_file_holds_every_exchange_without_the_token() {
-    let home = Scratch::new("har");
-    let har = home.0.join("run.har");
-    let (runtime, server) = serve(&[]);
+    let home = Home::new();
+    let har = home.join("run.har");
+    let server = serve(&[]);
     let token = server.token().to_owned();
     let output = test_against(
         &home,
@@ -350,7 +293,7 @@ fn the_har_file_holds_every_exchange_without_the_token() {
             har.to_str().unwrap(),
         ],
     );
-    stop(runtime, server);
+    server.stop();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let written = std::fs::read_to_string(&har).unwrap();
     let document: serde_json::Value = serde_json::from_str(&written).unwrap();
@@ -361,8 +304,8 @@ fn the_har_file_holds_every_exchange_without_the_token() {
 
 #[test]
 fn a_should_miss_that_leaves_a_capture_unset_is_a_warning_not_an_error() {
-    let home = Scratch::new("should-capture");
-    let suite_path = home.0.join("should.toml");
+    let home = Home::new();
+    let suite_path = home.join("should.toml");
     std::fs::write(
         &suite_path,
         r#"
@@ -389,9 +332,9 @@ status = 200
 "#,
     )
     .unwrap();
-    let (runtime, server) = serve(&[]);
+    let server = serve(&[]);
     let output = test_against(&home, &server, &["--suite", &suite_path.to_string_lossy()]);
-    stop(runtime, server);
+    server.stop();
     let stdout = text(&output.stdout);
     let line = verdict_line(&stdout, "should.capture");
     assert!(line.trim_start().starts_with("WARN"), "{line}");
@@ -400,7 +343,7 @@ status = 200
 }
 
 /// `scimctl test --list` of the suite with one check for each reason `--list` gives.
-fn list_gating(home: &Scratch, extra: &[&str]) -> Output {
+fn list_gating(home: &Home, extra: &[&str]) -> Output {
     let suite = format!("{FIXTURES}/suites/valid/gating.toml");
     let mut args = vec![
         "test",
@@ -411,7 +354,7 @@ fn list_gating(home: &Scratch, extra: &[&str]) -> Output {
         "create",
     ];
     args.extend_from_slice(extra);
-    scimctl(&home.0, &args)
+    scimctl(home, &args)
 }
 
 fn redact_port(stdout: &str) -> String {
@@ -429,16 +372,21 @@ fn redact_port(stdout: &str) -> String {
 
 #[test]
 fn list_asks_the_server_and_says_per_check_whether_it_would_run_and_why() {
-    let home = Scratch::new("list-gating");
-    let (runtime, server) = serve(&[]);
-    let connection = ["--url", server.base_url(), "--token", server.token()];
+    let home = Home::new();
+    let server = serve(&[]);
+    let connection = ["--url", server.url(), "--token", server.token()];
     let output = list_gating(&home, &connection);
     let with_writes = list_gating(&home, &[&connection[..], &["--allow-writes"]].concat());
-    let users = runtime
-        .block_on(client_of(&server).send_json(Method::Get, &["Users"], &[], None))
+    let users = server
+        .block_on(client_of(server.url(), server.token()).send_json(
+            Method::Get,
+            &["Users"],
+            &[],
+            None,
+        ))
         .unwrap()
         .unwrap();
-    stop(runtime, server);
+    server.stop();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     insta::assert_snapshot!(redact_port(&text(&output.stdout)));
     let stdout = text(&with_writes.stdout);
@@ -451,7 +399,7 @@ fn list_asks_the_server_and_says_per_check_whether_it_would_run_and_why() {
 
 #[test]
 fn list_without_a_server_gives_the_static_list_and_says_so() {
-    let home = Scratch::new("list-static");
+    let home = Home::new();
     let output = list_gating(&home, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     insta::assert_snapshot!(text(&output.stdout));
@@ -459,7 +407,7 @@ fn list_without_a_server_gives_the_static_list_and_says_so() {
 
 #[test]
 fn list_against_an_unreachable_server_says_it_could_not_ask() {
-    let home = Scratch::new("list-unreachable");
+    let home = Home::new();
     let output = list_gating(
         &home,
         &["--url", "http://127.0.0.1:9/scim/v2", "--token", "t"],
@@ -479,8 +427,8 @@ fn list_against_an_unreachable_server_says_it_could_not_ask() {
 
 #[test]
 fn is_not_holds_for_an_absent_or_different_value_and_fails_on_an_equal_one() {
-    let home = Scratch::new("is-not");
-    let suite_path = home.0.join("is-not.toml");
+    let home = Home::new();
+    let suite_path = home.join("is-not.toml");
     let check = |id: &str, path: &str, value: &str| {
         format!(
             "[[check]]\nid = \"isnot.{id}\"\ntitle = \"{id}\"\nrfc = \"RFC 7643 §5\"\nlevel = \"MUST\"\n\n\
@@ -496,9 +444,9 @@ fn is_not_holds_for_an_absent_or_different_value_and_fails_on_an_equal_one() {
     ]
     .concat();
     std::fs::write(&suite_path, suite).unwrap();
-    let (runtime, server) = serve(&[]);
+    let server = serve(&[]);
     let output = test_against(&home, &server, &["--suite", &suite_path.to_string_lossy()]);
-    stop(runtime, server);
+    server.stop();
     let stdout = text(&output.stdout);
     for passing in ["isnot.different", "isnot.absent"] {
         let line = verdict_line(&stdout, passing);
@@ -551,11 +499,11 @@ fn fails_the_run(level: &str, fail_on: &str) -> bool {
 /// suite's verdict line, `blocks` in the JSON report and the exit code all agree.
 #[test]
 fn every_check_level_assertion_level_and_fail_on_give_one_consistent_verdict() {
-    let home = Scratch::new("levels");
-    let suite = home.0.join("levels.toml");
+    let home = Home::new();
+    let suite = home.join("levels.toml");
     std::fs::write(&suite, levels_suite()).unwrap();
-    let report = home.0.join("r.json");
-    let (runtime, server) = serve(&[]);
+    let report = home.join("r.json");
+    let server = serve(&[]);
     let mut seen = Vec::new();
     for (c, check_level) in LEVELS.iter().enumerate() {
         for (a, assertion_level) in [None].into_iter().chain(LEVELS.map(Some)).enumerate() {
@@ -611,13 +559,13 @@ fn every_check_level_assertion_level_and_fail_on_give_one_consistent_verdict() {
             }
         }
     }
-    stop(runtime, server);
+    server.stop();
     assert_eq!(seen.len(), 5 * 6 * 3);
 }
 
 /// A waivers file that names every check it means to waive.
-fn waivers_file(home: &Scratch, text: &str) -> PathBuf {
-    let path = home.0.join("waivers.toml");
+fn waivers_file(home: &Home, text: &str) -> PathBuf {
+    let path = home.join("waivers.toml");
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -625,14 +573,14 @@ fn waivers_file(home: &Scratch, text: &str) -> PathBuf {
 /// A waiver whose id matches no check used to be accepted silently, waiving nothing.
 #[test]
 fn a_waiver_for_no_check_is_a_usage_error_naming_the_line_and_the_closest_ids() {
-    let home = Scratch::new("waiver-typo");
+    let home = Home::new();
     let waivers = waivers_file(
         &home,
         "[[waiver]]\nid = \"rfc7644.projection.attributes-on-create\"\nreason = \"VENDOR-1\"\n\n\
          [[waiver]]\nid = \"rfc7644.filter.eq-is-not-substrng\"\nreason = \"VENDOR-2\"\n",
     );
     let output = scimctl(
-        &home.0,
+        &home,
         &[
             "test",
             "--suite",
@@ -666,12 +614,12 @@ fn a_waiver_for_no_check_is_a_usage_error_naming_the_line_and_the_closest_ids() 
 /// runs of different suites.
 #[test]
 fn a_waiver_for_a_check_of_a_suite_not_run_is_accepted() {
-    let home = Scratch::new("waiver-other-suite");
+    let home = Home::new();
     let waivers = waivers_file(
         &home,
         "[[waiver]]\nid = \"entra.manager.replaced\"\nreason = \"VENDOR-3\"\n",
     );
-    let (runtime, server) = serve(&[]);
+    let server = serve(&[]);
     let output = test_against(
         &home,
         &server,
@@ -684,7 +632,7 @@ fn a_waiver_for_a_check_of_a_suite_not_run_is_accepted() {
             waivers.to_str().unwrap(),
         ],
     );
-    stop(runtime, server);
+    server.stop();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
 
@@ -692,13 +640,13 @@ fn a_waiver_for_a_check_of_a_suite_not_run_is_accepted() {
 /// waived with its reason, is counted apart, and does not fail the run.
 #[test]
 fn a_waived_failure_is_shown_as_waived_and_does_not_fail_the_run() {
-    let home = Scratch::new("waived");
+    let home = Home::new();
     let waivers = waivers_file(
         &home,
         "[[waiver]]\nid = \"rfc7644.filter.eq-is-not-substring\"\nreason = \"VENDOR-1234\"\n",
     );
-    let report = home.0.join("r.json");
-    let (runtime, server) = serve(&[Quirk::EqSubstring]);
+    let report = home.join("r.json");
+    let server = serve(&[Quirk::EqSubstring]);
     let output = test_against(
         &home,
         &server,
@@ -714,7 +662,7 @@ fn a_waived_failure_is_shown_as_waived_and_does_not_fail_the_run() {
             &format!("json={}", report.display()),
         ],
     );
-    stop(runtime, server);
+    server.stop();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let line = verdict_line(&stdout, "rfc7644.filter.eq-is-not-substring");

@@ -19,8 +19,10 @@ use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, LedgerEntry, LedgerSink, NoSink, parse_ledger};
 use scimctl::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status};
 use scimctl::runner::{self, RunOptions, RunReport};
-use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle};
+use scimctl::serve::{Quirk, Quirks, ServeConfig, ServerHandle};
 use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
+
+use crate::support::demo_seed;
 
 /// A pre-existing user of the demo seed: no check may ever write to it.
 const SEEDED_USER: &str = "2819c223-7f76-453a-919d-413400000000";
@@ -86,9 +88,8 @@ async fn server(quirks: &[Quirk]) -> ServerHandle {
 
 /// The demo seed on a server configured as given.
 async fn server_with(config: ServeConfig) -> ServerHandle {
-    let seed = Seed::from_json(include_str!("../../fixtures/seed/demo.json")).expect("demo seed");
     scimctl::serve::spawn(ServeConfig {
-        seed: Some(seed),
+        seed: Some(demo_seed()),
         ..config
     })
     .await

@@ -9,74 +9,18 @@
 //! scim2-server comes from the project's Python venv (`scripts/python-env`, or the Python that
 //! `SCIMCTL_PYTHON` names); `SCIMCTL_SKIP_INTEROP=1` skips this test.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
-use scimctl::client::{ClientOptions, Credentials, Recorder, ScimClient};
-use scimctl::redact::Secret;
 use scimctl::runner::ledger::{Ledger, NoSink};
 use scimctl::runner::outcome::Status;
 use scimctl::runner::{self, RunOptions};
 use scimctl::suite::{BUILTIN_SUITES, parse_suite};
 use serde::Deserialize;
 
+use crate::support::{Home, Scim2Server, client_of};
+
 const TOKEN: &str = "peer-token";
-const START_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The server process, killed and reaped when dropped.
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn scim2_server_or_skip() -> Option<PathBuf> {
-    if std::env::var_os("SCIMCTL_SKIP_INTEROP").is_some_and(|v| v == "1") {
-        return None;
-    }
-    let python = std::env::var_os("SCIMCTL_PYTHON").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
-        PathBuf::from,
-    );
-    let server = python.with_file_name("scim2-server");
-    assert!(
-        server.exists(),
-        "no scim2-server at {}: run `scripts/python-env`, point SCIMCTL_PYTHON at a venv's \
-         python, or set SCIMCTL_SKIP_INTEROP=1 to skip this test",
-        server.display()
-    );
-    Some(server)
-}
-
-fn start(program: &Path) -> (Peer, String) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new(program)
-        .args(["--port", &port.to_string(), "--bearer-token", TOKEN])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("scim2-server starts");
-    let peer = Peer(child);
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < START_TIMEOUT,
-            "scim2-server did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (peer, format!("http://127.0.0.1:{port}/v2"))
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,22 +38,11 @@ struct ExpectedCheck {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scim2_server_gets_only_its_documented_verdicts() {
-    let Some(program) = scim2_server_or_skip() else {
+    let Some(peer) = Scim2Server::start(TOKEN) else {
         eprintln!("skipped: SCIMCTL_SKIP_INTEROP=1");
         return;
     };
-    let (_peer, base_url) = start(&program);
-    let client = ScimClient::new(
-        ClientOptions {
-            base_url: base_url.clone(),
-            credentials: Credentials::Bearer(Secret::new(TOKEN.to_owned())),
-            headers: Vec::new(),
-            transport: Default::default(),
-            retry: Default::default(),
-        },
-        Recorder::quiet(),
-    )
-    .expect("client");
+    let client = client_of(peer.url(), TOKEN);
     let suites: Vec<_> = BUILTIN_SUITES
         .iter()
         .map(|(name, text)| parse_suite(name, text).expect("builtin suite"))
@@ -184,7 +117,7 @@ struct Waiver {
 
 #[test]
 fn with_its_waivers_scim2_server_gets_a_green_run() {
-    let Some(program) = scim2_server_or_skip() else {
+    let Some(peer) = Scim2Server::start(TOKEN) else {
         eprintln!("skipped: SCIMCTL_SKIP_INTEROP=1");
         return;
     };
@@ -206,23 +139,14 @@ fn with_its_waivers_scim2_server_gets_a_green_run() {
         "the waivers cover exactly the documented differences"
     );
 
-    let (_peer, base_url) = start(&program);
-    let scratch = tempfile::tempdir().expect("a scratch directory");
-    let report = |name: &str| scratch.path().join(name);
-    let mut command = Command::cargo_bin("scimctl").expect("the scimctl binary");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("SCIMCTL_") {
-            command.env_remove(name);
-        }
-    }
-    let output = command
-        .env("HOME", scratch.path())
-        .env("XDG_CACHE_HOME", scratch.path().join("cache"))
-        .env("XDG_CONFIG_HOME", scratch.path().join("config"))
+    let home = Home::new();
+    let report = |name: &str| home.join(name);
+    let output = home
+        .scimctl()
         .args([
             "test",
             "--url",
-            &base_url,
+            peer.url(),
             "--token",
             TOKEN,
             "--allow-writes",

@@ -1,15 +1,13 @@
 //! A `scimctl serve` server in the test process and the `scimctl` binary run against it,
-//! hermetically: HOME, XDG directories and SCIMCTL_CONFIG point into a temporary directory
-//! removed afterwards, and no variable of the developer's environment reaches the binary.
-//! A few tests run against python-scim's scim2-server instead, started on a free port.
-
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+//! hermetically (`support::Home`): HOME, XDG directories and SCIMCTL_CONFIG point into a
+//! temporary directory removed afterwards, and no variable of the developer's environment
+//! reaches the binary. A few tests run against python-scim's scim2-server instead.
 
 use assert_cmd::Command;
-use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle, spawn};
+use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
 use serde_json::Value;
+
+use crate::support::{Home, Scim2Server, Server};
 
 /// The server's bearer token in every test.
 pub const TOKEN: &str = "s3cr3t-t0k3n-value";
@@ -55,47 +53,11 @@ impl Run {
     }
 }
 
-/// A temporary directory, removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new() -> TempDir {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "scimctl-cli-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The server a test talks to.
-enum Backend {
-    /// `scimctl serve`, in this process.
-    Serve {
-        runtime: tokio::runtime::Runtime,
-        server: Option<ServerHandle>,
-    },
-    /// python-scim's scim2-server, a child process killed at the end.
-    Scim2Server(Child),
-}
-
 /// A server, a home directory, and the binary pointed at both.
 pub struct Env {
-    backend: Backend,
-    pub home: TempDir,
+    /// `scimctl serve` in this process, or scim2-server: held until the test ends.
+    _server: Box<dyn std::any::Any>,
+    pub home: Home,
     pub url: String,
 }
 
@@ -124,88 +86,43 @@ impl Env {
 
     /// A server started with `config` (port 0 and the test token are forced).
     pub fn with(config: ServeConfig) -> Env {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let server = runtime
-            .block_on(spawn(ServeConfig {
-                port: 0,
-                token: Some(TOKEN.to_owned()),
-                ..config
-            }))
-            .expect("server starts");
-        let url = server.base_url().to_owned();
+        let server = Server::start(ServeConfig {
+            port: 0,
+            token: Some(TOKEN.to_owned()),
+            ..config
+        });
         Env {
-            backend: Backend::Serve {
-                runtime,
-                server: Some(server),
-            },
-            home: TempDir::new(),
-            url,
+            url: server.url().to_owned(),
+            _server: Box::new(server),
+            home: Home::new(),
         }
     }
 
-    /// python-scim's scim2-server 0.8.3 on a free loopback port, from the venv next to
-    /// `SCIMCTL_PYTHON` (else `.venv`); `None` when `SCIMCTL_SKIP_INTEROP=1`.
+    /// python-scim's scim2-server 0.8.3 on a free loopback port; `None` when
+    /// `SCIMCTL_SKIP_INTEROP=1`.
     pub fn scim2_server() -> Option<Env> {
-        if std::env::var_os("SCIMCTL_SKIP_INTEROP").is_some_and(|v| v == "1") {
-            return None;
-        }
-        let python = std::env::var_os("SCIMCTL_PYTHON").map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
-            PathBuf::from,
-        );
-        let server = python.with_file_name("scim2-server");
-        assert!(
-            server.exists(),
-            "no scim2-server at {}: run `scripts/python-env` to create the venv, point \
-             SCIMCTL_PYTHON at a venv's python with scim2-server 0.8.3, or set \
-             SCIMCTL_SKIP_INTEROP=1 to skip this test",
-            server.display()
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let child = std::process::Command::new(&server)
-            .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--bearer-token", TOKEN])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("scim2-server starts");
-        let env = Env {
-            backend: Backend::Scim2Server(child),
-            home: TempDir::new(),
-            url: format!("http://127.0.0.1:{port}/v2"),
-        };
-        for _ in 0..120 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(env);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(250));
-        }
-        panic!("scim2-server did not listen on port {port} within 30 s");
+        let server = Scim2Server::start(TOKEN)?;
+        Some(Env {
+            url: server.url().to_owned(),
+            _server: Box::new(server),
+            home: Home::new(),
+        })
     }
 
-    /// The binary with a blank environment: only PATH, the temporary home, and the server's
-    /// URL and token in SCIMCTL_URL and SCIMCTL_TOKEN.
-    pub fn command(&self) -> Command {
-        let mut command = Command::cargo_bin("scimctl").expect("binary");
-        let home = self.home.path();
+    /// The binary, hermetic (see [`Home::scimctl`]), with the server's URL and token in
+    /// SCIMCTL_URL and SCIMCTL_TOKEN.
+    pub fn scimctl(&self) -> std::process::Command {
+        let mut command = self.home.scimctl();
         command
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("SCIMCTL_CONFIG", home.join("config.toml"))
             .env("SCIMCTL_URL", &self.url)
-            .env("SCIMCTL_TOKEN", TOKEN)
-            .timeout(std::time::Duration::from_secs(60));
+            .env("SCIMCTL_TOKEN", TOKEN);
+        command
+    }
+
+    /// [`Env::scimctl`] for assert_cmd, ended if it runs over a minute.
+    pub fn command(&self) -> Command {
+        let mut command = Command::from_std(self.scimctl());
+        command.timeout(std::time::Duration::from_secs(60));
         command
     }
 
@@ -252,22 +169,6 @@ impl Env {
             .run(&["groups", "create", "--display-name", name, "-o", "json"])
             .json();
         created["id"].as_str().expect("an id").to_owned()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        match &mut self.backend {
-            Backend::Serve { runtime, server } => {
-                if let Some(server) = server.take() {
-                    runtime.block_on(server.shutdown());
-                }
-            }
-            Backend::Scim2Server(child) => {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-        }
     }
 }
 

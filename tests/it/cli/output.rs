@@ -219,12 +219,8 @@ fn server_text_with_control_characters_is_escaped_in_tables() {
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let env = Env::seeded(&seed(50), &[]);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scimctl"))
-        .env_clear()
-        .env("HOME", env.home.path())
-        .env("SCIMCTL_CONFIG", env.home.path().join("config.toml"))
-        .env("SCIMCTL_URL", &env.url)
-        .env("SCIMCTL_TOKEN", super::common::TOKEN)
+    let mut child = env
+        .scimctl()
         .args([
             "users", "list", "--all", "--count", "5", "-o", "ndjson", "-v",
         ])

@@ -1,10 +1,16 @@
 //! Seeing the wire (`-v`, `-vv`, `-vvv`, `--curl`, `--har`) with secrets redacted, and the
 //! exit codes of failures.
 
+use std::io::Write;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
 use insta::assert_snapshot;
 use serde_json::Value;
 
 use super::common::{Env, TOKEN, snapshots};
+use crate::support::{Home, Running};
 
 #[test]
 fn v_shows_each_request_and_vv_its_headers_without_the_token() {
@@ -204,39 +210,29 @@ fn hanging_after_one_page() -> (String, std::thread::JoinHandle<()>) {
     (url, server)
 }
 
+/// The longest the Ctrl-C tests wait for the child.
+const PATIENCE: Duration = Duration::from_secs(60);
+
 #[test]
 fn ctrl_c_exits_130_with_whole_lines_and_the_har_file_written() {
-    let home = super::common::TempDir::new();
-    let har = home.path().join("trace.har");
+    let home = Home::new();
+    let har = home.join("trace.har");
     let (url, server) = hanging_after_one_page();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scimctl"))
-        .env_clear()
-        .env("HOME", home.path())
-        .env("SCIMCTL_CONFIG", home.path().join("config.toml"))
-        .args(["--url", &url, "--token", TOKEN, "--har"])
-        .arg(&har)
-        .args(["users", "list", "--all", "--count", "1", "-o", "ndjson"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawns");
-    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first_line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut first_line).expect("first page");
+    let (mut child, stdout, stderr) = Running::with_output(
+        home.scimctl()
+            .args(["--url", &url, "--token", TOKEN, "--har"])
+            .arg(&har)
+            .args(["users", "list", "--all", "--count", "1", "-o", "ndjson"]),
+    );
+    let first_line = stdout.wait_for("the first page", PATIENCE, |_| true);
     assert!(first_line.contains(r#""userName":"first""#), "{first_line}");
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success());
-    let output = child.wait_with_output().expect("ends");
+    child.interrupt();
+    let status = child.wait_for_exit(PATIENCE);
     server.join().expect("server thread");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let stderr = stderr.finish();
+    assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("rest of stdout");
-    assert_eq!(rest, "", "nothing after the first page");
+    assert_eq!(stdout.finish(), first_line, "nothing after the first page");
     let har: Value =
         serde_json::from_slice(&std::fs::read(&har).expect("HAR written")).expect("HAR is JSON");
     let entries = har["log"]["entries"].as_array().expect("entries");
@@ -246,29 +242,26 @@ fn ctrl_c_exits_130_with_whole_lines_and_the_har_file_written() {
 #[test]
 fn ctrl_c_while_a_body_is_awaited_on_stdin_exits_130_at_once() {
     let env = Env::start();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scimctl"))
-        .env_clear()
-        .env("HOME", env.home.path())
-        .env("SCIMCTL_CONFIG", env.home.path().join("config.toml"))
-        .args(["--url", &env.url, "--token", TOKEN])
-        .args(["users", "create", "--file", "-", "-o", "json"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawns");
-    // Stdin stays open and empty: the command waits for a body that never comes. The pause
-    // lets it start and install its Ctrl-C handler (a few milliseconds on an idle machine).
-    let stdin = child.stdin.take();
-    std::thread::sleep(std::time::Duration::from_secs(1));
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success());
-    let output = child.wait_with_output().expect("ends");
+    let (mut child, stdout, stderr) = Running::with_output(
+        env.scimctl()
+            .args(["users", "create", "--file", "-", "-o", "json"])
+            .stdin(Stdio::piped()),
+    );
+    // The readiness signal: the command reads stdin once it has taken more than a pipe holds.
+    // Blank lines are JSON whitespace, and stdin stays open, so it goes on waiting for a body.
+    let mut stdin = child.0.stdin.take().expect("stdin is piped");
+    let (fed, read) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = fed.send(stdin.write_all(&[b'\n'; 1 << 20]).map(|()| stdin));
+    });
+    let stdin = read
+        .recv_timeout(PATIENCE)
+        .expect("the command reads its body from stdin")
+        .expect("stdin stays open");
+    child.interrupt();
+    let status = child.wait_for_exit(PATIENCE);
     drop(stdin);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
-    assert!(output.stdout.is_empty(), "nothing was created");
+    let stderr = stderr.finish();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stdout.finish().is_empty(), "nothing was created");
 }

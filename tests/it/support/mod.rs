@@ -1,0 +1,9 @@
+//! What the integration tests share, so each topic module holds only its tests: the `scimctl`
+//! binary run hermetically, child processes that never outlive their test, readiness waits that
+//! are bounded, and the servers the tests talk to. Nothing here asserts a product behaviour.
+
+mod process;
+mod servers;
+
+pub use process::{Home, Lines, Running, wait_until};
+pub use servers::{Scim2Server, Server, client_of, demo_seed, venv_program};
