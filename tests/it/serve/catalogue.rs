@@ -3,8 +3,7 @@
 
 use scimctl::serve::quirks::readme_table;
 
-const BEGIN: &str =
-    "<!-- quirk table: generated from src/serve/quirks/table.rs (see the quirk table test) -->\n";
+const BEGIN: &str = "<!-- quirk table: generated from src/serve/quirks/table.rs, checked by tests/it/serve/catalogue.rs -->\n";
 const END: &str = "<!-- end of quirk table -->";
 
 #[test]
