@@ -334,13 +334,8 @@ struct ExpectedCheck {
     message_contains: String,
 }
 
-/// Each deviation fails or warns exactly the checks its fixture lists as `fail` or `warn`, at
-/// that level and with a message naming the deviation: a check the quirk also breaks but the
-/// fixture leaves out is as much an error as a listed check that passes. (Against the clean
-/// server every check passes, so these are the checks the quirk alone breaks.) Entries with
-/// `status = "pass"` name checks that must keep passing under the quirk.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
+/// `fixtures/expected/*.toml`, in name order.
+fn expectation_files() -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> =
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/expected"))
             .expect("fixtures/expected")
@@ -348,7 +343,12 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
             .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
             .collect();
     files.sort();
-    let covered: Vec<String> = files
+    files
+}
+
+#[test]
+fn every_deviation_quirk_has_expectations_and_every_expectation_a_deviation_quirk() {
+    let covered: Vec<String> = expectation_files()
         .iter()
         .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
@@ -365,8 +365,37 @@ async fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
             "fixtures/expected/{quirk}.toml names no deviation of the quirk table"
         );
     }
-    for file in files {
-        let text = std::fs::read_to_string(&file).expect("readable");
+}
+
+/// How many tests share the expectation files, so that the test harness runs them side by side.
+const SHARES: usize = 4;
+
+macro_rules! in_shares {
+    ($($name:ident => $share:literal),+ $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            deviation_quirks_are_caught_with_a_message_naming_them($share).await;
+        }
+    )+};
+}
+
+in_shares! {
+    every_deviation_quirk_is_caught_with_a_message_naming_it_share_1 => 0,
+    every_deviation_quirk_is_caught_with_a_message_naming_it_share_2 => 1,
+    every_deviation_quirk_is_caught_with_a_message_naming_it_share_3 => 2,
+    every_deviation_quirk_is_caught_with_a_message_naming_it_share_4 => 3,
+}
+
+/// Each deviation fails or warns exactly the checks its fixture lists as `fail` or `warn`, at
+/// that level and with a message naming the deviation: a check the quirk also breaks but the
+/// fixture leaves out is as much an error as a listed check that passes. (Against the clean
+/// server every check passes, so these are the checks the quirk alone breaks.) Entries with
+/// `status = "pass"` name checks that must keep passing under the quirk. This runs every
+/// `SHARES`th file, from the `share`th.
+async fn deviation_quirks_are_caught_with_a_message_naming_them(share: usize) {
+    let files = expectation_files();
+    for file in files.iter().skip(share).step_by(SHARES) {
+        let text = std::fs::read_to_string(file).expect("readable");
         let expected: Expected = toml::from_str(&text).expect("valid expectations");
         assert!(!expected.why.is_empty());
         assert_eq!(
