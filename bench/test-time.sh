@@ -11,8 +11,9 @@
 # clone, or are skipped when there is none or SCIMCTL_SKIP_INTEROP=1.
 #
 # Usage: bench/test-time.sh [REV...]     (default: HEAD; e.g. `bench/test-time.sh main HEAD`)
-# Prints one line per revision and run: seconds of wall time, the exit status of scripts/test,
-# and the load average before and after. BENCH_KEEP_LOGS=DIR copies each run's log into DIR.
+# Prints one line per revision and run: seconds of wall time and of CPU time, the exit status of
+# scripts/test, and the load average before and after. BENCH_KEEP_LOGS=DIR copies each run's log
+# into DIR. Needs GNU time (/usr/bin/time, the Debian package `time`).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +26,7 @@ trap 'exit 130' INT TERM
 say() { echo "test-time: $*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime | sed 's/.*load average[s]*: //'; }
 
+[[ -x /usr/bin/time ]] || { say "needs GNU time at /usr/bin/time (Debian package \`time\`)"; exit 2; }
 export SCIMCTL_SKIP_BROWSER=1
 unset CARGO_TARGET_DIR RUSTC_WRAPPER CARGO_BUILD_RUSTC_WRAPPER
 venv="$(readlink -f "$repo/.venv" 2>/dev/null || true)"
@@ -33,16 +35,18 @@ if [[ "${SCIMCTL_SKIP_INTEROP:-}" == 1 || ! -x "$venv/bin/python" ]]; then
     say "no .venv (or SCIMCTL_SKIP_INTEROP=1): the interop tests are skipped"
 fi
 
-# Runs scripts/test in clone $1, logging to $2; prints "SECONDS STATUS".
+# Runs scripts/test in clone $1, logging to $2; prints "WALL CPU STATUS": seconds of wall time,
+# seconds of CPU time (user and system, of scripts/test and everything it waited for, which
+# other work on the machine changes far less than the wall time), and the exit status.
 timed_test() {
-    local clone="$1" log="$2" start end status=0
-    start="$(date +%s.%N)"
-    (cd "$clone" && CARGO_TARGET_DIR="$clone/target" bash scripts/test) >"$log" 2>&1 || status=$?
-    end="$(date +%s.%N)"
-    awk -v s="$start" -v e="$end" -v st="$status" 'BEGIN { printf "%.1f %s\n", e - s, st }'
+    local clone="$1" log="$2" status=0
+    (cd "$clone" && CARGO_TARGET_DIR="$clone/target" \
+        /usr/bin/time -f '%e %U %S' -o "$log.time" bash scripts/test) >"$log" 2>&1 || status=$?
+    tail -n 1 "$log.time" | awk -v st="$status" '{ printf "%.1f %.1f %s\n", $1, $2 + $3, st }'
 }
 
-printf '%-12s %-9s %-8s %8s %6s  %-16s %s\n' revision commit run seconds status "load before" "load after"
+printf '%-12s %-9s %-8s %8s %8s %6s  %-16s %s\n' \
+    revision commit run wall-s cpu-s status "load before" "load after"
 for rev in "$@"; do
     commit="$(git -C "$repo" rev-parse --verify --quiet "$rev^{commit}")" \
         || { say "unknown revision $rev"; exit 2; }
@@ -59,9 +63,12 @@ for rev in "$@"; do
             touch "$clone/src/scim/filter/mod.rs"
         fi
         before="$(load)"
-        read -r seconds status < <(timed_test "$clone" "$scratch/$run.log")
-        printf '%-12s %-9s %-8s %8s %6s  %-16s %s\n' \
-            "$rev" "${commit:0:9}" "$run" "$seconds" "$status" "$before" "$(load)"
+        read -r seconds cpu status < <(timed_test "$clone" "$scratch/$run.log")
+        printf '%-12s %-9s %-8s %8s %8s %6s  %-16s %s\n' \
+            "$rev" "${commit:0:9}" "$run" "$seconds" "$cpu" "$status" "$before" "$(load)"
+        if [[ "$run" == cold ]]; then
+            say "$rev: the target directory holds $(du -sh "$clone/target" | cut -f1) after the cold run"
+        fi
         if [[ -n "${BENCH_KEEP_LOGS:-}" ]]; then
             mkdir -p "$BENCH_KEEP_LOGS"
             cp "$scratch/$run.log" "$BENCH_KEEP_LOGS/${commit:0:9}-$run.log"
