@@ -135,14 +135,6 @@ impl Level {
             _ => Level::May,
         }
     }
-
-    fn label(self) -> &'static str {
-        match self {
-            Level::Must => "MUST-level",
-            Level::Should => "SHOULD-level",
-            Level::May => "MAY-level",
-        }
-    }
 }
 
 fn read_register(text: &str) -> Result<Register, String> {
@@ -270,6 +262,9 @@ fn problems(register: &Register, check_ids: &BTreeSet<String>) -> Vec<String> {
         }
         if req.quote.trim().is_empty() {
             say("the quote is empty".into());
+        }
+        if req.notes.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            say("`notes` is empty: leave it out".into());
         }
         let reason = req.reason.as_deref().is_some_and(|r| !r.trim().is_empty());
         let todo = req.todo.as_deref().is_some_and(|t| !t.trim().is_empty());
@@ -595,14 +590,15 @@ fn render_coverage(register: &Register, check_ids: &BTreeSet<String>) -> String 
             (None, Some(q)) => format!(" New quirk: `{q}`."),
             (None, None) => String::new(),
         };
+        let todo = cell_text(req.todo.as_deref().unwrap_or_default());
         let _ = writeln!(
             out,
-            "{}. `{}` ({}, {}): {}{quirk}",
+            "{}. `{}` ({}, {}): {}.{quirk}",
             n + 1,
             req.id,
             req.keyword,
             req.area,
-            cell_text(req.todo.as_deref().unwrap_or_default())
+            todo.trim_end_matches('.')
         );
     }
 
@@ -615,13 +611,14 @@ fn render_coverage(register: &Register, check_ids: &BTreeSet<String>) -> String 
     if !strengthen.is_empty() {
         out.push_str("\n### Covered, but worth a stronger check\n\n");
         for req in strengthen {
+            let todo = cell_text(req.todo.as_deref().unwrap_or_default());
             let _ = writeln!(
                 out,
-                "- `{}` ({}, {}): {}",
+                "- `{}` ({}, {}): {}.",
                 req.id,
                 req.keyword,
                 req.area,
-                cell_text(req.todo.as_deref().unwrap_or_default())
+                todo.trim_end_matches('.')
             );
         }
     }
@@ -742,8 +739,8 @@ fn fields_outside_their_vocabulary_are_refused() {
     assert_eq!(
         problems_of(&text),
         [
-            format!("7644-3.6-01: the quote does not contain the keyword MUSTNT"),
-            format!("7644-3.6-01: keyword `MUSTNT` is not an RFC 2119 keyword"),
+            "7644-3.6-01: the quote does not contain the keyword MUSTNT".to_owned(),
+            "7644-3.6-01: keyword `MUSTNT` is not an RFC 2119 keyword".to_owned(),
             format!("7644-3.6-01: actor `server` is not one of {ACTORS:?}"),
             format!("7644-3.6-01: area `deletion` is not one of {AREAS:?}"),
         ]
