@@ -955,7 +955,7 @@ pub fn read_token_file(path: &Path) -> Result<Secret, ConfigError> {
 /// `pass show`, which prints metadata after the secret, works). The command may run for at most
 /// `limit`; it is killed after that.
 pub fn run_token_command(command: &str, limit: Duration) -> Result<Secret, ConfigError> {
-    let shown = crate::client::one_line(command);
+    let shown = crate::text::one_line(command);
     let mut child = shell(command)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -1000,7 +1000,7 @@ pub fn run_token_command(command: &str, limit: Duration) -> Result<Secret, Confi
             .unwrap_or("no message");
         return Err(error(format!(
             "the token command `{shown}` failed ({status}): {}",
-            crate::client::one_line(first)
+            crate::text::one_line(first)
         )));
     }
     let output = String::from_utf8_lossy(&output);

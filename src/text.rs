@@ -47,6 +47,15 @@ pub fn for_terminal(text: &str, lines: Lines, max_chars: usize) -> String {
     out
 }
 
+/// Wraps `text` in an SGR colour (`31` red, `32` green, `33` yellow, `1` bold) when `on`.
+pub fn paint(text: &str, sgr: &str, on: bool) -> String {
+    if on {
+        format!("\u{1b}[{sgr}m{text}\u{1b}[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// A short one-line rendering of server text, for error summaries.
 pub fn one_line(text: &str) -> String {
     for_terminal(text.trim(), Lines::Escape, 200)
@@ -67,6 +76,12 @@ mod tests {
     fn line_breaks_are_escaped_in_summaries_and_kept_in_bodies() {
         assert_eq!(one_line("line one\nline two"), "line one\\nline two");
         assert_eq!(for_terminal("a\n\tb\r", Lines::Keep, 100), "a\n\tb\\r");
+    }
+
+    #[test]
+    fn paint_adds_escapes_only_when_on() {
+        assert_eq!(paint("x", "31", false), "x");
+        assert_eq!(paint("x", "31", true), "\u{1b}[31mx\u{1b}[0m");
     }
 
     #[test]

@@ -38,17 +38,13 @@ pub fn checked_filter(text: &str, raw: bool, warn: &dyn Fn(&str)) -> Result<Stri
     }
     let parsed = parse_filter_with(text, ParseOptions::lenient())
         .map_err(|diagnostic| invalid("filter", text, &diagnostic))?;
-    if parsed.warnings.is_empty() {
-        return Ok(text.to_owned());
-    }
-    let canonical = parsed.filter.to_string();
-    for diagnostic in &parsed.warnings {
-        warn(&format!("filter: {}", diagnostic.message));
-    }
-    warn(&format!(
-        "sending the filter as `{canonical}` (--raw sends it as typed)"
-    ));
-    Ok(canonical)
+    Ok(as_sent(
+        text,
+        &parsed.filter,
+        &parsed.warnings,
+        "filter",
+        warn,
+    ))
 }
 
 /// A PATCH path to send: checked like a filter, canonical only when a leniency was needed.
@@ -58,17 +54,29 @@ pub fn checked_patch_path(text: &str, raw: bool, warn: &dyn Fn(&str)) -> Result<
     }
     let parsed = parse_patch_path_with(text, ParseOptions::lenient())
         .map_err(|diagnostic| invalid("PATCH path", text, &diagnostic))?;
-    if parsed.warnings.is_empty() {
-        return Ok(text.to_owned());
+    Ok(as_sent(text, &parsed.path, &parsed.warnings, "path", warn))
+}
+
+/// What to send for `text`, which parsed as `parsed`: `text` itself, or the canonical form
+/// when reading it needed the leniencies `warnings` (each noted through `warn`, with `what`).
+fn as_sent(
+    text: &str,
+    parsed: &impl std::fmt::Display,
+    warnings: &[Diagnostic],
+    what: &str,
+    warn: &dyn Fn(&str),
+) -> String {
+    if warnings.is_empty() {
+        return text.to_owned();
     }
-    let canonical = parsed.path.to_string();
-    for diagnostic in &parsed.warnings {
-        warn(&format!("path: {}", diagnostic.message));
+    let canonical = parsed.to_string();
+    for diagnostic in warnings {
+        warn(&format!("{what}: {}", diagnostic.message));
     }
     warn(&format!(
-        "sending the path as `{canonical}` (--raw sends it as typed)"
+        "sending the {what} as `{canonical}` (--raw sends it as typed)"
     ));
-    Ok(canonical)
+    canonical
 }
 
 /// A comma-separated list of attribute paths (`--attributes`, `--excluded-attributes`), each

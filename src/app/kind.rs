@@ -4,11 +4,11 @@
 
 use serde_json::{Value, json};
 
-use crate::client::one_line;
 use crate::output::Column;
 use crate::scim::dialect::Dialect;
 use crate::scim::model::{GROUP_SCHEMA, USER_SCHEMA};
 use crate::scim::schema::{ResourceSchema, ResourceType};
+use crate::text::one_line;
 
 /// Which family a resource type belongs to, for the few things an IdP shapes differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

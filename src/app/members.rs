@@ -14,10 +14,10 @@ use super::kind::Kind;
 use super::resources::{Target, read};
 use super::session::Session;
 use crate::cli::resources::{MemberArgs, MemberKey};
-use crate::client::one_line;
 use crate::client::ops::Projection;
 use crate::output::Column;
 use crate::scim::resource::get_ci;
+use crate::text::one_line;
 
 /// Only the members, when reading a group for its membership.
 fn members_projection() -> Projection {

@@ -19,7 +19,6 @@ use crate::cli::resources::{
     BodyArgs, GroupFields, GroupsCommand, ListArgs, PatchArgs, ProjectionArgs, ReplaceTarget,
     ResourceCommand, UserFields, UsersCommand,
 };
-use crate::client::one_line;
 use crate::client::ops::{ListQuery, Projection, equals_filter};
 use crate::exit::{Exit, ExitError};
 use crate::output::{Format, render_changes, split_list};
@@ -28,6 +27,7 @@ use crate::scim::filter::{Filter, FilterCheck, ParseOptions, parse_filter_with};
 use crate::scim::list::ListPage;
 use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
+use crate::text::one_line;
 
 /// Which resource a read names.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,13 +8,12 @@
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use anyhow::Context;
 
 use crate::cli::GlobalArgs;
 use crate::cli::connection::ConnectionArgs;
-use crate::client::discovery::{Discovery, DiscoveryCache, discover};
+use crate::client::discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
 use crate::client::{
     BoxFuture, Recorder, RecorderOptions, Request, ReqwestTransport, Response, ScimClient,
     Transport, TransportError,
@@ -26,9 +25,6 @@ use crate::output::{
 };
 use crate::scim::dialect::Dialect;
 use crate::scim::schema::ResourceSchema;
-
-/// How long discovery documents stay cached.
-const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
 
 /// Everything a client command works with.
 pub struct Session {
@@ -108,7 +104,7 @@ impl Session {
             resolved.cache_dir.as_deref(),
             &options.base_url,
             &options.credentials,
-            DISCOVERY_TTL,
+            DEFAULT_TTL,
         );
         let client = ScimClient::with_transport(options, transport, recorder)?;
         let color_env = ColorEnv::from_vars(|name| env.var(name));

@@ -303,7 +303,7 @@ fn first_line(error: &anyhow::Error) -> String {
 fn show_progress(done: usize, total: usize, check: &CheckOutcome) {
     let mut err = io::stderr();
     if err.is_terminal() {
-        let id = crate::client::one_line(&check.id);
+        let id = crate::text::one_line(&check.id);
         let _ = write!(
             err,
             "\r\x1b[K[{done}/{total}] {} {id}",

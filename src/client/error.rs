@@ -28,10 +28,8 @@ use serde_json::Value;
 
 use super::transport::{Response, TransportError, TransportErrorKind};
 use crate::exit::Exit;
+use crate::scim::model;
 use crate::text::one_line;
-
-/// The SCIM Error message URN (RFC 7644 §3.12).
-const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 /// Everything a SCIM request can end in other than success.
 #[derive(Debug)]
@@ -352,7 +350,7 @@ fn json_failure(json: &Value) -> FailureBody {
         .is_some_and(|schemas| {
             schemas.iter().any(|s| {
                 s.as_str()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(ERROR_URN))
+                    .is_some_and(|s| s.eq_ignore_ascii_case(model::ERROR))
             })
         });
     let status = field("status");

@@ -23,7 +23,6 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-pub use crate::text::{Lines, for_terminal, one_line};
 pub use auth::{Credentials, OAuthClient};
 pub use discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
 pub use error::{ClientError, FailureBody, HttpFailure, classify_failure};
@@ -38,6 +37,7 @@ pub use transport::{
 pub use url::{RedirectRefused, UrlError, encode_component, redirect_step, same_origin};
 
 use crate::redact::{Secret, is_secret_header};
+use crate::text::one_line;
 use auth::Authenticator;
 
 /// The SCIM media type (RFC 7644 §8.1).

@@ -81,15 +81,6 @@ pub fn use_color(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) -> bool
     }
 }
 
-/// Wraps `text` in an SGR colour (`31` red, `32` green, `33` yellow, `1` bold) when `on`.
-pub fn paint(text: &str, sgr: &str, on: bool) -> String {
-    if on {
-        format!("\u{1b}[{sgr}m{text}\u{1b}[0m")
-    } else {
-        text.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,11 +145,5 @@ mod tests {
             &env(None, Some("1"), None),
             true
         ));
-    }
-
-    #[test]
-    fn paint_adds_escapes_only_when_on() {
-        assert_eq!(paint("x", "31", false), "x");
-        assert_eq!(paint("x", "31", true), "\u{1b}[31mx\u{1b}[0m");
     }
 }

@@ -250,17 +250,10 @@ mod tests {
     use serde_json::json;
 
     fn babs() -> Value {
-        json!({
-            "id": "2819c223",
-            "userName": "bjensen",
-            "name": {"givenName": "Barbara", "familyName": "Jensen"},
-            "emails": [
-                {"value": "bjensen@example.com", "type": "work", "primary": true},
-                {"value": "babs@jensen.org", "type": "home"}
-            ],
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tour"},
-            "active": true
-        })
+        let mut user = crate::scim::example_user();
+        user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] =
+            json!({"department": "Tour"});
+        user
     }
 
     fn cell(path: &str) -> String {

@@ -90,26 +90,33 @@ pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn write_table(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {
-    writeln!(out, "\n## Failures, errors and warnings\n")?;
-    writeln!(out, "| Status | Check | Level | RFC | Message |")?;
-    writeln!(out, "|---|---|---|---|---|")?;
-    for check in checks {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            check.status.as_str().to_ascii_uppercase(),
-            inline(&check.id),
-            inline(check.deciding_level.as_str()),
-            inline(&check.rfc),
-            inline(&check.message)
-        )?;
-    }
-    Ok(())
+    write_checks(
+        out,
+        "Failures, errors and warnings",
+        ["Status", "RFC"],
+        checks,
+        |check| inline(&check.rfc),
+    )
 }
 
 fn write_waived(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {
-    writeln!(out, "\n## Waived\n")?;
-    writeln!(out, "| Verdict | Check | Level | Waiver | Message |")?;
+    write_checks(out, "Waived", ["Verdict", "Waiver"], checks, |check| {
+        inline(check.waiver.as_deref().unwrap_or_default())
+    })
+}
+
+/// A section with one row per check: its status, id, deciding level, the column `fourth`
+/// fills, and its message. `names` are the headings of the first and fourth columns.
+fn write_checks(
+    out: &mut impl Write,
+    title: &str,
+    names: [&str; 2],
+    checks: &[&CheckOutcome],
+    fourth: impl Fn(&CheckOutcome) -> String,
+) -> io::Result<()> {
+    let [first, fourth_name] = names;
+    writeln!(out, "\n## {title}\n")?;
+    writeln!(out, "| {first} | Check | Level | {fourth_name} | Message |")?;
     writeln!(out, "|---|---|---|---|---|")?;
     for check in checks {
         writeln!(
@@ -118,7 +125,7 @@ fn write_waived(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()
             check.status.as_str().to_ascii_uppercase(),
             inline(&check.id),
             inline(check.deciding_level.as_str()),
-            inline(check.waiver.as_deref().unwrap_or_default()),
+            fourth(check),
             inline(&check.message)
         )?;
     }

@@ -16,3 +16,20 @@ pub mod resource;
 pub mod schema;
 pub mod sort;
 pub mod typing;
+
+/// Barbara Jensen, the user of RFC 7643 §8.2, trimmed to what the unit tests of several
+/// layers read: id, userName, name, two emails (the work one primary) and `active`.
+#[cfg(test)]
+pub(crate) fn example_user() -> serde_json::Value {
+    serde_json::json!({
+        "schemas": [model::USER_SCHEMA],
+        "id": "2819c223",
+        "userName": "bjensen",
+        "name": {"givenName": "Barbara", "familyName": "Jensen"},
+        "emails": [
+            {"value": "bjensen@example.com", "type": "work", "primary": true},
+            {"value": "babs@jensen.org", "type": "home"}
+        ],
+        "active": true
+    })
+}

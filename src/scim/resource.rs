@@ -25,8 +25,34 @@ pub fn find_key_ci<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a st
         .map(String::as_str)
 }
 
-/// The value stored under `name`, whatever the case of its key.
-pub fn get_ci<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+/// A JSON object, or a JSON value that may be one: what [`get_ci`] looks keys up in.
+pub trait JsonObject {
+    /// The object's members; `None` for a value that is not an object.
+    fn members(&self) -> Option<&Map<String, Value>>;
+}
+
+impl JsonObject for Map<String, Value> {
+    fn members(&self) -> Option<&Map<String, Value>> {
+        Some(self)
+    }
+}
+
+impl JsonObject for Value {
+    fn members(&self) -> Option<&Map<String, Value>> {
+        self.as_object()
+    }
+}
+
+impl<T: JsonObject + ?Sized> JsonObject for &T {
+    fn members(&self) -> Option<&Map<String, Value>> {
+        (**self).members()
+    }
+}
+
+/// The value stored under `name`, whatever the case of its key (RFC 7643 §2.1); `None` also
+/// when `object` is a value that is not an object.
+pub fn get_ci<'a>(object: &'a impl JsonObject, name: &str) -> Option<&'a Value> {
+    let map = object.members()?;
     let key = find_key_ci(map, name)?;
     map.get(key)
 }

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::scim::method::Method;
 use crate::scim::model::{BULK_RESPONSE, ScimError, ScimType};
-use crate::serve::api::{ApiRequest, Method, Reply, Server};
-use crate::serve::protocol::get_ci;
+use crate::scim::resource::get_ci;
+use crate::serve::api::{ApiRequest, Reply, Server};
 use crate::serve::query::QueryPairs;
 
 const REFERENCE_PREFIX: &str = "bulkId:";
@@ -154,13 +155,11 @@ fn read_operation(raw: &Value) -> Result<Operation, (String, ScimError)> {
             ScimError::typed(ScimType::InvalidValue, detail.to_string()),
         )
     };
-    let method = Method::parse(&method_text.to_ascii_uppercase());
-    if !matches!(
-        method,
-        Method::Post | Method::Put | Method::Patch | Method::Delete
-    ) {
+    let Some(method @ (Method::Post | Method::Put | Method::Patch | Method::Delete)) =
+        Method::parse(&method_text)
+    else {
         return Err(invalid("`method` must be POST, PUT, PATCH or DELETE"));
-    }
+    };
     let Some(path) = text("path").filter(|p| p.starts_with('/')) else {
         return Err(invalid("`path` must be a string starting with `/`"));
     };
@@ -248,7 +247,7 @@ fn execute(server: &Server, op: &Operation, resolved: &HashMap<String, String>) 
         Err(error) => return failure(server, &op.method_text, op.bulk_id.as_deref(), &error),
     };
     let request = ApiRequest {
-        method: op.method,
+        method: Some(op.method),
         path,
         query,
         body: data,

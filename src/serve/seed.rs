@@ -18,8 +18,9 @@ use serde_json::{Map, Value};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::model::{GROUP_SCHEMA, ScimError, USER_SCHEMA};
 use crate::scim::path::{AttrPath, PatchPath};
+use crate::scim::resource::get_ci;
 use crate::scim::schema::AttrType;
-use crate::serve::protocol::{self, get_ci};
+use crate::serve::protocol;
 use crate::serve::store::{Kind, Store};
 
 /// Users and groups to load at start-up.
@@ -146,7 +147,7 @@ fn create(
     let Some(object) = body.as_object_mut() else {
         return Err(rejected(ScimError::status(400, "must be a JSON object")));
     };
-    if crate::scim::resource::get_ci(object, "schemas").is_none() {
+    if get_ci(object, "schemas").is_none() {
         let core = match kind {
             Kind::User => USER_SCHEMA,
             Kind::Group => GROUP_SCHEMA,

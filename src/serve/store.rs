@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::model::{ScimError, ScimType};
 use crate::scim::path::AttrPath;
+use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
 use crate::scim::sort::{SortOrder, sort_by_path, sort_key};
 use crate::serve::ids::new_id;
@@ -279,7 +280,7 @@ impl Store {
     /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored,
     /// unless `honour_client_id` keeps a client's string `id`.
     pub fn create(&mut self, kind: Kind, body: Value, now: &str) -> Result<&Entry, ScimError> {
-        let id = match protocol::get_ci(&body, "id") {
+        let id = match get_ci(&body, "id") {
             Some(Value::String(sent)) if self.options.honour_client_id && !sent.is_empty() => {
                 sent.clone()
             }
@@ -420,7 +421,7 @@ impl Store {
     /// lists Group `displayName` as optional, so a group without one is stored.
     fn prepare(&self, kind: Kind, mut attributes: Value, id: &str) -> Result<Value, ScimError> {
         let unique_name = kind.unique_attribute();
-        if let Some(Value::String(value)) = protocol::get_ci(&attributes, unique_name)
+        if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
             && let Some(holder) = self.collection(kind).unique.get(&value.to_lowercase())
             && holder != id
         {
@@ -462,7 +463,7 @@ impl Store {
         let mut seen = HashSet::new();
         let mut resolved = Vec::with_capacity(members.len());
         for (index, member) in members.into_iter().enumerate() {
-            let Some(value) = protocol::get_ci(&member, "value").and_then(Value::as_str) else {
+            let Some(value) = get_ci(&member, "value").and_then(Value::as_str) else {
                 return Err(ScimError::typed(
                     ScimType::InvalidValue,
                     format!("members[{index}] has no string `value`"),
@@ -487,7 +488,7 @@ impl Store {
             if !seen.insert(value.to_string()) {
                 continue;
             }
-            let display = match protocol::get_ci(&member, "display") {
+            let display = match get_ci(&member, "display") {
                 Some(Value::String(display)) => display.clone(),
                 _ => display_of(kind, target),
             };
@@ -571,17 +572,14 @@ impl Store {
             .unwrap_or_default();
         let new_members = member_ids(&entry.resource);
         let renamed = old.as_ref().is_some_and(|o| {
-            protocol::get_ci(&o.resource, "displayName")
-                != protocol::get_ci(&entry.resource, "displayName")
+            get_ci(&o.resource, "displayName") != get_ci(&entry.resource, "displayName")
         });
         let seq = entry.seq;
         let collection = self.collection_mut(kind);
-        if let Some(Value::String(name)) =
-            protocol::get_ci(&entry.resource, kind.unique_attribute())
-        {
+        if let Some(Value::String(name)) = get_ci(&entry.resource, kind.unique_attribute()) {
             collection.unique.insert(name.to_lowercase(), id.clone());
         }
-        if let Some(Value::String(external)) = protocol::get_ci(&entry.resource, "externalId") {
+        if let Some(Value::String(external)) = get_ci(&entry.resource, "externalId") {
             collection
                 .external
                 .entry(external.clone())
@@ -615,15 +613,13 @@ impl Store {
         let collection = self.collection_mut(kind);
         let entry = collection.entries.remove(id)?;
         collection.order.remove(&entry.seq);
-        if let Some(Value::String(name)) =
-            protocol::get_ci(&entry.resource, kind.unique_attribute())
-        {
+        if let Some(Value::String(name)) = get_ci(&entry.resource, kind.unique_attribute()) {
             let key = name.to_lowercase();
             if collection.unique.get(&key).map(String::as_str) == Some(id) {
                 collection.unique.remove(&key);
             }
         }
-        if let Some(Value::String(external)) = protocol::get_ci(&entry.resource, "externalId")
+        if let Some(Value::String(external)) = get_ci(&entry.resource, "externalId")
             && let Some(ids) = collection.external.get_mut(external)
         {
             ids.retain(|other| other != id);
@@ -718,7 +714,7 @@ fn created_of(entry: &Entry) -> &str {
 
 /// What a member or group reference displays: displayName, else userName, else the id.
 fn display_of(kind: Kind, entry: &Entry) -> String {
-    let named = |key| protocol::get_ci(&entry.resource, key).and_then(Value::as_str);
+    let named = |key| get_ci(&entry.resource, key).and_then(Value::as_str);
     let name = match kind {
         Kind::User => named("displayName").or_else(|| named("userName")),
         Kind::Group => named("displayName"),

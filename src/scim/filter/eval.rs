@@ -15,10 +15,11 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDateTime};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{CompValue, CompareOp, Filter};
 use crate::scim::path::AttrPath;
+use crate::scim::resource::get_ci;
 use crate::scim::schema::{AttrType, Attribute, ResourceSchema};
 
 /// Why a syntactically valid filter cannot be evaluated; servers answer 400 `invalidFilter`.
@@ -51,7 +52,7 @@ impl fmt::Display for EvalError {
                 op,
                 attr_type,
             } => {
-                let kind = type_name(*attr_type);
+                let kind = attr_type.as_str();
                 if op.is_ordering() {
                     write!(f, "`{op}` cannot order the {kind} attribute `{attribute}`")
                 } else {
@@ -83,19 +84,6 @@ impl fmt::Display for EvalError {
 }
 
 impl std::error::Error for EvalError {}
-
-fn type_name(attr_type: AttrType) -> &'static str {
-    match attr_type {
-        AttrType::String => "string",
-        AttrType::Boolean => "boolean",
-        AttrType::Decimal => "decimal",
-        AttrType::Integer => "integer",
-        AttrType::DateTime => "dateTime",
-        AttrType::Binary => "binary",
-        AttrType::Reference => "reference",
-        AttrType::Complex => "complex",
-    }
-}
 
 /// Whether `resource` matches `filter`.
 pub fn matches(
@@ -476,17 +464,6 @@ fn is_present(value: &Value) -> bool {
         Value::Object(members) => members.values().any(is_present),
         Value::Bool(_) | Value::Number(_) => true,
     }
-}
-
-/// Looks a key up case-insensitively (RFC 7643 §2.1), trying the exact spelling first.
-fn get_ci<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    let object: &Map<String, Value> = value.as_object()?;
-    object.get(key).or_else(|| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
 }
 
 fn top_value<'v>(data: &'v Value, located: &Located<'_>, path: &AttrPath) -> Option<&'v Value> {
