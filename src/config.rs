@@ -30,7 +30,6 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::cli::connection::ConnectionArgs;
 use crate::client::{ClientOptions, Credentials, OAuthClient, RetryPolicy, TransportOptions};
 use crate::exit::Exit;
 use crate::redact::{REDACTED, Secret, is_secret_header, open_to_others, write_owner_only};
@@ -87,6 +86,28 @@ impl From<ConfigError> for crate::exit::ExitError {
 
 fn error(message: impl Into<String>) -> ConfigError {
     ConfigError(message.into())
+}
+
+/// The connection settings given on the command line: the highest precedence. The CLI layer
+/// fills this from `--url`, `--token`, ...; a field not given is `None`, empty or `false`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub url: Option<String>,
+    pub token: Option<String>,
+    pub token_file: Option<PathBuf>,
+    pub token_cmd: Option<String>,
+    /// `USER:PASSWORD`.
+    pub basic: Option<String>,
+    pub oauth_token_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// `Name: value` lines, in the order given.
+    pub headers: Vec<String>,
+    pub profile: Option<String>,
+    pub insecure: bool,
+    pub cacert: Option<PathBuf>,
+    /// Seconds.
+    pub timeout: Option<u64>,
 }
 
 /// Where environment variables come from: the process, or a map in tests.
@@ -557,7 +578,7 @@ impl fmt::Display for AuthKind {
 
 /// Applies precedence (flags, then environment, then profile) to every connection setting.
 pub fn resolve(
-    args: &ConnectionArgs,
+    args: &Flags,
     env: &dyn Environment,
     file: &ConfigFile,
 ) -> Result<Resolved, ConfigError> {
@@ -682,10 +703,7 @@ pub fn resolve(
 
 /// Chooses one way to authenticate: the one given at the highest precedence level. Two ways at
 /// the same level (`--token` and `--basic`) are a usage error rather than a silent choice.
-fn resolve_auth(
-    args: &ConnectionArgs,
-    sources: &Sources<'_>,
-) -> Result<Option<AuthSetting>, ConfigError> {
+fn resolve_auth(args: &Flags, sources: &Sources<'_>) -> Result<Option<AuthSetting>, ConfigError> {
     let stored = sources.stored;
     let token = pick([
         Sources::flag(args.token.clone(), "--token"),
@@ -773,7 +791,7 @@ fn resolve_auth(
 
 /// The client id and secret that go with an OAuth token URL, each from wherever it was given.
 fn resolve_oauth(
-    args: &ConnectionArgs,
+    args: &Flags,
     sources: &Sources<'_>,
     token_url: Valued<String>,
 ) -> Result<AuthSetting, ConfigError> {
@@ -1084,7 +1102,7 @@ client_id = "scimctl"
 
     #[test]
     fn the_default_profile_supplies_what_nothing_else_does() {
-        let resolved = resolve(&ConnectionArgs::default(), &env(&[]), &file()).expect("resolves");
+        let resolved = resolve(&Flags::default(), &env(&[]), &file()).expect("resolves");
         assert_eq!(
             resolved.profile.as_ref().map(|p| p.value.as_str()),
             Some("staging")
@@ -1109,8 +1127,7 @@ client_id = "scimctl"
             ("SCIMCTL_URL", "https://env.example.com/scim"),
             ("SCIMCTL_TOKEN", "env-token"),
         ]);
-        let from_env =
-            resolve(&ConnectionArgs::default(), &environment, &file()).expect("resolves");
+        let from_env = resolve(&Flags::default(), &environment, &file()).expect("resolves");
         assert_eq!(
             from_env.url.as_ref().map(|u| &u.origin),
             Some(&Origin::Env("SCIMCTL_URL"))
@@ -1123,10 +1140,10 @@ client_id = "scimctl"
             }))
         );
 
-        let args = ConnectionArgs {
+        let args = Flags {
             url: Some("https://flag.example.com/scim".to_owned()),
             timeout: Some(5),
-            ..ConnectionArgs::default()
+            ..Flags::default()
         };
         let from_flag = resolve(&args, &environment, &file()).expect("resolves");
         let url = from_flag.url.expect("url");
@@ -1140,7 +1157,7 @@ client_id = "scimctl"
     #[test]
     fn the_profile_is_chosen_by_flag_then_environment_then_file() {
         let by_env = resolve(
-            &ConnectionArgs::default(),
+            &Flags::default(),
             &env(&[("SCIMCTL_PROFILE", "prod"), ("SCIMCTL_CLIENT_SECRET", "s")]),
             &file(),
         )
@@ -1149,9 +1166,9 @@ client_id = "scimctl"
             by_env.profile.map(|p| (p.value, p.origin)),
             Some(("prod".to_owned(), Origin::Env("SCIMCTL_PROFILE")))
         );
-        let args = ConnectionArgs {
+        let args = Flags {
             profile: Some("nope".to_owned()),
-            ..ConnectionArgs::default()
+            ..Flags::default()
         };
         let missing = resolve(&args, &env(&[]), &file()).expect_err("unknown profile");
         assert_eq!(
@@ -1163,9 +1180,9 @@ client_id = "scimctl"
     #[test]
     fn oauth_parts_combine_across_sources_with_their_own_origins() {
         let resolved = resolve(
-            &ConnectionArgs {
+            &Flags {
                 profile: Some("prod".to_owned()),
-                ..ConnectionArgs::default()
+                ..Flags::default()
             },
             &env(&[("SCIMCTL_CLIENT_SECRET", "very-secret")]),
             &file(),
@@ -1180,9 +1197,9 @@ client_id = "scimctl"
             Origin::Env("SCIMCTL_CLIENT_SECRET")
         );
         let missing_secret = resolve(
-            &ConnectionArgs {
+            &Flags {
                 profile: Some("prod".to_owned()),
-                ..ConnectionArgs::default()
+                ..Flags::default()
             },
             &env(&[]),
             &file(),
@@ -1197,19 +1214,19 @@ client_id = "scimctl"
 
     #[test]
     fn two_ways_to_authenticate_at_the_same_level_are_refused() {
-        let args = ConnectionArgs {
+        let args = Flags {
             token: Some("t".to_owned()),
             basic: Some("u:p".to_owned()),
-            ..ConnectionArgs::default()
+            ..Flags::default()
         };
         let refused = resolve(&args, &env(&[]), &file()).expect_err("conflict");
         assert_eq!(
             refused.to_string(),
             "more than one way to authenticate: token (flag --token), Basic credentials (flag --basic); give only one"
         );
-        let basic_by_flag = ConnectionArgs {
+        let basic_by_flag = Flags {
             basic: Some("alice:pw".to_owned()),
-            ..ConnectionArgs::default()
+            ..Flags::default()
         };
         let resolved = resolve(
             &basic_by_flag,
@@ -1224,9 +1241,9 @@ client_id = "scimctl"
 
     #[test]
     fn headers_merge_by_name_with_the_higher_source_winning() {
-        let args = ConnectionArgs {
+        let args = Flags {
             headers: vec!["x-tenant: from-flag".to_owned()],
-            ..ConnectionArgs::default()
+            ..Flags::default()
         };
         let resolved = resolve(
             &args,
@@ -1259,16 +1276,16 @@ client_id = "scimctl"
                 ),
             ]
         );
-        let bad = ConnectionArgs {
+        let bad = Flags {
             headers: vec!["no colon".to_owned()],
-            ..ConnectionArgs::default()
+            ..Flags::default()
         };
         assert!(resolve(&bad, &env(&[]), &file()).is_err());
     }
 
     #[test]
     fn show_redacts_secrets_and_names_every_origin() {
-        let resolved = resolve(&ConnectionArgs::default(), &env(&[]), &file()).expect("resolves");
+        let resolved = resolve(&Flags::default(), &env(&[]), &file()).expect("resolves");
         let shown: Vec<String> = resolved
             .show()
             .iter()
@@ -1357,12 +1374,8 @@ client_id = "scimctl"
 
     #[test]
     fn a_missing_url_is_a_usage_error_with_a_hint() {
-        let resolved = resolve(
-            &ConnectionArgs::default(),
-            &env(&[]),
-            &ConfigFile::default(),
-        )
-        .expect("resolves");
+        let resolved =
+            resolve(&Flags::default(), &env(&[]), &ConfigFile::default()).expect("resolves");
         let refused = resolved.client_options().expect_err("no url");
         assert!(
             refused.to_string().starts_with("no SCIM URL\nhint:"),

@@ -5,6 +5,7 @@
 //! more, and it starts faster), inside a [`session::Session`] that writes the HAR file at the
 //! end on success, failure and Ctrl-C alike (Ctrl-C exits 130).
 
+mod args;
 mod config;
 mod demo;
 mod discover;
@@ -32,10 +33,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         global,
         command,
     } = cli;
+    let connection = args::connection(connection);
+    let global = args::global(global);
     match command {
         Command::Demo(args) => demo::run(args, &connection, global.color),
         Command::Serve(args) => serve::run(args),
-        Command::Test(args) => test::run(args, &connection, global.color),
+        Command::Test(args) => match args::test(args)? {
+            args::TestRequest::Run(options) => test::run(*options, &connection, global.color),
+            args::TestRequest::Cleanup(ledger) => test::cleanup(ledger.as_deref(), &connection),
+        },
         Command::Config(command) => config::run(command, &connection, &global),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
