@@ -33,6 +33,7 @@ use serde::Deserialize;
 use crate::client::{ClientOptions, Credentials, OAuthClient, RetryPolicy, TransportOptions};
 use crate::exit::Exit;
 use crate::redact::{REDACTED, Secret, is_secret_header, open_to_others, write_owner_only};
+use crate::scim::diag::with_hint;
 
 /// The per-request time limit when none is configured.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -59,24 +60,26 @@ pub const PROFILE_KEYS: &[&str] = &[
     "dialect",
 ];
 
-/// Invalid or unusable configuration; nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+/// Invalid or unusable configuration; nothing was sent. Always a usage error (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", with_hint(message, hint.as_deref()))]
+pub struct ConfigError {
+    pub message: String,
+    /// What to do about it, shown on its own `hint:` line.
+    pub hint: Option<String>,
+}
 
 impl ConfigError {
-    /// Always a usage error (exit 2).
+    /// The exit code: every configuration problem is a usage error.
     pub fn exit(&self) -> Exit {
         Exit::Usage
     }
-}
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+    fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
     }
 }
-
-impl std::error::Error for ConfigError {}
 
 impl From<ConfigError> for crate::exit::ExitError {
     fn from(error: ConfigError) -> Self {
@@ -85,7 +88,10 @@ impl From<ConfigError> for crate::exit::ExitError {
 }
 
 fn error(message: impl Into<String>) -> ConfigError {
-    ConfigError(message.into())
+    ConfigError {
+        message: message.into(),
+        hint: None,
+    }
 }
 
 /// The connection settings given on the command line: the highest precedence. The CLI layer
@@ -479,9 +485,7 @@ fn unknown_profile(name: &str, file: &ConfigFile) -> ConfigError {
     } else {
         format!("known profiles: {}", known.join(", "))
     };
-    error(format!(
-        "profile `{name}` not found in {place}\nhint: {hint}"
-    ))
+    error(format!("profile `{name}` not found in {place}")).with_hint(hint)
 }
 
 /// The three sources of one setting, highest precedence first.
@@ -892,7 +896,9 @@ impl Resolved {
     /// it), the token command (bounded in time), the CA bundle.
     pub fn client_options(&self) -> Result<ClientOptions, ConfigError> {
         let url = self.url.as_ref().ok_or_else(|| {
-            error("no SCIM URL\nhint: pass --url, set SCIMCTL_URL, or store one with `scimctl config set url URL`")
+            error("no SCIM URL").with_hint(
+                "pass --url, set SCIMCTL_URL, or store one with `scimctl config set url URL`",
+            )
         })?;
         let credentials = match &self.auth {
             None => Credentials::None,
@@ -953,10 +959,10 @@ pub fn read_token_file(path: &Path) -> Result<Secret, ConfigError> {
     let file = std::fs::File::open(path).map_err(fail)?;
     if let Some(mode) = open_to_others(&file.metadata().map_err(fail)?) {
         return Err(error(format!(
-            "refusing the token file {}: it is readable by group or others (mode {mode:03o})\nhint: chmod 600 {}",
-            path.display(),
+            "refusing the token file {}: it is readable by group or others (mode {mode:03o})",
             path.display()
-        )));
+        ))
+        .with_hint(format!("chmod 600 {}", path.display())));
     }
     let mut text = String::new();
     file.take(MAX_TOKEN_BYTES)

@@ -10,7 +10,7 @@ use crate::cli::GlobalArgs;
 use crate::cli::connection::ConnectionArgs;
 use crate::cli::test::{self as cli_test, TestArgs};
 use crate::config::Flags;
-use crate::exit::{Exit, ExitError};
+use crate::exit::ExitError;
 use crate::report::ReportRequest;
 use crate::runner::outcome::FailOn;
 
@@ -102,7 +102,7 @@ pub fn test(args: TestArgs) -> Result<TestRequest, ExitError> {
         .iter()
         .map(|spec| {
             spec.parse::<ReportRequest>()
-                .map_err(|e| ExitError::new(Exit::Usage, anyhow::anyhow!("--report {e}")))
+                .map_err(|e| ExitError::new(e.exit(), anyhow::anyhow!("--report {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(TestRequest::Run(Box::new(TestOptions {

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::exit::{Exit, ExitError};
 use crate::output::split_list;
-use crate::scim::diag::Diagnostic;
+use crate::scim::diag::{Diagnostic, snippet};
 use crate::scim::dialect::PatchStep;
 use crate::scim::filter::{ParseOptions, parse_filter_with};
 use crate::scim::patch::PatchOpKind;
@@ -25,9 +25,17 @@ pub fn usage(message: impl std::fmt::Display) -> ExitError {
     ExitError::new(Exit::Usage, anyhow::anyhow!("{message}"))
 }
 
-/// A usage error pointing into `input` with a caret.
-fn invalid(what: &str, input: &str, diagnostic: &Diagnostic) -> ExitError {
-    usage(format!("invalid {what}: {}", diagnostic.render(input)))
+/// A usage error pointing into `input` with a caret, with the diagnostic's hint.
+pub(crate) fn invalid(what: &str, input: &str, diagnostic: &Diagnostic) -> ExitError {
+    let error = usage(format!(
+        "invalid {what}: {}\n{}",
+        diagnostic.message,
+        snippet(input, diagnostic.span, None)
+    ));
+    match &diagnostic.hint {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    }
 }
 
 /// The filter to send: `text` itself when it parses (leniently), its canonical form when it
@@ -126,9 +134,9 @@ pub fn split_operations(tokens: &[String]) -> Result<Vec<TypedOperation>, ExitEr
             "remove" => PatchOpKind::Remove,
             _ => {
                 return Err(usage(format!(
-                    "operation {number}: expected add, replace or remove, found `{op_word}`\n\
-                     hint: operations are OP PATH [VALUE], e.g. `replace name.givenName Babs`"
-                )));
+                    "operation {number}: expected add, replace or remove, found `{op_word}`"
+                ))
+                .with_hint("operations are OP PATH [VALUE], e.g. `replace name.givenName Babs`"));
             }
         };
         let Some((path, after_path)) = after_op.split_first() else {
@@ -166,8 +174,10 @@ pub fn typed_operations(
         .iter()
         .enumerate()
         .map(|(index, operation)| {
-            let path = checked_patch_path(&operation.path, raw, warn)
-                .map_err(|e| usage(format!("operation {}: {:#}", index + 1, e.error)))?;
+            let path = checked_patch_path(&operation.path, raw, warn).map_err(|e| ExitError {
+                error: e.error.context(format!("operation {}", index + 1)),
+                ..e
+            })?;
             let value = match &operation.value {
                 Some(text) => Some(typed_value(schema, &parsed_path(&path)?, text).map_err(
                     |why| {
@@ -209,9 +219,8 @@ pub fn split_assignment(text: &str) -> Result<(&str, &str), ExitError> {
     if let Some(&index) = top_level_separators(text, '=').first() {
         return Ok((&text[..index], &text[index + 1..]));
     }
-    Err(usage(format!(
-        "`--set {text}` has no `=`\nhint: write --set PATH=VALUE, e.g. --set name.givenName=Babs"
-    )))
+    Err(usage(format!("`--set {text}` has no `=`"))
+        .with_hint("write --set PATH=VALUE, e.g. --set name.givenName=Babs"))
 }
 
 /// Reads a JSON document from `path`, or from stdin for `-`.

@@ -707,9 +707,10 @@ async fn delete(session: &mut Session, kind: &Kind, id: &str) -> anyhow::Result<
     if !session.global.yes {
         if !session.can_ask() {
             return Err(usage(format!(
-                "refusing to delete {} {id} without confirmation\nhint: pass --yes to delete without asking",
+                "refusing to delete {} {id} without confirmation",
                 kind.name
             ))
+            .with_hint("pass --yes to delete without asking")
             .into());
         }
         if !confirm(&format!("delete {} {id}? [y/N] ", kind.name)).await? {

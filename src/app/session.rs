@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
 
+use super::input::invalid;
 use crate::client::discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
 use crate::client::{
     BoxFuture, Recorder, RecorderOptions, Request, ReqwestTransport, Response, ScimClient,
@@ -183,12 +184,8 @@ impl Session {
     ) -> anyhow::Result<Printer<BufWriter<StdoutLock<'static>>>> {
         let (columns, chosen) = match &self.global.fields {
             Some(list) => (
-                parse_columns(list).map_err(|(text, diagnostic)| {
-                    ExitError::new(
-                        Exit::Usage,
-                        anyhow::anyhow!("invalid --fields path: {}", diagnostic.render(&text)),
-                    )
-                })?,
+                parse_columns(list)
+                    .map_err(|(text, diagnostic)| invalid("--fields path", &text, &diagnostic))?,
                 true,
             ),
             None => (columns, false),

@@ -20,6 +20,7 @@ use crate::report::console::ConsoleOptions;
 use crate::runner::ledger::{Ledger, LedgerSink, parse_ledger};
 use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome};
 use crate::runner::{self, RunError, RunOptions};
+use crate::scim::diag::{hint_line, with_hint};
 use crate::suite::{BUILTIN_SUITES, Suite, builtin_suite, parse_suite};
 
 use super::session::{Connection, Prepared, prepare};
@@ -257,10 +258,11 @@ fn load_suites(names: &[String]) -> anyhow::Result<Vec<Suite>> {
             None => {
                 let text = std::fs::read_to_string(name).map_err(|e| {
                     let known: Vec<&str> = BUILTIN_SUITES.iter().map(|(n, _)| *n).collect();
-                    usage(anyhow::anyhow!(
-                        "cannot read suite `{name}`: {e}\nhint: built-in suites are {}",
-                        known.join(", ")
-                    ))
+                    ExitError::new(
+                        Exit::Usage,
+                        anyhow::anyhow!("cannot read suite `{name}`: {e}"),
+                    )
+                    .with_hint(format!("built-in suites are {}", known.join(", ")))
                 })?;
                 parse_suite(name, &text)
             }
@@ -446,14 +448,15 @@ fn read_waivers(path: &Path, suites: &[Suite]) -> anyhow::Result<Vec<(String, St
             let id = waiver.id.get_ref();
             let line = text[..waiver.id.span().start].matches('\n').count() + 1;
             let hint = match closest(id, &known).as_slice() {
-                [] => "hint: no check id is close; `scimctl test --list` lists them".to_owned(),
-                near => format!("hint: did you mean `{}`?", near.join("`, `")),
+                [] => "no check id is close; `scimctl test --list` lists them".to_owned(),
+                near => format!("did you mean `{}`?", near.join("`, `")),
             };
-            format!(
-                "{}:{line}: no check has the id `{}`\n{hint}",
+            let problem = format!(
+                "{}:{line}: no check has the id `{}`",
                 path.display(),
                 crate::text::one_line(id)
-            )
+            );
+            with_hint(&problem, Some(&hint))
         })
         .collect();
     if !unknown.is_empty() {
@@ -571,8 +574,11 @@ fn finish_ledger(path: &Path, problems: &[String]) {
         eprintln!("warning: cleanup: {problem}");
     }
     eprintln!(
-        "hint: run `scimctl test cleanup --ledger {}` to try again",
-        path.display()
+        "{}",
+        hint_line(&format!(
+            "run `scimctl test cleanup --ledger {}` to try again",
+            path.display()
+        ))
     );
 }
 

@@ -32,11 +32,13 @@ use crate::scim::model;
 use crate::text::one_line;
 
 /// Everything a SCIM request can end in other than success.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Invalid input (a bad URL or id, unusable settings): nothing was sent.
+    #[error("{0}")]
     Usage(String),
     /// The exchange did not complete: network, TLS, timeout, or an oversized body.
+    #[error("{}", transport_summary(label, error, retry_note.as_deref()))]
     Transport {
         label: String,
         error: TransportError,
@@ -44,12 +46,16 @@ pub enum ClientError {
         retry_note: Option<String>,
     },
     /// The server answered with an error status (or with something that is not SCIM at all).
+    #[error("{0}")]
     Http(HttpFailure),
     /// A redirect that must not be followed, or too many of them.
+    #[error("{reason} ({label})")]
     Redirect { label: String, reason: String },
     /// The OAuth 2.0 token endpoint refused to issue a token.
+    #[error("{0}")]
     OAuth(String),
     /// A successful answer whose body is not JSON.
+    #[error("{reason} ({label})")]
     InvalidBody { label: String, reason: String },
 }
 
@@ -70,37 +76,21 @@ impl ClientError {
     }
 }
 
-impl fmt::Display for ClientError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ClientError::Usage(message) | ClientError::OAuth(message) => f.write_str(message),
-            ClientError::Transport {
-                label,
-                error,
-                retry_note,
-            } => {
-                let what = match error.kind {
-                    TransportErrorKind::Timeout => "no answer in time",
-                    TransportErrorKind::Connect => "cannot connect",
-                    TransportErrorKind::Tls => "TLS failure",
-                    TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => {
-                        "request failed"
-                    }
-                };
-                write!(f, "{what}: {} ({label})", one_line(&error.message))?;
-                match retry_note {
-                    Some(note) => write!(f, "; {note}"),
-                    None => Ok(()),
-                }
-            }
-            ClientError::Http(failure) => failure.fmt(f),
-            ClientError::Redirect { label, reason } => write!(f, "{reason} ({label})"),
-            ClientError::InvalidBody { label, reason } => write!(f, "{reason} ({label})"),
-        }
+/// `no answer in time: ... (GET /Users); not retried: ...`: what kept an exchange from
+/// completing, for [`ClientError::Transport`].
+fn transport_summary(label: &str, error: &TransportError, retry_note: Option<&str>) -> String {
+    let what = match error.kind {
+        TransportErrorKind::Timeout => "no answer in time",
+        TransportErrorKind::Connect => "cannot connect",
+        TransportErrorKind::Tls => "TLS failure",
+        TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => "request failed",
+    };
+    let summary = format!("{what}: {} ({label})", one_line(&error.message));
+    match retry_note {
+        Some(note) => format!("{summary}; {note}"),
+        None => summary,
     }
 }
-
-impl std::error::Error for ClientError {}
 
 impl From<ClientError> for crate::exit::ExitError {
     fn from(error: ClientError) -> Self {

@@ -6,7 +6,6 @@
 //! what the user sees (a 404 for "no match", an `eq` that matched a substring) are warnings on
 //! the recorder. Paging over every page lives in `paging.rs`.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde_json::{Map, Value, json};
@@ -66,15 +65,17 @@ pub struct Fetched {
 }
 
 /// Why a lookup by filter did not produce exactly one resource.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     /// No resource matched.
+    #[error("no {resource} matches {filter}")]
     NotFound {
         /// The resource type's singular name, such as `User`.
         resource: String,
         filter: String,
     },
     /// Several resources matched.
+    #[error("{} {resource}s match {filter}: ids {}", ids.len(), ids.join(", "))]
     Ambiguous {
         resource: String,
         filter: String,
@@ -82,7 +83,8 @@ pub enum LookupError {
         ids: Vec<String>,
     },
     /// The request itself failed.
-    Client(ClientError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
 }
 
 impl LookupError {
@@ -93,35 +95,6 @@ impl LookupError {
             LookupError::Client(error) => error.exit(),
             LookupError::NotFound { .. } | LookupError::Ambiguous { .. } => Exit::ServerError,
         }
-    }
-}
-
-impl fmt::Display for LookupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LookupError::NotFound { resource, filter } => {
-                write!(f, "no {resource} matches {filter}")
-            }
-            LookupError::Ambiguous {
-                resource,
-                filter,
-                ids,
-            } => write!(
-                f,
-                "{} {resource}s match {filter}: ids {}",
-                ids.len(),
-                ids.join(", ")
-            ),
-            LookupError::Client(error) => error.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for LookupError {}
-
-impl From<ClientError> for LookupError {
-    fn from(error: ClientError) -> Self {
-        LookupError::Client(error)
     }
 }
 

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::exit::Exit;
 use crate::runner::outcome::{CheckOutcome, Exchange, RunOutcome, Summary};
 use crate::text::{Lines, for_terminal};
 
@@ -52,17 +53,17 @@ impl Format {
     }
 }
 
-/// An unknown name in `--report FORMAT=FILE`, or a missing `=FILE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An unknown name in `--report FORMAT=FILE`, or a missing `=FILE`: a usage error (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct ReportArgError(String);
 
-impl fmt::Display for ReportArgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl ReportArgError {
+    /// The exit code: a report request is command-line input.
+    pub fn exit(&self) -> Exit {
+        Exit::Usage
     }
 }
-
-impl std::error::Error for ReportArgError {}
 
 impl FromStr for Format {
     type Err = ReportArgError;

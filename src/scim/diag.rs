@@ -1,8 +1,6 @@
 //! Byte spans into user input, and the one renderer of diagnostics: the input line with a caret
 //! under the offending text, and the `hint:` line. Pure: it formats text and prints nothing.
 
-use std::fmt;
-
 /// A half-open byte range `[start, end)` into the text that was parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
@@ -25,7 +23,8 @@ impl Span {
 }
 
 /// A problem found in user-supplied text, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} at byte {}", span.start)]
 pub struct Diagnostic {
     /// Lowercase sentence fragment: "expected a comparison operator, found `foo`".
     pub message: String,
@@ -107,13 +106,14 @@ pub fn hint_line(hint: &str) -> String {
     format!("hint: {hint}")
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at byte {}", self.message, self.span.start)
+/// A message followed, when there is a hint, by its [`hint_line`]: how an error that carries a
+/// hint displays itself.
+pub fn with_hint(message: &str, hint: Option<&str>) -> String {
+    match hint {
+        Some(hint) => format!("{message}\n{}", hint_line(hint)),
+        None => message.to_owned(),
     }
 }
-
-impl std::error::Error for Diagnostic {}
 
 #[cfg(test)]
 mod tests {

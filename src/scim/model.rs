@@ -64,7 +64,8 @@ impl fmt::Display for ScimType {
 }
 
 /// A protocol-level failure: what a server answers as an Error response.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status}{}: {detail}", scim_type.map(|t| format!(" {t}")).unwrap_or_default())]
 pub struct ScimError {
     pub status: u16,
     pub scim_type: Option<ScimType>,
@@ -103,14 +104,3 @@ impl ScimError {
         body
     }
 }
-
-impl fmt::Display for ScimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.scim_type {
-            Some(t) => write!(f, "{} {}: {}", self.status, t, self.detail),
-            None => write!(f, "{}: {}", self.status, self.detail),
-        }
-    }
-}
-
-impl std::error::Error for ScimError {}

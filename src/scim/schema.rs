@@ -6,7 +6,6 @@
 //! schemas, as the RFC's listings keep them, and [`ResourceSchema::resolve`] consults them for
 //! every resource type. Pure: serde_json and std only.
 
-use std::fmt;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
@@ -436,7 +435,8 @@ impl Attribute {
 
 /// A schema-describing document that could not be read, with the JSON pointer (RFC 6901) of
 /// the offending member, such as `/attributes/3/type`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} at `{pointer}`")]
 pub struct SchemaError {
     pub pointer: String,
     pub message: String,
@@ -454,14 +454,6 @@ impl SchemaError {
         }
     }
 }
-
-impl fmt::Display for SchemaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at `{}`", self.message, self.pointer)
-    }
-}
-
-impl std::error::Error for SchemaError {}
 
 /// Escapes a member name for use in a JSON pointer (RFC 6901 §3).
 fn pointer_token(name: &str) -> String {

@@ -28,6 +28,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::exit::Exit;
+
 pub use quirks::{Quirk, Quirks};
 pub use seed::{Seed, SeedError};
 
@@ -97,6 +99,14 @@ pub enum SpawnError {
     },
     #[error("failed to load the seed: {0}")]
     Seed(#[from] SeedError),
+}
+
+impl SpawnError {
+    /// The exit code: the address and the seed are the user's choice, so both are usage
+    /// errors.
+    pub fn exit(&self) -> Exit {
+        Exit::Usage
+    }
 }
 
 /// A running server. Dropping it asks the server to stop.
