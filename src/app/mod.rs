@@ -152,7 +152,13 @@ mod tests {
             .expect_err("no such format");
         assert_eq!(exit_code(&anyhow::Error::from(report)), Exit::Usage);
         let refused: anyhow::Result<()> = Err(ClientError::OAuth("denied".to_owned()).into());
-        assert_eq!(exit_code(&refused.context("login").unwrap_err()), Exit::Auth);
-        assert_eq!(exit_code(&anyhow::anyhow!("anything else")), Exit::ServerError);
+        assert_eq!(
+            exit_code(&refused.context("login").unwrap_err()),
+            Exit::Auth
+        );
+        assert_eq!(
+            exit_code(&anyhow::anyhow!("anything else")),
+            Exit::ServerError
+        );
     }
 }
