@@ -1,5 +1,5 @@
-//! The process exit codes. Each has one meaning, documented in `--help` and the README, and
-//! never reused for anything else.
+//! The process exit codes, each with one meaning, documented in `--help` and the README and
+//! never reused for anything else; and [`ExitError`], an error that carries its code and hint.
 
 use std::process::ExitCode;
 

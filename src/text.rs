@@ -1,8 +1,9 @@
-//! Making untrusted text (from a server or a suite file) safe for a terminal, a report or a log.
+//! Text for a terminal, a report or a log: untrusted text (from a server or a suite file) made
+//! safe to show, and the ANSI colour wrapper. Pure std: it decides nothing about when to colour.
 //!
 //! Error details, header values and bodies come from a server we do not trust: control
 //! characters, ANSI escapes and bidi overrides could rewrite what the user sees, and a huge value
-//! could flood the screen (field guide §7, "Server text"). Pure std.
+//! could flood the screen.
 
 use std::fmt::Write as _;
 

@@ -1,6 +1,6 @@
 //! What the user typed, checked before anything is sent: filters and paths parsed by the core
 //! (an invalid one is exit 2 with a caret under the problem), `OP PATH [VALUE]` operations,
-//! `--set PATH=VALUE` assignments, and JSON bodies from files or stdin.
+//! `--set PATH=VALUE` assignments, and JSON bodies from files or stdin. It sends nothing.
 
 use std::io::Read;
 use std::path::Path;

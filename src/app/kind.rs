@@ -1,6 +1,6 @@
 //! What distinguishes users, groups and other resource types for the commands: one
 //! descriptor (endpoint, schemas, table columns, lookup keys) drives one generic
-//! implementation in `resources.rs`.
+//! implementation in `resources.rs`. A descriptor only; it sends nothing.
 
 use serde_json::{Value, json};
 

@@ -11,6 +11,7 @@ mod demo;
 mod discover;
 mod input;
 mod kind;
+mod list;
 mod members;
 mod resources;
 mod serve;

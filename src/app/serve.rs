@@ -1,5 +1,5 @@
 //! `scimctl serve`: load the seed, start the embedded server, print where it listens and its
-//! token, and stop cleanly on Ctrl-C.
+//! token, and stop cleanly on Ctrl-C. It answers no request itself: `crate::serve` does.
 
 use anyhow::Context;
 

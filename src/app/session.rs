@@ -1,6 +1,7 @@
 //! One client command's surroundings: the resolved connection, the SCIM client with its
 //! exchange log on stderr, the output printer on stdout, the dialect, lazy discovery, and the
-//! HAR file written at the end whatever happened.
+//! HAR file written at the end whatever happened. It never reads clap's types: it takes a
+//! [`Connection`] and [`GlobalOptions`].
 //!
 //! Building a session reads the configuration file (if any) and nothing else: discovery is
 //! fetched only when a command needs schemas, so `users get ID` costs one request.

@@ -1,6 +1,7 @@
 //! `scimctl test`: load the suites, connect, run the checks, print a line per verdict, write the
 //! reports, HAR and ledger files, and choose the exit code. `scimctl test cleanup` removes what
-//! a crashed run left behind, from its ledger.
+//! a crashed run left behind, from its ledger. It never reads clap's types: it takes
+//! [`TestOptions`], and the verdicts come from the runner, not from here.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};

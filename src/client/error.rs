@@ -1,10 +1,11 @@
 //! What went wrong with a request, said in one line, and which exit code it ends the process
-//! with (issue item 7).
+//! with. Server text is summarised, never dumped.
 //!
 //! A SCIM Error body (RFC 7644 §3.12) becomes `409 uniqueness: detail (POST /Users)`. Servers
 //! also answer with things that are not SCIM Errors: HTML login pages from an SSO proxy, plain
 //! text from a load balancer, a redirect to an identity provider, JSON in some other shape.
-//! Those are recognised and summarised, never dumped (field guide §5 #15 and #20).
+//! Those are recognised and summarised in one line; an HTML sign-in page or a redirect to an
+//! identity provider counts as an authentication failure (exit 5).
 //!
 //! A media type is judged only when the answer has content (`has_content`): a 204's
 //! Content-Type is meaningless (RFC 9110 §15.3.5; RFC 7644 §3.6 answers DELETE with 204), and
@@ -15,12 +16,12 @@
 //! - `ScimClient::accept` (`mod.rs`): the success path of every request sent with `send`, so of
 //!   every operation in `ops.rs` (get, `/Me`, list and search, create, replace, patch, delete,
 //!   lookups), of paging (`paging.rs`, through `list`) and of discovery (`discovery.rs`, through
-//!   `send_json`); CSV import is to send through the same operations;
+//!   `send_json`);
 //! - `response_json` (`mod.rs`): a success body as JSON, no body being `None`;
 //! - [`classify_failure`]: every error answer, including the OAuth token endpoint's
 //!   (`auth.rs`);
 //! - the conformance runner reads bodies as JSON whatever their label and judges a media type
-//!   only where a check asserts one (`runner/check.rs`), on answers that must have a body.
+//!   only where a check asserts one, on answers that must have a body.
 
 use std::fmt;
 

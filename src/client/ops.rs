@@ -1,5 +1,6 @@
 //! Typed SCIM operations on a [`ScimClient`]: read, list, search, create, replace, patch, delete
-//! and look up by filter, for any resource endpoint (RFC 7644 §3.3–§3.6, §3.11).
+//! and look up by filter, for any resource endpoint (RFC 7644 §3.3–§3.6, §3.11). It does not
+//! follow pages: `paging.rs` does.
 //!
 //! Each operation builds its request, sends it through [`ScimClient::send_with_headers`] and
 //! reads the answer tolerantly. Deviations that cost nothing are tolerated; those that change
@@ -288,7 +289,8 @@ impl ScimClient {
     /// Deviations read past are in [`ListPage::tolerated`], for the caller to show at `-v`.
     ///
     /// A 404 SCIM Error to a *filtered* request is read as no match, with a warning: some
-    /// servers answer so where §3.4.2 asks for 200 and `totalResults` 0 (field guide §5 #1).
+    /// servers answer so where §3.4.2 asks for 200 and `totalResults` 0
+    /// (jelhub/scimgateway#18, wso2/product-is#25028).
     pub async fn list(&self, endpoint: &str, query: &ListQuery) -> Result<ListPage, ClientError> {
         let mut path = segments(endpoint);
         let (method, sent) = if query.search {
@@ -380,8 +382,8 @@ impl ScimClient {
     /// The one resource matching `filter`, or a clear error when none or several do.
     ///
     /// For equality lookups (`userName eq "x"`) each hit is checked again here against
-    /// `schema`: servers whose `eq` is a prefix or substring match return too much (field
-    /// guide §5 #2); such hits are dropped with a warning.
+    /// `schema`: servers whose `eq` is a prefix or substring match return too much
+    /// (Metatavu/keycloak-scim-server#67); such hits are dropped with a warning.
     pub async fn find_unique(
         &self,
         endpoint: &str,

@@ -1,11 +1,11 @@
 //! Sending one HTTP request and reading its answer: the [`Transport`] trait, its plain request
-//! and response types, and the implementation over the network: reqwest, and for requests whose
-//! request-target must go out byte for byte, `verbatim`.
+//! and response types, and the implementation over the network. A transport never follows
+//! redirects, retries or adds credentials: [`ScimClient`](super::ScimClient) does.
 //!
-//! This file is the only place in scimctl that imports reqwest's client. A transport does one
-//! exchange and nothing else: it never follows redirects, retries or adds credentials (the
-//! [`ScimClient`](super::ScimClient) does that, so the rules live in one place and a fake
-//! transport in a test sees exactly what would go on the wire).
+//! The network implementations are reqwest's and, for requests whose request-target must go out
+//! byte for byte, `verbatim`; this file is the only place in scimctl that imports reqwest's
+//! client. Keeping redirects, retries and credentials in the client puts those rules in one
+//! place, and a fake transport in a test sees exactly what would go on the wire.
 
 use std::future::Future;
 use std::pin::Pin;

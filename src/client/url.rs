@@ -1,10 +1,10 @@
 //! Request URLs: the base URL joined with path segments and query parameters, and the redirect
-//! policy that decides where a `Location` may take us.
+//! policy that decides where a `Location` may take us. It builds URLs; it sends nothing.
 //!
-//! Rules from the field guide §7: keep a query already on the base URL (Entra's
-//! `?aadOptscim062020`), never produce a double slash, encode every id as exactly one path
-//! segment, and percent-encode query values strictly (`+` as `%2B`, space as `%20`), since a
-//! literal `+` reads as a space on many servers and turns plus-addresses into other users.
+//! Rules: keep a query already on the base URL (Entra's `?aadOptscim062020`), never produce a
+//! double slash, encode every id as exactly one path segment, and percent-encode query values
+//! strictly (`+` as `%2B`, space as `%20`), since a literal `+` reads as a space on many
+//! servers and turns plus-addresses into other users (okta/okta-sdk-java#839).
 
 use std::fmt;
 

@@ -3,8 +3,8 @@
 //! it never parses the command line (it takes [`Flags`]) and never sends a request.
 //!
 //! Every resolved value remembers where it came from (for `scimctl config show --origin`).
-//! [`file`] reads and edits the configuration file, [`resolve`](mod@resolve) applies the
-//! precedence, [`secrets`] reads token files and runs token commands.
+//! `file` reads and edits the configuration file, `resolve` applies the precedence, `secrets`
+//! reads token files and runs token commands.
 //!
 //! The file is `$SCIMCTL_CONFIG`, else `$XDG_CONFIG_HOME/scimctl/config.toml`, else
 //! `~/.config/scimctl/config.toml`:

@@ -1,4 +1,5 @@
-//! When to colour, as a pure function of the flag, the environment and the stream.
+//! When to colour, as a pure function of the flag, the environment and the stream. It does not
+//! read the environment itself: the caller passes the variables in.
 //!
 //! `--color always|never` wins. Under `auto`: `NO_COLOR` (non-empty) turns colour off
 //! (no-color.org), then `CLICOLOR_FORCE` (not `0`) turns it on, then `CLICOLOR=0` turns it

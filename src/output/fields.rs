@@ -1,5 +1,5 @@
 //! Columns of table and csv output: which SCIM path fills each, and how a resource's values
-//! become the text of a cell.
+//! become the text of a cell. It parses no path itself: the core's PATCH path parser does.
 //!
 //! A column's path is read by the core's PATCH path parser, so `name.givenName`,
 //! `urn:...:User:department` and `emails[type eq "work"].value` all work; values are looked up

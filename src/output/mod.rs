@@ -1,5 +1,6 @@
 //! The terminal edge: printing resources and lists as a table, JSON, NDJSON, CSV or the raw
-//! server body, the colour policy, and the before/after diff of a write.
+//! server body, the colour policy, and the before/after diff of a write. The only user of
+//! comfy-table; it writes to the `io::Write` it is given and never sends a request.
 //!
 //! The only module that uses comfy-table. It writes to any `io::Write` it is given (stdout in
 //! the binary, a buffer in tests) and returns write errors, so a closed pipe ends the command

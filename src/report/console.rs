@@ -1,13 +1,15 @@
 //! The console report: every check on one line, grouped by suite and area, then a verdict line
-//! per suite and a closing summary line. With `verbose`, the exchanges of failing, warning and
-//! erroring checks follow their line, request lines marked `>` and response lines `<`.
+//! per suite and a closing summary line. It only applies colour; whether to colour is the
+//! caller's decision (terminal, `NO_COLOR`, `--color`).
+//!
+//! With `verbose`, the exchanges of failing, warning and erroring checks follow their line,
+//! request lines marked `>` and response lines `<`.
 //!
 //! A check's line is red exactly when it fails the run at `--fail-on`
 //! ([`CheckOutcome::blocks`]); a fail or warn below that level is yellow, and a waived one is
 //! labelled `WAIVED` with its verdict and the waiver's reason.
 //!
-//! Colour is the caller's decision (terminal, `NO_COLOR`, `--color`); this module only applies
-//! it. Server text is escaped so it cannot move the cursor or recolour the terminal.
+//! Server text is escaped so it cannot move the cursor or recolour the terminal.
 
 use std::io::{self, Write};
 

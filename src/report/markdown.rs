@@ -1,10 +1,11 @@
-//! The Markdown report (`--report md=FILE`), for pasting into an issue or a vendor ticket.
+//! The Markdown report (`--report md=FILE`), for pasting into an issue or a vendor ticket. It
+//! writes what the outcome says and lets no server text become markup.
 //!
 //! It leads with what a vendor needs to act on: the verdicts, a table of failures, errors and
 //! warnings, a table of the waived ones (verdict and reason), then each of their exchanges in
 //! a fenced block. Passes are only counted and skips folded away. Levels are the ones that
-//! decided each verdict. Server text is escaped so a message cannot become markup, a mention of HTML, or
-//! a broken table, and fences are longer than any run of backticks inside them.
+//! decided each verdict. Server text is escaped so a message cannot become markup, raw HTML or a
+//! broken table, and fences are longer than any run of backticks inside them.
 
 use std::io::{self, Write};
 

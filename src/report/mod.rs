@@ -1,15 +1,16 @@
-//! Reporters: sinks that turn a finished [`RunOutcome`] into text for people and for CI.
+//! Reporters: sinks that turn a finished [`RunOutcome`] into text for people and for CI. Each
+//! writes to an `impl io::Write` and reads only the outcome: it never sends HTTP, never opens
+//! a file and never reads the clock (times come from the outcome).
 //!
-//! Each reporter writes to an `impl io::Write` and reads only the outcome: it never sends HTTP,
-//! never opens a file and never reads the clock (times come from the outcome). The formats are
+//! The formats are
 //! the console listing ([`console`]), versioned JSON ([`json`]), JUnit XML ([`junit`]), Markdown
 //! for issues and vendor tickets ([`markdown`]) and one self-contained HTML page ([`html`]).
 //! [`verdict`] computes the per-suite verdict lines they all print.
 //!
 //! Exchanges and messages come from the server under test, so every reporter escapes them for
 //! its medium; this module first makes them safe for a reader (control characters, ANSI escapes
-//! and bidi overrides made visible, huge bodies cut) with the client's pure text escaping, the
-//! one thing it takes from `client`. Otherwise it reads only `runner::outcome`.
+//! and bidi overrides made visible, huge bodies cut) with `crate::text`. Otherwise it reads
+//! only `runner::outcome`.
 
 pub mod console;
 pub mod html;

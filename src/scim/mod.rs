@@ -1,7 +1,8 @@
 //! The SCIM protocol core: filters, PATCH paths and operations, schemas and message models.
+//! Pure: `serde_json` and `std` only; no I/O, no async, nothing spawned or printed.
 //!
-//! Everything here is pure: it depends on `serde_json` and `std` only, performs no I/O, spawns
-//! nothing and prints nothing. The server, the client and the conformance runner all build on it.
+//! The server, the client and the conformance runner all build on it; `tests/layering.rs` keeps
+//! it pure.
 
 pub mod diag;
 pub mod dialect;

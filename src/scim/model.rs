@@ -1,4 +1,5 @@
-//! SCIM message URNs and the protocol error model (RFC 7644 §3.12).
+//! SCIM message URNs and the protocol error model (RFC 7644 §3.12): the one place the URNs
+//! are spelt. Data only; no parsing of messages.
 
 use std::fmt;
 

@@ -1,8 +1,9 @@
-//! The SCIM endpoints as plain functions: a decoded request in, a [`Reply`] out.
+//! The SCIM endpoints as plain functions: a decoded request in, a [`Reply`] out. Synchronous,
+//! it never awaits and never touches a socket: the HTTP edge (`routes`) does both.
 //!
-//! Synchronous on purpose: the HTTP edge (`routes`) does the awaiting, then calls
-//! [`Server::handle`], which takes the store lock, does its work and lets go; no lock is ever
-//! held across an await. Bulk operations go through the same dispatch as single requests.
+//! The edge calls [`Server::handle`], which takes the store lock, does its work and lets go; no
+//! lock is ever held across an await. Bulk operations go through the same dispatch as single
+//! requests.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

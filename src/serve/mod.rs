@@ -1,12 +1,12 @@
 //! The embedded SCIM 2.0 server behind `scimctl serve`: an in-memory store of Users and Groups
-//! answering RFC 7644 at `http://HOST:PORT/scim/v2`, with optional real-world quirks.
+//! answering RFC 7644 at `http://HOST:PORT/scim/v2`, with optional real-world quirks. It never
+//! imports the client or the conformance runner, so the tester is never graded by itself.
 //!
 //! [`spawn`] starts it on the current tokio runtime and returns a [`ServerHandle`] that stops it
 //! on [`ServerHandle::shutdown`] or drop; tests bind port 0. The room is split by concern:
 //! `wire` (the HTTP/1 framing in front of hyper), `store` (pure state), `api` (endpoints,
 //! synchronous), `routes` (axum edge), `bulk`, `query`, `etag`, `ids`, `quirks`, `seed` and
-//! `protocol` (the doorway into `crate::scim`). It never imports the client or the conformance
-//! runner.
+//! `protocol` (the doorway into `crate::scim`).
 
 mod api;
 mod bulk;

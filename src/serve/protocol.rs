@@ -139,9 +139,10 @@ pub fn default_representation(resource: &Value, schema: &ResourceSchema) -> Stri
     }
 }
 
-/// Whether `resource::project(resource, schema, &[], &[])` would equal `resource`: no `returned: never`
-/// or `request` attribute or sub-attribute (RFC 7643 §7), no unassigned value (§2.5) where
-/// the projection drops one, every extension a non-empty object. Errs towards `false`.
+/// Whether `resource::project(resource, schema, &[], &[])` would equal `resource`: no
+/// `returned: never` or `request` attribute or sub-attribute (RFC 7643 §7), no unassigned
+/// value (§2.5) where the projection drops one, every extension a non-empty object. Errs
+/// towards `false`.
 fn default_projection_keeps_everything(resource: &Value, schema: &ResourceSchema) -> bool {
     let Some(members) = resource.as_object() else {
         return true;

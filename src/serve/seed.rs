@@ -1,4 +1,5 @@
-//! Seed files for `scimctl serve --seed FILE`: users and groups the server starts with.
+//! Seed files for `scimctl serve --seed FILE`: users and groups the server starts with, read
+//! from JSON or CSV. It stores nothing itself: loading goes through the store like any POST.
 //!
 //! - JSON: `{"Users": [...], "Groups": [...]}`. A user may carry its own `id`, which is kept
 //!   (so demo URLs are stable); without one the server assigns one. `schemas` may be omitted.

@@ -1,5 +1,5 @@
 //! Filter evaluation against JSON resources (RFC 7644 §3.4.2.2), typed by the resource's
-//! schemas (RFC 7643 §2.2-2.4).
+//! schemas (RFC 7643 §2.2-2.4). It only evaluates: parsing is `parser`'s.
 //!
 //! Attribute names and extension URNs are matched case-insensitively; string values compare
 //! by the attribute's `caseExact`; a multi-valued attribute matches when any of its values

@@ -236,11 +236,7 @@ fn add_values(
     operation: &PatchOperation,
 ) -> Result<(), ScimError> {
     let key = attribute.name.as_str();
-    let mut items = object
-        .get(key)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let mut items = items_of(object, key);
     let mut touched = Vec::new();
     for new in new_items {
         match items
@@ -440,11 +436,7 @@ fn apply_filtered(
     tolerances: &mut Vec<Tolerance>,
 ) -> Result<(), ScimError> {
     let key = attribute.name.as_str();
-    let mut items = object
-        .get(key)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let mut items = items_of(object, key);
     let mut matched = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let hit = matches_element(filter, item, attribute).map_err(|e| {
@@ -522,6 +514,15 @@ fn apply_filtered(
     settle_primary(attribute, &mut items, &matched, operation)?;
     store_items(object, key, items);
     Ok(())
+}
+
+/// A copy of the elements of the multi-valued attribute `key` (none when it is unassigned).
+fn items_of(object: &Map<String, Value>, key: &str) -> Vec<Value> {
+    object
+        .get(key)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn store_items(object: &mut Map<String, Value>, key: &str, items: Vec<Value>) {

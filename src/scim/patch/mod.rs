@@ -1,6 +1,6 @@
 //! PATCH operations (RFC 7644 §3.5.2): the request model, tolerant parsing of what identity
-//! providers send ([`parse`](mod@parse)), and application with RFC semantics, all operations or
-//! none ([`apply`](mod@apply)). It changes only the copy it is given.
+//! providers send (`parse`), and application with RFC semantics, all operations or none
+//! (`apply`). It changes only the copy it is given.
 //!
 //! [`parse_patch`] turns a request body into operations that each target one attribute path,
 //! with values already type-checked against the schema; every leniency it needed is recorded

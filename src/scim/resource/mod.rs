@@ -1,6 +1,6 @@
 //! Resources as JSON: case-insensitive key access (RFC 7643 §2.1), the normalisation a server
-//! applies to a POST/PUT body before storing it ([`write`], [`value`]), and response projection
-//! (RFC 7644 §3.4.2.5, [`project`](mod@project)). It checks and reshapes values; it stores nothing.
+//! applies to a POST/PUT body before storing it (`write`, `value`), and response projection
+//! (RFC 7644 §3.4.2.5, `project`). It checks and reshapes values; it stores nothing.
 //!
 //! Pure: serde_json and std only. Resources stay `serde_json::Value`s so that attributes the
 //! schema does not know survive a round trip through the tools that only read them.
@@ -95,7 +95,7 @@ pub fn canonicalise_key(map: &mut Map<String, Value>, canonical: &str) {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Leniency {
     /// A boolean attribute was sent as the string `"True"`/`"False"` (any case), as Entra's
-    /// legacy provisioning does (field guide §5 #5).
+    /// legacy provisioning does (AzureAD/SCIMReferenceCode#21).
     StringBoolean { path: String, sent: String },
     /// A member the schema does not define was dropped.
     UnknownAttributeIgnored { path: String },
