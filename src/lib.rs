@@ -1,4 +1,5 @@
-//! scimctl: a SCIM 2.0 command-line client, conformance tester and embedded test server.
+//! scimctl: a SCIM 2.0 command-line client, conformance tester and embedded test server. The
+//! crate root only lists the layers; it holds no code of its own.
 //!
 //! The crate is one package with a library and a binary. The library is organised in layers:
 //! - [`scim`]: the protocol core (RFC 7643/7644). Pure: no I/O, no async, no printing.
@@ -7,6 +8,8 @@
 //!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
 //! - [`config`]: connection settings from flags, environment and profiles, with their origins.
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
+//! - [`text`]: untrusted text made safe for a terminal or a report; the ANSI colour wrapper.
+//! - [`exit`]: the exit codes, and the error that carries one.
 //! - [`suite`]: the conformance suite file format (pure) and the built-in suites.
 //! - [`runner`]: runs suite checks against a server and returns verdicts.
 //! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.

@@ -740,3 +740,41 @@ fn a_waived_failure_is_shown_as_waived_and_does_not_fail_the_run() {
         "counted as waived, not as failed"
     );
 }
+
+/// `scimctl test` connects the way every other command does: a profile that holds a token in
+/// a file others can read is used, with the same warning `users list` gives.
+#[cfg(unix)]
+#[test]
+fn a_profile_readable_by_others_is_warned_about_as_for_every_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Scratch::new("open-profile");
+    let (runtime, server) = serve(&[]);
+    let config = home.0.join("config").join("scimctl").join("config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.local]\nurl = \"{}\"\ntoken = \"{}\"\n",
+            server.base_url(),
+            server.token()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let warning = "holds secrets and is readable by group or others";
+    let listed = scimctl(&home.0, &["test", "--list", "--profile", "local"]);
+    let users = scimctl(&home.0, &["users", "list", "--profile", "local"]);
+    stop(runtime, server);
+    assert_eq!(users.status.code(), Some(0), "{}", text(&users.stderr));
+    assert!(
+        text(&users.stderr).contains(warning),
+        "{}",
+        text(&users.stderr)
+    );
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    assert!(
+        text(&listed.stderr).contains(warning),
+        "{}",
+        text(&listed.stderr)
+    );
+}

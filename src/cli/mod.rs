@@ -1,4 +1,5 @@
-//! Command-line types (clap derive). The doc comments here are the help text; no logic, no I/O.
+//! Command-line types (clap derive). The doc comments here are the help text; no logic, no I/O:
+//! `app/` turns the arguments into options.
 //!
 //! The connection options ([`connection::ConnectionArgs`]) and the output options
 //! ([`GlobalArgs`]) are global: they are accepted before or after the subcommand.

@@ -1,10 +1,10 @@
 //! What a SCIM service says about itself (RFC 7644 §4; RFC 7643 §5–§7): its
 //! ServiceProviderConfig, ResourceTypes and Schemas, fetched once and cached per endpoint.
+//! Advisory only: a missing or broken document never makes a command fail.
 //!
-//! Discovery is advisory (field guide §5 #16): a missing or malformed document becomes a
-//! warning and the built-in RFC schemas stand in, so it never makes a CRUD command fail. It is
-//! also lazy: callers fetch it only when they need schema typing or an unknown resource type.
-//! The cache holds the raw documents in an owner-only file under
+//! A missing or malformed document becomes a warning and the built-in RFC schemas stand in.
+//! Discovery is also lazy: callers fetch it only when they need schema typing or an unknown
+//! resource type. The cache holds the raw documents in an owner-only file under
 //! `$XDG_CACHE_HOME/scimctl/discovery/`, keyed by base URL and a hash of the credential's
 //! identity (never the secret itself), and expires after a time-to-live.
 

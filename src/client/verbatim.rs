@@ -1,5 +1,6 @@
 //! Requests whose request-target goes on the wire byte for byte: what an identity provider writes
-//! (Entra's `?filter=userName+eq+"x"`), which an HTTP library would parse and encode again.
+//! (Entra's `?filter=userName+eq+"x"`), which an HTTP library would parse and encode again. Like
+//! every transport it follows no redirect, retries nothing and adds no credentials.
 //!
 //! One HTTP/1.1 exchange per connection, over plain TCP or over TLS through rustls with the trust
 //! settings of the reqwest transport (`--insecure`, `--cacert`, the system roots, TLS 1.2 at

@@ -1196,7 +1196,7 @@ fn error_detail(answer: &Answer) -> String {
         .and_then(Value::as_object)
         .and_then(|m| get_ci(m, "detail"))
         .and_then(Value::as_str)
-        .map(|d| format!(" (\"{}\")", crate::client::one_line(d)))
+        .map(|d| format!(" (\"{}\")", crate::text::one_line(d)))
         .unwrap_or_default()
 }
 

@@ -1,10 +1,11 @@
-//! Reading a ListResponse (RFC 7644 §3.4.2) the way servers really send it.
+//! Reading a ListResponse (RFC 7644 §3.4.2) the way servers really send it. Pure: serde_json
+//! and std only; it never fetches a page.
 //!
 //! The RFC requires `totalResults`, and `Resources` when it is above 0; servers also send a
 //! lowercase `resources` key, paging numbers as strings, resources without `schemas`, or a bare
-//! array (field guide §5 #13). Each deviation is accepted and written down in
-//! [`ListPage::tolerated`], so a CRUD command never aborts over it and `-v` can still show it.
-//! Pure: serde_json and std only.
+//! array (pingidentity/scim2#233, python-scim/scim2-models#20). Each deviation is accepted and
+//! written down in [`ListPage::tolerated`], so a CRUD command never aborts over it and `-v` can
+//! still show it.
 
 use serde_json::{Map, Value};
 

@@ -1,4 +1,5 @@
-//! SCIM message URNs and the protocol error model (RFC 7644 §3.12).
+//! SCIM message URNs and the protocol error model (RFC 7644 §3.12): the one place the URNs
+//! are spelt. Data only; no parsing of messages.
 
 use std::fmt;
 
@@ -64,7 +65,8 @@ impl fmt::Display for ScimType {
 }
 
 /// A protocol-level failure: what a server answers as an Error response.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status}{}: {detail}", scim_type.map(|t| format!(" {t}")).unwrap_or_default())]
 pub struct ScimError {
     pub status: u16,
     pub scim_type: Option<ScimType>,
@@ -103,14 +105,3 @@ impl ScimError {
         body
     }
 }
-
-impl fmt::Display for ScimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.scim_type {
-            Some(t) => write!(f, "{} {}: {}", self.status, t, self.detail),
-            None => write!(f, "{}: {}", self.status, self.detail),
-        }
-    }
-}
-
-impl std::error::Error for ScimError {}

@@ -1,5 +1,6 @@
 //! Turning what a user types on the command line into SCIM values, by the schema
-//! (`--set name.givenName=Babs`, `users patch ID replace active false`).
+//! (`--set name.givenName=Babs`, `users patch ID replace active false`). Pure: serde_json and
+//! std only; it reads no command line itself.
 //!
 //! A JSON literal that fits the attribute is taken as is (`true`, `42`, `{"value":"x"}`,
 //! `[...]`, `null` to clear); anything else is read by the attribute's type (RFC 7643 §2.3):

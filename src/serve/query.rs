@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::scim::filter::Filter;
 use crate::scim::model::{ScimError, ScimType};
 use crate::scim::path::AttrPath;
+use crate::scim::resource::get_ci;
 use crate::scim::sort::SortOrder;
 use crate::serve::protocol;
 
@@ -184,7 +185,7 @@ impl ListParams {
                 "a SearchRequest must be a JSON object",
             ));
         }
-        let field = |name| protocol::get_ci(body, name).filter(|v| !v.is_null());
+        let field = |name| get_ci(body, name).filter(|v| !v.is_null());
         let text = |name: &'static str| -> Result<Option<&str>, ScimError> {
             match field(name) {
                 None => Ok(None),

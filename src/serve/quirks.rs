@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::model::{ENTERPRISE_USER_SCHEMA, ScimError, ScimType, USER_SCHEMA};
-use crate::serve::protocol::get_ci;
+use crate::scim::resource::get_ci;
 use crate::serve::query::Projection;
 
 /// How often `rate-limit` answers 429 when no N is given.

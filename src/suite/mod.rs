@@ -451,15 +451,14 @@ impl fmt::Display for SuiteError {
             self.origin, self.line, self.column, self.message
         )?;
         if !self.source_line.is_empty() {
-            let gutter = self.line.to_string();
-            let shown: String = self
+            let column = self
                 .source_line
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            let pad = " ".repeat(gutter.len());
-            let caret = " ".repeat(self.column.saturating_sub(1));
-            write!(f, "\n{pad} |\n{gutter} | {shown}\n{pad} | {caret}^")?;
+                .char_indices()
+                .nth(self.column.saturating_sub(1))
+                .map_or(self.source_line.len(), |(offset, _)| offset);
+            let caret = crate::scim::diag::Span::at(column);
+            let shown = crate::scim::diag::snippet(&self.source_line, caret, Some(self.line));
+            write!(f, "\n{shown}")?;
         }
         Ok(())
     }

@@ -1,5 +1,5 @@
 //! The filter parser (RFC 7644 §3.4.2.2) and the token-level half of the PATCH path parser
-//! (§3.5.2, Figure 7), which shares its value-filter grammar.
+//! (§3.5.2, Figure 7), which shares its value-filter grammar. Syntax only: it evaluates nothing.
 //!
 //! The RFC's ABNF is ambiguous and gives precedence in prose only; this is the grammar read:
 //!
