@@ -6,6 +6,7 @@
 pub mod diag;
 pub mod dialect;
 pub mod diff;
+pub mod explain;
 pub mod filter;
 pub mod list;
 pub mod method;
@@ -14,5 +15,8 @@ pub mod patch;
 pub mod path;
 pub mod resource;
 pub mod schema;
+pub mod schema_set;
 pub mod sort;
+pub mod suggest;
+pub mod target;
 pub mod typing;

@@ -508,7 +508,9 @@ impl<'a> Parser<'a> {
                 let after = self.input.get(found.span.end..).unwrap_or("").trim_start();
                 let value_follows = after.starts_with('"')
                     || after.starts_with(|c: char| c.is_ascii_digit())
-                    || ["true", "false", "null"].iter().any(|l| after.starts_with(l));
+                    || ["true", "false", "null"]
+                        .iter()
+                        .any(|l| after.starts_with(l));
                 (!value_follows).then(|| {
                     format!(
                         "missing operator: did you mean `{path_text} eq {}`?",
