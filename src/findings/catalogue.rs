@@ -100,7 +100,7 @@ catalogue! {
     MessageSchemasMissing {
         key: "message-schemas-missing",
         level: Must,
-        rfc: "RFC 7644 §3.1",
+        rfc: "RFC 7644 §3.4.2, §3.5.2, §3.12",
         title: "`schemas` is missing or does not list the message's URN",
         okta: None,
         entra: None,
@@ -447,13 +447,12 @@ catalogue! {
     /// `replace` of an immutable attribute.
     PatchImmutableTarget {
         key: "patch-immutable-target",
-        level: Interop,
-        rfc: "RFC 7643 §2.2",
-        title: "`replace` of an immutable attribute",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2, RFC 7643 §2.2",
+        title: "`replace` of an immutable attribute, which a client must not modify",
         okta: None,
         entra: None,
-        fix: "an immutable value is set once: it can be replaced only while it has no value \
-              (else 400 mutability); remove the element and add a new one instead",
+        fix: "remove the element and add a new one instead; servers answer 400 mutability",
     },
 
     // --- ListResponse (RFC 7644 §3.4.2) -----------------------------------------------------

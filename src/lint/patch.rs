@@ -63,7 +63,8 @@ fn lint_operation(
     };
     let op = op_kind(members, at, out);
     let path = patch_path(members, at, out);
-    let value = get_ci(members, "value").filter(|v| !v.is_null());
+    // `null` is a value: it clears the attribute (RFC 7643 §2.5).
+    let value = get_ci(members, "value");
     let value_at = at.key(find_key_ci(members, "value").unwrap_or("value"));
     let Some(op) = op else {
         return;
@@ -113,12 +114,8 @@ fn lint_operation(
         (PatchOpKind::Remove, None) => {}
         (_, None) => value_missing(op, &value_at, out),
         (_, Some(value)) => {
-            if op == PatchOpKind::Replace && is_immutable(&target) {
-                out.push(Finding::at(
-                    Deviation::PatchImmutableTarget,
-                    &path_at,
-                    format!("`replace` of `{path}`, which is immutable"),
-                ));
+            if op == PatchOpKind::Replace {
+                immutable_replaced(&target, value, &path, &path_at, &value_at, out);
             }
             check_target_value(&target, value, &value_at, out);
         }
@@ -265,13 +262,44 @@ fn is_read_only(target: &Target<'_>) -> bool {
     }
 }
 
-/// Whether the designated value itself is immutable (replacing a whole multi-valued attribute
-/// builds new elements, which is allowed).
-fn is_immutable(target: &Target<'_>) -> bool {
-    !target.takes_array()
-        && target
-            .attribute()
-            .is_some_and(|attribute| attribute.mutability == Mutability::Immutable)
+/// A `replace` that changes an immutable value: the designated attribute itself, or, for an
+/// element a filter selects, each immutable sub-attribute the value sets (the `value` of a
+/// group's member). Replacing a whole multi-valued attribute builds new elements instead,
+/// which is allowed.
+fn immutable_replaced(
+    target: &Target<'_>,
+    value: &Value,
+    path: &PatchPath,
+    path_at: &Pointer,
+    value_at: &Pointer,
+    out: &mut Vec<Finding>,
+) {
+    let Some(attribute) = target.attribute() else {
+        return;
+    };
+    if target.takes_element() {
+        let Value::Object(members) = value else {
+            return;
+        };
+        for key in members.keys() {
+            if attribute
+                .sub_attribute(key)
+                .is_some_and(|sub| sub.mutability == Mutability::Immutable)
+            {
+                out.push(Finding::at(
+                    Deviation::PatchImmutableTarget,
+                    &value_at.key(key),
+                    format!("`replace` of `{path}` sets `{key}`, which is immutable"),
+                ));
+            }
+        }
+    } else if !target.takes_array() && attribute.mutability == Mutability::Immutable {
+        out.push(Finding::at(
+            Deviation::PatchImmutableTarget,
+            path_at,
+            format!("`replace` of `{path}`, which is immutable"),
+        ));
+    }
 }
 
 /// `remove` with a value: Entra's legacy member removal sends the members to remove.
@@ -511,7 +539,8 @@ mod tests {
             {"op": "remove", "path": "members[valu eq \"2819c223\"]"},
             {"op": "replace", "path": "displayNme", "value": "x"},
             {"op": "remove", "path": "members", "value": [{"value": "u1091"}]},
-            {"op": "replace", "path": "members[value eq \"x\"].value", "value": "y"}
+            {"op": "replace", "path": "members[value eq \"x\"].value", "value": "y"},
+            {"op": "replace", "path": "members[value eq \"x\"]", "value": {"value": "y", "display": "Y"}}
         ]));
         assert_eq!(
             keys(body, &ResourceSchema::group()),
@@ -520,6 +549,10 @@ mod tests {
                 ("/Operations/1/path".to_owned(), "attribute-unknown"),
                 ("/Operations/2/value".to_owned(), "remove-by-value-list"),
                 ("/Operations/3/path".to_owned(), "patch-immutable-target"),
+                (
+                    "/Operations/4/value/value".to_owned(),
+                    "patch-immutable-target"
+                ),
             ]
         );
     }

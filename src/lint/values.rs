@@ -111,12 +111,15 @@ pub(super) fn check_single(
         return;
     }
     if source == Source::PatchValue && clears_with_empty_string(attribute, value) {
+        let shown = match value {
+            Value::String(_) => described(value),
+            other => format!("`{other}`"),
+        };
         out.push(Finding::at(
             Deviation::EmptyStringValue,
             pointer,
             format!(
-                "{} for `{}`, which Entra means as clearing it",
-                described(value),
+                "{shown} for `{}`, which Entra means as clearing it",
                 attribute.name
             ),
         ));

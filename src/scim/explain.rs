@@ -70,7 +70,8 @@ pub enum Resolution<'s> {
 /// One comparison (`path op value` or `path pr`) of a filter, explained.
 #[derive(Debug, Clone)]
 pub struct Comparison<'s> {
-    /// The comparison as scimctl writes it, such as `type eq "work"`.
+    /// The comparison as scimctl writes it, with the value filter it sits in, such as
+    /// `emails[type eq "work"]`.
     pub text: String,
     /// The attribute path in full, such as `emails.type` inside `emails[...]`.
     pub path: String,
@@ -152,7 +153,10 @@ fn comparison<'s>(
         }
     }
     Comparison {
-        text: filter.to_string(),
+        text: match within {
+            None => filter.to_string(),
+            Some(parent) => format!("{parent}[{filter}]"),
+        },
         meaning: meaning(&full_path, &resolution, compare, within.is_some()),
         path: full_path,
         resolution,
@@ -437,6 +441,20 @@ fn operation_effect(
             designated.name
         ));
     }
+    if *filtered && resolved.sub_attribute.is_none() && op == PatchOpKind::Replace {
+        let fixed: Vec<&str> = top
+            .sub_attributes
+            .iter()
+            .filter(|sub| sub.mutability == Mutability::Immutable)
+            .map(|sub| sub.name.as_str())
+            .collect();
+        if !fixed.is_empty() {
+            effect.push_str(&format!(
+                "; `{}` cannot change once set (immutable): 400 mutability",
+                fixed.join("`, `")
+            ));
+        }
+    }
     let required = resolved.sub_attribute.is_none() && top.required;
     if required && op == PatchOpKind::Remove {
         effect.push_str(&format!(
@@ -600,14 +618,16 @@ pub fn path_console(
     out.push_str("\nparse tree\n");
     match &parsed.value {
         PatchPath::Attr(attr) => {
-            let _ = writeln!(out, "  attribute path {}", attr_parts(attr));
+            out.push_str("  attribute path\n");
+            attr_lines(attr, &mut out);
         }
         PatchPath::Filtered { attr, filter, sub } => {
-            let _ = writeln!(out, "  value path {}", attr_parts(attr));
-            out.push_str("    filter (on each element)\n");
+            out.push_str("  value path\n");
+            attr_lines(attr, &mut out);
+            out.push_str("    filter, on each element\n");
             tree_lines(filter, 3, &mut out);
             if let Some(sub) = sub {
-                let _ = writeln!(out, "    then the sub-attribute `{sub}`");
+                let _ = writeln!(out, "    sub-attribute `{sub}`");
             }
         }
     }
@@ -679,18 +699,17 @@ fn notes_for<'a>(strict: &'a Diagnostic, notes: &'a [Diagnostic]) -> Vec<&'a Dia
     }
 }
 
-fn attr_parts(attr: &AttrPath) -> String {
-    let mut parts = Vec::new();
+/// The parts of an attribute path, one per line.
+fn attr_lines(attr: &AttrPath, out: &mut String) {
     if let Some(urn) = &attr.urn {
-        parts.push(format!("urn `{urn}`"));
+        let _ = writeln!(out, "    schema `{urn}`");
     }
     if !attr.name.is_empty() {
-        parts.push(format!("attribute `{}`", attr.name));
+        let _ = writeln!(out, "    attribute `{}`", attr.name);
     }
     if let Some(sub) = &attr.sub {
-        parts.push(format!("sub-attribute `{sub}`"));
+        let _ = writeln!(out, "    sub-attribute `{sub}`");
     }
-    parts.join(", ")
 }
 
 fn comparison_console(comparison: &Comparison<'_>, out: &mut String) {
