@@ -364,3 +364,45 @@ fn every_leniency_the_server_needs_for_a_fixture_is_a_finding_of_lint() {
         }
     }
 }
+
+#[test]
+fn the_create_bodies_of_the_field_guide_lint_as_its_idps_need() {
+    let set = SchemaSet::builtin();
+    // Field guide §4.1: Okta's create body, `password` and an empty `groups` included.
+    let okta: Value = serde_json::from_str(
+        r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"test.user@okta.local",
+            "name":{"givenName":"Test","familyName":"User"},"emails":[{"primary":true,"value":"test.user@okta.local","type":"work"}],
+            "displayName":"Test User","locale":"en-US","externalId":"00ujl29u0le5T6Aj10h7","groups":[],"password":"1mz050nq","active":true}"#,
+    )
+    .expect("JSON");
+    let okta_findings = lint(&okta, &set, Options::default())
+        .expect("lints")
+        .findings;
+    assert!(okta_findings.is_empty(), "{okta_findings:#?}");
+    // Field guide §4.2: Entra's create group, with Microsoft's own schema URN.
+    let entra: Value = serde_json::from_str(
+        r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+            "externalId":"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159","displayName":"displayName","meta":{"resourceType":"Group"}}"#,
+    )
+    .expect("JSON");
+    let linted = lint(&entra, &set, Options::default()).expect("lints");
+    assert_eq!(linted.resource_type.as_deref(), Some("Group"));
+    assert_eq!(linted.resource_type_origin, TypeOrigin::Schemas);
+    assert_eq!(keys(&linted.findings), ["schemas-unknown-urn"]);
+    assert_eq!(linted.findings[0].location.to_string(), "/schemas/1");
+}
+
+#[test]
+fn messages_lint_does_not_read_are_refused_rather_than_misread() {
+    let bulk = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "Operations": []
+    });
+    let error = lint(&bulk, &SchemaSet::builtin(), Options::default()).expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("BulkRequest` messages are not checked yet"),
+        "{error}"
+    );
+}

@@ -68,11 +68,7 @@ pub fn run_lint(
     let subject = Subject { name: shown, facts };
     print!("{}", findings::render(&subject, &linted.findings, style));
     let threshold = level(args.fail_on);
-    let failing = linted
-        .findings
-        .iter()
-        .filter(|f| f.level().reaches(threshold))
-        .count();
+    let failing = findings::reaching(&linted.findings, threshold);
     if failing > 0 {
         return Err(ExitError::new(
             Exit::ServerError,

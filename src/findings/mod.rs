@@ -15,9 +15,10 @@
 //!   seen, in words that quote the input ("the string \"False\" for the boolean `active`").
 //! - [`render`]: the one renderer, for the console and for `-o json` (versioned).
 //!
-//! A producer builds `Finding::new(Deviation::StringBoolean, Location::pointer(p), seen)` and
-//! hands the list to `render`; what a finding means is looked up, never repeated. Pure: std
-//! and serde_json only; no I/O, no printing, no colour.
+//! A producer builds `Finding::at(Deviation::StringBoolean, &pointer, seen)` (or
+//! [`Finding::new`] with another [`Location`]) and hands the list to `render`, and counts what
+//! fails a run with [`reaching`]; what a finding means is looked up in the catalogue, never
+//! repeated. Pure: std and serde_json only; no I/O, no printing, no colour.
 
 mod catalogue;
 mod render;
@@ -157,9 +158,12 @@ impl Finding {
     }
 }
 
-/// Whether any finding reaches `threshold` (`--fail-on`).
-pub fn any_reaches(findings: &[Finding], threshold: Level) -> bool {
-    findings.iter().any(|f| f.level().reaches(threshold))
+/// How many findings reach `threshold` (`--fail-on`): a run fails when there is one.
+pub fn reaching(findings: &[Finding], threshold: Level) -> usize {
+    findings
+        .iter()
+        .filter(|f| f.level().reaches(threshold))
+        .count()
 }
 
 /// How many findings there are of each level, in [`Level::ALL`] order.
@@ -212,7 +216,8 @@ mod tests {
                 (Level::Note, 0)
             ]
         );
-        assert!(any_reaches(&findings, Level::Must));
-        assert!(!any_reaches(&findings[1..], Level::Must));
+        assert_eq!(reaching(&findings, Level::Must), 1);
+        assert_eq!(reaching(&findings, Level::Interop), 3);
+        assert_eq!(reaching(&findings[1..], Level::Must), 0);
     }
 }

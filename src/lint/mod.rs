@@ -20,7 +20,9 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::findings::{Deviation, Finding, Pointer};
-use crate::scim::model::{ERROR, LIST_RESPONSE, PATCH_OP};
+use crate::scim::model::{
+    BULK_REQUEST, BULK_RESPONSE, ERROR, LIST_RESPONSE, PATCH_OP, SEARCH_REQUEST,
+};
 use crate::scim::resource::{find_key_ci, get_ci};
 use crate::scim::schema::{ResourceSchema, ResourceType};
 use crate::scim::schema_set::SchemaSet;
@@ -63,8 +65,6 @@ pub struct Options<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Linted {
     pub kind: Kind,
-    /// Whether the kind was detected rather than given.
-    pub kind_detected: bool,
     /// The resource type a resource or a PatchOp was checked as (none for lists and errors,
     /// whose resources each have their own).
     pub resource_type: Option<String>,
@@ -126,6 +126,12 @@ pub fn lint(
     schemas: &SchemaSet,
     options: Options<'_>,
 ) -> Result<Linted, LintError> {
+    if let Some(urn) = unsupported_message(document).filter(|_| options.kind.is_none()) {
+        return Err(LintError::NotADocument(format!(
+            "`{urn}` messages are not checked yet; lint reads resources, ListResponses, \
+             PatchOps and Errors"
+        )));
+    }
     let detected = detect(document);
     let kind = options.kind.or(detected).ok_or_else(|| {
         LintError::NotADocument(format!(
@@ -148,7 +154,6 @@ pub fn lint(
     };
     let mut linted = Linted {
         kind,
-        kind_detected: options.kind.is_none(),
         resource_type: None,
         resource_type_origin: TypeOrigin::None,
         findings: Vec::new(),
@@ -194,6 +199,21 @@ pub fn lint(
     linted.resource_type = Some(rt.name.clone());
     linted.resource_type_origin = origin;
     Ok(linted)
+}
+
+/// The URN of a SCIM message lint does not read (a bulk or search request), if the document
+/// is one.
+fn unsupported_message(document: &Value) -> Option<&'static str> {
+    let urns = document
+        .as_object()
+        .and_then(|o| get_ci(o, "schemas"))?
+        .as_array()?;
+    [SEARCH_REQUEST, BULK_REQUEST, BULK_RESPONSE]
+        .into_iter()
+        .find(|message| {
+            urns.iter()
+                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(message)))
+        })
 }
 
 /// What a document looks like: its message URN in `schemas`, else its shape.

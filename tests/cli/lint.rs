@@ -120,6 +120,12 @@ fn what_is_not_a_scim_document_or_names_no_type_is_a_usage_error() {
     env.run_stdin(&["lint", "-", "-o", "csv"], "{}")
         .exits(2)
         .stderr_contains("-o table (the default) or -o json");
+    env.run_stdin(
+        &["lint", "-", "--schemas", "schemas.json", "--url", &env.url],
+        "{}",
+    )
+    .exits(2)
+    .stderr_contains("--schemas and --url both say where the schemas are; give one");
 }
 
 /// A saved /Schemas answer with an attribute of the server's own.
