@@ -8,9 +8,10 @@
 //!   needs, with a stable kebab-case key (`string-boolean`, `error-status-not-string`). The key
 //!   is API: it appears in `-o json`, in scripts and in waivers, so renaming one is a breaking
 //!   change for the CHANGELOG.
-//! - [`catalogue`]: the ONE place that says, per deviation, its title, level, RFC section, what
-//!   Okta and Entra do with it and the likely fix. A new kind of problem is a new entry there;
-//!   producers never write that text themselves.
+//! - `src/findings/catalogue.rs` ([`Deviation::entry`]): the ONE place that says, per
+//!   deviation, its title, level, RFC section, what Okta and Entra do with it and the likely
+//!   fix. A new kind of problem is a new entry there; producers never write that text
+//!   themselves.
 //! - [`Finding`]: one occurrence: the deviation, where it was seen ([`Location`]) and what was
 //!   seen, in words that quote the input ("the string \"False\" for the boolean `active`").
 //! - [`render`]: the one renderer, for the console and for `-o json` (versioned).
