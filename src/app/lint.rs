@@ -1,6 +1,8 @@
 //! `scimctl lint` and `scimctl explain`: read the input, load the schemas, call the core
 //! ([`crate::lint`], [`crate::scim::explain`]), print the result and choose the exit code.
 
+use std::io::Write;
+
 use crate::cli::GlobalArgs;
 use crate::cli::connection::ConnectionArgs;
 use crate::cli::lint::{DocumentKind, ExplainArgs, ExplainCommand, FindingLevel, LintArgs};
@@ -66,7 +68,7 @@ pub fn run_lint(
     }
     facts.push(("schemas", schemas.origin));
     let subject = Subject { name: shown, facts };
-    print!("{}", findings::render(&subject, &linted.findings, style));
+    write_stdout(&findings::render(&subject, &linted.findings, style))?;
     let threshold = level(args.fail_on);
     let failing = findings::reaching(&linted.findings, threshold);
     if failing > 0 {
@@ -146,7 +148,14 @@ pub fn run_explain(
             }
         }
     };
-    print!("{text}");
+    write_stdout(&text)
+}
+
+/// Writes the whole text to stdout; a closed pipe is an error `main` ends quietly on.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
     Ok(())
 }
 

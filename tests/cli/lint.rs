@@ -188,3 +188,41 @@ fn the_servers_schemas_are_fetched_only_when_the_command_line_names_the_server()
     online.stderr_contains("GET ");
     snapshots().bind(|| assert_snapshot!("server_schemas", online.stdout));
 }
+
+#[test]
+fn a_closed_stdout_ends_lint_quietly() {
+    let home = TempDir::new();
+    let big = home.path().join("big.json");
+    let resources: Vec<Value> = (0..3000)
+        .map(|i| {
+            serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": format!("user{i}"),
+                "password": "p"
+            })
+        })
+        .collect();
+    let list = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 3000,
+        "Resources": resources
+    });
+    std::fs::write(&big, list.to_string()).expect("written");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scimctl"))
+        .args(["lint", big.to_str().expect("utf-8")])
+        .env_clear()
+        .env("HOME", home.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).expect("some output");
+    drop(stdout);
+    let output = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
