@@ -3,6 +3,9 @@
 //!
 //! The crate is one package with a library and a binary. The library is organised in layers:
 //! - [`scim`]: the protocol core (RFC 7643/7644). Pure: no I/O, no async, no printing.
+//! - [`findings`]: the one form every diagnostic reports in (a deviation with a stable key,
+//!   where it was seen, its RFC section, what Okta and Entra do, the fix) and its catalogue.
+//! - [`lint`]: offline checks of a SCIM document against the schemas, as findings. Pure.
 //! - [`serve`]: the embedded in-memory SCIM server behind `scimctl serve`.
 //! - [`client`]: the HTTP edge (the only module that talks HTTP): auth, retries, redirects,
 //!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
@@ -22,6 +25,8 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod exit;
+pub mod findings;
+pub mod lint;
 pub mod output;
 pub mod redact;
 pub mod report;

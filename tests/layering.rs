@@ -66,6 +66,8 @@ const EFFECTS: &[Needle] = &[
 /// The pure modules: the protocol core and the parts of other modules that only compute.
 fn is_pure(path: &str) -> bool {
     path.starts_with("src/scim/")
+        || path.starts_with("src/findings/")
+        || path.starts_with("src/lint/")
         || path.starts_with("src/suite/")
         || path == "src/serve/store.rs"
         || path.starts_with("src/serve/store/")
@@ -225,7 +227,8 @@ fn assert_none(rule: &str, found: Vec<String>) {
 #[test]
 fn pure_modules_touch_no_network_runtime_file_or_terminal() {
     assert_none(
-        "the pure modules (src/scim/, src/suite/, src/serve/store, src/import/{mapping,plan}) \
+        "the pure modules (src/scim/, src/findings/, src/lint/, src/suite/, src/serve/store, \
+         src/import/{mapping,plan}) \
          must do no I/O, no async and no terminal work",
         violations(is_pure, IMPURE),
     );

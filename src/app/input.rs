@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::exit::{Exit, ExitError};
 use crate::output::split_list;
+use crate::scim::diag::Span;
 use crate::scim::diag::{Diagnostic, snippet};
 use crate::scim::dialect::PatchStep;
 use crate::scim::filter::{ParseOptions, parse_filter_with};
@@ -238,7 +239,40 @@ pub async fn read_json(path: &Path) -> Result<Value, ExitError> {
     } else {
         path.display().to_string()
     };
-    serde_json::from_str(&text).map_err(|e| usage(format!("{shown} is not valid JSON: {e}")))
+    parse_json(&text, &shown)
+}
+
+/// Reads `path`, or stdin for `-`, synchronously; returns the text and the name to show.
+pub fn read_text(path: &Path) -> Result<(String, String), ExitError> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| usage(format!("cannot read stdin: {e}")))?;
+        return Ok((text, "stdin".to_owned()));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+    Ok((text, path.display().to_string()))
+}
+
+/// Parses JSON read from `shown`; an error names the line and column and puts a caret under
+/// them.
+pub fn parse_json(text: &str, shown: &str) -> Result<Value, ExitError> {
+    serde_json::from_str(text).map_err(|e| {
+        let (line, column) = (e.line(), e.column());
+        let message = e.to_string();
+        let message = message
+            .strip_suffix(&format!(" at line {line} column {column}"))
+            .unwrap_or(&message);
+        let source_line = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        let mut at = column.saturating_sub(1).min(source_line.len());
+        while !source_line.is_char_boundary(at) {
+            at -= 1;
+        }
+        let caret = Diagnostic::new(message, Span::at(at)).render(source_line);
+        usage(format!("{shown}:{line}:{column}: invalid JSON: {caret}"))
+    })
 }
 
 /// All of stdin, read on a blocking thread: Ctrl-C (which the runtime handles, so the read

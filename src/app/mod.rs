@@ -11,9 +11,11 @@ mod demo;
 mod discover;
 mod input;
 mod kind;
+mod lint;
 mod list;
 mod members;
 mod resources;
+mod schemas;
 mod serve;
 mod session;
 mod test;
@@ -47,6 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             args::TestRequest::Cleanup(ledger) => test::cleanup(ledger.as_deref(), &connection),
         },
         Command::Config(command) => config::run(command, &connection, &global),
+        Command::Lint(args) => lint::run_lint(args, &connection, &global),
+        Command::Explain(command) => lint::run_explain(command, &connection, &global),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -65,7 +69,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         Command::Demo(_)
                         | Command::Serve(_)
                         | Command::Config(_)
-                        | Command::Test(_) => Ok(()),
+                        | Command::Test(_)
+                        | Command::Lint(_)
+                        | Command::Explain(_) => Ok(()),
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the

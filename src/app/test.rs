@@ -22,6 +22,7 @@ use crate::runner::ledger::{Ledger, LedgerSink, parse_ledger};
 use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome};
 use crate::runner::{self, RunError, RunOptions};
 use crate::scim::diag::{hint_line, with_hint};
+use crate::scim::suggest::closest;
 use crate::suite::{BUILTIN_SUITES, Suite, builtin_suite, parse_suite};
 
 use super::session::{Connection, Prepared, prepare};
@@ -472,26 +473,6 @@ fn read_waivers(path: &Path, suites: &[Suite]) -> anyhow::Result<Vec<(String, St
         .into_iter()
         .map(|w| (w.id.into_inner(), w.reason))
         .collect())
-}
-
-/// The known ids nearest to `wanted` by edit distance: those close enough to be a likely typo
-/// and about as close as the nearest one, at most three, nearest first.
-fn closest<'a>(wanted: &str, known: &[&'a str]) -> Vec<&'a str> {
-    let near_enough = (wanted.chars().count() / 4).max(3);
-    let mut scored: Vec<(usize, &str)> = known
-        .iter()
-        .map(|id| (strsim::levenshtein(wanted, id), *id))
-        .filter(|(distance, _)| *distance <= near_enough)
-        .collect();
-    scored.sort_unstable();
-    scored.dedup();
-    let nearest = scored.first().map_or(0, |(distance, _)| *distance);
-    scored
-        .into_iter()
-        .take_while(|(distance, _)| *distance <= nearest + 2)
-        .take(3)
-        .map(|(_, id)| id)
-        .collect()
 }
 
 /// The client, built the way every command builds one ([`prepare`]), over the plain reqwest

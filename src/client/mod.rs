@@ -35,7 +35,9 @@ pub use transport::{
     BoxFuture, Method, Request, ReqwestTransport, Response, Transport, TransportError,
     TransportErrorKind, TransportOptions, Url,
 };
-pub use url::{RedirectRefused, UrlError, encode_component, redirect_step, same_origin};
+pub use url::{
+    RedirectRefused, UrlError, encode_component, endpoint, parse_base, redirect_step, same_origin,
+};
 
 use crate::redact::{Secret, is_secret_header};
 use crate::text::one_line;

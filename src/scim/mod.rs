@@ -7,6 +7,7 @@
 pub mod diag;
 pub mod dialect;
 pub mod diff;
+pub mod explain;
 pub mod filter;
 pub mod list;
 pub mod method;
@@ -15,7 +16,10 @@ pub mod patch;
 pub mod path;
 pub mod resource;
 pub mod schema;
+pub mod schema_set;
 pub mod sort;
+pub mod suggest;
+pub mod target;
 pub mod typing;
 
 /// Barbara Jensen, the user of RFC 7643 §8.2, trimmed to what the unit tests of several

@@ -56,11 +56,11 @@ pub(crate) struct Lexer<'a> {
     pos: usize,
 }
 
-fn is_space(c: char) -> bool {
+pub(super) fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
-fn ends_word(c: char) -> bool {
+pub(super) fn ends_word(c: char) -> bool {
     is_space(c) || matches!(c, '(' | ')' | '[' | ']' | '"')
 }
 

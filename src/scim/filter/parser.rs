@@ -14,7 +14,7 @@
 //! ([`MAX_COMPARISONS`]), so that neither parsing nor the code walking the tree afterwards can
 //! exhaust the stack, whatever the input.
 
-use super::lexer::{Lexer, Token, TokenKind};
+use super::lexer::{Lexer, Token, TokenKind, ends_word, is_space};
 use super::{CompValue, CompareOp, Filter};
 use crate::scim::diag::{Diagnostic, Span};
 use crate::scim::path::{
@@ -321,6 +321,10 @@ impl<'a> Parser<'a> {
                 Err(Diagnostic::new("`not` needs parentheses", token.span)
                     .with_hint("write `not (...)` around the expression to negate"))
             }
+            TokenKind::Word(word) if word.starts_with('!') => {
+                Err(Diagnostic::new("`!` is not a SCIM operator", token.span)
+                    .with_hint("write `not (...)` around the expression to negate"))
+            }
             TokenKind::Word(word) => {
                 let path = self.attr_path(word, token.span)?;
                 self.attr_expr(path, token.span, depth)
@@ -389,6 +393,8 @@ impl<'a> Parser<'a> {
                 "the {opener} at byte {} is never closed",
                 open.start
             ));
+        } else if let Some(hint) = logical_suggestion(&self.peek) {
+            diagnostic = diagnostic.with_hint(hint);
         }
         Err(diagnostic)
     }
@@ -458,9 +464,7 @@ impl<'a> Parser<'a> {
             Operator::Present => {
                 let value_follows = match self.peek.kind {
                     TokenKind::String(_) => true,
-                    TokenKind::Word(w) => {
-                        !w.eq_ignore_ascii_case("and") && !w.eq_ignore_ascii_case("or")
-                    }
+                    TokenKind::Word(w) => !is_logical(w) && !w.starts_with(['&', '|']),
                     _ => false,
                 };
                 if value_follows {
@@ -494,11 +498,31 @@ impl<'a> Parser<'a> {
             ),
             found.span,
         );
+        let add_an_operator =
+            || format!("add an operator, e.g. `{path_text} pr` or `{path_text} eq \"...\"`");
         let hint = match found.kind {
-            TokenKind::Word(word) => operator_suggestion(word),
-            TokenKind::End => Some(format!(
-                "add an operator, e.g. `{path_text} pr` or `{path_text} eq \"...\"`"
+            TokenKind::Word(word) if is_logical(word) => Some(add_an_operator()),
+            TokenKind::Word(word) => operator_suggestion(word).or_else(|| {
+                // A word followed by a value was meant as an operator; otherwise it is the
+                // value, and the operator is what is missing.
+                let after = self.input.get(found.span.end..).unwrap_or("").trim_start();
+                let value_follows = after.starts_with('"')
+                    || after.starts_with(|c: char| c.is_ascii_digit())
+                    || ["true", "false", "null"]
+                        .iter()
+                        .any(|l| after.starts_with(l));
+                (!value_follows).then(|| {
+                    format!(
+                        "missing operator: did you mean `{path_text} eq {}`?",
+                        suggested_value(word)
+                    )
+                })
+            }),
+            TokenKind::String(_) => Some(format!(
+                "missing operator: did you mean `{path_text} eq {}`?",
+                self.text(found.span)
             )),
+            TokenKind::End => Some(add_an_operator()),
             _ => None,
         };
         match hint {
@@ -544,14 +568,21 @@ impl<'a> Parser<'a> {
             )
             .with_hint(format!("write \"{inner}\"")));
         }
-        if word.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.') {
+        let number_like = word
+            .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.')
+            && word
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+        if number_like {
             return parse_number(word, token.span).map(CompValue::Number);
         }
+        let run = unquoted_run(self.input, token.span.start);
+        let text = self.text(run);
         Err(Diagnostic::new(
-            format!("unquoted value `{word}`: string values must be in double quotes"),
-            token.span,
+            format!("unquoted value `{text}`: string values must be in double quotes"),
+            run,
         )
-        .with_hint(format!("write \"{word}\"")))
+        .with_hint(format!("write {}", quoted(text))))
     }
 
     /// `"[" filter "]"` after `attr`; value filters do not nest (§3.4.2.2 `valFilter`).
@@ -635,15 +666,89 @@ impl<'a> Parser<'a> {
             TokenKind::CloseBracket => "unmatched `]`".to_string(),
             _ => format!("expected `and`, `or` or end of input, found {found}"),
         };
-        Err(Diagnostic::new(message, self.peek.span))
+        let diagnostic = Diagnostic::new(message, self.peek.span);
+        Err(match logical_suggestion(&self.peek) {
+            Some(hint) => diagnostic.with_hint(hint),
+            None => diagnostic,
+        })
     }
+}
+
+/// Whether `word` is a logical operator (`and`, `or`) in any case.
+fn is_logical(word: &str) -> bool {
+    word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or")
+}
+
+/// What to say when a complete expression is followed by `token` instead of `and`, `or` or
+/// the end: `&&` and `||` are other languages' spellings; a word that could start another
+/// condition means the `and` or `or` between them is missing.
+fn logical_suggestion(token: &Token<'_>) -> Option<String> {
+    let TokenKind::Word(word) = token.kind else {
+        return None;
+    };
+    if word.starts_with('&') {
+        return Some("use `and`".to_owned());
+    }
+    if word.starts_with('|') {
+        return Some("use `or`".to_owned());
+    }
+    word.starts_with(|c: char| c.is_ascii_alphabetic())
+        .then(|| format!("missing `and` or `or` before `{word}`?"))
+}
+
+/// A JSON string literal of `text`, for hints.
+fn quoted(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// `word` as a comparison value: JSON literals and numbers as they are, anything else quoted.
+fn suggested_value(word: &str) -> String {
+    if matches!(word, "true" | "false" | "null") || is_json_number(word) {
+        word.to_owned()
+    } else {
+        quoted(word)
+    }
+}
+
+/// The unquoted text someone meant as one value, from `start` up to the next `and`, `or`,
+/// bracket, parenthesis or quote: for `displayName eq Test Group` that is `Test Group`.
+fn unquoted_run(input: &str, start: usize) -> Span {
+    let mut end = start;
+    let mut pos = start;
+    loop {
+        let rest = input.get(pos..).unwrap_or("");
+        let word_len = rest.find(ends_word).unwrap_or(rest.len());
+        let word = &rest[..word_len];
+        if word.is_empty() || (pos > start && is_logical(word)) {
+            break;
+        }
+        end = pos + word_len;
+        let after = input.get(end..).unwrap_or("");
+        let space_len = after.len() - after.trim_start_matches(is_space).len();
+        if space_len == 0 {
+            break;
+        }
+        pos = end + space_len;
+    }
+    Span::new(start, end)
 }
 
 /// Suggests the operator someone probably meant.
 fn operator_suggestion(word: &str) -> Option<String> {
+    let spelled_out = match word.to_ascii_lowercase().as_str() {
+        "equals" | "is" => Some("eq"),
+        "contains" | "contain" | "like" => Some("co"),
+        "startswith" | "starts_with" => Some("sw"),
+        "endswith" | "ends_with" => Some("ew"),
+        "present" | "exists" => Some("pr"),
+        _ => None,
+    };
+    if let Some(op) = spelled_out {
+        return Some(format!("use `{op}`"));
+    }
     let symbolic = match word {
-        "=" | "==" => Some("eq"),
-        "!=" | "<>" => Some("ne"),
+        "=" | "==" | "===" => Some("eq"),
+        "!=" | "!==" | "<>" => Some("ne"),
         ">" => Some("gt"),
         ">=" => Some("ge"),
         "<" => Some("lt"),

@@ -171,7 +171,7 @@ pub(super) fn canonical_key(sent: String, name: &str) -> String {
     if sent == name { sent } else { name.to_owned() }
 }
 
-fn is_base64(text: &str) -> bool {
+pub(crate) fn is_base64(text: &str) -> bool {
     let body = text.trim_end_matches('=');
     text.len() - body.len() <= 2
         && body
@@ -181,7 +181,7 @@ fn is_base64(text: &str) -> bool {
 
 /// `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)`: the xsd:dateTime lexical form with the time
 /// zone that RFC 7643 §2.3.5 requires implementations to accept.
-fn is_date_time(text: &str) -> bool {
+pub(crate) fn is_date_time(text: &str) -> bool {
     fn digits(s: &str, n: usize) -> Option<(u32, &str)> {
         let head = s.get(..n)?;
         if !head.bytes().all(|b| b.is_ascii_digit()) {
