@@ -30,6 +30,43 @@ fn every_builtin_suite_parses_and_its_ids_carry_the_suite_name() {
     }
 }
 
+/// Check ids are API (JUnit names, JSON report keys, waivers, the requirements register):
+/// `fixtures/suites/builtin-check-ids.txt` lists every id of the built-in suites in run order,
+/// and the suites define exactly those. Renaming or dropping an id fails here; a new check
+/// adds its id to the list.
+#[test]
+fn the_builtin_suites_define_exactly_the_recorded_check_ids() {
+    let recorded = std::fs::read_to_string(Path::new(FIXTURES).join("builtin-check-ids.txt"))
+        .expect("fixtures/suites/builtin-check-ids.txt");
+    let recorded: Vec<&str> = recorded.lines().filter(|line| !line.is_empty()).collect();
+    let defined: Vec<String> = BUILTIN_SUITES
+        .iter()
+        .flat_map(|(name, text)| {
+            parse_suite(name, text)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .checks
+        })
+        .map(|check| check.id)
+        .collect();
+    let missing: Vec<&&str> = recorded
+        .iter()
+        .filter(|id| !defined.iter().any(|d| d == **id))
+        .collect();
+    let unrecorded: Vec<&String> = defined
+        .iter()
+        .filter(|id| !recorded.contains(&id.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "check ids no suite defines any more: {missing:?}"
+    );
+    assert!(
+        unrecorded.is_empty(),
+        "check ids missing from the list: {unrecorded:?}"
+    );
+    assert_eq!(defined, recorded, "the same ids, in another order");
+}
+
 /// A 204 (and a 304) has no content, so its Content-Type means nothing (RFC 9110 §15.3.5,
 /// §15.4.5) and servers send `text/html` there: a built-in check judges a media type only on a
 /// step whose accepted statuses all carry a body.
