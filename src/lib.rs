@@ -7,6 +7,7 @@
 //!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
 //! - [`config`]: connection settings from flags, environment and profiles, with their origins.
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
+//! - [`hash`]: one stable hash for names derived from data.
 //! - [`suite`]: the conformance suite file format (pure) and the built-in suites.
 //! - [`runner`]: runs suite checks against a server and returns verdicts.
 //! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod exit;
+pub mod hash;
 pub mod output;
 pub mod redact;
 pub mod report;

@@ -12,6 +12,7 @@ pub mod method;
 pub mod model;
 pub mod patch;
 pub mod path;
+pub mod percent;
 pub mod resource;
 pub mod schema;
 pub mod sort;
