@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::cli::connection::ConnectionArgs;
 use crate::cli::test::{FailOn, TestArgs, TestCommand};
-use crate::client::{ClientError, ScimClient};
+use crate::client::{BoxFuture, ClientError, RawExchange, RawRequest, RetryStats, ScimClient};
 use crate::config::{self, ConfigFile, ProcessEnvironment};
 use crate::exit::{Exit, ExitError};
 use crate::output::{ColorChoice, ColorEnv, use_color};
@@ -21,8 +21,27 @@ use crate::report::ReportRequest;
 use crate::report::console::ConsoleOptions;
 use crate::runner::ledger::{Ledger, LedgerSink, parse_ledger};
 use crate::runner::outcome::{self, CheckOutcome, RunOutcome};
-use crate::runner::{self, RunError, RunOptions};
+use crate::runner::{self, RunOptions};
 use crate::suite::{BUILTIN_SUITES, Suite, builtin_suite, parse_suite};
+
+/// The runner reaches the server through the SCIM client: its credentials, retries and
+/// exchange recording.
+impl runner::Service for ScimClient {
+    fn send<'a>(
+        &'a self,
+        request: &'a RawRequest,
+    ) -> BoxFuture<'a, Result<RawExchange, ClientError>> {
+        Box::pin(self.send_raw(request))
+    }
+
+    fn base_url(&self) -> String {
+        ScimClient::base_url(self)
+    }
+
+    fn retry_stats(&self) -> RetryStats {
+        ScimClient::retry_stats(self)
+    }
+}
 
 /// Runs `scimctl test` or `scimctl test cleanup`.
 pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> anyhow::Result<()> {
@@ -106,11 +125,7 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
         Some(Ok(report)) => report,
         Some(Err(error)) => {
             let _ = std::fs::remove_file(&ledger_path);
-            let exit = match error {
-                RunError::Unreachable(_) => Exit::Network,
-                RunError::Refused { .. } => Exit::Auth,
-            };
-            return Err(ExitError::new(exit, error).into());
+            return Err(ExitError::new(error.exit(), error).into());
         }
         None => {
             eprintln!(

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::scim::method::Method;
 pub use crate::suite::Level;
 
 /// A check's verdict.
@@ -64,7 +65,7 @@ impl FailOn {
 /// One HTTP exchange a check made, redacted, kept for failing checks (`-v`, HTML report).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exchange {
-    pub method: String,
+    pub method: Method,
     /// The URL as sent (credentials never appear in it).
     pub url: String,
     /// Request headers, secrets already replaced.

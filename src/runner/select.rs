@@ -3,10 +3,42 @@
 
 use serde_json::Value;
 
+use super::answer::Answer;
+use super::error::CheckError;
+use super::vars::Vars;
 use crate::scim::resource::get_ci;
+use crate::suite::Selector;
 
 /// How deep a selector may go: selectors come from user files, and recursion is bounded.
 const MAX_SEGMENTS: usize = 32;
+
+/// The value a selector picks from an answer, owned (a header becomes a JSON string), after
+/// substituting the variables in it (`members[value eq "{{user_id}}"]`).
+pub(crate) fn select(
+    answer: &Answer,
+    selector: &Selector,
+    vars: &Vars,
+) -> Result<Option<Value>, CheckError> {
+    Ok(match selector {
+        Selector::Header(name) => answer.header(name).map(|v| Value::String(v.to_owned())),
+        Selector::Pointer(pointer) => {
+            let pointer = vars.render_text(pointer)?;
+            answer
+                .json
+                .as_ref()
+                .and_then(|body| select_pointer(body, &pointer))
+                .cloned()
+        }
+        Selector::Path(path) => {
+            let path = vars.render_text(path)?;
+            answer
+                .json
+                .as_ref()
+                .and_then(|body| select_path(body, &path))
+                .cloned()
+        }
+    })
+}
 
 /// Follows a SCIM-style path: `meta.location`, `Resources[0].id`, `emails[type eq "work"].value`,
 /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value`. `None` when any

@@ -10,7 +10,7 @@ mod template;
 use std::fmt;
 
 pub use parse::parse_suite;
-pub use template::{Template, TemplatePart};
+pub use template::{Template, TemplatePart, UnknownVariable};
 
 /// The suites shipped with scimctl, by name, in their default run order.
 pub const BUILTIN_SUITES: &[(&str, &str)] = &[

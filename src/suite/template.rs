@@ -9,6 +9,11 @@ pub enum TemplatePart {
     Variable(String),
 }
 
+/// A template named a variable that has no value (yet).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown variable `{{{{{0}}}}}`")]
+pub struct UnknownVariable(pub String);
+
 /// Text with `{{variable}}` placeholders.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Template {
@@ -72,14 +77,17 @@ impl Template {
     }
 
     /// Substitutes every variable through `lookup`; the error names the first unknown one.
-    pub fn render(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    pub fn render(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<String, UnknownVariable> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 TemplatePart::Literal(text) => out.push_str(text),
                 TemplatePart::Variable(name) => match lookup(name) {
                     Some(value) => out.push_str(&value),
-                    None => return Err(format!("unknown variable `{{{{{name}}}}}`")),
+                    None => return Err(UnknownVariable(name.clone())),
                 },
             }
         }
@@ -130,7 +138,7 @@ mod tests {
         let template = Template::parse("{{nope}}").unwrap();
         assert_eq!(template.sole_variable(), Some("nope"));
         assert_eq!(
-            template.render(|_| None).unwrap_err(),
+            template.render(|_| None).unwrap_err().to_string(),
             "unknown variable `{{nope}}`"
         );
     }
