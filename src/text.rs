@@ -2,7 +2,8 @@
 //!
 //! Error details, header values and bodies come from a server we do not trust: control
 //! characters, ANSI escapes and bidi overrides could rewrite what the user sees, and a huge value
-//! could flood the screen (field guide §7, "Server text"). Pure std.
+//! could flood the screen (field guide §7, "Server text"); and "did you mean" suggestions for
+//! names typed wrong. Pure: std and strsim only.
 
 use std::fmt::Write as _;
 
@@ -50,6 +51,27 @@ pub fn for_terminal(text: &str, lines: Lines, max_chars: usize) -> String {
 /// A short one-line rendering of server text, for error summaries.
 pub fn one_line(text: &str) -> String {
     for_terminal(text.trim(), Lines::Escape, 200)
+}
+
+/// The known names nearest to `wanted` by edit distance, for a "did you mean" hint: those
+/// close enough to be a likely typo and about as close as the nearest one, at most three,
+/// nearest first.
+pub fn closest<'a>(wanted: &str, known: &[&'a str]) -> Vec<&'a str> {
+    let near_enough = (wanted.chars().count() / 4).max(3);
+    let mut scored: Vec<(usize, &str)> = known
+        .iter()
+        .map(|id| (strsim::levenshtein(wanted, id), *id))
+        .filter(|(distance, _)| *distance <= near_enough)
+        .collect();
+    scored.sort_unstable();
+    scored.dedup();
+    let nearest = scored.first().map_or(0, |(distance, _)| *distance);
+    scored
+        .into_iter()
+        .take_while(|(distance, _)| *distance <= nearest + 2)
+        .take(3)
+        .map(|(_, id)| id)
+        .collect()
 }
 
 #[cfg(test)]

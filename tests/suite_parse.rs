@@ -8,7 +8,7 @@ use std::path::Path;
 
 use scimctl::suite::{
     AssertionKind, BUILTIN_SUITES, Body, JsonType, Level, Method, Requirement, Selector,
-    parse_suite,
+    SelectorPath, parse_suite,
 };
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/suites");
@@ -147,7 +147,10 @@ fn every_key_of_the_format_is_read() {
                 "first".to_owned(),
                 Selector::Pointer("/emails/0/value".into())
             ),
-            ("id".to_owned(), Selector::Path("id".into())),
+            (
+                "id".to_owned(),
+                Selector::Path(SelectorPath::parse("id").unwrap())
+            ),
         ]
     );
     assert!(matches!(post.body, Some(Body::Json(_))));
@@ -165,7 +168,7 @@ fn every_key_of_the_format_is_read() {
     ));
     assert_eq!(post.expect[8].level, Some(Level::Should));
     assert!(
-        matches!(post.expect[11].kind, AssertionKind::Builtin { ref name, .. } if name == "scim-error")
+        matches!(post.expect[11].kind, AssertionKind::Builtin(ref builtin) if builtin.name() == "scim-error")
     );
     assert!(matches!(
         post.expect[12].kind,
@@ -267,7 +270,7 @@ level = "MUST"
 [[check.step]]
 method = "GET"
 path = "/Users/1"
-capture = { before = "meta.version", etag = "header:ETag" }
+capture = { before = "meta.version", etag = { header = "ETag" } }
 expect = [
   { path = "meta.version", not_equals = "{{before}}" },
   { header = "ETag", not_equals = "{{etag}}" },
@@ -277,7 +280,7 @@ expect = [
     let expect = &suite.checks[0].steps[0].expect;
     assert!(matches!(
         expect[0].kind,
-        AssertionKind::NotEquals { selector: Selector::Path(ref p), .. } if p == "meta.version"
+        AssertionKind::NotEquals { selector: Selector::Path(ref p), .. } if p.text() == "meta.version"
     ));
     assert!(matches!(
         expect[1].kind,
@@ -314,12 +317,12 @@ path = "/Users"
 body = { userName = "{{unique}}" }
 setup = true
 status = 201
-capture = { id = "id", etag = "header:ETag", where = "meta.location" }
+capture = { id = "id", etag = { header = "ETag" }, where = "meta.location" }
 expect = [
   { header = "ETag", equals = "W/{{etag}}" },
   { path = "meta", equals = { location = ["{{where}}"] } },
   { path = "emails[value eq \"{{unique}}\"].type", exists = true },
-  { header = "Location", present = true },
+  { header = "Location", exists = true },
 ]
 "#;
     let suite = parse_suite("uses.toml", text).unwrap_or_else(|e| panic!("{e}"));

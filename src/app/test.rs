@@ -392,7 +392,7 @@ fn read_waivers(path: &Path, suites: &[Suite]) -> anyhow::Result<Vec<(String, St
         .map(|waiver| {
             let id = waiver.id.get_ref();
             let line = text[..waiver.id.span().start].matches('\n').count() + 1;
-            let hint = match closest(id, &known).as_slice() {
+            let hint = match crate::text::closest(id, &known).as_slice() {
                 [] => "hint: no check id is close; `scimctl test --list` lists them".to_owned(),
                 near => format!("hint: did you mean `{}`?", near.join("`, `")),
             };
@@ -415,26 +415,6 @@ fn read_waivers(path: &Path, suites: &[Suite]) -> anyhow::Result<Vec<(String, St
         .into_iter()
         .map(|w| (w.id.into_inner(), w.reason))
         .collect())
-}
-
-/// The known ids nearest to `wanted` by edit distance: those close enough to be a likely typo
-/// and about as close as the nearest one, at most three, nearest first.
-fn closest<'a>(wanted: &str, known: &[&'a str]) -> Vec<&'a str> {
-    let near_enough = (wanted.chars().count() / 4).max(3);
-    let mut scored: Vec<(usize, &str)> = known
-        .iter()
-        .map(|id| (strsim::levenshtein(wanted, id), *id))
-        .filter(|(distance, _)| *distance <= near_enough)
-        .collect();
-    scored.sort_unstable();
-    scored.dedup();
-    let nearest = scored.first().map_or(0, |(distance, _)| *distance);
-    scored
-        .into_iter()
-        .take_while(|(distance, _)| *distance <= nearest + 2)
-        .take(3)
-        .map(|(_, id)| id)
-        .collect()
 }
 
 fn connect(connection: &ConnectionArgs) -> anyhow::Result<ScimClient> {

@@ -18,8 +18,8 @@ pub(crate) fn evaluate(
 ) -> Result<Option<String>, CheckError> {
     let value = |selector: &Selector| select(answer, selector, vars);
     Ok(match kind {
-        AssertionKind::HeaderPresent { name, present } => {
-            header_present(name, answer.header(name), *present)
+        AssertionKind::HeaderExists { name, exists } => {
+            header_exists(name, answer.header(name), *exists)
         }
         AssertionKind::HeaderEquals { name, value } => {
             header_equals(name, answer.header(name), &vars.render(value)?)
@@ -59,12 +59,12 @@ pub(crate) fn evaluate(
         AssertionKind::Contains { selector, value: v } => {
             contains(selector, value(selector)?, &vars.render_json(v)?)
         }
-        AssertionKind::Builtin { .. } => None,
+        AssertionKind::Builtin(_) => None,
     })
 }
 
-fn header_present(name: &str, found: Option<&str>, present: bool) -> Option<String> {
-    match (found.is_some(), present) {
+fn header_exists(name: &str, found: Option<&str>, exists: bool) -> Option<String> {
+    match (found.is_some(), exists) {
         (true, false) => Some(format!("header {name} is present, expected none")),
         (false, true) => Some(format!("no {name} header")),
         _ => None,
@@ -213,7 +213,7 @@ mod tests {
     use super::*;
 
     fn path(text: &str) -> Selector {
-        Selector::Path(text.to_owned())
+        Selector::Path(crate::suite::SelectorPath::parse(text).unwrap())
     }
 
     #[test]

@@ -6,8 +6,6 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use super::RunOptions;
 use super::answer::{self, Answer};
 use super::assert;
@@ -355,9 +353,8 @@ impl CheckRun<'_> {
         let mut failures = Vec::new();
         for assertion in &step.expect {
             let observed = match &assertion.kind {
-                AssertionKind::Builtin { name, args } => {
-                    let args = self.vars.render_json(&Value::Object(args.clone()))?;
-                    match builtin::evaluate(self, name, &args, answer).await {
+                AssertionKind::Builtin(called) => {
+                    match builtin::evaluate(self, called, answer).await {
                         // What was already observed is a verdict; an untestable rule after it
                         // must not hide it behind a skip.
                         Err(Halt::Skip(_)) if !failures.is_empty() => return Ok(failures),

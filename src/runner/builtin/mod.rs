@@ -1,66 +1,61 @@
-//! The built-in assertions a suite calls with `builtin = "NAME"`: rules that need code, such as
-//! walking every page of a list. Their names and contracts are listed in
-//! [`crate::suite::BUILTINS`]; each returns `None` when the rule holds, else what was observed,
-//! or halts with a reason to skip when the server's own advertisement makes it untestable.
+//! The built-in assertions a suite calls with `builtin = "NAME"` ([`crate::suite::Builtin`]):
+//! rules that need code, such as walking every page of a list. Each returns `None` when the rule
+//! holds, else what was observed, or halts with a reason to skip when the server's own
+//! advertisement makes it untestable. Arguments were typed and checked when the suite was read.
 
 mod bulk;
 mod paging;
 mod shape;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::answer::Answer;
 use super::check::CheckRun;
-use super::error::{CheckError, Halt};
+use super::error::Halt;
+use crate::suite::{Builtin, Order};
 use paging::Walk;
 
-/// Runs the built-in `name` on `answer` with its (rendered) arguments.
+/// Runs a built-in on `answer`.
 pub(crate) async fn evaluate(
     run: &CheckRun<'_>,
-    name: &str,
-    args: &Value,
+    builtin: &Builtin,
     answer: &Answer,
 ) -> Result<Option<String>, Halt> {
-    let empty = Map::new();
-    let args = args.as_object().unwrap_or(&empty);
-    let text = |name: &str| args.get(name).and_then(Value::as_str);
-    match name {
-        "scim-error" => Ok(shape::scim_error(text("scimType"), answer)),
-        "list-response" => Ok(answer.json.as_ref().and_then(shape::list_response)),
-        "paginate" => {
+    match builtin {
+        Builtin::ScimError(args) => Ok(shape::scim_error(
+            args.scim_type.map(|kind| kind.as_str()),
+            answer,
+        )),
+        Builtin::ListResponse(_) => Ok(answer.json.as_ref().and_then(shape::list_response)),
+        Builtin::Paginate(args) => {
+            let path = run.vars().render(&args.path)?;
+            let filter = args
+                .filter
+                .as_ref()
+                .map(|filter| run.vars().render(filter))
+                .transpose()?;
             let walk = Walk {
-                path: text("path").unwrap_or("/Users"),
-                filter: text("filter"),
-                count: args
-                    .get("count")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(2)
-                    .max(1),
-                total: args.get("total").and_then(Value::as_u64),
+                path: &path,
+                filter: filter.as_deref(),
+                count: args.count,
+                total: args.total,
             };
             Ok(paging::paginate(run, &walk).await?)
         }
-        "sorted" => {
-            let descending = text("order").is_some_and(|o| o.eq_ignore_ascii_case("descending"));
+        Builtin::Sorted(args) => {
             let resources = answer
                 .json
                 .as_ref()
                 .and_then(Value::as_object)
                 .and_then(|m| m.get("Resources"))
                 .and_then(Value::as_array);
-            Ok(resources.and_then(|resources| {
-                paging::sorted(text("by").unwrap_or("userName"), descending, resources)
-            }))
+            let descending = args.order == Order::Descending;
+            match resources {
+                Some(resources) => Ok(paging::sorted(run.vars(), &args.by, descending, resources)?),
+                None => Ok(None),
+            }
         }
-        "bulk-over-max-operations" => bulk::over_max_operations(run, answer).await,
-        "bulk-over-max-payload" => bulk::over_max_payload(run, answer).await,
-        other => unreachable_builtin(other),
+        Builtin::BulkOverMaxOperations(_) => bulk::over_max_operations(run, answer).await,
+        Builtin::BulkOverMaxPayload(_) => bulk::over_max_payload(run, answer).await,
     }
-}
-
-/// The parser refuses unknown names; a suite built in code could still carry one.
-fn unreachable_builtin(name: &str) -> Result<Option<String>, Halt> {
-    Err(Halt::Error(CheckError::Template(format!(
-        "no builtin assertion named `{name}`"
-    ))))
 }

@@ -10,8 +10,10 @@ use crate::runner::check::CheckRun;
 use crate::runner::error::CheckError;
 use crate::runner::request::{label, plain};
 use crate::runner::select::select_path;
+use crate::runner::vars::Vars;
 use crate::scim::method::Method;
 use crate::scim::resource::get_ci;
+use crate::suite::SelectorPath;
 
 /// Pages walked at most by `paginate`, so a server that never stops cannot hold a run.
 const MAX_PAGES: usize = 500;
@@ -147,15 +149,18 @@ fn overlap(resources: &[Value], seen: &mut HashSet<String>) -> Option<String> {
 
 /// RFC 7644 §3.4.2.3: Resources ordered by `by`, case-insensitively; resources without a value
 /// come last when ascending, first when descending.
-pub(super) fn sorted(by: &str, descending: bool, resources: &[Value]) -> Option<String> {
-    let keys: Vec<Option<String>> = resources
-        .iter()
-        .map(|r| {
-            select_path(r, by)
-                .and_then(Value::as_str)
-                .map(str::to_lowercase)
-        })
-        .collect();
+pub(super) fn sorted(
+    vars: &Vars,
+    by: &SelectorPath,
+    descending: bool,
+    resources: &[Value],
+) -> Result<Option<String>, CheckError> {
+    let mut keys: Vec<Option<String>> = Vec::with_capacity(resources.len());
+    for resource in resources {
+        let key = select_path(resource, by, vars)?.and_then(Value::as_str);
+        keys.push(key.map(str::to_lowercase));
+    }
+    let by = by.text();
     for pair in keys.windows(2) {
         let [a, b] = pair else { continue };
         let in_order = match (a, b) {
@@ -165,7 +170,7 @@ pub(super) fn sorted(by: &str, descending: bool, resources: &[Value]) -> Option<
             (None, None) => true,
         };
         if !in_order {
-            return Some(format!(
+            return Ok(Some(format!(
                 "`{}` comes before `{}` in a list sorted by {by} {}",
                 a.as_deref().unwrap_or("(none)"),
                 b.as_deref().unwrap_or("(none)"),
@@ -174,10 +179,10 @@ pub(super) fn sorted(by: &str, descending: bool, resources: &[Value]) -> Option<
                 } else {
                     "ascending"
                 }
-            ));
+            )));
         }
     }
-    None
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -188,18 +193,21 @@ mod tests {
 
     #[test]
     fn order_is_case_insensitive_and_missing_values_go_last_when_ascending() {
+        let vars = Vars::new("r", "c", 0);
+        let by = SelectorPath::parse("userName").unwrap();
+        let order = |descending, users: &[Value]| sorted(&vars, &by, descending, users).unwrap();
         let users = [
             json!({"userName": "alice"}),
             json!({"userName": "Bob"}),
             json!({}),
         ];
-        assert_eq!(sorted("userName", false, &users), None);
+        assert_eq!(order(false, &users), None);
         assert_eq!(
-            sorted("userName", true, &users).as_deref(),
+            order(true, &users).as_deref(),
             Some("`alice` comes before `bob` in a list sorted by userName descending")
         );
         let reversed: Vec<Value> = users.iter().rev().cloned().collect();
-        assert_eq!(sorted("userName", true, &reversed), None);
+        assert_eq!(order(true, &reversed), None);
     }
 
     #[test]
