@@ -200,6 +200,35 @@ fn every_key_of_the_format_is_read() {
     assert!(exact.query.is_empty() && !exact.writes());
 }
 
+/// A suite written with templates and shared setup reads exactly as the same suite spelt out:
+/// a step's body merges into its template's (keys in order), `expect` adds to the template's,
+/// a template may start from another, and a `setup` step is a setup step.
+#[test]
+fn templates_and_shared_setup_read_as_the_steps_spelt_out() {
+    let read = |name: &str| {
+        let text = std::fs::read_to_string(Path::new(FIXTURES).join("valid").join(name)).unwrap();
+        let mut suite = parse_suite(name, &text).unwrap_or_else(|e| panic!("{e}"));
+        for check in &mut suite.checks {
+            check.line = 0;
+            for step in &mut check.steps {
+                step.line = 0;
+                for assertion in &mut step.expect {
+                    assertion.line = 0;
+                }
+            }
+        }
+        suite
+    };
+    let (short, long) = (read("reuse.toml"), read("reuse-longhand.toml"));
+    assert_eq!(short, long);
+    let body = |suite: &scimctl::suite::Suite| match &suite.checks[0].steps[0].body {
+        Some(Body::Json(value)) => value.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(body(&short), body(&long), "the same keys in the same order");
+    assert!(short.checks[0].steps[0].setup && !short.checks[0].steps[3].setup);
+}
+
 #[test]
 fn invalid_suites_are_refused_with_a_pointed_diagnostic() {
     let dir = Path::new(FIXTURES).join("invalid");

@@ -1,6 +1,7 @@
 //! The suite file as TOML reads it: serde types that keep spans for diagnostics and refuse
 //! unknown keys. Nothing here is validated beyond its TOML type; `super` does that.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -13,6 +14,9 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFile {
     pub suite: RawHeader,
+    /// Named partial steps a step starts from with `use = "NAME"`.
+    #[serde(default)]
+    pub templates: BTreeMap<String, Spanned<RawStep>>,
     #[serde(default)]
     pub check: Vec<Spanned<RawCheck>>,
 }
@@ -38,6 +42,9 @@ pub(super) struct RawCheck {
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
     pub message: Option<String>,
+    /// Steps that only prepare the ground, run before `step`; each is a setup step.
+    #[serde(default)]
+    pub setup: Vec<Spanned<RawStep>>,
     #[serde(default)]
     pub step: Vec<Spanned<RawStep>>,
 }
@@ -47,6 +54,9 @@ pub(super) struct RawCheck {
 #[derive(Deserialize, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStep {
+    /// The template this step starts from.
+    #[serde(rename = "use")]
+    pub uses: Option<Spanned<String>>,
     pub method: Option<Spanned<String>>,
     pub path: Option<Spanned<String>>,
     pub target: Option<Spanned<String>>,
@@ -64,6 +74,110 @@ pub(super) struct RawStep {
     pub expect: Vec<Spanned<RawAssertion>>,
     #[serde(default)]
     pub capture: Entries<Spanned<RawCapture>>,
+}
+
+impl RawStep {
+    /// This step written over the template it uses: what it sets wins; `body` tables merge
+    /// key by key (deeply), as do `query`, `headers` and `capture`; `expect` adds to the
+    /// template's. A `path` or `target` replaces both of the template's, and a `body_json` or
+    /// `body_raw` its whole body.
+    pub fn over(self, base: RawStep) -> RawStep {
+        let (path, target) = if self.path.is_some() || self.target.is_some() {
+            (self.path, self.target)
+        } else {
+            (base.path, base.target)
+        };
+        let (body, body_json, body_raw) = match (self.body, self.body_json, self.body_raw) {
+            (None, None, None) => (base.body, base.body_json, base.body_raw),
+            (Some(body), None, None) => (Some(merged(base.body, body)), None, None),
+            written => written,
+        };
+        let mut capture = base.capture.0;
+        for (name, value) in self.capture.0 {
+            match capture.iter_mut().find(|(known, _)| *known == name) {
+                Some(entry) => entry.1 = value,
+                None => capture.push((name, value)),
+            }
+        }
+        RawStep {
+            uses: None,
+            method: self.method.or(base.method),
+            path,
+            target,
+            query: merged_table(base.query, self.query),
+            headers: merged_table(base.headers, self.headers),
+            body,
+            body_json,
+            body_raw,
+            auth: self.auth.or(base.auth),
+            settle: self.settle.or(base.settle),
+            skip_if_filter_declined: self
+                .skip_if_filter_declined
+                .or(base.skip_if_filter_declined),
+            setup: self.setup.or(base.setup),
+            status: self.status.or(base.status),
+            expect: base.expect.into_iter().chain(self.expect).collect(),
+            capture: Entries(capture),
+        }
+    }
+}
+
+/// `over` merged into `base`: objects key by key, recursively; anything else replaced. Keys
+/// end up sorted, as in any table TOML reads, so a merged body is sent exactly as the same body
+/// written out whole.
+fn merged(base: Option<Value>, over: Value) -> Value {
+    match base {
+        Some(mut base) => {
+            merge_into(&mut base, over);
+            sort_keys(&mut base);
+            base
+        }
+        None => over,
+    }
+}
+
+fn sort_keys(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (key, mut item) in entries {
+                sort_keys(&mut item);
+                map.insert(key, item);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(sort_keys),
+        _ => {}
+    }
+}
+
+fn merge_into(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Object(base), Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(slot) => merge_into(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, over) => *slot = over,
+    }
+}
+
+fn merged_table(
+    base: Option<Map<String, Value>>,
+    over: Option<Map<String, Value>>,
+) -> Option<Map<String, Value>> {
+    match (base, over) {
+        (Some(mut base), Some(over)) => {
+            base.extend(over);
+            Some(base)
+        }
+        (base, over) => over.or(base),
+    }
 }
 
 #[derive(Deserialize, Clone)]
