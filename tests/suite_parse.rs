@@ -200,9 +200,10 @@ fn every_key_of_the_format_is_read() {
     assert!(exact.query.is_empty() && !exact.writes());
 }
 
-/// A suite written with templates and shared setup reads exactly as the same suite spelt out:
-/// a step's body merges into its template's (keys in order), `expect` adds to the template's,
-/// a template may start from another, and a `setup` step is a setup step.
+/// A suite written with templates, shared setup and inline steps reads exactly as the same suite
+/// spelt out: a step's body merges into its template's (keys in order), `expect` adds to the
+/// template's, a template may start from another, a `setup` step is a setup step, and a suite's
+/// template replaces the standard one of its name.
 #[test]
 fn templates_and_shared_setup_read_as_the_steps_spelt_out() {
     let read = |name: &str| {

@@ -23,6 +23,9 @@ pub const BUILTIN_SUITES: &[(&str, &str)] = &[
     ("entra", include_str!("../../testsuites/entra.toml")),
 ];
 
+/// The standard templates, which every suite may `use` (`testsuites/templates.toml`).
+pub const STANDARD_TEMPLATES: &str = include_str!("../../testsuites/templates.toml");
+
 /// The text of a built-in suite.
 pub fn builtin_suite(name: &str) -> Option<&'static str> {
     BUILTIN_SUITES

@@ -5,25 +5,22 @@
 mod assertion;
 mod raw;
 mod step;
+mod templates;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
-
-use toml::Spanned;
 
 use super::{CAPABILITIES, Check, Level, OKTA_FEATURES, Requirement, Suite, SuiteError, Template};
 use crate::scim::diag::Diagnostic;
 use crate::scim::model::ENTERPRISE_USER_SCHEMA;
-use raw::{RawCheck, RawFile, RawStep};
+use raw::{RawCheck, RawFile};
+use templates::Templates;
 
 /// Variables every check has without capturing them (documented in `testsuites/README.md`).
 const BUILTIN_VARIABLES: &[&str] = &["unique", "run_id"];
 
 /// Variable families with a free-form suffix: `{{random.NAME}}`, `{{uuid.NAME}}`.
 const BUILTIN_FAMILIES: &[&str] = &["random.", "uuid."];
-
-/// How deep templates may build on one another.
-const MAX_TEMPLATE_DEPTH: usize = 8;
 
 /// Keys the format no longer has, and what to write instead.
 const RENAMED_KEYS: &[(&str, &str)] = &[
@@ -158,7 +155,7 @@ pub fn parse_suite(origin: &str, text: &str) -> Result<Suite, SuiteError> {
             format!("suite name `{name}` must be lowercase letters, digits and `-`"),
         ));
     }
-    let templates = Templates(raw.templates);
+    let templates = Templates::new(raw.templates)?;
     let mut checks = Vec::with_capacity(raw.check.len());
     for spanned in raw.check {
         let span = spanned.span();
@@ -188,84 +185,6 @@ fn offset_of_line(text: &str, line: usize) -> Range<usize> {
         .map(str::len)
         .sum();
     offset..offset
-}
-
-/// The named templates of a suite (`[templates.NAME]`).
-struct Templates(BTreeMap<String, Spanned<RawStep>>);
-
-impl Templates {
-    /// The step with the template it uses (and those that one uses) written under it.
-    fn resolve(
-        &self,
-        source: &Source<'_>,
-        step: RawStep,
-        stack: &mut Vec<String>,
-    ) -> Result<RawStep, SuiteError> {
-        let Some(name) = step.uses.clone() else {
-            return Ok(step);
-        };
-        let Some(template) = self.0.get(name.get_ref()) else {
-            let known: Vec<&str> = self.0.keys().map(String::as_str).collect();
-            return Err(SuiteError {
-                hint: did_you_mean(name.get_ref(), &known),
-                ..source.error(
-                    name.span(),
-                    format!(
-                        "no template named `{}`; define it as [templates.{}]",
-                        name.get_ref(),
-                        name.get_ref()
-                    ),
-                )
-            });
-        };
-        if stack.contains(name.get_ref()) || stack.len() >= MAX_TEMPLATE_DEPTH {
-            stack.push(name.get_ref().clone());
-            return Err(source.error(
-                name.span(),
-                format!(
-                    "templates cannot use one another in a loop or more than {MAX_TEMPLATE_DEPTH} \
-                     deep: {}",
-                    stack.join(" uses ")
-                ),
-            ));
-        }
-        stack.push(name.get_ref().clone());
-        let base = self.resolve(source, template.get_ref().clone(), stack)?;
-        stack.pop();
-        Ok(step.over(base))
-    }
-
-    /// A step as the check runs it: its templates resolved, then validated. An error found in
-    /// a template says which step used it.
-    fn step(
-        &self,
-        source: &Source<'_>,
-        spanned: Spanned<RawStep>,
-        setup: bool,
-        defined: &mut HashSet<String>,
-    ) -> Result<crate::suite::Step, SuiteError> {
-        let span = spanned.span();
-        let raw = spanned.into_inner();
-        let used = raw.uses.as_ref().map(|name| name.get_ref().clone());
-        let mut resolved = self.resolve(source, raw, &mut Vec::new())?;
-        if setup {
-            resolved.setup = Some(true);
-        }
-        step::step(source, resolved, span.clone(), defined).map_err(|error| {
-            let (first, last) = (source.line_of(&span), source.line_of(&(span.end..span.end)));
-            match used {
-                Some(name) if error.hint.is_none() && !(first..=last).contains(&error.line) => {
-                    SuiteError {
-                        hint: Some(format!(
-                            "in template `{name}`, used by the step at line {first}"
-                        )),
-                        ..error
-                    }
-                }
-                _ => error,
-            }
-        })
-    }
 }
 
 fn check(

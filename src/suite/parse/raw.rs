@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::Range;
 
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
@@ -19,6 +20,13 @@ pub(super) struct RawFile {
     pub templates: BTreeMap<String, Spanned<RawStep>>,
     #[serde(default)]
     pub check: Vec<Spanned<RawCheck>>,
+}
+
+/// A file of templates only: the standard templates.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTemplates {
+    pub templates: BTreeMap<String, Spanned<RawStep>>,
 }
 
 #[derive(Deserialize)]
@@ -118,6 +126,53 @@ impl RawStep {
             status: self.status.or(base.status),
             expect: base.expect.into_iter().chain(self.expect).collect(),
             capture: Entries(capture),
+        }
+    }
+}
+
+impl RawStep {
+    /// The step with every position moved to `span`: a template read from another text is
+    /// reported where it is used.
+    pub fn respan(self, span: &Range<usize>) -> RawStep {
+        let at = |value: Spanned<String>| Spanned::new(span.clone(), value.into_inner());
+        RawStep {
+            uses: self.uses.map(at),
+            method: self.method.map(at),
+            path: self.path.map(at),
+            target: self.target.map(at),
+            body_json: self.body_json.map(at),
+            body_raw: self.body_raw.map(at),
+            status: self
+                .status
+                .map(|status| Spanned::new(span.clone(), status.into_inner())),
+            expect: self
+                .expect
+                .into_iter()
+                .map(|assertion| Spanned::new(span.clone(), assertion.into_inner().respan(span)))
+                .collect(),
+            capture: Entries(
+                self.capture
+                    .0
+                    .into_iter()
+                    .map(|(name, value)| (name, Spanned::new(span.clone(), value.into_inner())))
+                    .collect(),
+            ),
+            ..self
+        }
+    }
+}
+
+impl RawAssertion {
+    fn respan(self, span: &Range<usize>) -> RawAssertion {
+        let at = |value: Spanned<String>| Spanned::new(span.clone(), value.into_inner());
+        RawAssertion {
+            header: self.header.map(at),
+            path: self.path.map(at),
+            builtin: self.builtin.map(at),
+            with: self
+                .with
+                .map(|with| Spanned::new(span.clone(), with.into_inner())),
+            ..self
         }
     }
 }
