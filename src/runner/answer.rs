@@ -1,5 +1,5 @@
-//! One exchange as a check sees it: the [`Answer`] its assertions read, and the redacted
-//! [`Exchange`] its outcome keeps. Pure: it reads what the service returned and sends nothing.
+//! One exchange as a check reads it ([`Answer`]) and as its outcome keeps it ([`Exchange`],
+//! redacted). It reads what the service returned; it never sends, and judges nothing.
 
 use std::time::Duration;
 

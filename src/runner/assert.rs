@@ -1,6 +1,5 @@
-//! Assertions written in the suite (everything but built-ins): each reads a header or a
-//! selected value and says what it observed when the rule does not hold. Pure: no request is
-//! sent, and no verdict is decided here (levels and messages belong to the check).
+//! The assertions a suite writes (all but built-ins): each says what it observed when its rule
+//! does not hold. It never sends a request; levels and messages are the check's to decide.
 
 use serde_json::Value;
 

@@ -1,5 +1,5 @@
-//! Captures: a step's `capture = { name = selector }`, read from its answer into the check's
-//! variables before its assertions run. It judges nothing; a missing value is for the caller.
+//! Captures: a step's `capture = { name = selector }`, read from its answer into the variables
+//! before its assertions run. It judges nothing: a value the answer lacks is the caller's call.
 
 use super::answer::Answer;
 use super::error::CheckError;

@@ -1,6 +1,5 @@
-//! Running one check: its steps in order, each rendered, guarded, sent, captured from and
-//! judged, then cleanup of what it created. The parts live in their own modules (vars, request,
-//! guard, answer, capture, assert, builtin); this one only sequences them into a verdict.
+//! One check run: its steps in order (rendered, guarded, sent, captured, judged), its verdict,
+//! then cleanup. It only sequences the parts that live in their own modules; it never prints.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

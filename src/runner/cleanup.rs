@@ -1,5 +1,5 @@
-//! Cleanup: deleting what the ledger says a run left (of one check, or all), newest first, and
-//! confirming each deletion. It deletes only what the ledger names, and never judges a check.
+//! Cleanup: deleting what the ledger says a run left, newest first, each deletion confirmed by
+//! a 404. It deletes nothing the ledger does not name, and judges no check.
 
 use serde_json::Value;
 

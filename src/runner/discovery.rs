@@ -1,6 +1,5 @@
-//! What the server advertises, read once per run (and by `--list`): the ServiceProviderConfig
-//! features and the resource types with their schema extensions. Two GETs; it sends nothing
-//! else and judges nothing (the discovery checks do that).
+//! What the server advertises, read once per run and by `--list`: ServiceProviderConfig
+//! features and resource types. Two GETs; it sends nothing else and judges nothing.
 
 use std::collections::HashMap;
 

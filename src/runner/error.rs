@@ -1,6 +1,5 @@
-//! Why a check ended without a verdict: [`CheckError`] (reported as `error`, never as `fail`),
-//! or [`Halt::Skip`] when the rule cannot be tested against this server. Types and messages
-//! only; this module decides no verdict and sends nothing.
+//! Why a check has no verdict: [`CheckError`] (an `error`, never a `fail`) and [`Halt::Skip`]
+//! (untestable here). Types and messages only: it decides no verdict and sends nothing.
 
 use std::time::Duration;
 

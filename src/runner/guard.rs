@@ -1,6 +1,5 @@
-//! The write guard: a check may create only what is named from `{{unique}}` (written to the
-//! ledger before the request leaves) and change only what this run created or ids it generated.
-//! It records what answers say was created; it never sends a request itself.
+//! The write guard: creates named from `{{unique}}` and in the ledger before they leave, changes
+//! only to what this run created or generated. It records answers; it never sends a request.
 
 use serde_json::Value;
 

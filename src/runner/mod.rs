@@ -1,10 +1,10 @@
-//! The conformance runner: executes suite checks against a SCIM service through the narrow
-//! [`Service`] trait and returns verdicts. It never prints and never opens files: progress goes
-//! to a callback, the cleanup ledger to a [`ledger::LedgerSink`] the caller supplies.
+//! The conformance runner: runs suite checks through the narrow [`Service`] trait and returns
+//! verdicts. It never prints, opens files or names the concrete client; callers supply those.
 //!
 //! A run fetches discovery once (ServiceProviderConfig, ResourceTypes) to gate checks on what
 //! the server advertises, runs independent checks concurrently (`jobs`), bounds each check by a
-//! timeout, and deletes everything a check created when the check ends.
+//! timeout, and deletes everything a check created when the check ends. Progress goes to a
+//! callback, the cleanup ledger to a [`ledger::LedgerSink`] the caller supplies.
 
 mod answer;
 mod assert;
@@ -210,15 +210,7 @@ pub async fn run<S: Service + 'static>(
         target: service.base_url(),
         started,
         duration: started_at.elapsed(),
-        suites: suites
-            .iter()
-            .zip(slots)
-            .map(|(suite, checks)| SuiteOutcome {
-                name: suite.name.clone(),
-                title: suite.title.clone(),
-                checks: checks.into_iter().flatten().collect(),
-            })
-            .collect(),
+        suites: in_file_order(suites, slots),
         throttled: stats.throttled,
         throttle_wait: stats.waited,
         fail_on: options.fail_on,
@@ -227,6 +219,19 @@ pub async fn run<S: Service + 'static>(
         outcome,
         cleanup_problems,
     })
+}
+
+/// Each suite's verdicts, in file order.
+fn in_file_order(suites: &[Suite], slots: Vec<Vec<Option<CheckOutcome>>>) -> Vec<SuiteOutcome> {
+    suites
+        .iter()
+        .zip(slots)
+        .map(|(suite, checks)| SuiteOutcome {
+            name: suite.name.clone(),
+            title: suite.title.clone(),
+            checks: checks.into_iter().flatten().collect(),
+        })
+        .collect()
 }
 
 /// A waived failure or warning keeps its verdict and message, and carries the waiver's reason.

@@ -1,6 +1,5 @@
-//! Which checks a run selects (tags, resource types) and what it would do with each: run,
-//! run if the server advertises what it needs, or skip and say why. Pure: the discovery is
-//! passed in, and nothing is sent.
+//! Which checks a run selects and what it would do with each: run, run if advertised, or skip
+//! and why. Pure: the discovery is passed in and nothing is sent.
 
 use super::RunOptions;
 use super::discovery::Discovery;

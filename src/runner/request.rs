@@ -1,6 +1,5 @@
-//! The requests a check sends: a step's templates rendered into a [`RawRequest`], the plain
-//! requests of cleanup and built-ins, and the label messages name them by. Pure: nothing here
-//! sends or judges.
+//! The requests a check sends: a step rendered into a [`RawRequest`], the plain ones of cleanup
+//! and built-ins, and their labels. Pure: nothing here sends or judges.
 
 use serde_json::Value;
 

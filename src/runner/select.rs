@@ -1,6 +1,5 @@
-//! Reading a value out of an answer as a suite's typed [`Selector`] says: a header, a JSON
-//! pointer, or a SCIM-style path with case-insensitive names (RFC 7643 §2.1), indexes and value
-//! filters evaluated by the core. Pure: it reads one answer; parsing was done at load time.
+//! Reading a value out of an answer as a typed [`Selector`] says: a header, a JSON pointer or a
+//! SCIM path, its filters evaluated by the core. Pure: it parses nothing and sends nothing.
 
 use serde_json::Value;
 

@@ -1,6 +1,5 @@
-//! Steps that only prepare the ground (`setup = true` in a suite): which refusals the runner
-//! answers by trying a fuller User body once, and that body. Pure: it builds bodies; the check
-//! run sends the requests and [`super::error::CheckError`] tells the refusal.
+//! Setup steps refused for their content: which refusals earn one retry with a fuller User
+//! body, and that body. Pure: it builds bodies; the check sends them, `CheckError` tells refusals.
 //!
 //! RFC 7643 §4.1 makes only `userName` required, yet some servers also demand attributes such
 //! as `name.formatted`. A check whose setup create is refused for that would otherwise test

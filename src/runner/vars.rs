@@ -1,6 +1,5 @@
-//! A check's variables and the templating that uses them: `{{unique}}`, `{{run_id}}`, values
-//! captured from answers, and `random.NAME`/`uuid.NAME` generated from the run's seed. Pure:
-//! it never sends a request and knows nothing of steps or verdicts.
+//! A check's variables and the templating that uses them (`{{unique}}`, captures, seeded
+//! `random.`/`uuid.` values). Pure: it never sends and knows nothing of steps or verdicts.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -1,6 +1,5 @@
-//! The built-in assertions a suite calls with `builtin = "NAME"`: one enum whose arguments
-//! (`with = { ... }`) are typed structs that refuse unknown keys, each name and contract
-//! declared once, below. Pure: the runner evaluates them.
+//! The built-in assertions: one enum whose typed arguments refuse unknown keys, each name and
+//! contract declared once, below. Pure: it reads arguments; the runner evaluates them.
 
 use serde::{Deserialize, Deserializer};
 

@@ -1,8 +1,8 @@
-//! The conformance suite file format: the model of a suite (checks, steps, assertions) and a
-//! parser from TOML text that keeps line and column numbers for its diagnostics.
+//! The conformance suite format: the model (checks, steps, assertions) and its parser, which
+//! checks everything on reading. Pure: no I/O, no async, no printing, nothing sent.
 //!
-//! Pure: no I/O, no async, no printing. The format is documented for users in
-//! `testsuites/README.md`; the built-in suites are compiled into the binary from `testsuites/`.
+//! The format is documented for users in `testsuites/README.md`; the built-in suites and the
+//! standard templates are compiled into the binary from `testsuites/`.
 
 mod builtin;
 mod parse;

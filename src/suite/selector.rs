@@ -1,6 +1,5 @@
-//! Selectors: where a suite reads a value in an answer (`Resources[name eq "User"].id`,
-//! `/Resources/0/id`, a header), parsed once when the suite is loaded with the core's attribute
-//! name and filter parsers. Pure: reading a selected value out of an answer is the runner's.
+//! Selectors (`Resources[name eq "User"].id`, `/pointer`, a header), parsed once on reading by
+//! the core's name and filter parsers. Pure: reading a value out of an answer is the runner's.
 
 use std::fmt;
 

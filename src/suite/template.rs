@@ -1,5 +1,5 @@
-//! Text with `{{variable}}` placeholders, split once when the suite is read so that a typo in a
-//! placeholder is reported with the file position rather than in the middle of a run.
+//! Text with `{{variable}}` placeholders, split when the suite is read so that a typo is
+//! reported at its place in the file. Pure: values come from the caller's lookup.
 
 /// A piece of a [`Template`].
 #[derive(Debug, Clone, PartialEq, Eq)]

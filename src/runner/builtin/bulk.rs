@@ -1,6 +1,5 @@
-//! The bulk limits (RFC 7644 §3.7.4, RFC 7643 §5): one operation or one byte over what the
-//! ServiceProviderConfig advertises must be refused with 413. The requests sent are harmless:
-//! DELETEs of ids nobody owns, so a server that wrongly runs them changes nothing.
+//! The bulk-limit built-ins (RFC 7644 §3.7.4): one operation or byte over the advertised limit
+//! must get 413. They send only DELETEs of ids nobody owns, so a wrong server changes nothing.
 
 use serde_json::{Map, Value};
 
@@ -32,8 +31,8 @@ pub(super) async fn over_max_operations(
         " operations",
         MAX_BULK_OPERATIONS_SENT,
     )? {
-        Ok(max) => max,
-        Err(missing) => return Ok(Some(missing)),
+        Limit::Testable(max) => max,
+        Limit::NotAnInteger(observed) => return Ok(Some(observed)),
     };
     let operations = (0..=max)
         .map(|index| harmless_operation(run, index))
@@ -61,8 +60,8 @@ pub(super) async fn over_max_payload(
     config: &Answer,
 ) -> Result<Option<String>, Halt> {
     let max = match testable_limit(config, "maxPayloadSize", " bytes", MAX_BULK_PAYLOAD_SENT)? {
-        Ok(max) => max,
-        Err(missing) => return Ok(Some(missing)),
+        Limit::Testable(max) => max,
+        Limit::NotAnInteger(observed) => return Ok(Some(observed)),
     };
     let mut body = serialised(&bulk_request(vec![harmless_operation(run, 0)]))?;
     let wanted = usize::try_from(max + 1).map_err(|_| CheckError::PayloadTooLarge(max))?;
@@ -78,18 +77,22 @@ pub(super) async fn over_max_payload(
     ))
 }
 
+/// An advertised bulk limit, as a check can use it.
+#[derive(Debug, PartialEq, Eq)]
+enum Limit {
+    /// A positive integer the check can exceed.
+    Testable(u64),
+    /// Missing or not an integer, which RFC 7643 §5 forbids (both limits are REQUIRED
+    /// integers): what was observed.
+    NotAnInteger(String),
+}
+
 /// The limit `bulk.<name>` of a ServiceProviderConfig answer, when this check can exceed it
-/// by sending at most `most`. `Ok(Err(observed))` when it is missing or not an integer, which
-/// RFC 7643 §5 forbids (both limits are REQUIRED integers); a skip when bulk is not
+/// by sending at most `most`, or what is wrong with it; a skip when bulk is not
 /// supported, when the limit is 0 or negative (RFC 7643 §5 does not say what that means, and
 /// some servers write "no limit" so), or when it is too large to exceed safely. The answer is
 /// judged as sent, not as the core's tolerant reader would take it.
-fn testable_limit(
-    config: &Answer,
-    name: &str,
-    unit: &str,
-    most: u64,
-) -> Result<Result<u64, String>, Halt> {
+fn testable_limit(config: &Answer, name: &str, unit: &str, most: u64) -> Result<Limit, Halt> {
     let bulk = bulk_config(config);
     let supported = bulk
         .and_then(|bulk| get_ci(bulk, "supported"))
@@ -103,13 +106,13 @@ fn testable_limit(
         ));
     }
     let Some(limit) = bulk.and_then(|bulk| get_ci(bulk, name)) else {
-        return Ok(Err(format!(
+        return Ok(Limit::NotAnInteger(format!(
             "the ServiceProviderConfig has no bulk.{name}, which RFC 7643 §5 makes a REQUIRED \
              integer"
         )));
     };
     let Some(integer) = integer_of(limit) else {
-        return Ok(Err(format!(
+        return Ok(Limit::NotAnInteger(format!(
             "bulk.{name} is {limit}, not the integer RFC 7643 §5 requires"
         )));
     };
@@ -119,7 +122,7 @@ fn testable_limit(
              {}{unit}; this check sends at most {most}{unit})",
             positive.saturating_add(1)
         ))),
-        Ok(positive) if positive > 0 => Ok(Ok(positive)),
+        Ok(positive) if positive > 0 => Ok(Limit::Testable(positive)),
         _ => Err(Halt::Skip(format!(
             "bulk.{name} is {integer}, not a positive limit: RFC 7643 §5 does not say what that \
              means (some servers mean \"no limit\"), so there is nothing to exceed"
@@ -219,7 +222,8 @@ mod tests {
         }
     }
 
-    fn limit(bulk: Value) -> Result<Result<u64, String>, String> {
+    /// The limit, or the reason to skip.
+    fn limit(bulk: Value) -> Result<Limit, String> {
         testable_limit(&config(bulk), "maxOperations", " operations", 10_000).map_err(|halt| {
             match halt {
                 Halt::Skip(reason) => reason,
@@ -232,11 +236,11 @@ mod tests {
     fn a_limit_is_tested_only_when_it_is_a_positive_integer_within_reach() {
         assert_eq!(
             limit(json!({"supported": true, "maxOperations": 10})),
-            Ok(Ok(10))
+            Ok(Limit::Testable(10))
         );
         assert_eq!(
             limit(json!({"supported": true, "maxOperations": 10.0})),
-            Ok(Ok(10))
+            Ok(Limit::Testable(10))
         );
         assert!(
             limit(json!({"supported": false}))
@@ -253,14 +257,15 @@ mod tests {
                 .unwrap_err()
                 .contains("too large")
         );
-        let missing = limit(json!({"supported": true})).unwrap().unwrap_err();
+        let Ok(Limit::NotAnInteger(missing)) = limit(json!({"supported": true})) else {
+            panic!("a missing limit is observed");
+        };
         assert!(missing.contains("REQUIRED integer"), "{missing}");
-        let text = limit(json!({"supported": true, "maxOperations": "10"}))
-            .unwrap()
-            .unwrap_err();
         assert_eq!(
-            text,
-            "bulk.maxOperations is \"10\", not the integer RFC 7643 §5 requires"
+            limit(json!({"supported": true, "maxOperations": "10"})),
+            Ok(Limit::NotAnInteger(
+                "bulk.maxOperations is \"10\", not the integer RFC 7643 §5 requires".to_owned()
+            ))
         );
     }
 

@@ -1,7 +1,5 @@
-//! The built-in assertions a suite calls with `builtin = "NAME"` ([`crate::suite::Builtin`]):
-//! rules that need code, such as walking every page of a list. Each returns `None` when the rule
-//! holds, else what was observed, or halts with a reason to skip when the server's own
-//! advertisement makes it untestable. Arguments were typed and checked when the suite was read.
+//! The built-in assertions ([`crate::suite::Builtin`]), dispatched to their families. Arguments
+//! were typed when the suite was read: nothing here parses, and only the bulk ones write.
 
 mod bulk;
 mod paging;

@@ -1,5 +1,5 @@
-//! Lists as a whole: walking every page of a list (RFC 7644 §3.4.2.4) and the order of a
-//! sorted one (§3.4.2.3). Walking sends GETs only, at most [`MAX_PAGES`] of them.
+//! Lists as a whole: walking every page (RFC 7644 §3.4.2.4) and a sorted list's order
+//! (§3.4.2.3). It sends GETs only, at most [`MAX_PAGES`] of them.
 
 use std::collections::HashSet;
 
@@ -14,6 +14,9 @@ use crate::runner::vars::Vars;
 use crate::scim::method::Method;
 use crate::scim::resource::get_ci;
 use crate::suite::SelectorPath;
+
+/// What a check observed when a rule does not hold: the body of its verdict message.
+type Observed = String;
 
 /// Pages walked at most by `paginate`, so a server that never stops cannot hold a run.
 const MAX_PAGES: usize = 500;
@@ -91,7 +94,7 @@ fn read_page(
     walk: &Walk<'_>,
     walked: &mut Walked,
     page_label: &str,
-) -> Result<Vec<Value>, String> {
+) -> Result<Vec<Value>, Observed> {
     if let Some(problem) = list_response(body) {
         return Err(format!("{page_label}: {problem}"));
     }
@@ -129,7 +132,7 @@ fn read_page(
 }
 
 /// A resource without an id, or one already seen on an earlier page.
-fn overlap(resources: &[Value], seen: &mut HashSet<String>) -> Option<String> {
+fn overlap(resources: &[Value], seen: &mut HashSet<String>) -> Option<Observed> {
     for resource in resources {
         let Some(id) = resource
             .as_object()

@@ -1,5 +1,5 @@
-//! An assertion as written, validated into an [`Assertion`]: its subject (a header, a selector
-//! or a built-in with typed arguments) and its one test. Selectors are parsed here, once.
+//! An assertion as written, validated into an [`Assertion`]: one subject (header, selector or
+//! typed built-in) and one test. Errors point into the file; nothing is evaluated here.
 
 use std::collections::HashSet;
 use std::ops::Range;

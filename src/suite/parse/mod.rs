@@ -1,6 +1,5 @@
-//! Reading a suite file: TOML into raw serde types that keep spans, then validated into the
-//! model: selectors, built-ins and templates parsed once, here. Every refusal names the file,
-//! line and column, with the offending line shown; nothing is left to fail at run time.
+//! Reading a suite file: TOML into span-keeping raw types, then validated into the model, with
+//! file, line and column on every refusal. Nothing is left to fail at run time.
 
 mod assertion;
 mod raw;

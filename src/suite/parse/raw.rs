@@ -1,5 +1,5 @@
-//! The suite file as TOML reads it: serde types that keep spans for diagnostics and refuse
-//! unknown keys. Nothing here is validated beyond its TOML type; `super` does that.
+//! The suite file as TOML reads it: serde types that keep spans and refuse unknown keys, and how
+//! a step is written over its template. Nothing is validated here beyond TOML types.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,5 +1,5 @@
-//! A step as written, validated into a [`Step`]: its request (method, path or target, query,
-//! headers, body), the statuses it accepts and what it captures. Assertions are `assertion`'s.
+//! A step as written, validated into a [`Step`]: its request, accepted statuses and captures.
+//! Assertions are `assertion`'s and templates `templates`'s, not this module's.
 
 use std::collections::HashSet;
 use std::ops::Range;

@@ -1,5 +1,5 @@
-//! Templates: a suite's own `[templates.NAME]` and the standard ones every suite may use,
-//! resolved into the steps that `use` them. Merging is `RawStep::over`'s; validation is `step`'s.
+//! Templates: a suite's own `[templates.NAME]` and the standard ones, resolved into the steps
+//! that `use` them. Merging is `RawStep::over`'s and validation `step`'s, not this module's.
 
 use std::collections::{BTreeMap, HashSet};
 
