@@ -13,6 +13,7 @@
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
 //! - [`text`]: untrusted text made safe for a terminal or a report; the ANSI colour wrapper.
 //! - [`exit`]: the exit codes, and the error that carries one.
+//! - [`hash`]: one stable hash for names derived from data.
 //! - [`suite`]: the conformance suite file format (pure) and the built-in suites.
 //! - [`runner`]: runs suite checks against a server and returns verdicts.
 //! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
@@ -26,6 +27,7 @@ pub mod client;
 pub mod config;
 pub mod exit;
 pub mod findings;
+pub mod hash;
 pub mod lint;
 pub mod output;
 pub mod redact;

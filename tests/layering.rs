@@ -372,8 +372,6 @@ fn the_runner_never_prints_nor_opens_files() {
 /// The runner talks to the server through its own narrow trait, so that it can be tested
 /// without HTTP and never reaches past what a check needs.
 #[test]
-#[ignore = "enabled when the runner's narrow server trait lands (the runner split of issue 12, \
-            items 1 and 6); until then src/runner/ still takes the concrete client"]
 fn the_runner_never_names_the_concrete_client() {
     assert_none(
         "src/runner/ reaches the server through the trait it owns, not `client::ScimClient`",

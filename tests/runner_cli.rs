@@ -124,6 +124,42 @@ fn an_invalid_suite_is_a_usage_error_pointing_into_the_file() {
     assert!(stderr.contains("9 | level = \"MUSTNT\""), "{stderr}");
 }
 
+/// Selectors and built-in arguments are read when the suite is loaded: a typo is a usage error
+/// with a caret under it, before anything is sent (the URL leads nowhere and is never tried).
+#[test]
+fn a_misspelt_selector_or_builtin_argument_is_refused_before_the_run() {
+    let home = Scratch::new("typos");
+    for (fixture, place, caret_line) in [
+        (
+            "selector-typo",
+            "selector-typo.toml:14:39: expected a comparison operator after `name`, found `eqq`",
+            "hint: did you mean `eq`?",
+        ),
+        (
+            "builtin-unknown-argument",
+            "builtin-unknown-argument.toml:14:61: `paginate`: unknown field `coutn`",
+            "hint: did you mean `count`?",
+        ),
+    ] {
+        let suite = format!("{FIXTURES}/suites/invalid/{fixture}.toml");
+        let output = scimctl(
+            &home.0,
+            &[
+                "test",
+                "--suite",
+                &suite,
+                "--url",
+                "http://127.0.0.1:9/scim/v2",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(2), "{fixture}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(place), "{stderr}");
+        assert!(stderr.contains("^"), "a caret: {stderr}");
+        assert!(stderr.contains(caret_line), "{stderr}");
+    }
+}
+
 #[test]
 fn an_unknown_suite_name_lists_the_built_in_ones() {
     let home = Scratch::new("unknown");

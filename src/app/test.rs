@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::client::ScimClient;
+use crate::client::{BoxFuture, ClientError, RawExchange, RawRequest, RetryStats, ScimClient};
 use crate::config::{self, ProcessEnvironment};
 use crate::exit::{Exit, ExitError};
 use crate::output::{ColorChoice, ColorEnv, use_color};
@@ -20,7 +20,7 @@ use crate::report::ReportRequest;
 use crate::report::console::ConsoleOptions;
 use crate::runner::ledger::{Ledger, LedgerSink, parse_ledger};
 use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome};
-use crate::runner::{self, RunError, RunOptions};
+use crate::runner::{self, RunOptions};
 use crate::scim::diag::{hint_line, with_hint};
 use crate::scim::suggest::closest;
 use crate::suite::{BUILTIN_SUITES, Suite, builtin_suite, parse_suite};
@@ -79,6 +79,25 @@ impl Default for TestOptions {
             check_timeout: run.check_timeout,
             ledger: None,
         }
+    }
+}
+
+/// The runner reaches the server through the SCIM client: its credentials, retries and
+/// exchange recording.
+impl runner::Service for ScimClient {
+    fn send<'a>(
+        &'a self,
+        request: &'a RawRequest,
+    ) -> BoxFuture<'a, Result<RawExchange, ClientError>> {
+        Box::pin(self.send_raw(request))
+    }
+
+    fn base_url(&self) -> String {
+        ScimClient::base_url(self)
+    }
+
+    fn retry_stats(&self) -> RetryStats {
+        ScimClient::retry_stats(self)
     }
 }
 
@@ -159,11 +178,7 @@ pub fn run_suites(
         Some(Ok(report)) => report,
         Some(Err(error)) => {
             let _ = std::fs::remove_file(&ledger_path);
-            let exit = match error {
-                RunError::Unreachable(_) => Exit::Network,
-                RunError::Refused { .. } => Exit::Auth,
-            };
-            return Err(ExitError::new(exit, error).into());
+            return Err(ExitError::new(error.exit(), error).into());
         }
         None => {
             eprintln!(

@@ -24,6 +24,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
+pub(crate) use crate::hash::stable_hash;
 pub use auth::{Credentials, OAuthClient};
 pub use discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
 pub use error::{ClientError, FailureBody, HttpFailure, classify_failure};
@@ -660,17 +661,6 @@ fn jitter() -> f64 {
         .finish()
         >> 11;
     bits as f64 / (1u64 << 53) as f64
-}
-
-/// FNV-1a over the concatenated parts: stable across Rust releases, so cache names survive
-/// upgrades (std's hasher promises no such thing).
-pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in parts.iter().flat_map(|part| part.iter()) {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
 }
 
 #[cfg(test)]

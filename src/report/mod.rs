@@ -163,7 +163,7 @@ pub(crate) struct Transcript {
 
 impl Transcript {
     pub(crate) fn of(exchange: &Exchange) -> Transcript {
-        let mut request = format!("{} {}", line(&exchange.method), line(&exchange.url));
+        let mut request = format!("{} {}", exchange.method, line(&exchange.url));
         append_headers_and_body(
             &mut request,
             &exchange.request_headers,
@@ -354,7 +354,7 @@ mod tests {
     #[test]
     fn a_transcript_escapes_controls_and_pretty_prints_json() {
         let exchange = Exchange {
-            method: "POST".to_owned(),
+            method: crate::scim::method::Method::Post,
             url: "http://h/Users".to_owned(),
             request_headers: vec![("X-Note".to_owned(), "a\u{1b}[31mb".to_owned())],
             request_body: Some(r#"{"userName":"x"}"#.to_owned()),

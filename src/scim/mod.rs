@@ -14,6 +14,7 @@ pub mod method;
 pub mod model;
 pub mod patch;
 pub mod path;
+pub mod percent;
 pub mod resource;
 pub mod schema;
 pub mod schema_set;

@@ -34,6 +34,27 @@ pub enum ScimType {
 }
 
 impl ScimType {
+    /// Every type, in Table 9's order.
+    pub const ALL: [ScimType; 10] = [
+        ScimType::InvalidFilter,
+        ScimType::TooMany,
+        ScimType::Uniqueness,
+        ScimType::Mutability,
+        ScimType::InvalidSyntax,
+        ScimType::InvalidPath,
+        ScimType::NoTarget,
+        ScimType::InvalidValue,
+        ScimType::InvalidVers,
+        ScimType::Sensitive,
+    ];
+
+    /// Reads a `scimType` in any letter case.
+    pub fn from_keyword(word: &str) -> Option<ScimType> {
+        ScimType::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(word))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ScimType::InvalidFilter => "invalidFilter",
@@ -103,5 +124,22 @@ impl ScimError {
         }
         body["detail"] = self.detail.clone().into();
         body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scim_type_reads_back_in_any_case() {
+        for kind in ScimType::ALL {
+            assert_eq!(ScimType::from_keyword(kind.as_str()), Some(kind));
+            assert_eq!(
+                ScimType::from_keyword(&kind.as_str().to_uppercase()),
+                Some(kind)
+            );
+        }
+        assert_eq!(ScimType::from_keyword("invalidFliter"), None);
     }
 }

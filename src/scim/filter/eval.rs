@@ -80,6 +80,13 @@ pub fn matches_element(
     eval(filter, element, Scope::Element(Some(attribute)))
 }
 
+/// Whether one element matches a value filter when no schema describes it, as in a suite
+/// selector `Operations[bulkId eq "u1"]`: names match case-insensitively, strings compare
+/// ignoring case, numbers by value.
+pub fn matches_schemaless(filter: &Filter, element: &Value) -> Result<bool, EvalError> {
+    eval(filter, element, Scope::Element(None))
+}
+
 /// Checks that every comparison in `filter` is defined for its attribute's type.
 pub fn validate(filter: &Filter, schema: &ResourceSchema) -> Result<(), EvalError> {
     validate_in(filter, Scope::Resource(schema))
@@ -489,5 +496,27 @@ fn any_element(
             Ok(false)
         }
         other => test(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::scim::filter::parse_filter;
+
+    #[test]
+    fn an_element_no_schema_describes_compares_strings_ignoring_case() {
+        let element = json!({"Type": "Work", "value": "b@work", "rank": 2});
+        let holds = |text: &str| matches_schemaless(&parse_filter(text).unwrap(), &element);
+        assert_eq!(holds(r#"type eq "work""#), Ok(true));
+        assert_eq!(holds(r#"type eq "home""#), Ok(false));
+        assert_eq!(holds("rank eq 2"), Ok(true));
+        assert_eq!(
+            holds(r#"rank eq "2""#),
+            Ok(false),
+            "a string is not a number"
+        );
     }
 }

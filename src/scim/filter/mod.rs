@@ -12,7 +12,7 @@ mod lexer;
 pub(crate) mod parser;
 mod verify;
 
-pub use eval::{EvalError, matches, matches_element, validate};
+pub use eval::{EvalError, matches, matches_element, matches_schemaless, validate};
 pub use parser::{
     MAX_COMPARISONS, MAX_DEPTH, ParseOptions, Parsed, parse_filter, parse_filter_with,
 };

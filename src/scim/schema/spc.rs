@@ -101,6 +101,19 @@ impl ServiceProviderConfig {
         })
     }
 
+    /// Whether a `/ServiceProviderConfig` document says `<feature>.supported` is true, read
+    /// as [`ServiceProviderConfig::from_json`] reads it (keys in any case, `"true"` strings
+    /// too). A feature is judged on its own block: a malformed limit elsewhere in the document
+    /// does not hide the features it states correctly.
+    pub fn advertises(document: &Value, feature: &str) -> bool {
+        ObjectReader::new(document, "")
+            .and_then(|config| config.object(feature))
+            .ok()
+            .flatten()
+            .and_then(|block| block.boolean("supported").ok().flatten())
+            .unwrap_or(false)
+    }
+
     /// The RFC 7643 §5 representation, without `meta`.
     pub fn to_json(&self) -> Value {
         let mut out = json!({
@@ -213,5 +226,23 @@ mod tests {
                 .map(|e| e.pointer),
             Some("/filter/maxResults".to_owned())
         );
+    }
+
+    #[test]
+    fn a_feature_is_advertised_by_its_own_block_even_when_another_is_malformed() {
+        let doc = json!({
+            "Patch": {"supported": true},
+            "bulk": {"supported": true, "maxOperations": "many"},
+            "filter": {"supported": "TRUE", "maxResults": -1},
+            "sort": {"supported": "yes"},
+            "etag": true
+        });
+        assert!(ServiceProviderConfig::from_json(&doc).is_err());
+        let advertised = |feature| ServiceProviderConfig::advertises(&doc, feature);
+        assert!(advertised("patch") && advertised("bulk") && advertised("filter"));
+        assert!(!advertised("sort"), "not a boolean");
+        assert!(!advertised("etag"), "not a block");
+        assert!(!advertised("changePassword"), "not stated");
+        assert!(!ServiceProviderConfig::advertises(&json!([1]), "patch"));
     }
 }
