@@ -9,6 +9,7 @@ mod args;
 mod config;
 mod demo;
 mod discover;
+mod doctor;
 mod input;
 mod kind;
 mod lint;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(command) => config::run(command, &connection, &global),
         Command::Lint(args) => lint::run_lint(args, &connection, &global),
         Command::Explain(command) => lint::run_explain(command, &connection, &global),
+        Command::Doctor(args) => doctor::run(args, &connection, &global),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -71,7 +73,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         | Command::Config(_)
                         | Command::Test(_)
                         | Command::Lint(_)
-                        | Command::Explain(_) => Ok(()),
+                        | Command::Explain(_)
+                        | Command::Doctor(_) => Ok(()),
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the

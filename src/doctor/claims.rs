@@ -66,14 +66,14 @@ pub async fn run(
     lines
 }
 
-/// `filter.supported` against whether a `userName eq` filter found a user.
+/// `filter.supported` against whether a `userName eq` filter was answered with a list.
 pub fn judge_filter(claimed: bool, works: Option<bool>) -> Line {
     match (claimed, works) {
         (true, Some(true)) => Line::Ok("filter: claimed, and `userName eq` works".to_owned()),
         (true, Some(false)) => Line::Finding(crate::findings::Finding::new(
             Deviation::SpcClaimNotHonoured,
             crate::findings::Location::request("GET /ServiceProviderConfig"),
-            "filter.supported is true, but `userName eq` does not find a user the server holds",
+            "filter.supported is true, but a `userName eq` filter is refused",
         )),
         (true, None) => {
             Line::Skipped("filter: claimed; not checked: the server holds no user".to_owned())

@@ -44,7 +44,9 @@ pub async fn run(sender: &dyn Sender, context: &mut Context) -> (Vec<Line>, Vec<
         )));
     }
     if let (Some(resource_types), Some(served)) = (&resource_types, &served) {
-        lines.extend(missing_schemas(&schemas, resource_types, served));
+        let missing = missing_schemas(&schemas, resource_types, served);
+        let complete = super::findings(&missing).next().is_none();
+        lines.extend(missing);
         let endpoint = |name: &str| {
             resource_types
                 .iter()
@@ -57,7 +59,9 @@ pub async fn run(sender: &dyn Sender, context: &mut Context) -> (Vec<Line>, Vec<
         if let Some(groups) = endpoint("Group") {
             context.groups = groups;
         }
-        if !served.is_empty() && !resource_types.is_empty() {
+        // With a schema missing, answers are linted against the RFC's schemas instead: the
+        // gap is one finding, not one per attribute of every user read.
+        if complete && !served.is_empty() && !resource_types.is_empty() {
             context.schemas = SchemaSet::new(served.clone(), resource_types.clone());
         }
     }

@@ -20,6 +20,7 @@ pub mod lists;
 pub mod media;
 pub mod net;
 pub mod reads;
+pub mod run;
 pub mod writes;
 
 use serde_json::Value;
@@ -262,15 +263,20 @@ impl Exchange {
         format!("{} answered {}", self.label, self.summary())
     }
 
-    /// What `lint` finds in the answer's body read as `kind`, located in this exchange.
-    /// Nothing when the body is not JSON: other checks judge that.
+    /// What `lint` finds in the answer's body read as `kind`, located in this exchange: an
+    /// Error only in an error answer, anything else only in a 2xx. Nothing when the body is
+    /// not JSON: other checks judge that.
     pub fn linted(&self, kind: Kind, schemas: &SchemaSet) -> Vec<Finding> {
+        if self.succeeded() == (kind == Kind::Error) {
+            return Vec::new();
+        }
         let Some(document) = self.json() else {
             return Vec::new();
         };
         let options = Options {
             kind: Some(kind),
             resource_type: None,
+            answered: true,
         };
         let Ok(linted) = lint(&document, schemas, options) else {
             return Vec::new();
@@ -410,6 +416,11 @@ mod tests {
         );
         let found = error.linted(Kind::Error, &SchemaSet::builtin());
         assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            error
+                .linted(Kind::ListResponse, &SchemaSet::builtin())
+                .is_empty()
+        );
         assert_eq!(found[0].deviation, Deviation::ErrorStatusNotString);
         assert_eq!(
             found[0].location.to_string(),

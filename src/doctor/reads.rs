@@ -31,7 +31,8 @@ pub struct Checked {
     pub sample: Option<Sample>,
     /// `GET /Users/{id}` of the sample.
     pub sample_read: Option<Exchange>,
-    /// Whether a `userName eq` filter found the sample (`None`: not tried).
+    /// Whether a `userName eq` filter was answered with a list (`None`: not tried); whether
+    /// the list is right is judged by this stage.
     pub filter_works: Option<bool>,
 }
 
@@ -55,8 +56,8 @@ pub async fn run(sender: &dyn Sender, context: &Context) -> Checked {
             filter_works = Some(works);
         }
         None => lines.push(Line::Skipped(
-            "filters that match: not checked: the server holds no user (seed one, or add \
-             --allow-writes)"
+            "filters that match: not checked: the server holds no user (seed one to check \
+             them)"
                 .to_owned(),
         )),
     }
@@ -111,7 +112,8 @@ pub async fn run(sender: &dyn Sender, context: &Context) -> Checked {
     }
 }
 
-/// The three `userName eq` probes around the sample: whether the plain one found it.
+/// The three `userName eq` probes around the sample (the case of a userName is tried only
+/// when the userName itself is found): whether the plain one was answered with a list.
 async fn filters(
     sender: &dyn Sender,
     context: &Context,
@@ -127,7 +129,7 @@ async fn filters(
         ))
         .await;
     let line = judge_match(&matching, sample);
-    let works = matches!(line, Line::Ok(_));
+    let found = matches!(line, Line::Ok(_));
     lines.push(line);
     linted.extend(matching.linted(Kind::ListResponse, &context.schemas));
     if let Some(prefix) = prefix_of(&sample.user_name) {
@@ -142,13 +144,13 @@ async fn filters(
     } else {
         upper
     };
-    if other_case != sample.user_name {
+    if other_case != sample.user_name && found {
         let exchange = sender
             .send(&Probe::get(users, &[("filter", &name_filter(&other_case))]))
             .await;
         lines.push(judge_case(&exchange, sample, &other_case));
     }
-    (lines, works)
+    (lines, matching.succeeded())
 }
 
 /// `userName eq "value"`, quoted as a JSON string.
