@@ -1,4 +1,5 @@
-//! Arguments of `scimctl doctor`. Declarations only: `src/app/doctor.rs` runs the check-up.
+//! Arguments of `scimctl doctor`: clap declarations and their help text only, no logic;
+//! `src/app/doctor.rs` turns them into a check-up.
 
 use std::path::PathBuf;
 

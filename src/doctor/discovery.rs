@@ -313,7 +313,7 @@ mod tests {
         }))
         .expect("resource type");
         let schemas = answer("GET /Schemas", 200, &json!({}));
-        let lines = missing_schemas(&schemas, &[user.clone()], &[]);
+        let lines = missing_schemas(&schemas, std::slice::from_ref(&user), &[]);
         assert_eq!(keys(&lines), ["discovery-schema-missing"]);
         let served = SchemaSet::builtin().schemas;
         assert!(keys(&missing_schemas(&schemas, &[user], &served)).is_empty());
