@@ -3,7 +3,7 @@
 //! and decides nothing itself; the request line comes from the caller, which only the HTTP
 //! client can encode.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use serde_json::{Value, json};
 
@@ -346,19 +346,12 @@ pub fn filter_json(
     parsed: &Parsed<Filter>,
     comparisons: &[Comparison<'_>],
 ) -> String {
-    let document = json!({
-        "format_version": FORMAT_VERSION,
-        "kind": heading.kind,
-        "input": heading.input,
-        "canonical": parsed.value.to_string(),
-        "resourceType": heading.resource_type,
-        "schemas": heading.schemas,
-        "parse": parse_json(parsed, &heading.input),
+    let body = json!({
         "tree": tree_json(&parsed.value),
         "attributes": comparisons.iter().map(comparison_json).collect::<Vec<_>>(),
         "request": heading.request,
     });
-    pretty(&document)
+    document_json(heading, parsed, body)
 }
 
 /// Renders an explained PATCH path as JSON.
@@ -384,7 +377,20 @@ pub fn path_json(heading: &Heading, parsed: &Parsed<PatchPath>, target: &PathTar
         .iter()
         .map(|(op, effect)| (op.as_str().to_owned(), Value::from(effect.as_str())))
         .collect();
-    let document = json!({
+    let body = json!({
+        "tree": tree,
+        "target": target_json,
+        "filterAttributes": target.filter.iter().map(comparison_json).collect::<Vec<_>>(),
+        "operations": operations,
+        "example": target.example,
+    });
+    document_json(heading, parsed, body)
+}
+
+/// The JSON document: what every explained input has (the version, the input as read, the
+/// schemas), then the members of `body`, pretty-printed with a final newline.
+fn document_json<T: fmt::Display>(heading: &Heading, parsed: &Parsed<T>, body: Value) -> String {
+    let mut document = json!({
         "format_version": FORMAT_VERSION,
         "kind": heading.kind,
         "input": heading.input,
@@ -392,17 +398,11 @@ pub fn path_json(heading: &Heading, parsed: &Parsed<PatchPath>, target: &PathTar
         "resourceType": heading.resource_type,
         "schemas": heading.schemas,
         "parse": parse_json(parsed, &heading.input),
-        "tree": tree,
-        "target": target_json,
-        "filterAttributes": target.filter.iter().map(comparison_json).collect::<Vec<_>>(),
-        "operations": operations,
-        "example": target.example,
     });
-    pretty(&document)
-}
-
-fn pretty(document: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
+    if let (Value::Object(document), Value::Object(body)) = (&mut document, body) {
+        document.extend(body);
+    }
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     text
 }
