@@ -1,5 +1,7 @@
 //! `scimctl lint` and `scimctl explain`: read the input, load the schemas, call the core
-//! ([`crate::lint`], [`crate::scim::explain`]), print the result and choose the exit code.
+//! ([`crate::lint`], [`crate::scim::explain`]), print the result and choose the exit code. It
+//! neither checks nor explains anything itself: the findings and explanations, and their words,
+//! come from the core and the catalogue.
 
 use std::io::Write;
 

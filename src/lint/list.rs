@@ -1,5 +1,6 @@
 //! Lint of a ListResponse (RFC 7644 §3.4.2): the envelope, the paging numbers and how they
-//! agree with the page, and every resource in it as a server's answer.
+//! agree with the page, and every resource in it as a server's answer. It sees one page only:
+//! nothing here follows `startIndex` to the next one, which is the client's paging.
 
 use serde_json::{Map, Value};
 

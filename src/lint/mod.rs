@@ -1,5 +1,6 @@
 //! `scimctl lint`: offline checks of a SCIM document (a resource, a ListResponse, a PatchOp
-//! body or an Error) against the schemas, reported as [`crate::findings`].
+//! body or an Error) against the schemas, reported as [`crate::findings`]. It never sends the
+//! document anywhere nor changes it, and leaves what each finding means to the catalogue.
 //!
 //! The server's readers ([`crate::scim::resource`], [`crate::scim::patch`]) stop at the first
 //! error and quietly tolerate what identity providers send; lint goes on past every problem and

@@ -1,6 +1,7 @@
 //! Lint of a PatchOp body (RFC 7644 §3.5.2): the envelope, each operation's `op`, its `path`
 //! through the core path parser, what the path designates ([`crate::scim::target`]), and each
 //! value against that target, naming every shape Okta and Entra send that the RFC does not.
+//! It applies no operation: what a PATCH does to a resource is [`crate::scim::patch`]'s.
 
 use serde_json::{Map, Value};
 

@@ -1,6 +1,7 @@
 //! Lint of a resource (RFC 7643 §3): `schemas`, required attributes, unknown attributes,
 //! extensions under their URN keys, readOnly attributes in a body and never-returned ones in an
-//! answer, and every value by its schema.
+//! answer, and every value by its schema. It reports only: a resource is neither normalised nor
+//! stored here, which is the server's reader's job ([`crate::scim::resource`]).
 
 use serde_json::{Map, Value};
 

@@ -1,5 +1,6 @@
 //! Checks one attribute's value against its definition (RFC 7643 §2.3, §2.4), recording every
-//! problem with its JSON pointer and going on, so one run names them all.
+//! problem with its JSON pointer and going on, so one run names them all. It never converts or
+//! normalises a value: that is the server's reader's job ([`crate::scim::resource`]).
 //!
 //! The type rules are the server's (the dateTime and base64 forms come from
 //! [`crate::scim::resource`]); what differs is that lint reports instead of refusing, and names

@@ -1,5 +1,6 @@
 //! The schemas a document or a filter is checked against: the RFC's built-in ones, or a
-//! server's own, read from a saved `/Schemas` document or fetched through discovery.
+//! server's own, read from a saved `/Schemas` document or fetched through discovery. It holds
+//! and looks them up only: it neither reads files nor fetches, callers hand it the documents.
 //!
 //! A resource type ties a core schema to its extensions (RFC 7643 §6). A saved `/Schemas`
 //! document has no resource types, so they are derived: every schema whose URN names an

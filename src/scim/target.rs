@@ -1,6 +1,7 @@
 //! What a PATCH path designates (RFC 7644 §3.5.2): which attribute definition, and whether an
 //! operation's `value` is the whole attribute, one element a value filter selects, or a
-//! sub-attribute of those elements.
+//! sub-attribute of those elements. It resolves paths against schemas only: it never reads,
+//! checks or changes a value.
 //!
 //! `lint` checks each value against it and `explain path` says what each op would do with it.
 //! Application itself stays in [`crate::scim::patch`]. Pure: std only.
