@@ -17,7 +17,7 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::scim::schema::Attribute;
 
 pub use project::project;
-pub(crate) use value::{is_base64, is_date_time, normalise_single, normalise_value};
+pub(crate) use value::{TypeFit, normalise_single, normalise_value, type_fit};
 pub use write::{
     Validated, WriteMode, WriteTolerance, validate_for_write, validate_owned_for_write,
 };
