@@ -102,7 +102,7 @@ fn lint_operation(
             }
         }
     }
-    if is_read_only(&target) {
+    if target.is_read_only() {
         out.push(Finding::at(
             Deviation::PatchReadOnlyTarget,
             &path_at,
@@ -249,18 +249,6 @@ fn target_finding(error: &TargetError, at: &Pointer) -> Finding {
         TargetError::FilterOnSingleValue { .. } => Deviation::PatchPathInvalid,
     };
     Finding::at(deviation, at, error.to_string())
-}
-
-fn is_read_only(target: &Target<'_>) -> bool {
-    match target {
-        Target::Attribute { resolved, .. } => {
-            resolved.attribute.mutability == Mutability::ReadOnly
-                || resolved
-                    .sub_attribute
-                    .is_some_and(|sub| sub.mutability == Mutability::ReadOnly)
-        }
-        Target::Extension(_) => false,
-    }
 }
 
 /// A `replace` that changes an immutable value: the designated attribute itself, or, for an
@@ -447,7 +435,7 @@ fn pathless(value: &Value, value_at: &Pointer, schema: &ResourceSchema, out: &mu
                 continue;
             }
         };
-        if is_read_only(&target) {
+        if target.is_read_only() {
             out.push(Finding::at(
                 Deviation::PathlessReadOnly,
                 &at,

@@ -64,12 +64,10 @@ fn operation_effect(
                 .to_owned(),
         };
     };
-    let top = resolved.attribute;
-    let designated = resolved.sub_attribute.unwrap_or(top);
-    if top.mutability == Mutability::ReadOnly || designated.mutability == Mutability::ReadOnly {
+    if target.is_read_only() {
         return format!(
             "400 mutability: `{}` is readOnly (RFC 7643 §2.2)",
-            designated.name
+            resolved.target().name
         );
     }
     let mut effect = shape_effect(op, resolved, *filtered, &path.to_string());

@@ -126,9 +126,9 @@ pub struct Resolved<'a> {
     pub sub_attribute: Option<&'a Attribute>,
 }
 
-impl Resolved<'_> {
+impl<'a> Resolved<'a> {
     /// The attribute the path designates: the sub-attribute if there is one.
-    pub fn target(&self) -> &Attribute {
+    pub fn target(&self) -> &'a Attribute {
         self.sub_attribute.unwrap_or(self.attribute)
     }
 }
