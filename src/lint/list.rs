@@ -8,6 +8,7 @@ use super::resource::lint_resource;
 use super::values::{Source, described};
 use super::{Kind, check_message_schemas, message_key, resource_type_of};
 use crate::findings::{Deviation, Finding, Pointer};
+use crate::scim::list::{PagingValue, paging_value};
 use crate::scim::model::LIST_RESPONSE;
 use crate::scim::resource::get_ci;
 use crate::scim::schema_set::SchemaSet;
@@ -86,24 +87,24 @@ pub(super) fn lint_list(object: &Map<String, Value>, schemas: &SchemaSet, out: &
 fn paging_number(object: &Map<String, Value>, name: &str, out: &mut Vec<Finding>) -> Option<u64> {
     let (key, value) = message_key(object, name, out)?;
     let at = Pointer::root().key(key);
-    match value {
-        Value::Null => None,
-        Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
-        Value::String(text) if text.trim().parse::<u64>().is_ok() => {
+    match paging_value(value) {
+        PagingValue::Null => None,
+        PagingValue::Number(number) => Some(number),
+        PagingValue::NumericString(number) => {
             out.push(Finding::at(
                 Deviation::ListNumberAsString,
                 &at,
                 format!("`{name}` is {}", described(value)),
             ));
-            text.trim().parse().ok()
+            Some(number)
         }
-        other => {
+        PagingValue::Invalid => {
             out.push(Finding::at(
                 Deviation::TypeMismatch,
                 &at,
                 format!(
                     "`{name}` is {}, not a non-negative integer",
-                    described(other)
+                    described(value)
                 ),
             ));
             None

@@ -6,8 +6,8 @@
 //! error and quietly tolerate what identity providers send; lint goes on past every problem and
 //! names each one with a JSON pointer, including the tolerated ones, so one run shows all a
 //! document would cost with a strict server, Okta or Entra. It is built on the same core: the
-//! schema model and its resolution, the filter and PATCH path parsers, PATCH targets, the
-//! value forms. `tests/lint.rs` keeps lint in agreement with the server's PATCH reader on every
+//! schema model and its resolution, the filter and PATCH path parsers, PATCH targets, how a
+//! value fits its type, how a paging number reads. `tests/lint.rs` keeps lint in agreement with the server's PATCH reader on every
 //! fixture. Pure: serde_json and std only.
 
 mod error;
