@@ -76,17 +76,9 @@ impl SchemaSet {
     /// The resource type called `name` (by name, id or endpoint, case-insensitively) with its
     /// schemas; `None` when it is unknown or its core schema is missing.
     pub fn resource_type(&self, name: &str) -> Option<(&ResourceType, ResourceSchema)> {
-        let wanted = name.trim_start_matches('/');
         self.resource_types
             .iter()
-            .filter(|rt| {
-                rt.name.eq_ignore_ascii_case(wanted)
-                    || rt.id.eq_ignore_ascii_case(wanted)
-                    || rt
-                        .endpoint
-                        .trim_start_matches('/')
-                        .eq_ignore_ascii_case(wanted)
-            })
+            .filter(|rt| rt.is_called(name))
             .find_map(|rt| Some((rt, ResourceSchema::for_resource_type(rt, &self.schemas)?)))
     }
 

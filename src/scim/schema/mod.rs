@@ -133,6 +133,20 @@ impl<'a> Resolved<'a> {
     }
 }
 
+impl ResourceType {
+    /// Whether `name` names this type, as a command line does: by its name, its id or its
+    /// endpoint (`/Users` or `Users`), in any letter case.
+    pub fn is_called(&self, name: &str) -> bool {
+        let wanted = name.trim_start_matches('/');
+        self.name.eq_ignore_ascii_case(wanted)
+            || self.id.eq_ignore_ascii_case(wanted)
+            || self
+                .endpoint
+                .trim_start_matches('/')
+                .eq_ignore_ascii_case(wanted)
+    }
+}
+
 impl Schema {
     /// Looks an attribute up by name, case-insensitively (RFC 7643 §2.1).
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
@@ -455,6 +469,16 @@ mod tests {
     use super::*;
     use crate::scim::model::ENTERPRISE_USER_SCHEMA;
     use crate::scim::path::AttrPath;
+
+    #[test]
+    fn a_resource_type_is_called_by_its_name_id_or_endpoint_in_any_case() {
+        let user = builtin::user_resource_type();
+        for name in ["User", "user", "Users", "/Users", "USERS"] {
+            assert!(user.is_called(name), "{name}");
+        }
+        assert!(!user.is_called("Group"));
+        assert!(!user.is_called("Use"));
+    }
 
     fn path(urn: Option<&str>, name: &str, sub: Option<&str>) -> AttrPath {
         AttrPath {
