@@ -272,8 +272,8 @@ fn resource_type_of<'s>(
 /// A check of a document against one resource type's schemas.
 type Linter = fn(&Map<String, Value>, &ResourceSchema, &mut Vec<Finding>);
 
-/// The resource type under which `lint` finds the fewest unknown attributes; the first of the
-/// set (User, for the built-in one) on a tie. `None` when the set has no complete type.
+/// The resource type under which `lint` finds the fewest unknown attributes
+/// ([`SchemaSet::best_fit`]).
 fn best_fit<'s>(
     object: &Map<String, Value>,
     schemas: &'s SchemaSet,
@@ -292,12 +292,7 @@ fn best_fit<'s>(
             })
             .count()
     };
-    let (rt, schema) = schemas
-        .all()
-        .into_iter()
-        .enumerate()
-        .min_by_key(|(order, (_, schema))| (unknown(schema), *order))
-        .map(|(_, best)| best)?;
+    let (rt, schema) = schemas.best_fit(unknown)?;
     Some((rt, schema, TypeOrigin::Guessed))
 }
 

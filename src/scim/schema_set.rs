@@ -98,6 +98,20 @@ impl SchemaSet {
             .collect()
     }
 
+    /// The resource type, with its schemas, under which `unknown` counts the fewest names the
+    /// schemas do not define; the first of the set (User, for the built-in one) on a tie.
+    /// `None` when no resource type has all its schemas.
+    pub fn best_fit(
+        &self,
+        unknown: impl Fn(&ResourceSchema) -> usize,
+    ) -> Option<(&ResourceType, ResourceSchema)> {
+        self.all()
+            .into_iter()
+            .enumerate()
+            .min_by_key(|(order, (_, schema))| (unknown(schema), *order))
+            .map(|(_, best)| best)
+    }
+
     /// The names of the resource types, for messages.
     pub fn type_names(&self) -> Vec<&str> {
         self.resource_types
@@ -158,6 +172,19 @@ mod tests {
             "Group"
         );
         assert_eq!(set.type_names(), ["User", "Group"]);
+    }
+
+    #[test]
+    fn the_best_fit_has_the_fewest_unknown_names_and_the_first_type_wins_a_tie() {
+        let set = SchemaSet::builtin();
+        let fewer_in_group = |schema: &ResourceSchema| usize::from(schema.core.id != GROUP_SCHEMA);
+        assert_eq!(
+            set.best_fit(fewer_in_group).expect("a type").0.name,
+            "Group"
+        );
+        assert_eq!(set.best_fit(|_| 3).expect("a type").0.name, "User");
+        let incomplete = SchemaSet::new(Vec::new(), vec![builtin::user_resource_type()]);
+        assert!(incomplete.best_fit(|_| 0).is_none());
     }
 
     #[test]
