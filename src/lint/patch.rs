@@ -402,11 +402,7 @@ fn pathless(value: &Value, value_at: &Pointer, schema: &ResourceSchema, out: &mu
         if key.eq_ignore_ascii_case("schemas") {
             continue;
         }
-        if let Some(extension) = schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(key))
-        {
+        if let Some(extension) = schema.extension(key) {
             extension_object(extension, member, &at, out);
             continue;
         }

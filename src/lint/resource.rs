@@ -37,11 +37,7 @@ pub(super) fn lint_resource(
         if key.eq_ignore_ascii_case("schemas") {
             continue;
         }
-        if let Some(extension) = schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(key))
-        {
+        if let Some(extension) = schema.extension(key) {
             check_extension(extension, value, &at, &listed, source, out);
             continue;
         }

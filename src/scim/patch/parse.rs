@@ -11,7 +11,7 @@ use crate::scim::filter::ParseOptions;
 use crate::scim::model::{PATCH_OP, ScimError, ScimType};
 use crate::scim::path::{AttrPath, PatchPath, parse_patch_path_with};
 use crate::scim::resource::{check_single_primary, get_ci, normalise_single, normalise_value};
-use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceSchema, Schema, json_kind};
+use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceSchema, json_kind};
 
 /// Reads a PatchOp body (RFC 7644 §3.5.2) against the resource type's schemas.
 ///
@@ -190,7 +190,7 @@ impl<'s> RequestParser<'s> {
             if key.eq_ignore_ascii_case("schemas") {
                 continue;
             }
-            if let Some(extension) = self.extension(key) {
+            if let Some(extension) = self.schema.extension(key) {
                 self.extension_object(index, op, &extension.id, member, true)?;
                 continue;
             }
@@ -215,13 +215,6 @@ impl<'s> RequestParser<'s> {
             self.targeted(index, op, path, key, Some(member), true)?;
         }
         Ok(())
-    }
-
-    fn extension(&self, urn: &str) -> Option<&'s Schema> {
-        self.schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(urn))
     }
 
     /// An extension's attributes given as one object, under a pathless value's URN key or a
@@ -267,7 +260,7 @@ impl<'s> RequestParser<'s> {
         };
         if attr_path.name.is_empty() {
             let urn = attr_path.urn.as_deref().unwrap_or_default();
-            let Some(extension) = self.extension(urn) else {
+            let Some(extension) = self.schema.extension(urn) else {
                 return Err(invalid_path(
                     index,
                     format!("`{path_text}` names no extension"),

@@ -176,6 +176,14 @@ impl ResourceSchema {
         self.schemas().find(|s| s.id.eq_ignore_ascii_case(urn))
     }
 
+    /// Finds an extension by URN, case-insensitively: the schema whose attributes a resource
+    /// keeps under that URN as a key (RFC 7643 §3.3).
+    pub fn extension(&self, urn: &str) -> Option<&Schema> {
+        self.extensions
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(urn))
+    }
+
     /// Resolves `[urn:]name[.sub]`.
     ///
     /// An unqualified name is looked up in the core schema (RFC 7644 §3.10: core attributes may
