@@ -24,7 +24,7 @@ use crate::findings::{Deviation, Finding, Pointer};
 use crate::scim::model::{
     BULK_REQUEST, BULK_RESPONSE, ERROR, LIST_RESPONSE, PATCH_OP, SEARCH_REQUEST,
 };
-use crate::scim::resource::{find_key_ci, get_ci};
+use crate::scim::resource::{find_key_ci, get_ci, lists_schema};
 use crate::scim::schema::{ResourceSchema, ResourceType};
 use crate::scim::schema_set::SchemaSet;
 
@@ -205,16 +205,9 @@ pub fn lint(
 /// The URN of a SCIM message lint does not read (a bulk or search request), if the document
 /// is one.
 fn unsupported_message(document: &Value) -> Option<&'static str> {
-    let urns = document
-        .as_object()
-        .and_then(|o| get_ci(o, "schemas"))?
-        .as_array()?;
     [SEARCH_REQUEST, BULK_REQUEST, BULK_RESPONSE]
         .into_iter()
-        .find(|message| {
-            urns.iter()
-                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(message)))
-        })
+        .find(|message| lists_schema(document, message))
 }
 
 /// What a document looks like: its message URN in `schemas`, else its shape.
@@ -224,14 +217,7 @@ fn detect(document: &Value) -> Option<Kind> {
         Value::Object(object) => object,
         _ => return None,
     };
-    let lists = |urn: &str| {
-        get_ci(object, "schemas")
-            .and_then(Value::as_array)
-            .is_some_and(|urns| {
-                urns.iter()
-                    .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn)))
-            })
-    };
+    let lists = |urn: &str| lists_schema(object, urn);
     let has = |name: &str| find_key_ci(object, name).is_some();
     Some(if lists(PATCH_OP) {
         Kind::PatchOp
@@ -303,16 +289,12 @@ fn check_message_schemas(
     kind: Kind,
     out: &mut Vec<Finding>,
 ) {
+    if lists_schema(object, urn) {
+        return;
+    }
     let pointer = Pointer::root().key("schemas");
     let seen = match get_ci(object, "schemas") {
         None => format!("no `schemas`; a {} lists `{urn}`", kind.as_str()),
-        Some(Value::Array(urns))
-            if urns
-                .iter()
-                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn))) =>
-        {
-            return;
-        }
         Some(_) => format!("`schemas` does not list `{urn}`"),
     };
     out.push(Finding::at(

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::check::{Answer, CheckRun, Halt, label};
 use crate::client::{Method, RawRequest};
-use crate::scim::resource::get_ci;
+use crate::scim::resource::{get_ci, lists_schema};
 
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -52,15 +52,6 @@ fn string_arg<'a>(args: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     args.get(name).and_then(Value::as_str)
 }
 
-fn has_schema(body: &Map<String, Value>, urn: &str) -> bool {
-    get_ci(body, "schemas")
-        .and_then(Value::as_array)
-        .is_some_and(|s| {
-            s.iter()
-                .any(|v| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case(urn)))
-        })
-}
-
 /// RFC 7644 §3.12: the Error schema, `status` as a string equal to the HTTP status, and the
 /// expected `scimType` when one is named.
 fn scim_error(args: &Map<String, Value>, answer: &Answer) -> Option<String> {
@@ -70,7 +61,7 @@ fn scim_error(args: &Map<String, Value>, answer: &Answer) -> Option<String> {
             answer.status
         ));
     };
-    if !has_schema(body, ERROR_SCHEMA) {
+    if !lists_schema(body, ERROR_SCHEMA) {
         return Some(format!(
             "the Error body does not list the schema {ERROR_SCHEMA}"
         ));
@@ -106,7 +97,7 @@ fn list_response(body: &Value) -> Option<String> {
     let Some(map) = body.as_object() else {
         return Some("the answer is not a JSON object".to_owned());
     };
-    if !has_schema(map, LIST_SCHEMA) {
+    if !lists_schema(map, LIST_SCHEMA) {
         return Some(format!("the list does not list the schema {LIST_SCHEMA}"));
     }
     let Some(total) = get_ci(map, "totalResults").and_then(Value::as_u64) else {

@@ -10,7 +10,9 @@ use crate::scim::diag::Diagnostic;
 use crate::scim::filter::ParseOptions;
 use crate::scim::model::{PATCH_OP, ScimError, ScimType};
 use crate::scim::path::{AttrPath, PatchPath, parse_patch_path_with};
-use crate::scim::resource::{check_single_primary, get_ci, normalise_single, normalise_value};
+use crate::scim::resource::{
+    check_single_primary, get_ci, lists_schema, normalise_single, normalise_value,
+};
 use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceSchema, json_kind};
 
 /// Reads a PatchOp body (RFC 7644 §3.5.2) against the resource type's schemas.
@@ -27,13 +29,7 @@ pub fn parse_patch(body: &Value, schema: &ResourceSchema) -> Result<PatchRequest
             json_kind(body)
         ))
     })?;
-    let lists_patch_op = get_ci(members, "schemas")
-        .and_then(Value::as_array)
-        .is_some_and(|urns| {
-            urns.iter()
-                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP)))
-        });
-    if !lists_patch_op {
+    if !lists_schema(members, PATCH_OP) {
         return Err(syntax(format!(
             "`schemas` must list `{PATCH_OP}` (RFC 7644 §3.5.2)"
         )));
