@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use super::resource::{extension_members, unknown_in_extension};
 use super::values::{Source, check_single, check_value, described};
 use super::{Kind, check_message_schemas, message_key};
 use crate::findings::{Deviation, Finding, Pointer};
@@ -344,16 +345,7 @@ fn check_target_value(
 /// An extension's attributes as one object: under a pathless value's URN key, or the value of
 /// a URN-only path.
 fn extension_object(schema: &Schema, value: &Value, at: &Pointer, out: &mut Vec<Finding>) {
-    let Value::Object(members) = value else {
-        out.push(Finding::at(
-            Deviation::TypeMismatch,
-            at,
-            format!(
-                "{} for the extension `{}`, which takes an object",
-                described(value),
-                schema.id
-            ),
-        ));
+    let Some(members) = extension_members(schema, value, at, out) else {
         return;
     };
     for (name, member) in members {
@@ -367,22 +359,7 @@ fn extension_object(schema: &Schema, value: &Value, at: &Pointer, out: &mut Vec<
                 ))
             }
             Some(attribute) => check_value(attribute, member, &member_at, Source::PatchValue, out),
-            None => out.push(Finding::at(
-                Deviation::AttributeUnknown,
-                &member_at,
-                format!(
-                    "`{}` defines no `{name}`{}",
-                    schema.id,
-                    crate::scim::suggest::did_you_mean(
-                        name,
-                        &schema
-                            .attributes
-                            .iter()
-                            .map(|a| a.name.as_str())
-                            .collect::<Vec<_>>()
-                    )
-                ),
-            )),
+            None => out.push(unknown_in_extension(schema, name, &member_at)),
         }
     }
 }

@@ -177,19 +177,11 @@ fn check_members(
                 format!(
                     "`{}` has no sub-attribute `{key}`{}",
                     attribute.name,
-                    did_you_mean(key, &sub_names(attribute))
+                    did_you_mean(key, &attribute.sub_attribute_names())
                 ),
             )),
         }
     }
-}
-
-fn sub_names(attribute: &Attribute) -> Vec<&str> {
-    attribute
-        .sub_attributes
-        .iter()
-        .map(|a| a.name.as_str())
-        .collect()
 }
 
 /// Entra clears with `""`, and the manager with `{"value": ""}` too.

@@ -159,14 +159,7 @@ pub fn sub_attribute<'s>(
         .ok_or_else(|| TargetError::UnknownSubAttribute {
             attribute: attribute.name.clone(),
             sub: sub.to_owned(),
-            hint: did_you_mean(
-                sub,
-                &attribute
-                    .sub_attributes
-                    .iter()
-                    .map(|a| a.name.as_str())
-                    .collect::<Vec<_>>(),
-            ),
+            hint: did_you_mean(sub, &attribute.sub_attribute_names()),
         })
 }
 

@@ -154,6 +154,11 @@ impl Schema {
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))
     }
+
+    /// The names of its attributes, in order, for "did you mean" hints.
+    pub fn attribute_names(&self) -> Vec<&str> {
+        self.attributes.iter().map(|a| a.name.as_str()).collect()
+    }
 }
 
 impl Attribute {
@@ -162,6 +167,14 @@ impl Attribute {
         self.sub_attributes
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The names of its sub-attributes, in order, for "did you mean" hints.
+    pub fn sub_attribute_names(&self) -> Vec<&str> {
+        self.sub_attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect()
     }
 }
 
