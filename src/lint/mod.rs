@@ -140,17 +140,24 @@ pub fn lint(
             crate::scim::schema::json_kind(document)
         ))
     })?;
+    let known_types = || -> Vec<String> {
+        schemas
+            .type_names()
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect()
+    };
     let given = match options.resource_type {
-        Some(name) => Some(schemas.resource_type(name).ok_or_else(|| {
-            LintError::UnknownResourceType {
-                name: name.to_owned(),
-                known: schemas
-                    .type_names()
-                    .iter()
-                    .map(|n| (*n).to_owned())
-                    .collect(),
-            }
-        })?),
+        Some(name) => {
+            Some(
+                schemas
+                    .resource_type(name)
+                    .ok_or_else(|| LintError::UnknownResourceType {
+                        name: name.to_owned(),
+                        known: known_types(),
+                    })?,
+            )
+        }
         None => None,
     };
     let mut linted = Linted {
@@ -171,11 +178,7 @@ pub fn lint(
         )));
     };
     let no_type = || LintError::NoResourceType {
-        known: schemas
-            .type_names()
-            .iter()
-            .map(|n| (*n).to_owned())
-            .collect(),
+        known: known_types(),
     };
     let lint_one: Linter = match kind {
         Kind::Error => {
