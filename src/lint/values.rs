@@ -10,6 +10,7 @@
 use serde_json::{Map, Value};
 
 use crate::findings::{Deviation, Finding, Pointer};
+use crate::scim::patch::is_empty_string_for;
 use crate::scim::resource::{TypeFit, is_primary, type_fit};
 use crate::scim::schema::{AttrType, Attribute};
 use crate::scim::suggest::did_you_mean;
@@ -112,7 +113,7 @@ pub(super) fn check_single(
     if value.is_null() {
         return;
     }
-    if source == Source::PatchValue && clears_with_empty_string(attribute, value) {
+    if source == Source::PatchValue && is_empty_string_for(attribute, value) {
         let shown = match value {
             Value::String(_) => described(value),
             other => format!("`{other}`"),
@@ -181,20 +182,6 @@ fn check_members(
                 ),
             )),
         }
-    }
-}
-
-/// Entra clears with `""`, and the manager with `{"value": ""}` too.
-fn clears_with_empty_string(attribute: &Attribute, value: &Value) -> bool {
-    match value {
-        Value::String(text) => text.is_empty(),
-        Value::Object(members) if attribute.attr_type == AttrType::Complex => {
-            members.len() == 1
-                && members
-                    .iter()
-                    .all(|(key, v)| key.eq_ignore_ascii_case("value") && v.as_str() == Some(""))
-        }
-        _ => false,
     }
 }
 

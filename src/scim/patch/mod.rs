@@ -20,6 +20,7 @@ use crate::scim::path::PatchPath;
 use crate::scim::resource::Leniency;
 
 pub use apply::apply_patch;
+pub(crate) use parse::is_empty_string_for;
 pub use parse::parse_patch;
 
 /// The three PATCH operations (RFC 7644 §3.5.2.1–3).

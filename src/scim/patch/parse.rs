@@ -497,8 +497,9 @@ impl<'s> RequestParser<'s> {
     }
 }
 
-/// Entra clears an attribute by sending `""`, and a manager by `""` or `{"value": ""}`.
-fn is_empty_string_for(target: &Attribute, raw: &Value) -> bool {
+/// Entra clears an attribute by sending `""`, and a manager by `""` or `{"value": ""}`: the
+/// reader tolerates it as clearing, and `lint` names it.
+pub(crate) fn is_empty_string_for(target: &Attribute, raw: &Value) -> bool {
     match raw {
         Value::String(text) => text.is_empty(),
         Value::Object(members) if target.attr_type == AttrType::Complex => {
