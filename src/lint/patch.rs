@@ -142,10 +142,7 @@ fn op_kind(
             return None;
         }
     };
-    let Some(op) = [PatchOpKind::Add, PatchOpKind::Remove, PatchOpKind::Replace]
-        .into_iter()
-        .find(|kind| kind.as_str().eq_ignore_ascii_case(sent))
-    else {
+    let Some(op) = PatchOpKind::from_keyword(sent) else {
         out.push(Finding::at(
             Deviation::PatchOpInvalid,
             &op_at,

@@ -40,6 +40,14 @@ impl PatchOpKind {
             PatchOpKind::Replace => "replace",
         }
     }
+
+    /// Reads an operation name in any letter case, as Entra's `Replace` needs; `None` for
+    /// anything but add, remove and replace.
+    pub fn from_keyword(sent: &str) -> Option<PatchOpKind> {
+        [PatchOpKind::Add, PatchOpKind::Remove, PatchOpKind::Replace]
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(sent))
+    }
 }
 
 /// One operation on one attribute path, ready to apply.

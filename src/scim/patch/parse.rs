@@ -126,14 +126,11 @@ impl<'s> RequestParser<'s> {
             }
             None => return Err(syntax(format!("Operations[{index}]: `op` is missing"))),
         };
-        let op = [PatchOpKind::Add, PatchOpKind::Remove, PatchOpKind::Replace]
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(sent))
-            .ok_or_else(|| {
-                syntax(format!(
-                    "Operations[{index}]: unknown op `{sent}` (expected add, remove or replace)"
-                ))
-            })?;
+        let op = PatchOpKind::from_keyword(sent).ok_or_else(|| {
+            syntax(format!(
+                "Operations[{index}]: unknown op `{sent}` (expected add, remove or replace)"
+            ))
+        })?;
         if op.as_str() != sent {
             self.tolerances.push(Tolerance::OpCase {
                 index,
