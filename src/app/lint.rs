@@ -1,5 +1,7 @@
 //! `scimctl lint` and `scimctl explain`: read the input, load the schemas, call the core
-//! ([`crate::lint`], [`crate::scim::explain`]), print the result and choose the exit code.
+//! ([`crate::lint`], [`crate::scim::explain`]), print the result and choose the exit code. It
+//! neither checks nor explains anything itself: the findings and explanations, and their words,
+//! come from the core and the catalogue.
 
 use std::io::Write;
 
@@ -168,7 +170,7 @@ fn unknown_count(comparisons: &[Comparison<'_>]) -> usize {
 }
 
 /// The resource type named by --resource-type, else the one under which `unknown` counts the
-/// fewest unknown attributes (the first of the set on a tie).
+/// fewest unknown attributes ([`SchemaSet::best_fit`]).
 fn explained_type(
     args: &ExplainArgs,
     set: &SchemaSet,
@@ -183,11 +185,8 @@ fn explained_type(
         })?;
         return Ok((rt.clone(), schema));
     }
-    set.all()
-        .into_iter()
-        .enumerate()
-        .min_by_key(|(order, (_, schema))| (unknown(schema), *order))
-        .map(|(_, (rt, schema))| (rt.clone(), schema))
+    set.best_fit(unknown)
+        .map(|(rt, schema)| (rt.clone(), schema))
         .ok_or_else(|| usage("the schemas define no resource type"))
 }
 

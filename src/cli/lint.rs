@@ -1,4 +1,5 @@
-//! Arguments of `scimctl lint` and `scimctl explain`.
+//! Arguments of `scimctl lint` and `scimctl explain` (clap derive only; the doc comments are
+//! the help text). No logic: `app/lint.rs` turns them into the core's options.
 
 use std::path::PathBuf;
 

@@ -264,16 +264,7 @@ impl Discovery {
     /// The resource type called `name` (case-insensitively, by name, id or endpoint), falling
     /// back to the RFC's User and Group when the server did not list them.
     pub fn resource_type(&self, name: &str) -> Option<ResourceType> {
-        let wanted = name.trim_start_matches('/');
-        let named = |rt: &ResourceType| {
-            rt.name.eq_ignore_ascii_case(wanted)
-                || rt.id.eq_ignore_ascii_case(wanted)
-                || rt
-                    .endpoint
-                    .trim_start_matches('/')
-                    .eq_ignore_ascii_case(wanted)
-        };
-        if let Some(found) = self.resource_types.iter().find(|rt| named(rt)) {
+        if let Some(found) = self.resource_types.iter().find(|rt| rt.is_called(name)) {
             return Some(found.clone());
         }
         [
@@ -281,7 +272,7 @@ impl Discovery {
             builtin::group_resource_type(),
         ]
         .into_iter()
-        .find(|rt| named(rt))
+        .find(|rt| rt.is_called(name))
     }
 
     /// The endpoint (`/Users`) of the resource type called `name`.

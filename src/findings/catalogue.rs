@@ -1,5 +1,6 @@
 //! The catalogue of deviations: every kind of finding scimctl reports, with its stable key,
-//! level, RFC section, what Okta and Entra do with it, and the likely fix.
+//! level, RFC section, what Okta and Entra do with it, and the likely fix. It is text only:
+//! nothing here finds a deviation or formats a finding.
 //!
 //! This is the one place that text lives. A producer names a [`Deviation`]; renderers look the
 //! rest up. What an identity provider does is written only where the SCIM field guide (§4, §5)

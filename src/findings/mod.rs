@@ -1,4 +1,5 @@
 //! Findings: what scimctl found wrong, where, why it matters to Okta and Entra, and the fix.
+//! The model only: it inspects no document itself, and prints nothing.
 //!
 //! Every diagnostic command reports in this one form: `scimctl lint` (offline checks of a
 //! document) first, and `doctor`, `replay` and the findings grouping of `scimctl test` are meant

@@ -1,4 +1,5 @@
-//! The one renderer of findings, for people (console) and for tools (`-o json`).
+//! The one renderer of findings, for people (console) and for tools (`-o json`). It returns
+//! the text and never writes it: the caller prints, so nothing here touches a terminal or file.
 //!
 //! Console: a line saying what was examined, then one headline per finding, most serious
 //! first: level, where, what was seen, the RFC section and the key. Under the first finding of

@@ -1,5 +1,6 @@
 //! Lint of an Error (RFC 7644 §3.12): its URN, a `status` that is the HTTP code as a string,
-//! and string `scimType` and `detail`.
+//! and string `scimType` and `detail`. It checks the form only, not whether the error fits the
+//! request that caused it, which only an exchange (`scimctl test`) can show.
 
 use serde_json::{Map, Value};
 

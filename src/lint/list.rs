@@ -1,5 +1,6 @@
 //! Lint of a ListResponse (RFC 7644 §3.4.2): the envelope, the paging numbers and how they
-//! agree with the page, and every resource in it as a server's answer.
+//! agree with the page, and every resource in it as a server's answer. It sees one page only:
+//! nothing here follows `startIndex` to the next one, which is the client's paging.
 
 use serde_json::{Map, Value};
 
@@ -7,6 +8,7 @@ use super::resource::lint_resource;
 use super::values::{Source, described};
 use super::{Kind, check_message_schemas, message_key, resource_type_of};
 use crate::findings::{Deviation, Finding, Pointer};
+use crate::scim::list::{PagingValue, paging_value};
 use crate::scim::model::LIST_RESPONSE;
 use crate::scim::resource::get_ci;
 use crate::scim::schema_set::SchemaSet;
@@ -85,24 +87,24 @@ pub(super) fn lint_list(object: &Map<String, Value>, schemas: &SchemaSet, out: &
 fn paging_number(object: &Map<String, Value>, name: &str, out: &mut Vec<Finding>) -> Option<u64> {
     let (key, value) = message_key(object, name, out)?;
     let at = Pointer::root().key(key);
-    match value {
-        Value::Null => None,
-        Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
-        Value::String(text) if text.trim().parse::<u64>().is_ok() => {
+    match paging_value(value) {
+        PagingValue::Null => None,
+        PagingValue::Number(number) => Some(number),
+        PagingValue::NumericString(number) => {
             out.push(Finding::at(
                 Deviation::ListNumberAsString,
                 &at,
                 format!("`{name}` is {}", described(value)),
             ));
-            text.trim().parse().ok()
+            Some(number)
         }
-        other => {
+        PagingValue::Invalid => {
             out.push(Finding::at(
                 Deviation::TypeMismatch,
                 &at,
                 format!(
                     "`{name}` is {}, not a non-negative integer",
-                    described(other)
+                    described(value)
                 ),
             ));
             None

@@ -1,12 +1,13 @@
 //! `scimctl lint`: offline checks of a SCIM document (a resource, a ListResponse, a PatchOp
-//! body or an Error) against the schemas, reported as [`crate::findings`].
+//! body or an Error) against the schemas, reported as [`crate::findings`]. It never sends the
+//! document anywhere nor changes it, and leaves what each finding means to the catalogue.
 //!
 //! The server's readers ([`crate::scim::resource`], [`crate::scim::patch`]) stop at the first
 //! error and quietly tolerate what identity providers send; lint goes on past every problem and
 //! names each one with a JSON pointer, including the tolerated ones, so one run shows all a
 //! document would cost with a strict server, Okta or Entra. It is built on the same core: the
-//! schema model and its resolution, the filter and PATCH path parsers, PATCH targets, the
-//! value forms. `tests/lint.rs` keeps lint in agreement with the server's PATCH reader on every
+//! schema model and its resolution, the filter and PATCH path parsers, PATCH targets, how a
+//! value fits its type, how a paging number reads. `tests/lint.rs` keeps lint in agreement with the server's PATCH reader on every
 //! fixture. Pure: serde_json and std only.
 
 mod error;
@@ -23,7 +24,7 @@ use crate::findings::{Deviation, Finding, Pointer};
 use crate::scim::model::{
     BULK_REQUEST, BULK_RESPONSE, ERROR, LIST_RESPONSE, PATCH_OP, SEARCH_REQUEST,
 };
-use crate::scim::resource::{find_key_ci, get_ci};
+use crate::scim::resource::{find_key_ci, get_ci, lists_schema};
 use crate::scim::schema::{ResourceSchema, ResourceType};
 use crate::scim::schema_set::SchemaSet;
 
@@ -142,17 +143,24 @@ pub fn lint(
             crate::scim::schema::json_kind(document)
         ))
     })?;
+    let known_types = || -> Vec<String> {
+        schemas
+            .type_names()
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect()
+    };
     let given = match options.resource_type {
-        Some(name) => Some(schemas.resource_type(name).ok_or_else(|| {
-            LintError::UnknownResourceType {
-                name: name.to_owned(),
-                known: schemas
-                    .type_names()
-                    .iter()
-                    .map(|n| (*n).to_owned())
-                    .collect(),
-            }
-        })?),
+        Some(name) => {
+            Some(
+                schemas
+                    .resource_type(name)
+                    .ok_or_else(|| LintError::UnknownResourceType {
+                        name: name.to_owned(),
+                        known: known_types(),
+                    })?,
+            )
+        }
         None => None,
     };
     let mut linted = Linted {
@@ -173,11 +181,7 @@ pub fn lint(
         )));
     };
     let no_type = || LintError::NoResourceType {
-        known: schemas
-            .type_names()
-            .iter()
-            .map(|n| (*n).to_owned())
-            .collect(),
+        known: known_types(),
     };
     let lint_one: Linter = match kind {
         Kind::Error => {
@@ -208,16 +212,9 @@ pub fn lint(
 /// The URN of a SCIM message lint does not read (a bulk or search request), if the document
 /// is one.
 fn unsupported_message(document: &Value) -> Option<&'static str> {
-    let urns = document
-        .as_object()
-        .and_then(|o| get_ci(o, "schemas"))?
-        .as_array()?;
     [SEARCH_REQUEST, BULK_REQUEST, BULK_RESPONSE]
         .into_iter()
-        .find(|message| {
-            urns.iter()
-                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(message)))
-        })
+        .find(|message| lists_schema(document, message))
 }
 
 /// What a document looks like: its message URN in `schemas`, else its shape.
@@ -227,14 +224,7 @@ fn detect(document: &Value) -> Option<Kind> {
         Value::Object(object) => object,
         _ => return None,
     };
-    let lists = |urn: &str| {
-        get_ci(object, "schemas")
-            .and_then(Value::as_array)
-            .is_some_and(|urns| {
-                urns.iter()
-                    .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn)))
-            })
-    };
+    let lists = |urn: &str| lists_schema(object, urn);
     let has = |name: &str| find_key_ci(object, name).is_some();
     Some(if lists(PATCH_OP) {
         Kind::PatchOp
@@ -275,8 +265,8 @@ fn resource_type_of<'s>(
 /// A check of a document against one resource type's schemas.
 type Linter = fn(&Map<String, Value>, &ResourceSchema, &mut Vec<Finding>);
 
-/// The resource type under which `lint` finds the fewest unknown attributes; the first of the
-/// set (User, for the built-in one) on a tie. `None` when the set has no complete type.
+/// The resource type under which `lint` finds the fewest unknown attributes
+/// ([`SchemaSet::best_fit`]).
 fn best_fit<'s>(
     object: &Map<String, Value>,
     schemas: &'s SchemaSet,
@@ -295,12 +285,7 @@ fn best_fit<'s>(
             })
             .count()
     };
-    let (rt, schema) = schemas
-        .all()
-        .into_iter()
-        .enumerate()
-        .min_by_key(|(order, (_, schema))| (unknown(schema), *order))
-        .map(|(_, best)| best)?;
+    let (rt, schema) = schemas.best_fit(unknown)?;
     Some((rt, schema, TypeOrigin::Guessed))
 }
 
@@ -311,16 +296,12 @@ fn check_message_schemas(
     kind: Kind,
     out: &mut Vec<Finding>,
 ) {
+    if lists_schema(object, urn) {
+        return;
+    }
     let pointer = Pointer::root().key("schemas");
     let seen = match get_ci(object, "schemas") {
         None => format!("no `schemas`; a {} lists `{urn}`", kind.as_str()),
-        Some(Value::Array(urns))
-            if urns
-                .iter()
-                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn))) =>
-        {
-            return;
-        }
         Some(_) => format!("`schemas` does not list `{urn}`"),
     };
     out.push(Finding::at(

@@ -1,9 +1,11 @@
 //! Lint of a PatchOp body (RFC 7644 §3.5.2): the envelope, each operation's `op`, its `path`
 //! through the core path parser, what the path designates ([`crate::scim::target`]), and each
 //! value against that target, naming every shape Okta and Entra send that the RFC does not.
+//! It applies no operation: what a PATCH does to a resource is [`crate::scim::patch`]'s.
 
 use serde_json::{Map, Value};
 
+use super::resource::{extension_members, unknown_in_extension};
 use super::values::{Source, check_single, check_value, described};
 use super::{Kind, check_message_schemas, message_key};
 use crate::findings::{Deviation, Finding, Pointer};
@@ -101,7 +103,7 @@ fn lint_operation(
             }
         }
     }
-    if is_read_only(&target) {
+    if target.is_read_only() {
         out.push(Finding::at(
             Deviation::PatchReadOnlyTarget,
             &path_at,
@@ -140,10 +142,7 @@ fn op_kind(
             return None;
         }
     };
-    let Some(op) = [PatchOpKind::Add, PatchOpKind::Remove, PatchOpKind::Replace]
-        .into_iter()
-        .find(|kind| kind.as_str().eq_ignore_ascii_case(sent))
-    else {
+    let Some(op) = PatchOpKind::from_keyword(sent) else {
         out.push(Finding::at(
             Deviation::PatchOpInvalid,
             &op_at,
@@ -250,18 +249,6 @@ fn target_finding(error: &TargetError, at: &Pointer) -> Finding {
     Finding::at(deviation, at, error.to_string())
 }
 
-fn is_read_only(target: &Target<'_>) -> bool {
-    match target {
-        Target::Attribute { resolved, .. } => {
-            resolved.attribute.mutability == Mutability::ReadOnly
-                || resolved
-                    .sub_attribute
-                    .is_some_and(|sub| sub.mutability == Mutability::ReadOnly)
-        }
-        Target::Extension(_) => false,
-    }
-}
-
 /// A `replace` that changes an immutable value: the designated attribute itself, or, for an
 /// element a filter selects, each immutable sub-attribute the value sets (the `value` of a
 /// group's member). Replacing a whole multi-valued attribute builds new elements instead,
@@ -355,16 +342,7 @@ fn check_target_value(
 /// An extension's attributes as one object: under a pathless value's URN key, or the value of
 /// a URN-only path.
 fn extension_object(schema: &Schema, value: &Value, at: &Pointer, out: &mut Vec<Finding>) {
-    let Value::Object(members) = value else {
-        out.push(Finding::at(
-            Deviation::TypeMismatch,
-            at,
-            format!(
-                "{} for the extension `{}`, which takes an object",
-                described(value),
-                schema.id
-            ),
-        ));
+    let Some(members) = extension_members(schema, value, at, out) else {
         return;
     };
     for (name, member) in members {
@@ -378,22 +356,7 @@ fn extension_object(schema: &Schema, value: &Value, at: &Pointer, out: &mut Vec<
                 ))
             }
             Some(attribute) => check_value(attribute, member, &member_at, Source::PatchValue, out),
-            None => out.push(Finding::at(
-                Deviation::AttributeUnknown,
-                &member_at,
-                format!(
-                    "`{}` defines no `{name}`{}",
-                    schema.id,
-                    crate::scim::suggest::did_you_mean(
-                        name,
-                        &schema
-                            .attributes
-                            .iter()
-                            .map(|a| a.name.as_str())
-                            .collect::<Vec<_>>()
-                    )
-                ),
-            )),
+            None => out.push(unknown_in_extension(schema, name, &member_at)),
         }
     }
 }
@@ -413,11 +376,7 @@ fn pathless(value: &Value, value_at: &Pointer, schema: &ResourceSchema, out: &mu
         if key.eq_ignore_ascii_case("schemas") {
             continue;
         }
-        if let Some(extension) = schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(key))
-        {
+        if let Some(extension) = schema.extension(key) {
             extension_object(extension, member, &at, out);
             continue;
         }
@@ -446,7 +405,7 @@ fn pathless(value: &Value, value_at: &Pointer, schema: &ResourceSchema, out: &mu
                 continue;
             }
         };
-        if is_read_only(&target) {
+        if target.is_read_only() {
             out.push(Finding::at(
                 Deviation::PathlessReadOnly,
                 &at,

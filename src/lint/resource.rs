@@ -1,6 +1,7 @@
 //! Lint of a resource (RFC 7643 §3): `schemas`, required attributes, unknown attributes,
 //! extensions under their URN keys, readOnly attributes in a body and never-returned ones in an
-//! answer, and every value by its schema.
+//! answer, and every value by its schema. It reports only: a resource is neither normalised nor
+//! stored here, which is the server's reader's job ([`crate::scim::resource`]).
 
 use serde_json::{Map, Value};
 
@@ -45,11 +46,7 @@ pub(super) fn lint_resource(
         if key.eq_ignore_ascii_case("schemas") {
             continue;
         }
-        if let Some(extension) = schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(key))
-        {
+        if let Some(extension) = schema.extension(key) {
             check_extension(extension, value, &at, &listed, source, out);
             continue;
         }
@@ -188,16 +185,7 @@ fn check_extension(
             ),
         ));
     }
-    let Value::Object(members) = value else {
-        out.push(Finding::at(
-            Deviation::TypeMismatch,
-            at,
-            format!(
-                "{} for the extension `{}`, which takes an object",
-                described(value),
-                extension.id
-            ),
-        ));
+    let Some(members) = extension_members(extension, value, at, out) else {
         return;
     };
     check_required(members, at, extension, out);
@@ -205,24 +193,45 @@ fn check_extension(
         let member_at = at.key(name);
         match extension.attribute(name) {
             Some(attribute) => check_attribute(attribute, member, &member_at, source, out),
-            None => {
-                let known: Vec<&str> = extension
-                    .attributes
-                    .iter()
-                    .map(|a| a.name.as_str())
-                    .collect();
-                out.push(Finding::at(
-                    Deviation::AttributeUnknown,
-                    &member_at,
-                    format!(
-                        "`{}` defines no `{name}`{}",
-                        extension.id,
-                        did_you_mean(name, &known)
-                    ),
-                ));
-            }
+            None => out.push(unknown_in_extension(extension, name, &member_at)),
         }
     }
+}
+
+/// The attributes of an extension given as one object (under its URN key, or as the value of a
+/// URN-only PATCH path); `None`, with a finding, when the value is not an object.
+pub(super) fn extension_members<'v>(
+    extension: &Schema,
+    value: &'v Value,
+    at: &Pointer,
+    out: &mut Vec<Finding>,
+) -> Option<&'v Map<String, Value>> {
+    if let Value::Object(members) = value {
+        return Some(members);
+    }
+    out.push(Finding::at(
+        Deviation::TypeMismatch,
+        at,
+        format!(
+            "{} for the extension `{}`, which takes an object",
+            described(value),
+            extension.id
+        ),
+    ));
+    None
+}
+
+/// A member `name` of an extension object that the extension does not define.
+pub(super) fn unknown_in_extension(extension: &Schema, name: &str, at: &Pointer) -> Finding {
+    Finding::at(
+        Deviation::AttributeUnknown,
+        at,
+        format!(
+            "`{}` defines no `{name}`{}",
+            extension.id,
+            did_you_mean(name, &extension.attribute_names())
+        ),
+    )
 }
 
 /// A top-level attribute: its mutability or `returned` for the source, then its value.
@@ -327,6 +336,48 @@ mod tests {
         assert_eq!(
             keys(user, Source::Response),
             [("/password".to_owned(), "returned-never-present")]
+        );
+    }
+
+    #[test]
+    fn an_extension_must_be_an_object_of_its_own_attributes() {
+        let seen = |extension: Value| {
+            let user = json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "userName": "b",
+                ENTERPRISE_USER_SCHEMA: extension
+            });
+            let mut out = Vec::new();
+            lint_resource(
+                user.as_object().expect("object"),
+                &Pointer::root(),
+                &ResourceSchema::user(),
+                Source::Request,
+                &mut out,
+            );
+            out.into_iter()
+                .map(|f| (f.deviation.key(), f.seen))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            seen(json!("701984")),
+            [(
+                "type-mismatch",
+                format!(
+                    "the string \"701984\" for the extension `{ENTERPRISE_USER_SCHEMA}`, which \
+                     takes an object"
+                )
+            )]
+        );
+        assert_eq!(
+            seen(json!({"employeNumber": "701984"})),
+            [(
+                "attribute-unknown",
+                format!(
+                    "`{ENTERPRISE_USER_SCHEMA}` defines no `employeNumber`; did you mean \
+                     `employeeNumber`?"
+                )
+            )]
         );
     }
 

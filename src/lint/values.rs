@@ -1,14 +1,17 @@
 //! Checks one attribute's value against its definition (RFC 7643 §2.3, §2.4), recording every
-//! problem with its JSON pointer and going on, so one run names them all.
+//! problem with its JSON pointer and going on, so one run names them all. It never converts or
+//! normalises a value: that is the server's reader's job ([`crate::scim::resource`]).
 //!
-//! The type rules are the server's (the dateTime and base64 forms come from
-//! [`crate::scim::resource`]); what differs is that lint reports instead of refusing, and names
-//! what identity providers send: string booleans, a manager as a plain string, `""` to clear.
+//! The type rules are the server's: [`crate::scim::resource`] says how a value fits a type
+//! (dateTime and base64 forms included); what differs is that lint reports instead of refusing,
+//! and names what identity providers send: string booleans, a manager as a plain string, `""`
+//! to clear.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::findings::{Deviation, Finding, Pointer};
-use crate::scim::resource::{is_base64, is_date_time, is_primary};
+use crate::scim::patch::is_empty_string_for;
+use crate::scim::resource::{TypeFit, is_primary, type_fit};
 use crate::scim::schema::{AttrType, Attribute};
 use crate::scim::suggest::did_you_mean;
 
@@ -110,7 +113,7 @@ pub(super) fn check_single(
     if value.is_null() {
         return;
     }
-    if source == Source::PatchValue && clears_with_empty_string(attribute, value) {
+    if source == Source::PatchValue && is_empty_string_for(attribute, value) {
         let shown = match value {
             Value::String(_) => described(value),
             other => format!("`{other}`"),
@@ -137,63 +140,48 @@ pub(super) fn check_single(
             ),
         ));
     };
-    match (attribute.attr_type, value) {
-        (AttrType::String | AttrType::Reference, Value::String(_))
-        | (AttrType::Boolean, Value::Bool(_))
-        | (AttrType::Decimal, Value::Number(_)) => {}
-        (AttrType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {}
-        (AttrType::Binary, Value::String(text)) if is_base64(text) => {}
-        (AttrType::Binary, Value::String(_)) => mismatch(out, Deviation::BinaryNotBase64),
-        (AttrType::DateTime, Value::String(text)) if is_date_time(text) => {}
-        (AttrType::DateTime, Value::String(_)) => mismatch(out, Deviation::DateTimeFormat),
-        (AttrType::Boolean, Value::String(text))
-            if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") =>
-        {
-            mismatch(out, Deviation::StringBoolean);
-        }
-        (AttrType::Complex, Value::Object(members)) => {
-            for (key, member) in members {
-                let member_pointer = pointer.key(key);
-                match attribute.sub_attribute(key) {
-                    Some(sub) => check_value(sub, member, &member_pointer, source, out),
-                    None => out.push(Finding::at(
-                        Deviation::AttributeUnknown,
-                        &member_pointer,
-                        format!(
-                            "`{}` has no sub-attribute `{key}`{}",
-                            attribute.name,
-                            did_you_mean(key, &sub_names(attribute))
-                        ),
-                    )),
-                }
+    match type_fit(attribute.attr_type, value) {
+        TypeFit::Fits => {
+            if let Value::Object(members) = value {
+                check_members(attribute, members, pointer, source, out);
             }
         }
-        (AttrType::Complex, Value::String(_)) if attribute.sub_attribute("value").is_some() => {
+        TypeFit::StringBoolean => mismatch(out, Deviation::StringBoolean),
+        TypeFit::NotBase64 => mismatch(out, Deviation::BinaryNotBase64),
+        TypeFit::NotDateTime => mismatch(out, Deviation::DateTimeFormat),
+        TypeFit::OtherType
+            if attribute.attr_type == AttrType::Complex
+                && value.is_string()
+                && attribute.sub_attribute("value").is_some() =>
+        {
             mismatch(out, Deviation::ComplexAsString);
         }
-        _ => mismatch(out, Deviation::TypeMismatch),
+        TypeFit::OtherType => mismatch(out, Deviation::TypeMismatch),
     }
 }
 
-fn sub_names(attribute: &Attribute) -> Vec<&str> {
-    attribute
-        .sub_attributes
-        .iter()
-        .map(|a| a.name.as_str())
-        .collect()
-}
-
-/// Entra clears with `""`, and the manager with `{"value": ""}` too.
-fn clears_with_empty_string(attribute: &Attribute, value: &Value) -> bool {
-    match value {
-        Value::String(text) => text.is_empty(),
-        Value::Object(members) if attribute.attr_type == AttrType::Complex => {
-            members.len() == 1
-                && members
-                    .iter()
-                    .all(|(key, v)| key.eq_ignore_ascii_case("value") && v.as_str() == Some(""))
+/// The members of a complex value, each by its sub-attribute.
+fn check_members(
+    attribute: &Attribute,
+    members: &Map<String, Value>,
+    pointer: &Pointer,
+    source: Source,
+    out: &mut Vec<Finding>,
+) {
+    for (key, member) in members {
+        let member_pointer = pointer.key(key);
+        match attribute.sub_attribute(key) {
+            Some(sub) => check_value(sub, member, &member_pointer, source, out),
+            None => out.push(Finding::at(
+                Deviation::AttributeUnknown,
+                &member_pointer,
+                format!(
+                    "`{}` has no sub-attribute `{key}`{}",
+                    attribute.name,
+                    did_you_mean(key, &attribute.sub_attribute_names())
+                ),
+            )),
         }
-        _ => false,
     }
 }
 

@@ -1,5 +1,5 @@
 //! Percent-decoding (RFC 3986 §2.1) of the pieces of a SCIM URL: path segments and query
-//! strings. Pure; encoding belongs to the client, which builds URLs.
+//! strings. Pure; it never encodes: the client, which builds URLs, does.
 
 use std::fmt;
 

@@ -1,5 +1,6 @@
 //! The schemas a document or a filter is checked against: the RFC's built-in ones, or a
-//! server's own, read from a saved `/Schemas` document or fetched through discovery.
+//! server's own, read from a saved `/Schemas` document or fetched through discovery. It holds
+//! and looks them up only: it neither reads files nor fetches, callers hand it the documents.
 //!
 //! A resource type ties a core schema to its extensions (RFC 7643 §6). A saved `/Schemas`
 //! document has no resource types, so they are derived: every schema whose URN names an
@@ -75,17 +76,9 @@ impl SchemaSet {
     /// The resource type called `name` (by name, id or endpoint, case-insensitively) with its
     /// schemas; `None` when it is unknown or its core schema is missing.
     pub fn resource_type(&self, name: &str) -> Option<(&ResourceType, ResourceSchema)> {
-        let wanted = name.trim_start_matches('/');
         self.resource_types
             .iter()
-            .filter(|rt| {
-                rt.name.eq_ignore_ascii_case(wanted)
-                    || rt.id.eq_ignore_ascii_case(wanted)
-                    || rt
-                        .endpoint
-                        .trim_start_matches('/')
-                        .eq_ignore_ascii_case(wanted)
-            })
+            .filter(|rt| rt.is_called(name))
             .find_map(|rt| Some((rt, ResourceSchema::for_resource_type(rt, &self.schemas)?)))
     }
 
@@ -103,6 +96,20 @@ impl SchemaSet {
             .iter()
             .filter_map(|rt| Some((rt, ResourceSchema::for_resource_type(rt, &self.schemas)?)))
             .collect()
+    }
+
+    /// The resource type, with its schemas, under which `unknown` counts the fewest names the
+    /// schemas do not define; the first of the set (User, for the built-in one) on a tie.
+    /// `None` when no resource type has all its schemas.
+    pub fn best_fit(
+        &self,
+        unknown: impl Fn(&ResourceSchema) -> usize,
+    ) -> Option<(&ResourceType, ResourceSchema)> {
+        self.all()
+            .into_iter()
+            .enumerate()
+            .min_by_key(|(order, (_, schema))| (unknown(schema), *order))
+            .map(|(_, best)| best)
     }
 
     /// The names of the resource types, for messages.
@@ -165,6 +172,19 @@ mod tests {
             "Group"
         );
         assert_eq!(set.type_names(), ["User", "Group"]);
+    }
+
+    #[test]
+    fn the_best_fit_has_the_fewest_unknown_names_and_the_first_type_wins_a_tie() {
+        let set = SchemaSet::builtin();
+        let fewer_in_group = |schema: &ResourceSchema| usize::from(schema.core.id != GROUP_SCHEMA);
+        assert_eq!(
+            set.best_fit(fewer_in_group).expect("a type").0.name,
+            "Group"
+        );
+        assert_eq!(set.best_fit(|_| 3).expect("a type").0.name, "User");
+        let incomplete = SchemaSet::new(Vec::new(), vec![builtin::user_resource_type()]);
+        assert!(incomplete.best_fit(|_| 0).is_none());
     }
 
     #[test]

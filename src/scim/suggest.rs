@@ -1,4 +1,5 @@
-//! "Did you mean": the known names nearest to a misspelt one, by edit distance.
+//! "Did you mean": the known names nearest to a misspelt one, by edit distance. It only ranks
+//! the names it is given; it knows no schema and no check id of its own.
 //!
 //! Used for unknown attributes (`lint`, `explain`) and unknown check ids (`test --waivers`).
 //! Letter case does not count, since attribute names are case-insensitive (RFC 7643 §2.1).

@@ -1,14 +1,16 @@
 //! What a PATCH path designates (RFC 7644 §3.5.2): which attribute definition, and whether an
 //! operation's `value` is the whole attribute, one element a value filter selects, or a
-//! sub-attribute of those elements.
+//! sub-attribute of those elements. It resolves paths against schemas only: it never reads,
+//! checks or changes a value.
 //!
-//! `lint` checks each value against it and `explain path` says what each op would do with it.
-//! Application itself stays in [`crate::scim::patch`]. Pure: std only.
+//! `lint` checks each value against it, `explain path` says what each op would do with it, and
+//! the command line types a value by the shape it gives ([`crate::scim::typing`]). Application
+//! itself stays in [`crate::scim::patch`]. Pure: std only.
 
 use std::fmt;
 
 use crate::scim::path::{AttrPath, PatchPath};
-use crate::scim::schema::{AttrType, Attribute, Resolved, ResourceSchema, Schema};
+use crate::scim::schema::{AttrType, Attribute, Mutability, Resolved, ResourceSchema, Schema};
 use crate::scim::suggest::did_you_mean;
 
 /// What a path designates.
@@ -82,10 +84,20 @@ impl<'s> Target<'s> {
     /// else the attribute. `None` for a whole extension object.
     pub fn attribute(&self) -> Option<&'s Attribute> {
         match self {
-            Target::Attribute { resolved, .. } => {
-                Some(resolved.sub_attribute.unwrap_or(resolved.attribute))
-            }
+            Target::Attribute { resolved, .. } => Some(resolved.target()),
             Target::Extension(_) => None,
+        }
+    }
+
+    /// Whether a server must refuse to change it: the attribute, or the sub-attribute the path
+    /// names, is readOnly (RFC 7643 §2.2).
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            Target::Attribute { resolved, .. } => {
+                resolved.attribute.mutability == Mutability::ReadOnly
+                    || resolved.target().mutability == Mutability::ReadOnly
+            }
+            Target::Extension(_) => false,
         }
     }
 }
@@ -147,14 +159,7 @@ pub fn sub_attribute<'s>(
         .ok_or_else(|| TargetError::UnknownSubAttribute {
             attribute: attribute.name.clone(),
             sub: sub.to_owned(),
-            hint: did_you_mean(
-                sub,
-                &attribute
-                    .sub_attributes
-                    .iter()
-                    .map(|a| a.name.as_str())
-                    .collect::<Vec<_>>(),
-            ),
+            hint: did_you_mean(sub, &attribute.sub_attribute_names()),
         })
 }
 

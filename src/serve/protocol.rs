@@ -157,11 +157,7 @@ fn default_projection_keeps_everything(resource: &Value, schema: &ResourceSchema
         {
             return keeps_attribute(attribute, value);
         }
-        match schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(key))
-        {
+        match schema.extension(key) {
             Some(extension) => value.as_object().is_some_and(|inner| {
                 !inner.is_empty()
                     && inner.iter().all(|(key, value)| {
@@ -277,13 +273,7 @@ fn extension_value_of<'o>(
     schema: &ResourceSchema,
 ) -> Option<&'o serde_json::Map<String, Value>> {
     let path = get_ci(operation, "path")?.as_str()?;
-    if !schema
-        .extensions
-        .iter()
-        .any(|e| e.id.eq_ignore_ascii_case(path))
-    {
-        return None;
-    }
+    schema.extension(path)?;
     // The first `value` in member order, the one the copy in the caller is changed in.
     let object = operation.as_object()?;
     let (_, value) = object

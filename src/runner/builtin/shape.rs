@@ -1,20 +1,11 @@
 //! The shape of an answer, as RFC 7644 draws it: a SCIM Error (§3.12) and a ListResponse page
 //! (§3.4.2). Pure: these read one answer and send nothing.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::runner::answer::Answer;
 use crate::scim::model::{ERROR, LIST_RESPONSE};
-use crate::scim::resource::get_ci;
-
-fn has_schema(body: &Map<String, Value>, urn: &str) -> bool {
-    get_ci(body, "schemas")
-        .and_then(Value::as_array)
-        .is_some_and(|s| {
-            s.iter()
-                .any(|v| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case(urn)))
-        })
-}
+use crate::scim::resource::{get_ci, lists_schema};
 
 /// RFC 7644 §3.12: the Error schema, `status` as a string equal to the HTTP status, and the
 /// expected `scimType` when one is named.
@@ -25,7 +16,7 @@ pub(super) fn scim_error(scim_type: Option<&str>, answer: &Answer) -> Option<Str
             answer.status
         ));
     };
-    if !has_schema(body, ERROR) {
+    if !lists_schema(body, ERROR) {
         return Some(format!("the Error body does not list the schema {ERROR}"));
     }
     if let Some(problem) = status_problem(get_ci(body, "status"), answer.status) {
@@ -61,7 +52,7 @@ pub(super) fn list_response(body: &Value) -> Option<String> {
     let Some(map) = body.as_object() else {
         return Some("the answer is not a JSON object".to_owned());
     };
-    if !has_schema(map, LIST_RESPONSE) {
+    if !lists_schema(map, LIST_RESPONSE) {
         return Some(format!("the list does not list the schema {LIST_RESPONSE}"));
     }
     let Some(total) = get_ci(map, "totalResults").and_then(Value::as_u64) else {

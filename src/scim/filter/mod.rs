@@ -8,6 +8,7 @@
 
 mod display;
 mod eval;
+mod hints;
 mod lexer;
 pub(crate) mod parser;
 mod verify;

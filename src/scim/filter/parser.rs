@@ -12,9 +12,11 @@
 //!
 //! Nesting is bounded ([`MAX_DEPTH`]) and so is the number of comparisons
 //! ([`MAX_COMPARISONS`]), so that neither parsing nor the code walking the tree afterwards can
-//! exhaust the stack, whatever the input.
+//! exhaust the stack, whatever the input. What an error says about the likely intent ("did you
+//! mean `eq`?") is worded in [`super::hints`].
 
-use super::lexer::{Lexer, Token, TokenKind, ends_word, is_space};
+use super::hints;
+use super::lexer::{Lexer, Token, TokenKind};
 use super::{CompValue, CompareOp, Filter};
 use crate::scim::diag::{Diagnostic, Span};
 use crate::scim::path::{
@@ -393,7 +395,7 @@ impl<'a> Parser<'a> {
                 "the {opener} at byte {} is never closed",
                 open.start
             ));
-        } else if let Some(hint) = logical_suggestion(&self.peek) {
+        } else if let Some(hint) = hints::logical_suggestion(&self.peek) {
             diagnostic = diagnostic.with_hint(hint);
         }
         Err(diagnostic)
@@ -448,7 +450,7 @@ impl<'a> Parser<'a> {
             _ => None,
         };
         let Some(operator) = operator else {
-            return Err(self.operator_error(path_text, &op_token));
+            return Err(hints::operator_error(self.input, path_text, &op_token));
         };
         self.one_space_before_peek()?;
         self.advance()?;
@@ -487,50 +489,6 @@ impl<'a> Parser<'a> {
         Ok(Filter::Compare(path, op, value))
     }
 
-    fn operator_error(&self, path_text: &str, found: &Token<'_>) -> Diagnostic {
-        let diagnostic = Diagnostic::new(
-            format!(
-                "expected a comparison operator after `{path_text}`, found {}",
-                match found.kind {
-                    TokenKind::End => "end of filter".to_string(),
-                    _ => found.describe(self.input),
-                }
-            ),
-            found.span,
-        );
-        let add_an_operator =
-            || format!("add an operator, e.g. `{path_text} pr` or `{path_text} eq \"...\"`");
-        let hint = match found.kind {
-            TokenKind::Word(word) if is_logical(word) => Some(add_an_operator()),
-            TokenKind::Word(word) => operator_suggestion(word).or_else(|| {
-                // A word followed by a value was meant as an operator; otherwise it is the
-                // value, and the operator is what is missing.
-                let after = self.input.get(found.span.end..).unwrap_or("").trim_start();
-                let value_follows = after.starts_with('"')
-                    || after.starts_with(|c: char| c.is_ascii_digit())
-                    || ["true", "false", "null"]
-                        .iter()
-                        .any(|l| after.starts_with(l));
-                (!value_follows).then(|| {
-                    format!(
-                        "missing operator: did you mean `{path_text} eq {}`?",
-                        suggested_value(word)
-                    )
-                })
-            }),
-            TokenKind::String(_) => Some(format!(
-                "missing operator: did you mean `{path_text} eq {}`?",
-                self.text(found.span)
-            )),
-            TokenKind::End => Some(add_an_operator()),
-            _ => None,
-        };
-        match hint {
-            Some(hint) => diagnostic.with_hint(hint),
-            None => diagnostic.with_hint("operators: eq ne co sw ew gt lt ge le pr"),
-        }
-    }
-
     /// A comparison value: a JSON string, number, `true`, `false` or `null`.
     fn value(&mut self, token: Token<'a>, op_text: &str) -> Result<CompValue, Diagnostic> {
         let word = match token.kind {
@@ -552,22 +510,6 @@ impl<'a> Parser<'a> {
             "null" => return Ok(CompValue::Null),
             _ => {}
         }
-        let lower = word.to_ascii_lowercase();
-        if matches!(lower.as_str(), "true" | "false" | "null") {
-            return Err(Diagnostic::new(
-                format!("`{word}` is not a JSON literal: JSON literals are lowercase"),
-                token.span,
-            )
-            .with_hint(format!("did you mean `{lower}`?")));
-        }
-        if word.starts_with('\'') {
-            let inner = word.trim_matches('\'');
-            return Err(Diagnostic::new(
-                "single quotes are not allowed: values are JSON strings",
-                token.span,
-            )
-            .with_hint(format!("write \"{inner}\"")));
-        }
         let number_like = word
             .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.')
             && word
@@ -576,13 +518,7 @@ impl<'a> Parser<'a> {
         if number_like {
             return parse_number(word, token.span).map(CompValue::Number);
         }
-        let run = unquoted_run(self.input, token.span.start);
-        let text = self.text(run);
-        Err(Diagnostic::new(
-            format!("unquoted value `{text}`: string values must be in double quotes"),
-            run,
-        )
-        .with_hint(format!("write {}", quoted(text))))
+        Err(hints::bare_value_error(self.input, &token, word))
     }
 
     /// `"[" filter "]"` after `attr`; value filters do not nest (§3.4.2.2 `valFilter`).
@@ -667,7 +603,7 @@ impl<'a> Parser<'a> {
             _ => format!("expected `and`, `or` or end of input, found {found}"),
         };
         let diagnostic = Diagnostic::new(message, self.peek.span);
-        Err(match logical_suggestion(&self.peek) {
+        Err(match hints::logical_suggestion(&self.peek) {
             Some(hint) => diagnostic.with_hint(hint),
             None => diagnostic,
         })
@@ -675,104 +611,8 @@ impl<'a> Parser<'a> {
 }
 
 /// Whether `word` is a logical operator (`and`, `or`) in any case.
-fn is_logical(word: &str) -> bool {
+pub(super) fn is_logical(word: &str) -> bool {
     word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or")
-}
-
-/// What to say when a complete expression is followed by `token` instead of `and`, `or` or
-/// the end: `&&` and `||` are other languages' spellings; a word that could start another
-/// condition means the `and` or `or` between them is missing.
-fn logical_suggestion(token: &Token<'_>) -> Option<String> {
-    let TokenKind::Word(word) = token.kind else {
-        return None;
-    };
-    if word.starts_with('&') {
-        return Some("use `and`".to_owned());
-    }
-    if word.starts_with('|') {
-        return Some("use `or`".to_owned());
-    }
-    word.starts_with(|c: char| c.is_ascii_alphabetic())
-        .then(|| format!("missing `and` or `or` before `{word}`?"))
-}
-
-/// A JSON string literal of `text`, for hints.
-fn quoted(text: &str) -> String {
-    serde_json::Value::from(text).to_string()
-}
-
-/// `word` as a comparison value: JSON literals and numbers as they are, anything else quoted.
-fn suggested_value(word: &str) -> String {
-    if matches!(word, "true" | "false" | "null") || is_json_number(word) {
-        word.to_owned()
-    } else {
-        quoted(word)
-    }
-}
-
-/// The unquoted text someone meant as one value, from `start` up to the next `and`, `or`,
-/// bracket, parenthesis or quote: for `displayName eq Test Group` that is `Test Group`.
-fn unquoted_run(input: &str, start: usize) -> Span {
-    let mut end = start;
-    let mut pos = start;
-    loop {
-        let rest = input.get(pos..).unwrap_or("");
-        let word_len = rest.find(ends_word).unwrap_or(rest.len());
-        let word = &rest[..word_len];
-        if word.is_empty() || (pos > start && is_logical(word)) {
-            break;
-        }
-        end = pos + word_len;
-        let after = input.get(end..).unwrap_or("");
-        let space_len = after.len() - after.trim_start_matches(is_space).len();
-        if space_len == 0 {
-            break;
-        }
-        pos = end + space_len;
-    }
-    Span::new(start, end)
-}
-
-/// Suggests the operator someone probably meant.
-fn operator_suggestion(word: &str) -> Option<String> {
-    let spelled_out = match word.to_ascii_lowercase().as_str() {
-        "equals" | "is" => Some("eq"),
-        "contains" | "contain" | "like" => Some("co"),
-        "startswith" | "starts_with" => Some("sw"),
-        "endswith" | "ends_with" => Some("ew"),
-        "present" | "exists" => Some("pr"),
-        _ => None,
-    };
-    if let Some(op) = spelled_out {
-        return Some(format!("use `{op}`"));
-    }
-    let symbolic = match word {
-        "=" | "==" | "===" => Some("eq"),
-        "!=" | "!==" | "<>" => Some("ne"),
-        ">" => Some("gt"),
-        ">=" => Some("ge"),
-        "<" => Some("lt"),
-        "<=" => Some("le"),
-        _ => None,
-    };
-    if let Some(op) = symbolic {
-        return Some(format!("use `{op}`"));
-    }
-    let lower = word.to_ascii_lowercase();
-    const KEYWORDS: [&str; 10] = ["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le", "pr"];
-    KEYWORDS
-        .iter()
-        .find(|op| lower.starts_with(*op) && lower.len() <= op.len() + 2)
-        .or_else(|| {
-            KEYWORDS
-                .iter()
-                .find(|op| lower.len() == 2 && one_letter_apart(&lower, op))
-        })
-        .map(|op| format!("did you mean `{op}`?"))
-}
-
-fn one_letter_apart(a: &str, b: &str) -> bool {
-    a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1
 }
 
 /// A JSON number (RFC 8259 §6): an integer when it fits `i64`/`u64`, else an `f64`, as
@@ -797,7 +637,7 @@ fn parse_number(word: &str, span: Span) -> Result<serde_json::Number, Diagnostic
         .ok_or_else(|| Diagnostic::new(format!("number `{word}` is out of range"), span))
 }
 
-fn is_json_number(word: &str) -> bool {
+pub(super) fn is_json_number(word: &str) -> bool {
     let bytes = word.as_bytes();
     let mut i = 0;
     let digits = |i: &mut usize| {

@@ -20,6 +20,7 @@ use crate::scim::path::PatchPath;
 use crate::scim::resource::Leniency;
 
 pub use apply::apply_patch;
+pub(crate) use parse::is_empty_string_for;
 pub use parse::parse_patch;
 
 /// The three PATCH operations (RFC 7644 §3.5.2.1–3).
@@ -38,6 +39,14 @@ impl PatchOpKind {
             PatchOpKind::Remove => "remove",
             PatchOpKind::Replace => "replace",
         }
+    }
+
+    /// Reads an operation name in any letter case, as Entra's `Replace` needs; `None` for
+    /// anything but add, remove and replace.
+    pub fn from_keyword(sent: &str) -> Option<PatchOpKind> {
+        [PatchOpKind::Add, PatchOpKind::Remove, PatchOpKind::Replace]
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(sent))
     }
 }
 

@@ -10,8 +10,10 @@ use crate::scim::diag::Diagnostic;
 use crate::scim::filter::ParseOptions;
 use crate::scim::model::{PATCH_OP, ScimError, ScimType};
 use crate::scim::path::{AttrPath, PatchPath, parse_patch_path_with};
-use crate::scim::resource::{check_single_primary, get_ci, normalise_single, normalise_value};
-use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceSchema, Schema, json_kind};
+use crate::scim::resource::{
+    check_single_primary, get_ci, lists_schema, normalise_single, normalise_value,
+};
+use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceSchema, json_kind};
 
 /// Reads a PatchOp body (RFC 7644 §3.5.2) against the resource type's schemas.
 ///
@@ -27,13 +29,7 @@ pub fn parse_patch(body: &Value, schema: &ResourceSchema) -> Result<PatchRequest
             json_kind(body)
         ))
     })?;
-    let lists_patch_op = get_ci(members, "schemas")
-        .and_then(Value::as_array)
-        .is_some_and(|urns| {
-            urns.iter()
-                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP)))
-        });
-    if !lists_patch_op {
+    if !lists_schema(members, PATCH_OP) {
         return Err(syntax(format!(
             "`schemas` must list `{PATCH_OP}` (RFC 7644 §3.5.2)"
         )));
@@ -130,14 +126,11 @@ impl<'s> RequestParser<'s> {
             }
             None => return Err(syntax(format!("Operations[{index}]: `op` is missing"))),
         };
-        let op = [PatchOpKind::Add, PatchOpKind::Remove, PatchOpKind::Replace]
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(sent))
-            .ok_or_else(|| {
-                syntax(format!(
-                    "Operations[{index}]: unknown op `{sent}` (expected add, remove or replace)"
-                ))
-            })?;
+        let op = PatchOpKind::from_keyword(sent).ok_or_else(|| {
+            syntax(format!(
+                "Operations[{index}]: unknown op `{sent}` (expected add, remove or replace)"
+            ))
+        })?;
         if op.as_str() != sent {
             self.tolerances.push(Tolerance::OpCase {
                 index,
@@ -190,7 +183,7 @@ impl<'s> RequestParser<'s> {
             if key.eq_ignore_ascii_case("schemas") {
                 continue;
             }
-            if let Some(extension) = self.extension(key) {
+            if let Some(extension) = self.schema.extension(key) {
                 self.extension_object(index, op, &extension.id, member, true)?;
                 continue;
             }
@@ -215,13 +208,6 @@ impl<'s> RequestParser<'s> {
             self.targeted(index, op, path, key, Some(member), true)?;
         }
         Ok(())
-    }
-
-    fn extension(&self, urn: &str) -> Option<&'s Schema> {
-        self.schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(urn))
     }
 
     /// An extension's attributes given as one object, under a pathless value's URN key or a
@@ -267,7 +253,7 @@ impl<'s> RequestParser<'s> {
         };
         if attr_path.name.is_empty() {
             let urn = attr_path.urn.as_deref().unwrap_or_default();
-            let Some(extension) = self.extension(urn) else {
+            let Some(extension) = self.schema.extension(urn) else {
                 return Err(invalid_path(
                     index,
                     format!("`{path_text}` names no extension"),
@@ -508,8 +494,9 @@ impl<'s> RequestParser<'s> {
     }
 }
 
-/// Entra clears an attribute by sending `""`, and a manager by `""` or `{"value": ""}`.
-fn is_empty_string_for(target: &Attribute, raw: &Value) -> bool {
+/// Entra clears an attribute by sending `""`, and a manager by `""` or `{"value": ""}`: the
+/// reader tolerates it as clearing, and `lint` names it.
+pub(crate) fn is_empty_string_for(target: &Attribute, raw: &Value) -> bool {
     match raw {
         Value::String(text) => text.is_empty(),
         Value::Object(members) if target.attr_type == AttrType::Complex => {

@@ -17,7 +17,7 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::scim::schema::Attribute;
 
 pub use project::project;
-pub(crate) use value::{is_base64, is_date_time, normalise_single, normalise_value};
+pub(crate) use value::{TypeFit, normalise_single, normalise_value, type_fit};
 pub use write::{
     Validated, WriteMode, WriteTolerance, validate_for_write, validate_owned_for_write,
 };
@@ -63,6 +63,20 @@ pub fn get_ci<'a>(object: &'a impl JsonObject, name: &str) -> Option<&'a Value> 
     let map = object.members()?;
     let key = find_key_ci(map, name)?;
     map.get(key)
+}
+
+/// Whether the `schemas` of `object` lists `urn`, in any letter case; `false` when there is no
+/// `schemas` array (or `object` is not an object).
+pub fn lists_schema(object: &impl JsonObject, urn: &str) -> bool {
+    get_ci(object, "schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|urns| {
+            urns.iter().any(|listed| {
+                listed
+                    .as_str()
+                    .is_some_and(|listed| listed.eq_ignore_ascii_case(urn))
+            })
+        })
 }
 
 /// The mutable value stored under `name`, whatever the case of its key.
@@ -189,6 +203,18 @@ pub(crate) fn is_assigned(value: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn schemas_lists_a_urn_in_any_case_and_nothing_without_an_array() {
+        let urn = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+        assert!(lists_schema(
+            &json!({"Schemas": [7, urn.to_uppercase()]}),
+            urn
+        ));
+        assert!(!lists_schema(&json!({"schemas": urn}), urn));
+        assert!(!lists_schema(&json!({"schemas": []}), urn));
+        assert!(!lists_schema(&json!([urn]), urn));
+    }
 
     #[test]
     fn case_insensitive_lookups_prefer_the_exact_key() {

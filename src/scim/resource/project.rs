@@ -46,11 +46,7 @@ pub fn project(
             }
             continue;
         }
-        if let Some(extension) = schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(key))
-        {
+        if let Some(extension) = schema.extension(key) {
             if let Some(v) = selection.project_extension(schema, extension, value) {
                 out.insert(key.clone(), v);
             }

@@ -115,54 +115,75 @@ fn check_single_type(
     value: &Value,
     path: ValuePath<'_>,
 ) -> Result<(), ScimError> {
-    let mismatch = |expected: &str| {
-        invalid_value(
+    match (type_fit(attr_type, value), value) {
+        (TypeFit::Fits | TypeFit::StringBoolean, _) => Ok(()),
+        (TypeFit::NotBase64, _) => Err(invalid_value(path, "not valid base64 (RFC 7643 §2.3.6)")),
+        (TypeFit::NotDateTime, Value::String(text)) => Err(invalid_value(
             path,
-            format!("expected {expected}, found {}", json_kind(value)),
-        )
-    };
-    match attr_type {
-        AttrType::String | AttrType::Reference => {
-            value.as_str().ok_or_else(|| mismatch("a string"))?;
-        }
-        AttrType::Binary => {
-            let text = value.as_str().ok_or_else(|| mismatch("a base64 string"))?;
-            if !is_base64(text) {
-                return Err(invalid_value(path, "not valid base64 (RFC 7643 §2.3.6)"));
-            }
-        }
-        AttrType::Boolean => match value {
-            Value::Bool(_) => {}
-            Value::String(text)
-                if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") => {}
-            _ => return Err(mismatch("a boolean")),
-        },
-        AttrType::Integer => {
-            if !(value.is_i64() || value.is_u64()) {
-                return Err(mismatch("an integer"));
-            }
-        }
-        AttrType::Decimal => {
-            value.as_number().ok_or_else(|| mismatch("a number"))?;
-        }
-        AttrType::DateTime => {
-            let text = value
-                .as_str()
-                .ok_or_else(|| mismatch("a dateTime string"))?;
-            if !is_date_time(text) {
-                return Err(invalid_value(
-                    path,
-                    format!(
-                        "`{text}` is not an xsd:dateTime such as 2015-02-23T08:30:00Z (RFC 7643 §2.3.5)"
-                    ),
-                ));
-            }
-        }
-        AttrType::Complex => {
-            value.as_object().ok_or_else(|| mismatch("an object"))?;
-        }
+            format!(
+                "`{text}` is not an xsd:dateTime such as 2015-02-23T08:30:00Z (RFC 7643 §2.3.5)"
+            ),
+        )),
+        _ => Err(invalid_value(
+            path,
+            format!(
+                "expected {}, found {}",
+                expected(attr_type),
+                json_kind(value)
+            ),
+        )),
     }
-    Ok(())
+}
+
+/// How a single, non-null value fits an attribute's type (RFC 7643 §2.3). This is the one
+/// reading of the type rules: the server's reader refuses by it and `lint` reports by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TypeFit {
+    /// The value has the attribute's type.
+    Fits,
+    /// `"true"` or `"false"`, in any case, for a boolean: what Entra's legacy provisioning
+    /// sends, and what servers read as the boolean.
+    StringBoolean,
+    /// A string that is not base64, for a binary attribute (§2.3.6).
+    NotBase64,
+    /// A string that is not an xsd:dateTime, for a dateTime attribute (§2.3.5).
+    NotDateTime,
+    /// A JSON type other than the attribute's.
+    OtherType,
+}
+
+/// How `value` fits `attr_type`; see [`TypeFit`].
+pub(crate) fn type_fit(attr_type: AttrType, value: &Value) -> TypeFit {
+    match (attr_type, value) {
+        (AttrType::String | AttrType::Reference, Value::String(_))
+        | (AttrType::Boolean, Value::Bool(_))
+        | (AttrType::Decimal, Value::Number(_))
+        | (AttrType::Complex, Value::Object(_)) => TypeFit::Fits,
+        (AttrType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => TypeFit::Fits,
+        (AttrType::Boolean, Value::String(text))
+            if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") =>
+        {
+            TypeFit::StringBoolean
+        }
+        (AttrType::Binary, Value::String(text)) if is_base64(text) => TypeFit::Fits,
+        (AttrType::Binary, Value::String(_)) => TypeFit::NotBase64,
+        (AttrType::DateTime, Value::String(text)) if is_date_time(text) => TypeFit::Fits,
+        (AttrType::DateTime, Value::String(_)) => TypeFit::NotDateTime,
+        _ => TypeFit::OtherType,
+    }
+}
+
+/// A value of `attr_type`, as an error message names what it expected.
+fn expected(attr_type: AttrType) -> &'static str {
+    match attr_type {
+        AttrType::String | AttrType::Reference => "a string",
+        AttrType::Binary => "a base64 string",
+        AttrType::Boolean => "a boolean",
+        AttrType::Integer => "an integer",
+        AttrType::Decimal => "a number",
+        AttrType::DateTime => "a dateTime string",
+        AttrType::Complex => "an object",
+    }
 }
 
 /// The key to store a member under: the schema's spelling, reusing the sent key when it is
@@ -171,7 +192,7 @@ pub(super) fn canonical_key(sent: String, name: &str) -> String {
     if sent == name { sent } else { name.to_owned() }
 }
 
-pub(crate) fn is_base64(text: &str) -> bool {
+fn is_base64(text: &str) -> bool {
     let body = text.trim_end_matches('=');
     text.len() - body.len() <= 2
         && body
@@ -181,7 +202,7 @@ pub(crate) fn is_base64(text: &str) -> bool {
 
 /// `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)`: the xsd:dateTime lexical form with the time
 /// zone that RFC 7643 §2.3.5 requires implementations to accept.
-pub(crate) fn is_date_time(text: &str) -> bool {
+fn is_date_time(text: &str) -> bool {
     fn digits(s: &str, n: usize) -> Option<(u32, &str)> {
         let head = s.get(..n)?;
         if !head.bytes().all(|b| b.is_ascii_digit()) {
@@ -230,6 +251,78 @@ pub(crate) fn is_date_time(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn refusal(attr_type: AttrType, value: Value) -> Option<String> {
+        check_single_type(attr_type, &value, ValuePath::Text("x"))
+            .err()
+            .map(|error| error.detail)
+    }
+
+    #[test]
+    fn a_value_of_another_type_is_refused_with_what_the_attribute_takes() {
+        assert_eq!(
+            refusal(AttrType::String, json!(1)).as_deref(),
+            Some("`x`: expected a string, found a number")
+        );
+        assert_eq!(
+            refusal(AttrType::Binary, json!(true)).as_deref(),
+            Some("`x`: expected a base64 string, found a boolean")
+        );
+        assert_eq!(
+            refusal(AttrType::Binary, json!("not base64!")).as_deref(),
+            Some("`x`: not valid base64 (RFC 7643 §2.3.6)")
+        );
+        assert_eq!(
+            refusal(AttrType::Boolean, json!("yes")).as_deref(),
+            Some("`x`: expected a boolean, found a string")
+        );
+        assert_eq!(
+            refusal(AttrType::Integer, json!(1.5)).as_deref(),
+            Some("`x`: expected an integer, found a number")
+        );
+        assert_eq!(
+            refusal(AttrType::Decimal, json!("1.5")).as_deref(),
+            Some("`x`: expected a number, found a string")
+        );
+        assert_eq!(
+            refusal(AttrType::DateTime, json!(0)).as_deref(),
+            Some("`x`: expected a dateTime string, found a number")
+        );
+        assert_eq!(
+            refusal(AttrType::DateTime, json!("2015-02-23")).as_deref(),
+            Some(
+                "`x`: `2015-02-23` is not an xsd:dateTime such as 2015-02-23T08:30:00Z \
+                 (RFC 7643 §2.3.5)"
+            )
+        );
+        assert_eq!(
+            refusal(AttrType::Complex, json!("Babs")).as_deref(),
+            Some("`x`: expected an object, found a string")
+        );
+    }
+
+    #[test]
+    fn values_of_the_attributes_type_pass_and_string_booleans_are_left_to_the_caller() {
+        for (attr_type, value) in [
+            (AttrType::String, json!("a")),
+            (AttrType::Reference, json!("https://example.com/Users/1")),
+            (AttrType::Binary, json!("aGVsbG8=")),
+            (AttrType::Boolean, json!(false)),
+            (AttrType::Boolean, json!("True")),
+            (AttrType::Integer, json!(-3)),
+            (AttrType::Integer, json!(18446744073709551615u64)),
+            (AttrType::Decimal, json!(1)),
+            (AttrType::DateTime, json!("2015-02-23T08:30:00Z")),
+            (AttrType::Complex, json!({})),
+        ] {
+            assert_eq!(
+                refusal(attr_type, value.clone()),
+                None,
+                "{attr_type:?} {value}"
+            );
+        }
+    }
 
     #[test]
     fn date_times_are_checked() {

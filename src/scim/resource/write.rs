@@ -130,11 +130,7 @@ pub fn validate_owned_for_write(
             )?;
             continue;
         }
-        let Some(extension) = schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(&key))
-        else {
+        let Some(extension) = schema.extension(&key) else {
             leniencies.push(Leniency::UnknownAttributeIgnored { path: key });
             continue;
         };

@@ -126,10 +126,24 @@ pub struct Resolved<'a> {
     pub sub_attribute: Option<&'a Attribute>,
 }
 
-impl Resolved<'_> {
+impl<'a> Resolved<'a> {
     /// The attribute the path designates: the sub-attribute if there is one.
-    pub fn target(&self) -> &Attribute {
+    pub fn target(&self) -> &'a Attribute {
         self.sub_attribute.unwrap_or(self.attribute)
+    }
+}
+
+impl ResourceType {
+    /// Whether `name` names this type, as a command line does: by its name, its id or its
+    /// endpoint (`/Users` or `Users`), in any letter case.
+    pub fn is_called(&self, name: &str) -> bool {
+        let wanted = name.trim_start_matches('/');
+        self.name.eq_ignore_ascii_case(wanted)
+            || self.id.eq_ignore_ascii_case(wanted)
+            || self
+                .endpoint
+                .trim_start_matches('/')
+                .eq_ignore_ascii_case(wanted)
     }
 }
 
@@ -140,6 +154,11 @@ impl Schema {
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))
     }
+
+    /// The names of its attributes, in order, for "did you mean" hints.
+    pub fn attribute_names(&self) -> Vec<&str> {
+        self.attributes.iter().map(|a| a.name.as_str()).collect()
+    }
 }
 
 impl Attribute {
@@ -148,6 +167,14 @@ impl Attribute {
         self.sub_attributes
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The names of its sub-attributes, in order, for "did you mean" hints.
+    pub fn sub_attribute_names(&self) -> Vec<&str> {
+        self.sub_attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect()
     }
 }
 
@@ -160,6 +187,14 @@ impl ResourceSchema {
     /// Finds a schema by URN, case-insensitively.
     pub fn schema(&self, urn: &str) -> Option<&Schema> {
         self.schemas().find(|s| s.id.eq_ignore_ascii_case(urn))
+    }
+
+    /// Finds an extension by URN, case-insensitively: the schema whose attributes a resource
+    /// keeps under that URN as a key (RFC 7643 §3.3).
+    pub fn extension(&self, urn: &str) -> Option<&Schema> {
+        self.extensions
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(urn))
     }
 
     /// Resolves `[urn:]name[.sub]`.
@@ -455,6 +490,16 @@ mod tests {
     use super::*;
     use crate::scim::model::ENTERPRISE_USER_SCHEMA;
     use crate::scim::path::AttrPath;
+
+    #[test]
+    fn a_resource_type_is_called_by_its_name_id_or_endpoint_in_any_case() {
+        let user = builtin::user_resource_type();
+        for name in ["User", "user", "Users", "/Users", "USERS"] {
+            assert!(user.is_called(name), "{name}");
+        }
+        assert!(!user.is_called("Group"));
+        assert!(!user.is_called("Use"));
+    }
 
     fn path(urn: Option<&str>, name: &str, sub: Option<&str>) -> AttrPath {
         AttrPath {
