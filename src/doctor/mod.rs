@@ -356,6 +356,74 @@ pub fn not_checked(why: &str) -> Vec<Line> {
     vec![Line::Skipped(format!("not checked: {why}"))]
 }
 
+/// A [`Sender`] that answers from a script, and a way to run the stages without a runtime,
+/// for the tests of the stages.
+#[cfg(test)]
+pub(crate) mod scripted {
+    use std::future::Future;
+    use std::sync::Mutex;
+    use std::task::{Context as TaskContext, Poll, Waker};
+    use std::time::Duration;
+
+    use super::{BoxFuture, Exchange, Probe, Response, Sender};
+
+    /// Answers each probe with the next status and body of its script, and keeps the probes.
+    pub struct Scripted {
+        answers: Mutex<Vec<(u16, String)>>,
+        pub sent: Mutex<Vec<Probe>>,
+    }
+
+    impl Scripted {
+        pub fn new(answers: &[(u16, &str)]) -> Scripted {
+            let mut answers: Vec<(u16, String)> = answers
+                .iter()
+                .map(|(status, body)| (*status, (*body).to_owned()))
+                .collect();
+            answers.reverse();
+            Scripted {
+                answers: Mutex::new(answers),
+                sent: Mutex::new(Vec::new()),
+            }
+        }
+    }
+
+    impl Sender for Scripted {
+        fn send<'a>(&'a self, probe: &'a Probe) -> BoxFuture<'a, Exchange> {
+            self.sent.lock().expect("lock").push(probe.clone());
+            let (status, body) = self
+                .answers
+                .lock()
+                .expect("lock")
+                .pop()
+                .unwrap_or((599, String::new()));
+            Box::pin(std::future::ready(Exchange {
+                label: probe.label.clone(),
+                answer: Ok(Response {
+                    status,
+                    headers: vec![(
+                        "content-type".to_owned(),
+                        "application/scim+json".to_owned(),
+                    )],
+                    body: body.into_bytes(),
+                    elapsed: Duration::ZERO,
+                }),
+            }))
+        }
+    }
+
+    /// The output of a future that never waits (every scripted answer is ready at once).
+    pub fn ready<F: Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut TaskContext::from_waker(Waker::noop()))
+        {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("a scripted stage waited"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

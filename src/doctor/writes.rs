@@ -145,9 +145,10 @@ async fn create(
         }
         (true, None) => {
             lines.push(created.finding(
-                Deviation::WriteRefused,
+                Deviation::CreateAnswerEmpty,
                 format!("answered {} without the new user's `id`", created.summary()),
             ));
+            lines.extend(super::not_checked("the new user's id is not known"));
             None
         }
         (false, _) => {
@@ -426,4 +427,53 @@ impl Round<'_> {
 fn operations(body: &Value) -> String {
     let operations = body.get("Operations").unwrap_or(body);
     crate::text::one_line(&operations.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::scripted::{Scripted, ready};
+    use crate::runner::ledger::NoSink;
+
+    fn keys(lines: &[Line]) -> Vec<&'static str> {
+        super::super::findings(lines)
+            .map(|f| f.deviation.key())
+            .collect()
+    }
+
+    #[test]
+    fn a_create_answered_without_the_user_is_named_and_nothing_else_is_sent() {
+        let ledger = Ledger::new(Box::new(NoSink), Vec::new());
+        let writes = Writes {
+            ledger: &ledger,
+            run_id: "r1",
+            dialect: Dialect::Okta,
+        };
+        let sender = Scripted::new(&[(201, "")]);
+        let context = Context::new(true, "nonce".to_owned());
+        let lines = ready(run(&sender, &context, &writes));
+        assert_eq!(keys(&lines), ["create-answer-empty"]);
+        assert_eq!(sender.sent.lock().expect("lock").len(), 1);
+        assert_eq!(
+            ledger.leftovers().len(),
+            1,
+            "the create stays in the ledger, to be found by name"
+        );
+    }
+
+    #[test]
+    fn a_refused_create_is_settled_in_the_ledger() {
+        let ledger = Ledger::new(Box::new(NoSink), Vec::new());
+        let writes = Writes {
+            ledger: &ledger,
+            run_id: "r1",
+            dialect: Dialect::Rfc,
+        };
+        let refused = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidValue","detail":"name.formatted is required"}"#;
+        let sender = Scripted::new(&[(400, refused)]);
+        let context = Context::new(true, "nonce".to_owned());
+        let lines = ready(run(&sender, &context, &writes));
+        assert_eq!(keys(&lines), ["write-refused"]);
+        assert!(ledger.leftovers().is_empty());
+    }
 }

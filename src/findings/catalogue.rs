@@ -932,6 +932,19 @@ catalogue! {
         fix: "accept the request as RFC 7644 writes it; the answer's `detail` says what the \
               server objected to",
     },
+    /// A create answered without the new resource (no body, or no `id` in it).
+    CreateAnswerEmpty {
+        key: "create-answer-empty",
+        level: Interop,
+        rfc: "RFC 7644 §3.3",
+        title: "a create is answered without the new resource and its `id`",
+        okta: Some(
+            "Okta reads the new user from the 201's body: an empty body is an error in Okta \
+             (\"Create new user returned empty user\")",
+        ),
+        entra: None,
+        fix: "answer 201 with the created resource, its `id` and `meta` included",
+    },
     /// A write answered with success that did not change the resource.
     WriteNotApplied {
         key: "write-not-applied",
