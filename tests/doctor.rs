@@ -4,6 +4,9 @@
 //! TLS (trusted, untrusted, the wrong host name) give the documented exit codes, and the
 //! console output is pinned by snapshots.
 //!
+//! A clean bill from python-scim's scim2-server too: a server scimctl did not write catches the
+//! misreadings of the RFC that scimctl's own server would share with doctor.
+//!
 //! Self-contained on purpose (its own server and binary helpers), so it can move into a shared
 //! test binary unchanged. Every server is on loopback and stopped when its test ends.
 
@@ -571,6 +574,90 @@ fn a_certificate_for_another_host_name_is_named() {
     assert_eq!(
         found.keys(),
         BTreeSet::from(["tls-host-name-mismatch".to_owned()])
+    );
+}
+
+/// python-scim's scim2-server (an implementation scimctl did not write), killed on drop.
+struct Scim2Server {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Scim2Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// scim2-server 0.8.3 from the venv (`SCIMCTL_PYTHON`, else `.venv`) on a free loopback port;
+/// `None` when `SCIMCTL_SKIP_INTEROP=1`.
+fn scim2_server() -> Option<Scim2Server> {
+    if std::env::var_os("SCIMCTL_SKIP_INTEROP").is_some_and(|v| v == "1") {
+        return None;
+    }
+    let python = std::env::var_os("SCIMCTL_PYTHON").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
+        PathBuf::from,
+    );
+    let program = python.with_file_name("scim2-server");
+    assert!(
+        program.exists(),
+        "no scim2-server at {}: run `scripts/python-env`, point SCIMCTL_PYTHON at a venv with \
+         scim2-server 0.8.3, or set SCIMCTL_SKIP_INTEROP=1",
+        program.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let child = std::process::Command::new(&program)
+        .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--bearer-token", TOKEN])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("scim2-server starts");
+    let server = Scim2Server {
+        child,
+        url: format!("http://127.0.0.1:{port}/v2"),
+    };
+    for _ in 0..120 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(server);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("scim2-server did not listen on port {port} within 30 s");
+}
+
+#[test]
+fn a_server_scimctl_did_not_write_gets_a_clean_bill_too() {
+    let Some(server) = scim2_server() else {
+        return;
+    };
+    let home = TempDir::new();
+    for name in ["alice", "bob", "carol"] {
+        let created = run(
+            &server.url,
+            home.path(),
+            &["users", "create", "--user-name", name],
+        );
+        assert_eq!(created.code, 0, "{}", created.stderr);
+    }
+    let found = run(
+        &server.url,
+        home.path(),
+        &["doctor", "-o", "json", "--allow-writes"],
+    );
+    assert_eq!(found.code, 0, "{}{}", found.stdout, found.stderr);
+    assert!(found.keys().is_empty(), "{:?}", found.keys());
+    let document = found.json();
+    let lines = document["sections"][5]["lines"].as_array().expect("reads");
+    assert!(
+        lines.iter().filter(|line| line["status"] == "ok").count() >= 10,
+        "the reads ran: {lines:?}"
     );
 }
 

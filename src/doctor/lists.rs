@@ -144,6 +144,10 @@ pub fn judge_start_zero(first: &ListPage, zero: &Exchange) -> Line {
                  from 0, so startIndex=1 skips the first user"
             ),
         ),
+        (None, Some(at_one)) => Line::Skipped(format!(
+            "startIndex=0: {} lists nothing, though startIndex=1 lists `{at_one}`",
+            zero.label
+        )),
         _ => Line::Ok(format!("{}: read as startIndex=1", zero.label)),
     }
 }
@@ -259,6 +263,11 @@ mod tests {
             key(&judge_start_zero(&page(3, &["bob"]), &zero)),
             Some("list-start-index-zero")
         );
+        let empty = answer(200, &list(3, &[]));
+        assert!(matches!(
+            judge_start_zero(&page(3, &["alice"]), &empty),
+            Line::Skipped(_)
+        ));
     }
 
     #[test]
