@@ -1,4 +1,5 @@
-//! The `scimctl` binary: parse arguments, run the command, map the outcome to an exit code.
+//! The `scimctl` binary: parse arguments, run the command, map the outcome to an exit code. It
+//! does nothing else: every command lives in `app/`.
 //!
 //! One exit path: every error is printed here, once, as `error: ...`; a closed stdout (a pipe
 //! into `head`) ends the process quietly with success.

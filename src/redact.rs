@@ -1,10 +1,10 @@
-//! Secrets and what counts as one.
+//! Secrets and what counts as one: a [`Secret`] never prints its value, and the deny-lists mask
+//! credentials wherever scimctl shows traffic. A leaf: std and serde_json only, no network.
 //!
-//! A [`Secret`] never prints its value; the deny-lists decide which headers, JSON fields, form
-//! fields and query parameters are masked wherever scimctl shows traffic (`-v`, `--curl`,
-//! `--har`, `config show`); and files that hold secrets (token files, profiles, the OAuth token
-//! cache) are written for their owner only and refused when others can read them. A leaf
-//! module: std and serde_json only.
+//! The deny-lists decide which headers, JSON fields, form fields and query parameters are
+//! masked (`-v`, `--curl`, `--har`, `config show`); files that hold secrets (token files,
+//! profiles, the OAuth token cache) are written for their owner only and refused when others
+//! can read them.
 
 use std::fmt;
 

@@ -1,8 +1,9 @@
-//! Making untrusted text (from a server or a suite file) safe for a terminal, a report or a log.
+//! Text for a terminal, a report or a log: untrusted text (from a server or a suite file) made
+//! safe to show, and the ANSI colour wrapper. Pure std: it decides nothing about when to colour.
 //!
 //! Error details, header values and bodies come from a server we do not trust: control
 //! characters, ANSI escapes and bidi overrides could rewrite what the user sees, and a huge value
-//! could flood the screen (field guide §7, "Server text"). Pure std.
+//! could flood the screen.
 
 use std::fmt::Write as _;
 
@@ -47,6 +48,15 @@ pub fn for_terminal(text: &str, lines: Lines, max_chars: usize) -> String {
     out
 }
 
+/// Wraps `text` in an SGR colour (`31` red, `32` green, `33` yellow, `1` bold) when `on`.
+pub fn paint(text: &str, sgr: &str, on: bool) -> String {
+    if on {
+        format!("\u{1b}[{sgr}m{text}\u{1b}[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// A short one-line rendering of server text, for error summaries.
 pub fn one_line(text: &str) -> String {
     for_terminal(text.trim(), Lines::Escape, 200)
@@ -67,6 +77,12 @@ mod tests {
     fn line_breaks_are_escaped_in_summaries_and_kept_in_bodies() {
         assert_eq!(one_line("line one\nline two"), "line one\\nline two");
         assert_eq!(for_terminal("a\n\tb\r", Lines::Keep, 100), "a\n\tb\\r");
+    }
+
+    #[test]
+    fn paint_adds_escapes_only_when_on() {
+        assert_eq!(paint("x", "31", false), "x");
+        assert_eq!(paint("x", "31", true), "\u{1b}[31mx\u{1b}[0m");
     }
 
     #[test]

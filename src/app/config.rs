@@ -5,9 +5,8 @@ use std::io::{self, IsTerminal};
 
 use serde_json::json;
 
-use crate::cli::GlobalArgs;
+use super::session::{Connection, GlobalOptions};
 use crate::cli::config::ConfigCommand;
-use crate::cli::connection::ConnectionArgs;
 use crate::config::{ConfigFile, Environment, ProcessEnvironment, resolve};
 use crate::output::{Column, Format, Printer, stdout_table_width};
 use crate::scim::schema::ResourceSchema;
@@ -18,8 +17,8 @@ const FIRST_PROFILE: &str = "default";
 /// Runs a `config` command.
 pub fn run(
     command: ConfigCommand,
-    connection: &ConnectionArgs,
-    global: &GlobalArgs,
+    connection: &Connection,
+    global: &GlobalOptions,
 ) -> anyhow::Result<()> {
     let env = ProcessEnvironment;
     let mut file = ConfigFile::locate(&env)?;
@@ -40,7 +39,7 @@ pub fn run(
             print_rows(global, &["name", "default", "url"], &rows)
         }
         ConfigCommand::Show(args) => {
-            let resolved = resolve(connection, &env, &file)?;
+            let resolved = resolve(&connection.flags, &env, &file)?;
             let rows: Vec<_> = resolved
                 .show()
                 .into_iter()
@@ -61,6 +60,7 @@ pub fn run(
         }
         ConfigCommand::Set(args) => {
             let profile = connection
+                .flags
                 .profile
                 .clone()
                 .or_else(|| env.var("SCIMCTL_PROFILE"))
@@ -89,7 +89,7 @@ pub fn run(
 
 /// Prints settings rows as a table on a terminal, JSON otherwise (or as `-o` asks).
 fn print_rows(
-    global: &GlobalArgs,
+    global: &GlobalOptions,
     headers: &[&str],
     rows: &[serde_json::Value],
 ) -> anyhow::Result<()> {

@@ -9,23 +9,39 @@ use anyhow::Context;
 
 use super::kind::Kind;
 use super::resources::{self, Action};
-use super::session::Session;
-use crate::cli::GlobalArgs;
-use crate::cli::connection::ConnectionArgs;
+use super::session::{Connection, GlobalOptions, Session};
+use super::test::{self, TestOptions};
 use crate::cli::demo::DemoArgs;
 use crate::cli::resources::ListArgs;
+use crate::config::Flags;
 use crate::exit::{Exit, ExitError};
 use crate::output::{ColorChoice, Format};
+use crate::report::{self, ReportRequest};
 use crate::serve::{Seed, ServeConfig};
 
 /// The demo's users and groups, built into the binary so that an installed scimctl has them.
 const DEMO_SEED: &str = include_str!("../../fixtures/seed/demo.json");
 
+/// The built-in suites the demo runs.
+const DEMO_SUITES: [&str; 2] = ["rfc7644", "okta"];
+
+/// `scimctl test --suite rfc7644 --suite okta --allow-writes --report html=FILE --jobs N`: every
+/// option the demo does not set keeps the default `scimctl test` has.
+fn test_options(args: &DemoArgs) -> TestOptions {
+    TestOptions {
+        suites: DEMO_SUITES.map(str::to_owned).to_vec(),
+        allow_writes: true,
+        reports: vec![ReportRequest {
+            format: report::Format::Html,
+            path: args.html.clone(),
+        }],
+        jobs: args.jobs,
+        ..TestOptions::default()
+    }
+}
+
 /// Runs the demo; succeeds when no MUST-level check failed.
-pub fn run(args: DemoArgs, connection: &ConnectionArgs, color: ColorChoice) -> anyhow::Result<()> {
-    let test_args = args
-        .test_args()
-        .map_err(|e| ExitError::new(Exit::Usage, anyhow::anyhow!("{e}")))?;
+pub fn run(args: DemoArgs, connection: &Connection, color: ColorChoice) -> anyhow::Result<()> {
     if let Some(dir) = args.html.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
@@ -46,32 +62,24 @@ pub fn run(args: DemoArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
         "SCIM server listening on {} (in memory, stopped when the demo ends)",
         server.base_url()
     )?;
-    let demo_connection = ConnectionArgs {
-        url: Some(server.base_url().to_owned()),
-        token: Some(server.token().to_owned()),
-        verbose: connection.verbose,
-        ..ConnectionArgs::default()
+    let demo_connection = Connection {
+        flags: Flags {
+            url: Some(server.base_url().to_owned()),
+            token: Some(server.token().to_owned()),
+            ..Flags::default()
+        },
+        verbosity: connection.verbosity,
+        ..Connection::default()
     };
     let shown = show_directory(&runtime, &demo_connection, color);
     // The suites run on their own runtime (as `scimctl test` does); the server keeps being
     // served by this runtime's worker threads meanwhile.
-    let tested = shown.and_then(|()| super::test::run(test_args, &demo_connection, color));
+    let tested =
+        shown.and_then(|()| test::run_suites(test_options(&args), &demo_connection, color));
     runtime.block_on(server.shutdown());
-    if report_written(&tested) {
-        writeln!(io::stdout(), "HTML report: {}", args.html.display())?;
-    }
-    tested
-}
-
-/// Whether `scimctl test` got as far as writing its reports: it writes them after every
-/// verdict, and only then fails the run (with its own exit code) when checks failed.
-fn report_written(tested: &anyhow::Result<()>) -> bool {
-    match tested {
-        Ok(()) => true,
-        Err(error) => error
-            .downcast_ref::<ExitError>()
-            .is_some_and(|e| e.exit == Exit::ServerError),
-    }
+    let completed = tested?;
+    writeln!(io::stdout(), "HTML report: {}", args.html.display())?;
+    Ok(completed.verdict?)
 }
 
 /// `groups list --attributes displayName,members`: `groups list` leaves members out (they can
@@ -85,13 +93,13 @@ fn groups_with_members() -> (Kind, ListArgs) {
 /// Prints the users and the groups of the demo server, as tables; Ctrl-C stops the demo.
 fn show_directory(
     runtime: &tokio::runtime::Runtime,
-    connection: &ConnectionArgs,
+    connection: &Connection,
     color: ColorChoice,
 ) -> anyhow::Result<()> {
-    let global = GlobalArgs {
+    let global = GlobalOptions {
         output: Some(Format::Table),
         color,
-        ..GlobalArgs::default()
+        ..GlobalOptions::default()
     };
     let mut session = Session::open(connection, global)?;
     let listing = async {
@@ -114,4 +122,42 @@ fn show_directory(
             listed = listing => listed,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn the_demo_runs_the_rfc_and_okta_suites_with_writes_and_an_html_report() {
+        let demo = DemoArgs {
+            html: PathBuf::from("out/report.html"),
+            jobs: 2,
+        };
+        let options = test_options(&demo);
+        assert_eq!(options.suites, ["rfc7644", "okta"]);
+        assert!(options.allow_writes);
+        assert_eq!(
+            options.reports,
+            [ReportRequest {
+                format: report::Format::Html,
+                path: PathBuf::from("out/report.html"),
+            }]
+        );
+        assert_eq!(options.jobs, 2);
+        assert!(!options.list);
+        assert_eq!(
+            TestOptions {
+                suites: Vec::new(),
+                allow_writes: false,
+                reports: Vec::new(),
+                jobs: TestOptions::default().jobs,
+                ..options
+            },
+            TestOptions::default(),
+            "everything else as a bare `scimctl test`"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! What the user typed, checked before anything is sent: filters and paths parsed by the core
 //! (an invalid one is exit 2 with a caret under the problem), `OP PATH [VALUE]` operations,
-//! `--set PATH=VALUE` assignments, and JSON bodies from files or stdin.
+//! `--set PATH=VALUE` assignments, and JSON bodies from files or stdin. It sends nothing.
 
 use std::io::Read;
 use std::path::Path;
@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::exit::{Exit, ExitError};
 use crate::output::split_list;
-use crate::scim::diag::Diagnostic;
+use crate::scim::diag::Span;
+use crate::scim::diag::{Diagnostic, snippet};
 use crate::scim::dialect::PatchStep;
 use crate::scim::filter::{ParseOptions, parse_filter_with};
 use crate::scim::patch::PatchOpKind;
@@ -25,9 +26,17 @@ pub fn usage(message: impl std::fmt::Display) -> ExitError {
     ExitError::new(Exit::Usage, anyhow::anyhow!("{message}"))
 }
 
-/// A usage error pointing into `input` with a caret.
-fn invalid(what: &str, input: &str, diagnostic: &Diagnostic) -> ExitError {
-    usage(format!("invalid {what}: {}", diagnostic.render(input)))
+/// A usage error pointing into `input` with a caret, with the diagnostic's hint.
+pub(crate) fn invalid(what: &str, input: &str, diagnostic: &Diagnostic) -> ExitError {
+    let error = usage(format!(
+        "invalid {what}: {}\n{}",
+        diagnostic.message,
+        snippet(input, diagnostic.span, None)
+    ));
+    match &diagnostic.hint {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    }
 }
 
 /// The filter to send: `text` itself when it parses (leniently), its canonical form when it
@@ -38,17 +47,13 @@ pub fn checked_filter(text: &str, raw: bool, warn: &dyn Fn(&str)) -> Result<Stri
     }
     let parsed = parse_filter_with(text, ParseOptions::lenient())
         .map_err(|diagnostic| invalid("filter", text, &diagnostic))?;
-    if parsed.warnings.is_empty() {
-        return Ok(text.to_owned());
-    }
-    let canonical = parsed.filter.to_string();
-    for diagnostic in &parsed.warnings {
-        warn(&format!("filter: {}", diagnostic.message));
-    }
-    warn(&format!(
-        "sending the filter as `{canonical}` (--raw sends it as typed)"
-    ));
-    Ok(canonical)
+    Ok(as_sent(
+        text,
+        &parsed.filter,
+        &parsed.warnings,
+        "filter",
+        warn,
+    ))
 }
 
 /// A PATCH path to send: checked like a filter, canonical only when a leniency was needed.
@@ -58,17 +63,29 @@ pub fn checked_patch_path(text: &str, raw: bool, warn: &dyn Fn(&str)) -> Result<
     }
     let parsed = parse_patch_path_with(text, ParseOptions::lenient())
         .map_err(|diagnostic| invalid("PATCH path", text, &diagnostic))?;
-    if parsed.warnings.is_empty() {
-        return Ok(text.to_owned());
+    Ok(as_sent(text, &parsed.path, &parsed.warnings, "path", warn))
+}
+
+/// What to send for `text`, which parsed as `parsed`: `text` itself, or the canonical form
+/// when reading it needed the leniencies `warnings` (each noted through `warn`, with `what`).
+fn as_sent(
+    text: &str,
+    parsed: &impl std::fmt::Display,
+    warnings: &[Diagnostic],
+    what: &str,
+    warn: &dyn Fn(&str),
+) -> String {
+    if warnings.is_empty() {
+        return text.to_owned();
     }
-    let canonical = parsed.path.to_string();
-    for diagnostic in &parsed.warnings {
-        warn(&format!("path: {}", diagnostic.message));
+    let canonical = parsed.to_string();
+    for diagnostic in warnings {
+        warn(&format!("{what}: {}", diagnostic.message));
     }
     warn(&format!(
-        "sending the path as `{canonical}` (--raw sends it as typed)"
+        "sending the {what} as `{canonical}` (--raw sends it as typed)"
     ));
-    Ok(canonical)
+    canonical
 }
 
 /// A comma-separated list of attribute paths (`--attributes`, `--excluded-attributes`), each
@@ -118,9 +135,9 @@ pub fn split_operations(tokens: &[String]) -> Result<Vec<TypedOperation>, ExitEr
             "remove" => PatchOpKind::Remove,
             _ => {
                 return Err(usage(format!(
-                    "operation {number}: expected add, replace or remove, found `{op_word}`\n\
-                     hint: operations are OP PATH [VALUE], e.g. `replace name.givenName Babs`"
-                )));
+                    "operation {number}: expected add, replace or remove, found `{op_word}`"
+                ))
+                .with_hint("operations are OP PATH [VALUE], e.g. `replace name.givenName Babs`"));
             }
         };
         let Some((path, after_path)) = after_op.split_first() else {
@@ -158,8 +175,10 @@ pub fn typed_operations(
         .iter()
         .enumerate()
         .map(|(index, operation)| {
-            let path = checked_patch_path(&operation.path, raw, warn)
-                .map_err(|e| usage(format!("operation {}: {:#}", index + 1, e.error)))?;
+            let path = checked_patch_path(&operation.path, raw, warn).map_err(|e| ExitError {
+                error: e.error.context(format!("operation {}", index + 1)),
+                ..e
+            })?;
             let value = match &operation.value {
                 Some(text) => Some(typed_value(schema, &parsed_path(&path)?, text).map_err(
                     |why| {
@@ -201,9 +220,8 @@ pub fn split_assignment(text: &str) -> Result<(&str, &str), ExitError> {
     if let Some(&index) = top_level_separators(text, '=').first() {
         return Ok((&text[..index], &text[index + 1..]));
     }
-    Err(usage(format!(
-        "`--set {text}` has no `=`\nhint: write --set PATH=VALUE, e.g. --set name.givenName=Babs"
-    )))
+    Err(usage(format!("`--set {text}` has no `=`"))
+        .with_hint("write --set PATH=VALUE, e.g. --set name.givenName=Babs"))
 }
 
 /// Reads a JSON document from `path`, or from stdin for `-`.
@@ -221,7 +239,40 @@ pub async fn read_json(path: &Path) -> Result<Value, ExitError> {
     } else {
         path.display().to_string()
     };
-    serde_json::from_str(&text).map_err(|e| usage(format!("{shown} is not valid JSON: {e}")))
+    parse_json(&text, &shown)
+}
+
+/// Reads `path`, or stdin for `-`, synchronously; returns the text and the name to show.
+pub fn read_text(path: &Path) -> Result<(String, String), ExitError> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| usage(format!("cannot read stdin: {e}")))?;
+        return Ok((text, "stdin".to_owned()));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+    Ok((text, path.display().to_string()))
+}
+
+/// Parses JSON read from `shown`; an error names the line and column and puts a caret under
+/// them.
+pub fn parse_json(text: &str, shown: &str) -> Result<Value, ExitError> {
+    serde_json::from_str(text).map_err(|e| {
+        let (line, column) = (e.line(), e.column());
+        let message = e.to_string();
+        let message = message
+            .strip_suffix(&format!(" at line {line} column {column}"))
+            .unwrap_or(&message);
+        let source_line = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        let mut at = column.saturating_sub(1).min(source_line.len());
+        while !source_line.is_char_boundary(at) {
+            at -= 1;
+        }
+        let caret = Diagnostic::new(message, Span::at(at)).render(source_line);
+        usage(format!("{shown}:{line}:{column}: invalid JSON: {caret}"))
+    })
 }
 
 /// All of stdin, read on a blocking thread: Ctrl-C (which the runtime handles, so the read

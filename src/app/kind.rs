@@ -1,14 +1,14 @@
 //! What distinguishes users, groups and other resource types for the commands: one
 //! descriptor (endpoint, schemas, table columns, lookup keys) drives one generic
-//! implementation in `resources.rs`.
+//! implementation in `resources.rs`. A descriptor only; it sends nothing.
 
 use serde_json::{Value, json};
 
-use crate::client::one_line;
 use crate::output::Column;
 use crate::scim::dialect::Dialect;
 use crate::scim::model::{GROUP_SCHEMA, USER_SCHEMA};
 use crate::scim::schema::{ResourceSchema, ResourceType};
+use crate::text::one_line;
 
 /// Which family a resource type belongs to, for the few things an IdP shapes differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

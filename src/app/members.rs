@@ -1,9 +1,9 @@
-//! `groups members`, `groups add-member` and `groups remove-member`.
+//! `groups members`, `groups add-member` and `groups remove-member`, each change verified by
+//! reading the members before and after; it never trusts a write's answer alone.
 //!
-//! A membership change is verified: the group's members are read before and after, the count
-//! change is printed, and a warning names what differs from what was asked. Servers that wipe
-//! the whole group on a filtered remove, or replace instead of add, are caught here (field
-//! guide §5 #6 and #7).
+//! The count change is printed, and a warning names what differs from what was asked. Servers
+//! that wipe the whole group on a filtered remove, or replace the list on `add`, are caught
+//! here (keycloak/keycloak#52752, simpleidserver/SimpleIdServer#164).
 
 use std::collections::BTreeSet;
 
@@ -14,10 +14,10 @@ use super::kind::Kind;
 use super::resources::{Target, read};
 use super::session::Session;
 use crate::cli::resources::{MemberArgs, MemberKey};
-use crate::client::one_line;
 use crate::client::ops::Projection;
 use crate::output::Column;
 use crate::scim::resource::get_ci;
+use crate::text::one_line;
 
 /// Only the members, when reading a group for its membership.
 fn members_projection() -> Projection {

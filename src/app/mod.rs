@@ -5,13 +5,18 @@
 //! more, and it starts faster), inside a [`session::Session`] that writes the HAR file at the
 //! end on success, failure and Ctrl-C alike (Ctrl-C exits 130).
 
+mod args;
 mod config;
 mod demo;
 mod discover;
+mod doctor;
 mod input;
 mod kind;
+mod lint;
+mod list;
 mod members;
 mod resources;
+mod schemas;
 mod serve;
 mod session;
 mod test;
@@ -23,6 +28,9 @@ use crate::client::ClientError;
 use crate::client::ops::LookupError;
 use crate::config::ConfigError;
 use crate::exit::{Exit, ExitError};
+use crate::report::ReportArgError;
+use crate::serve::SeedError;
+use crate::serve::SpawnError;
 use session::Session;
 
 /// Runs one parsed command line.
@@ -32,11 +40,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         global,
         command,
     } = cli;
+    let connection = args::connection(connection);
+    let global = args::global(global);
     match command {
         Command::Demo(args) => demo::run(args, &connection, global.color),
         Command::Serve(args) => serve::run(args),
-        Command::Test(args) => test::run(args, &connection, global.color),
+        Command::Test(args) => match args::test(args)? {
+            args::TestRequest::Run(options) => test::run(*options, &connection, global.color),
+            args::TestRequest::Cleanup(ledger) => test::cleanup(ledger.as_deref(), &connection),
+        },
         Command::Config(command) => config::run(command, &connection, &global),
+        Command::Lint(args) => lint::run_lint(args, &connection, &global),
+        Command::Explain(command) => lint::run_explain(command, &connection, &global),
+        Command::Doctor(args) => doctor::run(args, &connection, &global),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -55,7 +71,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         Command::Demo(_)
                         | Command::Serve(_)
                         | Command::Config(_)
-                        | Command::Test(_) => Ok(()),
+                        | Command::Test(_)
+                        | Command::Lint(_)
+                        | Command::Explain(_)
+                        | Command::Doctor(_) => Ok(()),
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the
@@ -88,23 +107,34 @@ async fn interrupted() {
     }
 }
 
-/// The exit code an error ends the process with: the one it carries, else the one of the
-/// first error in its chain that knows its own, else 1.
+/// The exit code an error ends the process with: the one carried by the first error in its
+/// chain that knows its own (each sets it where it is made), else 1.
 pub fn exit_code(error: &anyhow::Error) -> Exit {
     error
         .chain()
-        .find_map(|cause| {
-            if let Some(e) = cause.downcast_ref::<ExitError>() {
-                Some(e.exit)
-            } else if let Some(e) = cause.downcast_ref::<ClientError>() {
-                Some(e.exit())
-            } else if let Some(e) = cause.downcast_ref::<LookupError>() {
-                Some(e.exit())
-            } else {
-                cause.downcast_ref::<ConfigError>().map(ConfigError::exit)
-            }
-        })
+        .find_map(carried_exit)
         .unwrap_or(Exit::ServerError)
+}
+
+/// The exit code `cause` carries, if it is one of the error types that carry one.
+fn carried_exit(cause: &(dyn std::error::Error + 'static)) -> Option<Exit> {
+    if let Some(e) = cause.downcast_ref::<ExitError>() {
+        Some(e.exit)
+    } else if let Some(e) = cause.downcast_ref::<ClientError>() {
+        Some(e.exit())
+    } else if let Some(e) = cause.downcast_ref::<LookupError>() {
+        Some(e.exit())
+    } else if let Some(e) = cause.downcast_ref::<ConfigError>() {
+        Some(e.exit())
+    } else if let Some(e) = cause.downcast_ref::<SeedError>() {
+        Some(e.exit())
+    } else if let Some(e) = cause.downcast_ref::<SpawnError>() {
+        Some(e.exit())
+    } else {
+        cause
+            .downcast_ref::<ReportArgError>()
+            .map(ReportArgError::exit)
+    }
 }
 
 /// Whether the error is a closed stdout (`scimctl users list | head`): not a failure.
@@ -114,4 +144,31 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context;
+
+    use super::*;
+
+    #[test]
+    fn errors_carry_the_exit_code_they_were_made_with_through_any_context() {
+        let seed = crate::serve::Seed::from_json("[]").expect_err("not a seed document");
+        let seed = anyhow::Error::from(seed).context("invalid seed `s.json`");
+        assert_eq!(exit_code(&seed), Exit::Usage);
+        let report = "pdf=r.pdf"
+            .parse::<crate::report::ReportRequest>()
+            .expect_err("no such format");
+        assert_eq!(exit_code(&anyhow::Error::from(report)), Exit::Usage);
+        let refused: anyhow::Result<()> = Err(ClientError::OAuth("denied".to_owned()).into());
+        assert_eq!(
+            exit_code(&refused.context("login").unwrap_err()),
+            Exit::Auth
+        );
+        assert_eq!(
+            exit_code(&anyhow::anyhow!("anything else")),
+            Exit::ServerError
+        );
+    }
 }

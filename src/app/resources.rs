@@ -1,33 +1,29 @@
 //! `users`, `groups` and `resources TYPE`: one implementation for every resource type, driven
-//! by a [`Kind`]. The CLI's per-type argument structs are turned into the generic [`Action`]
-//! here; membership commands live in `members.rs`.
+//! by a [`Kind`]; the CLI's per-type argument structs become the generic [`Action`] here. It does
+//! not list (`list.rs`) nor change memberships (`members.rs`).
 
 use std::io::{self, BufRead, Write};
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
 use super::input::{
-    attribute_list, build_body, checked_attr_path, checked_filter, read_json, split_operations,
-    typed_operations, usage,
+    attribute_list, build_body, read_json, split_operations, typed_operations, usage,
 };
-use super::kind::{Family, Kind, names_members};
-use super::members;
+use super::kind::Kind;
 use super::session::Session;
+use super::{list, members};
 use crate::cli::resources::{
     BodyArgs, GroupFields, GroupsCommand, ListArgs, PatchArgs, ProjectionArgs, ReplaceTarget,
     ResourceCommand, UserFields, UsersCommand,
 };
-use crate::client::one_line;
-use crate::client::ops::{ListQuery, Projection, equals_filter};
+use crate::client::ops::{Projection, equals_filter};
 use crate::exit::{Exit, ExitError};
-use crate::output::{Format, render_changes, split_list};
+use crate::output::render_changes;
 use crate::scim::diff::diff;
-use crate::scim::filter::{Filter, FilterCheck, ParseOptions, parse_filter_with};
-use crate::scim::list::ListPage;
 use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
+use crate::text::one_line;
 
 /// Which resource a read names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,7 +238,7 @@ fn group_flags(fields: GroupFields) -> Vec<(&'static str, Value)> {
 /// Runs one action on resources of `kind`.
 pub async fn run(session: &mut Session, kind: &Kind, action: Action) -> anyhow::Result<()> {
     match action {
-        Action::List(args) => list(session, kind, args).await,
+        Action::List(args) => list::list(session, kind, args).await,
         Action::Get(target, projection) => {
             let projection = projection_of(session, &projection)?;
             let resource = read(session, kind, &target, &projection).await?;
@@ -259,7 +255,10 @@ pub async fn run(session: &mut Session, kind: &Kind, action: Action) -> anyhow::
     }
 }
 
-fn projection_of(session: &Session, args: &ProjectionArgs) -> Result<Projection, ExitError> {
+pub(super) fn projection_of(
+    session: &Session,
+    args: &ProjectionArgs,
+) -> Result<Projection, ExitError> {
     let raw = session.global.raw;
     Ok(Projection {
         attributes: match &args.attributes {
@@ -292,215 +291,6 @@ pub async fn read(
                 .map_err(|error| ExitError::new(error.exit(), error))?
         }
     })
-}
-
-async fn list(session: &mut Session, kind: &Kind, args: ListArgs) -> anyhow::Result<()> {
-    let raw = session.global.raw;
-    let recorder = session.client.recorder();
-    let warn = |text: &str| recorder.warning(text);
-    let projection = projection_of(session, &args.projection)?;
-    let mut query = ListQuery {
-        filter: args
-            .filter
-            .as_deref()
-            .map(|text| checked_filter(text, raw, &warn))
-            .transpose()?,
-        sort_by: args
-            .sort_by
-            .as_deref()
-            .map(|text| checked_attr_path(text, "--sort-by", raw))
-            .transpose()?,
-        sort_order: args
-            .sort_order
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(usage)?,
-        attributes: projection.attributes,
-        excluded_attributes: projection.excluded_attributes,
-        start_index: args.start_index,
-        count: args.count,
-        search: args.search,
-    };
-    if kind.family == Family::Group && !members_requested(session, &query) {
-        // Member lists can be huge and slow (field guide §5 #18); Entra asks the same way.
-        query.excluded_attributes.push("members".to_owned());
-    }
-    let schema = kind.display_schema();
-    let sent_filter = match &query.filter {
-        Some(text) if !args.no_verify_filter => parse_sent_filter(session, text),
-        _ => None,
-    };
-    let mut check = sent_filter
-        .as_ref()
-        .and_then(|filter| filter_check(session, filter, &schema, &query));
-    let columns = kind.columns(&query.attributes, session.global.wide);
-    let mut printer = session.printer(columns, kind.display_schema())?;
-    let format = printer.format();
-    if args.all {
-        let mut failed: Option<io::Error> = None;
-        let summary = {
-            let mut listing = printer.list();
-            let summary = session
-                .client
-                .list_all(&kind.endpoint, &query, |page| {
-                    if let Some(check) = check.as_mut() {
-                        for resource in page {
-                            check.admit(resource);
-                        }
-                    }
-                    let outcome = if format == Format::Raw {
-                        write_raw_page(session.last_body())
-                    } else {
-                        listing.page(page)
-                    };
-                    match outcome {
-                        Ok(()) => ControlFlow::Continue(()),
-                        Err(error) => {
-                            failed = Some(error);
-                            ControlFlow::Break(())
-                        }
-                    }
-                })
-                .await?;
-            if let Some(error) = failed {
-                return Err(error.into());
-            }
-            listing.finish()?;
-            summary
-        };
-        for tolerated in &summary.tolerated {
-            session.client.recorder().verbose_warning(tolerated);
-        }
-        warn_of_mismatches(session, check.as_ref(), &query);
-        let line = format!("paging: {summary}");
-        if summary.stop.is_normal() && summary.gap.unwrap_or(0) == 0 && summary.duplicates == 0 {
-            session.note(&line);
-        } else {
-            session.client.recorder().warning(&line);
-        }
-        return Ok(());
-    }
-    let page = session.client.list(&kind.endpoint, &query).await?;
-    for tolerated in &page.tolerated {
-        session.client.recorder().verbose_warning(tolerated);
-    }
-    if format == Format::Raw {
-        write_raw_page(session.last_body())?;
-    } else {
-        let mut listing = printer.list();
-        listing.page(&page.resources)?;
-        listing.finish()?;
-    }
-    if let Some(check) = check.as_mut() {
-        for resource in &page.resources {
-            check.admit(resource);
-        }
-    }
-    warn_of_mismatches(session, check.as_ref(), &query);
-    if let Some(note) = partial_page_note(&page, query.start_index, &kind.name) {
-        session.note(&note);
-    }
-    Ok(())
-}
-
-/// The note under a page that holds part of the result. Where it starts is the server's
-/// `startIndex`, else the one asked for, else 1 (RFC 7644 §3.4.2.4's default).
-fn partial_page_note(page: &ListPage, asked_start: Option<u64>, name: &str) -> Option<String> {
-    let total = page.total_results?;
-    let shown = page.resources.len() as u64;
-    let first = page.start_index.or(asked_start).unwrap_or(1);
-    (total > shown)
-        .then(|| format!("{shown} of {total} {name}s (from {first}); --all follows every page"))
-}
-
-/// The filter a list sent, as scimctl reads it: leniently, as it was checked before sending,
-/// but strictly under `--raw`, where the server got the text as typed. `None`, noted at `-v`,
-/// when it does not parse.
-fn parse_sent_filter(session: &Session, text: &str) -> Option<Filter> {
-    let options = if session.global.raw {
-        ParseOptions::default()
-    } else {
-        ParseOptions::lenient()
-    };
-    match parse_filter_with(text, options) {
-        Ok(parsed) => Some(parsed.filter),
-        Err(_) => {
-            session.client.recorder().verbose_warning(
-                "the answer is not checked against the filter: scimctl cannot parse it",
-            );
-            None
-        }
-    }
-}
-
-/// The check of a list's answer against `filter` (the code `users get --user-name` verifies
-/// its hits with), unless the answer cannot be judged: then `-v` says why.
-fn filter_check<'a>(
-    session: &Session,
-    filter: &'a Filter,
-    schema: &'a ResourceSchema,
-    query: &ListQuery,
-) -> Option<FilterCheck<'a>> {
-    match FilterCheck::new(
-        filter,
-        schema,
-        &query.attributes,
-        &query.excluded_attributes,
-    ) {
-        Ok(check) => Some(check),
-        Err(why) => {
-            session.client.recorder().verbose_warning(&format!(
-                "the answer is not checked against the filter: {why}"
-            ));
-            None
-        }
-    }
-}
-
-/// One warning when resources that do not match the filter came back: the server ignored it,
-/// or its `eq` matches substrings (field guide §5 #2).
-fn warn_of_mismatches(session: &Session, check: Option<&FilterCheck<'_>>, query: &ListQuery) {
-    let (Some(check), Some(filter)) = (check, &query.filter) else {
-        return;
-    };
-    if check.mismatched() > 0 {
-        session.client.recorder().warning(&format!(
-            "the server ignored or misapplied the filter: {} of {} resources do not match `{}` \
-             (RFC 7644 §3.4.2.2; --no-verify-filter turns this check off)",
-            check.mismatched(),
-            check.checked(),
-            one_line(filter)
-        ));
-    }
-}
-
-/// Whether the user asked for group members, so they must not be excluded.
-fn members_requested(session: &Session, query: &ListQuery) -> bool {
-    let fields = session
-        .global
-        .fields
-        .as_deref()
-        .map(split_list)
-        .unwrap_or_default();
-    query
-        .attributes
-        .iter()
-        .chain(&query.excluded_attributes)
-        .map(String::as_str)
-        .chain(fields)
-        .any(names_members)
-}
-
-fn write_raw_page(body: Option<Vec<u8>>) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    if let Some(body) = body {
-        out.write_all(&body)?;
-        if !body.ends_with(b"\n") {
-            out.write_all(b"\n")?;
-        }
-    }
-    out.flush()
 }
 
 /// Prints one resource, read with `attributes` (empty for the default set).
@@ -707,9 +497,10 @@ async fn delete(session: &mut Session, kind: &Kind, id: &str) -> anyhow::Result<
     if !session.global.yes {
         if !session.can_ask() {
             return Err(usage(format!(
-                "refusing to delete {} {id} without confirmation\nhint: pass --yes to delete without asking",
+                "refusing to delete {} {id} without confirmation",
                 kind.name
             ))
+            .with_hint("pass --yes to delete without asking")
             .into());
         }
         if !confirm(&format!("delete {} {id}? [y/N] ", kind.name)).await? {
@@ -747,48 +538,5 @@ pub fn id_of(resource: &Value) -> Option<String> {
         Value::String(id) => Some(id.clone()),
         Value::Null => None,
         other => Some(other.to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn page(total: Option<u64>, start: Option<u64>, shown: usize) -> ListPage {
-        ListPage {
-            total_results: total,
-            start_index: start,
-            items_per_page: None,
-            resources: vec![json!({}); shown],
-            tolerated: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn a_partial_page_says_where_it_starts_as_the_server_said_or_as_asked() {
-        let note = |p: &ListPage, asked| partial_page_note(p, asked, "User");
-        assert_eq!(
-            note(&page(Some(10), Some(5), 2), Some(5)).as_deref(),
-            Some("2 of 10 Users (from 5); --all follows every page")
-        );
-        assert_eq!(
-            note(&page(Some(10), None, 2), Some(5)).as_deref(),
-            Some("2 of 10 Users (from 5); --all follows every page"),
-            "a server that leaves startIndex out is read as starting where asked"
-        );
-        assert_eq!(
-            note(&page(Some(10), None, 2), None).as_deref(),
-            Some("2 of 10 Users (from 1); --all follows every page")
-        );
-        assert_eq!(
-            note(&page(Some(2), Some(1), 2), None),
-            None,
-            "the whole result"
-        );
-        assert_eq!(
-            note(&page(None, None, 2), None),
-            None,
-            "no total, nothing to say"
-        );
     }
 }

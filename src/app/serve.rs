@@ -1,5 +1,5 @@
 //! `scimctl serve`: load the seed, start the embedded server, print where it listens and its
-//! token, and stop cleanly on Ctrl-C.
+//! token, and stop cleanly on Ctrl-C. It answers no request itself: `crate::serve` does.
 
 use anyhow::Context;
 
@@ -24,9 +24,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .build()
         .context("failed to start the async runtime")?;
     runtime.block_on(async move {
-        let handle = crate::serve::spawn(config)
-            .await
-            .map_err(|e| ExitError::new(Exit::Usage, e))?;
+        let handle = crate::serve::spawn(config).await?;
         println!("SCIM server listening on {}", handle.base_url());
         println!("token: {}", handle.token());
         if !args.quirks.is_empty() {
@@ -56,5 +54,4 @@ fn read_seed(path: &std::path::Path) -> anyhow::Result<Seed> {
         Seed::from_json(&text)
     };
     seed.with_context(|| format!("invalid seed `{}`", path.display()))
-        .map_err(|e| ExitError::new(Exit::Usage, e).into())
 }

@@ -1,6 +1,7 @@
 //! One client command's surroundings: the resolved connection, the SCIM client with its
 //! exchange log on stderr, the output printer on stdout, the dialect, lazy discovery, and the
-//! HAR file written at the end whatever happened.
+//! HAR file written at the end whatever happened. It never reads clap's types: it takes a
+//! [`Connection`] and [`GlobalOptions`].
 //!
 //! Building a session reads the configuration file (if any) and nothing else: discovery is
 //! fetched only when a command needs schemas, so `users get ID` costs one request.
@@ -8,32 +9,58 @@
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cli::GlobalArgs;
-use crate::cli::connection::ConnectionArgs;
-use crate::client::discovery::{Discovery, DiscoveryCache, discover};
+use super::input::invalid;
+use crate::client::discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
 use crate::client::{
-    BoxFuture, Recorder, RecorderOptions, Request, ReqwestTransport, Response, ScimClient,
-    Transport, TransportError,
+    BoxFuture, ClientOptions, Recorder, RecorderOptions, Request, ReqwestTransport, Response,
+    ScimClient, Transport, TransportError,
 };
-use crate::config::{ConfigFile, Environment, ProcessEnvironment, resolve};
+use crate::config::{ConfigFile, Environment, Flags, ProcessEnvironment, Resolved, resolve};
 use crate::exit::{Exit, ExitError};
 use crate::output::{
-    ColorEnv, Column, Format, Printer, Width, parse_columns, stdout_table_width, use_color,
+    ColorChoice, ColorEnv, Column, Format, Printer, Width, parse_columns, stdout_table_width,
+    use_color,
 };
 use crate::scim::dialect::Dialect;
 use crate::scim::schema::ResourceSchema;
 
-/// How long discovery documents stay cached.
-const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
+/// What a command connects with: the connection flags, and how much of the traffic to show
+/// and keep (`-v`, `--curl`, `--har`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connection {
+    pub flags: Flags,
+    /// `-v` counted: 1 requests and status, 2 headers, 3 bodies.
+    pub verbosity: u8,
+    /// `--curl`.
+    pub curl: bool,
+    /// `--har FILE`.
+    pub har: Option<PathBuf>,
+}
+
+/// How results are shown and how writes are made (the global `-o`, `--fields`, `--wide`,
+/// `--color`, `--as`, `--diff`, `--yes` and `--raw`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GlobalOptions {
+    /// `None`: a table on a terminal, JSON otherwise.
+    pub output: Option<Format>,
+    /// Comma-separated column paths.
+    pub fields: Option<String>,
+    pub wide: bool,
+    pub color: ColorChoice,
+    /// `None`: the profile's dialect, else RFC.
+    pub dialect: Option<Dialect>,
+    pub diff: bool,
+    pub yes: bool,
+    pub raw: bool,
+}
 
 /// Everything a client command works with.
 pub struct Session {
     pub client: ScimClient,
-    pub global: GlobalArgs,
+    pub global: GlobalOptions,
     pub dialect: Dialect,
     format: Format,
     stdout_is_terminal: bool,
@@ -47,46 +74,69 @@ pub struct Session {
     discovery: Option<Discovery>,
 }
 
-/// The exchange recorder the wire options ask for (`-v`, `--curl`, `--har`), logging to stderr.
-pub(crate) fn stderr_recorder(connection: &ConnectionArgs) -> Recorder {
-    Recorder::new(
+/// A connection resolved (flags, then environment, then profile) and its exchange log: the
+/// one way every command gets to a client. Its secrets are read when the client's options are
+/// taken ([`Resolved::client_options`]).
+pub(crate) struct Prepared {
+    pub resolved: Resolved,
+    /// The exchange log on stderr, the configuration's warnings already in it.
+    pub recorder: Recorder,
+}
+
+/// Resolves `connection` against the environment and the configuration file and writes the
+/// configuration's warnings (such as a profile file others can read) to stderr. Nothing is
+/// sent and no secret is read.
+pub(crate) fn prepare(connection: &Connection) -> anyhow::Result<Prepared> {
+    let env = ProcessEnvironment;
+    let file = ConfigFile::locate(&env)?;
+    let resolved = resolve(&connection.flags, &env, &file)?;
+    let recorder = Recorder::new(
         RecorderOptions {
-            verbosity: connection.verbose,
+            verbosity: connection.verbosity,
             curl: connection.curl,
             har: connection.har.is_some(),
         },
         Box::new(io::stderr()),
-    )
+    );
+    for warning in &resolved.warnings {
+        recorder.warning(warning);
+    }
+    Ok(Prepared { resolved, recorder })
+}
+
+/// The dialect writes are shaped in: `--as`, else the profile's, else the RFC's.
+pub(crate) fn dialect(global: &GlobalOptions, resolved: &Resolved) -> Result<Dialect, ExitError> {
+    match (&global.dialect, &resolved.dialect) {
+        (Some(dialect), _) => Ok(*dialect),
+        (None, Some(stored)) => stored.value.parse::<Dialect>().map_err(|e| {
+            ExitError::new(
+                Exit::Usage,
+                anyhow::anyhow!("invalid dialect from {}: {e}", stored.origin),
+            )
+        }),
+        (None, None) => Ok(Dialect::Rfc),
+    }
+}
+
+/// Puts the headers the dialect's IdP sends (Okta's User-Agent) before the `-H` headers, which
+/// replace them when they name the same header.
+pub(crate) fn add_dialect_headers(dialect: Dialect, options: &mut ClientOptions) {
+    let mut headers: Vec<(String, String)> = dialect
+        .headers()
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    headers.append(&mut options.headers);
+    options.headers = headers;
 }
 
 impl Session {
-    /// Resolves the connection (flags, environment, profile) and builds the client.
-    pub fn open(connection: &ConnectionArgs, global: GlobalArgs) -> anyhow::Result<Session> {
-        let env = ProcessEnvironment;
-        let file = ConfigFile::locate(&env)?;
-        let resolved = resolve(connection, &env, &file)?;
-        let recorder = stderr_recorder(connection);
-        for warning in &resolved.warnings {
-            recorder.warning(warning);
-        }
-        let dialect = match (&global.dialect, &resolved.dialect) {
-            (Some(dialect), _) => *dialect,
-            (None, Some(stored)) => stored.value.parse::<Dialect>().map_err(|e| {
-                ExitError::new(
-                    Exit::Usage,
-                    anyhow::anyhow!("invalid dialect from {}: {e}", stored.origin),
-                )
-            })?,
-            (None, None) => Dialect::Rfc,
-        };
+    /// Resolves the connection ([`prepare`]), applies the dialect and builds the client.
+    pub fn open(connection: &Connection, global: GlobalOptions) -> anyhow::Result<Session> {
+        let Prepared { resolved, recorder } = prepare(connection)?;
+        let dialect = dialect(&global, &resolved)?;
         let mut options = resolved.client_options()?;
-        let mut headers: Vec<(String, String)> = dialect
-            .headers()
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect();
-        headers.append(&mut options.headers);
-        options.headers = headers;
+        add_dialect_headers(dialect, &mut options);
         let stdout_is_terminal = io::stdout().is_terminal();
         let format = global
             .output
@@ -108,9 +158,10 @@ impl Session {
             resolved.cache_dir.as_deref(),
             &options.base_url,
             &options.credentials,
-            DISCOVERY_TTL,
+            DEFAULT_TTL,
         );
         let client = ScimClient::with_transport(options, transport, recorder)?;
+        let env = ProcessEnvironment;
         let color_env = ColorEnv::from_vars(|name| env.var(name));
         let table_width = stdout_table_width(
             global.wide,
@@ -145,12 +196,8 @@ impl Session {
     ) -> anyhow::Result<Printer<BufWriter<StdoutLock<'static>>>> {
         let (columns, chosen) = match &self.global.fields {
             Some(list) => (
-                parse_columns(list).map_err(|(text, diagnostic)| {
-                    ExitError::new(
-                        Exit::Usage,
-                        anyhow::anyhow!("invalid --fields path: {}", diagnostic.render(&text)),
-                    )
-                })?,
+                parse_columns(list)
+                    .map_err(|(text, diagnostic)| invalid("--fields path", &text, &diagnostic))?,
                 true,
             ),
             None => (columns, false),

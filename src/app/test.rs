@@ -1,6 +1,7 @@
 //! `scimctl test`: load the suites, connect, run the checks, print a line per verdict, write the
 //! reports, HAR and ledger files, and choose the exit code. `scimctl test cleanup` removes what
-//! a crashed run left behind, from its ledger.
+//! a crashed run left behind, from its ledger. It never reads clap's types: it takes
+//! [`TestOptions`], and the verdicts come from the runner, not from here.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
@@ -11,57 +12,128 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::cli::connection::ConnectionArgs;
-use crate::cli::test::{FailOn, TestArgs, TestCommand};
-use crate::client::{ClientError, ScimClient};
-use crate::config::{self, ConfigFile, ProcessEnvironment};
+use crate::client::{BoxFuture, ClientError, RawExchange, RawRequest, RetryStats, ScimClient};
+use crate::config::{self, ProcessEnvironment};
 use crate::exit::{Exit, ExitError};
 use crate::output::{ColorChoice, ColorEnv, use_color};
 use crate::report::ReportRequest;
 use crate::report::console::ConsoleOptions;
 use crate::runner::ledger::{Ledger, LedgerSink, parse_ledger};
-use crate::runner::outcome::{self, CheckOutcome, RunOutcome};
-use crate::runner::{self, RunError, RunOptions};
+use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome};
+use crate::runner::{self, RunOptions};
+use crate::scim::diag::{hint_line, with_hint};
+use crate::scim::suggest::closest;
 use crate::suite::{BUILTIN_SUITES, Suite, builtin_suite, parse_suite};
 
-/// Runs `scimctl test` or `scimctl test cleanup`.
-pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> anyhow::Result<()> {
-    if let Some(TestCommand::Cleanup { ledger }) = &args.command {
-        return cleanup(ledger.as_deref(), connection);
+use super::session::{Connection, Prepared, prepare};
+
+/// What `scimctl test` runs and how, whoever asks: the command line or the demo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestOptions {
+    /// Built-in suite names or suite files; empty runs every built-in suite.
+    pub suites: Vec<String>,
+    /// Run only checks with one of these tags (empty: all).
+    pub only: Vec<String>,
+    /// Leave out checks with one of these tags.
+    pub skip: Vec<String>,
+    /// Run only checks about these resource types (empty: all).
+    pub resource_types: Vec<String>,
+    pub allow_writes: bool,
+    pub fail_on: FailOn,
+    pub reports: Vec<ReportRequest>,
+    /// Seeds names and values; `None` picks one at random.
+    pub seed: Option<u64>,
+    /// The `--waivers` file.
+    pub waivers: Option<PathBuf>,
+    /// Checks run at the same time (at least one runs).
+    pub jobs: usize,
+    /// List the checks instead of running them.
+    pub list: bool,
+    pub settle: Duration,
+    /// The Okta features turned on; `None` for all.
+    pub okta_features: Option<Vec<String>>,
+    /// The longest one check may take (at least a second).
+    pub check_timeout: Duration,
+    /// Where the ledger goes; `None` for the cache directory.
+    pub ledger: Option<PathBuf>,
+}
+
+impl Default for TestOptions {
+    /// Every built-in suite, read-only, judged at MUST, with the runner's own defaults.
+    fn default() -> Self {
+        let run = RunOptions::default();
+        TestOptions {
+            suites: Vec::new(),
+            only: Vec::new(),
+            skip: Vec::new(),
+            resource_types: Vec::new(),
+            allow_writes: run.allow_writes,
+            fail_on: run.fail_on,
+            reports: Vec::new(),
+            seed: None,
+            waivers: None,
+            jobs: run.jobs,
+            list: false,
+            settle: run.settle,
+            okta_features: run.okta_features,
+            check_timeout: run.check_timeout,
+            ledger: None,
+        }
     }
-    let suites = load_suites(&args.suites)?;
-    let reports = args
-        .reports
-        .iter()
-        .map(|spec| {
-            spec.parse::<ReportRequest>()
-                .map_err(|e| ExitError::new(Exit::Usage, anyhow::anyhow!("--report {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let waivers = match &args.waivers {
-        Some(path) => read_waivers(path, &suites)?,
-        None => Vec::new(),
-    };
-    let run_id = run_id(args.seed);
-    let options = RunOptions {
-        run_id: run_id.clone(),
-        allow_writes: args.allow_writes,
-        jobs: args.jobs.max(1),
-        settle: Duration::from_millis(args.settle),
-        check_timeout: Duration::from_secs(args.check_timeout.max(1)),
-        seed: args.seed.unwrap_or_else(rand_seed),
-        only_tags: args.only.clone(),
-        skip_tags: args.skip.clone(),
-        resource_types: args.resource_types.clone(),
-        okta_features: args.okta_features.clone(),
-        waivers,
-        fail_on: fail_on(args.fail_on),
-    };
-    if args.list {
-        return list(&suites, &options, connection);
+}
+
+/// The runner reaches the server through the SCIM client: its credentials, retries and
+/// exchange recording.
+impl runner::Service for ScimClient {
+    fn send<'a>(
+        &'a self,
+        request: &'a RawRequest,
+    ) -> BoxFuture<'a, Result<RawExchange, ClientError>> {
+        Box::pin(self.send_raw(request))
     }
+
+    fn base_url(&self) -> String {
+        ScimClient::base_url(self)
+    }
+
+    fn retry_stats(&self) -> RetryStats {
+        ScimClient::retry_stats(self)
+    }
+}
+
+/// A run that got as far as its verdicts: the console report, the HAR file and the `--report`
+/// files are written. Whether the verdicts fail the run is [`Completed::verdict`].
+#[derive(Debug)]
+pub struct Completed {
+    /// `Err` (exit 1) when a check fails the run at its `--fail-on`.
+    pub verdict: Result<(), ExitError>,
+}
+
+/// Runs `scimctl test`: `--list`, or the suites.
+pub fn run(
+    options: TestOptions,
+    connection: &Connection,
+    color: ColorChoice,
+) -> anyhow::Result<()> {
+    if options.list {
+        let suites = load_suites(&options.suites)?;
+        let run_options = run_options(&options, &suites, run_id(options.seed))?;
+        return list(&suites, &run_options, connection);
+    }
+    Ok(run_suites(options, connection, color)?.verdict?)
+}
+
+/// Runs the suites, prints the verdicts and writes the reports.
+pub fn run_suites(
+    options: TestOptions,
+    connection: &Connection,
+    color: ColorChoice,
+) -> anyhow::Result<Completed> {
+    let suites = load_suites(&options.suites)?;
+    let run_id = run_id(options.seed);
+    let run_options = run_options(&options, &suites, run_id.clone())?;
     let client = Arc::new(connect(connection)?);
-    let ledger_path = match &args.ledger {
+    let ledger_path = match &options.ledger {
         Some(path) => path.clone(),
         None => ledger_dir().join(format!("{run_id}.jsonl")),
     };
@@ -69,7 +141,7 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
         Box::new(FileSink::create(&ledger_path)?),
         Vec::new(),
     ));
-    if args.allow_writes {
+    if options.allow_writes {
         eprintln!(
             "run {run_id}: what the checks create is named scimctl-test-{run_id}-...; ledger: {}",
             ledger_path.display()
@@ -83,7 +155,7 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
         let total = suites
             .iter()
             .flat_map(|suite| &suite.checks)
-            .filter(|check| runner::selected(check, &options))
+            .filter(|check| runner::selected(check, &run_options))
             .count();
         let mut done = 0;
         let mut print = |check: &CheckOutcome| {
@@ -93,7 +165,7 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
         let running = runner::run(
             Arc::clone(&client),
             &suites,
-            &options,
+            &run_options,
             Arc::clone(&ledger),
             &mut print,
         );
@@ -106,11 +178,7 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
         Some(Ok(report)) => report,
         Some(Err(error)) => {
             let _ = std::fs::remove_file(&ledger_path);
-            let exit = match error {
-                RunError::Unreachable(_) => Exit::Network,
-                RunError::Refused { .. } => Exit::Auth,
-            };
-            return Err(ExitError::new(exit, error).into());
+            return Err(ExitError::new(error.exit(), error).into());
         }
         None => {
             eprintln!(
@@ -137,37 +205,55 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
             &ColorEnv::from_vars(|name| std::env::var(name).ok()),
             io::stdout().is_terminal(),
         ),
-        verbose: connection.verbose > 0,
+        verbose: connection.verbosity > 0,
     };
     crate::report::console::write(&report.outcome, console, &mut io::stdout().lock())
         .context("failed to write the report")?;
     write_har(&client, connection)?;
-    for request in &reports {
+    for request in &options.reports {
         write_report(request, &report.outcome)?;
     }
-    exit_of(&report.outcome)
+    Ok(Completed {
+        verdict: exit_of(&report.outcome),
+    })
+}
+
+/// The runner's options for `options`, with the waivers read (and checked against `suites`).
+fn run_options(
+    options: &TestOptions,
+    suites: &[Suite],
+    run_id: String,
+) -> anyhow::Result<RunOptions> {
+    let waivers = match &options.waivers {
+        Some(path) => read_waivers(path, suites)?,
+        None => Vec::new(),
+    };
+    Ok(RunOptions {
+        run_id,
+        allow_writes: options.allow_writes,
+        jobs: options.jobs.max(1),
+        settle: options.settle,
+        check_timeout: options.check_timeout.max(Duration::from_secs(1)),
+        seed: options.seed.unwrap_or_else(rand_seed),
+        only_tags: options.only.clone(),
+        skip_tags: options.skip.clone(),
+        resource_types: options.resource_types.clone(),
+        okta_features: options.okta_features.clone(),
+        waivers,
+        fail_on: options.fail_on,
+    })
 }
 
 /// Exit 1 when a check fails the run at its `--fail-on` ([`CheckOutcome::blocks`], the rule the
 /// reports colour and count by), else 0.
-fn exit_of(outcome: &RunOutcome) -> anyhow::Result<()> {
+fn exit_of(outcome: &RunOutcome) -> Result<(), ExitError> {
     if outcome.blocking().next().is_none() {
         return Ok(());
     }
     Err(ExitError::new(
         Exit::ServerError,
         anyhow::anyhow!("the run {}", crate::report::run_result(outcome)),
-    )
-    .into())
-}
-
-/// The core's `--fail-on` for the command line's.
-fn fail_on(choice: FailOn) -> outcome::FailOn {
-    match choice {
-        FailOn::Must => outcome::FailOn::Must,
-        FailOn::Interop => outcome::FailOn::Interop,
-        FailOn::Should => outcome::FailOn::Should,
-    }
+    ))
 }
 
 /// The suites named on the command line (built-in names or files), all built-in ones by
@@ -189,10 +275,11 @@ fn load_suites(names: &[String]) -> anyhow::Result<Vec<Suite>> {
             None => {
                 let text = std::fs::read_to_string(name).map_err(|e| {
                     let known: Vec<&str> = BUILTIN_SUITES.iter().map(|(n, _)| *n).collect();
-                    usage(anyhow::anyhow!(
-                        "cannot read suite `{name}`: {e}\nhint: built-in suites are {}",
-                        known.join(", ")
-                    ))
+                    ExitError::new(
+                        Exit::Usage,
+                        anyhow::anyhow!("cannot read suite `{name}`: {e}"),
+                    )
+                    .with_hint(format!("built-in suites are {}", known.join(", ")))
                 })?;
                 parse_suite(name, &text)
             }
@@ -220,7 +307,7 @@ fn load_suites(names: &[String]) -> anyhow::Result<Vec<Suite>> {
 /// server to ask, its two discovery documents decide the preconditions (two GETs, nothing
 /// else is sent); without one, or when it cannot be asked, the list says so and names what
 /// only the server could decide.
-fn list(suites: &[Suite], options: &RunOptions, connection: &ConnectionArgs) -> anyhow::Result<()> {
+fn list(suites: &[Suite], options: &RunOptions, connection: &Connection) -> anyhow::Result<()> {
     let discovery = match connect(connection) {
         Err(error) => Err(format!("no server to ask: {}", first_line(&error))),
         Ok(client) => {
@@ -303,7 +390,7 @@ fn first_line(error: &anyhow::Error) -> String {
 fn show_progress(done: usize, total: usize, check: &CheckOutcome) {
     let mut err = io::stderr();
     if err.is_terminal() {
-        let id = crate::client::one_line(&check.id);
+        let id = crate::text::one_line(&check.id);
         let _ = write!(
             err,
             "\r\x1b[K[{done}/{total}] {} {id}",
@@ -378,14 +465,15 @@ fn read_waivers(path: &Path, suites: &[Suite]) -> anyhow::Result<Vec<(String, St
             let id = waiver.id.get_ref();
             let line = text[..waiver.id.span().start].matches('\n').count() + 1;
             let hint = match closest(id, &known).as_slice() {
-                [] => "hint: no check id is close; `scimctl test --list` lists them".to_owned(),
-                near => format!("hint: did you mean `{}`?", near.join("`, `")),
+                [] => "no check id is close; `scimctl test --list` lists them".to_owned(),
+                near => format!("did you mean `{}`?", near.join("`, `")),
             };
-            format!(
-                "{}:{line}: no check has the id `{}`\n{hint}",
+            let problem = format!(
+                "{}:{line}: no check has the id `{}`",
                 path.display(),
                 crate::text::one_line(id)
-            )
+            );
+            with_hint(&problem, Some(&hint))
         })
         .collect();
     if !unknown.is_empty() {
@@ -402,43 +490,15 @@ fn read_waivers(path: &Path, suites: &[Suite]) -> anyhow::Result<Vec<(String, St
         .collect())
 }
 
-/// The known ids nearest to `wanted` by edit distance: those close enough to be a likely typo
-/// and about as close as the nearest one, at most three, nearest first.
-fn closest<'a>(wanted: &str, known: &[&'a str]) -> Vec<&'a str> {
-    let near_enough = (wanted.chars().count() / 4).max(3);
-    let mut scored: Vec<(usize, &str)> = known
-        .iter()
-        .map(|id| (strsim::levenshtein(wanted, id), *id))
-        .filter(|(distance, _)| *distance <= near_enough)
-        .collect();
-    scored.sort_unstable();
-    scored.dedup();
-    let nearest = scored.first().map_or(0, |(distance, _)| *distance);
-    scored
-        .into_iter()
-        .take_while(|(distance, _)| *distance <= nearest + 2)
-        .take(3)
-        .map(|(_, id)| id)
-        .collect()
+/// The client, built the way every command builds one ([`prepare`]), over the plain reqwest
+/// transport.
+fn connect(connection: &Connection) -> anyhow::Result<ScimClient> {
+    let Prepared { resolved, recorder } = prepare(connection)?;
+    let options = resolved.client_options()?;
+    Ok(ScimClient::new(options, recorder)?)
 }
 
-fn connect(connection: &ConnectionArgs) -> anyhow::Result<ScimClient> {
-    let env = ProcessEnvironment;
-    let exit_of = |e: config::ConfigError| {
-        let exit = e.exit();
-        anyhow::Error::from(ExitError::new(exit, e))
-    };
-    let file = ConfigFile::locate(&env).map_err(exit_of)?;
-    let resolved = config::resolve(connection, &env, &file).map_err(exit_of)?;
-    let options = resolved.client_options().map_err(exit_of)?;
-    let recorder = super::session::stderr_recorder(connection);
-    ScimClient::new(options, recorder).map_err(|e: ClientError| {
-        let exit = e.exit();
-        ExitError::new(exit, e).into()
-    })
-}
-
-fn write_har(client: &ScimClient, connection: &ConnectionArgs) -> anyhow::Result<()> {
+pub(super) fn write_har(client: &ScimClient, connection: &Connection) -> anyhow::Result<()> {
     let Some(path) = &connection.har else {
         return Ok(());
     };
@@ -451,7 +511,7 @@ fn write_har(client: &ScimClient, connection: &ConnectionArgs) -> anyhow::Result
 }
 
 /// A run id: from the seed when one is given (reproducible names), else random.
-fn run_id(seed: Option<u64>) -> String {
+pub(super) fn run_id(seed: Option<u64>) -> String {
     match seed {
         Some(seed) => format!(
             "{:08x}",
@@ -468,19 +528,19 @@ fn rand_seed() -> u64 {
     u64::from_le_bytes(seed)
 }
 
-fn ledger_dir() -> PathBuf {
+pub(super) fn ledger_dir() -> PathBuf {
     config::cache_dir(&ProcessEnvironment)
         .unwrap_or_else(std::env::temp_dir)
         .join("ledgers")
 }
 
 /// A ledger file: every line is on disk (fsync) before the request it announces is sent.
-struct FileSink {
+pub(super) struct FileSink {
     file: File,
 }
 
 impl FileSink {
-    fn create(path: &Path) -> anyhow::Result<FileSink> {
+    pub(super) fn create(path: &Path) -> anyhow::Result<FileSink> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create the ledger directory {}", dir.display()))?;
@@ -502,7 +562,7 @@ impl LedgerSink for FileSink {
 }
 
 /// Removes a ledger that has nothing left to clean; otherwise says how to finish the job.
-fn finish_ledger(path: &Path, problems: &[String]) {
+pub(super) fn finish_ledger(path: &Path, problems: &[String]) {
     if problems.is_empty() {
         let _ = std::fs::remove_file(path);
         return;
@@ -511,14 +571,17 @@ fn finish_ledger(path: &Path, problems: &[String]) {
         eprintln!("warning: cleanup: {problem}");
     }
     eprintln!(
-        "hint: run `scimctl test cleanup --ledger {}` to try again",
-        path.display()
+        "{}",
+        hint_line(&format!(
+            "run `scimctl test cleanup --ledger {}` to try again",
+            path.display()
+        ))
     );
 }
 
 /// `scimctl test cleanup`: deletes every leftover of one ledger, or of every ledger in the
 /// cache directory, and removes the ledgers that are then empty.
-fn cleanup(ledger: Option<&Path>, connection: &ConnectionArgs) -> anyhow::Result<()> {
+pub fn cleanup(ledger: Option<&Path>, connection: &Connection) -> anyhow::Result<()> {
     let paths: Vec<PathBuf> = match ledger {
         Some(path) => vec![path.to_owned()],
         None => match std::fs::read_dir(ledger_dir()) {

@@ -1,4 +1,5 @@
-//! Arguments of `scimctl discover` and `scimctl config`.
+//! Arguments of `scimctl discover` and `scimctl config` (clap derive only; the doc comments are
+//! the help text). No logic: `app/` reads them.
 
 use clap::{Args, Subcommand};
 

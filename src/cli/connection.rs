@@ -1,9 +1,10 @@
 //! The connection options every client command shares: where the server is, how to
-//! authenticate, TLS, and how much of the traffic to show. Global, so they are accepted before
-//! or after the subcommand.
+//! authenticate, TLS, and how much of the traffic to show. Declarations only: clap does not
+//! read environment variables here, `config.rs` does.
 //!
-//! Environment variables are read by `config.rs`, not by clap, so that `config show --origin`
-//! can tell a flag from a variable and secrets never appear in `--help`.
+//! The options are global, so they are accepted before or after the subcommand. Environment
+//! variables are left to `config.rs` so that `config show --origin` can tell a flag from a
+//! variable and secrets never appear in `--help`.
 
 use std::path::PathBuf;
 

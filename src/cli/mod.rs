@@ -1,4 +1,5 @@
-//! Command-line types (clap derive). The doc comments here are the help text; no logic, no I/O.
+//! Command-line types (clap derive). The doc comments here are the help text; no logic, no I/O:
+//! `app/` turns the arguments into options.
 //!
 //! The connection options ([`connection::ConnectionArgs`]) and the output options
 //! ([`GlobalArgs`]) are global: they are accepted before or after the subcommand.
@@ -8,6 +9,8 @@ use clap::{Args, Parser, Subcommand};
 pub mod config;
 pub mod connection;
 pub mod demo;
+pub mod doctor;
+pub mod lint;
 pub mod resources;
 pub mod serve;
 pub mod test;
@@ -96,13 +99,54 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run the conformance suites (RFC 7644, Okta, Entra) against a SCIM service.
     Test(test::TestArgs),
+    /// Check a SCIM service from the network up, read-only, and name what breaks a sync.
+    ///
+    /// One pass, in order, that stops nowhere: DNS and TCP; TLS (the chain, its expiry, the
+    /// host name); authentication (the configured credentials, no credentials, a wrong token, a
+    /// request without User-Agent); the discovery documents and what they claim; the media types
+    /// answered and accepted; sample reads (a one-item list, userName filters that match,
+    /// differ in case or match nothing, paging with count=1, count=0, an unknown id,
+    /// projections); and the ServiceProviderConfig claims (filter, sort, etag; patch and bulk
+    /// with --allow-writes) against what the server does. Every line is "ok", "skipped" (and
+    /// why) or a finding in the form `lint` prints: where, what was seen, the RFC section, what
+    /// Okta and Entra do with it, and the likely fix. A stage that cannot run after a failure
+    /// says "not checked" and why. Nothing is written without --allow-writes. Output: the
+    /// console form, or -o json (versioned).
+    ///
+    /// Exit codes: 0 when no finding reaches --fail-on, 1 when one does (or a request failed
+    /// for another reason), 2 on a usage error, 4 when the server cannot be reached or its TLS
+    /// is not accepted, 5 when it refuses the credentials.
+    Doctor(doctor::DoctorArgs),
+    /// Check a resource, ListResponse, PatchOp or Error document offline, finding by finding.
+    ///
+    /// Every problem is one finding: where it is (a JSON pointer), what was seen, the RFC
+    /// section, what Okta and Entra do with it, and the likely fix. The kind of document is read
+    /// from its `schemas` (else its shape); --kind or --patch says it. Documents are checked
+    /// against the RFC 7643 schemas, or against a server's own: --schemas FILE (a saved
+    /// /Schemas answer), or --url/--profile to fetch them (with the connection options; cached
+    /// like `discover`). Nothing else is sent anywhere. Output: the console form, or -o json
+    /// (versioned).
+    ///
+    /// Exit codes: 0 when no finding reaches --fail-on, 1 when one does, 2 when the input
+    /// cannot be read (not JSON, not a SCIM document, an unknown --resource-type).
+    Lint(lint::LintArgs),
+    /// Explain a filter or a PATCH path: parse tree, attributes, what is sent.
+    ///
+    /// The parse tree, how each attribute resolves against the schemas (type, multi-valued,
+    /// caseExact, mutability, returned), what each comparison matches, the canonical form, and
+    /// the request scimctl would send (a filter) or what add, replace and remove would do (a
+    /// path). An input outside the RFC's grammar that scimctl reads leniently is explained with
+    /// each leniency shown; one that does not parse shows a caret and a suggestion (exit 2).
+    #[command(subcommand)]
+    Explain(lint::ExplainCommand),
 }
 
 /// Printed under every `--help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the server answered with an error, or conformance checks failed
+  1  the server answered with an error, conformance checks failed, or lint or doctor found
+     problems
   2  usage error or invalid input (nothing was sent)
   3  partial failure
   4  network, TLS or timeout error

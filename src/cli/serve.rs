@@ -1,4 +1,5 @@
-//! Arguments of `scimctl serve`.
+//! Arguments of `scimctl serve` (clap derive only; the doc comments are the help text). No
+//! logic: `app/serve.rs` starts the server.
 
 use std::path::PathBuf;
 

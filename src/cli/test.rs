@@ -1,4 +1,5 @@
-//! Arguments of `scimctl test` and `scimctl test cleanup`.
+//! Arguments of `scimctl test` and `scimctl test cleanup` (clap derive only; the doc comments
+//! are the help text). No logic: the app layer turns them into test options.
 
 use std::path::PathBuf;
 

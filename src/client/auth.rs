@@ -1,10 +1,12 @@
 //! Credentials and the `Authorization` header they produce: a bearer token, HTTP Basic
-//! (RFC 7617), or an OAuth 2.0 client-credentials grant (RFC 6749 §4.4) whose token is fetched
-//! once and reused until shortly before it expires (RFC 7644 §2 leaves SCIM auth to HTTP).
+//! (RFC 7617), or an OAuth 2.0 client-credentials grant (RFC 6749 §4.4). It never shows a
+//! secret, and never decides where a header may go: the client keeps it to the base URL's origin.
 //!
-//! OAuth tokens are cached in memory and, when a cache directory is given, in an owner-only file
-//! there, so that a run of short `scimctl` commands fetches one token instead of one each. The
-//! file cache is best effort: a missing, unreadable or foreign file just means a fetch.
+//! An OAuth token is fetched once and reused until shortly before it expires (RFC 7644 §2
+//! leaves SCIM authentication to HTTP). It is cached in memory and, when a cache directory is
+//! given, in an owner-only file there, so that a run of short `scimctl` commands fetches one
+//! token instead of one each. The file cache is best effort: a missing, unreadable or foreign
+//! file just means a fetch.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};

@@ -1,10 +1,10 @@
 //! What a SCIM service says about itself (RFC 7644 §4; RFC 7643 §5–§7): its
 //! ServiceProviderConfig, ResourceTypes and Schemas, fetched once and cached per endpoint.
+//! Advisory only: a missing or broken document never makes a command fail.
 //!
-//! Discovery is advisory (field guide §5 #16): a missing or malformed document becomes a
-//! warning and the built-in RFC schemas stand in, so it never makes a CRUD command fail. It is
-//! also lazy: callers fetch it only when they need schema typing or an unknown resource type.
-//! The cache holds the raw documents in an owner-only file under
+//! A missing or malformed document becomes a warning and the built-in RFC schemas stand in.
+//! Discovery is also lazy: callers fetch it only when they need schema typing or an unknown
+//! resource type. The cache holds the raw documents in an owner-only file under
 //! `$XDG_CACHE_HOME/scimctl/discovery/`, keyed by base URL and a hash of the credential's
 //! identity (never the secret itself), and expires after a time-to-live.
 
@@ -264,16 +264,7 @@ impl Discovery {
     /// The resource type called `name` (case-insensitively, by name, id or endpoint), falling
     /// back to the RFC's User and Group when the server did not list them.
     pub fn resource_type(&self, name: &str) -> Option<ResourceType> {
-        let wanted = name.trim_start_matches('/');
-        let named = |rt: &ResourceType| {
-            rt.name.eq_ignore_ascii_case(wanted)
-                || rt.id.eq_ignore_ascii_case(wanted)
-                || rt
-                    .endpoint
-                    .trim_start_matches('/')
-                    .eq_ignore_ascii_case(wanted)
-        };
-        if let Some(found) = self.resource_types.iter().find(|rt| named(rt)) {
+        if let Some(found) = self.resource_types.iter().find(|rt| rt.is_called(name)) {
             return Some(found.clone());
         }
         [
@@ -281,7 +272,7 @@ impl Discovery {
             builtin::group_resource_type(),
         ]
         .into_iter()
-        .find(|rt| named(rt))
+        .find(|rt| rt.is_called(name))
     }
 
     /// The endpoint (`/Users`) of the resource type called `name`.

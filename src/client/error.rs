@@ -1,10 +1,11 @@
 //! What went wrong with a request, said in one line, and which exit code it ends the process
-//! with (issue item 7).
+//! with. Server text is summarised, never dumped.
 //!
 //! A SCIM Error body (RFC 7644 §3.12) becomes `409 uniqueness: detail (POST /Users)`. Servers
 //! also answer with things that are not SCIM Errors: HTML login pages from an SSO proxy, plain
 //! text from a load balancer, a redirect to an identity provider, JSON in some other shape.
-//! Those are recognised and summarised, never dumped (field guide §5 #15 and #20).
+//! Those are recognised and summarised in one line; an HTML sign-in page or a redirect to an
+//! identity provider counts as an authentication failure (exit 5).
 //!
 //! A media type is judged only when the answer has content (`has_content`): a 204's
 //! Content-Type is meaningless (RFC 9110 §15.3.5; RFC 7644 §3.6 answers DELETE with 204), and
@@ -15,12 +16,12 @@
 //! - `ScimClient::accept` (`mod.rs`): the success path of every request sent with `send`, so of
 //!   every operation in `ops.rs` (get, `/Me`, list and search, create, replace, patch, delete,
 //!   lookups), of paging (`paging.rs`, through `list`) and of discovery (`discovery.rs`, through
-//!   `send_json`); CSV import is to send through the same operations;
+//!   `send_json`);
 //! - `response_json` (`mod.rs`): a success body as JSON, no body being `None`;
 //! - [`classify_failure`]: every error answer, including the OAuth token endpoint's
 //!   (`auth.rs`);
 //! - the conformance runner reads bodies as JSON whatever their label and judges a media type
-//!   only where a check asserts one (`runner/check.rs`), on answers that must have a body.
+//!   only where a check asserts one, on answers that must have a body.
 
 use std::fmt;
 
@@ -28,17 +29,17 @@ use serde_json::Value;
 
 use super::transport::{Response, TransportError, TransportErrorKind};
 use crate::exit::Exit;
+use crate::scim::model;
 use crate::text::one_line;
 
-/// The SCIM Error message URN (RFC 7644 §3.12).
-const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-
 /// Everything a SCIM request can end in other than success.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Invalid input (a bad URL or id, unusable settings): nothing was sent.
+    #[error("{0}")]
     Usage(String),
     /// The exchange did not complete: network, TLS, timeout, or an oversized body.
+    #[error("{}", transport_summary(label, error, retry_note.as_deref()))]
     Transport {
         label: String,
         error: TransportError,
@@ -46,12 +47,16 @@ pub enum ClientError {
         retry_note: Option<String>,
     },
     /// The server answered with an error status (or with something that is not SCIM at all).
+    #[error("{0}")]
     Http(HttpFailure),
     /// A redirect that must not be followed, or too many of them.
+    #[error("{reason} ({label})")]
     Redirect { label: String, reason: String },
     /// The OAuth 2.0 token endpoint refused to issue a token.
+    #[error("{0}")]
     OAuth(String),
     /// A successful answer whose body is not JSON.
+    #[error("{reason} ({label})")]
     InvalidBody { label: String, reason: String },
 }
 
@@ -72,37 +77,21 @@ impl ClientError {
     }
 }
 
-impl fmt::Display for ClientError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ClientError::Usage(message) | ClientError::OAuth(message) => f.write_str(message),
-            ClientError::Transport {
-                label,
-                error,
-                retry_note,
-            } => {
-                let what = match error.kind {
-                    TransportErrorKind::Timeout => "no answer in time",
-                    TransportErrorKind::Connect => "cannot connect",
-                    TransportErrorKind::Tls => "TLS failure",
-                    TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => {
-                        "request failed"
-                    }
-                };
-                write!(f, "{what}: {} ({label})", one_line(&error.message))?;
-                match retry_note {
-                    Some(note) => write!(f, "; {note}"),
-                    None => Ok(()),
-                }
-            }
-            ClientError::Http(failure) => failure.fmt(f),
-            ClientError::Redirect { label, reason } => write!(f, "{reason} ({label})"),
-            ClientError::InvalidBody { label, reason } => write!(f, "{reason} ({label})"),
-        }
+/// `no answer in time: ... (GET /Users); not retried: ...`: what kept an exchange from
+/// completing, for [`ClientError::Transport`].
+fn transport_summary(label: &str, error: &TransportError, retry_note: Option<&str>) -> String {
+    let what = match error.kind {
+        TransportErrorKind::Timeout => "no answer in time",
+        TransportErrorKind::Connect => "cannot connect",
+        TransportErrorKind::Tls => "TLS failure",
+        TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => "request failed",
+    };
+    let summary = format!("{what}: {} ({label})", one_line(&error.message));
+    match retry_note {
+        Some(note) => format!("{summary}; {note}"),
+        None => summary,
     }
 }
-
-impl std::error::Error for ClientError {}
 
 impl From<ClientError> for crate::exit::ExitError {
     fn from(error: ClientError) -> Self {
@@ -165,10 +154,26 @@ impl HttpFailure {
     }
 }
 
+impl HttpFailure {
+    /// The answer in one line, without the request it answered: `404: no such user`.
+    pub fn answer(&self) -> String {
+        Answered(self).to_string()
+    }
+}
+
 impl fmt::Display for HttpFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = self.status;
-        match &self.body {
+        write!(f, "{} ({})", Answered(self), self.label)
+    }
+}
+
+/// An [`HttpFailure`] shown without its request label.
+struct Answered<'a>(&'a HttpFailure);
+
+impl fmt::Display for Answered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.0.status;
+        match &self.0.body {
             FailureBody::Scim {
                 scim_type, detail, ..
             } => {
@@ -227,7 +232,7 @@ impl fmt::Display for HttpFailure {
             )?,
             FailureBody::Empty => write!(f, "{status} {}", reason_phrase(status))?,
         }
-        write!(f, " ({})", self.label)
+        Ok(())
     }
 }
 
@@ -352,7 +357,7 @@ fn json_failure(json: &Value) -> FailureBody {
         .is_some_and(|schemas| {
             schemas.iter().any(|s| {
                 s.as_str()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(ERROR_URN))
+                    .is_some_and(|s| s.eq_ignore_ascii_case(model::ERROR))
             })
         });
     let status = field("status");

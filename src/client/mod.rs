@@ -1,14 +1,16 @@
 //! The HTTP edge of scimctl: [`ScimClient`] sends SCIM requests with the right headers and
 //! credentials, retries what may be retried, follows redirects safely, records every exchange
-//! for `-v`/`--curl`/`--har`, and turns failures into one-line errors with exit codes.
+//! for `-v`/`--curl`/`--har`, and turns failures into one-line errors with exit codes. It never
+//! prints except through the [`Recorder`]'s sink.
 //!
 //! This module is the only one that talks HTTP, and `transport.rs` the only file that imports
-//! reqwest. It may use `scim`, `redact` and `exit`; it never prints except through the
-//! [`Recorder`]'s sink, and opens no file but a `--cacert` bundle read by its caller.
+//! reqwest. It may use `scim`, `redact`, `text` and `exit`. The only files it touches are its
+//! own owner-only caches (OAuth tokens, discovery documents) in the directory it is given.
 
 mod auth;
 pub mod discovery;
 mod error;
+pub mod inspect;
 pub mod ops;
 pub mod paging;
 mod recorder;
@@ -23,7 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-pub use crate::text::{Lines, for_terminal, one_line};
+pub(crate) use crate::hash::stable_hash;
 pub use auth::{Credentials, OAuthClient};
 pub use discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
 pub use error::{ClientError, FailureBody, HttpFailure, classify_failure};
@@ -35,9 +37,12 @@ pub use transport::{
     BoxFuture, Method, Request, ReqwestTransport, Response, Transport, TransportError,
     TransportErrorKind, TransportOptions, Url,
 };
-pub use url::{RedirectRefused, UrlError, encode_component, redirect_step, same_origin};
+pub use url::{
+    RedirectRefused, UrlError, encode_component, endpoint, parse_base, redirect_step, same_origin,
+};
 
 use crate::redact::{Secret, is_secret_header};
+use crate::text::one_line;
 use auth::Authenticator;
 
 /// The SCIM media type (RFC 7644 §8.1).
@@ -59,8 +64,8 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
 }
 
-/// What retrying has cost so far, for a closing summary (field guide §7: report the number of
-/// 429s and the total wait).
+/// What retrying has cost so far, for a closing summary: the number of 429s and the total
+/// wait explain a slow run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RetryStats {
     /// 429 answers received.
@@ -276,7 +281,7 @@ impl ScimClient {
                         continue;
                     }
                     if method == Method::Delete && status == 404 && attempts > 1 {
-                        // Field guide §7: the attempt that failed on our side did delete it.
+                        // The attempt that failed on our side did delete it.
                         self.recorder.verbose_warning(&format!(
                             "{label}: 404 after a retried DELETE; the earlier attempt deleted it"
                         ));
@@ -309,37 +314,48 @@ impl ScimClient {
                 .retry
                 .decide(attempts, idempotent, failure, SystemTime::now(), jitter())
             {
-                Decision::Retry(wait) => {
-                    self.recorder.verbose_warning(&format!(
-                        "{label}: {what}; retrying in {} ms (attempt {} of {})",
-                        wait.as_millis(),
-                        attempts + 1,
-                        self.retry.max_attempts
-                    ));
-                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
-                    let waited_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-                    self.counters
-                        .waited_ms
-                        .fetch_add(waited_ms, Ordering::Relaxed);
-                    tokio::time::sleep(wait).await;
+                Decision::Retry(wait) => self.wait_to_retry(&label, &what, wait, attempts).await,
+                Decision::GiveUp(note) => return self.give_up(method, &label, outcome, note),
+            }
+        }
+    }
+
+    /// Notes a retry, counts it and its wait, and waits.
+    async fn wait_to_retry(&self, label: &str, what: &str, wait: Duration, attempts: u32) {
+        self.recorder.verbose_warning(&format!(
+            "{label}: {what}; retrying in {} ms (attempt {} of {})",
+            wait.as_millis(),
+            attempts + 1,
+            self.retry.max_attempts
+        ));
+        self.counters.retries.fetch_add(1, Ordering::Relaxed);
+        let waited_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        self.counters
+            .waited_ms
+            .fetch_add(waited_ms, Ordering::Relaxed);
+        tokio::time::sleep(wait).await;
+    }
+
+    /// The last attempt's outcome once retrying stops, with why it stopped (`note`): on the
+    /// transport error, or noted before the answer is judged.
+    fn give_up(
+        &self,
+        method: Method,
+        label: &str,
+        outcome: Result<Delivered, ClientError>,
+        note: Option<String>,
+    ) -> Result<Response, ClientError> {
+        match outcome {
+            Err(ClientError::Transport { label, error, .. }) => Err(ClientError::Transport {
+                label,
+                error,
+                retry_note: note,
+            }),
+            other => {
+                if let Some(note) = note {
+                    self.recorder.verbose_warning(&format!("{label}: {note}"));
                 }
-                Decision::GiveUp(note) => {
-                    return match outcome {
-                        Err(ClientError::Transport { label, error, .. }) => {
-                            Err(ClientError::Transport {
-                                label,
-                                error,
-                                retry_note: note,
-                            })
-                        }
-                        other => {
-                            if let Some(note) = note {
-                                self.recorder.verbose_warning(&format!("{label}: {note}"));
-                            }
-                            self.accept(method, other)
-                        }
-                    };
-                }
+                self.accept(method, other)
             }
         }
     }
@@ -477,7 +493,7 @@ impl ScimClient {
     }
 
     /// One logical exchange: GET and HEAD follow up to [`MAX_REDIRECTS`] redirects; writes never
-    /// do (field guide §7). Credentials go only to the base URL's origin; https never
+    /// do. Credentials go only to the base URL's origin; https never
     /// downgrades to http.
     async fn send_following_redirects(
         &self,
@@ -646,17 +662,6 @@ fn jitter() -> f64 {
         .finish()
         >> 11;
     bits as f64 / (1u64 << 53) as f64
-}
-
-/// FNV-1a over the concatenated parts: stable across Rust releases, so cache names survive
-/// upgrades (std's hasher promises no such thing).
-pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in parts.iter().flat_map(|part| part.iter()) {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
 }
 
 #[cfg(test)]

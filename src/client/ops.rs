@@ -1,12 +1,12 @@
 //! Typed SCIM operations on a [`ScimClient`]: read, list, search, create, replace, patch, delete
-//! and look up by filter, for any resource endpoint (RFC 7644 §3.3–§3.6, §3.11).
+//! and look up by filter, for any resource endpoint (RFC 7644 §3.3–§3.6, §3.11). It does not
+//! follow pages: `paging.rs` does.
 //!
 //! Each operation builds its request, sends it through [`ScimClient::send_with_headers`] and
 //! reads the answer tolerantly. Deviations that cost nothing are tolerated; those that change
 //! what the user sees (a 404 for "no match", an `eq` that matched a substring) are warnings on
 //! the recorder. Paging over every page lives in `paging.rs`.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde_json::{Map, Value, json};
@@ -66,15 +66,17 @@ pub struct Fetched {
 }
 
 /// Why a lookup by filter did not produce exactly one resource.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     /// No resource matched.
+    #[error("no {resource} matches {filter}")]
     NotFound {
         /// The resource type's singular name, such as `User`.
         resource: String,
         filter: String,
     },
     /// Several resources matched.
+    #[error("{} {resource}s match {filter}: ids {}", ids.len(), ids.join(", "))]
     Ambiguous {
         resource: String,
         filter: String,
@@ -82,7 +84,8 @@ pub enum LookupError {
         ids: Vec<String>,
     },
     /// The request itself failed.
-    Client(ClientError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
 }
 
 impl LookupError {
@@ -93,35 +96,6 @@ impl LookupError {
             LookupError::Client(error) => error.exit(),
             LookupError::NotFound { .. } | LookupError::Ambiguous { .. } => Exit::ServerError,
         }
-    }
-}
-
-impl fmt::Display for LookupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LookupError::NotFound { resource, filter } => {
-                write!(f, "no {resource} matches {filter}")
-            }
-            LookupError::Ambiguous {
-                resource,
-                filter,
-                ids,
-            } => write!(
-                f,
-                "{} {resource}s match {filter}: ids {}",
-                ids.len(),
-                ids.join(", ")
-            ),
-            LookupError::Client(error) => error.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for LookupError {}
-
-impl From<ClientError> for LookupError {
-    fn from(error: ClientError) -> Self {
-        LookupError::Client(error)
     }
 }
 
@@ -315,7 +289,8 @@ impl ScimClient {
     /// Deviations read past are in [`ListPage::tolerated`], for the caller to show at `-v`.
     ///
     /// A 404 SCIM Error to a *filtered* request is read as no match, with a warning: some
-    /// servers answer so where §3.4.2 asks for 200 and `totalResults` 0 (field guide §5 #1).
+    /// servers answer so where §3.4.2 asks for 200 and `totalResults` 0
+    /// (jelhub/scimgateway#18, wso2/product-is#25028).
     pub async fn list(&self, endpoint: &str, query: &ListQuery) -> Result<ListPage, ClientError> {
         let mut path = segments(endpoint);
         let (method, sent) = if query.search {
@@ -407,8 +382,8 @@ impl ScimClient {
     /// The one resource matching `filter`, or a clear error when none or several do.
     ///
     /// For equality lookups (`userName eq "x"`) each hit is checked again here against
-    /// `schema`: servers whose `eq` is a prefix or substring match return too much (field
-    /// guide §5 #2); such hits are dropped with a warning.
+    /// `schema`: servers whose `eq` is a prefix or substring match return too much
+    /// (Metatavu/keycloak-scim-server#67); such hits are dropped with a warning.
     pub async fn find_unique(
         &self,
         endpoint: &str,

@@ -1,5 +1,5 @@
 //! Following every page of a list (RFC 7644 §3.4.2.4), safely, against servers whose paging is
-//! broken (field guide §3, §5 #11–#12).
+//! broken. The decisions are pure ([`PagingGuard`]); no page is fetched in them.
 //!
 //! The client advances by what arrived (`startIndex += len(Resources)`), never by `count`, so a
 //! server capping its pages loses nothing. It stops on an empty page or when the distinct ids
@@ -219,7 +219,7 @@ impl PagingGuard {
             return Next::Fetch(self.start_index);
         };
         // A full page that reaches totalResults may come from a server reporting the page
-        // size as the total (field guide §5 #11): one more request tells.
+        // size as the total (wso2/product-is#9957): one more request tells.
         let full_page = self.requested_count.is_some_and(|count| arrived >= count);
         if self.items > expected {
             // More than announced: the total is wrong, so only an empty page or repeats end it.
@@ -337,7 +337,8 @@ mod tests {
 
     #[test]
     fn advances_by_what_arrived_and_stops_at_the_total() {
-        // A server capping pages at 2 although 3 were asked for (field guide §5 #12).
+        // A server capping pages at 2 although 3 were asked for (as AWS caps at 50,
+        // awslabs/ssosync#65).
         let (ids, asked, summary) = traverse(
             Some(3),
             &[

@@ -1,4 +1,5 @@
-//! The exchange log behind `-v`, `-vv`, `-vvv`, `--curl` and `--har` (issue item 6).
+//! The exchange log behind `-v`, `-vv`, `-vvv`, `--curl` and `--har`. It shows nothing
+//! unredacted and never chooses where the log goes: the caller gives it a sink.
 //!
 //! Every exchange the client makes passes through the [`Recorder`], which writes what the
 //! verbosity asks for to a sink (stderr in the binary, a buffer in tests) and keeps HAR 1.2

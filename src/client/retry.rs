@@ -1,7 +1,7 @@
-//! When to send a request again, and after how long. A pure policy: the caller supplies the
-//! attempt count, the failure, the clock and the jitter, so every rule is testable.
+//! When to send a request again, and after how long. A pure policy: it sends nothing and reads
+//! no clock; the caller supplies the attempt count, the failure, the time and the jitter.
 //!
-//! Rules (issue item 8, field guide §7):
+//! Rules:
 //! - 429 Too Many Requests (RFC 6585 §4) means the request was not processed, so any method is
 //!   retried, after `Retry-After` (seconds or an HTTP-date, RFC 9110 §10.2.3) when given.
 //! - 5xx and transport failures (timeouts, refused connections) are retried only for idempotent

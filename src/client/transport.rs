@@ -1,13 +1,12 @@
 //! Sending one HTTP request and reading its answer: the [`Transport`] trait, its plain request
-//! and response types, and the implementation over the network: reqwest, and for requests whose
-//! request-target must go out byte for byte, `verbatim`.
+//! and response types, and the implementation over the network. A transport never follows
+//! redirects, retries or adds credentials: [`ScimClient`](super::ScimClient) does.
 //!
-//! This file is the only place in scimctl that imports reqwest's client. A transport does one
-//! exchange and nothing else: it never follows redirects, retries or adds credentials (the
-//! [`ScimClient`](super::ScimClient) does that, so the rules live in one place and a fake
-//! transport in a test sees exactly what would go on the wire).
+//! The network implementations are reqwest's and, for requests whose request-target must go out
+//! byte for byte, `verbatim`; this file is the only place in scimctl that imports reqwest's
+//! client. Keeping redirects, retries and credentials in the client puts those rules in one
+//! place, and a fake transport in a test sees exactly what would go on the wire.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
@@ -90,20 +89,13 @@ pub enum TransportErrorKind {
 }
 
 /// A failed exchange.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct TransportError {
     pub kind: TransportErrorKind,
     /// What happened, with the cause chain, for the user.
     pub message: String,
 }
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for TransportError {}
 
 /// Sends one request and returns its answer. Implementations must not follow redirects.
 pub trait Transport: Send + Sync {

@@ -1,47 +1,29 @@
 //! Request URLs: the base URL joined with path segments and query parameters, and the redirect
-//! policy that decides where a `Location` may take us.
+//! policy that decides where a `Location` may take us. It builds URLs; it sends nothing.
 //!
-//! Rules from the field guide §7: keep a query already on the base URL (Entra's
-//! `?aadOptscim062020`), never produce a double slash, encode every id as exactly one path
-//! segment, and percent-encode query values strictly (`+` as `%2B`, space as `%20`), since a
-//! literal `+` reads as a space on many servers and turns plus-addresses into other users.
+//! Rules: keep a query already on the base URL (Entra's `?aadOptscim062020`), never produce a
+//! double slash, encode every id as exactly one path segment, and percent-encode query values
+//! strictly (`+` as `%2B`, space as `%20`), since a literal `+` reads as a space on many
+//! servers and turns plus-addresses into other users (okta/okta-sdk-java#839).
 
 use std::fmt;
 
 use super::transport::Url;
 
 /// Why a URL could not be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
     /// The base URL does not parse, or is not an absolute `http(s)` URL with a host.
+    #[error("invalid base URL `{url}`: {reason}")]
     InvalidBase { url: String, reason: String },
     /// A path segment (usually a resource id) is empty, `.` or `..`: it would address another
     /// resource than the one meant.
+    #[error("`{0}` cannot be used as a resource id or path segment")]
     InvalidSegment(String),
     /// A verbatim request-target that could not go on a request line as it is.
+    #[error("cannot send the request-target `{target}`: {reason}")]
     InvalidTarget { target: String, reason: String },
 }
-
-impl fmt::Display for UrlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UrlError::InvalidBase { url, reason } => {
-                write!(f, "invalid base URL `{url}`: {reason}")
-            }
-            UrlError::InvalidSegment(segment) => {
-                write!(
-                    f,
-                    "`{segment}` cannot be used as a resource id or path segment"
-                )
-            }
-            UrlError::InvalidTarget { target, reason } => {
-                write!(f, "cannot send the request-target `{target}`: {reason}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for UrlError {}
 
 /// Parses the SCIM base URL (`--url`). It must be absolute `http` or `https` with a host and
 /// must not embed credentials (they would be logged and sent everywhere; `--basic` exists).

@@ -1,4 +1,5 @@
-//! When to colour, as a pure function of the flag, the environment and the stream.
+//! When to colour, as a pure function of the flag, the environment and the stream. It does not
+//! read the environment itself: the caller passes the variables in.
 //!
 //! `--color always|never` wins. Under `auto`: `NO_COLOR` (non-empty) turns colour off
 //! (no-color.org), then `CLICOLOR_FORCE` (not `0`) turns it on, then `CLICOLOR=0` turns it
@@ -81,15 +82,6 @@ pub fn use_color(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) -> bool
     }
 }
 
-/// Wraps `text` in an SGR colour (`31` red, `32` green, `33` yellow, `1` bold) when `on`.
-pub fn paint(text: &str, sgr: &str, on: bool) -> String {
-    if on {
-        format!("\u{1b}[{sgr}m{text}\u{1b}[0m")
-    } else {
-        text.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,11 +146,5 @@ mod tests {
             &env(None, Some("1"), None),
             true
         ));
-    }
-
-    #[test]
-    fn paint_adds_escapes_only_when_on() {
-        assert_eq!(paint("x", "31", false), "x");
-        assert_eq!(paint("x", "31", true), "\u{1b}[31mx\u{1b}[0m");
     }
 }

@@ -1,10 +1,8 @@
 //! A write's before/after diff for people (`--diff`, on stderr): one line per changed SCIM
 //! path, so a silent no-op or a wiped attribute is visible at a glance.
 
-use crate::client::one_line;
 use crate::scim::diff::Change;
-
-use super::color::paint;
+use crate::text::{one_line, paint};
 
 /// One line per change: `+ path: value` (added, green), `- path: value` (removed, red),
 /// `~ path: before -> after` (changed, yellow); `no changes` when there are none. Values are

@@ -1,5 +1,5 @@
 //! Columns of table and csv output: which SCIM path fills each, and how a resource's values
-//! become the text of a cell.
+//! become the text of a cell. It parses no path itself: the core's PATCH path parser does.
 //!
 //! A column's path is read by the core's PATCH path parser, so `name.givenName`,
 //! `urn:...:User:department` and `emails[type eq "work"].value` all work; values are looked up
@@ -250,17 +250,10 @@ mod tests {
     use serde_json::json;
 
     fn babs() -> Value {
-        json!({
-            "id": "2819c223",
-            "userName": "bjensen",
-            "name": {"givenName": "Barbara", "familyName": "Jensen"},
-            "emails": [
-                {"value": "bjensen@example.com", "type": "work", "primary": true},
-                {"value": "babs@jensen.org", "type": "home"}
-            ],
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tour"},
-            "active": true
-        })
+        let mut user = crate::scim::example_user();
+        user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] =
+            json!({"department": "Tour"});
+        user
     }
 
     fn cell(path: &str) -> String {

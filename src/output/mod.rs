@@ -1,5 +1,6 @@
 //! The terminal edge: printing resources and lists as a table, JSON, NDJSON, CSV or the raw
-//! server body, the colour policy, and the before/after diff of a write.
+//! server body, the colour policy, and the before/after diff of a write. The only user of
+//! comfy-table; it writes to the `io::Write` it is given and never sends a request.
 //!
 //! The only module that uses comfy-table. It writes to any `io::Write` it is given (stdout in
 //! the binary, a buffer in tests) and returns write errors, so a closed pipe ends the command
@@ -15,10 +16,10 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
-use crate::client::{Lines, for_terminal};
 use crate::scim::schema::ResourceSchema;
+use crate::text::{Lines, for_terminal};
 
-pub use color::{ColorChoice, ColorEnv, paint, use_color};
+pub use color::{ColorChoice, ColorEnv, use_color};
 pub use diff::render_changes;
 pub use fields::{Column, parse_columns, split_list, value_text, values_at};
 pub use table::Width;
@@ -202,6 +203,11 @@ impl<W: Write> Printer<W> {
         self.out.flush()
     }
 
+    /// The column headers, in order.
+    fn headers(&self) -> Vec<&str> {
+        self.columns.iter().map(|c| c.header.as_str()).collect()
+    }
+
     fn cells(&self, resource: &Value) -> Vec<String> {
         self.columns
             .iter()
@@ -263,13 +269,9 @@ impl<W: Write> ListPrinter<'_, W> {
                 {
                     let mut writer = csv::Writer::from_writer(&mut text);
                     if !self.csv_header_done {
-                        let headers: Vec<&str> = self
-                            .printer
-                            .columns
-                            .iter()
-                            .map(|c| c.header.as_str())
-                            .collect();
-                        writer.write_record(headers).map_err(io::Error::other)?;
+                        writer
+                            .write_record(self.printer.headers())
+                            .map_err(io::Error::other)?;
                         self.csv_header_done = true;
                     }
                     for resource in resources {
@@ -294,14 +296,11 @@ impl<W: Write> ListPrinter<'_, W> {
                 self.printer.out.write_all(end.as_bytes())?;
             }
             Format::Table => {
-                let headers: Vec<&str> = self
-                    .printer
-                    .columns
-                    .iter()
-                    .map(|c| c.header.as_str())
-                    .collect();
-                let text =
-                    table::render(&headers, std::mem::take(&mut self.rows), self.printer.width);
+                let text = table::render(
+                    &self.printer.headers(),
+                    std::mem::take(&mut self.rows),
+                    self.printer.width,
+                );
                 writeln!(self.printer.out, "{text}")?;
             }
             Format::Csv if !self.csv_header_done => {

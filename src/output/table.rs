@@ -10,7 +10,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::MAX_CELL_CHARS;
 use super::fields::value_text;
-use crate::client::{Lines, for_terminal};
+use crate::text::{Lines, for_terminal};
 
 /// The width a table is cut to when stdout is not a terminal and no `COLUMNS` says otherwise
 /// (`-o table` into a file or a pipe).

@@ -1,19 +1,22 @@
 //! The console report: every check on one line, grouped by suite and area, then a verdict line
-//! per suite and a closing summary line. With `verbose`, the exchanges of failing, warning and
-//! erroring checks follow their line, request lines marked `>` and response lines `<`.
+//! per suite and a closing summary line. It only applies colour; whether to colour is the
+//! caller's decision (terminal, `NO_COLOR`, `--color`).
+//!
+//! With `verbose`, the exchanges of failing, warning and erroring checks follow their line,
+//! request lines marked `>` and response lines `<`.
 //!
 //! A check's line is red exactly when it fails the run at `--fail-on`
 //! ([`CheckOutcome::blocks`]); a fail or warn below that level is yellow, and a waived one is
 //! labelled `WAIVED` with its verdict and the waiver's reason.
 //!
-//! Colour is the caller's decision (terminal, `NO_COLOR`, `--color`); this module only applies
-//! it. Server text is escaped so it cannot move the cursor or recolour the terminal.
+//! Server text is escaped so it cannot move the cursor or recolour the terminal.
 
 use std::io::{self, Write};
 
 use super::verdict::{SuiteVerdict, Tone};
 use super::{Transcript, by_area, counted, line, run_result, seconds, summary_line, throttle_note};
 use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status};
+use crate::text::paint;
 
 /// How the console report looks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,20 +35,6 @@ const RED: &str = "1;31";
 const YELLOW: &str = "33";
 const MAGENTA: &str = "1;35";
 const DIM: &str = "2";
-
-struct Painter {
-    colour: bool,
-}
-
-impl Painter {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.colour {
-            format!("\u{1b}[{code}m{text}\u{1b}[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-}
 
 /// The label and colour of a check's line.
 fn status_label(check: &CheckOutcome, fail_on: FailOn) -> (&'static str, &'static str) {
@@ -75,9 +64,6 @@ pub fn write(
     options: ConsoleOptions,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let painter = Painter {
-        colour: options.colour,
-    };
     for suite in &outcome.suites {
         writeln!(out, "{} ({})", line(&suite.title), line(&suite.name))?;
         let id_column = suite
@@ -90,7 +76,7 @@ pub fn write(
         for (area, checks) in by_area(&suite.checks) {
             writeln!(out, "  {}", line(area))?;
             for check in checks {
-                write_check(out, check, id_column, outcome.fail_on, &painter)?;
+                write_check(out, check, id_column, outcome.fail_on, options.colour)?;
                 if options.verbose {
                     write_exchanges(out, check)?;
                 }
@@ -106,7 +92,7 @@ pub fn write(
         writeln!(
             out,
             "  {}",
-            painter.paint(tone_colour(verdict.tone()), &text)
+            paint(&text, tone_colour(verdict.tone()), options.colour)
         )?;
     }
     writeln!(out)?;
@@ -133,9 +119,9 @@ fn write_check(
     check: &CheckOutcome,
     id_column: usize,
     fail_on: FailOn,
-    painter: &Painter,
+    colour: bool,
 ) -> io::Result<()> {
-    let (label, colour) = status_label(check, fail_on);
+    let (label, label_colour) = status_label(check, fail_on);
     let padded_label = format!("{label:<6}");
     let reason = match check.status {
         Status::Pass => line(&check.title),
@@ -166,7 +152,7 @@ fn write_check(
     writeln!(
         out,
         "    {}  {:<id_column$}  {reason}",
-        painter.paint(colour, &padded_label),
+        paint(&padded_label, label_colour, colour),
         line(&check.id),
     )
 }

@@ -231,7 +231,7 @@ fn headers(pairs: &[(String, String)]) -> Vec<Header<'_>> {
 impl<'a> Exchange<'a> {
     fn of(exchange: &'a outcome::Exchange) -> Exchange<'a> {
         Exchange {
-            method: &exchange.method,
+            method: exchange.method.as_str(),
             url: &exchange.url,
             request_headers: headers(&exchange.request_headers),
             request_body: exchange.request_body.as_deref(),

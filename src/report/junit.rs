@@ -1,4 +1,5 @@
-//! The JUnit XML report (`--report junit=FILE`) for CI dashboards.
+//! The JUnit XML report (`--report junit=FILE`) for CI dashboards. It writes what the outcome
+//! says: it judges no check itself.
 //!
 //! One `<testsuite>` per suite; each check is a `<testcase>` named by its id with the suite as
 //! its class. What CI counts as a failure is what fails the run ([`CheckOutcome::blocks`] at

@@ -1,10 +1,11 @@
-//! The Markdown report (`--report md=FILE`), for pasting into an issue or a vendor ticket.
+//! The Markdown report (`--report md=FILE`), for pasting into an issue or a vendor ticket. It
+//! writes what the outcome says and lets no server text become markup.
 //!
 //! It leads with what a vendor needs to act on: the verdicts, a table of failures, errors and
 //! warnings, a table of the waived ones (verdict and reason), then each of their exchanges in
 //! a fenced block. Passes are only counted and skips folded away. Levels are the ones that
-//! decided each verdict. Server text is escaped so a message cannot become markup, a mention of HTML, or
-//! a broken table, and fences are longer than any run of backticks inside them.
+//! decided each verdict. Server text is escaped so a message cannot become markup, raw HTML or a
+//! broken table, and fences are longer than any run of backticks inside them.
 
 use std::io::{self, Write};
 
@@ -90,26 +91,33 @@ pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn write_table(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {
-    writeln!(out, "\n## Failures, errors and warnings\n")?;
-    writeln!(out, "| Status | Check | Level | RFC | Message |")?;
-    writeln!(out, "|---|---|---|---|---|")?;
-    for check in checks {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            check.status.as_str().to_ascii_uppercase(),
-            inline(&check.id),
-            inline(check.deciding_level.as_str()),
-            inline(&check.rfc),
-            inline(&check.message)
-        )?;
-    }
-    Ok(())
+    write_checks(
+        out,
+        "Failures, errors and warnings",
+        ["Status", "RFC"],
+        checks,
+        |check| inline(&check.rfc),
+    )
 }
 
 fn write_waived(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {
-    writeln!(out, "\n## Waived\n")?;
-    writeln!(out, "| Verdict | Check | Level | Waiver | Message |")?;
+    write_checks(out, "Waived", ["Verdict", "Waiver"], checks, |check| {
+        inline(check.waiver.as_deref().unwrap_or_default())
+    })
+}
+
+/// A section with one row per check: its status, id, deciding level, the column `fourth`
+/// fills, and its message. `names` are the headings of the first and fourth columns.
+fn write_checks(
+    out: &mut impl Write,
+    title: &str,
+    names: [&str; 2],
+    checks: &[&CheckOutcome],
+    fourth: impl Fn(&CheckOutcome) -> String,
+) -> io::Result<()> {
+    let [first, fourth_name] = names;
+    writeln!(out, "\n## {title}\n")?;
+    writeln!(out, "| {first} | Check | Level | {fourth_name} | Message |")?;
     writeln!(out, "|---|---|---|---|---|")?;
     for check in checks {
         writeln!(
@@ -118,7 +126,7 @@ fn write_waived(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()
             check.status.as_str().to_ascii_uppercase(),
             inline(&check.id),
             inline(check.deciding_level.as_str()),
-            inline(check.waiver.as_deref().unwrap_or_default()),
+            fourth(check),
             inline(&check.message)
         )?;
     }

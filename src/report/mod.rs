@@ -1,15 +1,16 @@
-//! Reporters: sinks that turn a finished [`RunOutcome`] into text for people and for CI.
+//! Reporters: sinks that turn a finished [`RunOutcome`] into text for people and for CI. Each
+//! writes to an `impl io::Write` and reads only the outcome: it never sends HTTP, never opens
+//! a file and never reads the clock (times come from the outcome).
 //!
-//! Each reporter writes to an `impl io::Write` and reads only the outcome: it never sends HTTP,
-//! never opens a file and never reads the clock (times come from the outcome). The formats are
+//! The formats are
 //! the console listing ([`console`]), versioned JSON ([`json`]), JUnit XML ([`junit`]), Markdown
 //! for issues and vendor tickets ([`markdown`]) and one self-contained HTML page ([`html`]).
 //! [`verdict`] computes the per-suite verdict lines they all print.
 //!
 //! Exchanges and messages come from the server under test, so every reporter escapes them for
 //! its medium; this module first makes them safe for a reader (control characters, ANSI escapes
-//! and bidi overrides made visible, huge bodies cut) with the client's pure text escaping, the
-//! one thing it takes from `client`. Otherwise it reads only `runner::outcome`.
+//! and bidi overrides made visible, huge bodies cut) with `crate::text`. Otherwise it reads
+//! only `runner::outcome`.
 
 pub mod console;
 pub mod html;
@@ -24,6 +25,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::exit::Exit;
 use crate::runner::outcome::{CheckOutcome, Exchange, RunOutcome, Summary};
 use crate::text::{Lines, for_terminal};
 
@@ -52,17 +54,17 @@ impl Format {
     }
 }
 
-/// An unknown name in `--report FORMAT=FILE`, or a missing `=FILE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An unknown name in `--report FORMAT=FILE`, or a missing `=FILE`: a usage error (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct ReportArgError(String);
 
-impl fmt::Display for ReportArgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl ReportArgError {
+    /// The exit code: a report request is command-line input.
+    pub fn exit(&self) -> Exit {
+        Exit::Usage
     }
 }
-
-impl std::error::Error for ReportArgError {}
 
 impl FromStr for Format {
     type Err = ReportArgError;
@@ -161,7 +163,7 @@ pub(crate) struct Transcript {
 
 impl Transcript {
     pub(crate) fn of(exchange: &Exchange) -> Transcript {
-        let mut request = format!("{} {}", line(&exchange.method), line(&exchange.url));
+        let mut request = format!("{} {}", exchange.method, line(&exchange.url));
         append_headers_and_body(
             &mut request,
             &exchange.request_headers,
@@ -352,7 +354,7 @@ mod tests {
     #[test]
     fn a_transcript_escapes_controls_and_pretty_prints_json() {
         let exchange = Exchange {
-            method: "POST".to_owned(),
+            method: crate::scim::method::Method::Post,
             url: "http://h/Users".to_owned(),
             request_headers: vec![("X-Note".to_owned(), "a\u{1b}[31mb".to_owned())],
             request_body: Some(r#"{"userName":"x"}"#.to_owned()),

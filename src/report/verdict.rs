@@ -1,4 +1,5 @@
-//! The one-line verdict on a suite, shared by every reporter.
+//! The one-line verdict on a suite, shared by every reporter. Pure: it reads a
+//! [`SuiteOutcome`] and writes nothing.
 //!
 //! An RFC suite is judged per requirement level: `RFC 7644: 142/150 MUST, 12/14 SHOULD` (passed
 //! over applicable; skipped checks are not applicable). Each outcome counts at its deciding

@@ -1,5 +1,5 @@
-//! The cleanup ledger: every resource a run creates is written down BEFORE the request that
-//! creates it is sent, so that a crash or a Ctrl-C never leaves anything we cannot find again.
+//! The cleanup ledger: every create is written down, durably, before its request is sent, so a
+//! crash or Ctrl-C leaves nothing that cannot be found again. It never sends or deletes.
 //!
 //! The ledger is JSON lines. The runner writes through a [`LedgerSink`] (the command layer
 //! supplies a file that is flushed to disk on every line; tests use memory) and keeps a copy in

@@ -1,9 +1,9 @@
-//! What a conformance run produced: one verdict per check, grouped by suite. Reporters read
-//! these types; they are internal and may change freely (the JSON report has its own
-//! versioned wire types).
+//! What a run produced: one verdict per check, grouped by suite, read by the reporters. Internal
+//! types: no wire format (the JSON report has its own versioned types) and no I/O.
 
 use std::time::Duration;
 
+use crate::scim::method::Method;
 pub use crate::suite::Level;
 
 /// A check's verdict.
@@ -16,12 +16,15 @@ pub enum Status {
     /// The server missed a SHOULD or MAY: reported; a SHOULD miss fails a run only with
     /// `--fail-on should`, a MAY miss never.
     Warn,
-    /// Not run: a precondition was not met (not advertised, no such resource type, writes not
-    /// allowed, filtered out by tags); the message says which.
+    /// No verdict on the server, by rule: a precondition is not met (a feature or resource type
+    /// not advertised, writes not allowed, an Okta feature not selected), the server declined a
+    /// filter as RFC 7644 Table 9 allows, or a built-in found the rule untestable against what
+    /// the server advertises; the message says which. Checks left out by `--only`, `--skip` or
+    /// `--resource-type` are not in the outcome at all.
     Skip,
-    /// The check could not reach a verdict: network failure, timeout, a server that died, a
-    /// refused setup step (`setup refused: ...`), a broken suite file. Distinct from `Fail` end
-    /// to end.
+    /// The check could not reach a verdict: network failure, timeout, a server that died or
+    /// kept answering 429, a refused setup step (`setup refused: ...`), or a request the write
+    /// guard refused to send. Distinct from `Fail` end to end.
     Error,
 }
 
@@ -64,7 +67,7 @@ impl FailOn {
 /// One HTTP exchange a check made, redacted, kept for failing checks (`-v`, HTML report).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exchange {
-    pub method: String,
+    pub method: Method,
     /// The URL as sent (credentials never appear in it).
     pub url: String,
     /// Request headers, secrets already replaced.

@@ -1,6 +1,5 @@
-//! Steps that only prepare the ground (`setup = true` in a suite): the fuller User body the
-//! runner tries once when such a create is refused, and how a refusal is told. Pure: it builds
-//! bodies and sentences; the check run sends the requests.
+//! Setup steps refused for their content: which refusals earn one retry with a fuller User
+//! body, and that body. Pure: it builds bodies and sends nothing; the check sends them.
 //!
 //! RFC 7643 §4.1 makes only `userName` required, yet some servers also demand attributes such
 //! as `name.formatted`. A check whose setup create is refused for that would otherwise test
@@ -85,41 +84,6 @@ pub(super) fn fuller_user(body: &Value) -> Option<(Value, Vec<&'static str>)> {
     (!added.is_empty()).then(|| (Value::Object(user), added))
 }
 
-/// `setup refused: POST /Users answered 400 ("detail"), so the check could not run (step 1)`.
-pub(super) fn refused(label: &str, status: u16, detail: &str, step: usize) -> String {
-    format!(
-        "setup refused: {label} answered {status}{detail}, so the check could not run (step {step})"
-    )
-}
-
-/// The refusal of a setup create that was refused again with the fuller body.
-pub(super) fn refused_twice(
-    label: &str,
-    first: (u16, &str),
-    second: (u16, &str),
-    added: &[&str],
-    step: usize,
-) -> String {
-    format!(
-        "setup refused: {label} answered {}{}, and {}{} again with {} added, so the check could \
-         not run (step {step})",
-        first.0,
-        first.1,
-        second.0,
-        second.1,
-        listed(added)
-    )
-}
-
-/// `a, b and c`.
-fn listed(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -147,7 +111,7 @@ mod tests {
             })
         );
         assert_eq!(
-            listed(&added),
+            crate::runner::error::listed(&added),
             "name.givenName, name.familyName, name.formatted, displayName, a work email and active"
         );
     }

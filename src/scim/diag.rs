@@ -1,6 +1,5 @@
-//! Byte spans into user input and diagnostics that render a caret under the offending text.
-
-use std::fmt;
+//! Byte spans into user input, and the one renderer of diagnostics: the input line with a caret
+//! under the offending text, and the `hint:` line. Pure: it formats text and prints nothing.
 
 /// A half-open byte range `[start, end)` into the text that was parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -24,7 +23,8 @@ impl Span {
 }
 
 /// A problem found in user-supplied text, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} at byte {}", span.start)]
 pub struct Diagnostic {
     /// Lowercase sentence fragment: "expected a comparison operator, found `foo`".
     pub message: String,
@@ -47,54 +47,73 @@ impl Diagnostic {
         self
     }
 
-    /// Renders the message, the input line and a caret line under the span.
-    ///
-    /// Control characters in the input are shown escaped so that the caret stays aligned and
-    /// nothing from the input can drive the terminal.
+    /// Renders the message, the input line with a caret line under the span ([`snippet`]), and
+    /// the hint on its own line ([`hint_line`]).
     pub fn render(&self, input: &str) -> String {
-        let mut shown = String::new();
-        let mut caret_start = 0;
-        let mut caret_len = 0;
-        for (i, ch) in input.char_indices() {
-            let piece: String = if ch.is_control() {
-                ch.escape_default().collect()
-            } else {
-                ch.to_string()
-            };
-            let width = piece.chars().count();
-            if i < self.span.start {
-                caret_start += width;
-            } else if i < self.span.end {
-                caret_len += width;
-            }
-            shown.push_str(&piece);
-        }
-        if self.span.start >= input.len() {
-            caret_start = shown.chars().count();
-        }
-        let caret_len = caret_len.max(1);
-        let mut out = format!(
-            "{}\n  {}\n  {}{}",
-            self.message,
-            shown,
-            " ".repeat(caret_start),
-            "^".repeat(caret_len)
-        );
+        let mut out = format!("{}\n{}", self.message, snippet(input, self.span, None));
         if let Some(hint) = &self.hint {
-            out.push_str("\nhint: ");
-            out.push_str(hint);
+            out.push('\n');
+            out.push_str(&hint_line(hint));
         }
         out
     }
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at byte {}", self.message, self.span.start)
+/// One line of user input with a caret line under the bytes `span` of it: indented by two
+/// spaces, or behind a `N |` gutter when the input is line `N` of a file.
+///
+/// Control characters in the input are shown escaped so that the caret stays aligned and
+/// nothing from the input can drive the terminal. An empty span gets one caret.
+pub fn snippet(input: &str, span: Span, line: Option<usize>) -> String {
+    let mut shown = String::new();
+    let mut caret_start = 0;
+    let mut caret_len = 0;
+    for (i, ch) in input.char_indices() {
+        let piece: String = if ch.is_control() {
+            ch.escape_default().collect()
+        } else {
+            ch.to_string()
+        };
+        let width = piece.chars().count();
+        if i < span.start {
+            caret_start += width;
+        } else if i < span.end {
+            caret_len += width;
+        }
+        shown.push_str(&piece);
+    }
+    if span.start >= input.len() {
+        caret_start = shown.chars().count();
+    }
+    let carets = format!(
+        "{}{}",
+        " ".repeat(caret_start),
+        "^".repeat(caret_len.max(1))
+    );
+    match line {
+        None => format!("  {shown}\n  {carets}"),
+        Some(number) => {
+            let gutter = number.to_string();
+            let pad = " ".repeat(gutter.len());
+            format!("{pad} |\n{gutter} | {shown}\n{pad} | {carets}")
+        }
     }
 }
 
-impl std::error::Error for Diagnostic {}
+/// The line that carries a hint under an error or a diagnostic: `hint: ...`. Every hint
+/// scimctl prints goes through here, so hints look the same wherever they come from.
+pub fn hint_line(hint: &str) -> String {
+    format!("hint: {hint}")
+}
+
+/// A message followed, when there is a hint, by its [`hint_line`]: how an error that carries a
+/// hint displays itself.
+pub fn with_hint(message: &str, hint: Option<&str>) -> String {
+    match hint {
+        Some(hint) => format!("{message}\n{}", hint_line(hint)),
+        None => message.to_owned(),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -107,6 +126,19 @@ mod tests {
             d.render("userName eqq \"x\""),
             "unknown operator `eqq`\n  userName eqq \"x\"\n           ^^^"
         );
+    }
+
+    #[test]
+    fn a_line_of_a_file_is_shown_behind_its_number() {
+        assert_eq!(
+            snippet("level = \"MUSTNT\"", Span::at(8), Some(9)),
+            "  |\n9 | level = \"MUSTNT\"\n  |         ^"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_the_caret_follows_them() {
+        assert_eq!(snippet("a\tb", Span::new(2, 3), None), "  a\\tb\n     ^");
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! How identity providers shape the requests they send (field guide §4), for `--as`: the RFC's
-//! own shapes, Okta's, Microsoft Entra ID's current (`aadOptscim062020`) shapes and Entra's
-//! legacy ones.
+//! How identity providers shape the requests they send, for `--as`: the RFC's own shapes,
+//! Okta's, Microsoft Entra ID's current (`aadOptscim062020`) shapes and Entra's legacy ones.
+//! Pure: it renders bodies and headers and sends nothing.
 //!
 //! Each dialect renders PATCH bodies (op casing, string booleans), activation, membership
 //! changes and create bodies byte for byte as that IdP does, so a server can be tried against
@@ -58,8 +58,9 @@ impl Dialect {
         }
     }
 
-    /// Headers the IdP sends with every request (field guide §4.1). `Content-Type` matters
-    /// only for requests with a body; the client leaves it off the others.
+    /// Headers the IdP sends with every request (Okta's, as in `fixtures/idp/okta-*.json`).
+    /// `Content-Type` matters only for requests with a body; the client leaves it off the
+    /// others.
     pub fn headers(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Dialect::Okta => &[
@@ -72,11 +73,11 @@ impl Dialect {
         }
     }
 
-    /// The PatchOp request (RFC 7644 §3.5.2) for `steps`, as this IdP spells it (field guide
-    /// §4.2): Entra's legacy dialect capitalises `op` and sends booleans as `"True"`/`"False"`;
-    /// Entra folds several replacements of plain attribute paths into one pathless `replace`
-    /// whose keys are those paths (`name.givenName`, `urn:...:User:employeeNumber`), after the
-    /// value-path operations.
+    /// The PatchOp request (RFC 7644 §3.5.2) for `steps`, as this IdP spells it (recorded in
+    /// `fixtures/idp/`): Entra's legacy dialect capitalises `op` and sends booleans as
+    /// `"True"`/`"False"`; Entra folds several replacements of plain attribute paths into one
+    /// pathless `replace` whose keys are those paths (`name.givenName`,
+    /// `urn:...:User:employeeNumber`), after the value-path operations.
     pub fn patch_body(self, steps: &[PatchStep]) -> Value {
         let plain_replace = |step: &PatchStep| {
             step.op == PatchOpKind::Replace
@@ -159,7 +160,7 @@ impl Dialect {
     /// Removing members by id: one `remove` per member with a value filter
     /// (`members[value eq "id"]`, RFC 7644 §3.5.2.2), or for Entra's legacy dialect one
     /// `Remove` of path `members` carrying the list of values, which some servers read as
-    /// "remove all" (field guide §5 #6).
+    /// "remove all" (apache/directory-scimple#436, Captain-P-Goldfish/SCIM-SDK#149).
     pub fn remove_members(self, ids: &[&str]) -> Value {
         match self {
             Dialect::EntraLegacy => self.patch_body(&[PatchStep {
@@ -182,8 +183,8 @@ impl Dialect {
     }
 
     /// A User create body with what this IdP adds to the user's data: Okta sends an empty
-    /// `groups` list, Entra `roles: []` and `meta.resourceType` (field guide §4). The user's own
-    /// attributes are kept as they are; nothing is invented (no password).
+    /// `groups` list, Entra `roles: []` and `meta.resourceType`. The user's own attributes are
+    /// kept as they are; nothing is invented (no password).
     pub fn create_user_body(self, user: &Value) -> Value {
         match self {
             Dialect::Rfc => user.clone(),
@@ -199,7 +200,7 @@ impl Dialect {
     }
 
     /// A Group create body as this IdP sends it: Okta with an empty `members` list, Entra with
-    /// `meta.resourceType` (field guide §4).
+    /// `meta.resourceType`.
     pub fn create_group_body(self, group: &Value) -> Value {
         match self {
             Dialect::Rfc => group.clone(),
@@ -220,7 +221,7 @@ impl Dialect {
     }
 
     /// A value as the dialect sends it: Entra legacy turns every boolean into `"True"`/`"False"`,
-    /// also inside objects such as `roles[].primary` (field guide §4.2).
+    /// also inside objects such as `roles[].primary`.
     fn value(self, value: &Value) -> Value {
         match self {
             Dialect::EntraLegacy => string_booleans(value, 3),

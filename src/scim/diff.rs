@@ -235,18 +235,13 @@ mod tests {
     }
 
     fn user() -> Value {
-        json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "id": "2819c223",
-            "userName": "bjensen",
-            "name": {"givenName": "Barbara", "familyName": "Jensen"},
-            "emails": [
-                {"value": "bjensen@example.com", "type": "work", "primary": true},
-                {"value": "babs@jensen.org", "type": "home"}
-            ],
-            "active": true,
-            "meta": {"resourceType": "User", "lastModified": "2026-01-01T00:00:00Z", "version": "W/\"1\""}
-        })
+        let mut user = crate::scim::example_user();
+        user["meta"] = json!({
+            "resourceType": "User",
+            "lastModified": "2026-01-01T00:00:00Z",
+            "version": "W/\"1\""
+        });
+        user
     }
 
     #[test]

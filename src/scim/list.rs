@@ -1,10 +1,11 @@
-//! Reading a ListResponse (RFC 7644 §3.4.2) the way servers really send it.
+//! Reading a ListResponse (RFC 7644 §3.4.2) the way servers really send it. Pure: serde_json
+//! and std only; it never fetches a page.
 //!
 //! The RFC requires `totalResults`, and `Resources` when it is above 0; servers also send a
 //! lowercase `resources` key, paging numbers as strings, resources without `schemas`, or a bare
-//! array (field guide §5 #13). Each deviation is accepted and written down in
-//! [`ListPage::tolerated`], so a CRUD command never aborts over it and `-v` can still show it.
-//! Pure: serde_json and std only.
+//! array (pingidentity/scim2#233, python-scim/scim2-models#20). Each deviation is accepted and
+//! written down in [`ListPage::tolerated`], so a CRUD command never aborts over it and `-v` can
+//! still show it.
 
 use serde_json::{Map, Value};
 
@@ -101,7 +102,8 @@ fn paging_number(
     name: &str,
     tolerated: &mut Vec<String>,
 ) -> Result<Option<u64>, String> {
-    let Some(key) = find_key_ci(object, name) else {
+    let Some((key, value)) = find_key_ci(object, name).and_then(|key| object.get_key_value(key))
+    else {
         return Ok(None);
     };
     let spelled = if key == name {
@@ -109,29 +111,54 @@ fn paging_number(
     } else {
         format!(" (spelled `{key}`)")
     };
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(number)) => match number.as_u64() {
-            Some(value) => Ok(Some(value)),
-            None => Err(format!(
-                "`{name}`{spelled} is {number}, not a non-negative integer"
-            )),
-        },
-        Some(Value::String(text)) => match text.trim().parse::<u64>() {
-            Ok(value) => {
-                tolerated.push(format!(
-                    "`{name}`{spelled} is a numeric string, not a number (RFC 7644 §3.4.2)"
-                ));
-                Ok(Some(value))
-            }
-            Err(_) => Err(format!(
-                "`{name}`{spelled} is \"{text}\", not a non-negative integer"
-            )),
-        },
-        Some(other) => Err(format!(
+    match (paging_value(value), value) {
+        (PagingValue::Null, _) => Ok(None),
+        (PagingValue::Number(number), _) => Ok(Some(number)),
+        (PagingValue::NumericString(number), _) => {
+            tolerated.push(format!(
+                "`{name}`{spelled} is a numeric string, not a number (RFC 7644 §3.4.2)"
+            ));
+            Ok(Some(number))
+        }
+        (PagingValue::Invalid, Value::Number(number)) => Err(format!(
+            "`{name}`{spelled} is {number}, not a non-negative integer"
+        )),
+        (PagingValue::Invalid, Value::String(text)) => Err(format!(
+            "`{name}`{spelled} is \"{text}\", not a non-negative integer"
+        )),
+        (PagingValue::Invalid, other) => Err(format!(
             "`{name}`{spelled} is {}, not a number",
             json_kind(other)
         )),
+    }
+}
+
+/// How a paging field (`totalResults`, `startIndex`, `itemsPerPage`) reads. This is the one
+/// reading of them: [`parse_list_response`] tolerates by it and `lint` reports by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PagingValue {
+    /// `null`: no value.
+    Null,
+    /// A non-negative integer, as RFC 7644 §3.4.2 has it.
+    Number(u64),
+    /// A non-negative integer written as a JSON string, which some servers send.
+    NumericString(u64),
+    /// Anything else: a negative or fractional number, other text, another JSON type.
+    Invalid,
+}
+
+/// How `value` reads as a paging number; see [`PagingValue`].
+pub(crate) fn paging_value(value: &Value) -> PagingValue {
+    match value {
+        Value::Null => PagingValue::Null,
+        Value::Number(number) => number
+            .as_u64()
+            .map_or(PagingValue::Invalid, PagingValue::Number),
+        Value::String(text) => text
+            .trim()
+            .parse()
+            .map_or(PagingValue::Invalid, PagingValue::NumericString),
+        _ => PagingValue::Invalid,
     }
 }
 

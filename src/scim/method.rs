@@ -1,5 +1,5 @@
-//! The HTTP methods SCIM uses (RFC 7644 §3.2), shared by the client, the suite format and the
-//! runner.
+//! The HTTP methods SCIM uses (RFC 7644 §3.2): the one method type of the client, the suite
+//! format, the runner and the embedded server. Names and parsing only; nothing is sent here.
 
 use std::fmt;
 
@@ -28,6 +28,17 @@ impl Method {
         })
     }
 
+    /// Reads a method name as it arrives in a request line: HTTP method names are
+    /// case-sensitive (RFC 9110 §9.1), so `get` is no method SCIM knows.
+    pub fn from_wire(text: &str) -> Option<Method> {
+        Method::parse(text).filter(|method| method.as_str() == text)
+    }
+
+    /// Whether a request with this method carries a JSON body (RFC 7644 §3.3, §3.5).
+    pub fn has_body(self) -> bool {
+        matches!(self, Method::Post | Method::Put | Method::Patch)
+    }
+
     /// The method's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,5 +55,18 @@ impl Method {
 impl fmt::Display for Method {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suite_files_may_spell_a_method_in_any_case_but_the_wire_may_not() {
+        assert_eq!(Method::parse("patch"), Some(Method::Patch));
+        assert_eq!(Method::from_wire("PATCH"), Some(Method::Patch));
+        assert_eq!(Method::from_wire("patch"), None);
+        assert_eq!(Method::from_wire("OPTIONS"), None);
     }
 }

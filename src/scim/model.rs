@@ -1,4 +1,5 @@
-//! SCIM message URNs and the protocol error model (RFC 7644 §3.12).
+//! SCIM message URNs and the protocol error model (RFC 7644 §3.12): the one place the URNs
+//! are spelt. Data only; no parsing of messages.
 
 use std::fmt;
 
@@ -33,6 +34,27 @@ pub enum ScimType {
 }
 
 impl ScimType {
+    /// Every type, in Table 9's order.
+    pub const ALL: [ScimType; 10] = [
+        ScimType::InvalidFilter,
+        ScimType::TooMany,
+        ScimType::Uniqueness,
+        ScimType::Mutability,
+        ScimType::InvalidSyntax,
+        ScimType::InvalidPath,
+        ScimType::NoTarget,
+        ScimType::InvalidValue,
+        ScimType::InvalidVers,
+        ScimType::Sensitive,
+    ];
+
+    /// Reads a `scimType` in any letter case.
+    pub fn from_keyword(word: &str) -> Option<ScimType> {
+        ScimType::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(word))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ScimType::InvalidFilter => "invalidFilter",
@@ -64,7 +86,8 @@ impl fmt::Display for ScimType {
 }
 
 /// A protocol-level failure: what a server answers as an Error response.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status}{}: {detail}", scim_type.map(|t| format!(" {t}")).unwrap_or_default())]
 pub struct ScimError {
     pub status: u16,
     pub scim_type: Option<ScimType>,
@@ -104,13 +127,19 @@ impl ScimError {
     }
 }
 
-impl fmt::Display for ScimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.scim_type {
-            Some(t) => write!(f, "{} {}: {}", self.status, t, self.detail),
-            None => write!(f, "{}: {}", self.status, self.detail),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scim_type_reads_back_in_any_case() {
+        for kind in ScimType::ALL {
+            assert_eq!(ScimType::from_keyword(kind.as_str()), Some(kind));
+            assert_eq!(
+                ScimType::from_keyword(&kind.as_str().to_uppercase()),
+                Some(kind)
+            );
         }
+        assert_eq!(ScimType::from_keyword("invalidFliter"), None);
     }
 }
-
-impl std::error::Error for ScimError {}

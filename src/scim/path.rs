@@ -1,4 +1,5 @@
-//! Attribute paths (RFC 7644 §3.10) and PATCH paths (§3.5.2, Figure 7).
+//! Attribute paths (RFC 7644 §3.10) and PATCH paths (§3.5.2, Figure 7), parsed with spans.
+//! Syntax only: whether a path names an attribute is for the schema to say.
 //!
 //! `attrPath = [URI ":"] ATTRNAME ["." subAttr]`; a PATCH path is an attrPath or a
 //! `valuePath ["." subAttr]`, such as `emails[type eq "work"].value`. URNs contain both `:` and

@@ -1,4 +1,5 @@
-//! Result ordering for `sortBy` / `sortOrder` (RFC 7644 §3.4.2.3). Pure: std and serde_json.
+//! Result ordering for `sortBy` / `sortOrder` (RFC 7644 §3.4.2.3). Pure: std and serde_json;
+//! it orders what it is given and filters nothing.
 //!
 //! The sort value of a resource is the value at the `sortBy` path. For a multi-valued
 //! attribute it is the `primary` element's value, else the first element's (§3.4.2.3); a

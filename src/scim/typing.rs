@@ -1,5 +1,6 @@
 //! Turning what a user types on the command line into SCIM values, by the schema
-//! (`--set name.givenName=Babs`, `users patch ID replace active false`).
+//! (`--set name.givenName=Babs`, `users patch ID replace active false`). Pure: serde_json and
+//! std only; it reads no command line itself.
 //!
 //! A JSON literal that fits the attribute is taken as is (`true`, `42`, `{"value":"x"}`,
 //! `[...]`, `null` to clear); anything else is read by the attribute's type (RFC 7643 §2.3):
@@ -13,15 +14,16 @@ use serde_json::{Map, Number, Value, json};
 use crate::scim::path::{AttrPath, PatchPath};
 use crate::scim::resource::find_key_ci;
 use crate::scim::schema::{AttrType, Attribute, ResourceSchema};
+use crate::scim::target::Target;
 
 /// The JSON value `raw` stands for at `path` (an attribute path or a PATCH path).
 ///
 /// Errors name the attribute and its type, such as
 /// ``"`active` is a boolean: expected true or false, not \"yes\""``.
 pub fn typed_value(schema: &ResourceSchema, path: &PatchPath, raw: &str) -> Result<Value, String> {
-    let (attr, sub, whole_attribute) = match path {
-        PatchPath::Attr(attr) => (attr, attr.sub.as_deref(), attr.sub.is_none()),
-        PatchPath::Filtered { attr, sub, .. } => (attr, sub.as_deref(), false),
+    let (attr, sub, filtered) = match path {
+        PatchPath::Attr(attr) => (attr, attr.sub.as_deref(), false),
+        PatchPath::Filtered { attr, sub, .. } => (attr, sub.as_deref(), true),
     };
     let lookup = AttrPath {
         urn: attr.urn.clone(),
@@ -31,24 +33,24 @@ pub fn typed_value(schema: &ResourceSchema, path: &PatchPath, raw: &str) -> Resu
     let Some(resolved) = schema.resolve(&lookup) else {
         return Ok(untyped(raw));
     };
-    let target = resolved.target();
-    // A filtered path without a sub-attribute designates elements: one complex value each.
-    let element = matches!(path, PatchPath::Filtered { sub: None, .. });
-    let multi_valued = target.multi_valued && whole_attribute && !element;
+    // The value has the shape of a PATCH value for the path. Unlike `patch_target`, a value
+    // filter on an attribute that is not multi-valued is no error here: the server answers it.
+    let target = Target::Attribute { resolved, filtered };
+    let attribute = resolved.target();
     let shown = path.to_string();
     let literal: Option<Value> = serde_json::from_str(raw).ok();
     if let Some(Value::Null) = literal {
         return Ok(Value::Null);
     }
-    if multi_valued {
+    if target.takes_array() {
         if let Some(Value::Array(items)) = &literal {
-            if items.iter().all(|item| fits(target, item)) {
+            if items.iter().all(|item| fits(attribute, item)) {
                 return Ok(Value::Array(items.clone()));
             }
         }
-        return single(target, &shown, raw, literal).map(|value| json!([value]));
+        return single(attribute, &shown, raw, literal).map(|value| json!([value]));
     }
-    single(target, &shown, raw, literal)
+    single(attribute, &shown, raw, literal)
 }
 
 /// One value of `attribute`'s type.

@@ -1,8 +1,9 @@
-//! The SCIM endpoints as plain functions: a decoded request in, a [`Reply`] out.
+//! The SCIM endpoints as plain functions: a decoded request in, a [`Reply`] out. Synchronous,
+//! it never awaits and never touches a socket: the HTTP edge (`routes`) does both.
 //!
-//! Synchronous on purpose: the HTTP edge (`routes`) does the awaiting, then calls
-//! [`Server::handle`], which takes the store lock, does its work and lets go; no lock is ever
-//! held across an await. Bulk operations go through the same dispatch as single requests.
+//! The edge calls [`Server::handle`], which takes the store lock, does its work and lets go; no
+//! lock is ever held across an await. Bulk operations go through the same dispatch as single
+//! requests.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -10,7 +11,9 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::{Map, Value};
 
+use crate::scim::method::Method;
 use crate::scim::model::{LIST_RESPONSE, ScimError, ScimType};
+use crate::scim::resource::{get_ci, project};
 use crate::serve::etag;
 use crate::serve::protocol;
 use crate::serve::query::{ListParams, Projection, QueryPairs, decode_path_segment};
@@ -18,52 +21,11 @@ use crate::serve::quirks::Quirks;
 use crate::serve::store::{Entry, Kind, Store};
 use crate::serve::{Limits, bulk};
 
-/// The HTTP methods the API distinguishes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Other,
-}
-
-impl Method {
-    /// Reads a method name (case-sensitive, as HTTP says).
-    pub fn parse(name: &str) -> Method {
-        match name {
-            "GET" => Method::Get,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "DELETE" => Method::Delete,
-            _ => Method::Other,
-        }
-    }
-
-    /// Whether requests with this method carry a JSON body.
-    pub fn has_body(self) -> bool {
-        matches!(self, Method::Post | Method::Put | Method::Patch)
-    }
-
-    /// The method name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Other => "this method",
-        }
-    }
-}
-
 /// A request with its transport details decoded.
 #[derive(Debug, Clone)]
 pub struct ApiRequest<'a> {
-    pub method: Method,
+    /// `None` for a method SCIM does not use (`OPTIONS`, `TRACE`, ...): it gets 405.
+    pub method: Option<Method>,
     /// The path below the base URL, such as `/Users/2819c223`.
     pub path: &'a str,
     pub query: QueryPairs,
@@ -232,7 +194,7 @@ impl Server {
 
     /// Answers one request; failures become SCIM Error replies.
     pub fn handle(&self, request: ApiRequest<'_>) -> Reply {
-        let writes = request.method.has_body();
+        let writes = request.method.is_some_and(Method::has_body);
         let mut reply = self
             .refuse_user_create(&request)
             .and_then(|()| self.dispatch(request))
@@ -260,7 +222,7 @@ impl Server {
     /// through [`Server::dispatch`] alone and is left as it is).
     fn refuse_user_create(&self, request: &ApiRequest<'_>) -> Result<(), Failure> {
         let mut segments = request.path.split('/').filter(|s| !s.is_empty());
-        let user_create = request.method == Method::Post
+        let user_create = request.method == Some(Method::Post)
             && segments.next().and_then(resource_kind) == Some(Kind::User)
             && segments.next().is_none();
         match request.body.as_ref().filter(|_| user_create) {
@@ -285,15 +247,13 @@ impl Server {
         let resource = words.first().and_then(|first| resource_kind(first));
         match (resource, words.as_slice()) {
             (Some(kind), [_]) => match method {
-                Method::Get => self.list(&[kind], ListParams::from_query(&request.query)?),
-                Method::Post => self.create(kind, request),
+                Some(Method::Get) => self.list(&[kind], ListParams::from_query(&request.query)?),
+                Some(Method::Post) => self.create(kind, request),
                 _ => Err(not_allowed(method, "GET, POST")),
             },
             (Some(kind), [_, search]) if is(search, ".search") => self.search(&[kind], &request),
             (Some(kind), [_, id]) => self.one(kind, id, &request, false),
-            (Some(_), _) => {
-                Err(ScimError::status(404, format!("no endpoint at `{}`", request.path)).into())
-            }
+            (Some(_), _) => Err(no_endpoint(&request)),
             (None, words) => self.dispatch_other(words, &request),
         }
     }
@@ -306,46 +266,46 @@ impl Server {
             [me] if is(me, "Me") => self.me(request),
             [search] if is(search, ".search") => self.search(&[Kind::User, Kind::Group], request),
             [bulk] if is(bulk, "Bulk") => match method {
-                Method::Post => Ok(bulk::run(self, body_of(request)?.clone())?),
+                Some(Method::Post) => Ok(bulk::run(self, body_of(request)?.clone())?),
                 _ => Err(not_allowed(method, "POST")),
             },
             [spc] if is(spc, "ServiceProviderConfig") => {
-                self.only_get(method)?;
-                self.refuse_discovery_filter(request)?;
+                self.discovery_read(request)?;
                 Ok(Reply::json(
                     200,
                     self.discovery.service_provider_config.clone(),
                 ))
             }
-            [types] if is(types, "ResourceTypes") => {
-                self.only_get(method)?;
-                self.refuse_discovery_filter(request)?;
-                Ok(self.discovery_list(&self.discovery.resource_types))
+            [collection, id @ ..] if id.len() <= 1 => {
+                let (documents, what) = if is(collection, "ResourceTypes") {
+                    (&self.discovery.resource_types, "resource type")
+                } else if is(collection, "Schemas") {
+                    (&self.discovery.schemas, "schema")
+                } else {
+                    return Err(no_endpoint(request));
+                };
+                self.discovery_read(request)?;
+                match id {
+                    [id] => discovery_one(documents, id, what),
+                    _ => Ok(self.discovery_list(documents)),
+                }
             }
-            [types, id] if is(types, "ResourceTypes") => {
-                self.only_get(method)?;
-                self.refuse_discovery_filter(request)?;
-                discovery_one(&self.discovery.resource_types, id, "resource type")
-            }
-            [schemas] if is(schemas, "Schemas") => {
-                self.only_get(method)?;
-                self.refuse_discovery_filter(request)?;
-                Ok(self.discovery_list(&self.discovery.schemas))
-            }
-            [schemas, id] if is(schemas, "Schemas") => {
-                self.only_get(method)?;
-                self.refuse_discovery_filter(request)?;
-                discovery_one(&self.discovery.schemas, id, "schema")
-            }
-            _ => Err(ScimError::status(404, format!("no endpoint at `{}`", request.path)).into()),
+            _ => Err(no_endpoint(request)),
         }
+    }
+
+    /// What every discovery endpoint refuses: a method other than GET ([`Server::only_get`])
+    /// and a `filter` ([`Server::refuse_discovery_filter`]), in that order.
+    fn discovery_read(&self, request: &ApiRequest<'_>) -> Result<(), Failure> {
+        self.only_get(request.method)?;
+        self.refuse_discovery_filter(request)
     }
 
     /// Discovery endpoints are read-only: any other method gets 405 (RFC 9110 §15.5.6), or a
     /// 404 under `discovery-write-404`.
-    fn only_get(&self, method: Method) -> Result<(), Failure> {
+    fn only_get(&self, method: Option<Method>) -> Result<(), Failure> {
         match method {
-            Method::Get => Ok(()),
+            Some(Method::Get) => Ok(()),
             _ if self.quirks.discovery_write_404 => {
                 Err(ScimError::status(404, "no such endpoint").into())
             }
@@ -376,10 +336,10 @@ impl Server {
     ) -> Result<Reply, Failure> {
         let projection = self.projection(Projection::from_query(&request.query)?);
         let reply = match request.method {
-            Method::Get => self.get(kind, id, &projection, request.if_none_match),
-            Method::Put => self.replace(kind, id, request, &projection),
-            Method::Patch => self.patch(kind, id, request, &projection),
-            Method::Delete => self.delete(kind, id, request.if_match),
+            Some(Method::Get) => self.get(kind, id, &projection, request.if_none_match),
+            Some(Method::Put) => self.replace(kind, id, request, &projection),
+            Some(Method::Patch) => self.patch(kind, id, request, &projection),
+            Some(Method::Delete) => self.delete(kind, id, request.if_match),
             method => Err(not_allowed(method, "GET, PUT, PATCH, DELETE")),
         }?;
         if via_me && let Some(entry) = self.read().get(kind, id) {
@@ -394,7 +354,7 @@ impl Server {
             let detail = "/Me is not supported: the token maps to no user (see --me)";
             return Err(ScimError::status(501, detail).into());
         };
-        if request.method == Method::Post {
+        if request.method == Some(Method::Post) {
             return Err(ScimError::status(
                 501,
                 "creating the authenticated subject through POST /Me is not supported",
@@ -508,7 +468,7 @@ impl Server {
     }
 
     fn search(&self, kinds: &[Kind], request: &ApiRequest<'_>) -> Result<Reply, Failure> {
-        if request.method != Method::Post {
+        if request.method != Some(Method::Post) {
             return Err(not_allowed(request.method, "POST"));
         }
         let body = body_of(request)?;
@@ -608,12 +568,12 @@ impl Server {
         let echoed = self
             .quirks
             .password_echoed
-            .then(|| protocol::get_ci(&entry.resource, "password"))
+            .then(|| get_ci(&entry.resource, "password"))
             .flatten();
         if echoed.is_none() && projection.is_default() {
             return entry.rendered.to_string();
         }
-        let mut shown = protocol::project(
+        let mut shown = project(
             &entry.resource,
             Store::schema(kind),
             &projection.attributes,
@@ -658,17 +618,21 @@ fn resource_kind(segment: &str) -> Option<Kind> {
         .find(|kind| kind.endpoint().eq_ignore_ascii_case(segment))
 }
 
-fn not_allowed(method: Method, allowed: &'static str) -> Failure {
+fn not_allowed(method: Option<Method>, allowed: &'static str) -> Failure {
     Failure {
         error: ScimError::status(
             405,
             format!(
                 "{} is not allowed here; allowed: {allowed}",
-                method.as_str()
+                method.map_or("this method", Method::as_str)
             ),
         ),
         allow: Some(allowed),
     }
+}
+
+fn no_endpoint(request: &ApiRequest<'_>) -> Failure {
+    ScimError::status(404, format!("no endpoint at `{}`", request.path)).into()
 }
 
 fn discovery_one(docs: &[(String, Value)], id: &str, what: &str) -> Result<Reply, Failure> {
@@ -685,10 +649,13 @@ fn body_of<'r>(request: &'r ApiRequest<'_>) -> Result<&'r Value, ScimError> {
         .ok_or_else(|| missing_body(request.method))
 }
 
-fn missing_body(method: Method) -> ScimError {
+fn missing_body(method: Option<Method>) -> ScimError {
     ScimError::typed(
         ScimType::InvalidSyntax,
-        format!("{} needs a JSON body", method.as_str()),
+        format!(
+            "{} needs a JSON body",
+            method.map_or("this method", Method::as_str)
+        ),
     )
 }
 

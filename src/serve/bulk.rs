@@ -1,14 +1,16 @@
 //! `POST /Bulk` (RFC 7644 §3.7): operations run one by one through the same dispatch as single
 //! requests, `bulkId:` references resolved (also forward ones, §3.7.2), `failOnErrors` honoured
-//! and `maxOperations` enforced with 413 (the payload size is enforced by the HTTP edge).
+//! and `maxOperations` enforced with 413. It does not enforce the payload size: the HTTP edge
+//! does, before the body is read.
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::scim::method::Method;
 use crate::scim::model::{BULK_RESPONSE, ScimError, ScimType};
-use crate::serve::api::{ApiRequest, Method, Reply, Server};
-use crate::serve::protocol::get_ci;
+use crate::scim::resource::get_ci;
+use crate::serve::api::{ApiRequest, Reply, Server};
 use crate::serve::query::QueryPairs;
 
 const REFERENCE_PREFIX: &str = "bulkId:";
@@ -26,35 +28,8 @@ struct Operation {
 
 /// Runs a BulkRequest and answers a BulkResponse (200 even when operations failed).
 pub(crate) fn run(server: &Server, body: Value) -> Result<Reply, ScimError> {
-    let Some(Value::Array(raw_operations)) = get_ci(&body, "Operations") else {
-        return Err(ScimError::typed(
-            ScimType::InvalidSyntax,
-            "a BulkRequest needs an `Operations` array",
-        ));
-    };
-    let limit = server.limits().bulk_max_operations;
-    if raw_operations.len() > limit && !server.quirks().ignore_bulk_limits {
-        return Err(ScimError::status(
-            413,
-            format!(
-                "{} operations exceed maxOperations {limit}",
-                raw_operations.len()
-            ),
-        ));
-    }
-    let fail_on_errors = match get_ci(&body, "failOnErrors") {
-        None | Some(Value::Null) => None,
-        Some(value) => match value.as_u64() {
-            Some(n) if n >= 1 => Some(n),
-            _ => {
-                return Err(ScimError::typed(
-                    ScimType::InvalidValue,
-                    "`failOnErrors` must be an integer of at least 1",
-                ));
-            }
-        },
-    }
-    .filter(|_| !server.quirks().ignore_fail_on_errors);
+    let raw_operations = operations_of(server, &body)?;
+    let fail_on_errors = fail_on_errors(&body)?.filter(|_| !server.quirks().ignore_fail_on_errors);
 
     let mut results: Vec<Option<Value>> = vec![None; raw_operations.len()];
     let mut pending: Vec<(usize, Operation)> = Vec::new();
@@ -141,6 +116,42 @@ pub(crate) fn run(server: &Server, body: Value) -> Result<Reply, ScimError> {
     })
 }
 
+/// The request's `Operations`, at most `maxOperations` of them (RFC 7644 §3.7.3: more is 413)
+/// unless `ignore-bulk-limits`.
+fn operations_of<'b>(server: &Server, body: &'b Value) -> Result<&'b Vec<Value>, ScimError> {
+    let Some(Value::Array(raw_operations)) = get_ci(body, "Operations") else {
+        return Err(ScimError::typed(
+            ScimType::InvalidSyntax,
+            "a BulkRequest needs an `Operations` array",
+        ));
+    };
+    let limit = server.limits().bulk_max_operations;
+    if raw_operations.len() > limit && !server.quirks().ignore_bulk_limits {
+        return Err(ScimError::status(
+            413,
+            format!(
+                "{} operations exceed maxOperations {limit}",
+                raw_operations.len()
+            ),
+        ));
+    }
+    Ok(raw_operations)
+}
+
+/// `failOnErrors` (RFC 7644 §3.7.3): how many errors end the request; `None` for no limit.
+fn fail_on_errors(body: &Value) -> Result<Option<u64>, ScimError> {
+    match get_ci(body, "failOnErrors") {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => match value.as_u64() {
+            Some(n) if n >= 1 => Ok(Some(n)),
+            _ => Err(ScimError::typed(
+                ScimType::InvalidValue,
+                "`failOnErrors` must be an integer of at least 1",
+            )),
+        },
+    }
+}
+
 fn read_operation(raw: &Value) -> Result<Operation, (String, ScimError)> {
     let text = |name| {
         get_ci(raw, name)
@@ -154,13 +165,11 @@ fn read_operation(raw: &Value) -> Result<Operation, (String, ScimError)> {
             ScimError::typed(ScimType::InvalidValue, detail.to_string()),
         )
     };
-    let method = Method::parse(&method_text.to_ascii_uppercase());
-    if !matches!(
-        method,
-        Method::Post | Method::Put | Method::Patch | Method::Delete
-    ) {
+    let Some(method @ (Method::Post | Method::Put | Method::Patch | Method::Delete)) =
+        Method::parse(&method_text)
+    else {
         return Err(invalid("`method` must be POST, PUT, PATCH or DELETE"));
-    }
+    };
     let Some(path) = text("path").filter(|p| p.starts_with('/')) else {
         return Err(invalid("`path` must be a string starting with `/`"));
     };
@@ -248,7 +257,7 @@ fn execute(server: &Server, op: &Operation, resolved: &HashMap<String, String>) 
         Err(error) => return failure(server, &op.method_text, op.bulk_id.as_deref(), &error),
     };
     let request = ApiRequest {
-        method: op.method,
+        method: Some(op.method),
         path,
         query,
         body: data,

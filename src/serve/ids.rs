@@ -1,5 +1,6 @@
 //! Resource ids for `scimctl serve`: random (version 4) UUIDs from a per-thread generator
-//! seeded once from the operating system.
+//! seeded once from the operating system. Unique and well spread, not secret: tokens do not
+//! come from here.
 //!
 //! `Uuid::new_v4` asks the kernel for 16 bytes on every call, a system call per POST. Ids only
 //! need to be unique and well spread, not secret (the bearer token is where secrecy matters,

@@ -1,12 +1,12 @@
 //! The embedded SCIM 2.0 server behind `scimctl serve`: an in-memory store of Users and Groups
-//! answering RFC 7644 at `http://HOST:PORT/scim/v2`, with optional real-world quirks.
+//! answering RFC 7644 at `http://HOST:PORT/scim/v2`, with optional real-world quirks. It never
+//! imports the client or the conformance runner, so the tester is never graded by itself.
 //!
 //! [`spawn`] starts it on the current tokio runtime and returns a [`ServerHandle`] that stops it
 //! on [`ServerHandle::shutdown`] or drop; tests bind port 0. The room is split by concern:
 //! `wire` (the HTTP/1 framing in front of hyper), `store` (pure state), `api` (endpoints,
 //! synchronous), `routes` (axum edge), `bulk`, `query`, `etag`, `ids`, `quirks`, `seed` and
-//! `protocol` (the doorway into `crate::scim`). It never imports the client or the conformance
-//! runner.
+//! `protocol` (the doorway into `crate::scim`).
 
 mod api;
 mod bulk;
@@ -27,6 +27,8 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use crate::exit::Exit;
 
 pub use quirks::{Quirk, Quirks};
 pub use seed::{Seed, SeedError};
@@ -97,6 +99,14 @@ pub enum SpawnError {
     },
     #[error("failed to load the seed: {0}")]
     Seed(#[from] SeedError),
+}
+
+impl SpawnError {
+    /// The exit code: the address and the seed are the user's choice, so both are usage
+    /// errors.
+    pub fn exit(&self) -> Exit {
+        Exit::Usage
+    }
 }
 
 /// A running server. Dropping it asks the server to stop.

@@ -11,7 +11,7 @@ use crate::scim::filter::{self, Filter, ParseOptions};
 use crate::scim::model::{ScimError, ScimType};
 use crate::scim::patch::{self, Tolerance};
 use crate::scim::path::{self as scim_path, AttrPath, PatchPath};
-use crate::scim::resource::{self, Leniency, WriteTolerance};
+use crate::scim::resource::{self, Leniency, WriteTolerance, get_ci};
 use crate::scim::schema::{
     AttrType, Attribute, AuthenticationScheme, BulkConfig, FilterConfig, ResourceSchema, Returned,
     ServiceProviderConfig, builtin,
@@ -120,16 +120,6 @@ pub fn validate_for_write(
     })
 }
 
-/// The representation of `resource` to return (RFC 7644 §3.4.2.5, §3.9).
-pub fn project(
-    resource: &Value,
-    schema: &ResourceSchema,
-    attributes: &[AttrPath],
-    excluded: &[AttrPath],
-) -> Value {
-    resource::project(resource, schema, attributes, excluded)
-}
-
 /// The default representation of `resource` (no `attributes` or `excludedAttributes`),
 /// serialised. Most stored resources hold nothing the default projection would drop, and
 /// copying one only to serialise the copy was a third of a POST's cost, so those are
@@ -141,7 +131,7 @@ pub fn default_representation(resource: &Value, schema: &ResourceSchema) -> Stri
     let written = if default_projection_keeps_everything(resource, schema) {
         serde_json::to_writer(&mut text, resource)
     } else {
-        serde_json::to_writer(&mut text, &project(resource, schema, &[], &[]))
+        serde_json::to_writer(&mut text, &resource::project(resource, schema, &[], &[]))
     };
     match written {
         Ok(()) => String::from_utf8(text).unwrap_or_default(),
@@ -149,9 +139,10 @@ pub fn default_representation(resource: &Value, schema: &ResourceSchema) -> Stri
     }
 }
 
-/// Whether `project(resource, schema, &[], &[])` would equal `resource`: no `returned: never`
-/// or `request` attribute or sub-attribute (RFC 7643 §7), no unassigned value (§2.5) where
-/// the projection drops one, every extension a non-empty object. Errs towards `false`.
+/// Whether `resource::project(resource, schema, &[], &[])` would equal `resource`: no
+/// `returned: never` or `request` attribute or sub-attribute (RFC 7643 §7), no unassigned
+/// value (§2.5) where the projection drops one, every extension a non-empty object. Errs
+/// towards `false`.
 fn default_projection_keeps_everything(resource: &Value, schema: &ResourceSchema) -> bool {
     let Some(members) = resource.as_object() else {
         return true;
@@ -166,11 +157,7 @@ fn default_projection_keeps_everything(resource: &Value, schema: &ResourceSchema
         {
             return keeps_attribute(attribute, value);
         }
-        match schema
-            .extensions
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(key))
-        {
+        match schema.extension(key) {
             Some(extension) => value.as_object().is_some_and(|inner| {
                 !inner.is_empty()
                     && inner.iter().all(|(key, value)| {
@@ -286,24 +273,13 @@ fn extension_value_of<'o>(
     schema: &ResourceSchema,
 ) -> Option<&'o serde_json::Map<String, Value>> {
     let path = get_ci(operation, "path")?.as_str()?;
-    if !schema
-        .extensions
-        .iter()
-        .any(|e| e.id.eq_ignore_ascii_case(path))
-    {
-        return None;
-    }
+    schema.extension(path)?;
     // The first `value` in member order, the one the copy in the caller is changed in.
     let object = operation.as_object()?;
     let (_, value) = object
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("value"))?;
     value.as_object()
-}
-
-/// Looks a key up in a JSON object case-insensitively (RFC 7643 §2.1).
-pub fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
-    resource::get_ci(value.as_object()?, key)
 }
 
 /// The ServiceProviderConfig document (without `meta`): exactly what this server does.
@@ -363,7 +339,8 @@ mod tests {
     /// The shortcut must never change an answer: for every resource it serialises exactly
     /// what the full default projection would.
     fn assert_same_as_projection(resource: Value, schema: &ResourceSchema) {
-        let projected = serde_json::to_string(&project(&resource, schema, &[], &[])).unwrap();
+        let projected =
+            serde_json::to_string(&resource::project(&resource, schema, &[], &[])).unwrap();
         assert_eq!(
             default_representation(&resource, schema),
             projected,

@@ -8,6 +8,8 @@ use serde_json::Value;
 use crate::scim::filter::Filter;
 use crate::scim::model::{ScimError, ScimType};
 use crate::scim::path::AttrPath;
+use crate::scim::percent::{DecodeError, Encoded, decode};
+use crate::scim::resource::get_ci;
 use crate::scim::sort::SortOrder;
 use crate::serve::protocol;
 
@@ -43,60 +45,18 @@ pub fn decode_path_segment(segment: &str) -> Result<Cow<'_, str>, ScimError> {
     if !segment.contains('%') {
         return Ok(Cow::Borrowed(segment));
     }
-    decode(segment, Encoded::PathSegment).map(Cow::Owned)
+    decode(segment, Encoded::PathSegment)
+        .map(Cow::Owned)
+        .map_err(invalid_encoding)
 }
 
 fn percent_decode(text: &str) -> Result<String, ScimError> {
-    decode(text, Encoded::Query)
+    decode(text, Encoded::Query).map_err(invalid_encoding)
 }
 
-/// Where percent-encoded text comes from: only the query string reads `+` as a space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoded {
-    Query,
-    PathSegment,
-}
-
-impl Encoded {
-    fn name(self) -> &'static str {
-        match self {
-            Encoded::Query => "the query string",
-            Encoded::PathSegment => "a path segment",
-        }
-    }
-}
-
-fn decode(text: &str, source: Encoded) -> Result<String, ScimError> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b'+' if source == Encoded::Query => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| {
-                        ScimError::typed(
-                            ScimType::InvalidValue,
-                            format!("bad percent escape at byte {i} of {}", source.name()),
-                        )
-                    })?;
-                out.push(hex);
-                i += 2;
-            }
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| {
-        ScimError::typed(
-            ScimType::InvalidValue,
-            format!("{} is not valid UTF-8 once decoded", source.name()),
-        )
-    })
+/// A request URL that cannot be decoded is 400 `invalidValue`.
+fn invalid_encoding(error: DecodeError) -> ScimError {
+    ScimError::typed(ScimType::InvalidValue, error.to_string())
 }
 
 /// `attributes` and `excludedAttributes` (§3.4.2.5), valid on reads and writes.
@@ -184,7 +144,7 @@ impl ListParams {
                 "a SearchRequest must be a JSON object",
             ));
         }
-        let field = |name| protocol::get_ci(body, name).filter(|v| !v.is_null());
+        let field = |name| get_ci(body, name).filter(|v| !v.is_null());
         let text = |name: &'static str| -> Result<Option<&str>, ScimError> {
             match field(name) {
                 None => Ok(None),

@@ -1,9 +1,10 @@
-//! Real-world server deviations that `scimctl serve --quirk NAME` reproduces on purpose.
+//! Real-world server deviations that `scimctl serve --quirk NAME` reproduces on purpose: the
+//! helpers through which the server consults the switches of [`Quirks`]. No quirk is declared
+//! here (each is declared once, in `quirks/table.rs`), and nothing here does I/O.
 //!
-//! Each quirk is declared once, in `quirks/table.rs` (name, switch, verdict, wording); here
-//! live the helpers through which the server consults the switches of [`Quirks`], each at
-//! exactly one point, so that turning a quirk on changes exactly the behaviour it names and
-//! nothing else. The conformance suite is graded against every one of them. Pure: no I/O.
+//! Each helper is the one point at which the server consults its switch, so that turning a
+//! quirk on changes exactly the behaviour it names and nothing else. The conformance suite is
+//! graded against every one of them.
 
 use std::borrow::Cow;
 
@@ -11,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::model::{ENTERPRISE_USER_SCHEMA, ScimError, ScimType, USER_SCHEMA};
-use crate::serve::protocol::get_ci;
+use crate::scim::resource::get_ci;
 use crate::serve::query::Projection;
 
 mod table;

@@ -15,8 +15,9 @@ use axum::response::Response;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 
+use crate::scim::method::Method;
 use crate::scim::model::{ScimError, ScimType};
-use crate::serve::api::{ApiRequest, Method, Reply, Server};
+use crate::serve::api::{ApiRequest, Reply, Server};
 use crate::serve::query::QueryPairs;
 use crate::serve::quirks::Quirks;
 use crate::serve::wire::Doorway;
@@ -123,8 +124,8 @@ async fn process(server: &Server, request: Request) -> Result<Reply, ScimError> 
                 format!("no endpoint at `{full_path}`; the base URL ends in /scim/v2"),
             )
         })?;
-    let method = Method::parse(parts.method.as_str());
-    let body = if method.has_body() {
+    let method = Method::from_wire(parts.method.as_str());
+    let body = if method.is_some_and(Method::has_body) {
         check_media_type(&parts.headers, server.quirks())?;
         let bytes = read_body_apart(body, body_limit(server, path)).await?;
         parse_json(&bytes)?

@@ -1,4 +1,5 @@
-//! Seed files for `scimctl serve --seed FILE`: users and groups the server starts with.
+//! Seed files for `scimctl serve --seed FILE`: users and groups the server starts with, read
+//! from JSON or CSV. It stores nothing itself: loading goes through the store like any POST.
 //!
 //! - JSON: `{"Users": [...], "Groups": [...]}`. A user may carry its own `id`, which is kept
 //!   (so demo URLs are stable); without one the server assigns one. `schemas` may be omitted.
@@ -11,15 +12,15 @@
 //! Parsing is pure; loading goes through the store like any POST, so a seed obeys the same
 //! validation and uniqueness rules as a client.
 
-use std::fmt;
-
 use serde_json::{Map, Value};
 
+use crate::exit::Exit;
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::model::{GROUP_SCHEMA, ScimError, USER_SCHEMA};
 use crate::scim::path::{AttrPath, PatchPath};
+use crate::scim::resource::get_ci;
 use crate::scim::schema::AttrType;
-use crate::serve::protocol::{self, get_ci};
+use crate::serve::protocol;
 use crate::serve::store::{Kind, Store};
 
 /// Users and groups to load at start-up.
@@ -29,28 +30,26 @@ pub struct Seed {
     pub groups: Vec<Value>,
 }
 
-/// What is wrong with a seed file, and where.
-#[derive(Debug, Clone, PartialEq)]
+/// What is wrong with a seed file, and where. Always a usage error (exit 2).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SeedError {
     /// The text is not a seed document.
+    #[error("{0}")]
     Format(String),
     /// A CSV header or cell cannot be read.
+    #[error("line {line}: {message}")]
     Csv { line: u64, message: String },
     /// The server refused a resource: `at` is like `Users[3]`.
+    #[error("{at}: {error}")]
     Rejected { at: String, error: ScimError },
 }
 
-impl fmt::Display for SeedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SeedError::Format(message) => f.write_str(message),
-            SeedError::Csv { line, message } => write!(f, "line {line}: {message}"),
-            SeedError::Rejected { at, error } => write!(f, "{at}: {error}"),
-        }
+impl SeedError {
+    /// The exit code: a seed is input, so any problem with it is a usage error.
+    pub fn exit(&self) -> Exit {
+        Exit::Usage
     }
 }
-
-impl std::error::Error for SeedError {}
 
 impl Seed {
     /// Reads a JSON seed document.
@@ -146,7 +145,7 @@ fn create(
     let Some(object) = body.as_object_mut() else {
         return Err(rejected(ScimError::status(400, "must be a JSON object")));
     };
-    if crate::scim::resource::get_ci(object, "schemas").is_none() {
+    if get_ci(object, "schemas").is_none() {
         let core = match kind {
             Kind::User => USER_SCHEMA,
             Kind::Group => GROUP_SCHEMA,

@@ -1,16 +1,20 @@
-//! The conformance suite file format: the model of a suite (checks, steps, assertions) and a
-//! parser from TOML text that keeps line and column numbers for its diagnostics.
+//! The conformance suite format: the model (checks, steps, assertions) and its parser, which
+//! checks everything on reading. Pure: no I/O, no async, no printing, nothing sent.
 //!
-//! Pure: no I/O, no async, no printing. The format is documented for users in
-//! `testsuites/README.md`; the built-in suites are compiled into the binary from `testsuites/`.
+//! The format is documented for users in `testsuites/README.md`; the built-in suites and the
+//! standard templates are compiled into the binary from `testsuites/`.
 
+mod builtin;
 mod parse;
+mod selector;
 mod template;
 
 use std::fmt;
 
+pub use builtin::{Builtin, NoArgs, Order, PaginateArgs, ScimErrorArgs, SortedArgs};
 pub use parse::parse_suite;
-pub use template::{Template, TemplatePart};
+pub use selector::{PathStep, Selector, SelectorPath, render_filter};
+pub use template::{Template, TemplatePart, UnknownVariable};
 
 /// The suites shipped with scimctl, by name, in their default run order.
 pub const BUILTIN_SUITES: &[(&str, &str)] = &[
@@ -19,6 +23,9 @@ pub const BUILTIN_SUITES: &[(&str, &str)] = &[
     ("entra", include_str!("../../testsuites/entra.toml")),
 ];
 
+/// The standard templates, which every suite may `use` (`testsuites/templates.toml`).
+pub const STANDARD_TEMPLATES: &str = include_str!("../../testsuites/templates.toml");
+
 /// The text of a built-in suite.
 pub fn builtin_suite(name: &str) -> Option<&'static str> {
     BUILTIN_SUITES
@@ -26,47 +33,6 @@ pub fn builtin_suite(name: &str) -> Option<&'static str> {
         .find(|(known, _)| known.eq_ignore_ascii_case(name))
         .map(|(_, text)| *text)
 }
-
-/// The built-in assertions a suite may call with `builtin = "NAME"`, and what each asserts.
-/// The runner implements every one; the parser refuses other names.
-pub const BUILTINS: &[(&str, &str)] = &[
-    (
-        "scim-error",
-        "the answer is a SCIM Error (RFC 7644 §3.12): the Error schema, `status` a string equal to \
-         the HTTP status; `with = { scimType = \"...\" }` also demands that scimType",
-    ),
-    (
-        "list-response",
-        "the answer is a ListResponse (RFC 7644 §3.4.2): the schema, integer totalResults, \
-         Resources present when totalResults > 0, itemsPerPage equal to the page's size",
-    ),
-    (
-        "paginate",
-        "pages through `with = { path, filter?, count, total? }` from startIndex=1 (RFC 7644 \
-         §3.4.2.4): no duplicate, no gap, as many resources as totalResults (and as `total`), \
-         itemsPerPage right on each page",
-    ),
-    (
-        "sorted",
-        "the answer's Resources are ordered by `with = { by, order? }` (RFC 7644 §3.4.2.3), \
-         case-insensitively, resources without a value last when ascending",
-    ),
-    (
-        "bulk-over-max-operations",
-        "on a ServiceProviderConfig answer: a BulkRequest of bulk.maxOperations + 1 DELETEs of \
-         ids nobody owns is refused with 413 and a SCIM Error (RFC 7644 §3.7.4); sends a write",
-    ),
-    (
-        "bulk-over-max-payload",
-        "on a ServiceProviderConfig answer: a BulkRequest one byte over bulk.maxPayloadSize (one \
-         DELETE of an id nobody owns, padded with whitespace) is refused with 413 and a SCIM \
-         Error (RFC 7644 §3.7.4); sends a write",
-    ),
-];
-
-/// The built-in assertions that send requests which may change data (harmless ones, such as
-/// DELETEs of ids nobody owns): a check calling one needs `--allow-writes`.
-pub const WRITING_BUILTINS: &[&str] = &["bulk-over-max-operations", "bulk-over-max-payload"];
 
 /// How strongly the RFC (or an identity provider) requires what a check tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -223,10 +189,9 @@ impl Step {
 
     /// True when one of the step's assertions is a built-in that sends a write of its own.
     pub fn calls_writing_builtin(&self) -> bool {
-        self.expect.iter().any(|assertion| {
-            matches!(&assertion.kind, AssertionKind::Builtin { name, .. }
-                if WRITING_BUILTINS.contains(&name.as_str()))
-        })
+        self.expect
+            .iter()
+            .any(|assertion| matches!(&assertion.kind, AssertionKind::Builtin(builtin) if builtin.writes()))
     }
 }
 
@@ -238,29 +203,6 @@ pub enum Body {
     Json(serde_json::Value),
     /// Bytes sent verbatim after substitution (malformed JSON, other media types).
     Raw(Template),
-}
-
-/// Where in an answer a value is read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selector {
-    /// A response header, by case-insensitive name.
-    Header(String),
-    /// A JSON pointer (RFC 6901) into the body: `/Resources/0/id`.
-    Pointer(String),
-    /// A SCIM-style path into the body: case-insensitive names, `.` for sub-attributes, `[N]`
-    /// for an index, `[name eq "v"]` for the first element whose `name` equals `v`, and a
-    /// leading schema URN (`urn:...:User:manager.value`).
-    Path(String),
-}
-
-impl fmt::Display for Selector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Selector::Header(name) => write!(f, "header {name}"),
-            Selector::Pointer(pointer) => write!(f, "{pointer}"),
-            Selector::Path(path) => write!(f, "{path}"),
-        }
-    }
 }
 
 /// One expectation on an answer.
@@ -282,18 +224,16 @@ impl Assertion {
         let in_text = |text: &str| {
             Template::parse(text).is_ok_and(|template| template.variables().any(|v| v == name))
         };
-        let in_selector = |selector: &Selector| match selector {
-            Selector::Header(_) => false,
-            Selector::Pointer(text) | Selector::Path(text) => in_text(text),
-        };
+        let in_template = |template: &Template| template.variables().any(|v| v == name);
+        let in_selector = |selector: &Selector| selector.variables().iter().any(|v| v == name);
         let in_json = |value: &serde_json::Value| json_strings(value).any(&in_text);
         match &self.kind {
-            AssertionKind::HeaderPresent { .. } | AssertionKind::MediaType { .. } => false,
+            AssertionKind::HeaderExists { .. } | AssertionKind::MediaType { .. } => false,
             AssertionKind::HeaderEquals { value, .. }
             | AssertionKind::HeaderNotEquals { value, .. }
-            | AssertionKind::HeaderContains { value, .. } => value.variables().any(|v| v == name),
+            | AssertionKind::HeaderContains { value, .. } => in_template(value),
             AssertionKind::EqualsCi { selector, value } => {
-                in_selector(selector) || value.variables().any(|v| v == name)
+                in_selector(selector) || in_template(value)
             }
             AssertionKind::Equals { selector, value }
             | AssertionKind::NotEquals { selector, value }
@@ -304,7 +244,7 @@ impl Assertion {
             AssertionKind::Exists { selector, .. }
             | AssertionKind::Type { selector, .. }
             | AssertionKind::Count { selector, .. } => in_selector(selector),
-            AssertionKind::Builtin { args, .. } => args.values().any(in_json),
+            AssertionKind::Builtin(builtin) => builtin.templates().into_iter().any(in_template),
         }
     }
 }
@@ -323,7 +263,7 @@ fn json_strings(value: &serde_json::Value) -> Box<dyn Iterator<Item = &str> + '_
 #[derive(Debug, Clone, PartialEq)]
 pub enum AssertionKind {
     /// A header is present (or absent, with `false`).
-    HeaderPresent { name: String, present: bool },
+    HeaderExists { name: String, exists: bool },
     /// A header equals a value exactly.
     HeaderEquals { name: String, value: Template },
     /// A header is present and differs from a value (a version that must change).
@@ -364,11 +304,8 @@ pub enum AssertionKind {
         selector: Selector,
         value: serde_json::Value,
     },
-    /// A rule written in Rust, by name, with its arguments.
-    Builtin {
-        name: String,
-        args: serde_json::Map<String, serde_json::Value>,
-    },
+    /// A rule written in Rust, with its arguments.
+    Builtin(Builtin),
 }
 
 /// JSON types an assertion can demand.
@@ -441,6 +378,8 @@ pub struct SuiteError {
     pub message: String,
     /// The offending line of the file, for display under the message.
     pub source_line: String,
+    /// A suggestion, shown on its own `hint:` line.
+    pub hint: Option<String>,
 }
 
 impl fmt::Display for SuiteError {
@@ -451,15 +390,17 @@ impl fmt::Display for SuiteError {
             self.origin, self.line, self.column, self.message
         )?;
         if !self.source_line.is_empty() {
-            let gutter = self.line.to_string();
-            let shown: String = self
+            let column = self
                 .source_line
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            let pad = " ".repeat(gutter.len());
-            let caret = " ".repeat(self.column.saturating_sub(1));
-            write!(f, "\n{pad} |\n{gutter} | {shown}\n{pad} | {caret}^")?;
+                .char_indices()
+                .nth(self.column.saturating_sub(1))
+                .map_or(self.source_line.len(), |(offset, _)| offset);
+            let caret = crate::scim::diag::Span::at(column);
+            let shown = crate::scim::diag::snippet(&self.source_line, caret, Some(self.line));
+            write!(f, "\n{shown}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\nhint: {hint}")?;
         }
         Ok(())
     }

@@ -1,5 +1,5 @@
-//! Text with `{{variable}}` placeholders, split once when the suite is read so that a typo in a
-//! placeholder is reported with the file position rather than in the middle of a run.
+//! Text with `{{variable}}` placeholders, split when the suite is read so that a typo is
+//! reported at its place in the file. Pure: it holds no values; they come from the caller.
 
 /// A piece of a [`Template`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,6 +8,11 @@ pub enum TemplatePart {
     /// A variable name: letters, digits, `_`, `-` and `.`.
     Variable(String),
 }
+
+/// A template named a variable that has no value (yet).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown variable `{{{{{0}}}}}`")]
+pub struct UnknownVariable(pub String);
 
 /// Text with `{{variable}}` placeholders.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -72,14 +77,17 @@ impl Template {
     }
 
     /// Substitutes every variable through `lookup`; the error names the first unknown one.
-    pub fn render(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    pub fn render(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<String, UnknownVariable> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 TemplatePart::Literal(text) => out.push_str(text),
                 TemplatePart::Variable(name) => match lookup(name) {
                     Some(value) => out.push_str(&value),
-                    None => return Err(format!("unknown variable `{{{{{name}}}}}`")),
+                    None => return Err(UnknownVariable(name.clone())),
                 },
             }
         }
@@ -130,7 +138,7 @@ mod tests {
         let template = Template::parse("{{nope}}").unwrap();
         assert_eq!(template.sole_variable(), Some("nope"));
         assert_eq!(
-            template.render(|_| None).unwrap_err(),
+            template.render(|_| None).unwrap_err().to_string(),
             "unknown variable `{{nope}}`"
         );
     }

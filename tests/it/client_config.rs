@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use scimctl::cli::connection::ConnectionArgs;
 use scimctl::client::Credentials;
-use scimctl::config::{ConfigFile, resolve};
+use scimctl::config::{ConfigFile, Flags, resolve};
 use scimctl::redact::Secret;
 
 fn env(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
@@ -64,7 +63,7 @@ fn set_and_use_are_saved_owner_only_and_read_back() {
     assert_eq!(mode & 0o777, 0o600);
 
     let reread = ConfigFile::load(&path).expect("reads");
-    let resolved = resolve(&ConnectionArgs::default(), &env(&[]), &reread).expect("resolves");
+    let resolved = resolve(&Flags::default(), &env(&[]), &reread).expect("resolves");
     assert_eq!(
         resolved.url.map(|u| u.value).as_deref(),
         Some("http://localhost:8080/scim")
@@ -85,7 +84,7 @@ fn a_config_file_with_secrets_that_others_can_read_draws_a_warning() {
     .expect("write");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let file = ConfigFile::load(&path).expect("reads");
-    let resolved = resolve(&ConnectionArgs::default(), &env(&[]), &file).expect("resolves");
+    let resolved = resolve(&Flags::default(), &env(&[]), &file).expect("resolves");
     assert_eq!(resolved.warnings.len(), 1);
     assert!(
         resolved.warnings[0].contains("readable by group or others"),
@@ -107,9 +106,9 @@ fn client_options_read_the_token_file_and_run_the_token_command() {
     let file = ConfigFile::parse(&dir.path().join("config.toml"), config).expect("parses");
     let home = env(&[("HOME", dir.path().display().to_string())]);
     let credentials = |profile: &str| {
-        let args = ConnectionArgs {
+        let args = Flags {
             profile: Some(profile.to_owned()),
-            ..ConnectionArgs::default()
+            ..Flags::default()
         };
         resolve(&args, &home, &file)
             .expect("resolves")
@@ -129,10 +128,10 @@ fn client_options_read_the_token_file_and_run_the_token_command() {
 
 #[test]
 fn an_unreadable_ca_file_is_a_usage_error() {
-    let args = ConnectionArgs {
+    let args = Flags {
         url: Some("https://h/scim".to_owned()),
         cacert: Some(PathBuf::from("/nonexistent/ca.pem")),
-        ..ConnectionArgs::default()
+        ..Flags::default()
     };
     let resolved = resolve(&args, &env(&[]), &ConfigFile::default()).expect("resolves");
     let refused = resolved.client_options().expect_err("no such file");

@@ -6,17 +6,10 @@
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::support::Home;
-
-/// What one demo run printed, and its exit code.
-struct DemoRun {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use crate::support::{Home, Run};
 
 /// Runs `scimctl demo ARGS` in `home`, hermetically, for at most two minutes.
-fn demo(home: &Home, args: &[&str]) -> DemoRun {
+fn demo(home: &Home, args: &[&str]) -> Run {
     let mut command = assert_cmd::Command::from_std(home.scimctl());
     let output = command
         .arg("demo")
@@ -24,37 +17,23 @@ fn demo(home: &Home, args: &[&str]) -> DemoRun {
         .timeout(Duration::from_secs(120))
         .output()
         .expect("scimctl runs");
-    DemoRun {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Run::from(output)
 }
 
-impl DemoRun {
-    fn assert_success(&self) {
-        assert_eq!(
-            self.code, 0,
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-    }
-
-    /// The server's base URL, from the first line.
-    fn server_url(&self) -> &str {
-        self.stdout
-            .lines()
-            .find_map(|line| line.strip_prefix("SCIM server listening on "))
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no server line in:\n{}", self.stdout))
-    }
+/// The server's base URL, from the first line the demo printed.
+fn server_url(run: &Run) -> &str {
+    run.stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("SCIM server listening on "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no server line in:\n{}", run.stdout))
 }
 
 #[test]
 fn the_demo_shows_the_data_set_runs_the_suites_and_writes_the_html_report_here() {
     let home = Home::new();
     let run = demo(&home, &[]);
-    run.assert_success();
+    run.exits(0);
     let out = &run.stdout;
     for user in ["bjensen", "Barbara Jensen", "kyamamoto", "Kenji Yamamoto"] {
         assert!(out.contains(user), "no {user} in the users table:\n{out}");
@@ -102,9 +81,8 @@ fn the_demo_shows_the_data_set_runs_the_suites_and_writes_the_html_report_here()
 fn the_demo_stops_its_server_and_removes_what_the_checks_created() {
     let home = Home::new();
     let run = demo(&home, &["--html", "reports/demo/page.html", "--jobs", "1"]);
-    run.assert_success();
-    let address = run
-        .server_url()
+    run.exits(0);
+    let address = server_url(&run)
         .strip_prefix("http://")
         .and_then(|rest| rest.split('/').next())
         .expect("an http URL")

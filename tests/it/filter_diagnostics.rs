@@ -68,3 +68,66 @@ fn a_patch_path_with_two_filters() {
     let err = parse_patch_path(input).expect_err("two filters are invalid");
     insta::assert_snapshot!(err.render(input));
 }
+
+#[test]
+fn a_c_style_equality_operator_suggests_eq() {
+    insta::assert_snapshot!(rendered_filter_error(r#"userName == "bjensen""#));
+}
+
+#[test]
+fn a_c_style_inequality_operator_suggests_ne() {
+    insta::assert_snapshot!(rendered_filter_error(r#"userName != "bjensen""#));
+}
+
+#[test]
+fn a_spelled_out_operator_suggests_the_rfc_one() {
+    insta::assert_snapshot!(rendered_filter_error(r#"userName contains "jensen""#));
+}
+
+#[test]
+fn double_ampersands_suggest_and() {
+    insta::assert_snapshot!(rendered_filter_error(
+        r#"userName eq "bjensen" && active eq true"#
+    ));
+}
+
+#[test]
+fn double_bars_inside_parentheses_suggest_or() {
+    insta::assert_snapshot!(rendered_filter_error(
+        r#"(title pr || userType eq "Intern")"#
+    ));
+}
+
+#[test]
+fn two_conditions_without_and_or_or_between_them() {
+    insta::assert_snapshot!(rendered_filter_error(r#"userName eq "bjensen" title pr"#));
+}
+
+#[test]
+fn a_missing_operator_before_a_string_shows_the_comparison() {
+    insta::assert_snapshot!(rendered_filter_error(r#"userName "bjensen""#));
+}
+
+#[test]
+fn a_missing_operator_before_a_bare_word_shows_the_comparison() {
+    insta::assert_snapshot!(rendered_filter_error("userName bjensen"));
+}
+
+#[test]
+fn an_unquoted_value_of_several_words_is_quoted_whole() {
+    insta::assert_snapshot!(rendered_filter_error(
+        "displayName eq Test Group and title pr"
+    ));
+}
+
+#[test]
+fn an_unquoted_date_is_not_taken_for_a_number() {
+    insta::assert_snapshot!(rendered_filter_error(
+        "meta.lastModified gt 2011-05-13T04:42:34Z"
+    ));
+}
+
+#[test]
+fn an_exclamation_mark_suggests_not() {
+    insta::assert_snapshot!(rendered_filter_error(r#"!(userName eq "bjensen")"#));
+}

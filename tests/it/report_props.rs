@@ -10,6 +10,7 @@ use scimctl::report::{Format, html, json, markdown};
 use scimctl::runner::outcome::{
     CheckOutcome, Exchange, FailOn, Level, RunOutcome, Status, SuiteOutcome,
 };
+use scimctl::scim::method::Method;
 use serde_json::Value;
 
 /// Text with the characters that break media: markup, Markdown, control characters, bidi
@@ -51,9 +52,21 @@ fn fail_on() -> impl Strategy<Value = FailOn> {
     ]
 }
 
+/// Any method: an enum, so a hostile method cannot reach a report.
+fn method() -> impl Strategy<Value = Method> {
+    prop_oneof![
+        Just(Method::Get),
+        Just(Method::Head),
+        Just(Method::Post),
+        Just(Method::Put),
+        Just(Method::Patch),
+        Just(Method::Delete),
+    ]
+}
+
 fn exchange() -> impl Strategy<Value = Exchange> {
     (
-        hostile_text(),
+        method(),
         hostile_text(),
         prop::collection::vec((hostile_text(), hostile_text()), 0..3),
         prop::option::of(hostile_text()),

@@ -68,6 +68,42 @@ fn an_invalid_suite_is_a_usage_error_pointing_into_the_file() {
     assert!(stderr.contains("9 | level = \"MUSTNT\""), "{stderr}");
 }
 
+/// Selectors and built-in arguments are read when the suite is loaded: a typo is a usage error
+/// with a caret under it, before anything is sent (the URL leads nowhere and is never tried).
+#[test]
+fn a_misspelt_selector_or_builtin_argument_is_refused_before_the_run() {
+    let home = Home::new();
+    for (fixture, place, caret_line) in [
+        (
+            "selector-typo",
+            "selector-typo.toml:14:39: expected a comparison operator after `name`, found `eqq`",
+            "hint: did you mean `eq`?",
+        ),
+        (
+            "builtin-unknown-argument",
+            "builtin-unknown-argument.toml:14:61: `paginate`: unknown field `coutn`",
+            "hint: did you mean `count`?",
+        ),
+    ] {
+        let suite = format!("{FIXTURES}/suites/invalid/{fixture}.toml");
+        let output = scimctl(
+            &home,
+            &[
+                "test",
+                "--suite",
+                &suite,
+                "--url",
+                "http://127.0.0.1:9/scim/v2",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(2), "{fixture}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(place), "{stderr}");
+        assert!(stderr.contains("^"), "a caret: {stderr}");
+        assert!(stderr.contains(caret_line), "{stderr}");
+    }
+}
+
 #[test]
 fn an_unknown_suite_name_lists_the_built_in_ones() {
     let home = Home::new();
@@ -686,5 +722,43 @@ fn a_waived_failure_is_shown_as_waived_and_does_not_fail_the_run() {
     assert_eq!(
         json["summary"]["failed"], 0,
         "counted as waived, not as failed"
+    );
+}
+
+/// `scimctl test` connects the way every other command does: a profile that holds a token in
+/// a file others can read is used, with the same warning `users list` gives.
+#[cfg(unix)]
+#[test]
+fn a_profile_readable_by_others_is_warned_about_as_for_every_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let server = serve(&[]);
+    // The configuration file SCIMCTL_CONFIG names in a hermetic home.
+    let config = home.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.local]\nurl = \"{}\"\ntoken = \"{}\"\n",
+            server.url(),
+            server.token()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let warning = "holds secrets and is readable by group or others";
+    let listed = scimctl(&home, &["test", "--list", "--profile", "local"]);
+    let users = scimctl(&home, &["users", "list", "--profile", "local"]);
+    server.stop();
+    assert_eq!(users.status.code(), Some(0), "{}", text(&users.stderr));
+    assert!(
+        text(&users.stderr).contains(warning),
+        "{}",
+        text(&users.stderr)
+    );
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    assert!(
+        text(&listed.stderr).contains(warning),
+        "{}",
+        text(&listed.stderr)
     );
 }

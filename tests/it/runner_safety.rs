@@ -1006,7 +1006,7 @@ path = "/Users"
 body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], displayName = "{{unique}}-nameless", password = "t1meMa$heen" }
 setup = true
 status = 201
-expect = [{ path = "password", absent = true }]
+expect = [{ path = "password", exists = false }]
 "#,
     );
     let outcome = run(&client, &[password], &writes()).await;
@@ -1110,13 +1110,13 @@ body = { schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"], userName = "{
 setup = true
 status = 201
 capture = { user_id = "id" }
-expect = [{ path = "password", absent = true }]
+expect = [{ path = "password", exists = false }]
 
 [[check.step]]
 method = "GET"
 path = "/Users/{{user_id}}"
 status = 200
-expect = [{ path = "password", absent = true }, { path = "name.formatted", equals = "Test User" }]
+expect = [{ path = "password", exists = false }, { path = "name.formatted", equals = "Test User" }]
 
 [[check]]
 id = "t.duplicate"

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use scimctl::suite::{
     AssertionKind, BUILTIN_SUITES, Body, JsonType, Level, Method, Requirement, Selector,
-    parse_suite,
+    SelectorPath, parse_suite,
 };
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/suites");
@@ -28,6 +28,43 @@ fn every_builtin_suite_parses_and_its_ids_carry_the_suite_name() {
             assert!(!check.rfc.is_empty(), "{} cites nothing", check.id);
         }
     }
+}
+
+/// Check ids are API (JUnit names, JSON report keys, waivers, the requirements register):
+/// `fixtures/suites/builtin-check-ids.txt` lists every id of the built-in suites in run order,
+/// and the suites define exactly those. Renaming or dropping an id fails here; a new check
+/// adds its id to the list.
+#[test]
+fn the_builtin_suites_define_exactly_the_recorded_check_ids() {
+    let recorded = std::fs::read_to_string(Path::new(FIXTURES).join("builtin-check-ids.txt"))
+        .expect("fixtures/suites/builtin-check-ids.txt");
+    let recorded: Vec<&str> = recorded.lines().filter(|line| !line.is_empty()).collect();
+    let defined: Vec<String> = BUILTIN_SUITES
+        .iter()
+        .flat_map(|(name, text)| {
+            parse_suite(name, text)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .checks
+        })
+        .map(|check| check.id)
+        .collect();
+    let missing: Vec<&&str> = recorded
+        .iter()
+        .filter(|id| !defined.iter().any(|d| d == **id))
+        .collect();
+    let unrecorded: Vec<&String> = defined
+        .iter()
+        .filter(|id| !recorded.contains(&id.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "check ids no suite defines any more: {missing:?}"
+    );
+    assert!(
+        unrecorded.is_empty(),
+        "check ids missing from the list: {unrecorded:?}"
+    );
+    assert_eq!(defined, recorded, "the same ids, in another order");
 }
 
 /// A 204 (and a 304) has no content, so its Content-Type means nothing (RFC 9110 §15.3.5,
@@ -110,7 +147,10 @@ fn every_key_of_the_format_is_read() {
                 "first".to_owned(),
                 Selector::Pointer("/emails/0/value".into())
             ),
-            ("id".to_owned(), Selector::Path("id".into())),
+            (
+                "id".to_owned(),
+                Selector::Path(SelectorPath::parse("id").unwrap())
+            ),
         ]
     );
     assert!(matches!(post.body, Some(Body::Json(_))));
@@ -128,7 +168,7 @@ fn every_key_of_the_format_is_read() {
     ));
     assert_eq!(post.expect[8].level, Some(Level::Should));
     assert!(
-        matches!(post.expect[11].kind, AssertionKind::Builtin { ref name, .. } if name == "scim-error")
+        matches!(post.expect[11].kind, AssertionKind::Builtin(ref builtin) if builtin.name() == "scim-error")
     );
     assert!(matches!(
         post.expect[12].kind,
@@ -158,6 +198,36 @@ fn every_key_of_the_format_is_read() {
     );
     assert_eq!(exact.path.render(|_| None), Ok("/Users".to_owned()));
     assert!(exact.query.is_empty() && !exact.writes());
+}
+
+/// A suite written with templates, shared setup and inline steps reads exactly as the same suite
+/// spelt out: a step's body merges into its template's (keys in order), `expect` adds to the
+/// template's, a template may start from another, a `setup` step is a setup step, and a suite's
+/// template replaces the standard one of its name.
+#[test]
+fn templates_and_shared_setup_read_as_the_steps_spelt_out() {
+    let read = |name: &str| {
+        let text = std::fs::read_to_string(Path::new(FIXTURES).join("valid").join(name)).unwrap();
+        let mut suite = parse_suite(name, &text).unwrap_or_else(|e| panic!("{e}"));
+        for check in &mut suite.checks {
+            check.line = 0;
+            for step in &mut check.steps {
+                step.line = 0;
+                for assertion in &mut step.expect {
+                    assertion.line = 0;
+                }
+            }
+        }
+        suite
+    };
+    let (short, long) = (read("reuse.toml"), read("reuse-longhand.toml"));
+    assert_eq!(short, long);
+    let body = |suite: &scimctl::suite::Suite| match &suite.checks[0].steps[0].body {
+        Some(Body::Json(value)) => value.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(body(&short), body(&long), "the same keys in the same order");
+    assert!(short.checks[0].steps[0].setup && !short.checks[0].steps[3].setup);
 }
 
 #[test]
@@ -230,7 +300,7 @@ level = "MUST"
 [[check.step]]
 method = "GET"
 path = "/Users/1"
-capture = { before = "meta.version", etag = "header:ETag" }
+capture = { before = "meta.version", etag = { header = "ETag" } }
 expect = [
   { path = "meta.version", not_equals = "{{before}}" },
   { header = "ETag", not_equals = "{{etag}}" },
@@ -240,7 +310,7 @@ expect = [
     let expect = &suite.checks[0].steps[0].expect;
     assert!(matches!(
         expect[0].kind,
-        AssertionKind::NotEquals { selector: Selector::Path(ref p), .. } if p == "meta.version"
+        AssertionKind::NotEquals { selector: Selector::Path(ref p), .. } if p.text() == "meta.version"
     ));
     assert!(matches!(
         expect[1].kind,
@@ -277,12 +347,12 @@ path = "/Users"
 body = { userName = "{{unique}}" }
 setup = true
 status = 201
-capture = { id = "id", etag = "header:ETag", where = "meta.location" }
+capture = { id = "id", etag = { header = "ETag" }, where = "meta.location" }
 expect = [
   { header = "ETag", equals = "W/{{etag}}" },
   { path = "meta", equals = { location = ["{{where}}"] } },
   { path = "emails[value eq \"{{unique}}\"].type", exists = true },
-  { header = "Location", present = true },
+  { header = "Location", exists = true },
 ]
 "#;
     let suite = parse_suite("uses.toml", text).unwrap_or_else(|e| panic!("{e}"));

@@ -1,5 +1,5 @@
 //! Filter evaluation against JSON resources (RFC 7644 §3.4.2.2), typed by the resource's
-//! schemas (RFC 7643 §2.2-2.4).
+//! schemas (RFC 7643 §2.2-2.4). It only evaluates: parsing is `parser`'s.
 //!
 //! Attribute names and extension URNs are matched case-insensitively; string values compare
 //! by the attribute's `caseExact`; a multi-valued attribute matches when any of its values
@@ -12,88 +12,51 @@
 //! error even when there is nothing to compare it with.
 
 use std::cmp::Ordering;
-use std::fmt;
 
 use chrono::{DateTime, NaiveDateTime};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{CompValue, CompareOp, Filter};
 use crate::scim::path::AttrPath;
+use crate::scim::resource::get_ci;
 use crate::scim::schema::{AttrType, Attribute, ResourceSchema};
 
 /// Why a syntactically valid filter cannot be evaluated; servers answer 400 `invalidFilter`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvalError {
     /// The operator is not defined for the attribute's type: ordering on a boolean or binary
     /// attribute (§3.4.2.2), or `co`/`sw`/`ew` on a boolean or number.
+    #[error("{}", operator_not_supported(*.op, *.attr_type, .attribute))]
     OperatorNotSupported {
         attribute: String,
         op: CompareOp,
         attr_type: AttrType,
     },
     /// The operator cannot use this kind of value: `gt true`, `lt null`, `co 42`.
+    #[error("`{attribute} {op} {value}`: `{op}` cannot compare with `{value}`")]
     ValueNotSupported {
         attribute: String,
         op: CompareOp,
         value: CompValue,
     },
     /// A complex attribute without a `value` sub-attribute was compared as a whole.
+    #[error(
+        "`{attribute}` is a complex attribute without a `value` sub-attribute; \
+         compare one of its sub-attributes, such as `{attribute}.<name>`"
+    )]
     ComplexWithoutValue { attribute: String },
     /// A dateTime attribute was compared with a string that is not a dateTime.
+    #[error("`{value}` is not a dateTime, which `{attribute}` is (e.g. \"2011-05-13T04:42:34Z\")")]
     InvalidDateTime { attribute: String, value: String },
 }
 
-impl fmt::Display for EvalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EvalError::OperatorNotSupported {
-                attribute,
-                op,
-                attr_type,
-            } => {
-                let kind = type_name(*attr_type);
-                if op.is_ordering() {
-                    write!(f, "`{op}` cannot order the {kind} attribute `{attribute}`")
-                } else {
-                    write!(
-                        f,
-                        "`{op}` is not defined for the {kind} attribute `{attribute}`"
-                    )
-                }
-            }
-            EvalError::ValueNotSupported {
-                attribute,
-                op,
-                value,
-            } => write!(
-                f,
-                "`{attribute} {op} {value}`: `{op}` cannot compare with `{value}`"
-            ),
-            EvalError::ComplexWithoutValue { attribute } => write!(
-                f,
-                "`{attribute}` is a complex attribute without a `value` sub-attribute; \
-                 compare one of its sub-attributes, such as `{attribute}.<name>`"
-            ),
-            EvalError::InvalidDateTime { attribute, value } => write!(
-                f,
-                "`{value}` is not a dateTime, which `{attribute}` is (e.g. \"2011-05-13T04:42:34Z\")"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for EvalError {}
-
-fn type_name(attr_type: AttrType) -> &'static str {
-    match attr_type {
-        AttrType::String => "string",
-        AttrType::Boolean => "boolean",
-        AttrType::Decimal => "decimal",
-        AttrType::Integer => "integer",
-        AttrType::DateTime => "dateTime",
-        AttrType::Binary => "binary",
-        AttrType::Reference => "reference",
-        AttrType::Complex => "complex",
+/// [`EvalError::OperatorNotSupported`] said: ordering and matching read differently.
+fn operator_not_supported(op: CompareOp, attr_type: AttrType, attribute: &str) -> String {
+    let kind = attr_type.as_str();
+    if op.is_ordering() {
+        format!("`{op}` cannot order the {kind} attribute `{attribute}`")
+    } else {
+        format!("`{op}` is not defined for the {kind} attribute `{attribute}`")
     }
 }
 
@@ -115,6 +78,13 @@ pub fn matches_element(
     attribute: &Attribute,
 ) -> Result<bool, EvalError> {
     eval(filter, element, Scope::Element(Some(attribute)))
+}
+
+/// Whether one element matches a value filter when no schema describes it, as in a suite
+/// selector `Operations[bulkId eq "u1"]`: names match case-insensitively, strings compare
+/// ignoring case, numbers by value.
+pub fn matches_schemaless(filter: &Filter, element: &Value) -> Result<bool, EvalError> {
+    eval(filter, element, Scope::Element(None))
 }
 
 /// Checks that every comparison in `filter` is defined for its attribute's type.
@@ -478,17 +448,6 @@ fn is_present(value: &Value) -> bool {
     }
 }
 
-/// Looks a key up case-insensitively (RFC 7643 §2.1), trying the exact spelling first.
-fn get_ci<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    let object: &Map<String, Value> = value.as_object()?;
-    object.get(key).or_else(|| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
-}
-
 fn top_value<'v>(data: &'v Value, located: &Located<'_>, path: &AttrPath) -> Option<&'v Value> {
     let container = match located.extension {
         Some(urn) => get_ci(data, urn)?,
@@ -537,5 +496,27 @@ fn any_element(
             Ok(false)
         }
         other => test(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::scim::filter::parse_filter;
+
+    #[test]
+    fn an_element_no_schema_describes_compares_strings_ignoring_case() {
+        let element = json!({"Type": "Work", "value": "b@work", "rank": 2});
+        let holds = |text: &str| matches_schemaless(&parse_filter(text).unwrap(), &element);
+        assert_eq!(holds(r#"type eq "work""#), Ok(true));
+        assert_eq!(holds(r#"type eq "home""#), Ok(false));
+        assert_eq!(holds("rank eq 2"), Ok(true));
+        assert_eq!(
+            holds(r#"rank eq "2""#),
+            Ok(false),
+            "a string is not a number"
+        );
     }
 }

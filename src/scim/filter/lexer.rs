@@ -1,4 +1,5 @@
 //! Tokens of the filter grammar (RFC 7644 §3.4.2.2), shared by the filter and PATCH path parsers.
+//! It decides no token's role: whether a word is a path, a keyword or a value is the parser's call.
 //!
 //! A word is any run of characters other than whitespace, brackets, parentheses and double
 //! quotes; whether it is an attribute path, a keyword or a bare value is for the parser to say,
@@ -55,11 +56,11 @@ pub(crate) struct Lexer<'a> {
     pos: usize,
 }
 
-fn is_space(c: char) -> bool {
+pub(super) fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
-fn ends_word(c: char) -> bool {
+pub(super) fn ends_word(c: char) -> bool {
     is_space(c) || matches!(c, '(' | ')' | '[' | ']' | '"')
 }
 

@@ -1,6 +1,6 @@
 //! SCIM filters (RFC 7644 §3.4.2.2): the syntax tree, a parser with spans, a canonical
 //! `Display` that parses back to the same tree, evaluation against JSON resources, and the
-//! check of a server's filtered answer against the filter.
+//! check of a server's filtered answer against the filter. Pure: nothing is sent from here.
 //!
 //! Precedence follows the RFC's prose: grouping first, then `not`, then `and`, then `or`.
 //! The tree does not remember grouping parentheses; `Display` adds them where precedence
@@ -8,11 +8,12 @@
 
 mod display;
 mod eval;
+mod hints;
 mod lexer;
 pub(crate) mod parser;
 mod verify;
 
-pub use eval::{EvalError, matches, matches_element, validate};
+pub use eval::{EvalError, matches, matches_element, matches_schemaless, validate};
 pub use parser::{
     MAX_COMPARISONS, MAX_DEPTH, ParseOptions, Parsed, parse_filter, parse_filter_with,
 };

@@ -1,5 +1,5 @@
 //! The filter parser (RFC 7644 §3.4.2.2) and the token-level half of the PATCH path parser
-//! (§3.5.2, Figure 7), which shares its value-filter grammar.
+//! (§3.5.2, Figure 7), which shares its value-filter grammar. Syntax only: it evaluates nothing.
 //!
 //! The RFC's ABNF is ambiguous and gives precedence in prose only; this is the grammar read:
 //!
@@ -12,8 +12,10 @@
 //!
 //! Nesting is bounded ([`MAX_DEPTH`]) and so is the number of comparisons
 //! ([`MAX_COMPARISONS`]), so that neither parsing nor the code walking the tree afterwards can
-//! exhaust the stack, whatever the input.
+//! exhaust the stack, whatever the input. What an error says about the likely intent ("did you
+//! mean `eq`?") is worded in [`super::hints`].
 
+use super::hints;
 use super::lexer::{Lexer, Token, TokenKind};
 use super::{CompValue, CompareOp, Filter};
 use crate::scim::diag::{Diagnostic, Span};
@@ -321,6 +323,10 @@ impl<'a> Parser<'a> {
                 Err(Diagnostic::new("`not` needs parentheses", token.span)
                     .with_hint("write `not (...)` around the expression to negate"))
             }
+            TokenKind::Word(word) if word.starts_with('!') => {
+                Err(Diagnostic::new("`!` is not a SCIM operator", token.span)
+                    .with_hint("write `not (...)` around the expression to negate"))
+            }
             TokenKind::Word(word) => {
                 let path = self.attr_path(word, token.span)?;
                 self.attr_expr(path, token.span, depth)
@@ -389,6 +395,8 @@ impl<'a> Parser<'a> {
                 "the {opener} at byte {} is never closed",
                 open.start
             ));
+        } else if let Some(hint) = hints::logical_suggestion(&self.peek) {
+            diagnostic = diagnostic.with_hint(hint);
         }
         Err(diagnostic)
     }
@@ -442,7 +450,7 @@ impl<'a> Parser<'a> {
             _ => None,
         };
         let Some(operator) = operator else {
-            return Err(self.operator_error(path_text, &op_token));
+            return Err(hints::operator_error(self.input, path_text, &op_token));
         };
         self.one_space_before_peek()?;
         self.advance()?;
@@ -458,9 +466,7 @@ impl<'a> Parser<'a> {
             Operator::Present => {
                 let value_follows = match self.peek.kind {
                     TokenKind::String(_) => true,
-                    TokenKind::Word(w) => {
-                        !w.eq_ignore_ascii_case("and") && !w.eq_ignore_ascii_case("or")
-                    }
+                    TokenKind::Word(w) => !is_logical(w) && !w.starts_with(['&', '|']),
                     _ => false,
                 };
                 if value_follows {
@@ -481,30 +487,6 @@ impl<'a> Parser<'a> {
         let value_token = self.advance()?;
         let value = self.value(value_token, op_text)?;
         Ok(Filter::Compare(path, op, value))
-    }
-
-    fn operator_error(&self, path_text: &str, found: &Token<'_>) -> Diagnostic {
-        let diagnostic = Diagnostic::new(
-            format!(
-                "expected a comparison operator after `{path_text}`, found {}",
-                match found.kind {
-                    TokenKind::End => "end of filter".to_string(),
-                    _ => found.describe(self.input),
-                }
-            ),
-            found.span,
-        );
-        let hint = match found.kind {
-            TokenKind::Word(word) => operator_suggestion(word),
-            TokenKind::End => Some(format!(
-                "add an operator, e.g. `{path_text} pr` or `{path_text} eq \"...\"`"
-            )),
-            _ => None,
-        };
-        match hint {
-            Some(hint) => diagnostic.with_hint(hint),
-            None => diagnostic.with_hint("operators: eq ne co sw ew gt lt ge le pr"),
-        }
     }
 
     /// A comparison value: a JSON string, number, `true`, `false` or `null`.
@@ -528,30 +510,15 @@ impl<'a> Parser<'a> {
             "null" => return Ok(CompValue::Null),
             _ => {}
         }
-        let lower = word.to_ascii_lowercase();
-        if matches!(lower.as_str(), "true" | "false" | "null") {
-            return Err(Diagnostic::new(
-                format!("`{word}` is not a JSON literal: JSON literals are lowercase"),
-                token.span,
-            )
-            .with_hint(format!("did you mean `{lower}`?")));
-        }
-        if word.starts_with('\'') {
-            let inner = word.trim_matches('\'');
-            return Err(Diagnostic::new(
-                "single quotes are not allowed: values are JSON strings",
-                token.span,
-            )
-            .with_hint(format!("write \"{inner}\"")));
-        }
-        if word.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.') {
+        let number_like = word
+            .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.')
+            && word
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+        if number_like {
             return parse_number(word, token.span).map(CompValue::Number);
         }
-        Err(Diagnostic::new(
-            format!("unquoted value `{word}`: string values must be in double quotes"),
-            token.span,
-        )
-        .with_hint(format!("write \"{word}\"")))
+        Err(hints::bare_value_error(self.input, &token, word))
     }
 
     /// `"[" filter "]"` after `attr`; value filters do not nest (§3.4.2.2 `valFilter`).
@@ -635,39 +602,17 @@ impl<'a> Parser<'a> {
             TokenKind::CloseBracket => "unmatched `]`".to_string(),
             _ => format!("expected `and`, `or` or end of input, found {found}"),
         };
-        Err(Diagnostic::new(message, self.peek.span))
-    }
-}
-
-/// Suggests the operator someone probably meant.
-fn operator_suggestion(word: &str) -> Option<String> {
-    let symbolic = match word {
-        "=" | "==" => Some("eq"),
-        "!=" | "<>" => Some("ne"),
-        ">" => Some("gt"),
-        ">=" => Some("ge"),
-        "<" => Some("lt"),
-        "<=" => Some("le"),
-        _ => None,
-    };
-    if let Some(op) = symbolic {
-        return Some(format!("use `{op}`"));
-    }
-    let lower = word.to_ascii_lowercase();
-    const KEYWORDS: [&str; 10] = ["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le", "pr"];
-    KEYWORDS
-        .iter()
-        .find(|op| lower.starts_with(*op) && lower.len() <= op.len() + 2)
-        .or_else(|| {
-            KEYWORDS
-                .iter()
-                .find(|op| lower.len() == 2 && one_letter_apart(&lower, op))
+        let diagnostic = Diagnostic::new(message, self.peek.span);
+        Err(match hints::logical_suggestion(&self.peek) {
+            Some(hint) => diagnostic.with_hint(hint),
+            None => diagnostic,
         })
-        .map(|op| format!("did you mean `{op}`?"))
+    }
 }
 
-fn one_letter_apart(a: &str, b: &str) -> bool {
-    a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1
+/// Whether `word` is a logical operator (`and`, `or`) in any case.
+pub(super) fn is_logical(word: &str) -> bool {
+    word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or")
 }
 
 /// A JSON number (RFC 8259 §6): an integer when it fits `i64`/`u64`, else an `f64`, as
@@ -692,7 +637,7 @@ fn parse_number(word: &str, span: Span) -> Result<serde_json::Number, Diagnostic
         .ok_or_else(|| Diagnostic::new(format!("number `{word}` is out of range"), span))
 }
 
-fn is_json_number(word: &str) -> bool {
+pub(super) fn is_json_number(word: &str) -> bool {
     let bytes = word.as_bytes();
     let mut i = 0;
     let digits = |i: &mut usize| {

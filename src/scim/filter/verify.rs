@@ -1,6 +1,6 @@
 //! Checking a server's answer to a filtered request against the filter it was sent: a server
 //! whose `eq` matches substrings, or that ignores `filter` altogether, returns resources that do
-//! not match (field guide §5 #2), and nothing else would tell.
+//! not match (Metatavu/keycloak-scim-server#67), and nothing else would tell.
 //!
 //! A resource can be judged only on the attributes it carries. When the request projected an
 //! attribute the filter reads out of the answer (`attributes`, `excludedAttributes`, RFC 7644

@@ -5,53 +5,12 @@
 
 use assert_cmd::Command;
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
-use serde_json::Value;
 
+use crate::support::Run;
 use crate::support::{Home, Scim2Server, Server};
 
 /// The server's bearer token in every test.
 pub const TOKEN: &str = "s3cr3t-t0k3n-value";
-
-/// What one run of the binary produced.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// Asserts exit 0 and returns stdout parsed as JSON.
-    pub fn json(&self) -> Value {
-        assert_eq!(
-            self.code, 0,
-            "stderr: {}\nstdout: {}",
-            self.stderr, self.stdout
-        );
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-
-    /// Asserts stderr says `text`, returning the run for more checks.
-    pub fn stderr_contains(&self, text: &str) -> &Run {
-        assert!(
-            self.stderr.contains(text),
-            "stderr does not say {text:?}: {}",
-            self.stderr
-        );
-        self
-    }
-
-    /// Asserts the exit code, returning the run for more checks.
-    pub fn exits(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code, code,
-            "unexpected exit code; stderr: {}\nstdout: {}",
-            self.stderr, self.stdout
-        );
-        self
-    }
-}
 
 /// A server, a home directory, and the binary pointed at both.
 pub struct Env {
@@ -147,12 +106,7 @@ impl Env {
     }
 
     fn run_with(&self, command: &mut Command) -> Run {
-        let output = command.output().expect("binary runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::from(command.output().expect("binary runs"))
     }
 
     /// Creates a user from flags and returns its id.

@@ -3,8 +3,10 @@
 //! snapshots of what people see. Every run is hermetic: see `common.rs`.
 
 mod common;
+mod explain;
 mod flow;
 mod groups;
+mod lint;
 mod output;
 mod quirks;
 mod resources;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use scimctl::runner::outcome::{
     CheckOutcome, Exchange, FailOn, Level, RunOutcome, Status, SuiteOutcome,
 };
+use scimctl::scim::method::Method;
 
 /// A message with markup that must never run in the HTML report.
 pub const SCRIPT_MESSAGE: &str =
@@ -48,7 +49,7 @@ fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 
 fn get(url: &str, status: u16, body: &str) -> Exchange {
     Exchange {
-        method: "GET".to_owned(),
+        method: Method::Get,
         url: url.to_owned(),
         request_headers: headers(&[
             ("Accept", "application/scim+json"),
@@ -141,7 +142,7 @@ fn rfc7644() -> SuiteOutcome {
         "no answer within 30 s: connection reset by peer",
     );
     patch.exchanges = vec![Exchange {
-        method: "PATCH".to_owned(),
+        method: Method::Patch,
         url: "http://127.0.0.1:8080/scim/v2/Groups/g1".to_owned(),
         request_headers: headers(&[("Content-Type", "application/scim+json")]),
         request_body: Some(

@@ -5,5 +5,5 @@
 mod process;
 mod servers;
 
-pub use process::{Home, Lines, Running, wait_until};
+pub use process::{Home, Lines, Run, Running, wait_until};
 pub use servers::{Scim2Server, Server, client_of, demo_seed, venv_program};

@@ -1,11 +1,12 @@
 //! Child processes for the tests: the `scimctl` binary with a home of its own and nothing of the
-//! developer's environment, a guard that stops a child when its test ends, the lines a child
-//! prints (followed as they come, so that a test waits for the line that says the child is ready
-//! instead of sleeping), and a bounded poll for conditions that no line announces.
+//! developer's environment, what one run of it produced, a guard that stops a child when its
+//! test ends, the lines a child prints (followed as they come, so that a test waits for the line
+//! that says the child is ready instead of sleeping), and a bounded poll for conditions that no
+//! line announces.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -43,6 +44,61 @@ impl Home {
             .current_dir(home)
             .stdin(Stdio::null());
         command
+    }
+}
+
+/// What one run of the binary produced: its exit code (-1 when a signal ended it) and output.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Asserts the exit code, returning the run for more checks.
+    pub fn exits(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code; stderr: {}\nstdout: {}",
+            self.stderr, self.stdout
+        );
+        self
+    }
+
+    /// Asserts stderr says `text`, returning the run for more checks.
+    pub fn stderr_contains(&self, text: &str) -> &Run {
+        assert!(
+            self.stderr.contains(text),
+            "stderr does not say {text:?}: {}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts exit 0 and returns stdout parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        self.exits(0).stdout_json()
+    }
+
+    /// Stdout parsed as JSON, whatever the exit code.
+    pub fn stdout_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 

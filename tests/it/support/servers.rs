@@ -54,6 +54,12 @@ impl Server {
         self.runtime.block_on(future)
     }
 
+    /// Runs `task` in the background on the server's runtime (a proxy in front of it, say); it
+    /// ends when the server stops.
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.runtime.spawn(task);
+    }
+
     /// Stops the server and waits until it has, as dropping it does.
     pub fn stop(self) {}
 }

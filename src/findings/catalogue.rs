@@ -1,0 +1,1008 @@
+//! The catalogue of deviations: every kind of finding scimctl reports, with its stable key,
+//! level, RFC section, what Okta and Entra do with it, and the likely fix. It is text only:
+//! nothing here finds a deviation or formats a finding.
+//!
+//! This is the one place that text lives. A producer names a [`Deviation`]; renderers look the
+//! rest up. What an identity provider does is written only where the SCIM field guide (§4, §5)
+//! documents it; `None` means nothing IdP-specific is known, not that the IdP is unaffected.
+//! A new entry needs a test that produces it; keys are API (see the module docs of
+//! [`crate::findings`]).
+
+use super::Level;
+
+/// What the catalogue says about one kind of deviation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// Stable kebab-case key, such as `string-boolean`.
+    pub key: &'static str,
+    pub level: Level,
+    /// The section that sets the rule, such as `RFC 7644 §3.12`.
+    pub rfc: &'static str,
+    /// The deviation in a few words.
+    pub title: &'static str,
+    /// What Okta sends or does about it, and which of its operations breaks.
+    pub okta: Option<&'static str>,
+    /// What Microsoft Entra ID sends or does about it, and which of its operations breaks.
+    pub entra: Option<&'static str>,
+    /// The likely fix, for whoever wrote the document (and, where an IdP needs it, for the
+    /// server that receives it).
+    pub fix: &'static str,
+}
+
+/// Declares [`Deviation`], [`Deviation::ALL`] and [`Deviation::entry`] from one list, so that
+/// a deviation cannot exist without its catalogue entry.
+macro_rules! catalogue {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident {
+            key: $key:literal,
+            level: $level:ident,
+            rfc: $rfc:literal,
+            title: $title:literal,
+            okta: $okta:expr,
+            entra: $entra:expr,
+            fix: $fix:literal $(,)?
+        }
+    ),* $(,)?) => {
+        /// A kind of deviation; see [`Deviation::entry`] for what it means.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Deviation {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Deviation {
+            /// Every deviation, in catalogue order.
+            pub const ALL: &'static [Deviation] = &[$(Deviation::$variant),*];
+
+            /// The catalogue entry.
+            pub fn entry(self) -> &'static Entry {
+                match self {
+                    $(Deviation::$variant => &Entry {
+                        key: $key,
+                        level: Level::$level,
+                        rfc: $rfc,
+                        title: $title,
+                        okta: $okta,
+                        entra: $entra,
+                        fix: $fix,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+impl Deviation {
+    /// The stable key.
+    pub fn key(self) -> &'static str {
+        self.entry().key
+    }
+
+    /// The deviation with this key.
+    pub fn from_key(key: &str) -> Option<Deviation> {
+        Deviation::ALL.iter().copied().find(|d| d.key() == key)
+    }
+}
+
+catalogue! {
+    // --- `schemas` and extensions -------------------------------------------------------------
+
+    /// A resource without `schemas`, or without its core schema's URN there.
+    SchemasMissing {
+        key: "schemas-missing",
+        level: Must,
+        rfc: "RFC 7643 §3",
+        title: "`schemas` is missing or does not list the resource's core schema",
+        okta: None,
+        entra: None,
+        fix: "list the core schema's URN, and each extension's, in `schemas`",
+    },
+    /// A message (PatchOp, ListResponse, Error) without its message URN in `schemas`.
+    MessageSchemasMissing {
+        key: "message-schemas-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2, §3.5.2, §3.12",
+        title: "`schemas` is missing or does not list the message's URN",
+        okta: None,
+        entra: None,
+        fix: "list the message's URN (`urn:ietf:params:scim:api:messages:2.0:...`) in `schemas`",
+    },
+    /// `schemas` lists a URN that is neither the core schema nor an extension of the type.
+    SchemasUnknownUrn {
+        key: "schemas-unknown-urn",
+        level: Interop,
+        rfc: "RFC 7643 §3",
+        title: "`schemas` lists a URN the resource type does not have",
+        okta: None,
+        entra: Some(
+            "Entra creates groups with `http://schemas.microsoft.com/2006/11/ResourceManagement/\
+             ADSCIM/2.0/Group` in `schemas`; a server that refuses the URN fails every group it \
+             provisions",
+        ),
+        fix: "a client lists only the resource type's schemas; a server ignores URNs it does \
+              not know",
+    },
+    /// Extension data under a URN key whose URN `schemas` does not list.
+    ExtensionUndeclared {
+        key: "extension-undeclared",
+        level: Must,
+        rfc: "RFC 7643 §3",
+        title: "extension attributes are sent but the extension's URN is not in `schemas`",
+        okta: None,
+        entra: None,
+        fix: "add the extension's URN to `schemas`",
+    },
+    /// An extension's attribute at the top level instead of under its URN key.
+    ExtensionAttributeOutsideUrn {
+        key: "extension-attribute-outside-urn",
+        level: Must,
+        rfc: "RFC 7643 §3.3",
+        title: "an extension attribute outside the object keyed by its extension's URN",
+        okta: None,
+        entra: None,
+        fix: "put it under `\"<extension URN>\": {...}`; a server reads extension attributes \
+              only there and drops or refuses them elsewhere",
+    },
+
+    // --- attributes and values ------------------------------------------------------------------
+
+    /// A member no schema of the resource type defines.
+    AttributeUnknown {
+        key: "attribute-unknown",
+        level: Interop,
+        rfc: "RFC 7643 §2",
+        title: "an attribute the schema does not define",
+        okta: None,
+        entra: None,
+        fix: "use the schema's name (names are case-insensitive) or add the attribute to the \
+              server's schema; servers drop unknown attributes or answer 400",
+    },
+    /// A required attribute has no value.
+    RequiredMissing {
+        key: "required-missing",
+        level: Must,
+        rfc: "RFC 7643 §2.2",
+        title: "a required attribute is missing",
+        okta: None,
+        entra: None,
+        fix: "send a value for it; servers answer 400 invalidValue without one",
+    },
+    /// A readOnly attribute with a value in a resource body.
+    ReadOnlyIgnored {
+        key: "read-only-ignored",
+        level: Note,
+        rfc: "RFC 7644 §3.3, §3.5.1",
+        title: "a readOnly attribute in a resource body, which a server ignores",
+        okta: Some(
+            "Okta updates a user by PUTting back the whole object it fetched, readOnly \
+             attributes included; a server must ignore them, not refuse them",
+        ),
+        entra: None,
+        fix: "leave it out: the server sets it (group membership changes through the Group)",
+    },
+    /// A value of the wrong JSON type.
+    TypeMismatch {
+        key: "type-mismatch",
+        level: Must,
+        rfc: "RFC 7643 §2.3",
+        title: "a value of the wrong type",
+        okta: None,
+        entra: None,
+        fix: "send the type the schema declares; servers answer 400 invalidValue",
+    },
+    /// A boolean sent as the string "True" or "False".
+    StringBoolean {
+        key: "string-boolean",
+        level: Must,
+        rfc: "RFC 7643 §2.3.2",
+        title: "a boolean sent as a string (\"True\", \"False\")",
+        okta: Some("Okta sends JSON booleans"),
+        entra: Some(
+            "Entra's legacy shapes (an app without `aadOptscim062020`) send \"True\"/\"False\", \
+             e.g. `{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}` to disable a \
+             user; a server that answers 400 fails every disable, one that stores the string \
+             may leave the user active",
+        ),
+        fix: "send true or false; a server that serves Entra reads \"True\"/\"False\" in any \
+              case as booleans",
+    },
+    /// A dateTime that is not in xsd:dateTime form.
+    DateTimeFormat {
+        key: "date-time-format",
+        level: Must,
+        rfc: "RFC 7643 §2.3.5",
+        title: "a dateTime that is not an xsd:dateTime",
+        okta: None,
+        entra: None,
+        fix: "write it as 2015-02-23T08:30:00Z (date, `T`, time and a time zone)",
+    },
+    /// A binary value that is not base64.
+    BinaryNotBase64 {
+        key: "binary-not-base64",
+        level: Must,
+        rfc: "RFC 7643 §2.3.6",
+        title: "a binary value that is not base64",
+        okta: None,
+        entra: None,
+        fix: "encode the bytes in base64",
+    },
+    /// A complex attribute given as a plain string (Entra's manager).
+    ComplexAsString {
+        key: "complex-as-string",
+        level: Must,
+        rfc: "RFC 7643 §2.3.8",
+        title: "a complex attribute sent as a plain string",
+        okta: None,
+        entra: Some(
+            "Entra sets the manager as a plain string on its URN path \
+             (`\"path\":\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager\",\
+             \"value\":\"<id>\"`); a server that refuses it never receives managers \
+             (Captain-P-Goldfish/SCIM-SDK#686)",
+        ),
+        fix: "send an object such as {\"value\": \"<id>\"}; a server that serves Entra reads a \
+              string as the `value` sub-attribute",
+    },
+    /// A single value where a multi-valued attribute takes an array.
+    SingleValueForMultiValued {
+        key: "single-value-for-multi-valued",
+        level: Must,
+        rfc: "RFC 7643 §2.4",
+        title: "a single value where a multi-valued attribute takes an array",
+        okta: None,
+        entra: None,
+        fix: "wrap the value in [ ]",
+    },
+    /// More than one `primary: true` in one multi-valued attribute.
+    MultiplePrimary {
+        key: "multiple-primary",
+        level: Must,
+        rfc: "RFC 7643 §2.4",
+        title: "more than one value marked `primary: true`",
+        okta: None,
+        entra: None,
+        fix: "mark one value primary at most",
+    },
+    /// An empty string sent to clear an attribute (Entra).
+    EmptyStringValue {
+        key: "empty-string-value",
+        level: Interop,
+        rfc: "RFC 7643 §2.5",
+        title: "an empty string used to clear an attribute",
+        okta: None,
+        entra: Some(
+            "Entra clears attributes with \"\" and the manager with \"\" or {\"value\": \"\"}, and \
+             expects a later GET to show no value; a server that stores \"\" keeps a blank value",
+        ),
+        fix: "send null or remove the attribute (unassigned is null or absent); a server that \
+              serves Entra reads \"\" as clearing",
+    },
+    /// An attribute the schema says is never returned, in a server's answer.
+    ReturnedNeverPresent {
+        key: "returned-never-present",
+        level: Must,
+        rfc: "RFC 7643 §2.2",
+        title: "an attribute that is never returned (`password`) in a server's answer",
+        okta: Some(
+            "Okta sends `password` in create bodies even without password sync; a server that \
+             returns it leaks it",
+        ),
+        entra: None,
+        fix: "never return attributes whose `returned` is `never`",
+    },
+
+    // --- PATCH (RFC 7644 §3.5.2) ------------------------------------------------------------
+
+    /// `Operations` missing, empty or not an array.
+    PatchOperationsMissing {
+        key: "patch-operations-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2",
+        title: "`Operations` is missing, empty or not an array",
+        okta: None,
+        entra: None,
+        fix: "send `\"Operations\": [{\"op\": ..., \"path\": ..., \"value\": ...}]`",
+    },
+    /// An operation without a valid `op`.
+    PatchOpInvalid {
+        key: "patch-op-invalid",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2",
+        title: "a PATCH operation without a valid `op`",
+        okta: None,
+        entra: None,
+        fix: "give each operation an `op` of add, remove or replace",
+    },
+    /// `op` not lowercase, such as Entra's `Replace`.
+    PatchOpCapitalised {
+        key: "patch-op-capitalised",
+        level: Interop,
+        rfc: "RFC 7644 §3.5.2",
+        title: "`op` is not lowercase (`Replace`)",
+        okta: Some("Okta sends lowercase ops"),
+        entra: Some(
+            "Entra's legacy shapes send `Add`, `Replace` and `Remove`; a server that refuses \
+             them fails every update, and one that answers 200 but ignores them loses the \
+             update silently",
+        ),
+        fix: "send add, remove or replace; a server matches `op` case-insensitively",
+    },
+    /// A `path` that does not parse.
+    PatchPathInvalid {
+        key: "patch-path-invalid",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2",
+        title: "a PATCH `path` that does not parse",
+        okta: None,
+        entra: None,
+        fix: "write `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub`; `scimctl explain \
+              path` shows where it goes wrong",
+    },
+    /// A `path` that only a lenient parser reads.
+    PatchPathLenient {
+        key: "patch-path-lenient",
+        level: Interop,
+        rfc: "RFC 7644 §3.5.2",
+        title: "a PATCH `path` outside the RFC's grammar that lenient servers read",
+        okta: None,
+        entra: None,
+        fix: "write the path as `scimctl explain path` shows it; strict servers answer 400 \
+              invalidPath",
+    },
+    /// `path` is an empty string.
+    PatchPathEmpty {
+        key: "patch-path-empty",
+        level: Interop,
+        rfc: "RFC 7644 §3.5.2",
+        title: "`path` is an empty string",
+        okta: None,
+        entra: None,
+        fix: "leave `path` out for a pathless add or replace",
+    },
+    /// `remove` without a path.
+    PatchRemoveWithoutPath {
+        key: "patch-remove-without-path",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.2",
+        title: "`remove` without a `path`",
+        okta: None,
+        entra: None,
+        fix: "name what to remove in `path`; servers answer 400 noTarget",
+    },
+    /// `add` or `replace` without a value.
+    PatchValueMissing {
+        key: "patch-value-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.1, §3.5.2.3",
+        title: "`add` or `replace` without a `value`",
+        okta: None,
+        entra: None,
+        fix: "send the value; to clear an attribute use `remove`",
+    },
+    /// A pathless `add`/`replace` whose value is not an object.
+    PatchPathlessValueNotObject {
+        key: "patch-pathless-value-not-object",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.1, §3.5.2.3",
+        title: "a pathless `add` or `replace` whose `value` is not an object of attributes",
+        okta: None,
+        entra: None,
+        fix: "give a `path`, or make `value` an object keyed by attribute names",
+    },
+    /// A pathless value keyed by paths (Entra's `name.givenName`, `urn:…:employeeNumber`).
+    PathlessPathKey {
+        key: "pathless-path-key",
+        level: Interop,
+        rfc: "RFC 7644 §3.5.2.3",
+        title: "a pathless value keyed by a path (`name.givenName`, `urn:...:employeeNumber`)",
+        okta: Some("Okta's pathless values are keyed by plain attribute names"),
+        entra: Some(
+            "Entra (with `aadOptscim062020`) sends several replacements as one pathless \
+             `replace` keyed by paths, e.g. {\"name.givenName\": \"Kkom\", \
+             \"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber\": \
+             \"Aklq\"}; a server that stores such keys literally or at the top level loses the \
+             update (Captain-P-Goldfish/SCIM-SDK#193)",
+        ),
+        fix: "send one operation per path, or nest the values (`{\"name\": {\"givenName\": ...}}`); \
+              a server that serves Entra reads such keys as paths",
+    },
+    /// `remove` of members by a `value` list rather than a filter (Entra legacy).
+    RemoveByValueList {
+        key: "remove-by-value-list",
+        level: Interop,
+        rfc: "RFC 7644 §3.5.2.2",
+        title: "values removed by a `value` list instead of a filtered `path`",
+        okta: Some("Okta removes a member with `\"path\": \"members[value eq \\\"<id>\\\"]\"`"),
+        entra: Some(
+            "Entra's legacy shapes remove members with `{\"op\":\"Remove\",\"path\":\"members\",\
+             \"value\":[{\"value\":\"<id>\"}]}`; a server that ignores `value` removes every \
+             member (data loss), one that refuses it leaves removed users in the group",
+        ),
+        fix: "send `\"path\": \"members[value eq \\\"<id>\\\"]\"`; a server that serves Entra \
+              removes only the listed values",
+    },
+    /// A PATCH operation that targets a readOnly attribute.
+    PatchReadOnlyTarget {
+        key: "patch-read-only-target",
+        level: Must,
+        rfc: "RFC 7643 §2.2, RFC 7644 §3.5.2",
+        title: "a PATCH operation on a readOnly attribute",
+        okta: None,
+        entra: None,
+        fix: "leave it to the server, which answers 400 mutability (group membership changes \
+              through the Group)",
+    },
+    /// A readOnly attribute inside a pathless value (Okta's own `id`).
+    PathlessReadOnly {
+        key: "pathless-read-only",
+        level: Interop,
+        rfc: "RFC 7643 §2.2, RFC 7644 §3.5.2",
+        title: "a readOnly attribute inside a pathless value",
+        okta: Some(
+            "Okta sends the group's own `id` in the pathless `replace` of every rename and \
+             membership change; a server that answers 400 mutability fails group push",
+        ),
+        entra: None,
+        fix: "a server accepts a readOnly attribute whose value would not change; a client \
+              leaves it out",
+    },
+    /// `replace` of an immutable attribute.
+    PatchImmutableTarget {
+        key: "patch-immutable-target",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2, RFC 7643 §2.2",
+        title: "`replace` of an immutable attribute, which a client must not modify",
+        okta: None,
+        entra: None,
+        fix: "remove the element and add a new one instead; servers answer 400 mutability",
+    },
+
+    // --- ListResponse (RFC 7644 §3.4.2) -----------------------------------------------------
+
+    /// A list sent as a bare JSON array.
+    ListBareArray {
+        key: "list-bare-array",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "a list sent as a bare JSON array, not a ListResponse",
+        okta: None,
+        entra: None,
+        fix: "wrap the resources in {\"schemas\": [...ListResponse], \"totalResults\": n, \
+              \"Resources\": [...]}",
+    },
+    /// `totalResults` missing.
+    ListTotalResultsMissing {
+        key: "list-total-results-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "`totalResults` is missing",
+        okta: None,
+        entra: None,
+        fix: "send the number of matching resources across all pages",
+    },
+    /// A paging number sent as a string.
+    ListNumberAsString {
+        key: "list-number-as-string",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "a paging number sent as a string",
+        okta: Some("Okta's import reads integer paging fields"),
+        entra: None,
+        fix: "send `totalResults`, `startIndex` and `itemsPerPage` as JSON integers",
+    },
+    /// `startIndex` 0: the server counts from 0.
+    ListStartIndexZero {
+        key: "list-start-index-zero",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.4",
+        title: "`startIndex` is 0: the first result is 1",
+        okta: Some(
+            "Okta's import asks for startIndex=1, 101, 201 ...; a server that counts from 0 skips \
+             or repeats a resource at every page boundary",
+        ),
+        entra: None,
+        fix: "count results from 1",
+    },
+    /// `itemsPerPage` is not the number of resources in the page.
+    ListItemsPerPageWrong {
+        key: "list-items-per-page-wrong",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "`itemsPerPage` is not the number of resources in the page",
+        okta: None,
+        entra: None,
+        fix: "send the number of resources this page holds (not the requested `count`)",
+    },
+    /// `Resources` missing although `totalResults` is above 0.
+    ListResourcesMissing {
+        key: "list-resources-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "`Resources` is missing although `totalResults` is above 0",
+        okta: None,
+        entra: None,
+        fix: "send the page's resources in `Resources`",
+    },
+    /// `totalResults` smaller than the page.
+    ListTotalBelowPage {
+        key: "list-total-below-page",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "`totalResults` is smaller than the number of resources in the page",
+        okta: None,
+        entra: None,
+        fix: "count every match across all pages in `totalResults`",
+    },
+    /// A message member spelled in another case (`resources`, `operations`).
+    MessageKeyCase {
+        key: "message-key-case",
+        level: Interop,
+        rfc: "RFC 7643 §2.1",
+        title: "a message member spelled in another case (`resources`, `operations`)",
+        okta: None,
+        entra: None,
+        fix: "write `Resources` and `Operations` as RFC 7644 does: names are case-insensitive, \
+              but some implementations read them exactly (wso2 answers 500 to `operations`)",
+    },
+
+    // --- Error (RFC 7644 §3.12) -------------------------------------------------------------
+
+    /// An Error without `status`.
+    ErrorStatusMissing {
+        key: "error-status-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.12",
+        title: "an Error without `status`",
+        okta: None,
+        entra: None,
+        fix: "send the HTTP status code as a string, e.g. \"status\": \"404\"",
+    },
+    /// An Error whose `status` is a JSON number.
+    ErrorStatusNotString {
+        key: "error-status-not-string",
+        level: Must,
+        rfc: "RFC 7644 §3.12",
+        title: "Error `status` is a JSON number, not a string",
+        okta: Some(
+            "Okta's SCIM spec test expects `status` as the string \"401\" for a bad token and \
+             \"404\" for an unknown id",
+        ),
+        entra: None,
+        fix: "send \"status\": \"404\" (a string), not 404",
+    },
+    /// An Error whose `status` is not an HTTP status code.
+    ErrorStatusInvalid {
+        key: "error-status-invalid",
+        level: Must,
+        rfc: "RFC 7644 §3.12",
+        title: "Error `status` is not an HTTP status code",
+        okta: None,
+        entra: None,
+        fix: "send the response's HTTP status code, e.g. \"400\"",
+    },
+
+    // --- the service on the network: TLS and authentication (`scimctl doctor`) ---------------
+
+    /// An `http://` endpoint on an address other than loopback.
+    TlsNotUsed {
+        key: "tls-not-used",
+        level: Must,
+        rfc: "RFC 7644 §7.2",
+        title: "the endpoint is plain http://: tokens and personal data cross the network in \
+                clear text",
+        okta: None,
+        entra: Some("Entra expects a SCIM endpoint to speak TLS 1.2"),
+        fix: "serve SCIM over https:// with TLS 1.2 or later",
+    },
+    /// The certificate chain does not lead to a trusted root.
+    TlsCertificateUntrusted {
+        key: "tls-certificate-untrusted",
+        level: Must,
+        rfc: "RFC 7644 §7.2",
+        title: "the TLS certificate is not issued by a trusted authority",
+        okta: None,
+        entra: None,
+        fix: "serve the whole chain (the certificate and its intermediates) from a public CA; \
+              for a private CA, pass its certificate with --cacert",
+    },
+    /// The certificate has expired or is not valid yet.
+    TlsCertificateExpired {
+        key: "tls-certificate-expired",
+        level: Must,
+        rfc: "RFC 7644 §7.2",
+        title: "the TLS certificate has expired or is not valid yet",
+        okta: None,
+        entra: None,
+        fix: "renew the certificate (and check the server's clock)",
+    },
+    /// The certificate expires soon.
+    TlsCertificateExpiring {
+        key: "tls-certificate-expiring",
+        level: Note,
+        rfc: "RFC 7644 §7.2",
+        title: "the TLS certificate expires within 14 days",
+        okta: None,
+        entra: None,
+        fix: "renew the certificate before it expires: every client stops connecting then",
+    },
+    /// The certificate does not name the host in the URL.
+    TlsHostNameMismatch {
+        key: "tls-host-name-mismatch",
+        level: Must,
+        rfc: "RFC 7644 §7.2",
+        title: "the TLS certificate is not valid for the host name in the URL",
+        okta: None,
+        entra: None,
+        fix: "use a certificate whose subjectAltName lists the host name clients connect to",
+    },
+    /// A request without credentials, or with wrong ones, is served.
+    AuthNotRequired {
+        key: "auth-not-required",
+        level: Must,
+        rfc: "RFC 7644 §2, §3.12",
+        title: "requests without valid credentials are served",
+        okta: Some(
+            "Okta's SCIM spec test sends a bad token and expects 401 with `status` \"401\"",
+        ),
+        entra: None,
+        fix: "authenticate every request and answer 401 (a SCIM Error) to a missing or invalid \
+              token",
+    },
+    /// A missing or wrong token answered with something other than 401.
+    AuthStatusWrong {
+        key: "auth-status-wrong",
+        level: Must,
+        rfc: "RFC 7644 §3.12",
+        title: "a missing or invalid token is not answered with 401",
+        okta: Some(
+            "Okta's SCIM spec test sends a bad token and expects 401 with `status` \"401\"",
+        ),
+        entra: None,
+        fix: "answer 401 to a missing or invalid token; keep 403 for a valid token that lacks \
+              permission",
+    },
+    /// An unauthenticated request redirected to a sign-in page or answered with HTML.
+    AuthNotScim {
+        key: "auth-not-scim",
+        level: Interop,
+        rfc: "RFC 7644 §3.12",
+        title: "an unauthenticated request gets a sign-in page or redirect, not a SCIM Error",
+        okta: None,
+        entra: None,
+        fix: "exempt the SCIM path from the SSO proxy or login page in front of it: SCIM clients \
+              authenticate with a token and read a 401 SCIM Error",
+    },
+    /// A request without a User-Agent is refused, as by a web application firewall.
+    UserAgentRequired {
+        key: "user-agent-required",
+        level: Interop,
+        rfc: "RFC 7644 §3.12",
+        title: "a request without a User-Agent header is refused",
+        okta: None,
+        entra: Some(
+            "Entra's Test Connection arrives without a User-Agent; a firewall that answers it \
+             with an HTML 403 fails the connection test",
+        ),
+        fix: "let the firewall in front of the SCIM endpoint pass requests without a User-Agent",
+    },
+
+    // --- discovery and media types (`scimctl doctor`) ----------------------------------------
+
+    /// A discovery endpoint missing, or its answer unreadable.
+    DiscoveryUnavailable {
+        key: "discovery-unavailable",
+        level: Must,
+        rfc: "RFC 7644 §4",
+        title: "a discovery document is missing or cannot be read",
+        okta: None,
+        entra: None,
+        fix: "serve /ServiceProviderConfig, /ResourceTypes and /Schemas as RFC 7643 §5-§7 \
+              define them",
+    },
+    /// A resource type names a schema `/Schemas` does not serve.
+    DiscoverySchemaMissing {
+        key: "discovery-schema-missing",
+        level: Must,
+        rfc: "RFC 7643 §6, §7",
+        title: "/Schemas leaves out a schema that /ResourceTypes names",
+        okta: None,
+        entra: None,
+        fix: "serve every schema and extension the resource types name at /Schemas",
+    },
+    /// A discovery endpoint that filters instead of answering 403.
+    DiscoveryFilterAccepted {
+        key: "discovery-filter-accepted",
+        level: Should,
+        rfc: "RFC 7644 §4",
+        title: "a discovery endpoint answers a `filter` instead of refusing it with 403",
+        okta: None,
+        entra: None,
+        fix: "answer 403 to a `filter` on /ServiceProviderConfig, /ResourceTypes and /Schemas",
+    },
+    /// A SCIM answer not labelled `application/scim+json`.
+    ResponseNotScimJson {
+        key: "response-not-scim-json",
+        level: Must,
+        rfc: "RFC 7644 §3.8, §8.1",
+        title: "a SCIM answer is not labelled `application/scim+json`",
+        okta: None,
+        entra: Some(
+            "Entra expects `application/scim+json` back: answers labelled `application/json` \
+             aborted its validator's runs (MicrosoftDocs/azure-docs#104859)",
+        ),
+        fix: "send `Content-Type: application/scim+json` (a `charset` parameter is fine)",
+    },
+    /// A request body labelled `application/json` refused.
+    RequestJsonRefused {
+        key: "request-json-refused",
+        level: Should,
+        rfc: "RFC 7644 §3.8",
+        title: "a request body labelled `application/json` is refused",
+        okta: Some(
+            "Okta's SCIM spec test creates a user with `Content-Type: application/json` and \
+             expects 201",
+        ),
+        entra: None,
+        fix: "accept `application/json` request bodies as well as `application/scim+json`",
+    },
+
+    // --- reads (`scimctl doctor`) -------------------------------------------------------------
+
+    /// A filter that matches nothing answered with an error instead of an empty list.
+    FilterNoMatchError {
+        key: "filter-no-match-error",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "a filter that matches nothing gets an error, not 200 with `totalResults` 0",
+        okta: Some("Okta's create looks the user up first and reads a 404 Error there as absent"),
+        entra: Some(
+            "Entra's Test Connection filters on a random userName (`userName eq \"<GUID>\"`) and \
+             expects 200 with an empty list: a 404 or 400 fails the connection test",
+        ),
+        fix: "answer 200 with {\"totalResults\": 0, \"Resources\": []} when nothing matches",
+    },
+    /// A filter on an existing userName that does not find the user.
+    FilterMissesExisting {
+        key: "filter-misses-existing",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.2",
+        title: "a `userName eq` filter does not find a user the server holds",
+        okta: None,
+        entra: Some(
+            "Entra looks a user up with `userName eq` before creating it: when the lookup misses \
+             (a 404, or an empty list), Entra creates a duplicate",
+        ),
+        fix: "answer the filter with a ListResponse holding every user whose userName equals the \
+              value",
+    },
+    /// `eq` matching more than equal values.
+    FilterEqNotExact {
+        key: "filter-eq-not-exact",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.2",
+        title: "`eq` matches values that are not equal (a prefix or a substring)",
+        okta: Some(
+            "Okta's create looks the user up with `userName eq` and posts only when nobody \
+             matches: a hit on another user stops the create",
+        ),
+        entra: Some(
+            "Entra matches users with `userName eq \"...\"`: an answer that lists another user \
+             is taken as the match",
+        ),
+        fix: "compare whole values in `eq`; `sw` and `co` are the prefix and substring operators",
+    },
+    /// `userName` compared case-sensitively.
+    FilterUserNameCaseSensitive {
+        key: "filter-username-case-sensitive",
+        level: Must,
+        rfc: "RFC 7643 §4.1.1, RFC 7644 §3.4.2.2",
+        title: "`userName` is compared case-sensitively, though it is caseExact false",
+        okta: Some(
+            "Okta's SCIM spec test filters with the userName upper-cased and expects the user \
+             back",
+        ),
+        entra: None,
+        fix: "compare `userName` (and every caseExact false attribute) without regard to case",
+    },
+    /// `totalResults` that counts the page rather than every match.
+    ListTotalResultsWrong {
+        key: "list-total-results-wrong",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "`totalResults` is not the number of matches across all pages",
+        okta: None,
+        entra: None,
+        fix: "count every match in `totalResults`, however many the page holds",
+    },
+    /// `count=0` refused.
+    CountZeroRefused {
+        key: "count-zero-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.4",
+        title: "`count=0` is refused instead of answering with `totalResults` alone",
+        okta: None,
+        entra: None,
+        fix: "answer `count=0` with 200, `totalResults` and no resources",
+    },
+    /// A negative `count` refused.
+    CountNegativeRefused {
+        key: "count-negative-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.4",
+        title: "a negative `count` is refused instead of being read as 0",
+        okta: None,
+        entra: None,
+        fix: "read a negative `count` as 0",
+    },
+    /// An unknown id answered with something other than a 404 Error.
+    UnknownIdNot404 {
+        key: "unknown-id-not-404",
+        level: Must,
+        rfc: "RFC 7644 §3.4.1, §3.12",
+        title: "a resource id that does not exist is not answered with 404",
+        okta: Some(
+            "Okta's SCIM spec test reads an unknown id and expects 404 with `status` \"404\" and \
+             a `detail`",
+        ),
+        entra: None,
+        fix: "answer 404 with a SCIM Error for an id the server does not hold",
+    },
+    /// `id` left out of a projected resource.
+    ProjectionDropsId {
+        key: "projection-drops-id",
+        level: Must,
+        rfc: "RFC 7643 §3.1, RFC 7644 §3.4.2.5",
+        title: "`id` is left out when `attributes` or `excludedAttributes` is given",
+        okta: None,
+        entra: None,
+        fix: "always return `id` (returned \"always\"), whatever the projection",
+    },
+    /// `excludedAttributes` ignored.
+    ExcludedAttributesIgnored {
+        key: "excluded-attributes-ignored",
+        level: Should,
+        rfc: "RFC 7644 §3.4.2.5",
+        title: "`excludedAttributes` is ignored",
+        okta: None,
+        entra: Some(
+            "Entra reads groups with `excludedAttributes=members`; a server that sends the members \
+             anyway makes each read of a large group slow, up to timeouts",
+        ),
+        fix: "leave out the attributes `excludedAttributes` names (unless they are returned \
+              \"always\")",
+    },
+    /// A request-target with raw quotes and `+` refused.
+    RawQueryRefused {
+        key: "raw-query-refused",
+        level: Interop,
+        rfc: "RFC 7644 §3.4.2.2",
+        title: "a filter sent with raw quotes and `+` for spaces is refused",
+        okta: None,
+        entra: Some(
+            "Entra's Test Connection sends `GET /Users?filter=userName+eq+\"<GUID>\"`, raw quotes \
+             and all; a server or proxy that refuses the request line fails the connection test \
+             and every lookup",
+        ),
+        fix: "accept `\"` in the query and read `+` as a space, as Entra's requests need",
+    },
+
+    // --- what ServiceProviderConfig claims (`scimctl doctor`) ---------------------------------
+
+    /// A capability ServiceProviderConfig claims and the server does not honour.
+    SpcClaimNotHonoured {
+        key: "spc-claim-not-honoured",
+        level: Should,
+        rfc: "RFC 7643 §5",
+        title: "ServiceProviderConfig claims a feature the server does not honour",
+        okta: None,
+        entra: None,
+        fix: "make the feature work, or say `\"supported\": false` for it",
+    },
+    /// ETags supported, but an answer without an ETag header.
+    EtagHeaderMissing {
+        key: "etag-header-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.14",
+        title: "ETags are supported, but an answer with a resource has no `ETag` header",
+        okta: None,
+        entra: None,
+        fix: "send the resource's version in an `ETag` header on every answer that carries it",
+    },
+    /// ETag preconditions ignored, or versions that do not change.
+    EtagNotHonoured {
+        key: "etag-not-honoured",
+        level: Must,
+        rfc: "RFC 7644 §3.14",
+        title: "ETag versions or preconditions (`If-Match`, `If-None-Match`) are not honoured",
+        okta: None,
+        entra: None,
+        fix: "change the version on every write, answer 412 to a stale `If-Match` and 304 only \
+              to a current `If-None-Match`",
+    },
+
+    // --- writes (`scimctl doctor --allow-writes`) --------------------------------------------
+
+    /// A write a conformant server accepts, refused.
+    WriteRefused {
+        key: "write-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.3, §3.5.2, §3.6",
+        title: "a create, PATCH or DELETE a conformant server accepts is refused",
+        okta: None,
+        entra: None,
+        fix: "accept the request as RFC 7644 writes it; the answer's `detail` says what the \
+              server objected to",
+    },
+    /// A create answered without the new resource (no body, or no `id` in it).
+    CreateAnswerEmpty {
+        key: "create-answer-empty",
+        level: Interop,
+        rfc: "RFC 7644 §3.3",
+        title: "a create is answered without the new resource and its `id`",
+        okta: Some(
+            "Okta reads the new user from the 201's body: an empty body is an error in Okta \
+             (\"Create new user returned empty user\")",
+        ),
+        entra: None,
+        fix: "answer 201 with the created resource, its `id` and `meta` included",
+    },
+    /// A write answered with success that did not change the resource.
+    WriteNotApplied {
+        key: "write-not-applied",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2",
+        title: "a PATCH answered with success did not change the resource",
+        okta: None,
+        entra: None,
+        fix: "apply every operation of the PATCH, or refuse it with an Error",
+    },
+    /// A deleted resource can still be read.
+    DeleteNotEffective {
+        key: "delete-not-effective",
+        level: Must,
+        rfc: "RFC 7644 §3.6",
+        title: "a deleted resource can still be read",
+        okta: None,
+        entra: None,
+        fix: "answer 404 for a deleted resource and leave it out of lists",
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_kebab_case_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for &deviation in Deviation::ALL {
+            let key = deviation.key();
+            assert!(seen.insert(key), "duplicate key {key}");
+            assert!(
+                key.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{key} is not kebab-case"
+            );
+            assert_eq!(Deviation::from_key(key), Some(deviation));
+        }
+        assert_eq!(Deviation::from_key("no-such-key"), None);
+    }
+
+    #[test]
+    fn every_entry_names_its_rfc_section_and_a_fix() {
+        for &deviation in Deviation::ALL {
+            let entry = deviation.entry();
+            assert!(
+                entry.rfc.starts_with("RFC 764"),
+                "{}: {}",
+                entry.key,
+                entry.rfc
+            );
+            assert!(entry.rfc.contains('§'), "{}: {}", entry.key, entry.rfc);
+            assert!(
+                !entry.title.is_empty() && !entry.fix.is_empty(),
+                "{}",
+                entry.key
+            );
+        }
+    }
+}

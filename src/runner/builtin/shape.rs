@@ -1,0 +1,151 @@
+//! The shape of an answer, as RFC 7644 draws it: a SCIM Error (§3.12) and a ListResponse page
+//! (§3.4.2). Pure: these read one answer and send nothing.
+
+use serde_json::Value;
+
+use crate::runner::answer::Answer;
+use crate::scim::model::{ERROR, LIST_RESPONSE};
+use crate::scim::resource::{get_ci, lists_schema};
+
+/// RFC 7644 §3.12: the Error schema, `status` as a string equal to the HTTP status, and the
+/// expected `scimType` when one is named.
+pub(super) fn scim_error(scim_type: Option<&str>, answer: &Answer) -> Option<String> {
+    let Some(body) = answer.json.as_ref().and_then(Value::as_object) else {
+        return Some(format!(
+            "the {} answer has no JSON Error body",
+            answer.status
+        ));
+    };
+    if !lists_schema(body, ERROR) {
+        return Some(format!("the Error body does not list the schema {ERROR}"));
+    }
+    if let Some(problem) = status_problem(get_ci(body, "status"), answer.status) {
+        return Some(problem);
+    }
+    let wanted = scim_type?;
+    match get_ci(body, "scimType").and_then(Value::as_str) {
+        Some(found) if found.eq_ignore_ascii_case(wanted) => None,
+        Some(found) => Some(format!("`scimType` is \"{found}\", expected \"{wanted}\"")),
+        None => Some(format!(
+            "the Error has no `scimType`, expected \"{wanted}\""
+        )),
+    }
+}
+
+/// What is wrong with an Error's `status` (RFC 7644 §3.12 makes it a string).
+fn status_problem(status: Option<&Value>, http_status: u16) -> Option<String> {
+    match status {
+        Some(Value::String(status)) if status.trim() == http_status.to_string() => None,
+        Some(Value::String(status)) => Some(format!(
+            "the Error's `status` is \"{status}\" but the HTTP status is {http_status}"
+        )),
+        Some(Value::Number(number)) => Some(format!(
+            "the Error's `status` is the number {number}, not the string \"{number}\""
+        )),
+        Some(other) => Some(format!("the Error's `status` is {other}, not a string")),
+        None => Some("the Error has no `status`".to_owned()),
+    }
+}
+
+/// RFC 7644 §3.4.2: the ListResponse envelope of one page.
+pub(super) fn list_response(body: &Value) -> Option<String> {
+    let Some(map) = body.as_object() else {
+        return Some("the answer is not a JSON object".to_owned());
+    };
+    if !lists_schema(map, LIST_RESPONSE) {
+        return Some(format!("the list does not list the schema {LIST_RESPONSE}"));
+    }
+    let Some(total) = get_ci(map, "totalResults").and_then(Value::as_u64) else {
+        return Some("`totalResults` is missing or not a non-negative integer".to_owned());
+    };
+    let resources = map.get("Resources");
+    if resources.is_none() && total > 0 && get_ci(map, "Resources").is_some() {
+        return Some("the page is under a differently cased key, not `Resources`".to_owned());
+    }
+    let page = match resources {
+        Some(Value::Array(items)) => items.len(),
+        Some(_) => return Some("`Resources` is not a list".to_owned()),
+        None => 0,
+    };
+    if let Some(items) = get_ci(map, "itemsPerPage") {
+        match items.as_u64() {
+            Some(n) if usize::try_from(n).is_ok_and(|n| n == page) => {}
+            _ => {
+                return Some(format!(
+                    "`itemsPerPage` is {items} but the page holds {page} resource(s)"
+                ));
+            }
+        }
+    }
+    if let Some(start) = get_ci(map, "startIndex")
+        && start.as_u64().is_none_or(|s| s < 1)
+    {
+        return Some(format!(
+            "`startIndex` is {start}, not an integer of at least 1"
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn answer(status: u16, json: Value) -> Answer {
+        Answer {
+            status,
+            headers: Vec::new(),
+            json: Some(json),
+            label: "GET /Users/x".to_owned(),
+        }
+    }
+
+    #[test]
+    fn an_error_needs_its_schema_and_the_status_as_a_string() {
+        let good = json!({"schemas": [ERROR], "status": "404", "detail": "no such user"});
+        assert_eq!(scim_error(None, &answer(404, good)), None);
+        let numeric = json!({"schemas": [ERROR], "status": 404});
+        assert_eq!(
+            scim_error(None, &answer(404, numeric)).as_deref(),
+            Some("the Error's `status` is the number 404, not the string \"404\"")
+        );
+        let unlabelled = json!({"status": "404"});
+        assert!(scim_error(None, &answer(404, unlabelled)).is_some());
+    }
+
+    #[test]
+    fn a_named_scim_type_is_compared_ignoring_case() {
+        let body = json!({"schemas": [ERROR], "status": "400", "scimType": "INVALIDFILTER"});
+        assert_eq!(
+            scim_error(Some("invalidFilter"), &answer(400, body.clone())),
+            None
+        );
+        assert_eq!(
+            scim_error(Some("uniqueness"), &answer(400, body)).as_deref(),
+            Some("`scimType` is \"INVALIDFILTER\", expected \"uniqueness\"")
+        );
+    }
+
+    #[test]
+    fn a_page_counts_what_it_holds() {
+        let page = json!({"schemas": [LIST_RESPONSE], "totalResults": 3, "itemsPerPage": 1,
+                          "startIndex": 1, "Resources": [{"id": "1"}]});
+        assert_eq!(list_response(&page), None);
+        let miscounted = json!({"schemas": [LIST_RESPONSE], "totalResults": 3,
+                                "itemsPerPage": 2, "Resources": [{"id": "1"}]});
+        assert_eq!(
+            list_response(&miscounted).as_deref(),
+            Some("`itemsPerPage` is 2 but the page holds 1 resource(s)")
+        );
+        let lowercase = json!({"schemas": [LIST_RESPONSE], "totalResults": 1, "resources": []});
+        assert!(
+            list_response(&lowercase)
+                .unwrap()
+                .contains("differently cased")
+        );
+        let zero = json!({"schemas": [LIST_RESPONSE], "totalResults": 0, "startIndex": 0});
+        assert!(list_response(&zero).unwrap().contains("at least 1"));
+    }
+}

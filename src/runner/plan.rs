@@ -1,0 +1,207 @@
+//! Which checks a run selects and what it would do with each: run, run if advertised, or skip
+//! and why. Pure: the discovery is passed in and nothing is sent.
+
+use super::RunOptions;
+use super::discovery::Discovery;
+use crate::suite::{Check, Requirement, Suite};
+
+/// True when the tag and resource-type filters select the check; unselected checks are left
+/// out of the outcome entirely, as a test filter would.
+pub fn selected(check: &Check, options: &RunOptions) -> bool {
+    let has_tag = |wanted: &[String]| {
+        check
+            .tags
+            .iter()
+            .any(|tag| wanted.iter().any(|w| w.eq_ignore_ascii_case(tag)))
+    };
+    if !options.only_tags.is_empty() && !has_tag(&options.only_tags) {
+        return false;
+    }
+    if has_tag(&options.skip_tags) {
+        return false;
+    }
+    if options.resource_types.is_empty() {
+        return true;
+    }
+    check.requires.iter().all(|requirement| match requirement {
+        Requirement::ResourceType(name) => options
+            .resource_types
+            .iter()
+            .any(|wanted| wanted.eq_ignore_ascii_case(name)),
+        _ => true,
+    })
+}
+
+/// What a run would do with a selected check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// It would run.
+    Run,
+    /// It would run if the server advertises these features and resource types; nobody asked
+    /// the server.
+    RunIfAdvertised(Vec<String>),
+    /// It would be skipped, for this reason.
+    Skip(String),
+}
+
+/// What a run would do with each selected check, suite by suite, in file order. `discovery` is
+/// what the server advertises, or `None` when no server was asked: then what only the server
+/// can say is named, not judged.
+pub fn plan<'a>(
+    suites: &'a [Suite],
+    options: &RunOptions,
+    discovery: Option<&Discovery>,
+) -> Vec<(&'a Suite, Vec<(&'a Check, Plan)>)> {
+    suites
+        .iter()
+        .map(|suite| {
+            let checks = suite
+                .checks
+                .iter()
+                .filter(|check| selected(check, options))
+                .map(|check| (check, plan_check(check, options, discovery)))
+                .collect();
+            (suite, checks)
+        })
+        .collect()
+}
+
+/// Why a selected check must not run, if it must not.
+pub(super) fn skip_reason(
+    check: &Check,
+    options: &RunOptions,
+    discovery: &Discovery,
+) -> Option<String> {
+    match plan_check(check, options, Some(discovery)) {
+        Plan::Skip(reason) => Some(reason),
+        Plan::Run | Plan::RunIfAdvertised(_) => None,
+    }
+}
+
+fn plan_check(check: &Check, options: &RunOptions, discovery: Option<&Discovery>) -> Plan {
+    let mut unasked = Vec::new();
+    for requirement in &check.requires {
+        let missing = match (requirement, discovery) {
+            (
+                Requirement::Capability(name)
+                | Requirement::ResourceType(name)
+                | Requirement::Extension(name),
+                None,
+            ) => {
+                unasked.push(name.clone());
+                None
+            }
+            (Requirement::Capability(name), Some(discovery)) => missing_capability(name, discovery),
+            (Requirement::ResourceType(name), Some(discovery)) => {
+                missing_resource_type(name, discovery)
+            }
+            (Requirement::Extension(urn), Some(discovery)) => missing_extension(urn, discovery),
+            (Requirement::OktaFeature(feature), _) => unselected_okta_feature(feature, options),
+        };
+        if let Some(reason) = missing {
+            return Plan::Skip(reason);
+        }
+    }
+    if check.writes() && !options.allow_writes {
+        return Plan::Skip(
+            "writes data on the server; run with --allow-writes to include it".to_owned(),
+        );
+    }
+    if unasked.is_empty() {
+        Plan::Run
+    } else {
+        Plan::RunIfAdvertised(unasked)
+    }
+}
+
+fn missing_capability(name: &str, discovery: &Discovery) -> Option<String> {
+    let supported = discovery
+        .capabilities
+        .as_ref()
+        .and_then(|caps| caps.get(name))
+        .copied()
+        .unwrap_or(false);
+    (!supported).then(|| match discovery.capabilities {
+        Some(_) => format!(
+            "the server does not advertise `{name}` (ServiceProviderConfig {name}.supported is \
+             not true)"
+        ),
+        None => format!("needs `{name}`, and the ServiceProviderConfig could not be read"),
+    })
+}
+
+fn missing_extension(urn: &str, discovery: &Discovery) -> Option<String> {
+    let extensions = discovery.extensions.as_ref()?;
+    (!extensions.iter().any(|e| e.eq_ignore_ascii_case(urn))).then(|| {
+        format!(
+            "no resource type lists the schema extension `{urn}` (/ResourceTypes schemaExtensions)"
+        )
+    })
+}
+
+fn missing_resource_type(name: &str, discovery: &Discovery) -> Option<String> {
+    let types = discovery.resource_types.as_ref()?;
+    (!types.iter().any(|t| t.eq_ignore_ascii_case(name)))
+        .then(|| format!("the server has no `{name}` resource type (/ResourceTypes)"))
+}
+
+fn unselected_okta_feature(feature: &str, options: &RunOptions) -> Option<String> {
+    let features = options.okta_features.as_ref()?;
+    (!features.iter().any(|f| f.eq_ignore_ascii_case(feature)))
+        .then(|| format!("tests the Okta feature `{feature}`, not selected by --okta-features"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::scim::model::ENTERPRISE_USER_SCHEMA;
+    use crate::suite::parse_suite;
+
+    const NEEDS_ENTERPRISE: &str = r#"
+[suite]
+name = "x"
+title = "X"
+
+[[check]]
+id = "x.enterprise"
+title = "Needs the enterprise extension"
+rfc = "RFC 7643 §4.3"
+level = "MUST"
+requires = ["enterprise"]
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+"#;
+
+    fn plan_with(extensions: Option<Vec<String>>) -> Plan {
+        let suite = parse_suite("x.toml", NEEDS_ENTERPRISE).expect("valid suite");
+        let discovery = Discovery {
+            capabilities: Some(HashMap::new()),
+            resource_types: Some(vec!["User".to_owned()]),
+            extensions,
+        };
+        plan_check(&suite.checks[0], &RunOptions::default(), Some(&discovery))
+    }
+
+    #[test]
+    fn an_extension_requirement_follows_the_resource_types_schema_extensions() {
+        let listed = plan_with(Some(vec![ENTERPRISE_USER_SCHEMA.to_ascii_lowercase()]));
+        assert_eq!(
+            listed,
+            Plan::Run,
+            "listed (URNs compare case-insensitively)"
+        );
+        match plan_with(Some(Vec::new())) {
+            Plan::Skip(reason) => assert!(reason.contains(ENTERPRISE_USER_SCHEMA), "{reason}"),
+            other => panic!("not listed should skip, got {other:?}"),
+        }
+        assert_eq!(
+            plan_with(None),
+            Plan::Run,
+            "unreadable /ResourceTypes is not judged"
+        );
+    }
+}

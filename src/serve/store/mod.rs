@@ -1,0 +1,520 @@
+//! The in-memory resource store behind `scimctl serve`: Users and Groups with their indexes,
+//! reads and searches here, writes in `write` (group membership mirrored into `User.groups`,
+//! every write's `meta`). Pure: no async runtime, no HTTP framework, no files or sockets.
+//!
+//! The caller holds the lock and passes the clock reading (`now`, RFC 3339) into each write.
+//! Filters, PATCH and validation come from the protocol core through `crate::serve::protocol`.
+
+mod write;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::model::ScimError;
+use crate::scim::path::AttrPath;
+use crate::scim::resource::get_ci;
+use crate::scim::schema::ResourceSchema;
+use crate::scim::sort::{SortOrder, sort_by_path, sort_key};
+use crate::serve::protocol;
+
+/// The two resource types the server stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    User,
+    Group,
+}
+
+impl Kind {
+    /// The endpoint segment, such as `Users`.
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            Kind::User => "Users",
+            Kind::Group => "Groups",
+        }
+    }
+
+    /// The `meta.resourceType` value.
+    pub fn resource_type(self) -> &'static str {
+        match self {
+            Kind::User => "User",
+            Kind::Group => "Group",
+        }
+    }
+
+    /// The attribute that must be unique (case-insensitively) within the kind.
+    fn unique_attribute(self) -> &'static str {
+        match self {
+            Kind::User => "userName",
+            Kind::Group => "displayName",
+        }
+    }
+}
+
+/// The quirks the store honours; see [`crate::serve::quirks`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreOptions {
+    pub eq_substring: bool,
+    pub case_sensitive_username: bool,
+    pub reject_string_booleans: bool,
+    pub or_as_and: bool,
+    /// `etag-never-changes`: a resource's version is fixed when it is created.
+    pub frozen_versions: bool,
+    /// `client-id-honoured`: a create keeps the `id` the client sent.
+    pub honour_client_id: bool,
+}
+
+/// One stored resource.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Creation order: lists without `sortBy` come in this order.
+    pub seq: u64,
+    /// The full stored representation, `meta` and writeOnly attributes included.
+    pub resource: Value,
+    /// The default representation, serialised once per write.
+    pub rendered: Arc<str>,
+    /// `meta.version`, also the ETag.
+    pub version: String,
+}
+
+impl Entry {
+    /// The resource id.
+    pub fn id(&self) -> &str {
+        self.resource
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    /// `meta.location`.
+    pub fn location(&self) -> &str {
+        self.meta("location")
+    }
+
+    /// A string member of `meta`, or "" (a JSON pointer would allocate on every call).
+    fn meta(&self, key: &str) -> &str {
+        self.resource
+            .get("meta")
+            .and_then(|meta| meta.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Default)]
+struct Collection {
+    entries: HashMap<String, Entry>,
+    order: BTreeMap<u64, String>,
+    /// Lowercased userName / displayName -> id.
+    unique: HashMap<String, String>,
+    /// externalId (case-exact, RFC 7643 §3.1) -> ids.
+    external: HashMap<String, Vec<String>>,
+}
+
+/// The whole server state.
+#[derive(Debug)]
+pub struct Store {
+    base_url: String,
+    options: StoreOptions,
+    users: Collection,
+    groups: Collection,
+    /// Member id -> the groups it is a direct member of, keyed by group creation order.
+    member_of: HashMap<String, BTreeMap<u64, String>>,
+    next_seq: u64,
+    revision: u64,
+    filter_user_schema: ResourceSchema,
+}
+
+/// The written resource, whether it was stored or only computed (`put-not-stored`).
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub entry: Entry,
+    pub changed: bool,
+}
+
+impl Store {
+    /// An empty store whose `meta.location`s start with `base_url` (no trailing slash).
+    pub fn new(base_url: &str, options: StoreOptions) -> Store {
+        let mut filter_user_schema = protocol::user_schema().clone();
+        if options.case_sensitive_username {
+            for attribute in &mut filter_user_schema.core.attributes {
+                if attribute.name.eq_ignore_ascii_case("userName") {
+                    attribute.case_exact = true;
+                }
+            }
+        }
+        Store {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            options,
+            users: Collection::default(),
+            groups: Collection::default(),
+            member_of: HashMap::new(),
+            next_seq: 1,
+            revision: 0,
+            filter_user_schema,
+        }
+    }
+
+    /// The base URL resources are located under.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The schema resources of `kind` are validated, patched and projected with.
+    pub fn schema(kind: Kind) -> &'static ResourceSchema {
+        match kind {
+            Kind::User => protocol::user_schema(),
+            Kind::Group => protocol::group_schema(),
+        }
+    }
+
+    fn collection(&self, kind: Kind) -> &Collection {
+        match kind {
+            Kind::User => &self.users,
+            Kind::Group => &self.groups,
+        }
+    }
+
+    fn collection_mut(&mut self, kind: Kind) -> &mut Collection {
+        match kind {
+            Kind::User => &mut self.users,
+            Kind::Group => &mut self.groups,
+        }
+    }
+
+    /// How many resources of `kind` are stored.
+    pub fn len(&self, kind: Kind) -> usize {
+        self.collection(kind).entries.len()
+    }
+
+    /// Whether the store holds no resource of `kind`.
+    pub fn is_empty(&self, kind: Kind) -> bool {
+        self.len(kind) == 0
+    }
+
+    /// Every resource of `kind`, in creation order.
+    pub fn iter(&self, kind: Kind) -> impl Iterator<Item = &Entry> {
+        let collection = self.collection(kind);
+        collection
+            .order
+            .values()
+            .filter_map(|id| collection.entries.get(id))
+    }
+
+    /// The resource with this id.
+    pub fn get(&self, kind: Kind, id: &str) -> Option<&Entry> {
+        self.collection(kind).entries.get(id)
+    }
+
+    /// The resource with this id, or a 404 SCIM Error.
+    pub fn require(&self, kind: Kind, id: &str) -> Result<&Entry, ScimError> {
+        self.get(kind, id).ok_or_else(|| not_found(kind, id))
+    }
+
+    /// The user whose userName equals `user_name` (case-insensitively).
+    pub fn user_by_name(&self, user_name: &str) -> Option<&Entry> {
+        let id = self.users.unique.get(&user_name.to_lowercase())?;
+        self.users.entries.get(id)
+    }
+
+    /// The resources of `kind` matching `filter` (all without one), in creation order or
+    /// sorted by `sort`.
+    pub fn search(
+        &self,
+        kind: Kind,
+        filter: Option<&Filter>,
+        sort: Option<(&AttrPath, SortOrder)>,
+    ) -> Result<Vec<&Entry>, ScimError> {
+        let collection = self.collection(kind);
+        let schema = match kind {
+            Kind::User => &self.filter_user_schema,
+            Kind::Group => protocol::group_schema(),
+        };
+        let rewritten;
+        let filter = match filter {
+            Some(filter) if self.options.eq_substring || self.options.or_as_and => {
+                rewritten = quirky_filter(filter, &self.options);
+                Some(&rewritten)
+            }
+            other => other,
+        };
+        if let Some(filter) = filter {
+            protocol::check_filter(filter, schema)?;
+        }
+        let mut found: Vec<&Entry> = match filter {
+            None => self.iter(kind).collect(),
+            Some(filter) => {
+                let mut hits = Vec::new();
+                match indexed_candidates(collection, kind, filter) {
+                    Some(candidates) => {
+                        for entry in candidates {
+                            if protocol::filter_matches(filter, &entry.resource, schema)? {
+                                hits.push(entry);
+                            }
+                        }
+                        hits.sort_by_key(|e| e.seq);
+                    }
+                    None => {
+                        for id in collection.order.values() {
+                            if let Some(entry) = collection.entries.get(id)
+                                && protocol::filter_matches(filter, &entry.resource, schema)?
+                            {
+                                hits.push(entry);
+                            }
+                        }
+                    }
+                }
+                hits
+            }
+        };
+        if let Some((path, order)) = sort {
+            let sort_schema = Store::schema(kind);
+            sort_by_path(&mut found, order, |e| {
+                sort_key(&e.resource, path, sort_schema)
+            });
+        }
+        Ok(found)
+    }
+}
+
+fn not_found(kind: Kind, id: &str) -> ScimError {
+    ScimError::status(404, format!("no {} with id `{id}`", kind.resource_type()))
+}
+
+fn created_of(entry: &Entry) -> &str {
+    entry.meta("created")
+}
+
+/// What a member or group reference displays: displayName, else userName, else the id.
+fn display_of(kind: Kind, entry: &Entry) -> String {
+    let named = |key| get_ci(&entry.resource, key).and_then(Value::as_str);
+    let name = match kind {
+        Kind::User => named("displayName").or_else(|| named("userName")),
+        Kind::Group => named("displayName"),
+    };
+    name.unwrap_or_else(|| entry.id()).to_string()
+}
+
+fn render(kind: Kind, resource: &Value) -> Arc<str> {
+    Arc::from(protocol::default_representation(
+        resource,
+        Store::schema(kind),
+    ))
+}
+
+/// The filter quirks: `eq-substring` turns every `eq` into `co`, `or-as-and` every `or` into
+/// `and`. The depth is the parser's, which bounds it.
+fn quirky_filter(filter: &Filter, options: &StoreOptions) -> Filter {
+    let rewrite = |inner: &Filter| Box::new(quirky_filter(inner, options));
+    match filter {
+        Filter::Compare(path, CompareOp::Eq, value) if options.eq_substring => {
+            Filter::Compare(path.clone(), CompareOp::Co, value.clone())
+        }
+        Filter::Not(inner) => Filter::Not(rewrite(inner)),
+        Filter::And(a, b) => Filter::And(rewrite(a), rewrite(b)),
+        Filter::Or(a, b) if options.or_as_and => Filter::And(rewrite(a), rewrite(b)),
+        Filter::Or(a, b) => Filter::Or(rewrite(a), rewrite(b)),
+        Filter::ValuePath(path, inner) => Filter::ValuePath(path.clone(), rewrite(inner)),
+        other => other.clone(),
+    }
+}
+
+/// The resources an indexed equality narrows `filter` down to, or `None` when a full scan is
+/// needed. Candidates are a superset of the matches: the caller still evaluates the filter.
+fn indexed_candidates<'a>(
+    collection: &'a Collection,
+    kind: Kind,
+    filter: &Filter,
+) -> Option<Vec<&'a Entry>> {
+    match filter {
+        Filter::Compare(path, CompareOp::Eq, CompValue::String(value))
+            if path.sub.is_none() && is_core_path(path, kind) =>
+        {
+            let ids: Vec<&String> = if path.name.eq_ignore_ascii_case("id") {
+                return Some(collection.entries.get(value).into_iter().collect());
+            } else if path.name.eq_ignore_ascii_case(kind.unique_attribute()) {
+                collection
+                    .unique
+                    .get(&value.to_lowercase())
+                    .into_iter()
+                    .collect()
+            } else if path.name.eq_ignore_ascii_case("externalId") {
+                collection
+                    .external
+                    .get(value)
+                    .map(|ids| ids.iter().collect())
+                    .unwrap_or_default()
+            } else {
+                return None;
+            };
+            Some(
+                ids.into_iter()
+                    .filter_map(|id| collection.entries.get(id))
+                    .collect(),
+            )
+        }
+        Filter::And(a, b) => indexed_candidates(collection, kind, a)
+            .or_else(|| indexed_candidates(collection, kind, b)),
+        Filter::Or(a, b) => {
+            let mut left = indexed_candidates(collection, kind, a)?;
+            let right = indexed_candidates(collection, kind, b)?;
+            let seen: HashSet<u64> = left.iter().map(|e| e.seq).collect();
+            left.extend(right.into_iter().filter(|e| !seen.contains(&e.seq)));
+            Some(left)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `path` names a core attribute (unqualified, or qualified with the core URN).
+fn is_core_path(path: &AttrPath, kind: Kind) -> bool {
+    match &path.urn {
+        None => true,
+        Some(urn) => urn.eq_ignore_ascii_case(&Store::schema(kind).core.id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::model::{GROUP_SCHEMA, USER_SCHEMA};
+    use serde_json::json;
+
+    const NOW: &str = "2026-01-01T00:00:00.000Z";
+
+    fn store() -> Store {
+        Store::new("http://localhost/scim/v2", StoreOptions::default())
+    }
+
+    fn add_user(store: &mut Store, user_name: &str, external_id: &str) -> String {
+        let body =
+            json!({"schemas": [USER_SCHEMA], "userName": user_name, "externalId": external_id});
+        store
+            .create(Kind::User, body, NOW)
+            .unwrap()
+            .id()
+            .to_string()
+    }
+
+    fn find(store: &Store, filter: &str) -> Vec<String> {
+        let filter = protocol::parse_filter(filter).unwrap();
+        store
+            .search(Kind::User, Some(&filter), None)
+            .unwrap()
+            .iter()
+            .map(|e| e.id().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn indexes_follow_renames_and_deletes() {
+        let mut store = store();
+        let id = add_user(&mut store, "Old", "e1");
+        let body = json!({"schemas": [USER_SCHEMA], "userName": "New", "externalId": "e2"});
+        store.replace(Kind::User, &id, body, NOW, true).unwrap();
+        assert!(find(&store, "userName eq \"old\"").is_empty());
+        assert!(find(&store, "externalId eq \"e1\"").is_empty());
+        assert_eq!(find(&store, "userName eq \"NEW\""), [id.as_str()]);
+        assert_eq!(find(&store, "externalId eq \"e2\""), [id.as_str()]);
+        let reuse = add_user(&mut store, "old", "e1");
+        assert_eq!(find(&store, "userName eq \"old\""), [reuse.as_str()]);
+        store.delete(Kind::User, &id, NOW).unwrap();
+        assert!(find(&store, "userName eq \"new\"").is_empty());
+        assert!(store.user_by_name("new").is_none());
+    }
+
+    #[test]
+    fn indexed_and_scanned_searches_agree() {
+        let mut store = store();
+        let a = add_user(&mut store, "a", "x");
+        let b = add_user(&mut store, "b", "x");
+        add_user(&mut store, "c", "y");
+        assert_eq!(
+            find(&store, "externalId eq \"x\""),
+            [a.as_str(), b.as_str()]
+        );
+        assert_eq!(
+            find(&store, "userName eq \"b\" or userName eq \"a\""),
+            [a.as_str(), b.as_str()]
+        );
+        assert_eq!(
+            find(&store, "externalId eq \"x\" and userName ne \"a\""),
+            [b.as_str()]
+        );
+        assert_eq!(find(&store, &format!("id eq \"{a}\"")), [a.as_str()]);
+        assert_eq!(find(&store, "userName pr and externalId eq \"y\"").len(), 1);
+    }
+
+    #[test]
+    fn eq_substring_rewrites_every_eq_only() {
+        let filter =
+            protocol::parse_filter("not (a eq \"x\") and b sw \"y\" or c[d eq 1]").unwrap();
+        let options = StoreOptions {
+            eq_substring: true,
+            ..StoreOptions::default()
+        };
+        let shown = quirky_filter(&filter, &options).to_string();
+        assert_eq!(shown, "not (a co \"x\") and b sw \"y\" or c[d co 1]");
+    }
+
+    #[test]
+    fn or_as_and_rewrites_every_or_only() {
+        let filter = protocol::parse_filter(
+            "a eq \"x\" or not (b eq \"y\" or c pr) and e[f eq 1 or g eq 2]",
+        )
+        .unwrap();
+        let options = StoreOptions {
+            or_as_and: true,
+            ..StoreOptions::default()
+        };
+        let shown = quirky_filter(&filter, &options).to_string();
+        assert_eq!(
+            shown, "a eq \"x\" and (not (b eq \"y\" and c pr) and e[f eq 1 and g eq 2])",
+            "the parse's grouping (`and` before `or`) is kept"
+        );
+    }
+
+    #[test]
+    fn the_eq_substring_quirk_widens_indexed_lookups_too() {
+        let options = StoreOptions {
+            eq_substring: true,
+            ..StoreOptions::default()
+        };
+        let mut store = Store::new("http://localhost/scim/v2", options);
+        add_user(&mut store, "px", "1");
+        add_user(&mut store, "px_1", "2");
+        assert_eq!(find(&store, "userName eq \"px\"").len(), 2);
+    }
+
+    #[test]
+    fn versions_change_on_every_write_and_only_then() {
+        let mut store = store();
+        let id = add_user(&mut store, "v", "e");
+        let first = store.get(Kind::User, &id).unwrap().version.clone();
+        let noop = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                          "Operations": [{"op": "replace", "path": "userName", "value": "v"}]});
+        let written = store.patch(Kind::User, &id, &noop, NOW).unwrap();
+        assert!(!written.changed);
+        assert_eq!(written.entry.version, first);
+        let body =
+            json!({"schemas": [GROUP_SCHEMA], "displayName": "g", "members": [{"value": id}]});
+        store.create(Kind::Group, body, NOW).unwrap();
+        let after = store.get(Kind::User, &id).unwrap();
+        assert_ne!(after.version, first, "joining a group changes User.groups");
+        assert_eq!(after.resource["groups"][0]["display"], "g");
+    }
+
+    #[test]
+    fn put_without_storing_leaves_the_store_alone() {
+        let mut store = store();
+        let id = add_user(&mut store, "keep", "e");
+        let before = store.get(Kind::User, &id).unwrap().resource.clone();
+        let body = json!({"schemas": [USER_SCHEMA], "userName": "changed"});
+        let written = store.replace(Kind::User, &id, body, NOW, false).unwrap();
+        assert_eq!(written.entry.resource["userName"], "changed");
+        assert_eq!(store.get(Kind::User, &id).unwrap().resource, before);
+        assert!(find(&store, "userName eq \"changed\"").is_empty());
+    }
+}
