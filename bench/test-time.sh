@@ -6,9 +6,10 @@
 #
 # Each revision gets a fresh clone in a scratch directory with its own CARGO_TARGET_DIR (several
 # GB each, all kept until the end, then deleted). The cargo registry is shared (its downloads are
-# not timed: `cargo fetch` runs before the clock starts). The headless-browser test is skipped
-# (SCIMCTL_SKIP_BROWSER=1); the interop tests use this checkout's .venv, linked into each
-# clone, or are skipped when there is none or SCIMCTL_SKIP_INTEROP=1.
+# not timed: `cargo fetch` runs before the clock starts). The headless-browser tests run when
+# /usr/bin/chromium is there and are skipped otherwise or with SCIMCTL_SKIP_BROWSER=1; the
+# interop tests use this checkout's .venv, linked into each clone, or are skipped when there is
+# none or SCIMCTL_SKIP_INTEROP=1. Either skip is said on stderr.
 #
 # Usage: bench/test-time.sh [REV...]     (default: HEAD; e.g. `bench/test-time.sh main HEAD`)
 # Runs the cold run of every revision in turn, then BENCH_ROUNDS (default 1) rounds of one
@@ -28,7 +29,10 @@ say() { echo "test-time: $*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime | sed 's/.*load average[s]*: //'; }
 
 [[ -x /usr/bin/time ]] || { say "needs GNU time at /usr/bin/time (Debian package \`time\`)"; exit 2; }
-export SCIMCTL_SKIP_BROWSER=1
+if [[ "${SCIMCTL_SKIP_BROWSER:-}" == 1 || ! -x /usr/bin/chromium ]]; then
+    export SCIMCTL_SKIP_BROWSER=1
+    say "no /usr/bin/chromium (or SCIMCTL_SKIP_BROWSER=1): the headless-browser tests are skipped"
+fi
 unset CARGO_TARGET_DIR RUSTC_WRAPPER CARGO_BUILD_RUSTC_WRAPPER
 venv="$(readlink -f "$repo/.venv" 2>/dev/null || true)"
 if [[ "${SCIMCTL_SKIP_INTEROP:-}" == 1 || ! -x "$venv/bin/python" ]]; then
