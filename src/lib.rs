@@ -9,6 +9,7 @@
 //! - [`redact`]: secrets that never print, and the deny-lists that mask them in traffic.
 //! - [`suite`]: the conformance suite file format (pure) and the built-in suites.
 //! - [`runner`]: runs suite checks against a server and returns verdicts.
+//! - [`import`]: CSV bulk import: column mapping, plan, apply, journal (`scimctl import`).
 //! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
 //! - [`output`]: tables, JSON, NDJSON, CSV and raw output; the colour policy; write diffs.
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod exit;
+pub mod import;
 pub mod output;
 pub mod redact;
 pub mod report;
