@@ -8,6 +8,7 @@
 mod config;
 mod demo;
 mod discover;
+mod export;
 mod input;
 mod kind;
 mod members;
@@ -52,7 +53,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                             resources::resources(&mut session, &args.type_name, args.command).await
                         }
                         Command::Discover(args) => discover::run(&mut session, args).await,
-                        Command::Demo(_)
+                        Command::Export(args) => export::run(&mut session, args).await,
+                        Command::Import(_)
+                        | Command::Demo(_)
                         | Command::Serve(_)
                         | Command::Config(_)
                         | Command::Test(_) => Ok(()),

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 pub mod config;
 pub mod connection;
 pub mod demo;
+pub mod import;
 pub mod resources;
 pub mod serve;
 pub mod test;
@@ -91,6 +92,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run the conformance suites (RFC 7644, Okta, Entra) against a SCIM service.
     Test(test::TestArgs),
+    /// Create, update or leave alone users or groups from a CSV file (resumable; --dry-run).
+    Import(import::ImportArgs),
+    /// Write every user or group as CSV (which import reads back unchanged), JSON or NDJSON.
+    Export(import::ExportArgs),
 }
 
 /// Printed under every `--help`.
