@@ -69,6 +69,7 @@ impl fmt::Display for ClientError {
                     TransportErrorKind::Timeout => "no answer in time",
                     TransportErrorKind::Connect => "cannot connect",
                     TransportErrorKind::Tls => "TLS failure",
+                    TransportErrorKind::Dropped => "connection lost",
                     TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => {
                         "request failed"
                     }

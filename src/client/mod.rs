@@ -296,6 +296,9 @@ impl ScimClient {
                     TransportErrorKind::Connect => {
                         (Failure::Connect, "connection failure".to_owned())
                     }
+                    TransportErrorKind::Dropped => {
+                        (Failure::Connect, "connection lost mid-request".to_owned())
+                    }
                     _ => return outcome.map(|d| d.response),
                 },
                 Err(_) => return outcome.map(|d| d.response),
