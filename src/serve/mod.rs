@@ -4,12 +4,14 @@
 //! [`spawn`] starts it on the current tokio runtime and returns a [`ServerHandle`] that stops it
 //! on [`ServerHandle::shutdown`] or drop; tests bind port 0. The room is split by concern:
 //! `store` (pure state), `api` (endpoints, synchronous), `routes` (axum edge), `bulk`, `query`,
-//! `etag`, `ids`, `quirks`, `seed` and `protocol` (the doorway into `crate::scim`). It never imports
+//! `etag`, `ids`, `quirks`, `faults` (connections the `drop-connections` quirk cuts), `seed` and
+//! `protocol` (the doorway into `crate::scim`). It never imports
 //! the client or the conformance runner.
 
 mod api;
 mod bulk;
 mod etag;
+mod faults;
 mod ids;
 mod protocol;
 mod query;
@@ -167,6 +169,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
     };
     let base_url = format!("http://{shown_host}:{}/scim/v2", addr.port());
     let quirks = config.quirks;
+    let cuts_connections = quirks.drop_connections_every.is_some();
     let mut store = Store::new(
         &base_url,
         StoreOptions {
@@ -188,15 +191,28 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
         server: Server::new(store, quirks, config.limits, config.me),
         token: token.clone(),
         requests: AtomicU64::new(0),
+        dropped_count: AtomicU64::new(0),
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let app = routes::router(edge);
-    let task = tokio::spawn(async move {
-        let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = stopped.await;
-        });
-        let _ = serving.await;
-    });
+    let stopped = async move {
+        let _ = stopped.await;
+    };
+    let task = if cuts_connections {
+        let app = app.into_make_service_with_connect_info::<faults::Severance>();
+        let listener = faults::SeveringListener(listener);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await;
+        })
+    } else {
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await;
+        })
+    };
     Ok(ServerHandle {
         base_url,
         token,

@@ -1,4 +1,5 @@
-//! The HTTP edge (axum): latency and rate-limit quirks, bearer authentication, the base path,
+//! The HTTP edge (axum): latency, rate-limit and drop-connections quirks, bearer authentication,
+//! the base path,
 //! request media types, bounded body reading and JSON decoding, then one call into
 //! [`Server::handle`]. Every answer, including axum-level failures, is a SCIM Error in
 //! `application/scim+json`: there is a single fallback handler and no extractor that could
@@ -9,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 use crate::scim::model::{ScimError, ScimType};
 use crate::serve::api::{ApiRequest, Method, Reply, Server};
+use crate::serve::faults::Severance;
 use crate::serve::query::QueryPairs;
 use crate::serve::quirks::Quirks;
 
@@ -29,6 +31,8 @@ pub(crate) struct Edge {
     pub server: Server,
     pub token: String,
     pub requests: AtomicU64,
+    /// Requests counted by the `drop-connections` quirk.
+    pub dropped_count: AtomicU64,
 }
 
 /// The router: one fallback handler that sees every request.
@@ -41,6 +45,10 @@ async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
     if let Some(delay) = quirks.latency {
         tokio::time::sleep(delay).await;
     }
+    let severance = request
+        .extensions()
+        .get::<ConnectInfo<Severance>>()
+        .map(|info| info.0.clone());
     let reply = match admit(&edge, request.headers()) {
         Err(reply) => reply,
         Ok(()) => match process(&edge.server, request).await {
@@ -48,6 +56,13 @@ async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
             Err(error) => Reply::error(&error, quirks),
         },
     };
+    if let (Some(every), Some(severance)) = (quirks.drop_connections_every, severance) {
+        // The request was read and applied: cutting now leaves the client not knowing.
+        let seen = edge.dropped_count.fetch_add(1, Ordering::Relaxed) + 1;
+        if seen % u64::from(every) == 0 {
+            severance.cut();
+        }
+    }
     respond(reply, quirks.content_type())
 }
 
