@@ -9,6 +9,7 @@ mod config;
 mod demo;
 mod discover;
 mod export;
+mod import;
 mod input;
 mod kind;
 mod members;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args, &connection, global.color),
         Command::Serve(args) => serve::run(args),
         Command::Test(args) => test::run(args, &connection, global.color),
+        Command::Import(args) => import::run(args, &connection, global),
         Command::Config(command) => config::run(command, &connection, &global),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()

@@ -21,6 +21,7 @@ use crate::client::{
 };
 use crate::config::{ConfigFile, Environment, ProcessEnvironment, resolve};
 use crate::exit::{Exit, ExitError};
+use crate::output::progress::StderrSink;
 use crate::output::{ColorEnv, Column, Format, Printer, parse_columns, use_color};
 use crate::scim::dialect::Dialect;
 use crate::scim::schema::ResourceSchema;
@@ -44,7 +45,8 @@ pub struct Session {
     discovery: Option<Discovery>,
 }
 
-/// The exchange recorder the wire options ask for (`-v`, `--curl`, `--har`), logging to stderr.
+/// The exchange recorder the wire options ask for (`-v`, `--curl`, `--har`), logging to stderr
+/// (above a progress bar, when one is drawn).
 pub(crate) fn stderr_recorder(connection: &ConnectionArgs) -> Recorder {
     Recorder::new(
         RecorderOptions {
@@ -52,7 +54,7 @@ pub(crate) fn stderr_recorder(connection: &ConnectionArgs) -> Recorder {
             curl: connection.curl,
             har: connection.har.is_some(),
         },
-        Box::new(io::stderr()),
+        Box::new(StderrSink::default()),
     )
 }
 

@@ -156,7 +156,7 @@ pub struct Interrupted {
 pub struct Recovered {
     /// The endpoint of its runs.
     pub endpoint: Option<String>,
-    /// Resources imports created and did not delete: (id, key), oldest first.
+    /// Resources imports created from rows and did not delete: (id, key), oldest first.
     pub tracked: Vec<(String, String)>,
     pub interrupted: Option<Interrupted>,
     /// Lines read.
@@ -227,7 +227,7 @@ pub fn read(text: &str) -> Result<Recovered, JournalError> {
             } => {
                 pending.remove(&(line, key.clone(), op));
                 match (outcome, &id) {
-                    (Outcome::Created, Some(id)) if matches!(op, Op::Create | Op::Group) => {
+                    (Outcome::Created, Some(id)) if op == Op::Create => {
                         tracked.push((id.clone(), key.clone()));
                     }
                     (Outcome::Deleted, Some(id)) => tracked.retain(|(t, _)| t != id),

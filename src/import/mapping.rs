@@ -84,7 +84,7 @@ impl fmt::Display for ImportKind {
 
 /// A column whose cells are not attribute values but names of other resources, resolved once
 /// every row is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Link {
     /// User import: the `;`-separated displayNames of the groups the user is in.
     Groups,

@@ -1,13 +1,14 @@
 //! The terminal edge: printing resources and lists as a table, JSON, NDJSON, CSV or the raw
-//! server body, the colour policy, and the before/after diff of a write.
+//! server body, the colour policy, the before/after diff of a write, and progress.
 //!
-//! The only module that uses comfy-table. It writes to any `io::Write` it is given (stdout in
+//! The only module that uses comfy-table and indicatif. It writes to any `io::Write` it is given (stdout in
 //! the binary, a buffer in tests) and returns write errors, so a closed pipe ends the command
 //! quietly instead of panicking. Server text in tables is escaped before it reaches a terminal.
 
 mod color;
 mod diff;
 mod fields;
+pub mod progress;
 mod table;
 
 use std::fmt;
@@ -21,6 +22,7 @@ use crate::scim::schema::ResourceSchema;
 pub use color::{ColorChoice, ColorEnv, paint, use_color};
 pub use diff::render_changes;
 pub use fields::{Column, parse_columns, split_list, value_text, values_at};
+pub use table::render as render_table;
 
 /// Longest cell text shown in a table before it is cut.
 const MAX_CELL_CHARS: usize = 200;
