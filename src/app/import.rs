@@ -31,6 +31,7 @@ use super::session::Session;
 use crate::cli::GlobalArgs;
 use crate::cli::connection::ConnectionArgs;
 use crate::cli::import::{EmptyMode, Family, ImportArgs, UpdateMethod};
+use crate::client::RetryPolicy;
 use crate::exit::{Exit, ExitError};
 use crate::import::apply::{Gate, Job, LinkResult, RowResult, Stop, Target, id_of};
 use crate::import::bulk::Limits as BulkLimits;
@@ -52,6 +53,10 @@ use crate::scim::schema::{BulkConfig, ResourceSchema};
 
 /// Invalid rows and update diffs shown on the terminal at most (all go to the report).
 const SHOWN_AT_MOST: usize = 20;
+
+/// Attempts per request: an import of thousands of rows rides out more throttling and lost
+/// connections than a single command (whose default is 4).
+const PATIENT_ATTEMPTS: u32 = 8;
 
 /// Rows failing in a row on a lost connection before the import stops as unreachable.
 const UNREACHABLE_AFTER: u32 = 3;
@@ -78,6 +83,10 @@ pub fn run(
         .build()
         .context("failed to start the async runtime")?;
     let mut session = Session::open(connection, global)?;
+    session.client.set_retry_policy(RetryPolicy {
+        max_attempts: PATIENT_ATTEMPTS,
+        ..RetryPolicy::default()
+    });
     let outcome = runtime.block_on(import(&mut session, &options, &input));
     runtime.shutdown_background();
     let har = session.finish();

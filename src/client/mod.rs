@@ -177,6 +177,11 @@ impl ScimClient {
         crate::redact::redact_url(self.base.as_str())
     }
 
+    /// Replaces the retry policy: a long batch (`import`) is more patient than one command.
+    pub fn set_retry_policy(&mut self, retry: RetryPolicy) {
+        self.retry = retry;
+    }
+
     /// The exchange log (for writing the HAR file at the end).
     pub fn recorder(&self) -> &Recorder {
         &self.recorder
