@@ -58,9 +58,6 @@ const SHOWN_AT_MOST: usize = 20;
 /// connections than a single command (whose default is 4).
 const PATIENT_ATTEMPTS: u32 = 8;
 
-/// Rows failing in a row on a lost connection before the import stops as unreachable.
-const UNREACHABLE_AFTER: u32 = 3;
-
 /// Runs `scimctl import`.
 pub fn run(
     args: ImportArgs,
@@ -77,8 +74,7 @@ pub fn run(
     }
     let options = Options::from_args(&args, kind, global.yes)?;
     let input = Input::open(args.file.as_deref().unwrap_or(Path::new("-")))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
@@ -503,8 +499,8 @@ impl JournalSink for FileSink {
 
 /// Reads the journal at `path` (nothing there is an empty journal).
 fn read_journal(path: &Path) -> anyhow::Result<Recovered> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => journal::read(&text).map_err(|e| {
+    match File::open(path) {
+        Ok(file) => journal::read(io::BufReader::new(file)).map_err(|e| {
             usage(format!(
                 "the journal {} is damaged ({e}); move it away to start afresh (resources earlier \
                  imports created are then no longer known to --deactivate-missing)",
@@ -1020,6 +1016,12 @@ impl Prepared<'_> {
     /// invalid (a key several resources share, a new resource without its required attribute)
     /// is found before the first write.
     fn check_plan(&mut self) -> anyhow::Result<()> {
+        // Paired by the attribute a create needs, with no key shared by two resources, no row
+        // can be invalid here: the file need not be read again.
+        let create_key = matches!(self.options.key, MatchKey::UserName | MatchKey::DisplayName);
+        if create_key && !self.index.has_ambiguous_keys() {
+            return Ok(());
+        }
         let mut invalid = Vec::new();
         self.each_row(|record, read| {
             if let ReadRow::Valid { row, key, .. } = read
@@ -1689,7 +1691,6 @@ async fn rows(
     tokio::pin!(pipeline);
     let mut links = LinkWork::default();
     let mut stop: Option<anyhow::Error> = None;
-    let mut lost_in_a_row = 0u32;
     while let Some(batch) = pipeline.next().await {
         for done in batch {
             let done = match done {
@@ -1700,29 +1701,6 @@ async fn rows(
                     continue;
                 }
             };
-            if done.outcome == RowOutcome::Failed
-                && done
-                    .error
-                    .as_deref()
-                    .is_some_and(|e| e.contains("connection lost"))
-            {
-                lost_in_a_row += 1;
-            } else {
-                lost_in_a_row = 0;
-            }
-            if lost_in_a_row >= UNREACHABLE_AFTER && stop.is_none() {
-                stopped.store(true, Ordering::SeqCst);
-                stop = Some(
-                    ExitError::new(
-                        Exit::Network,
-                        anyhow::anyhow!(
-                            "{UNREACHABLE_AFTER} rows in a row lost their connection; the import \
-                             stopped: run the same command again to resume"
-                        ),
-                    )
-                    .into(),
-                );
-            }
             out.row(&done)?;
             if let Some(id) = done.id.as_ref().filter(|id| !id.is_empty()) {
                 if let Some(user_name) = &done.link.user_name {

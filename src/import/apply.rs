@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::client::ops::{ListQuery, equals_filter};
-use crate::client::{ClientError, ScimClient, TransportErrorKind};
+use crate::client::{ClientError, Method as HttpMethod, ScimClient, TransportErrorKind};
 use crate::import::journal::{Journal, Op, Outcome};
 use crate::import::mapping::{ImportKind, Mapping, Row};
 use crate::import::plan::{
@@ -756,9 +756,18 @@ impl Target<'_> {
         for chunk in members.chunks(MEMBERS_PER_REQUEST) {
             self.journal(self.journal.intent(0, name, Op::Members))?;
             let body = self.dialect.patch_body(&member_steps(chunk, &[]));
+            // `attributes=id`: the answer would otherwise carry every member of the group.
             let sent = self
                 .idempotent_write(|| async {
-                    self.client.patch("/Groups", id, &body).await.map(drop)
+                    self.client
+                        .send_json(
+                            HttpMethod::Patch,
+                            &["Groups", id],
+                            &[("attributes", "id")],
+                            Some(&body),
+                        )
+                        .await
+                        .map(drop)
                 })
                 .await?;
             if let Err(error) = sent {

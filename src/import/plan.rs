@@ -326,6 +326,11 @@ impl ServerIndex {
         })
     }
 
+    /// Whether some key finds more than one resource.
+    pub fn has_ambiguous_keys(&self) -> bool {
+        self.by_key.values().any(|positions| positions.len() > 1)
+    }
+
     /// Resources known.
     pub fn len(&self) -> usize {
         self.resources.len()

@@ -164,3 +164,39 @@ fn a_file_changed_after_an_interruption_is_planned_again_not_replayed() {
         .stderr_contains("users.csv or the options changed since the import interrupted");
     assert_generated_rows_on_server(&env, &changed);
 }
+
+#[test]
+fn ctrl_c_finishes_the_requests_in_flight_and_the_next_run_resumes() {
+    let env = Env::with_quirks(&[Quirk::Latency(15)]);
+    let csv = generated_csv(300);
+    write(&env, "users.csv", &csv);
+    let mut child = spawnable(&env)
+        .args(["import", "users", "users.csv", "--concurrency", "4"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("import starts");
+    wait_for_journal(&env, 100, &mut child);
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let output = child.wait_with_output().expect("the import ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; run the same command again to resume"),
+        "{stderr}"
+    );
+    let journal =
+        std::fs::read_to_string(env.home.path().join("users.csv.journal")).expect("journal");
+    let intents = journal.matches("\"event\":\"intent\"").count();
+    let outcomes = journal.matches("\"event\":\"done\"").count();
+    assert_eq!(
+        intents, outcomes,
+        "every request in flight was finished and recorded"
+    );
+    run_in(&env, &["import", "users", "users.csv", "--quiet"]).exits(0);
+    assert_generated_rows_on_server(&env, &csv);
+}
