@@ -16,6 +16,7 @@ use crate::cli::test::{FailOn, TestArgs, TestCommand};
 use crate::client::{ClientError, ScimClient};
 use crate::config::{self, ConfigFile, ProcessEnvironment};
 use crate::exit::{Exit, ExitError};
+use crate::output::progress::{Progress, Unit, progress_mode_here};
 use crate::output::{ColorChoice, ColorEnv, use_color};
 use crate::report::ReportRequest;
 use crate::report::console::ConsoleOptions;
@@ -84,10 +85,13 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
             .flat_map(|suite| &suite.checks)
             .filter(|check| runner::selected(check, &options))
             .count();
+        let mode = progress_mode_here(false, false);
+        let progress = Progress::start(mode, Unit::Checks, "scimctl test", total as u64);
         let mut done = 0;
         let mut print = |check: &CheckOutcome| {
             done += 1;
-            show_progress(done, total, check);
+            let id = crate::client::one_line(&check.id);
+            progress.update(done, &format!("{} {id}", check.status.as_str()));
         };
         let running = runner::run(
             Arc::clone(&client),
@@ -128,7 +132,6 @@ pub fn run(args: TestArgs, connection: &ConnectionArgs, color: ColorChoice) -> a
             return Err(ExitError::new(Exit::Interrupted, anyhow::anyhow!("interrupted")).into());
         }
     };
-    clear_progress();
     finish_ledger(&ledger_path, &report.cleanup_problems);
     let console = ConsoleOptions {
         colour: use_color(
@@ -298,29 +301,6 @@ fn list(suites: &[Suite], options: &RunOptions, connection: &ConnectionArgs) -> 
 fn first_line(error: &anyhow::Error) -> String {
     let text = format!("{error:#}");
     text.lines().next().unwrap_or_default().to_owned()
-}
-
-/// On a terminal, one overwritten stderr line saying how far the run is; nowhere else (CI
-/// logs and pipes get the report only).
-fn show_progress(done: usize, total: usize, check: &CheckOutcome) {
-    let mut err = io::stderr();
-    if err.is_terminal() {
-        let id = crate::client::one_line(&check.id);
-        let _ = write!(
-            err,
-            "\r\x1b[K[{done}/{total}] {} {id}",
-            check.status.as_str()
-        );
-        let _ = err.flush();
-    }
-}
-
-fn clear_progress() {
-    let mut err = io::stderr();
-    if err.is_terminal() {
-        let _ = write!(err, "\r\x1b[K");
-        let _ = err.flush();
-    }
 }
 
 fn write_report(request: &ReportRequest, outcome: &RunOutcome) -> anyhow::Result<()> {
