@@ -948,6 +948,7 @@ impl Prepared<'_> {
                 state::resolve_names(client, "/Groups", "displayName", &wanted).await?;
             let ids: Vec<String> = found.values().cloned().collect();
             let mut members = state::members_of(client, &ids).await?;
+            let mut unknown: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
             for (name, (shown, lines)) in &groups {
                 if several.contains(name) {
                     let why = format!("group `{shown}`: several groups have this displayName");
@@ -958,12 +959,21 @@ impl Prepared<'_> {
                 } else if self.options.create_groups {
                     links.new_groups.insert(name.clone(), shown.clone());
                 } else {
-                    let why = format!(
-                        "unknown group `{shown}` (--create-groups creates the groups that do not \
-                         exist)"
-                    );
-                    invalid.extend(lines.iter().map(|line| (*line, why.clone())));
+                    for line in lines {
+                        unknown.entry(*line).or_default().push(shown);
+                    }
                 }
+            }
+            for (line, names) in unknown {
+                let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                let why = match listed.as_slice() {
+                    [one] => format!("unknown group {one} (--create-groups creates it)"),
+                    many => format!(
+                        "unknown groups {} (--create-groups creates them)",
+                        many.join(", ")
+                    ),
+                };
+                invalid.push((line, why));
             }
         }
         let members = names(Link::Members);
@@ -1152,7 +1162,9 @@ impl Prepared<'_> {
             rows.push(("applied by the interrupted run", t.applied_earlier));
         }
         rows.push(("invalid", t.invalid));
-        rows.push(("failed", t.failed));
+        if !dry {
+            rows.push(("failed", t.failed));
+        }
         let extras = [
             (word("groups created", "groups to create"), t.groups_created),
             (
@@ -1417,7 +1429,7 @@ fn reject_invalid_only(ctx: &Prepared<'_>, out: &mut Outputs) -> anyhow::Result<
 fn shown_value(value: Option<&Value>) -> String {
     match value {
         None => "(none)".to_owned(),
-        Some(Value::String(text)) => format!("\"{}\"", crate::text::one_line(text)),
+        // JSON: quotes inside a string stay visible as \".
         Some(other) => crate::text::one_line(&other.to_string()),
     }
 }

@@ -67,7 +67,6 @@ pub struct Tally {
     pub deleted: u64,
     pub groups_created: u64,
     pub members_added: u64,
-    pub members_removed: u64,
     pub managers_set: u64,
     /// Writes of no single row (groups, memberships, managers, deactivations) that failed.
     pub other_failed: u64,

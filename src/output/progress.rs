@@ -128,7 +128,7 @@ impl Progress {
                     .last_line
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner);
-                let due = last.is_none_or(|at| at.elapsed() >= LINE_EVERY) || done == self.total;
+                let due = last.is_none_or(|at| at.elapsed() >= LINE_EVERY);
                 if due {
                     *last = Some(Instant::now());
                     let line = plain_line(
