@@ -35,7 +35,7 @@ use crate::client::RetryPolicy;
 use crate::exit::{Exit, ExitError};
 use crate::import::apply::{Gate, Job, LinkResult, RowResult, Stop, Target, id_of};
 use crate::import::bulk::Limits as BulkLimits;
-use crate::import::journal::{self, Entry, Journal, JournalSink, NoSink, Recovered};
+use crate::import::journal::{self, Entry, Journal, JournalSink, NoSink, Op, Outcome, Recovered};
 use crate::import::mapping::{
     CellValue, EmptyCells, ImportKind, Link, MapFile, Mapping, MappingError, Row, template,
 };
@@ -571,6 +571,8 @@ struct Prepared<'a> {
     links: LinkState,
     /// Rows an interrupted run of the same file and plan applied.
     applied_earlier: HashMap<u64, journal::AppliedRow>,
+    /// Keys whose create the interrupted run sent without an answer.
+    created_unanswered: HashSet<String>,
 }
 
 /// Where outcomes go: counts, progress, the report and the rejects file.
@@ -655,8 +657,10 @@ async fn import(session: &mut Session, options: &Options, input: &Input) -> anyh
         index: ServerIndex::default(),
         links: LinkState::default(),
         applied_earlier: HashMap::new(),
+        created_unanswered: HashSet::new(),
     };
     if let Some(interrupted) = &recovered.interrupted {
+        ctx.created_unanswered = interrupted.in_flight_creates.clone();
         if interrupted.sha256 == ctx.scan.sha256 && interrupted.plan == options.plan_text {
             ctx.note(&format!(
                 "resuming the import of {} interrupted at {}: {} row(s) were applied; {} write(s) \
@@ -1714,6 +1718,24 @@ async fn rows(
                 }
             };
             out.row(&done)?;
+            if let Some(id) = done.id.as_ref().filter(|id| !id.is_empty())
+                && matches!(done.outcome, RowOutcome::Unchanged | RowOutcome::Updated)
+                && !dry_run
+                && ctx.created_unanswered.contains(&done.key)
+            {
+                // The interrupted run's create was made: it is the import's, for tracking.
+                target
+                    .journal
+                    .done(
+                        done.line,
+                        &done.key,
+                        Op::Create,
+                        Outcome::Created,
+                        Some(id),
+                        None,
+                    )
+                    .context("cannot write the journal")?;
+            }
             if let Some(id) = done.id.as_ref().filter(|id| !id.is_empty()) {
                 if let Some(user_name) = &done.link.user_name {
                     links.ids_by_user_name.insert(user_name.clone(), id.clone());

@@ -149,6 +149,9 @@ pub struct Interrupted {
     pub applied: HashMap<u64, AppliedRow>,
     /// Writes announced without an outcome: the server may or may not have made them.
     pub in_flight: usize,
+    /// The keys of the creates among them: a resource found under such a key was made by the
+    /// interrupted run.
+    pub in_flight_creates: HashSet<String>,
 }
 
 /// What a journal file says.
@@ -257,6 +260,11 @@ pub fn read(journal: impl BufRead) -> Result<Recovered, JournalError> {
     }
     if let Some(session) = current.as_mut() {
         session.in_flight = pending.len();
+        session.in_flight_creates = pending
+            .into_iter()
+            .filter(|(_, _, op)| *op == Op::Create)
+            .map(|(_, key, _)| key)
+            .collect();
     }
     recovered.interrupted = current;
     recovered.tracked = tracked;
@@ -439,6 +447,10 @@ mod tests {
         let interrupted = recovered.interrupted.expect("no finished line");
         assert_eq!(interrupted.sha256, "abc");
         assert_eq!(interrupted.in_flight, 1, "row 4 was sent without an answer");
+        assert_eq!(
+            interrupted.in_flight_creates,
+            HashSet::from(["c".to_owned()])
+        );
         assert_eq!(
             interrupted.applied,
             HashMap::from([(

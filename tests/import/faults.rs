@@ -134,6 +134,16 @@ fn an_import_killed_half_way_resumes_to_exactly_one_of_each_row() {
         .exits(0)
         .stderr_contains("resuming the import of users.csv");
     assert_generated_rows_on_server(&env, &csv);
+    // Creates the kill left without an answer were found made: they are the import's too.
+    let journal = std::fs::File::open(env.home.path().join("users.csv.journal")).expect("journal");
+    let recovered =
+        scimctl::import::journal::read(std::io::BufReader::new(journal)).expect("readable");
+    assert_eq!(
+        recovered.tracked.len(),
+        400,
+        "every created user is tracked"
+    );
+    assert_eq!(recovered.interrupted, None, "the resumed run finished");
 }
 
 #[test]
