@@ -9,7 +9,7 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// How progress shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,12 +84,18 @@ impl Progress {
         let bar = (mode == ProgressMode::Bar).then(|| {
             let template = match unit {
                 Unit::Rows => {
-                    "{prefix} {wide_bar} {pos}/{len} rows, {per_sec}, ETA {eta}\n  {wide_msg}"
+                    "{prefix} {wide_bar} {pos}/{len} rows, {rate}/s, ETA {eta}\n  {wide_msg}"
                 }
                 Unit::Checks => "{prefix} [{pos}/{len}] {wide_msg}",
             };
             let style = ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                        let _ = write!(out, "{:.0}", state.per_sec());
+                    },
+                )
                 .progress_chars("=> ");
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
                 .with_style(style)
