@@ -210,3 +210,24 @@ fn ctrl_c_finishes_the_requests_in_flight_and_the_next_run_resumes() {
     run_in(&env, &["import", "users", "users.csv", "--quiet"]).exits(0);
     assert_generated_rows_on_server(&env, &csv);
 }
+
+#[test]
+fn legal_server_variations_change_nothing_about_the_result() {
+    // PATCH answered 204, application/json, a charset parameter, lists under `resources`.
+    let env = Env::with_quirks(&[
+        Quirk::PatchNoContent,
+        Quirk::JsonContentType,
+        Quirk::Charset,
+        Quirk::LowercaseResources,
+    ]);
+    let csv = generated_csv(150);
+    let file = write(&env, "users.csv", &csv);
+    run_in(&env, &["import", "users", &file, "--quiet"]).exits(0);
+    let changed = csv.replace("Lead, Platform", "Lead, Core");
+    let file = write(&env, "users.csv", &changed);
+    run_in(&env, &["import", "users", &file, "--quiet"]).exits(0);
+    assert_generated_rows_on_server(&env, &changed);
+    let again = run_in(&env, &["-v", "import", "users", &file]);
+    again.exits(0);
+    assert!(!again.stderr.contains("PATCH "), "{}", again.stderr);
+}
