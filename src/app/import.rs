@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError};
 
 use anyhow::Context;
 use futures_util::stream::{self, StreamExt};
@@ -319,7 +319,7 @@ impl<R: Read> Read for Hashing<R> {
         let n = self.inner.read(buf)?;
         self.hasher
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .update(&buf[..n]);
         Ok(n)
     }
@@ -464,7 +464,7 @@ fn scan(
         .retain(|_, line| !found.invalid.contains_key(line));
     found.sha256 = hex(&hasher
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or_else(PoisonError::into_inner)
         .clone()
         .finalize());
     Ok((mapping, found))
@@ -481,19 +481,77 @@ fn mapping_error(input: &str, kind: ImportKind, error: &MappingError) -> ExitErr
     usage(format!("{input}: {error}{hint}"))
 }
 
-/// A journal file: each line one `write`, flushed to disk in batches and at the end.
-struct FileSink(File);
+/// A journal file: each line one `write` (which survives the process being killed); batch
+/// flushes to disk run on a thread of their own, so that no request waits for the disk, and the
+/// last flush is waited for.
+struct FileSink {
+    file: Arc<File>,
+    flusher: Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
+    /// The first error of a background flush.
+    failed: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl FileSink {
+    fn new(file: File) -> FileSink {
+        let file = Arc::new(file);
+        let failed = Arc::new(std::sync::Mutex::new(None));
+        let (requests, wanted) = std::sync::mpsc::channel::<()>();
+        let flushing = Arc::clone(&file);
+        let failures = Arc::clone(&failed);
+        let thread = std::thread::spawn(move || {
+            while wanted.recv().is_ok() {
+                // Requests that came meanwhile are served by this one flush.
+                while wanted.try_recv().is_ok() {}
+                if let Err(error) = flushing.sync_data() {
+                    let mut failed = failures.lock().unwrap_or_else(PoisonError::into_inner);
+                    failed.get_or_insert_with(|| error.to_string());
+                }
+            }
+        });
+        FileSink {
+            file,
+            flusher: Some((requests, thread)),
+            failed,
+        }
+    }
+
+    fn failure(&self) -> io::Result<()> {
+        match &*self.failed.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some(error) => Err(io::Error::other(error.clone())),
+            None => Ok(()),
+        }
+    }
+}
 
 impl JournalSink for FileSink {
     fn append(&mut self, line: &str) -> io::Result<()> {
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
-        self.0.write_all(&bytes)
+        (&*self.file).write_all(&bytes)
     }
 
     fn sync(&mut self) -> io::Result<()> {
-        self.0.sync_data()
+        self.failure()?;
+        self.file.sync_data()
+    }
+
+    fn sync_soon(&mut self) -> io::Result<()> {
+        self.failure()?;
+        if let Some((requests, _)) = &self.flusher {
+            // The thread ends only when this sink is dropped.
+            let _ = requests.send(());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for FileSink {
+    fn drop(&mut self) {
+        if let Some((requests, thread)) = self.flusher.take() {
+            drop(requests);
+            let _ = thread.join();
+        }
     }
 }
 
@@ -537,7 +595,7 @@ fn open_journal(
         .append(true)
         .open(path)
         .with_context(|| format!("cannot write the journal {}", path.display()))?;
-    let journal = Journal::new(Box::new(FileSink(file)), run);
+    let journal = Journal::new(Box::new(FileSink::new(file)), run);
     journal
         .record(session)
         .and_then(|()| journal.sync())

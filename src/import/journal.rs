@@ -35,8 +35,15 @@ pub const FORMAT_VERSION: u32 = 1;
 pub trait JournalSink: Send {
     /// Writes one line (without its newline) in one piece.
     fn append(&mut self, line: &str) -> io::Result<()>;
-    /// Makes everything written so far durable (fsync for a file).
+    /// Makes everything written so far durable (fsync for a file), before returning.
     fn sync(&mut self) -> io::Result<()>;
+
+    /// Asks for everything written so far to be made durable soon: a batch flush, which a sink
+    /// may do on another thread so that writing lines never waits for the disk. An error of
+    /// an earlier flush may be reported here. By default, at once.
+    fn sync_soon(&mut self) -> io::Result<()> {
+        self.sync()
+    }
 }
 
 /// A sink that keeps nothing (dry runs, tests).
