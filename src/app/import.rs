@@ -1634,7 +1634,12 @@ impl Prepared<'_> {
         Work {
             line: record.line,
             key,
-            cells: record.cells.clone(),
+            // Only a rejects file needs a row's cells once it is read.
+            cells: if self.options.rejects.is_some() {
+                record.cells.clone()
+            } else {
+                Vec::new()
+            },
             step,
             link,
         }

@@ -253,6 +253,21 @@ pub fn id_of(resource: &Value) -> Option<String> {
     }
 }
 
+/// The `id` of a create's answer, read without building the rest of the resource (the
+/// import needs nothing else of it, and answers come by the thousand).
+fn created_id(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Created {
+        #[serde(alias = "Id", alias = "ID")]
+        id: Option<Value>,
+    }
+    match serde_json::from_slice::<Created>(body).ok()?.id? {
+        Value::String(id) if !id.is_empty() => Some(id),
+        Value::String(_) | Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
 /// How long to wait before attempt `attempt + 1`.
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250u64 << attempt.min(4))
@@ -371,13 +386,19 @@ impl Target<'_> {
         let mut last_error = String::new();
         for attempt in 0..MAX_ATTEMPTS {
             self.journal(self.journal.intent(job.line, &job.key, Op::Create))?;
-            let error = match self.send(self.client.create(self.endpoint, &body)).await {
-                Ok(Some(created)) if id_of(&created).is_some() => {
-                    let id = id_of(&created).unwrap_or_default();
-                    return self.created(job, id);
-                }
-                // Created, but the answer says nothing usable: find it.
-                Ok(_) => None,
+            let segment = self.endpoint.trim_matches('/');
+            let sent = self
+                .send(
+                    self.client
+                        .send(HttpMethod::Post, &[segment], &[], Some(&body)),
+                )
+                .await;
+            let error = match sent {
+                Ok(response) => match created_id(&response.body) {
+                    Some(id) => return self.created(job, id),
+                    // Created, but the answer says nothing usable: find it.
+                    None => None,
+                },
                 Err(error) => Some(error),
             };
             let failure = error.as_ref().map(classify);
@@ -953,6 +974,18 @@ mod tests {
             drop(gate.enter().await);
         }
         assert_eq!(started.elapsed(), Duration::from_millis(400));
+    }
+
+    #[test]
+    fn a_created_id_is_read_from_the_answer_alone() {
+        assert_eq!(
+            created_id(br#"{"schemas":[],"id":"2819c223","meta":{"location":"x"}}"#),
+            Some("2819c223".to_owned())
+        );
+        assert_eq!(created_id(br#"{"ID": 42}"#), Some("42".to_owned()));
+        assert_eq!(created_id(br#"{"userName":"b"}"#), None);
+        assert_eq!(created_id(b""), None);
+        assert_eq!(created_id(b"<html>"), None);
     }
 
     #[test]
