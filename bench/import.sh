@@ -44,15 +44,34 @@ stop_server() {
     wait "$1" 2>/dev/null || true
 }
 
-# Starts an empty server of kind $1 (scimctl or scim2-server); sets pid and url.
+# Whether server $1 (pid $2) answers within 15 seconds.
+answers() {
+    for ((tenth = 0; tenth < 150; tenth++)); do
+        kill -0 "$2" 2>/dev/null || return 1
+        curl -fsS --max-time 5 -o /dev/null -H "Authorization: Bearer $token" \
+            "$1/ServiceProviderConfig" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Starts an empty server of kind $1 (scimctl or scim2-server); sets pid and url. Tried again on
+# another port when the server does not answer (the machine is shared: a free port can be taken
+# between choosing it and binding it).
 start() {
-    if [[ "$1" == scimctl ]]; then
-        start_scimctl
-        pid="$scimctl_pid" url="$scimctl_url"
-    else
-        start_empty_scim2_server
-        pid="$python_pid" url="$python_url"
-    fi
+    for attempt in 1 2 3; do
+        if [[ "$1" == scimctl ]]; then
+            start_scimctl
+            pid="$scimctl_pid" url="$scimctl_url"
+        else
+            start_empty_scim2_server
+            pid="$python_pid" url="$python_url"
+        fi
+        answers "$url" "$pid" && return
+        say "$1 at $url does not answer (attempt $attempt); starting another"
+        stop_server "$pid"
+    done
+    die "$1 would not start"
 }
 
 # totalResults of /Users on server $1.
