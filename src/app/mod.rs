@@ -9,6 +9,8 @@ mod args;
 mod config;
 mod demo;
 mod discover;
+mod export;
+mod import;
 mod input;
 mod kind;
 mod lint;
@@ -48,6 +50,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             args::TestRequest::Run(options) => test::run(*options, &connection, global.color),
             args::TestRequest::Cleanup(ledger) => test::cleanup(ledger.as_deref(), &connection),
         },
+        Command::Import(args) => match args::import(args, global.yes)? {
+            args::ImportRequest::Template(kind) => import::print_template(kind),
+            args::ImportRequest::Run(options) => import::run(&options, &connection, global),
+        },
         Command::Config(command) => config::run(command, &connection, &global),
         Command::Lint(args) => lint::run_lint(args, &connection, &global),
         Command::Explain(command) => lint::run_explain(command, &connection, &global),
@@ -66,7 +72,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                             resources::resources(&mut session, &args.type_name, args.command).await
                         }
                         Command::Discover(args) => discover::run(&mut session, args).await,
-                        Command::Demo(_)
+                        Command::Export(args) => {
+                            export::run(&mut session, args::export(args)).await
+                        }
+                        Command::Import(_)
+                        | Command::Demo(_)
                         | Command::Serve(_)
                         | Command::Config(_)
                         | Command::Test(_)

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 pub mod config;
 pub mod connection;
 pub mod demo;
+pub mod import;
 pub mod lint;
 pub mod resources;
 pub mod serve;
@@ -120,6 +121,10 @@ pub enum Command {
     /// each leniency shown; one that does not parse shows a caret and a suggestion (exit 2).
     #[command(subcommand)]
     Explain(lint::ExplainCommand),
+    /// Create, update or leave alone users or groups from a CSV file (resumable; --dry-run).
+    Import(import::ImportArgs),
+    /// Write every user or group as CSV (which import reads back unchanged), JSON or NDJSON.
+    Export(import::ExportArgs),
 }
 
 /// Printed under every `--help`.
