@@ -10,8 +10,8 @@ use crate::scim::diag::with_hint;
 pub enum Exit {
     /// Everything asked for was done.
     Success = 0,
-    /// The server answered with an error, conformance checks failed, or `lint` found problems
-    /// at its `--fail-on` level.
+    /// The server answered with an error, conformance checks failed, or `lint` or `doctor`
+    /// found problems at its `--fail-on` level.
     ServerError = 1,
     /// The command line or an input file was invalid; nothing was sent.
     Usage = 2,

@@ -6,6 +6,7 @@
 //! - [`findings`]: the one form every diagnostic reports in (a deviation with a stable key,
 //!   where it was seen, its RFC section, what Okta and Entra do, the fix) and its catalogue.
 //! - [`lint`]: offline checks of a SCIM document against the schemas, as findings. Pure.
+//! - [`doctor`]: `scimctl doctor`'s probes and what their answers mean, as findings. Pure.
 //! - [`serve`]: the embedded in-memory SCIM server behind `scimctl serve`.
 //! - [`client`]: the HTTP edge (the only module that talks HTTP): auth, retries, redirects,
 //!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
@@ -26,6 +27,7 @@ pub mod app;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod doctor;
 pub mod exit;
 pub mod findings;
 pub mod hash;

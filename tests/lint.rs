@@ -252,6 +252,7 @@ fn lint_request(fixture: &Value) -> Vec<Finding> {
         Options {
             kind: None,
             resource_type: Some(resource_type),
+            answered: false,
         },
     )
     .expect("lints")
@@ -338,6 +339,7 @@ fn every_leniency_the_server_needs_for_a_fixture_is_a_finding_of_lint() {
             Options {
                 kind: Some(Kind::PatchOp),
                 resource_type: Some(&resource_type),
+                answered: false,
             },
         )
         .expect("lints");

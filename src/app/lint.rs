@@ -23,8 +23,8 @@ use crate::scim::schema_set::SchemaSet;
 use super::input::{checked_filter, parse_json, read_text, usage};
 use super::schemas;
 
-/// Console or JSON, from `-o`: lint and explain print for people unless asked for JSON.
-fn style(global: &GlobalOptions) -> Result<Style, ExitError> {
+/// Console or JSON, from `-o`: lint, explain and doctor print for people unless asked for JSON.
+pub(super) fn style(global: &GlobalOptions) -> Result<Style, ExitError> {
     match global.output {
         None | Some(Format::Table) => Ok(Style::Console),
         Some(Format::Json) => Ok(Style::Json),
@@ -57,6 +57,7 @@ pub fn run_lint(
         Options {
             kind,
             resource_type: args.resource_type.as_deref(),
+            answered: false,
         },
     )
     .map_err(|error| usage(format!("cannot lint {shown}: {error}")))?;
@@ -86,7 +87,7 @@ pub fn run_lint(
     Ok(())
 }
 
-fn level(choice: FindingLevel) -> Level {
+pub(super) fn level(choice: FindingLevel) -> Level {
     match choice {
         FindingLevel::Must => Level::Must,
         FindingLevel::Interop => Level::Interop,

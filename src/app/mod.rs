@@ -11,6 +11,7 @@ mod demo;
 mod discover;
 mod export;
 mod import;
+mod doctor;
 mod input;
 mod kind;
 mod lint;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(command) => config::run(command, &connection, &global),
         Command::Lint(args) => lint::run_lint(args, &connection, &global),
         Command::Explain(command) => lint::run_explain(command, &connection, &global),
+        Command::Doctor(args) => doctor::run(args, &connection, &global),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -81,7 +83,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         | Command::Config(_)
                         | Command::Test(_)
                         | Command::Lint(_)
-                        | Command::Explain(_) => Ok(()),
+                        | Command::Explain(_)
+                        | Command::Doctor(_) => Ok(()),
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the

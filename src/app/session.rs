@@ -15,8 +15,8 @@ use anyhow::Context;
 use super::input::invalid;
 use crate::client::discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
 use crate::client::{
-    BoxFuture, Recorder, RecorderOptions, Request, ReqwestTransport, Response, ScimClient,
-    Transport, TransportError,
+    BoxFuture, ClientOptions, Recorder, RecorderOptions, Request, ReqwestTransport, Response,
+    ScimClient, Transport, TransportError,
 };
 use crate::config::{ConfigFile, Environment, Flags, ProcessEnvironment, Resolved, resolve};
 use crate::exit::{Exit, ExitError};
@@ -105,28 +105,39 @@ pub(crate) fn prepare(connection: &Connection) -> anyhow::Result<Prepared> {
     Ok(Prepared { resolved, recorder })
 }
 
+/// The dialect writes are shaped in: `--as`, else the profile's, else the RFC's.
+pub(crate) fn dialect(global: &GlobalOptions, resolved: &Resolved) -> Result<Dialect, ExitError> {
+    match (&global.dialect, &resolved.dialect) {
+        (Some(dialect), _) => Ok(*dialect),
+        (None, Some(stored)) => stored.value.parse::<Dialect>().map_err(|e| {
+            ExitError::new(
+                Exit::Usage,
+                anyhow::anyhow!("invalid dialect from {}: {e}", stored.origin),
+            )
+        }),
+        (None, None) => Ok(Dialect::Rfc),
+    }
+}
+
+/// Puts the headers the dialect's IdP sends (Okta's User-Agent) before the `-H` headers, which
+/// replace them when they name the same header.
+pub(crate) fn add_dialect_headers(dialect: Dialect, options: &mut ClientOptions) {
+    let mut headers: Vec<(String, String)> = dialect
+        .headers()
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    headers.append(&mut options.headers);
+    options.headers = headers;
+}
+
 impl Session {
     /// Resolves the connection ([`prepare`]), applies the dialect and builds the client.
     pub fn open(connection: &Connection, global: GlobalOptions) -> anyhow::Result<Session> {
         let Prepared { resolved, recorder } = prepare(connection)?;
-        let dialect = match (&global.dialect, &resolved.dialect) {
-            (Some(dialect), _) => *dialect,
-            (None, Some(stored)) => stored.value.parse::<Dialect>().map_err(|e| {
-                ExitError::new(
-                    Exit::Usage,
-                    anyhow::anyhow!("invalid dialect from {}: {e}", stored.origin),
-                )
-            })?,
-            (None, None) => Dialect::Rfc,
-        };
+        let dialect = dialect(&global, &resolved)?;
         let mut options = resolved.client_options()?;
-        let mut headers: Vec<(String, String)> = dialect
-            .headers()
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect();
-        headers.append(&mut options.headers);
-        options.headers = headers;
+        add_dialect_headers(dialect, &mut options);
         let stdout_is_terminal = io::stdout().is_terminal();
         let format = global
             .output

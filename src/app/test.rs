@@ -478,7 +478,7 @@ fn connect(connection: &Connection) -> anyhow::Result<ScimClient> {
     Ok(ScimClient::new(options, recorder)?)
 }
 
-fn write_har(client: &ScimClient, connection: &Connection) -> anyhow::Result<()> {
+pub(super) fn write_har(client: &ScimClient, connection: &Connection) -> anyhow::Result<()> {
     let Some(path) = &connection.har else {
         return Ok(());
     };
@@ -491,7 +491,7 @@ fn write_har(client: &ScimClient, connection: &Connection) -> anyhow::Result<()>
 }
 
 /// A run id: from the seed when one is given (reproducible names), else random.
-fn run_id(seed: Option<u64>) -> String {
+pub(super) fn run_id(seed: Option<u64>) -> String {
     match seed {
         Some(seed) => format!(
             "{:08x}",
@@ -508,19 +508,19 @@ fn rand_seed() -> u64 {
     u64::from_le_bytes(seed)
 }
 
-fn ledger_dir() -> PathBuf {
+pub(super) fn ledger_dir() -> PathBuf {
     config::cache_dir(&ProcessEnvironment)
         .unwrap_or_else(std::env::temp_dir)
         .join("ledgers")
 }
 
 /// A ledger file: every line is on disk (fsync) before the request it announces is sent.
-struct FileSink {
+pub(super) struct FileSink {
     file: File,
 }
 
 impl FileSink {
-    fn create(path: &Path) -> anyhow::Result<FileSink> {
+    pub(super) fn create(path: &Path) -> anyhow::Result<FileSink> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create the ledger directory {}", dir.display()))?;
@@ -542,7 +542,7 @@ impl LedgerSink for FileSink {
 }
 
 /// Removes a ledger that has nothing left to clean; otherwise says how to finish the job.
-fn finish_ledger(path: &Path, problems: &[String]) {
+pub(super) fn finish_ledger(path: &Path, problems: &[String]) {
     if problems.is_empty() {
         let _ = std::fs::remove_file(path);
         return;

@@ -10,6 +10,7 @@ pub mod config;
 pub mod connection;
 pub mod demo;
 pub mod import;
+pub mod doctor;
 pub mod lint;
 pub mod resources;
 pub mod serve;
@@ -99,6 +100,24 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run the conformance suites (RFC 7644, Okta, Entra) against a SCIM service.
     Test(test::TestArgs),
+    /// Check a SCIM service from the network up, read-only, and name what breaks a sync.
+    ///
+    /// One pass, in order, that stops nowhere: DNS and TCP; TLS (the chain, its expiry, the
+    /// host name); authentication (the configured credentials, no credentials, a wrong token, a
+    /// request without User-Agent); the discovery documents and what they claim; the media types
+    /// answered and accepted; sample reads (a one-item list, userName filters that match,
+    /// differ in case or match nothing, paging with count=1, count=0, an unknown id,
+    /// projections); and the ServiceProviderConfig claims (filter, sort, etag; patch and bulk
+    /// with --allow-writes) against what the server does. Every line is "ok", "skipped" (and
+    /// why) or a finding in the form `lint` prints: where, what was seen, the RFC section, what
+    /// Okta and Entra do with it, and the likely fix. A stage that cannot run after a failure
+    /// says "not checked" and why. Nothing is written without --allow-writes. Output: the
+    /// console form, or -o json (versioned).
+    ///
+    /// Exit codes: 0 when no finding reaches --fail-on, 1 when one does (or a request failed
+    /// for another reason), 2 on a usage error, 4 when the server cannot be reached or its TLS
+    /// is not accepted, 5 when it refuses the credentials.
+    Doctor(doctor::DoctorArgs),
     /// Check a resource, ListResponse, PatchOp or Error document offline, finding by finding.
     ///
     /// Every problem is one finding: where it is (a JSON pointer), what was seen, the RFC
@@ -131,7 +150,8 @@ pub enum Command {
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the server answered with an error, conformance checks failed, or lint found problems
+  1  the server answered with an error, conformance checks failed, or lint or doctor found
+     problems
   2  usage error or invalid input (nothing was sent)
   3  partial failure
   4  network, TLS or timeout error

@@ -155,10 +155,26 @@ impl HttpFailure {
     }
 }
 
+impl HttpFailure {
+    /// The answer in one line, without the request it answered: `404: no such user`.
+    pub fn answer(&self) -> String {
+        Answered(self).to_string()
+    }
+}
+
 impl fmt::Display for HttpFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = self.status;
-        match &self.body {
+        write!(f, "{} ({})", Answered(self), self.label)
+    }
+}
+
+/// An [`HttpFailure`] shown without its request label.
+struct Answered<'a>(&'a HttpFailure);
+
+impl fmt::Display for Answered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.0.status;
+        match &self.0.body {
             FailureBody::Scim {
                 scim_type, detail, ..
             } => {
@@ -217,7 +233,7 @@ impl fmt::Display for HttpFailure {
             )?,
             FailureBody::Empty => write!(f, "{status} {}", reason_phrase(status))?,
         }
-        write!(f, " ({})", self.label)
+        Ok(())
     }
 }
 

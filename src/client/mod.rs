@@ -10,6 +10,7 @@
 mod auth;
 pub mod discovery;
 mod error;
+pub mod inspect;
 pub mod ops;
 pub mod paging;
 mod recorder;

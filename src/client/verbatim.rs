@@ -115,15 +115,7 @@ impl Destination {
 
 impl VerbatimSender {
     pub(super) fn new(options: &TransportOptions) -> Result<VerbatimSender, TransportError> {
-        let extra_roots = match &options.extra_roots_pem {
-            Some(pem) => CertificateDer::pem_slice_iter(pem)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| TransportError {
-                    kind: TransportErrorKind::Tls,
-                    message: format!("cannot read the CA certificates: {e}"),
-                })?,
-            None => Vec::new(),
-        };
+        let extra_roots = extra_roots(options)?;
         Ok(VerbatimSender {
             connect_timeout: options.connect_timeout,
             timeout: options.timeout,
@@ -304,14 +296,36 @@ impl VerbatimSender {
                 .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
                 .with_no_client_auth()
         } else {
-            let mut roots = RootCertStore::empty();
-            roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-            roots.add_parsable_certificates(self.extra_roots.iter().cloned());
-            builder.with_root_certificates(roots).with_no_client_auth()
+            builder
+                .with_root_certificates(trusted_roots(&self.extra_roots))
+                .with_no_client_auth()
         };
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
+}
+
+/// The `--cacert` certificates of `options`, none without the option.
+pub(super) fn extra_roots(
+    options: &TransportOptions,
+) -> Result<Vec<CertificateDer<'static>>, TransportError> {
+    match &options.extra_roots_pem {
+        Some(pem) => CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TransportError {
+                kind: TransportErrorKind::Tls,
+                message: format!("cannot read the CA certificates: {e}"),
+            }),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The roots a verifying exchange trusts: the system's, and the `--cacert` certificates.
+pub(super) fn trusted_roots(extra_roots: &[CertificateDer<'static>]) -> RootCertStore {
+    let mut roots = RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    roots.add_parsable_certificates(extra_roots.iter().cloned());
+    roots
 }
 
 /// Status, header fields (names lowercased) and body.
@@ -566,7 +580,7 @@ fn too_large(limit: usize) -> TransportError {
 
 /// `--insecure`: any certificate is taken, though handshake signatures are still checked.
 #[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
+pub(super) struct AnyCertificate(pub(super) Arc<CryptoProvider>);
 
 impl ServerCertVerifier for AnyCertificate {
     fn verify_server_cert(

@@ -579,6 +579,392 @@ catalogue! {
         entra: None,
         fix: "send the response's HTTP status code, e.g. \"400\"",
     },
+
+    // --- the service on the network: TLS and authentication (`scimctl doctor`) ---------------
+
+    /// An `http://` endpoint on an address other than loopback.
+    TlsNotUsed {
+        key: "tls-not-used",
+        level: Must,
+        rfc: "RFC 7644 §7.2",
+        title: "the endpoint is plain http://: tokens and personal data cross the network in \
+                clear text",
+        okta: None,
+        entra: Some("Entra expects a SCIM endpoint to speak TLS 1.2"),
+        fix: "serve SCIM over https:// with TLS 1.2 or later",
+    },
+    /// The certificate chain does not lead to a trusted root.
+    TlsCertificateUntrusted {
+        key: "tls-certificate-untrusted",
+        level: Must,
+        rfc: "RFC 7644 §7.2",
+        title: "the TLS certificate is not issued by a trusted authority",
+        okta: None,
+        entra: None,
+        fix: "serve the whole chain (the certificate and its intermediates) from a public CA; \
+              for a private CA, pass its certificate with --cacert",
+    },
+    /// The certificate has expired or is not valid yet.
+    TlsCertificateExpired {
+        key: "tls-certificate-expired",
+        level: Must,
+        rfc: "RFC 7644 §7.2",
+        title: "the TLS certificate has expired or is not valid yet",
+        okta: None,
+        entra: None,
+        fix: "renew the certificate (and check the server's clock)",
+    },
+    /// The certificate expires soon.
+    TlsCertificateExpiring {
+        key: "tls-certificate-expiring",
+        level: Note,
+        rfc: "RFC 7644 §7.2",
+        title: "the TLS certificate expires within 14 days",
+        okta: None,
+        entra: None,
+        fix: "renew the certificate before it expires: every client stops connecting then",
+    },
+    /// The certificate does not name the host in the URL.
+    TlsHostNameMismatch {
+        key: "tls-host-name-mismatch",
+        level: Must,
+        rfc: "RFC 7644 §7.2",
+        title: "the TLS certificate is not valid for the host name in the URL",
+        okta: None,
+        entra: None,
+        fix: "use a certificate whose subjectAltName lists the host name clients connect to",
+    },
+    /// A request without credentials, or with wrong ones, is served.
+    AuthNotRequired {
+        key: "auth-not-required",
+        level: Must,
+        rfc: "RFC 7644 §2, §3.12",
+        title: "requests without valid credentials are served",
+        okta: Some(
+            "Okta's SCIM spec test sends a bad token and expects 401 with `status` \"401\"",
+        ),
+        entra: None,
+        fix: "authenticate every request and answer 401 (a SCIM Error) to a missing or invalid \
+              token",
+    },
+    /// A missing or wrong token answered with something other than 401.
+    AuthStatusWrong {
+        key: "auth-status-wrong",
+        level: Must,
+        rfc: "RFC 7644 §3.12",
+        title: "a missing or invalid token is not answered with 401",
+        okta: Some(
+            "Okta's SCIM spec test sends a bad token and expects 401 with `status` \"401\"",
+        ),
+        entra: None,
+        fix: "answer 401 to a missing or invalid token; keep 403 for a valid token that lacks \
+              permission",
+    },
+    /// An unauthenticated request redirected to a sign-in page or answered with HTML.
+    AuthNotScim {
+        key: "auth-not-scim",
+        level: Interop,
+        rfc: "RFC 7644 §3.12",
+        title: "an unauthenticated request gets a sign-in page or redirect, not a SCIM Error",
+        okta: None,
+        entra: None,
+        fix: "exempt the SCIM path from the SSO proxy or login page in front of it: SCIM clients \
+              authenticate with a token and read a 401 SCIM Error",
+    },
+    /// A request without a User-Agent is refused, as by a web application firewall.
+    UserAgentRequired {
+        key: "user-agent-required",
+        level: Interop,
+        rfc: "RFC 7644 §3.12",
+        title: "a request without a User-Agent header is refused",
+        okta: None,
+        entra: Some(
+            "Entra's Test Connection arrives without a User-Agent; a firewall that answers it \
+             with an HTML 403 fails the connection test",
+        ),
+        fix: "let the firewall in front of the SCIM endpoint pass requests without a User-Agent",
+    },
+
+    // --- discovery and media types (`scimctl doctor`) ----------------------------------------
+
+    /// A discovery endpoint missing, or its answer unreadable.
+    DiscoveryUnavailable {
+        key: "discovery-unavailable",
+        level: Must,
+        rfc: "RFC 7644 §4",
+        title: "a discovery document is missing or cannot be read",
+        okta: None,
+        entra: None,
+        fix: "serve /ServiceProviderConfig, /ResourceTypes and /Schemas as RFC 7643 §5-§7 \
+              define them",
+    },
+    /// A resource type names a schema `/Schemas` does not serve.
+    DiscoverySchemaMissing {
+        key: "discovery-schema-missing",
+        level: Must,
+        rfc: "RFC 7643 §6, §7",
+        title: "/Schemas leaves out a schema that /ResourceTypes names",
+        okta: None,
+        entra: None,
+        fix: "serve every schema and extension the resource types name at /Schemas",
+    },
+    /// A discovery endpoint that filters instead of answering 403.
+    DiscoveryFilterAccepted {
+        key: "discovery-filter-accepted",
+        level: Should,
+        rfc: "RFC 7644 §4",
+        title: "a discovery endpoint answers a `filter` instead of refusing it with 403",
+        okta: None,
+        entra: None,
+        fix: "answer 403 to a `filter` on /ServiceProviderConfig, /ResourceTypes and /Schemas",
+    },
+    /// A SCIM answer not labelled `application/scim+json`.
+    ResponseNotScimJson {
+        key: "response-not-scim-json",
+        level: Must,
+        rfc: "RFC 7644 §3.8, §8.1",
+        title: "a SCIM answer is not labelled `application/scim+json`",
+        okta: None,
+        entra: Some(
+            "Entra expects `application/scim+json` back: answers labelled `application/json` \
+             aborted its validator's runs (MicrosoftDocs/azure-docs#104859)",
+        ),
+        fix: "send `Content-Type: application/scim+json` (a `charset` parameter is fine)",
+    },
+    /// A request body labelled `application/json` refused.
+    RequestJsonRefused {
+        key: "request-json-refused",
+        level: Should,
+        rfc: "RFC 7644 §3.8",
+        title: "a request body labelled `application/json` is refused",
+        okta: Some(
+            "Okta's SCIM spec test creates a user with `Content-Type: application/json` and \
+             expects 201",
+        ),
+        entra: None,
+        fix: "accept `application/json` request bodies as well as `application/scim+json`",
+    },
+
+    // --- reads (`scimctl doctor`) -------------------------------------------------------------
+
+    /// A filter that matches nothing answered with an error instead of an empty list.
+    FilterNoMatchError {
+        key: "filter-no-match-error",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "a filter that matches nothing gets an error, not 200 with `totalResults` 0",
+        okta: Some("Okta's create looks the user up first and reads a 404 Error there as absent"),
+        entra: Some(
+            "Entra's Test Connection filters on a random userName (`userName eq \"<GUID>\"`) and \
+             expects 200 with an empty list: a 404 or 400 fails the connection test",
+        ),
+        fix: "answer 200 with {\"totalResults\": 0, \"Resources\": []} when nothing matches",
+    },
+    /// A filter on an existing userName that does not find the user.
+    FilterMissesExisting {
+        key: "filter-misses-existing",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.2",
+        title: "a `userName eq` filter does not find a user the server holds",
+        okta: None,
+        entra: Some(
+            "Entra looks a user up with `userName eq` before creating it: when the lookup misses \
+             (a 404, or an empty list), Entra creates a duplicate",
+        ),
+        fix: "answer the filter with a ListResponse holding every user whose userName equals the \
+              value",
+    },
+    /// `eq` matching more than equal values.
+    FilterEqNotExact {
+        key: "filter-eq-not-exact",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.2",
+        title: "`eq` matches values that are not equal (a prefix or a substring)",
+        okta: Some(
+            "Okta's create looks the user up with `userName eq` and posts only when nobody \
+             matches: a hit on another user stops the create",
+        ),
+        entra: Some(
+            "Entra matches users with `userName eq \"...\"`: an answer that lists another user \
+             is taken as the match",
+        ),
+        fix: "compare whole values in `eq`; `sw` and `co` are the prefix and substring operators",
+    },
+    /// `userName` compared case-sensitively.
+    FilterUserNameCaseSensitive {
+        key: "filter-username-case-sensitive",
+        level: Must,
+        rfc: "RFC 7643 §4.1.1, RFC 7644 §3.4.2.2",
+        title: "`userName` is compared case-sensitively, though it is caseExact false",
+        okta: Some(
+            "Okta's SCIM spec test filters with the userName upper-cased and expects the user \
+             back",
+        ),
+        entra: None,
+        fix: "compare `userName` (and every caseExact false attribute) without regard to case",
+    },
+    /// `totalResults` that counts the page rather than every match.
+    ListTotalResultsWrong {
+        key: "list-total-results-wrong",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2",
+        title: "`totalResults` is not the number of matches across all pages",
+        okta: None,
+        entra: None,
+        fix: "count every match in `totalResults`, however many the page holds",
+    },
+    /// `count=0` refused.
+    CountZeroRefused {
+        key: "count-zero-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.4",
+        title: "`count=0` is refused instead of answering with `totalResults` alone",
+        okta: None,
+        entra: None,
+        fix: "answer `count=0` with 200, `totalResults` and no resources",
+    },
+    /// A negative `count` refused.
+    CountNegativeRefused {
+        key: "count-negative-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.4",
+        title: "a negative `count` is refused instead of being read as 0",
+        okta: None,
+        entra: None,
+        fix: "read a negative `count` as 0",
+    },
+    /// An unknown id answered with something other than a 404 Error.
+    UnknownIdNot404 {
+        key: "unknown-id-not-404",
+        level: Must,
+        rfc: "RFC 7644 §3.4.1, §3.12",
+        title: "a resource id that does not exist is not answered with 404",
+        okta: Some(
+            "Okta's SCIM spec test reads an unknown id and expects 404 with `status` \"404\" and \
+             a `detail`",
+        ),
+        entra: None,
+        fix: "answer 404 with a SCIM Error for an id the server does not hold",
+    },
+    /// `id` left out of a projected resource.
+    ProjectionDropsId {
+        key: "projection-drops-id",
+        level: Must,
+        rfc: "RFC 7643 §3.1, RFC 7644 §3.4.2.5",
+        title: "`id` is left out when `attributes` or `excludedAttributes` is given",
+        okta: None,
+        entra: None,
+        fix: "always return `id` (returned \"always\"), whatever the projection",
+    },
+    /// `excludedAttributes` ignored.
+    ExcludedAttributesIgnored {
+        key: "excluded-attributes-ignored",
+        level: Should,
+        rfc: "RFC 7644 §3.4.2.5",
+        title: "`excludedAttributes` is ignored",
+        okta: None,
+        entra: Some(
+            "Entra reads groups with `excludedAttributes=members`; a server that sends the members \
+             anyway makes each read of a large group slow, up to timeouts",
+        ),
+        fix: "leave out the attributes `excludedAttributes` names (unless they are returned \
+              \"always\")",
+    },
+    /// A request-target with raw quotes and `+` refused.
+    RawQueryRefused {
+        key: "raw-query-refused",
+        level: Interop,
+        rfc: "RFC 7644 §3.4.2.2",
+        title: "a filter sent with raw quotes and `+` for spaces is refused",
+        okta: None,
+        entra: Some(
+            "Entra's Test Connection sends `GET /Users?filter=userName+eq+\"<GUID>\"`, raw quotes \
+             and all; a server or proxy that refuses the request line fails the connection test \
+             and every lookup",
+        ),
+        fix: "accept `\"` in the query and read `+` as a space, as Entra's requests need",
+    },
+
+    // --- what ServiceProviderConfig claims (`scimctl doctor`) ---------------------------------
+
+    /// A capability ServiceProviderConfig claims and the server does not honour.
+    SpcClaimNotHonoured {
+        key: "spc-claim-not-honoured",
+        level: Should,
+        rfc: "RFC 7643 §5",
+        title: "ServiceProviderConfig claims a feature the server does not honour",
+        okta: None,
+        entra: None,
+        fix: "make the feature work, or say `\"supported\": false` for it",
+    },
+    /// ETags supported, but an answer without an ETag header.
+    EtagHeaderMissing {
+        key: "etag-header-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.14",
+        title: "ETags are supported, but an answer with a resource has no `ETag` header",
+        okta: None,
+        entra: None,
+        fix: "send the resource's version in an `ETag` header on every answer that carries it",
+    },
+    /// ETag preconditions ignored, or versions that do not change.
+    EtagNotHonoured {
+        key: "etag-not-honoured",
+        level: Must,
+        rfc: "RFC 7644 §3.14",
+        title: "ETag versions or preconditions (`If-Match`, `If-None-Match`) are not honoured",
+        okta: None,
+        entra: None,
+        fix: "change the version on every write, answer 412 to a stale `If-Match` and 304 only \
+              to a current `If-None-Match`",
+    },
+
+    // --- writes (`scimctl doctor --allow-writes`) --------------------------------------------
+
+    /// A write a conformant server accepts, refused.
+    WriteRefused {
+        key: "write-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.3, §3.5.2, §3.6",
+        title: "a create, PATCH or DELETE a conformant server accepts is refused",
+        okta: None,
+        entra: None,
+        fix: "accept the request as RFC 7644 writes it; the answer's `detail` says what the \
+              server objected to",
+    },
+    /// A create answered without the new resource (no body, or no `id` in it).
+    CreateAnswerEmpty {
+        key: "create-answer-empty",
+        level: Interop,
+        rfc: "RFC 7644 §3.3",
+        title: "a create is answered without the new resource and its `id`",
+        okta: Some(
+            "Okta reads the new user from the 201's body: an empty body is an error in Okta \
+             (\"Create new user returned empty user\")",
+        ),
+        entra: None,
+        fix: "answer 201 with the created resource, its `id` and `meta` included",
+    },
+    /// A write answered with success that did not change the resource.
+    WriteNotApplied {
+        key: "write-not-applied",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2",
+        title: "a PATCH answered with success did not change the resource",
+        okta: None,
+        entra: None,
+        fix: "apply every operation of the PATCH, or refuse it with an Error",
+    },
+    /// A deleted resource can still be read.
+    DeleteNotEffective {
+        key: "delete-not-effective",
+        level: Must,
+        rfc: "RFC 7644 §3.6",
+        title: "a deleted resource can still be read",
+        okta: None,
+        entra: None,
+        fix: "answer 404 for a deleted resource and leave it out of lists",
+    },
 }
 
 #[cfg(test)]

@@ -24,11 +24,13 @@
 
 mod catalogue;
 mod render;
+mod sections;
 
 use std::fmt;
 
 pub use catalogue::{Deviation, Entry};
 pub use render::{FORMAT_VERSION, Style, Subject, render};
+pub use sections::{Line, Section, render_sections};
 
 /// How serious a deviation is, most serious first. The order is the order `--fail-on` counts
 /// in, the same as `scimctl test`'s: a broken MUST, then what breaks an identity provider's
@@ -108,12 +110,31 @@ impl fmt::Display for Pointer {
     }
 }
 
-/// Where a finding was seen. `lint` points into a document; `doctor` and `replay` are meant to
-/// add their own variants (a request, a host), rendered by [`render`] like this one.
+/// Where a finding was seen: a place in a document (`lint`), an exchange with a server and
+/// perhaps a place in its answer (`doctor`), or the server's host as a whole (`doctor`'s
+/// reachability and TLS).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Location {
     /// A place in a JSON document.
     Pointer(Pointer),
+    /// A request sent to a server, as people read it (`GET /Users?filter=userName eq "x"`),
+    /// and the place in its answer's body the finding is about, if it is about one.
+    Exchange {
+        request: String,
+        pointer: Option<Pointer>,
+    },
+    /// The server as reached over the network: `host:port`.
+    Host(String),
+}
+
+impl Location {
+    /// A whole exchange: the request, and no particular place in the answer.
+    pub fn request(request: impl Into<String>) -> Location {
+        Location::Exchange {
+            request: request.into(),
+            pointer: None,
+        }
+    }
 }
 
 impl fmt::Display for Location {
@@ -121,6 +142,19 @@ impl fmt::Display for Location {
         match self {
             Location::Pointer(pointer) if pointer.as_str().is_empty() => f.write_str("(document)"),
             Location::Pointer(pointer) => pointer.fmt(f),
+            Location::Exchange {
+                request,
+                pointer: None,
+            } => f.write_str(request),
+            Location::Exchange {
+                request,
+                pointer: Some(pointer),
+            } if pointer.as_str().is_empty() => f.write_str(request),
+            Location::Exchange {
+                request,
+                pointer: Some(pointer),
+            } => write!(f, "{request} at {pointer}"),
+            Location::Host(host) => f.write_str(host),
         }
     }
 }
@@ -191,6 +225,23 @@ mod tests {
         let pointer = Pointer::root().key("a/b").key("m~n").index(0);
         assert_eq!(pointer.as_str(), "/a~1b/m~0n/0");
         assert_eq!(Location::Pointer(Pointer::root()).to_string(), "(document)");
+    }
+
+    #[test]
+    fn an_exchange_reads_as_its_request_and_the_place_in_the_answer() {
+        assert_eq!(
+            Location::request("GET /Users?count=1").to_string(),
+            "GET /Users?count=1"
+        );
+        let at = Location::Exchange {
+            request: "GET /Users?count=1".to_owned(),
+            pointer: Some(Pointer::root().key("resources")),
+        };
+        assert_eq!(at.to_string(), "GET /Users?count=1 at /resources");
+        assert_eq!(
+            Location::Host("scim.example.com:443".to_owned()).to_string(),
+            "scim.example.com:443"
+        );
     }
 
     #[test]

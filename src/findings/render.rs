@@ -49,11 +49,27 @@ pub fn render(subject: &Subject, findings: &[Finding], style: Style) -> String {
     }
 }
 
-fn shown(text: &str) -> String {
+/// Input-derived text made safe for one console line.
+pub(super) fn shown(text: &str) -> String {
     for_terminal(text, Lines::Escape, MAX_SHOWN_CHARS)
 }
 
 fn console(subject: &Subject, findings: &[&Finding]) -> String {
+    let mut out = heading(subject);
+    let mut explained = HashSet::new();
+    for finding in findings {
+        write_finding(&mut out, "", finding, &mut explained);
+    }
+    if !findings.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&summary(findings.len(), &counts(findings.iter().copied())));
+    out.push('\n');
+    out
+}
+
+/// What was examined and the facts about it, then a blank line.
+pub(super) fn heading(subject: &Subject) -> String {
     let mut out = shown(&subject.name);
     if !subject.facts.is_empty() {
         let facts: Vec<String> = subject
@@ -64,44 +80,43 @@ fn console(subject: &Subject, findings: &[&Finding]) -> String {
         let _ = write!(out, ": {}", facts.join(", "));
     }
     out.push_str("\n\n");
-    let width = Level::ALL
-        .iter()
-        .map(|level| level.label().len())
-        .max()
-        .unwrap_or(0)
-        + 2;
-    let indent = " ".repeat(width);
-    let mut explained = HashSet::new();
-    for finding in findings {
-        let entry = finding.entry();
-        let _ = writeln!(
-            out,
-            "{:<width$}{}: {} ({}; {})",
-            entry.level.label(),
-            shown(&finding.location.to_string()),
-            shown(&finding.seen),
-            entry.rfc,
-            entry.key,
-        );
-        if explained.insert(finding.deviation) {
-            for (label, text) in [("Okta", entry.okta), ("Entra", entry.entra)] {
-                if let Some(text) = text {
-                    let _ = writeln!(out, "{indent}{label}: {text}");
-                }
-            }
-            let _ = writeln!(out, "{indent}fix: {}", entry.fix);
-        }
-    }
-    if !findings.is_empty() {
-        out.push('\n');
-    }
-    out.push_str(&summary(findings.len(), &counts(findings.iter().copied())));
-    out.push('\n');
     out
 }
 
+/// The width of the label column: the longest level label and two spaces.
+pub(super) const LABEL_WIDTH: usize = 9;
+
+/// One finding's headline after `margin`, in the label column; under the first finding of each
+/// kind (tracked in `explained`), what Okta and Entra do with it and the likely fix.
+pub(super) fn write_finding(
+    out: &mut String,
+    margin: &str,
+    finding: &Finding,
+    explained: &mut HashSet<super::Deviation>,
+) {
+    let entry = finding.entry();
+    let _ = writeln!(
+        out,
+        "{margin}{:<LABEL_WIDTH$}{}: {} ({}; {})",
+        entry.level.label(),
+        shown(&finding.location.to_string()),
+        shown(&finding.seen),
+        entry.rfc,
+        entry.key,
+    );
+    if explained.insert(finding.deviation) {
+        let indent = format!("{margin}{}", " ".repeat(LABEL_WIDTH));
+        for (label, text) in [("Okta", entry.okta), ("Entra", entry.entra)] {
+            if let Some(text) = text {
+                let _ = writeln!(out, "{indent}{label}: {text}");
+            }
+        }
+        let _ = writeln!(out, "{indent}fix: {}", entry.fix);
+    }
+}
+
 /// "no findings", or "3 findings: 1 MUST, 2 interop".
-fn summary(total: usize, counts: &[(Level, usize)]) -> String {
+pub(super) fn summary(total: usize, counts: &[(Level, usize)]) -> String {
     if total == 0 {
         return "no findings".to_owned();
     }
@@ -117,46 +132,65 @@ fn summary(total: usize, counts: &[(Level, usize)]) -> String {
 fn location_json(location: &Location) -> Value {
     match location {
         Location::Pointer(pointer) => json!({ "pointer": pointer.as_str() }),
+        Location::Exchange { request, pointer } => match pointer {
+            Some(pointer) => json!({ "request": request, "pointer": pointer.as_str() }),
+            None => json!({ "request": request }),
+        },
+        Location::Host(host) => json!({ "host": host }),
     }
 }
 
-fn json(subject: &Subject, findings: &[&Finding]) -> String {
-    let context: Map<String, Value> = subject
+/// One finding in the JSON form, with its catalogue entry.
+pub(super) fn finding_json(finding: &Finding) -> Value {
+    let entry = finding.entry();
+    json!({
+        "key": entry.key,
+        "level": entry.level.key(),
+        "title": entry.title,
+        "rfc": entry.rfc,
+        "location": location_json(&finding.location),
+        "seen": finding.seen,
+        "okta": entry.okta,
+        "entra": entry.entra,
+        "fix": entry.fix,
+    })
+}
+
+/// The subject's facts as the JSON `context` object.
+pub(super) fn context_json(subject: &Subject) -> Map<String, Value> {
+    subject
         .facts
         .iter()
         .map(|(key, value)| ((*key).to_owned(), Value::from(value.as_str())))
-        .collect();
-    let listed: Vec<Value> = findings
-        .iter()
-        .map(|finding| {
-            let entry = finding.entry();
-            json!({
-                "key": entry.key,
-                "level": entry.level.key(),
-                "title": entry.title,
-                "rfc": entry.rfc,
-                "location": location_json(&finding.location),
-                "seen": finding.seen,
-                "okta": entry.okta,
-                "entra": entry.entra,
-                "fix": entry.fix,
-            })
-        })
-        .collect();
-    let counted: Map<String, Value> = counts(findings.iter().copied())
+        .collect()
+}
+
+/// The number of findings of each level, keyed as `--fail-on` spells the levels.
+pub(super) fn counts_json<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+) -> Map<String, Value> {
+    counts(findings)
         .iter()
         .map(|(level, n)| (level.key().to_owned(), Value::from(*n)))
-        .collect();
-    let document = json!({
-        "format_version": FORMAT_VERSION,
-        "subject": subject.name,
-        "context": context,
-        "findings": listed,
-        "counts": counted,
-    });
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        .collect()
+}
+
+/// Pretty JSON text ending with a newline.
+pub(super) fn pretty(document: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn json(subject: &Subject, findings: &[&Finding]) -> String {
+    let listed: Vec<Value> = findings.iter().map(|f| finding_json(f)).collect();
+    pretty(&json!({
+        "format_version": FORMAT_VERSION,
+        "subject": subject.name,
+        "context": context_json(subject),
+        "findings": listed,
+        "counts": counts_json(findings.iter().copied()),
+    }))
 }
 
 #[cfg(test)]

@@ -60,6 +60,9 @@ pub struct Options<'a> {
     pub kind: Option<Kind>,
     /// The resource type of a resource or of what a PatchOp changes, when not to be detected.
     pub resource_type: Option<&'a str>,
+    /// The resource is a server's answer (a read or a create's reply), not a request body:
+    /// readOnly attributes belong there, and `returned: never` ones must not be there.
+    pub answered: bool,
 }
 
 /// The outcome of linting one document.
@@ -189,6 +192,7 @@ pub fn lint(
             list::lint_list(object, schemas, &mut linted.findings);
             return Ok(linted);
         }
+        Kind::Resource if options.answered => resource::lint_response_body,
         Kind::Resource => resource::lint_request_body,
         Kind::PatchOp => patch::lint_patch,
     };

@@ -22,6 +22,15 @@ pub(super) fn lint_request_body(
     lint_resource(object, &Pointer::root(), schema, Source::Request, out);
 }
 
+/// Lints a resource on its own, as a server answers with it.
+pub(super) fn lint_response_body(
+    object: &Map<String, Value>,
+    schema: &ResourceSchema,
+    out: &mut Vec<Finding>,
+) {
+    lint_resource(object, &Pointer::root(), schema, Source::Response, out);
+}
+
 /// Lints the resource `object` found at `pointer`.
 pub(super) fn lint_resource(
     object: &Map<String, Value>,

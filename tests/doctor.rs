@@ -1,0 +1,692 @@
+//! `scimctl doctor` against `scimctl serve`: a clean server gets a clean bill, and each quirk
+//! doctor can see is named by the finding key it deserves, and by no other. Also: read-only
+//! means nothing is written, `--allow-writes` leaves nothing behind, an unreachable port and
+//! TLS (trusted, untrusted, the wrong host name) give the documented exit codes, and the
+//! console output is pinned by snapshots.
+//!
+//! A clean bill from python-scim's scim2-server too: a server scimctl did not write catches the
+//! misreadings of the RFC that scimctl's own server would share with doctor.
+//!
+//! Self-contained on purpose (its own server and binary helpers), so it can move into a shared
+//! test binary unchanged. Every server is on loopback and stopped when its test ends.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig, ServerHandle, spawn};
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+/// The bearer token of every server here.
+const TOKEN: &str = "d0ct0r-t0k3n-value";
+
+/// Three users (created in userName order, so a list that ignores `sortBy` is still
+/// ascending) and a group with two members.
+const SEED: &str = r#"{
+  "Users": [
+    {"userName": "alice", "name": {"givenName": "Alice", "familyName": "Able"}, "password": "Pa55-word-alice"},
+    {"userName": "bob", "name": {"givenName": "Bob", "familyName": "Baker"}, "password": "Pa55-word-bob"},
+    {"userName": "carol", "name": {"givenName": "Carol", "familyName": "Cole"}, "password": "Pa55-word-carol"}
+  ],
+  "Groups": [
+    {"displayName": "admins", "members": [{"value": "alice"}, {"value": "bob"}]}
+  ]
+}"#;
+
+/// A temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "scimctl-doctor-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A `scimctl serve` in this process, on its own runtime, stopped on drop.
+struct Server {
+    runtime: tokio::runtime::Runtime,
+    handle: Option<ServerHandle>,
+    url: String,
+}
+
+impl Server {
+    fn start(quirks: &[Quirk], seeded: bool) -> Server {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let handle = runtime
+            .block_on(spawn(ServeConfig {
+                port: 0,
+                token: Some(TOKEN.to_owned()),
+                quirks: Quirks::from_list(quirks),
+                seed: seeded.then(|| Seed::from_json(SEED).expect("seed")),
+                ..ServeConfig::default()
+            }))
+            .expect("server starts");
+        let url = handle.base_url().to_owned();
+        Server {
+            runtime,
+            handle: Some(handle),
+            url,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.runtime.block_on(handle.shutdown());
+        }
+    }
+}
+
+/// What one run of the binary produced.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// The keys of the findings in `-o json` output.
+    fn keys(&self) -> BTreeSet<String> {
+        self.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|finding| finding["key"].as_str().expect("key").to_owned())
+            .collect()
+    }
+}
+
+/// The binary with a blank environment pointed at `url`, its home in `home`.
+fn scimctl(url: &str, home: &Path) -> Command {
+    let mut command = Command::cargo_bin("scimctl").expect("binary");
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("SCIMCTL_CONFIG", home.join("config.toml"))
+        .env("SCIMCTL_URL", url)
+        .env("SCIMCTL_TOKEN", TOKEN)
+        .timeout(Duration::from_secs(120));
+    command
+}
+
+fn run(url: &str, home: &Path, args: &[&str]) -> Run {
+    let output = scimctl(url, home).args(args).output().expect("binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `scimctl doctor -o json` with `args` against a server with `quirks`.
+fn doctor_json(quirks: &[Quirk], args: &[&str]) -> Run {
+    let server = Server::start(quirks, true);
+    let home = TempDir::new();
+    let mut all = vec!["doctor", "-o", "json"];
+    all.extend_from_slice(args);
+    run(&server.url, home.path(), &all)
+}
+
+fn quirk(name: &str) -> Quirk {
+    Quirk::parse(name).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Each quirk doctor can see, the options it needs, and the keys it must name (exactly). The
+/// run exits 1 when one of them is a MUST (the default --fail-on), else 0.
+const SEEN: &[(&str, &[&str], &[&str])] = &[
+    ("eq-substring", &[], &["filter-eq-not-exact"]),
+    (
+        "case-sensitive-username",
+        &[],
+        &["filter-username-case-sensitive"],
+    ),
+    ("filter-no-match-404", &[], &["filter-no-match-error"]),
+    // Counting from 0 skips the first match of every list, a filtered lookup's included.
+    (
+        "zero-based-start-index",
+        &[],
+        &["list-start-index-zero", "filter-misses-existing"],
+    ),
+    (
+        "total-results-page-size",
+        &[],
+        &["list-total-results-wrong"],
+    ),
+    ("lowercase-resources", &[], &["message-key-case"]),
+    ("json-content-type", &[], &["response-not-scim-json"]),
+    ("numeric-error-status", &[], &["error-status-not-string"]),
+    ("no-auth", &[], &["auth-not-required"]),
+    ("require-user-agent", &[], &["user-agent-required"]),
+    (
+        "discovery-filter-ignored",
+        &[],
+        &["discovery-filter-accepted"],
+    ),
+    ("schemas-missing-user", &[], &["discovery-schema-missing"]),
+    ("count-zero-400", &[], &["count-zero-refused"]),
+    ("negative-count-400", &[], &["count-negative-refused"]),
+    ("reject-application-json", &[], &["request-json-refused"]),
+    ("attributes-drop-id", &[], &["projection-drops-id"]),
+    (
+        "ignore-excluded-attributes",
+        &[],
+        &["excluded-attributes-ignored"],
+    ),
+    ("ignore-sort", &[], &["spc-claim-not-honoured"]),
+    ("always-not-modified", &[], &["etag-not-honoured"]),
+    ("password-echoed", &[], &["returned-never-present"]),
+    ("reject-raw-query-chars", &[], &["raw-query-refused"]),
+    (
+        "soft-delete",
+        &["--allow-writes"],
+        &["delete-not-effective"],
+    ),
+    (
+        "ignore-if-match",
+        &["--allow-writes"],
+        &["etag-not-honoured"],
+    ),
+    (
+        "etag-never-changes",
+        &["--allow-writes"],
+        &["etag-not-honoured"],
+    ),
+    (
+        "etag-only-on-reads",
+        &["--allow-writes"],
+        &["etag-header-missing"],
+    ),
+    (
+        "require-name-formatted",
+        &["--allow-writes"],
+        &["write-refused"],
+    ),
+    (
+        "pathless-patch-ignored",
+        &["--allow-writes", "--as", "okta"],
+        &["write-not-applied"],
+    ),
+    (
+        "case-sensitive-patch-op",
+        &["--allow-writes", "--as", "entra-legacy"],
+        &["write-refused"],
+    ),
+    (
+        "reject-string-booleans",
+        &["--allow-writes", "--as", "entra-legacy"],
+        &["write-refused"],
+    ),
+];
+
+/// Legal behaviours (and quirks doctor cannot see read-only) that must not be findings.
+const CLEAN: &[(&str, &[&str])] = &[
+    ("charset", &["--allow-writes"]),
+    ("rate-limit=9", &[]),
+    ("latency=5", &[]),
+    ("filter-eq-only", &["--allow-writes"]),
+    ("no-content-html", &["--allow-writes"]),
+    ("patch-no-content", &["--allow-writes"]),
+];
+
+#[test]
+fn each_quirk_doctor_can_see_is_named_by_its_key_and_no_other() {
+    let mut wrong = Vec::new();
+    for (name, args, expected) in SEEN {
+        let found = doctor_json(&[quirk(name)], args);
+        let keys = found.keys();
+        let expected: BTreeSet<String> = expected.iter().map(|k| (*k).to_owned()).collect();
+        let must = found.json()["counts"]["must"].as_u64().unwrap_or(0);
+        if keys != expected || found.code != i32::from(must > 0) {
+            wrong.push(format!(
+                "--quirk {name} {args:?}: exit {}, keys {keys:?}, expected {expected:?}\n{}",
+                found.code, found.stderr
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn legal_behaviours_and_a_clean_server_get_a_clean_bill() {
+    let mut wrong = Vec::new();
+    let clean = doctor_json(&[], &["--allow-writes"]);
+    if !clean.keys().is_empty() || clean.code != 0 {
+        wrong.push(format!("clean: exit {}, {:?}", clean.code, clean.keys()));
+    }
+    for (name, args) in CLEAN {
+        let found = doctor_json(&[quirk(name)], args);
+        if !found.keys().is_empty() || found.code != 0 {
+            wrong.push(format!(
+                "--quirk {name}: exit {}, {:?}\n{}",
+                found.code,
+                found.keys(),
+                found.stderr
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_404_on_no_match_is_explained_with_what_entra_does() {
+    let found = doctor_json(&[quirk("filter-no-match-404")], &[]);
+    let document = found.json();
+    let finding = &document["findings"][0];
+    assert_eq!(finding["key"], "filter-no-match-error");
+    assert_eq!(finding["level"], "must");
+    assert!(
+        finding["entra"]
+            .as_str()
+            .is_some_and(|text| text.contains("Test Connection")),
+        "{finding}"
+    );
+    assert!(
+        finding["location"]["request"]
+            .as_str()
+            .is_some_and(|request| request.starts_with("GET /Users?filter=userName eq \"")),
+        "{finding}"
+    );
+    assert_eq!(found.code, 1);
+}
+
+/// Everything the server holds, as the binary lists it (versions and timestamps included).
+fn holdings(url: &str, home: &Path) -> (String, String) {
+    let users = run(url, home, &["users", "list", "-o", "json"]);
+    let groups = run(url, home, &["groups", "list", "-o", "json"]);
+    assert_eq!(
+        (users.code, groups.code),
+        (0, 0),
+        "{}{}",
+        users.stderr,
+        groups.stderr
+    );
+    (users.stdout, groups.stdout)
+}
+
+#[test]
+fn read_only_writes_nothing_and_allow_writes_leaves_nothing_behind() {
+    let server = Server::start(&[], true);
+    let home = TempDir::new();
+    let before = holdings(&server.url, home.path());
+    let read_only = run(&server.url, home.path(), &["doctor"]);
+    assert_eq!(
+        read_only.code, 0,
+        "{}{}",
+        read_only.stdout, read_only.stderr
+    );
+    assert_eq!(
+        holdings(&server.url, home.path()),
+        before,
+        "read-only doctor changed data"
+    );
+    let ledger = home.path().join("doctor.jsonl");
+    let ledger_arg = ledger.to_str().expect("UTF-8 path");
+    let writing = run(
+        &server.url,
+        home.path(),
+        &["doctor", "--allow-writes", "--ledger", ledger_arg],
+    );
+    assert_eq!(writing.code, 0, "{}{}", writing.stdout, writing.stderr);
+    assert!(
+        writing.stdout.contains("created `scimctl-test-"),
+        "{}",
+        writing.stdout
+    );
+    let (users, groups) = holdings(&server.url, home.path());
+    assert_eq!(groups, before.1);
+    let names: Vec<String> = serde_json::from_str::<Value>(&users)
+        .expect("JSON")
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["alice", "bob", "carol"],
+        "the throwaway users are gone"
+    );
+    assert!(!ledger.exists(), "a ledger with nothing left is removed");
+}
+
+#[test]
+fn a_soft_delete_is_left_in_the_ledger_for_test_cleanup() {
+    let server = Server::start(&[quirk("soft-delete")], true);
+    let home = TempDir::new();
+    let ledger = home.path().join("doctor.jsonl");
+    let found = run(
+        &server.url,
+        home.path(),
+        &[
+            "doctor",
+            "--allow-writes",
+            "--ledger",
+            ledger.to_str().expect("UTF-8"),
+        ],
+    );
+    assert_eq!(found.code, 1, "{}", found.stderr);
+    assert!(
+        found.stderr.contains("scimctl test cleanup --ledger"),
+        "{}",
+        found.stderr
+    );
+    let text = std::fs::read_to_string(&ledger).expect("ledger kept");
+    assert!(text.contains("\"check\":\"doctor\""), "{text}");
+}
+
+#[test]
+fn an_unreachable_port_stops_after_reachability_with_exit_4() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let home = TempDir::new();
+    let url = format!("http://127.0.0.1:{port}/scim/v2");
+    let found = run(&url, home.path(), &["doctor", "-o", "json"]);
+    assert_eq!(found.code, 4, "{}", found.stderr);
+    let document = found.json();
+    let sections = document["sections"].as_array().expect("sections");
+    assert_eq!(sections.len(), 8, "every stage is listed");
+    assert_eq!(sections[0]["lines"][1]["status"], "failed");
+    for later in &sections[1..] {
+        assert_eq!(later["lines"][0]["status"], "skipped", "{later}");
+        assert!(
+            later["lines"][0]["text"]
+                .as_str()
+                .is_some_and(|text| text.contains("cannot be reached")),
+            "{later}"
+        );
+    }
+}
+
+#[test]
+fn refused_credentials_stop_after_auth_with_exit_5() {
+    let server = Server::start(&[], true);
+    let home = TempDir::new();
+    let output = scimctl(&server.url, home.path())
+        .env("SCIMCTL_TOKEN", "not-the-token")
+        .args(["doctor"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(5));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("the configured credentials are refused"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("not checked: the credentials are refused"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("not-the-token"),
+        "the token never shows: {stdout}"
+    );
+}
+
+/// A TLS front for `backend` (host:port) on `bind`, with the test certificate for localhost
+/// and 127.0.0.1. It runs on the server's runtime, so it stops with it.
+fn tls_front(server: &Server, bind: &str) -> u16 {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = vec![
+        CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/server.pem"))
+            .expect("certificate"),
+    ];
+    let key =
+        PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/tls/server.key")).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let backend = server
+        .url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("authority")
+        .to_owned();
+    let listener = server
+        .runtime
+        .block_on(TcpListener::bind(bind))
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    server.runtime.spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let backend = backend.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let Ok(mut plain) = tokio::net::TcpStream::connect(&backend).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    port
+}
+
+fn cacert() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/tls/ca.pem")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn tls_is_judged_chain_then_host_name_and_an_untrusted_chain_stops_unless_insecure() {
+    let server = Server::start(&[], true);
+    let port = tls_front(&server, "127.0.0.1:0");
+    let home = TempDir::new();
+    let url = format!("https://localhost:{port}/scim/v2");
+    let trusted = run(
+        &url,
+        home.path(),
+        &["doctor", "-o", "json", "--cacert", &cacert()],
+    );
+    assert_eq!(trusted.code, 0, "{}{}", trusted.stdout, trusted.stderr);
+    assert!(trusted.keys().is_empty());
+    assert!(
+        trusted.stdout.contains("valid until 2126-11-12"),
+        "{}",
+        trusted.stdout
+    );
+
+    let untrusted = run(&url, home.path(), &["doctor", "-o", "json"]);
+    assert_eq!(untrusted.code, 4, "{}", untrusted.stderr);
+    assert_eq!(
+        untrusted.keys(),
+        BTreeSet::from(["tls-certificate-untrusted".to_owned()])
+    );
+    let insecure = run(&url, home.path(), &["doctor", "-o", "json", "--insecure"]);
+    assert_eq!(insecure.code, 1, "{}", insecure.stderr);
+    assert_eq!(
+        insecure.keys(),
+        BTreeSet::from(["tls-certificate-untrusted".to_owned()]),
+        "the stages after TLS ran and found nothing else"
+    );
+    assert!(
+        insecure.stdout.contains("refused with 401"),
+        "{}",
+        insecure.stdout
+    );
+}
+
+#[test]
+fn a_certificate_for_another_host_name_is_named() {
+    let server = Server::start(&[], false);
+    // All of 127.0.0.0/8 is loopback; the certificate names only 127.0.0.1 and localhost.
+    let port = tls_front(&server, "127.0.0.2:0");
+    let home = TempDir::new();
+    let url = format!("https://127.0.0.2:{port}/scim/v2");
+    let found = run(
+        &url,
+        home.path(),
+        &["doctor", "-o", "json", "--cacert", &cacert()],
+    );
+    assert_eq!(found.code, 4, "{}", found.stderr);
+    assert_eq!(
+        found.keys(),
+        BTreeSet::from(["tls-host-name-mismatch".to_owned()])
+    );
+}
+
+/// python-scim's scim2-server (an implementation scimctl did not write), killed on drop.
+struct Scim2Server {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Scim2Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// scim2-server 0.8.3 from the venv (`SCIMCTL_PYTHON`, else `.venv`) on a free loopback port;
+/// `None` when `SCIMCTL_SKIP_INTEROP=1`.
+fn scim2_server() -> Option<Scim2Server> {
+    if std::env::var_os("SCIMCTL_SKIP_INTEROP").is_some_and(|v| v == "1") {
+        return None;
+    }
+    let python = std::env::var_os("SCIMCTL_PYTHON").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
+        PathBuf::from,
+    );
+    let program = python.with_file_name("scim2-server");
+    assert!(
+        program.exists(),
+        "no scim2-server at {}: run `scripts/python-env`, point SCIMCTL_PYTHON at a venv with \
+         scim2-server 0.8.3, or set SCIMCTL_SKIP_INTEROP=1",
+        program.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let child = std::process::Command::new(&program)
+        .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--bearer-token", TOKEN])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("scim2-server starts");
+    let server = Scim2Server {
+        child,
+        url: format!("http://127.0.0.1:{port}/v2"),
+    };
+    for _ in 0..120 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(server);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("scim2-server did not listen on port {port} within 30 s");
+}
+
+#[test]
+fn a_server_scimctl_did_not_write_gets_a_clean_bill_too() {
+    let Some(server) = scim2_server() else {
+        return;
+    };
+    let home = TempDir::new();
+    for name in ["alice", "bob", "carol"] {
+        let created = run(
+            &server.url,
+            home.path(),
+            &["users", "create", "--user-name", name],
+        );
+        assert_eq!(created.code, 0, "{}", created.stderr);
+    }
+    let found = run(
+        &server.url,
+        home.path(),
+        &["doctor", "-o", "json", "--allow-writes"],
+    );
+    assert_eq!(found.code, 0, "{}{}", found.stdout, found.stderr);
+    assert!(found.keys().is_empty(), "{:?}", found.keys());
+    let document = found.json();
+    let lines = document["sections"][5]["lines"].as_array().expect("reads");
+    assert!(
+        lines.iter().filter(|line| line["status"] == "ok").count() >= 10,
+        "the reads ran: {lines:?}"
+    );
+}
+
+/// Replaces what changes from run to run: ids, GUIDs, ports, ETags.
+fn snapshots() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "[id]",
+    );
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
+    settings.add_filter(r#"W/"\d+""#, "[etag]");
+    settings
+}
+
+#[test]
+fn the_console_check_up_of_a_clean_server() {
+    let server = Server::start(&[], true);
+    let home = TempDir::new();
+    let found = run(&server.url, home.path(), &["doctor"]);
+    assert_eq!(found.code, 0, "{}", found.stderr);
+    snapshots().bind(|| insta::assert_snapshot!(found.stdout));
+}
+
+#[test]
+fn the_console_check_up_of_a_server_answering_404_to_no_match() {
+    let server = Server::start(&[quirk("filter-no-match-404")], true);
+    let home = TempDir::new();
+    let found = run(&server.url, home.path(), &["doctor"]);
+    assert_eq!(found.code, 1, "{}", found.stderr);
+    snapshots().bind(|| insta::assert_snapshot!(found.stdout));
+}
