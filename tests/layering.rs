@@ -72,7 +72,7 @@ fn is_pure(path: &str) -> bool {
         || path.starts_with("src/suite/")
         || path == "src/serve/store.rs"
         || path.starts_with("src/serve/store/")
-        || path == "src/import/mapping.rs"
+        || path.starts_with("src/import/mapping/")
         || path == "src/import/plan.rs"
 }
 
