@@ -73,7 +73,7 @@ fn is_pure(path: &str) -> bool {
         || path == "src/serve/store.rs"
         || path.starts_with("src/serve/store/")
         || path.starts_with("src/import/mapping/")
-        || path == "src/import/plan.rs"
+        || path.starts_with("src/import/plan/")
 }
 
 fn is_under(path: &str, module: &str) -> bool {
