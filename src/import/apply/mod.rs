@@ -1,5 +1,6 @@
 //! Applying the plan: each row's create or update through the [`ScimClient`], journalled, with
-//! bounded concurrency, an optional rate, and a slow-down when the server throttles.
+//! bounded concurrency, an optional rate, and a slow-down when the server throttles; it never
+//! reads the file nor decides what a row needs (the plan does).
 //!
 //! Nothing is ever created twice. A create whose answer is lost (a timeout, a dropped
 //! connection, a 5xx) is followed by a lookup of the row's key: found, it was created; missing,
@@ -9,13 +10,9 @@
 //!
 //! The engine never prints: it returns each row's result for the caller to show and count.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::Notify;
-use tokio::time::Instant;
 
 use crate::client::ops::{ListQuery, equals_filter};
 use crate::client::{ClientError, Method as HttpMethod, ScimClient, TransportErrorKind};
@@ -30,6 +27,12 @@ use crate::scim::model::ENTERPRISE_USER_SCHEMA;
 use crate::scim::patch::PatchOpKind;
 use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
+
+mod gate;
+mod links;
+
+pub use gate::{Gate, Pass};
+pub use links::{LinkResult, MEMBERS_PER_REQUEST};
 
 /// Attempts per row for writes whose failure may be passing (429, 5xx, lost answers).
 const MAX_ATTEMPTS: u32 = 4;
@@ -99,126 +102,6 @@ fn classify(error: &ClientError) -> Failure {
         ClientError::InvalidBody { .. } => Failure::Passing,
         ClientError::Usage(_) | ClientError::OAuth(_) | ClientError::Redirect { .. } => {
             Failure::Fatal
-        }
-    }
-}
-
-/// Bounded concurrency, an optional start rate, and an adaptive window: each time the server
-/// answers 429, the requests allowed in flight are halved; after as many calm answers as the
-/// window holds, it grows by one again, up to the `--concurrency` asked for.
-#[derive(Debug)]
-pub struct Gate {
-    state: Mutex<GateState>,
-    changed: Notify,
-    /// The client's count of 429 answers when last looked at.
-    throttled_seen: AtomicU64,
-    interval: Option<Duration>,
-    max: usize,
-}
-
-#[derive(Debug)]
-struct GateState {
-    window: usize,
-    in_flight: usize,
-    calm: usize,
-    next_start: Option<Instant>,
-}
-
-/// A place in the gate, given back on drop.
-#[derive(Debug)]
-pub struct Pass<'g> {
-    gate: &'g Gate,
-}
-
-impl Drop for Pass<'_> {
-    fn drop(&mut self) {
-        let mut state = self.gate.lock();
-        state.in_flight = state.in_flight.saturating_sub(1);
-        drop(state);
-        self.gate.changed.notify_waiters();
-    }
-}
-
-impl Gate {
-    /// A gate for `max` requests in flight and at most `per_second` starts per second.
-    pub fn new(max: usize, per_second: Option<f64>) -> Gate {
-        let max = max.max(1);
-        Gate {
-            state: Mutex::new(GateState {
-                window: max,
-                in_flight: 0,
-                calm: 0,
-                next_start: None,
-            }),
-            changed: Notify::new(),
-            throttled_seen: AtomicU64::new(0),
-            interval: per_second
-                .filter(|rate| *rate > 0.0)
-                .map(|rate| Duration::from_secs_f64(1.0 / rate)),
-            max,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The requests allowed in flight now.
-    pub fn window(&self) -> usize {
-        self.lock().window
-    }
-
-    /// Waits for a place (and the next start slot under a rate).
-    pub async fn enter(&self) -> Pass<'_> {
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let slot = {
-                let mut state = self.lock();
-                if state.in_flight < state.window {
-                    state.in_flight += 1;
-                    let slot = self.interval.map(|interval| {
-                        let now = Instant::now();
-                        let slot = state.next_start.map_or(now, |next| next.max(now));
-                        state.next_start = Some(slot + interval);
-                        slot
-                    });
-                    Some(slot)
-                } else {
-                    None
-                }
-            };
-            match slot {
-                Some(start) => {
-                    if let Some(start) = start {
-                        tokio::time::sleep_until(start).await;
-                    }
-                    return Pass { gate: self };
-                }
-                None => changed.await,
-            }
-        }
-    }
-
-    /// Looks at the client's count of 429 answers after a request: more than before halves the
-    /// window; none adds to the calm that grows it back.
-    pub fn observe(&self, throttled_total: u64) {
-        let before = self.throttled_seen.swap(throttled_total, Ordering::Relaxed);
-        let mut state = self.lock();
-        if throttled_total > before {
-            state.window = (state.window / 2).max(1);
-            state.calm = 0;
-        } else {
-            state.calm += 1;
-            if state.calm >= state.window && state.window < self.max {
-                state.window += 1;
-                state.calm = 0;
-                drop(state);
-                self.changed.notify_waiters();
-            }
         }
     }
 }
@@ -662,265 +545,6 @@ impl Target<'_> {
     }
 }
 
-/// How a write of no single row ended: its outcome word (`created`, `updated`, ...) and the
-/// resource's id, or why it failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LinkResult {
-    Done {
-        outcome: &'static str,
-        id: Option<String>,
-    },
-    Failed(String),
-}
-
-/// Members sent in one request at most.
-pub const MEMBERS_PER_REQUEST: usize = 500;
-
-impl Target<'_> {
-    /// Sends a write that may be sent again without harm (a replace, an add of members, a
-    /// deactivation, a delete), retrying what may pass.
-    async fn idempotent_write<F, Fut>(&self, send: F) -> Result<Result<(), String>, Stop>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<(), ClientError>>,
-    {
-        let mut last_error = String::new();
-        for attempt in 0..MAX_ATTEMPTS {
-            match self.send(send()).await {
-                Ok(()) => return Ok(Ok(())),
-                Err(error) => match classify(&error) {
-                    Failure::Fatal => return Err(Stop::Client(error)),
-                    Failure::Passing => {
-                        last_error = error.to_string();
-                        tokio::time::sleep(backoff(attempt)).await;
-                    }
-                    Failure::Refused | Failure::Conflict | Failure::Gone => {
-                        return Ok(Err(error.to_string()));
-                    }
-                },
-            }
-        }
-        Ok(Err(format!(
-            "{last_error} (gave up after {MAX_ATTEMPTS} attempts)"
-        )))
-    }
-
-    /// Records the end of a write of no single row and says how it went.
-    fn link_done(
-        &self,
-        line: u64,
-        key: &str,
-        op: Op,
-        result: Result<(&'static str, Option<String>), String>,
-    ) -> Result<LinkResult, Stop> {
-        let outcome = |word: &str| match word {
-            "created" => Outcome::Created,
-            "deactivated" => Outcome::Deactivated,
-            "deleted" => Outcome::Deleted,
-            _ => Outcome::Updated,
-        };
-        match result {
-            Ok((word, id)) => {
-                self.journal(
-                    self.journal
-                        .done(line, key, op, outcome(word), id.as_deref(), None),
-                )?;
-                Ok(LinkResult::Done { outcome: word, id })
-            }
-            Err(error) => {
-                self.journal(self.journal.done(
-                    line,
-                    key,
-                    op,
-                    Outcome::Failed,
-                    None,
-                    Some(&error),
-                ))?;
-                Ok(LinkResult::Failed(error))
-            }
-        }
-    }
-
-    /// Sets the manager of the user `id` (the row at `line`) to `manager_id`.
-    pub async fn set_manager(
-        &self,
-        line: u64,
-        key: &str,
-        id: &str,
-        manager_id: &str,
-    ) -> Result<LinkResult, Stop> {
-        self.journal(self.journal.intent(line, key, Op::Manager))?;
-        let body = self.dialect.patch_body(&[PatchStep {
-            op: PatchOpKind::Replace,
-            path: Some(format!("{ENTERPRISE_USER_SCHEMA}:manager")),
-            value: Some(json!({ "value": manager_id })),
-        }]);
-        let sent = self
-            .idempotent_write(|| async { self.client.patch("/Users", id, &body).await.map(drop) })
-            .await?;
-        self.link_done(
-            line,
-            key,
-            Op::Manager,
-            sent.map(|()| ("updated", Some(id.to_owned()))),
-        )
-    }
-
-    /// Adds members to the group `id` named `name`, in requests of at most
-    /// [`MEMBERS_PER_REQUEST`].
-    pub async fn add_members(
-        &self,
-        name: &str,
-        id: &str,
-        members: &[String],
-    ) -> Result<LinkResult, Stop> {
-        for chunk in members.chunks(MEMBERS_PER_REQUEST) {
-            self.journal(self.journal.intent(0, name, Op::Members))?;
-            let body = self.dialect.patch_body(&member_steps(chunk, &[]));
-            // `attributes=id`: the answer would otherwise carry every member of the group.
-            let sent = self
-                .idempotent_write(|| async {
-                    self.client
-                        .send_json(
-                            HttpMethod::Patch,
-                            &["Groups", id],
-                            &[("attributes", "id")],
-                            Some(&body),
-                        )
-                        .await
-                        .map(drop)
-                })
-                .await?;
-            if let Err(error) = sent {
-                return self.link_done(0, name, Op::Members, Err(error));
-            }
-            self.link_done(0, name, Op::Members, Ok(("updated", Some(id.to_owned()))))?;
-        }
-        Ok(LinkResult::Done {
-            outcome: "updated",
-            id: Some(id.to_owned()),
-        })
-    }
-
-    /// Creates the group `name` with `members` (the first [`MEMBERS_PER_REQUEST`] in the
-    /// create, the rest added after). A create whose answer is lost is looked up by name
-    /// before it is sent again.
-    pub async fn create_group(&self, name: &str, members: &[String]) -> Result<LinkResult, Stop> {
-        let (first, rest) = members.split_at(members.len().min(MEMBERS_PER_REQUEST));
-        let body = json!({
-            "schemas": [crate::scim::model::GROUP_SCHEMA],
-            "displayName": name,
-            "members": members_value(first),
-        });
-        let mut last_error = String::new();
-        for attempt in 0..MAX_ATTEMPTS {
-            self.journal(self.journal.intent(0, name, Op::Group))?;
-            let error = match self.send(self.client.create("/Groups", &body)).await {
-                Ok(Some(created)) if id_of(&created).is_some() => {
-                    let id = id_of(&created).unwrap_or_default();
-                    self.link_done(0, name, Op::Group, Ok(("created", Some(id.clone()))))?;
-                    return self.add_rest(name, id, rest).await;
-                }
-                Ok(_) => None,
-                Err(error) => match classify(&error) {
-                    Failure::Fatal => return Err(Stop::Client(error)),
-                    Failure::Refused | Failure::Gone => {
-                        return self.link_done(0, name, Op::Group, Err(error.to_string()));
-                    }
-                    Failure::Conflict | Failure::Passing => Some(error),
-                },
-            };
-            if let Some(error) = &error {
-                last_error = error.to_string();
-            }
-            let query = ListQuery {
-                filter: Some(equals_filter("displayName", name).to_string()),
-                ..ListQuery::default()
-            };
-            let found = match self.send(self.client.list("/Groups", &query)).await {
-                Ok(page) => page.resources.into_iter().find(|group| {
-                    group
-                        .as_object()
-                        .and_then(|g| get_ci(g, "displayName"))
-                        .and_then(Value::as_str)
-                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
-                }),
-                Err(error) if is_unreachable(&error) => return Err(Stop::Client(error)),
-                Err(error) => {
-                    return self.link_done(
-                        0,
-                        name,
-                        Op::Group,
-                        Err(format!("{last_error}; then {error}")),
-                    );
-                }
-            };
-            if let Some(id) = found.as_ref().and_then(id_of) {
-                // It exists (our lost create, or a 409): its members are added like any group's.
-                self.link_done(0, name, Op::Group, Ok(("created", Some(id.clone()))))?;
-                return self.add_rest(name, id, members).await;
-            }
-            tokio::time::sleep(backoff(attempt)).await;
-        }
-        self.link_done(
-            0,
-            name,
-            Op::Group,
-            Err(format!(
-                "{last_error} (gave up after {MAX_ATTEMPTS} attempts)"
-            )),
-        )
-    }
-
-    async fn add_rest(&self, name: &str, id: String, rest: &[String]) -> Result<LinkResult, Stop> {
-        if !rest.is_empty()
-            && let LinkResult::Failed(error) = self.add_members(name, &id, rest).await?
-        {
-            return Ok(LinkResult::Failed(error));
-        }
-        Ok(LinkResult::Done {
-            outcome: "created",
-            id: Some(id),
-        })
-    }
-
-    /// Sets `active` to false on the resource `id` (key `key`).
-    pub async fn deactivate(&self, key: &str, id: &str) -> Result<LinkResult, Stop> {
-        self.journal(self.journal.intent(0, key, Op::Deactivate))?;
-        let body = self.dialect.set_active(false);
-        let sent = self
-            .idempotent_write(|| async {
-                self.client.patch(self.endpoint, id, &body).await.map(drop)
-            })
-            .await?;
-        self.link_done(
-            0,
-            key,
-            Op::Deactivate,
-            sent.map(|()| ("deactivated", Some(id.to_owned()))),
-        )
-    }
-
-    /// Deletes the resource `id` (key `key`); one already gone counts as deleted.
-    pub async fn delete(&self, key: &str, id: &str) -> Result<LinkResult, Stop> {
-        self.journal(self.journal.intent(0, key, Op::Delete))?;
-        let sent = self
-            .idempotent_write(|| async {
-                match self.client.delete(self.endpoint, id).await {
-                    Err(error) if classify(&error) == Failure::Gone => Ok(()),
-                    other => other,
-                }
-            })
-            .await?;
-        self.link_done(
-            0,
-            key,
-            Op::Delete,
-            sent.map(|()| ("deleted", Some(id.to_owned()))),
-        )
-    }
-}
-
 /// Why a lookup by key found no single resource.
 #[derive(Debug)]
 pub enum LookupFailure {
@@ -941,40 +565,6 @@ fn unreachable_error() -> ClientError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn the_gate_halves_its_window_on_429_and_grows_back_when_calm() {
-        let gate = Gate::new(8, None);
-        assert_eq!(gate.window(), 8);
-        gate.observe(1);
-        assert_eq!(gate.window(), 4);
-        gate.observe(3);
-        assert_eq!(gate.window(), 2);
-        for _ in 0..2 {
-            gate.observe(3);
-        }
-        assert_eq!(gate.window(), 3, "two calm answers grow a window of two");
-        let passes: Vec<Pass<'_>> =
-            vec![gate.enter().await, gate.enter().await, gate.enter().await];
-        let blocked = tokio::time::timeout(Duration::from_secs(1), gate.enter()).await;
-        assert!(
-            blocked.is_err(),
-            "a full window makes the next request wait"
-        );
-        drop(passes);
-        let admitted = tokio::time::timeout(Duration::from_secs(1), gate.enter()).await;
-        assert!(admitted.is_ok());
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_rate_spaces_the_starts() {
-        let gate = Gate::new(4, Some(10.0));
-        let started = Instant::now();
-        for _ in 0..5 {
-            drop(gate.enter().await);
-        }
-        assert_eq!(started.elapsed(), Duration::from_millis(400));
-    }
 
     #[test]
     fn a_created_id_is_read_from_the_answer_alone() {
