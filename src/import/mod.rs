@@ -15,11 +15,18 @@
 
 pub mod apply;
 pub mod bulk;
+pub mod input;
 pub mod journal;
+pub mod journal_file;
+pub mod links;
 pub mod mapping;
+pub mod missing;
 pub mod options;
+pub mod pipeline;
 pub mod plan;
 pub mod rejects;
 pub mod report;
+pub mod rows;
+pub mod scan;
 pub mod source;
 pub mod state;

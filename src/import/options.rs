@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::import::mapping::{EmptyCells, ImportKind};
+use crate::import::mapping::{EmptyCells, ImportKind, MapFile};
 use crate::import::plan::{MatchKey, Method};
 
 /// What to do with resources the file no longer holds.
@@ -74,5 +74,22 @@ impl ImportOptions {
             self.ignore_unknown
         )
         .to_lowercase()
+    }
+}
+
+/// The options, with the map file read.
+#[derive(Debug)]
+pub struct Settings {
+    pub import: ImportOptions,
+    pub map: Option<MapFile>,
+    /// What shapes the plan, for telling whether a resumed run plans the same way.
+    pub plan_text: String,
+}
+
+impl std::ops::Deref for Settings {
+    type Target = ImportOptions;
+
+    fn deref(&self) -> &ImportOptions {
+        &self.import
     }
 }
