@@ -1,6 +1,6 @@
 //! `scimctl export users|groups`: every resource (or those a filter selects) as CSV that
 //! `scimctl import` reads back unchanged, or as JSON or NDJSON, through the same printer as
-//! `users list -o ...`.
+//! `users list -o ...`. It only reads the server, and never leaves a half-written file behind.
 //!
 //! CSV columns are the import template's unless `--fields` names others. Columns that name
 //! other resources (`manager`, `groups`, `members`) hold names, not ids: a first pass reads
@@ -70,32 +70,15 @@ pub async fn run(session: &mut Session, args: ExportOptions) -> anyhow::Result<(
         None if format == Format::Csv => standard(session, import_kind).await?,
         None => Vec::new(),
     };
-    let mut query = ListQuery {
+    let query = list_query(
         filter,
-        count: Some(PAGE_SIZE),
-        ..ListQuery::default()
-    };
-    let names_members = columns
-        .iter()
-        .any(|c| c.header.eq_ignore_ascii_case("members"))
-        || session
-            .global
-            .fields
-            .as_deref()
-            .is_some_and(|f| f.to_ascii_lowercase().contains("members"));
-    if import_kind == ImportKind::Groups && format == Format::Csv && !names_members {
-        query.excluded_attributes.push("members".to_owned());
-    }
+        &columns,
+        session.global.fields.as_deref(),
+        import_kind,
+        format,
+    );
     let to_stdout = args.file == Path::new("-");
-    let (out, partial): (Box<dyn Write>, Option<PathBuf>) = if to_stdout {
-        (Box::new(io::stdout().lock()), None)
-    } else {
-        let partial = partial_path(&args.file);
-        let file = File::create(&partial)
-            .with_context(|| format!("cannot write {}", partial.display()))
-            .map_err(|e| ExitError::new(crate::exit::Exit::Usage, e))?;
-        (Box::new(file), Some(partial))
-    };
+    let (out, partial) = open_output(&args.file, to_stdout)?;
     let mut printer = Printer::new(BufWriter::new(out), format, columns, true)
         .with_schema(kind.display_schema())
         .escaping(to_stdout && io::stdout().is_terminal());
@@ -153,6 +136,43 @@ pub async fn run(session: &mut Session, args: ExportOptions) -> anyhow::Result<(
         session.client.recorder().warning(&line);
     }
     Ok(())
+}
+
+/// The list request: `--filter`, full pages, and a group's members left out when no column
+/// names them (they can be many).
+fn list_query(
+    filter: Option<String>,
+    columns: &[Column],
+    fields: Option<&str>,
+    import_kind: ImportKind,
+    format: Format,
+) -> ListQuery {
+    let mut query = ListQuery {
+        filter,
+        count: Some(PAGE_SIZE),
+        ..ListQuery::default()
+    };
+    let names_members = columns
+        .iter()
+        .any(|c| c.header.eq_ignore_ascii_case("members"))
+        || fields.is_some_and(|f| f.to_ascii_lowercase().contains("members"));
+    if import_kind == ImportKind::Groups && format == Format::Csv && !names_members {
+        query.excluded_attributes.push("members".to_owned());
+    }
+    query
+}
+
+/// Where the export goes: stdout, or a partial file renamed over FILE once complete.
+fn open_output(file: &Path, to_stdout: bool) -> anyhow::Result<(Box<dyn Write>, Option<PathBuf>)> {
+    Ok(if to_stdout {
+        (Box::new(io::stdout().lock()), None)
+    } else {
+        let partial = partial_path(file);
+        let file = File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))
+            .map_err(|e| ExitError::new(crate::exit::Exit::Usage, e))?;
+        (Box::new(file), Some(partial))
+    })
 }
 
 /// The import template's columns, with the names that link columns need.

@@ -1,5 +1,5 @@
 //! `--use-bulk`: creates sent in `/Bulk` requests (RFC 7644 §3.7), each under the server's
-//! `bulk.maxOperations` and `maxPayloadSize`.
+//! `bulk.maxOperations` and `maxPayloadSize`; only creates, never updates or deletes.
 //!
 //! Each row's intent is journalled before its request leaves, as for single requests. A row
 //! whose operation is answered 201 is created; one answered 409, 429 or 5xx, and every row of

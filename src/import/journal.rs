@@ -1,6 +1,6 @@
 //! The import journal: what an import is about to write and what came of it, one JSON line per
 //! event, so that an interrupted import resumes exactly and `--deactivate-missing` knows what
-//! imports created.
+//! imports created. It owns the format only; the file on disk is `journal_file`'s.
 //!
 //! As in the conformance runner's cleanup ledger, the intent is written before the request
 //! leaves and the outcome as soon as it is known. Each line is one `write` (it survives the

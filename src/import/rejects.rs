@@ -1,6 +1,7 @@
 //! The rejects file (`--rejects FILE.csv`): every invalid or failed row as it was read, with a
 //! `scimctl_error` column saying why, so the file can be fixed and imported as it is (the
-//! mapping ignores that column). A rejects file fed back keeps one error column, rewritten.
+//! mapping ignores that column). A rejects file fed back keeps one error column, rewritten. It
+//! never decides which rows are rejected: the caller hands it each one.
 
 use std::io::{self, Write};
 

@@ -1,6 +1,7 @@
 //! Reading what the server holds, for the plan: the whole list, page by page, when the file is
 //! large (one request per page instead of one per row), and lookups by key when it is small.
-//! Names in link columns (managers, groups, members) are resolved the same way.
+//! Names in link columns (managers, groups, members) are resolved the same way. It only reads:
+//! nothing here writes to the server.
 //!
 //! Only what the plan needs is asked for (`attributes=`); a server that refuses the projection
 //! with 400 is asked again without it.
