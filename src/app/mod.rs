@@ -10,6 +10,7 @@ mod config;
 mod demo;
 mod discover;
 mod doctor;
+mod generate;
 mod input;
 mod kind;
 mod lint;
@@ -53,6 +54,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lint(args) => lint::run_lint(args, &connection, &global),
         Command::Explain(command) => lint::run_explain(command, &connection, &global),
         Command::Doctor(args) => doctor::run(args, &connection, &global),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -74,7 +77,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         | Command::Test(_)
                         | Command::Lint(_)
                         | Command::Explain(_)
-                        | Command::Doctor(_) => Ok(()),
+                        | Command::Doctor(_)
+                        | Command::Completions(_)
+                        | Command::Man(_) => Ok(()),
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the
