@@ -362,7 +362,10 @@ fn man_writes_a_page_per_command_and_each_renders_without_a_warning() {
     );
 
     let (list_page, _) = man_render(&dir.join("scimctl-users-list.1"));
-    assert!(list_page.contains("scimctl-users-list - List users"), "{list_page}");
+    assert!(
+        list_page.contains("scimctl-users-list - List users"),
+        "{list_page}"
+    );
     assert!(list_page.contains("--filter"), "{list_page}");
 
     let (serve_page, _) = man_render(&dir.join("scimctl-serve.1"));
