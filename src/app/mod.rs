@@ -12,6 +12,7 @@ mod discover;
 mod doctor;
 mod export;
 mod import;
+mod generate;
 mod input;
 mod kind;
 mod lint;
@@ -59,6 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lint(args) => lint::run_lint(args, &connection, &global),
         Command::Explain(command) => lint::run_explain(command, &connection, &global),
         Command::Doctor(args) => doctor::run(args, &connection, &global),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -84,7 +87,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         | Command::Test(_)
                         | Command::Lint(_)
                         | Command::Explain(_)
-                        | Command::Doctor(_) => Ok(()),
+                        | Command::Doctor(_)
+                        | Command::Completions(_)
+                        | Command::Man(_) => Ok(()),
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the
