@@ -13,7 +13,6 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
 use serde_json::Value;
@@ -58,13 +57,10 @@ fn keys(run: &Run) -> BTreeSet<String> {
         .collect()
 }
 
-/// The binary, hermetic in `home`, pointed at `url` with the token; ended after two minutes.
+/// The binary, hermetic in `home`, pointed at `url` with the token.
 fn scimctl(url: &str, home: &Home) -> assert_cmd::Command {
-    let mut command = assert_cmd::Command::from_std(home.scimctl());
-    command
-        .env("SCIMCTL_URL", url)
-        .env("SCIMCTL_TOKEN", TOKEN)
-        .timeout(Duration::from_secs(120));
+    let mut command = home.command();
+    command.env("SCIMCTL_URL", url).env("SCIMCTL_TOKEN", TOKEN);
     command
 }
 

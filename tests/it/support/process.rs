@@ -45,6 +45,13 @@ impl Home {
             .stdin(Stdio::null());
         command
     }
+
+    /// [`Home::scimctl`] for assert_cmd (stdin, assertions), ended if it runs over two minutes.
+    pub fn command(&self) -> assert_cmd::Command {
+        let mut command = assert_cmd::Command::from_std(self.scimctl());
+        command.timeout(Duration::from_secs(120));
+        command
+    }
 }
 
 /// What one run of the binary produced: its exit code (-1 when a signal ended it) and output.
