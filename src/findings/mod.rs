@@ -77,6 +77,61 @@ impl Level {
     }
 }
 
+/// The part of an identity provider's provisioning a deviation breaks, in the order a sync
+/// depends on them: nothing works without the connection, a missed match creates duplicates
+/// before any update is sent, and an app that fails the IdP's own conformance test is only kept
+/// from its catalogue. The order ranks the findings of `scimctl test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Breaks {
+    /// Test Connection, credentials and every request: nothing syncs.
+    Connection,
+    /// The lookup before a create: a missed match is a duplicate, a false one a lost create.
+    Matching,
+    /// Creating users and groups.
+    Create,
+    /// Updating users' attributes.
+    Update,
+    /// Deactivating and reactivating users.
+    Deactivation,
+    /// Group push and membership changes.
+    Groups,
+    /// Importing users and groups, page by page.
+    Import,
+    /// The IdP's own conformance test (Okta's SCIM spec test for an OIN submission, Entra's
+    /// SCIM Validator): syncs run, but the app is not accepted into the catalogue.
+    Certification,
+}
+
+impl Breaks {
+    /// The part of the sync, as people read it after "breaks".
+    pub fn label(self) -> &'static str {
+        match self {
+            Breaks::Connection => "Test Connection and every request",
+            Breaks::Matching => "matching existing users and groups before a create",
+            Breaks::Create => "creating users and groups",
+            Breaks::Update => "updating users",
+            Breaks::Deactivation => "deactivating and reactivating users",
+            Breaks::Groups => "group push and membership changes",
+            Breaks::Import => "importing users and groups",
+            Breaks::Certification => "the IdP's own conformance test (app submission)",
+        }
+    }
+
+    /// The stable spelling of `-o json` and the JSON report: `connection`, `matching` ...
+    pub fn key(self) -> &'static str {
+        match self {
+            Breaks::Connection => "connection",
+            Breaks::Matching => "matching",
+            Breaks::Create => "create",
+            Breaks::Update => "update",
+            Breaks::Deactivation => "deactivation",
+            Breaks::Groups => "groups",
+            Breaks::Import => "import",
+            Breaks::Certification => "certification",
+        }
+    }
+}
+
 /// A JSON pointer (RFC 6901), built one reference token at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Pointer(String);

@@ -290,6 +290,7 @@ mod tests {
             rfc: String::new(),
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
             message: String::new(),
+            finding: None,
             duration: Duration::ZERO,
             exchanges: Vec::new(),
         }

@@ -35,6 +35,7 @@ fn check(
         rfc: rfc.to_owned(),
         tags: Vec::new(),
         message: message.to_owned(),
+        finding: None,
         duration: Duration::from_millis(12),
         exchanges: Vec::new(),
     }
