@@ -29,7 +29,7 @@ mod sections;
 use std::fmt;
 
 pub use catalogue::{Deviation, Entry};
-pub use render::{FORMAT_VERSION, Style, Subject, render};
+pub use render::{FORMAT_VERSION, Style, Subject, location_json, render};
 pub use sections::{Line, Section, render_sections};
 
 /// How serious a deviation is, most serious first. The order is the order `--fail-on` counts
