@@ -812,15 +812,19 @@ catalogue! {
         key: "filter-misses-existing",
         level: Must,
         rfc: "RFC 7644 §3.4.2.2",
-        title: "a `userName eq` filter does not find a user the server holds",
-        okta: None,
+        title: "an `eq` lookup (`userName eq`, `displayName eq`) does not find what the server \
+                holds",
+        okta: Some(
+            "Okta looks a user or a pushed group up before creating it and posts when nothing \
+             matches: what the lookup misses is posted again, and the create fails with 409",
+        ),
         entra: Some(
             "Entra looks a user up with `userName eq` before creating it: when the lookup misses \
              (a 404, or an empty list), Entra creates a duplicate",
         ),
         breaks: Matching,
-        fix: "answer the filter with a ListResponse holding every user whose userName equals the \
-              value",
+        fix: "answer the filter with a ListResponse holding, from `startIndex` 1, every resource \
+              whose attribute equals the value",
     },
     /// `eq` matching more than equal values.
     FilterEqNotExact {
@@ -943,6 +947,18 @@ catalogue! {
 
     // --- what a server does with a request (`scimctl test`) ----------------------------------
 
+    /// A request RFC 7644 says to refuse with 400 answered otherwise.
+    BadRequestNotRefused {
+        key: "bad-request-not-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.12",
+        title: "a request that must be refused with 400 (a malformed filter, PATCH or body) is \
+                answered otherwise",
+        okta: None,
+        entra: None,
+        fix: "refuse it with 400 and a SCIM Error whose `scimType` says what is wrong \
+              (RFC 7644 Table 9); a 500 or a success hides the client's mistake",
+    },
     /// A filter combining conditions with `and`, `or` and parentheses evaluated wrongly.
     FilterLogicWrong {
         key: "filter-logic-wrong",
@@ -1160,7 +1176,8 @@ catalogue! {
         key: "string-boolean-refused",
         level: Interop,
         rfc: "RFC 7643 §2.3.2",
-        title: "the booleans Entra sends as strings (\"True\", \"False\") are refused",
+        title: "the booleans Entra sends as strings (\"True\", \"False\") are refused or not \
+                applied",
         okta: None,
         entra: Some(
             "Entra's legacy shapes disable a user with \
@@ -1175,7 +1192,8 @@ catalogue! {
         key: "urn-path-refused",
         level: Must,
         rfc: "RFC 7644 §3.10",
-        title: "an attribute named by its schema URN (`urn:...:User:employeeNumber`) is refused",
+        title: "an attribute named by its schema URN (`urn:...:User:employeeNumber`) is refused \
+                or not understood",
         okta: None,
         entra: Some(
             "Entra sends the enterprise attributes (`employeeNumber`, `department`, `manager`) \
@@ -1302,6 +1320,16 @@ catalogue! {
         okta: None,
         entra: None,
         fix: "send the resource's version in an `ETag` header on every answer that carries it",
+    },
+    /// `meta.version` that differs from the `ETag` header.
+    EtagVersionMismatch {
+        key: "etag-version-mismatch",
+        level: Should,
+        rfc: "RFC 7644 §3.14, RFC 7643 §3.1",
+        title: "`meta.version` differs from the `ETag` header",
+        okta: None,
+        entra: None,
+        fix: "put the same entity tag in `meta.version` and in the `ETag` header",
     },
     /// ETag preconditions ignored, or versions that do not change.
     EtagNotHonoured {

@@ -29,11 +29,14 @@ impl<'a> Cause<'a> {
         self.deviation.entry()
     }
 
-    /// What the first check saw: where (the request) and what.
+    /// What its first failing check saw (its first warning's, when none fails): where (the
+    /// request) and what.
     pub fn seen(&self) -> &'a Finding {
         self.checks
             .iter()
-            .find_map(|check| check.finding.as_ref())
+            .find(|check| check.status == Status::Fail)
+            .or_else(|| self.checks.first())
+            .and_then(|check| check.finding.as_ref())
             .expect("a cause is made of checks with findings")
     }
 
@@ -213,11 +216,11 @@ mod tests {
         assert_eq!(keys, ["filter-eq-not-exact", "error-status-not-string"]);
         let numeric = &findings.causes[1];
         assert_eq!(ids(&numeric.checks), ["a", "c"]);
+        assert_eq!(numeric.seen().seen, "a saw");
         assert_eq!(
             numeric.headline(),
             "Error `status` is a JSON number, not a string: 2 checks, RFC 7644 §3.12"
         );
-        assert_eq!(numeric.seen().seen, "a saw");
         assert_eq!(ids(&findings.ungrouped), ["e"]);
         assert_eq!(
             findings.summary(),
@@ -265,6 +268,25 @@ mod tests {
                 "error-status-not-string",
                 "patch-not-atomic",
             ]
+        );
+    }
+
+    /// What a finding shows as seen is what a failing check saw: a warning comes first only
+    /// when nothing fails.
+    #[test]
+    fn what_was_seen_comes_from_a_failing_check_first() {
+        let numeric = Some(Deviation::ErrorStatusNotString);
+        let run = outcome(vec![
+            check("warned", Status::Warn, numeric),
+            check("failed", Status::Fail, numeric),
+        ]);
+        let findings = Findings::of(&run);
+        assert_eq!(findings.causes[0].seen().seen, "failed saw");
+        assert_eq!(ids(&findings.causes[0].checks), ["warned", "failed"]);
+        let warned_only = outcome(vec![check("warned", Status::Warn, numeric)]);
+        assert_eq!(
+            Findings::of(&warned_only).causes[0].seen().seen,
+            "warned saw"
         );
     }
 

@@ -332,9 +332,9 @@ impl CheckRun<'_> {
 
     /// A miss of `step` (of one of its assertions, or of its status or captures when
     /// `assertion` is `None`): its level, its message (the deviation, what was observed,
-    /// where), and what it is a finding of. The kind is the nearest one named: the assertion's
-    /// own, else the one its built-in observed or its test implies, else the step's, else the
-    /// check's.
+    /// where), and what it is a finding of. The kind is the nearest one named: for an
+    /// assertion, its own, else the one its built-in observed or its test implies; for a status
+    /// or a capture, the step's; else the check's.
     fn failure(
         &self,
         step: &Step,
@@ -343,22 +343,20 @@ impl CheckRun<'_> {
         answer: &Answer,
         place: &str,
     ) -> Failure {
-        let named = assertion.and_then(|assertion| {
-            assertion
+        let named = match assertion {
+            Some(assertion) => assertion
                 .deviation
                 .or(miss.deviation)
-                .or_else(|| assertion.kind.implied_deviation())
+                .or_else(|| assertion.kind.implied_deviation()),
+            None => step.deviation,
+        };
+        let finding = named.or(self.check.deviation).map(|deviation| {
+            Finding::new(
+                deviation,
+                Location::request(answer.label.clone()),
+                &miss.observed,
+            )
         });
-        let finding = named
-            .or(step.deviation)
-            .or(self.check.deviation)
-            .map(|deviation| {
-                Finding::new(
-                    deviation,
-                    Location::request(answer.label.clone()),
-                    &miss.observed,
-                )
-            });
         Failure {
             level: assertion
                 .and_then(|assertion| assertion.level)
@@ -554,7 +552,8 @@ mod tests {
     }
 
     /// The kind of a failure is the nearest one the suite names: the assertion's own, else the
-    /// step's, else the check's; the finding says where it was seen and what was observed.
+    /// check's (a step's names only its status); the finding says where it was seen and what
+    /// was observed.
     #[tokio::test]
     async fn a_failure_is_a_finding_of_the_nearest_deviation_named() {
         let page = || Canned(200, r#"{"totalResults": 2}"#);
@@ -582,7 +581,8 @@ mod tests {
         let found = verdict_of(page(), check_level, &step(step_level, "")).await;
         assert_eq!(
             found.finding.map(|f| f.deviation),
-            Some(Deviation::ListTotalResultsWrong)
+            Some(Deviation::FilterEqNotExact),
+            "the step's deviation is what a wrong status means, not what its assertions do"
         );
         let own = ", deviation = \"filter-misses-existing\"";
         let found = verdict_of(page(), check_level, &step(step_level, own)).await;

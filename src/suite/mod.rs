@@ -106,8 +106,8 @@ pub struct Check {
     /// Names the deviation when the check does not pass; an assertion's own message wins.
     pub message: Option<String>,
     /// The kind of deviation (a key of the findings catalogue) a failure of this check means,
-    /// when no step or assertion names one of its own: failures with the same deviation are
-    /// one finding in the reports.
+    /// when the assertion that missed (or, for a wrong status, its step) names none of its
+    /// own: failures with the same deviation are one finding in the reports.
     pub deviation: Option<Deviation>,
     pub steps: Vec<Step>,
     /// 1-based line of the check in its file.
@@ -175,8 +175,8 @@ pub struct Step {
     pub setup: bool,
     /// Acceptable statuses; empty means any.
     pub status: Vec<u16>,
-    /// The kind of deviation an answer outside `status` (or without a value to capture) means,
-    /// and what the step's assertions mean when they name none of their own.
+    /// The kind of deviation an answer outside `status` (or without a value to capture) means;
+    /// an assertion names its own, and the check's is what is left.
     pub deviation: Option<Deviation>,
     pub expect: Vec<Assertion>,
     /// Variables set from the answer, in order.
