@@ -405,3 +405,41 @@ fn a_server_with_two_deviations_opens_the_report_with_two_findings() {
         insta::assert_snapshot!("markdown", opening);
     });
 }
+
+/// A key nobody can group by is a mistake in the suite: refused before anything is sent, exit
+/// 2, with the place, a caret and the nearest key.
+#[test]
+fn a_suite_naming_an_unknown_deviation_is_refused_with_a_caret() {
+    let home = TempDir::new();
+    let suite = home.path().join("mine.toml");
+    std::fs::write(
+        &suite,
+        "[suite]\nname = \"mine\"\ntitle = \"Mine\"\n\n[[check]]\nid = \"mine.lookup\"\n\
+         title = \"An unknown user answers 404\"\nrfc = \"RFC 7644 §3.12\"\nlevel = \"MUST\"\n\
+         step = [{ method = \"GET\", path = \"/Users/{{uuid.x}}\", status = 404, \
+         deviation = \"unknown-id-not-40\" }]\n",
+    )
+    .expect("suite written");
+    let output = Command::cargo_bin("scimctl")
+        .expect("binary")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("SCIMCTL_CONFIG", home.path().join("config.toml"))
+        .env("SCIMCTL_URL", "http://127.0.0.1:9/scim/v2")
+        .args(["test", "--suite"])
+        .arg(&suite)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("mine.toml:10:81: unknown deviation `unknown-id-not-40`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("^\nhint: did you mean `unknown-id-not-404`?"),
+        "{stderr}"
+    );
+}
