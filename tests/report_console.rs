@@ -139,8 +139,9 @@ fn the_report_opens_with_the_findings_ranked_by_what_breaks_a_sync_first() {
     assert!(findings.contains("Without a named deviation\n    WARN    rfc7644.users.create  "));
     assert!(
         findings.contains(
-            "    seen    GET /Schemas/urn:example:unknown: the 500 answer has no JSON Error body\n"
+            "    seen    GET /Users/missing: detail was <script>document.title=\"pwned\"</script> \
+             instead of a SCIM Error\n"
         ),
-        "what the first of its checks saw, and where"
+        "what its first failing check saw (not the warning before it), and where"
     );
 }
