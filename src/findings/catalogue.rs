@@ -1196,8 +1196,8 @@ catalogue! {
                 or not understood",
         okta: None,
         entra: Some(
-            "Entra sends the enterprise attributes (`employeeNumber`, `department`, `manager`) \
-             on their URN paths: a server that refuses them never receives them",
+            "Entra sends the enterprise attributes (`employeeNumber`, `manager`) on their URN \
+             paths: a server that refuses them never receives them",
         ),
         breaks: Update,
         fix: "accept the fully qualified name (the schema URN, `:`, the attribute) wherever an \

@@ -2,17 +2,18 @@
 //! The model only: it inspects no document itself, and prints nothing.
 //!
 //! Every diagnostic command reports in this one form: `scimctl lint` (offline checks of a
-//! document) first, and `doctor`, `replay` and the findings grouping of `scimctl test` are meant
-//! to reuse it rather than invent their own. The model is small on purpose:
+//! document), `scimctl doctor` (a check-up on the wire) and `scimctl test`, whose runner records
+//! each failure as a [`Finding`] of the deviation its suite names and whose reports group them
+//! (`crate::report::findings`). The model is small on purpose:
 //!
 //! - [`Deviation`]: one *kind* of deviation from RFC 7643/7644 or from what an identity provider
 //!   needs, with a stable kebab-case key (`string-boolean`, `error-status-not-string`). The key
 //!   is API: it appears in `-o json`, in scripts and in waivers, so renaming one is a breaking
 //!   change for the CHANGELOG.
 //! - `src/findings/catalogue.rs` ([`Deviation::entry`]): the ONE place that says, per
-//!   deviation, its title, level, RFC section, what Okta and Entra do with it and the likely
-//!   fix. A new kind of problem is a new entry there; producers never write that text
-//!   themselves.
+//!   deviation, its title, level, RFC section, what Okta and Entra do with it, the first part of
+//!   their sync it breaks ([`Breaks`]) and the likely fix. A new kind of problem is a new entry
+//!   there; producers never write that text themselves.
 //! - [`Finding`]: one occurrence: the deviation, where it was seen ([`Location`]) and what was
 //!   seen, in words that quote the input ("the string \"False\" for the boolean `active`").
 //! - [`render`]: the one renderer, for the console and for `-o json` (versioned).
