@@ -274,7 +274,8 @@ fn the_page_opens_with_the_findings() {
     assert!(page.contains("<h3>Without a named deviation</h3>"));
 }
 
-/// Every area is headed by a bar of its verdicts and the same counts in words.
+/// Every area is headed by a bar of its verdicts and the same counts in words, and the bars of
+/// all areas come together after the findings, before the filters.
 #[test]
 fn each_area_has_a_bar_of_its_verdicts() {
     let page = html_report();
@@ -292,16 +293,32 @@ fn each_area_has_a_bar_of_its_verdicts() {
          style=\"flex-grow: 1\"></span></span> <span class=\"tally-text\">1 passed, 1 failed</span></p>"
     );
     assert!(tally("patch").contains("aria-label=\"1 errored\""));
+    let overview = page
+        .split_once("<section id=\"areas\" class=\"overview\">")
+        .and_then(|(_, rest)| rest.split_once("</section>"))
+        .map(|(overview, _)| overview)
+        .expect("an overview of the areas");
+    assert!(page.find("id=\"areas\"") < page.find("<form id=\"filters\""));
+    assert!(page.find("id=\"findings\"") < page.find("id=\"areas\""));
+    assert!(overview.contains(
+        "<h3>Okta</h3>\n<dl class=\"area-bars\">\n<dt>users</dt><dd><p class=\"tally\">\
+         <span class=\"bar\" role=\"img\" aria-label=\"1 passed, 1 failed\">"
+    ));
     assert_eq!(
-        page.matches("<p class=\"tally\">").count(),
+        overview.matches("<p class=\"tally\">").count(),
         10,
         "one per area"
     );
+    assert_eq!(
+        page.matches("<p class=\"tally\">").count(),
+        20,
+        "and one over each area"
+    );
 }
 
-/// As drawn: the findings stay in view whatever the filter hides, and each segment of an
-/// area's bar is as wide as its share of the area's checks (the bar counts every check of the
-/// area, not only those the filter shows).
+/// As drawn: the findings and the bars of every area stay in view whatever the filter hides,
+/// and each segment of an area's bar is as wide as its share of the area's checks (the bar
+/// counts every check of the area, not only those the filter shows).
 #[test]
 fn the_findings_stay_shown_and_the_bars_are_drawn_to_scale() {
     let Some(browser) = chromium() else { return };
@@ -311,6 +328,9 @@ fn the_findings_stay_shown_and_the_bars_are_drawn_to_scale() {
         document.body.dataset.findingsFirst = String(
             (findings.compareDocumentPosition(suite) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0);
         document.body.dataset.findingsShown = String(findings.getBoundingClientRect().height > 0);
+        document.body.dataset.barsShown = String(Array.prototype.filter.call(
+            document.getElementById("areas").querySelectorAll(".bar"),
+            function (bar) { return bar.getBoundingClientRect().width > 0; }).length);
         var area = Array.prototype.find.call(document.querySelectorAll("section.area"),
             function (section) { return section.querySelector("h3").textContent === "filter"; });
         document.body.dataset.filterBar = Array.prototype.map.call(
@@ -331,5 +351,9 @@ fn the_findings_stay_shown_and_the_bars_are_drawn_to_scale() {
     assert!(
         dom.contains("data-filter-bar=\"pass:90,fail:90\""),
         "one pass and one fail share the 180-pixel bar"
+    );
+    assert!(
+        dom.contains("data-bars-shown=\"10\""),
+        "every area's bar stays in the overview, though the filter hides all but one area"
     );
 }

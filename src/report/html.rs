@@ -3,8 +3,8 @@
 //!
 //! The header shows the target, the date and each suite's verdict; then come the findings (each
 //! cause with what was seen, what it breaks in an identity provider's sync, its fix and its
-//! checks), then the checks by suite and area, each area headed by a bar of its verdicts so a
-//! reader sees at a glance where the server stands. Counters and a filter bar (status
+//! checks), every area's bar of verdicts in one block so a reader sees at a glance where the
+//! server stands, then the checks by suite and area, each area headed by its bar again. Counters and a filter bar (status
 //! checkboxes, a text search) narrow the list of checks; each check expands to its message and
 //! exchanges. The rows are rendered here, so the page reads without JS; the script
 //! only filters. The filter state lives in the URL hash (`#status=fail,error&q=patch`), which
@@ -66,6 +66,7 @@ pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
 
     write_header(out, outcome)?;
     write_findings(out, outcome)?;
+    write_overview(out, outcome)?;
     write_filters(out, outcome)?;
     writeln!(out, "<main>")?;
     for suite in &outcome.suites {
@@ -249,7 +250,7 @@ fn write_suite(out: &mut impl Write, suite: &SuiteOutcome, fail_on: FailOn) -> i
     )?;
     for (area, checks) in by_area(&suite.checks) {
         writeln!(out, "<section class=\"area\">\n<h3>{}</h3>", text(area))?;
-        write_tally(out, &checks)?;
+        writeln!(out, "{}", tally(&checks))?;
         for check in checks {
             write_check(out, check)?;
         }
@@ -261,9 +262,30 @@ fn write_suite(out: &mut impl Write, suite: &SuiteOutcome, fail_on: FailOn) -> i
 /// The order of an area's bar: what passed first, then what needs attention, then the rest.
 const BAR_ORDER: [&str; 6] = ["pass", "fail", "error", "warn", "waived", "skip"];
 
+/// Every area of every suite with the bar of its verdicts, in one block: where the server
+/// stands at a glance, whatever the filter below shows.
+fn write_overview(out: &mut impl Write, outcome: &RunOutcome) -> io::Result<()> {
+    writeln!(
+        out,
+        "<section id=\"areas\" class=\"overview\">\n<h2>By area</h2>"
+    )?;
+    for suite in &outcome.suites {
+        writeln!(
+            out,
+            "<h3>{}</h3>\n<dl class=\"area-bars\">",
+            text(&suite.title)
+        )?;
+        for (area, checks) in by_area(&suite.checks) {
+            writeln!(out, "<dt>{}</dt><dd>{}</dd>", text(area), tally(&checks))?;
+        }
+        writeln!(out, "</dl>")?;
+    }
+    writeln!(out, "</section>")
+}
+
 /// An area's verdicts as a bar, one segment per category as wide as its share of the checks,
 /// and the same counts in words (`3 passed, 1 failed`).
-fn write_tally(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {
+fn tally(checks: &[&CheckOutcome]) -> String {
     let counts: Vec<(&str, usize)> = BAR_ORDER
         .iter()
         .map(|&name| {
@@ -287,8 +309,7 @@ fn write_tally(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()>
         .iter()
         .map(|(name, count)| format!("<span class=\"{name}\" style=\"flex-grow: {count}\"></span>"))
         .collect();
-    writeln!(
-        out,
+    format!(
         "<p class=\"tally\"><span class=\"bar\" role=\"img\" aria-label=\"{words}\">{segments}\
          </span> <span class=\"tally-text\">{words}</span></p>"
     )
