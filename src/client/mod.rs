@@ -186,6 +186,11 @@ impl ScimClient {
         crate::redact::redact_url(self.base.as_str())
     }
 
+    /// Replaces the retry policy: a long batch (`import`) is more patient than one command.
+    pub fn set_retry_policy(&mut self, retry: RetryPolicy) {
+        self.retry = retry;
+    }
+
     /// The exchange log (for writing the HAR file at the end).
     pub fn recorder(&self) -> &Recorder {
         &self.recorder
@@ -304,6 +309,9 @@ impl ScimClient {
                     TransportErrorKind::Timeout => (Failure::Timeout, "timeout".to_owned()),
                     TransportErrorKind::Connect => {
                         (Failure::Connect, "connection failure".to_owned())
+                    }
+                    TransportErrorKind::Dropped => {
+                        (Failure::Connect, "connection lost mid-request".to_owned())
                     }
                     _ => return outcome.map(|d| d.response),
                 },
