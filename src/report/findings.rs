@@ -12,7 +12,7 @@
 use std::cmp::Reverse;
 
 use super::counted;
-use crate::findings::{Breaks, Deviation, Entry, Finding};
+use crate::findings::{Breaks, Deviation, Entry, Finding, Level};
 use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status};
 
 /// The failures of a run that share one cause.
@@ -58,15 +58,7 @@ impl<'a> Cause<'a> {
 
     /// The order of [`Findings::causes`]: what a sync needs first, then the level, then the
     /// most checks, then the key.
-    fn rank(
-        &self,
-    ) -> (
-        bool,
-        Option<Breaks>,
-        crate::findings::Level,
-        Reverse<usize>,
-        &str,
-    ) {
+    fn rank(&self) -> (bool, Option<Breaks>, Level, Reverse<usize>, &str) {
         let entry = self.entry();
         (
             entry.breaks.is_none(),
@@ -160,15 +152,15 @@ mod tests {
 
     use super::*;
     use crate::findings::Location;
-    use crate::runner::outcome::{Level, SuiteOutcome};
+    use crate::runner::outcome::SuiteOutcome;
 
     fn check(id: &str, status: Status, deviation: Option<Deviation>) -> CheckOutcome {
         CheckOutcome {
             id: id.to_owned(),
             title: String::new(),
             suite: "s".to_owned(),
-            level: Level::Must,
-            deciding_level: Level::Must,
+            level: crate::suite::Level::Must,
+            deciding_level: crate::suite::Level::Must,
             status,
             waiver: None,
             rfc: String::new(),
