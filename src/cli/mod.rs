@@ -100,6 +100,10 @@ pub enum Command {
     /// Run an in-memory SCIM 2.0 server for demos, tests and reproducing server bugs.
     Serve(serve::ServeArgs),
     /// Run the conformance suites (RFC 7644, Okta, Entra) against a SCIM service.
+    ///
+    /// The console and every report (--report) open with the findings: failures that share one
+    /// cause, each with what was seen, what it breaks in an identity provider's sync, the likely
+    /// fix, the RFC section and the checks it covers; then every check, by suite and area.
     Test(test::TestArgs),
     /// Check a SCIM service from the network up, read-only, and name what breaks a sync.
     ///

@@ -45,8 +45,7 @@ use crate::redact::{Secret, is_secret_header};
 use crate::text::one_line;
 use auth::Authenticator;
 
-/// The SCIM media type (RFC 7644 §8.1).
-pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
+pub use crate::scim::model::SCIM_MEDIA_TYPE;
 
 /// Redirects followed at most, for one request.
 const MAX_REDIRECTS: usize = 5;

@@ -18,6 +18,7 @@ mod filter_corpus;
 mod filter_diagnostics;
 mod filter_eval;
 mod filter_props;
+mod findings;
 mod hygiene;
 mod import;
 mod interop_scim2_tester;

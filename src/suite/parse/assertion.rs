@@ -8,7 +8,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use super::raw::RawAssertion;
-use super::{Source, did_you_mean, json_templates, known_variables, level, template};
+use super::{Source, deviation, did_you_mean, json_templates, known_variables, level, template};
 use crate::scim::diag::{Diagnostic, Span};
 use crate::suite::selector::check_pointer;
 use crate::suite::{
@@ -76,6 +76,11 @@ pub(super) fn assertion(
         kind,
         level,
         message: raw.message,
+        deviation: raw
+            .deviation
+            .as_ref()
+            .map(|d| deviation(source, d))
+            .transpose()?,
         line: source.line_of(&span),
     })
 }

@@ -50,6 +50,7 @@ pub(super) struct RawCheck {
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
     pub message: Option<String>,
+    pub deviation: Option<Spanned<String>>,
     /// Steps that only prepare the ground, run before `step`; each is a setup step.
     #[serde(default)]
     pub setup: Vec<Spanned<RawStep>>,
@@ -78,6 +79,7 @@ pub(super) struct RawStep {
     pub skip_if_filter_declined: Option<bool>,
     pub setup: Option<bool>,
     pub status: Option<Spanned<StatusSpec>>,
+    pub deviation: Option<Spanned<String>>,
     #[serde(default)]
     pub expect: Vec<Spanned<RawAssertion>>,
     #[serde(default)]
@@ -124,6 +126,7 @@ impl RawStep {
                 .or(base.skip_if_filter_declined),
             setup: self.setup.or(base.setup),
             status: self.status.or(base.status),
+            deviation: self.deviation.or(base.deviation),
             expect: base.expect.into_iter().chain(self.expect).collect(),
             capture: Entries(capture),
         }
@@ -142,6 +145,7 @@ impl RawStep {
             target: self.target.map(at),
             body_json: self.body_json.map(at),
             body_raw: self.body_raw.map(at),
+            deviation: self.deviation.map(at),
             status: self
                 .status
                 .map(|status| Spanned::new(span.clone(), status.into_inner())),
@@ -169,6 +173,7 @@ impl RawAssertion {
             header: self.header.map(at),
             path: self.path.map(at),
             builtin: self.builtin.map(at),
+            deviation: self.deviation.map(at),
             with: self
                 .with
                 .map(|with| Spanned::new(span.clone(), with.into_inner())),
@@ -261,6 +266,7 @@ pub(super) struct RawAssertion {
     pub count: Option<usize>,
     pub level: Option<String>,
     pub message: Option<String>,
+    pub deviation: Option<Spanned<String>>,
 }
 
 /// Where a capture reads: a body path or pointer (a string), or `{ header = "NAME" }`.

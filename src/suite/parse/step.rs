@@ -8,7 +8,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use super::raw::{RawCapture, RawStep, StatusSpec};
-use super::{BUILTIN_VARIABLES, Source, assertion, json_templates, template};
+use super::{BUILTIN_VARIABLES, Source, assertion, deviation, json_templates, template};
 use crate::suite::{Body, Method, Selector, Step, SuiteError, Template};
 
 pub(super) fn step(
@@ -35,6 +35,11 @@ pub(super) fn step(
     }
     let body = body(source, &raw, &span, defined)?;
     let status = status(source, raw.status.as_ref())?;
+    let named = raw
+        .deviation
+        .as_ref()
+        .map(|d| deviation(source, d))
+        .transpose()?;
     let setup = raw.setup.unwrap_or(false);
     if setup && status.is_empty() {
         return Err(source.error(
@@ -69,6 +74,7 @@ pub(super) fn step(
         skip_if_filter_declined: raw.skip_if_filter_declined.unwrap_or(false),
         setup,
         status,
+        deviation: named,
         expect,
         capture,
         line: source.line_of(&span),
