@@ -885,6 +885,81 @@ catalogue! {
         fix: "accept `\"` in the query and read `+` as a space, as Entra's requests need",
     },
 
+    // --- what a server does with an identity provider's requests (`scimctl replay`) -----------
+
+    /// A boolean sent as the string "True" or "False" refused, where an IdP sends it so.
+    StringBooleanRefused {
+        key: "string-boolean-refused",
+        level: Interop,
+        rfc: "RFC 7643 §2.3.2",
+        title: "booleans sent as the strings \"True\" and \"False\" are refused",
+        okta: None,
+        entra: Some(
+            "Entra's legacy shapes disable a user with \
+             `{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}`; a server that \
+             refuses it fails every disable and enable (AzureAD/SCIMReferenceCode#21)",
+        ),
+        fix: "read \"True\" and \"False\" (in any case) as booleans where the schema says boolean",
+    },
+    /// A complex attribute sent as a plain string refused, where an IdP sends it so.
+    ComplexAsStringRefused {
+        key: "complex-as-string-refused",
+        level: Interop,
+        rfc: "RFC 7643 §2.3.8, §4.3",
+        title: "a complex attribute sent as a plain string (Entra's manager) is refused",
+        okta: None,
+        entra: Some(
+            "Entra sets the manager as the manager's id, a plain string on its URN path; a \
+             server that refuses it never receives managers (Captain-P-Goldfish/SCIM-SDK#686)",
+        ),
+        fix: "read a string sent for a complex attribute as its `value` sub-attribute",
+    },
+    /// A PATCH path qualified by its schema URN refused.
+    UrnPathRefused {
+        key: "urn-path-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2, §3.10",
+        title: "a PATCH path qualified by its schema URN (`urn:...:User:manager`) is refused",
+        okta: None,
+        entra: Some(
+            "Entra sends enterprise attributes (`employeeNumber`, `manager`) on their URN-qualified \
+             paths; a server that refuses them loses every change to them (scimmyjs/scimmy#77)",
+        ),
+        fix: "read `urn:...:User:attr` in a path as `attr` of the schema the URN names",
+    },
+    /// A PATCH `add` of values replaced the attribute's other values.
+    AddReplacesValues {
+        key: "add-replaces-values",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.1",
+        title: "an `add` to a multi-valued attribute replaces its values instead of adding to them",
+        okta: Some(
+            "Okta adds each member it pushes with an `add` of `members`; a server that replaces \
+             the list keeps only the last member pushed",
+        ),
+        entra: Some(
+            "Entra adds members in `Add` operations of a few at a time; a server that replaces \
+             the list keeps only the last batch",
+        ),
+        fix: "append the values an `add` carries to the attribute's values (RFC 7644 §3.5.2.1)",
+    },
+    /// A PATCH `remove` by a value filter removed values the filter does not match.
+    RemoveFilterRemovesMore {
+        key: "remove-filter-removes-more",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.2",
+        title: "a `remove` with a value filter removes values the filter does not match",
+        okta: Some(
+            "Okta removes a member with `\"path\": \"members[value eq \\\"<id>\\\"]\"`; a \
+             server that removes every member empties the group at each unassignment",
+        ),
+        entra: Some(
+            "Entra (with `aadOptscim062020`) removes members by the same filter, with the same \
+             effect",
+        ),
+        fix: "remove only the values the filter matches (RFC 7644 §3.5.2.2)",
+    },
+
     // --- what ServiceProviderConfig claims (`scimctl doctor`) ---------------------------------
 
     /// A capability ServiceProviderConfig claims and the server does not honour.
@@ -949,11 +1024,12 @@ catalogue! {
     WriteNotApplied {
         key: "write-not-applied",
         level: Must,
-        rfc: "RFC 7644 §3.5.2",
-        title: "a PATCH answered with success did not change the resource",
+        rfc: "RFC 7644 §3.5.1, §3.5.2",
+        title: "a PUT or PATCH answered with success did not change the resource",
         okta: None,
         entra: None,
-        fix: "apply every operation of the PATCH, or refuse it with an Error",
+        fix: "store every change of the PUT, or every operation of the PATCH, or refuse it with \
+              an Error",
     },
     /// A deleted resource can still be read.
     DeleteNotEffective {

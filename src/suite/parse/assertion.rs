@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use super::raw::RawAssertion;
 use super::{Source, did_you_mean, json_templates, known_variables, level, template};
+use crate::findings::Deviation;
 use crate::scim::diag::{Diagnostic, Span};
 use crate::suite::selector::check_pointer;
 use crate::suite::{
@@ -72,11 +73,38 @@ pub(super) fn assertion(
             (None, None) => unreachable!("one subject was counted"),
         }
     };
+    let deviation = raw
+        .deviation
+        .as_ref()
+        .map(|key| deviation(source, key))
+        .transpose()?;
     Ok(Assertion {
         kind,
         level,
         message: raw.message,
+        deviation,
         line: source.line_of(&span),
+    })
+}
+
+/// A deviation key of the findings catalogue.
+pub(super) fn deviation(
+    source: &Source<'_>,
+    key: &Spanned<String>,
+) -> Result<Deviation, SuiteError> {
+    Deviation::from_key(key.get_ref()).ok_or_else(|| {
+        let known: Vec<&str> = Deviation::ALL.iter().map(|d| d.key()).collect();
+        SuiteError {
+            hint: did_you_mean(key.get_ref(), &known),
+            ..source.error(
+                key.span(),
+                format!(
+                    "no deviation has the key `{}`; the keys are those of \
+                     src/findings/catalogue.rs (`scimctl lint -o json` shows them)",
+                    key.get_ref()
+                ),
+            )
+        }
     })
 }
 
@@ -234,8 +262,8 @@ pub(super) fn header_name(
     }
 }
 
-/// A selector for a body value: a `/pointer` or a SCIM-style path, parsed now; the variables
-/// it reads must be known, as in any template.
+/// A selector for a body value: a `/pointer` (the empty one, `""`, is the whole body) or a
+/// SCIM-style path, parsed now; the variables it reads must be known, as in any template.
 pub(super) fn selector(
     source: &Source<'_>,
     text: &str,
@@ -251,7 +279,7 @@ pub(super) fn selector(
             )
         });
     }
-    let selector = if text.starts_with('/') {
+    let selector = if text.is_empty() || text.starts_with('/') {
         check_pointer(text).map_err(|d| source.inside(span.clone(), text, d))?;
         template(source, text, span.clone(), defined)?;
         Selector::Pointer(text.to_owned())
