@@ -15,6 +15,7 @@ mod kind;
 mod lint;
 mod list;
 mod members;
+mod replay;
 mod resources;
 mod schemas;
 mod serve;
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lint(args) => lint::run_lint(args, &connection, &global),
         Command::Explain(command) => lint::run_explain(command, &connection, &global),
         Command::Doctor(args) => doctor::run(args, &connection, &global),
+        Command::Replay(args) => replay::run(args, &connection, &global),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -74,7 +76,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         | Command::Test(_)
                         | Command::Lint(_)
                         | Command::Explain(_)
-                        | Command::Doctor(_) => Ok(()),
+                        | Command::Doctor(_)
+                        | Command::Replay(_) => Ok(()),
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the

@@ -38,8 +38,10 @@ pub fn idp_file(name: &str) -> Option<&'static str> {
 pub struct IdentityProvider {
     /// `okta`, `entra`, `entra-legacy`: what `--as` takes.
     pub name: String,
-    /// `Okta`, `Microsoft Entra ID`: how conclusions name it (`Okta would ...`).
+    /// `Okta`, `Microsoft Entra ID (legacy shapes)`: how its requests are headed.
     pub title: String,
+    /// `Okta`, `Entra`: how conclusions name it (`Entra would ...`).
+    pub short: String,
     pub description: String,
     /// Its scenarios, in file order (an extended file's first).
     pub scenarios: Vec<Scenario>,
@@ -165,4 +167,7 @@ pub struct Isolation {
     /// The variant's shape, for the transcript.
     pub shape: String,
     pub step: Step,
+    /// The identity provider's conclusion when the server takes the variant and not its own
+    /// request.
+    pub message: Template,
 }

@@ -35,6 +35,8 @@ pub(super) fn idp_origin(name: &str) -> String {
 pub(super) struct RawIdpHeader {
     pub name: Spanned<String>,
     pub title: String,
+    /// The name its conclusions use (`Entra would ...`) [default: the title].
+    pub short: Option<String>,
     #[serde(default)]
     pub description: String,
     /// Another identity provider whose shapes and scenarios this one keeps unless it redefines
@@ -81,6 +83,7 @@ struct RawIsolation {
     deviation: Keys,
     #[serde(rename = "use")]
     uses: Spanned<String>,
+    message: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -224,6 +227,7 @@ fn load(name: &str) -> Result<IdentityProvider, SuiteError> {
     Ok(IdentityProvider {
         name: name.to_owned(),
         title: own.title.clone(),
+        short: own.short.clone().unwrap_or_else(|| own.title.clone()),
         description: own.description.clone(),
         scenarios,
     })
@@ -492,6 +496,7 @@ fn isolations(
             deviations,
             shape: variant.uses.get_ref().clone(),
             step,
+            message: message(&file_source, &variant.message, defined)?,
         });
     }
     Ok(variants)
