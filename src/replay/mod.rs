@@ -323,8 +323,12 @@ impl Run<'_> {
         let answered = format!("answered {}", summary(label, response));
         if let Some(variant) = self.isolate(step).await {
             let says = self.text(&variant.message);
+            let shown_as = self.turns.len();
             for &deviation in &variant.deviations {
-                let seen = format!("{answered}; `{}` is accepted", variant.shape);
+                let seen = format!(
+                    "{answered}; `{}` is accepted (exchange {shown_as})",
+                    variant.shape
+                );
                 self.remark(at, finding(deviation, label, seen), Some(says.clone()));
             }
             return Judged::Ends(Ending::concluded(says));

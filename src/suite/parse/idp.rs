@@ -517,6 +517,77 @@ fn message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suite::{BUILTIN_SUITES, Step, parse_suite};
+
+    /// The request part of a step: what goes on the wire.
+    fn request(step: &Step) -> impl std::fmt::Debug + PartialEq + '_ {
+        (
+            step.method,
+            &step.target,
+            step.encoding,
+            &step.headers,
+            &step.body,
+            &step.body_base,
+        )
+    }
+
+    #[test]
+    fn the_suites_send_the_very_shapes_replay_sends() {
+        // (suite, check, step), (identity provider, scenario, step): the same shape, unbound
+        // or bound alike.
+        let pairs = [
+            (
+                ("okta", "okta.credentials.first-page", 0),
+                ("okta", "test-connection", 0),
+            ),
+            (
+                ("okta", "okta.deactivate.pathless-patch", 1),
+                ("okta", "deactivate", 0),
+            ),
+            (
+                ("okta", "okta.deactivate.pathless-patch", 3),
+                ("okta", "reactivate", 0),
+            ),
+            (
+                ("okta", "okta.import.groups-page-of-100", 0),
+                ("okta", "import", 1),
+            ),
+            (
+                ("okta", "okta.update.get-then-full-put", 1),
+                ("okta", "update-user", 0),
+            ),
+            (
+                ("entra", "entra.modern.disable", 1),
+                ("entra", "deactivate", 1),
+            ),
+            (
+                ("entra", "entra.manager.set-and-remove", 2),
+                ("entra", "manager-update", 1),
+            ),
+        ];
+        let suites: Vec<_> = BUILTIN_SUITES
+            .iter()
+            .map(|(name, text)| parse_suite(name, text).expect("a built-in suite"))
+            .collect();
+        for ((suite, check, at), (idp, scenario, step)) in pairs {
+            let check = suites
+                .iter()
+                .filter(|s| s.name == suite)
+                .flat_map(|s| &s.checks)
+                .find(|c| c.id == check)
+                .unwrap_or_else(|| panic!("no check {check}"));
+            let idp = load_idp(idp).expect("shipped").expect("valid");
+            let scenario = idp.scenario(scenario).expect("a scenario");
+            assert_eq!(
+                request(&check.steps[at]),
+                request(&scenario.steps[step].step),
+                "{} step {at} and {} {} step {step}",
+                check.id,
+                idp.name,
+                scenario.name
+            );
+        }
+    }
 
     #[test]
     fn every_shipped_identity_provider_loads() {
