@@ -138,10 +138,7 @@ async fn relay(client: TcpStream, server: TcpStream, sent: Arc<Mutex<Vec<u8>>>) 
     let (mut server_read, mut server_write) = server.into_split();
     let upstream = async move {
         let mut buffer = [0u8; 8192];
-        loop {
-            let Ok(read) = client_read.read(&mut buffer).await else {
-                break;
-            };
+        while let Ok(read) = client_read.read(&mut buffer).await {
             if read == 0 {
                 break;
             }

@@ -369,7 +369,15 @@ fn every_variant_the_server_takes_names_what_the_shape_does_that_the_server_refu
                        "displayName": "admins", "meta": {"resourceType": "Group"}}],
     })
     .to_string();
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, Vec<(u16, String)>, &str)> = vec![
+    // The identity provider, the scenario, its variables, the answers, the key to name.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        Vec<(u16, String)>,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "okta",
             "add-member",

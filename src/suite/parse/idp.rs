@@ -362,22 +362,14 @@ fn scenario_step(
             ),
         ));
     }
-    let request = |uses: Spanned<String>, capture, expect| RawStep {
-        uses: Some(uses),
-        with: raw.with.clone(),
-        status: raw.status.clone(),
-        capture,
-        expect,
-        ..RawStep::default()
-    };
     let scope = Scope::Idp(idp.to_owned());
-    let isolate = isolations(source, templates, (idp, chain), &raw, defined, &request)?;
+    let isolate = isolations(source, templates, (idp, chain), &raw, defined)?;
+    let mut whole = request(&raw, raw.uses.clone());
+    whole.capture = raw.capture;
+    whole.expect = raw.expect;
     let step = templates.step_in(
         source,
-        Spanned::new(
-            span.clone(),
-            request(raw.uses.clone(), raw.capture, raw.expect),
-        ),
+        Spanned::new(span.clone(), whole),
         false,
         scope,
         defined,
@@ -441,6 +433,17 @@ fn scenario_step(
     })
 }
 
+/// The request of a scenario step over the shape `uses`: its parameters bound and its accepted
+/// statuses, without captures or assertions.
+fn request(raw: &RawScenarioStep, uses: Spanned<String>) -> RawStep {
+    RawStep {
+        uses: Some(uses),
+        with: raw.with.clone(),
+        status: raw.status.clone(),
+        ..RawStep::default()
+    }
+}
+
 /// The variants of the step's shape, from the `[isolate]` table of the file that defines the
 /// shape, each bound and resolved as the step is.
 fn isolations(
@@ -449,11 +452,6 @@ fn isolations(
     (idp, chain): (&str, &[Loaded]),
     raw: &RawScenarioStep,
     defined: &HashSet<String>,
-    request: &dyn Fn(
-        Spanned<String>,
-        Entries<Spanned<RawCapture>>,
-        Vec<Spanned<RawAssertion>>,
-    ) -> RawStep,
 ) -> Result<Vec<Isolation>, SuiteError> {
     let shape = raw.uses.get_ref();
     let Some((_, defined_in)) = templates.shape(idp, shape) else {
@@ -484,10 +482,7 @@ fn isolations(
         let uses = Spanned::new(raw.uses.span(), variant.uses.get_ref().clone());
         let step = templates.step_in(
             source,
-            Spanned::new(
-                raw.uses.span(),
-                request(uses, Entries::default(), Vec::new()),
-            ),
+            Spanned::new(raw.uses.span(), request(raw, uses)),
             false,
             Scope::Idp(idp.to_owned()),
             &mut defined.clone(),
