@@ -840,6 +840,27 @@ fn bad_arguments_get_a_clear_error_and_exit_2() {
 }
 
 #[test]
+fn options_written_after_the_arguments_are_read_as_options() {
+    let server = Server::start(&[]);
+    let found = run(
+        &server.url,
+        &[
+            "replay",
+            "--as",
+            "okta",
+            "deactivate",
+            "alice",
+            "-o",
+            "json",
+            "--fail-on",
+            "must",
+        ],
+    );
+    assert_eq!(found.code, 0, "{}", found.stderr);
+    assert_eq!(found.json()["context"]["scenario"], "deactivate alice");
+}
+
+#[test]
 fn unreachable_servers_and_refused_credentials_get_their_exit_codes() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

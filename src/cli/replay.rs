@@ -15,7 +15,7 @@ pub struct ReplayArgs {
     pub scenario: Option<String>,
 
     /// The scenario's arguments: a userName, a group's displayName, new names
-    #[arg(value_name = "ARGS", allow_hyphen_values = true)]
+    #[arg(value_name = "ARGS")]
     pub args: Vec<String>,
 
     /// List the scenarios of --as (of every identity provider without it) and their arguments;
