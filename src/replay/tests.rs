@@ -1,5 +1,6 @@
 //! The judgement of answers, against scripted answers to the shipped scenarios: what each
-//! identity provider concludes, which deviation it names, and when the event ends.
+//! identity provider concludes, which deviation it names, and when the event ends. No network:
+//! a scripted sender answers and keeps what was sent.
 
 use std::sync::Mutex;
 use std::time::Duration;

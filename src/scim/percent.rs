@@ -1,6 +1,6 @@
 //! Percent-encoding (RFC 3986 §2.1) of the pieces of a SCIM URL, path segments and query
-//! strings, and decoding them again. Pure: the client builds URLs with it, the suites write
-//! identity providers' request-targets with it.
+//! strings, and decoding them again. Pure, and it builds no URL itself: the client builds URLs
+//! with it, the suites write identity providers' request-targets with it.
 
 use std::fmt;
 
