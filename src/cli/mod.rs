@@ -167,8 +167,8 @@ pub enum Command {
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the server answered with an error, conformance checks failed, or lint or doctor found
-     problems
+  1  the server answered with an error, conformance checks failed, or lint, doctor or replay
+     found problems
   2  usage error or invalid input (nothing was sent)
   3  partial failure
   4  network, TLS or timeout error
