@@ -31,7 +31,7 @@ use crate::runner::select::select;
 use crate::runner::vars::Vars;
 use crate::scim::method::Method;
 use crate::scim::schema_set::SchemaSet;
-use crate::suite::idp::{IdentityProvider, Isolation, Scenario, ScenarioStep, Sender as By};
+use crate::suite::idp::{IdentityProvider, Isolation, Scenario, ScenarioStep, SentBy};
 use crate::suite::{Assertion, Template, TemplatePart};
 
 mod shown;
@@ -222,18 +222,18 @@ impl Run<'_> {
     }
 
     /// Who sends a step, as its turn is headed.
-    fn by(&self, by: By) -> String {
+    fn by(&self, by: SentBy) -> String {
         match by {
-            By::Idp => self.idp.title.clone(),
-            By::Scimctl => "scimctl".to_owned(),
+            SentBy::Idp => self.idp.title.clone(),
+            SentBy::Scimctl => "scimctl".to_owned(),
         }
     }
 
     /// Who concludes: the identity provider, by the short name its conclusions use.
-    fn speaker(&self, by: By) -> String {
+    fn speaker(&self, by: SentBy) -> String {
         match by {
-            By::Idp => self.idp.short.clone(),
-            By::Scimctl => "scimctl".to_owned(),
+            SentBy::Idp => self.idp.short.clone(),
+            SentBy::Scimctl => "scimctl".to_owned(),
         }
     }
 
@@ -292,7 +292,7 @@ impl Run<'_> {
                 self.remark(at, finding(deviation, label, observed), Some(says));
             }
         }
-        if let (By::Idp, Some(selector)) = (step.by, missing.first()) {
+        if let (SentBy::Idp, Some(selector)) = (step.by, missing.first()) {
             let by = self.speaker(step.by);
             let why = format!("the answer has no `{selector}`, which {by} needs next");
             self.remark(at, Line::Failed(why.clone()), None);

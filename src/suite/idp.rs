@@ -116,7 +116,7 @@ impl ArgKind {
 
 /// Who sends a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sender {
+pub enum SentBy {
     /// The identity provider: its own request, byte for byte.
     Idp,
     /// scimctl, to see what the identity provider's requests did (a read before or after).
@@ -126,7 +126,7 @@ pub enum Sender {
 /// One request of a scenario and what the identity provider makes of its answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioStep {
-    pub by: Sender,
+    pub by: SentBy,
     /// Runs only when this (optional) argument was given.
     pub when: Option<String>,
     /// Why scimctl sends it, for a step of scimctl's own.

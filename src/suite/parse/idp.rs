@@ -17,7 +17,7 @@ use super::{Source, known_variables};
 use crate::findings::Deviation;
 use crate::suite::idp::{
     Arg, ArgKind, IDENTITY_PROVIDERS, IdentityProvider, Isolation, Refusal, Scenario, ScenarioStep,
-    Sender, idp_file,
+    SentBy, idp_file,
 };
 use crate::suite::{SuiteError, Template};
 
@@ -340,8 +340,8 @@ fn scenario_step(
     defined: &mut HashSet<String>,
 ) -> Result<ScenarioStep, SuiteError> {
     let by = match raw.by.as_ref().map(|by| (by.get_ref().as_str(), by.span())) {
-        None | Some(("idp", _)) => Sender::Idp,
-        Some(("scimctl", _)) => Sender::Scimctl,
+        None | Some(("idp", _)) => SentBy::Idp,
+        Some(("scimctl", _)) => SentBy::Scimctl,
         Some((other, at)) => {
             return Err(source.error(
                 at,
