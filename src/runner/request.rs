@@ -189,6 +189,33 @@ mod tests {
     }
 
     #[test]
+    fn a_body_base_is_the_object_read_earlier_with_the_body_merged_over_it() {
+        let text = "[suite]\nname = \"t\"\ntitle = \"T\"\n[[check]]\nid = \"t.c\"\ntitle = \"c\"\n\
+                    rfc = \"-\"\nlevel = \"MUST\"\n[[check.step]]\nmethod = \"GET\"\n\
+                    path = \"/Users/u1\"\ncapture = { user = \"\" }\n[[check.step]]\n\
+                    method = \"PUT\"\npath = \"/Users/u1\"\nbody_base = \"{{user}}\"\n\
+                    body = { name = { givenName = \"{{run_id}}\" } }";
+        let suite = parse_suite("t.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        let put = &suite.checks[0].steps[1];
+        let vars = Vars::new("r", "t.c", 0);
+        vars.set(
+            "user",
+            json!({"id": "u1", "name": {"givenName": "A", "familyName": "B"}, "active": true}),
+        );
+        let request = render(put, &vars).unwrap();
+        assert_eq!(
+            request.body.as_deref(),
+            Some(&br#"{"id":"u1","name":{"givenName":"r","familyName":"B"},"active":true}"#[..]),
+            "the read user, in its order, with the new given name"
+        );
+        vars.set("user", json!("not an object"));
+        assert_eq!(
+            render(put, &vars).unwrap_err().to_string(),
+            "`{{user}}` does not hold a JSON object for the body to be merged over"
+        );
+    }
+
+    #[test]
     fn a_fuller_user_keeps_everything_else_of_the_request() {
         let mut request = plain(Method::Post, "/Users/", Vec::new());
         request.body = Some(br#"{"userName":"x"}"#.to_vec());

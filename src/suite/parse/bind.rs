@@ -10,8 +10,8 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 use toml::Spanned;
 
-use super::Source;
 use super::raw::RawStep;
+use super::{Source, did_you_mean};
 use crate::scim::percent::{QueryEncoding, encode, encode_component};
 use crate::suite::{SuiteError, Template, TemplatePart};
 
@@ -33,10 +33,14 @@ pub(super) fn bind(
                 used.iter().cloned().collect::<Vec<_>>().join("`, `")
             )
         };
-        return Err(source.error(
-            params.span(),
-            format!("`with` sets `{unused}`, which `{name}` does not use: {takes}"),
-        ));
+        let known: Vec<&str> = used.iter().map(String::as_str).collect();
+        return Err(SuiteError {
+            hint: did_you_mean(unused, &known),
+            ..source.error(
+                params.span(),
+                format!("`with` sets `{unused}`, which `{name}` does not use: {takes}"),
+            )
+        });
     }
     let params = params.get_ref();
     let encoding = base.encoding.unwrap_or(QueryEncoding::Percent);
