@@ -19,6 +19,7 @@
 //! - [`hash`]: one stable hash for names derived from data.
 //! - [`suite`]: the conformance suite file format (pure) and the built-in suites.
 //! - [`runner`]: runs suite checks against a server and returns verdicts.
+//! - [`import`]: CSV bulk import: column mapping, plan, apply, journal (`scimctl import`).
 //! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
 //! - [`output`]: tables, JSON, NDJSON, CSV and raw output; the colour policy; write diffs.
@@ -32,6 +33,7 @@ pub mod doctor;
 pub mod exit;
 pub mod findings;
 pub mod hash;
+pub mod import;
 pub mod lint;
 pub mod output;
 pub mod redact;

@@ -467,22 +467,22 @@ const BROKEN: &[(&str, &[&str], &[&str])] = &[
     (
         "filtered-remove-clears-all",
         &["--as", "okta", "remove-member", "admins", "alice"],
-        &["remove-filter-removes-more"],
+        &["patch-remove-filter-ignored"],
     ),
     (
         "filtered-remove-clears-all",
         &["--as", "entra", "remove-member", "admins", "alice"],
-        &["remove-filter-removes-more"],
+        &["patch-remove-filter-ignored"],
     ),
     (
         "add-replaces-list",
         &["--as", "okta", "add-member", "admins", "carol"],
-        &["add-replaces-values"],
+        &["patch-add-replaces"],
     ),
     (
         "add-replaces-list",
         &["--as", "entra", "add-member", "admins", "carol"],
-        &["add-replaces-values"],
+        &["patch-add-replaces"],
     ),
     (
         "pathless-patch-ignored",

@@ -10,6 +10,8 @@ pub mod config;
 pub mod connection;
 pub mod demo;
 pub mod doctor;
+pub mod generate;
+pub mod import;
 pub mod lint;
 pub mod replay;
 pub mod resources;
@@ -25,7 +27,7 @@ use crate::scim::dialect::Dialect;
 /// with filters and PATCH paths checked before anything is sent, and the traffic visible
 /// with -v, --curl and --har.
 #[derive(Debug, Parser)]
-#[command(name = "scimctl", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(name = "scimctl", version = VERSION, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub connection: connection::ConnectionArgs,
@@ -99,6 +101,10 @@ pub enum Command {
     /// Run an in-memory SCIM 2.0 server for demos, tests and reproducing server bugs.
     Serve(serve::ServeArgs),
     /// Run the conformance suites (RFC 7644, Okta, Entra) against a SCIM service.
+    ///
+    /// The console and every report (--report) open with the findings: failures that share one
+    /// cause, each with what was seen, what it breaks in an identity provider's sync, the likely
+    /// fix, the RFC section and the checks it covers; then every check, by suite and area.
     Test(test::TestArgs),
     /// Check a SCIM service from the network up, read-only, and name what breaks a sync.
     ///
@@ -161,7 +167,28 @@ pub enum Command {
     /// each leniency shown; one that does not parse shows a caret and a suggestion (exit 2).
     #[command(subcommand)]
     Explain(lint::ExplainCommand),
+    /// Create, update or leave alone users or groups from a CSV file (resumable; --dry-run).
+    Import(import::ImportArgs),
+    /// Write every user or group as CSV (which import reads back unchanged), JSON or NDJSON.
+    Export(import::ExportArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    ///
+    /// Load it for one session with `source <(scimctl completions bash)`, or install it where
+    /// the shell looks: `scimctl completions bash > ~/.local/share/bash-completion/completions/scimctl`,
+    /// `scimctl completions zsh > ~/.zfunc/_scimctl` (with `fpath+=~/.zfunc` before `compinit`),
+    /// `scimctl completions fish > ~/.config/fish/completions/scimctl.fish`.
+    Completions(generate::CompletionsArgs),
+    /// Print the manual page, or write one page per command into a directory.
+    ///
+    /// `scimctl man | man -l -` reads it now; `scimctl man ~/.local/share/man/man1` installs
+    /// scimctl(1) and a page for every subcommand, such as scimctl-users-list(1).
+    Man(generate::ManArgs),
 }
+
+/// The version `--version` prints: the package version and, when built from a git checkout,
+/// the commit and whether the sources differed from it, such as `0.1.0 (commit 15ffac1c2d3e,
+/// dirty)` (set by `build.rs`).
+pub const VERSION: &str = env!("SCIMCTL_VERSION");
 
 /// Printed under every `--help`.
 pub const EXIT_CODES: &str = "\

@@ -18,6 +18,9 @@ use crate::serve::query::Projection;
 /// How often `rate-limit` answers 429 when no N is given.
 pub const DEFAULT_RATE_LIMIT_EVERY: u32 = 5;
 
+/// How often `drop-connections` closes a connection when no N is given.
+pub const DEFAULT_DROP_EVERY: u32 = 10;
+
 /// One `--quirk` as named on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quirk {
@@ -75,6 +78,8 @@ pub enum Quirk {
     NoContentHtml,
     RequireNameFormatted,
     RejectRawQueryChars,
+    /// Every Nth request is applied, then its connection is closed without an answer.
+    DropConnections(u32),
 }
 
 /// Name (with its argument, if any) and one-line description of every quirk, in help order.
@@ -285,6 +290,11 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "a raw `\"`, `<` or `>` in the query (Entra's `filter=userName+eq+\"x\"`) gets an empty 400 \
          and the connection closes, before any SCIM code runs",
     ),
+    (
+        "drop-connections[=N]",
+        "every Nth request (default 10) is read and applied, then its connection is closed \
+         without an answer (a fault, for testing clients)",
+    ),
 ];
 
 /// Why a `--quirk` value was refused.
@@ -381,6 +391,16 @@ impl Quirk {
             "no-content-html" => flag(Quirk::NoContentHtml),
             "require-name-formatted" => flag(Quirk::RequireNameFormatted),
             "reject-raw-query-chars" => flag(Quirk::RejectRawQueryChars),
+            "drop-connections" => match arg {
+                None => Ok(Quirk::DropConnections(DEFAULT_DROP_EVERY)),
+                Some(_) => match u32::try_from(number("requests")?) {
+                    Ok(every) if every >= 1 => Ok(Quirk::DropConnections(every)),
+                    _ => Err(UnknownQuirk(format!(
+                        "quirk `drop-connections` needs N between 1 and {}",
+                        u32::MAX
+                    ))),
+                },
+            },
             _ => Err(UnknownQuirk(format!("unknown quirk `{name}`"))),
         }
     }
@@ -441,6 +461,7 @@ impl fmt::Display for Quirk {
             Quirk::NoContentHtml => "no-content-html",
             Quirk::RequireNameFormatted => "require-name-formatted",
             Quirk::RejectRawQueryChars => "reject-raw-query-chars",
+            Quirk::DropConnections(every) => return write!(f, "drop-connections={every}"),
         };
         f.write_str(name)
     }
@@ -534,6 +555,8 @@ pub struct Quirks {
     pub no_content_html: bool,
     pub require_name_formatted: bool,
     pub reject_raw_query_chars: bool,
+    /// `Some(n)`: every nth request is applied and its connection closed without an answer.
+    pub drop_connections_every: Option<u32>,
 }
 
 impl Quirks {
@@ -576,6 +599,7 @@ impl Quirks {
             Quirk::NoAuth => self.no_auth = true,
             Quirk::Charset => self.charset = true,
             Quirk::Latency(ms) => self.latency = Some(Duration::from_millis(ms)),
+            Quirk::DropConnections(every) => self.drop_connections_every = Some(every),
             Quirk::IgnoreBulkLimits => self.ignore_bulk_limits = true,
             Quirk::DiscoveryFilterIgnored => self.discovery_filter_ignored = true,
             Quirk::RequireUserAgent => self.require_user_agent = true,
@@ -1009,6 +1033,15 @@ mod tests {
         assert_eq!(Quirk::parse("rate-limit=3"), Ok(Quirk::RateLimit(3)));
         assert!(Quirk::parse("rate-limit=0").is_err());
         assert_eq!(Quirk::parse("latency=40"), Ok(Quirk::Latency(40)));
+        assert_eq!(
+            Quirk::parse("drop-connections"),
+            Ok(Quirk::DropConnections(DEFAULT_DROP_EVERY))
+        );
+        assert_eq!(
+            Quirk::parse("drop-connections=3"),
+            Ok(Quirk::DropConnections(3))
+        );
+        assert!(Quirk::parse("drop-connections=0").is_err());
         assert!(Quirk::parse("latency").is_err());
         assert!(Quirk::parse("latency=fast").is_err());
         assert!(Quirk::parse("no-auth=1").is_err());

@@ -14,9 +14,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::findings::Deviation;
 use crate::scim::percent::QueryEncoding;
 
+pub use crate::findings::Deviation;
 pub use builtin::{Builtin, NoArgs, Order, PaginateArgs, ScimErrorArgs, SortedArgs};
 pub use parse::parse_suite;
 pub use selector::{PathStep, Selector, SelectorPath, render_filter};
@@ -110,6 +110,10 @@ pub struct Check {
     pub requires: Vec<Requirement>,
     /// Names the deviation when the check does not pass; an assertion's own message wins.
     pub message: Option<String>,
+    /// The kind of deviation (a key of the findings catalogue) a failure of this check means,
+    /// when the assertion that missed (or, for a wrong status, its step) names none of its
+    /// own: failures with the same deviation are one finding in the reports.
+    pub deviation: Option<Deviation>,
     pub steps: Vec<Step>,
     /// 1-based line of the check in its file.
     pub line: usize,
@@ -185,6 +189,9 @@ pub struct Step {
     pub setup: bool,
     /// Acceptable statuses; empty means any.
     pub status: Vec<u16>,
+    /// The kind of deviation an answer outside `status` (or without a value to capture) means;
+    /// an assertion names its own, and the check's is what is left.
+    pub deviation: Option<Deviation>,
     pub expect: Vec<Assertion>,
     /// Variables set from the answer, in order.
     pub capture: Vec<(String, Selector)>,
@@ -228,7 +235,7 @@ pub struct Assertion {
     pub level: Option<Level>,
     /// Names the deviation when this assertion fails.
     pub message: Option<String>,
-    /// The kind of deviation a miss of this assertion shows, from the findings catalogue.
+    /// The kind of deviation a failure of this assertion means, as written in the suite.
     pub deviation: Option<Deviation>,
     /// 1-based line of the assertion in its file.
     pub line: usize,
@@ -341,6 +348,23 @@ pub enum AssertionKind {
     },
     /// A rule written in Rust, with its arguments.
     Builtin(Builtin),
+}
+
+impl AssertionKind {
+    /// The deviation a failure of this test can only mean, whatever the check is about: an
+    /// answer's `Content-Type` that is not `application/scim+json` is that, and nothing else.
+    /// Most tests mean what their check says they mean, and imply nothing.
+    pub fn implied_deviation(&self) -> Option<Deviation> {
+        match self {
+            AssertionKind::MediaType { name, media_type }
+                if name.eq_ignore_ascii_case("Content-Type")
+                    && media_type.eq_ignore_ascii_case(crate::scim::model::SCIM_MEDIA_TYPE) =>
+            {
+                Some(Deviation::ResponseNotScimJson)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// JSON types an assertion can demand.

@@ -8,8 +8,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use super::raw::RawAssertion;
-use super::{Source, did_you_mean, json_templates, known_variables, level, template};
-use crate::findings::Deviation;
+use super::{Source, deviation, did_you_mean, json_templates, known_variables, level, template};
 use crate::scim::diag::{Diagnostic, Span};
 use crate::suite::selector::check_pointer;
 use crate::suite::{
@@ -73,38 +72,16 @@ pub(super) fn assertion(
             (None, None) => unreachable!("one subject was counted"),
         }
     };
-    let deviation = raw
-        .deviation
-        .as_ref()
-        .map(|key| deviation(source, key))
-        .transpose()?;
     Ok(Assertion {
         kind,
         level,
         message: raw.message,
-        deviation,
+        deviation: raw
+            .deviation
+            .as_ref()
+            .map(|d| deviation(source, d))
+            .transpose()?,
         line: source.line_of(&span),
-    })
-}
-
-/// A deviation key of the findings catalogue.
-pub(super) fn deviation(
-    source: &Source<'_>,
-    key: &Spanned<String>,
-) -> Result<Deviation, SuiteError> {
-    Deviation::from_key(key.get_ref()).ok_or_else(|| {
-        let known: Vec<&str> = Deviation::ALL.iter().map(|d| d.key()).collect();
-        SuiteError {
-            hint: did_you_mean(key.get_ref(), &known),
-            ..source.error(
-                key.span(),
-                format!(
-                    "no deviation has the key `{}`; the keys are those of \
-                     src/findings/catalogue.rs (`scimctl lint -o json` shows them)",
-                    key.get_ref()
-                ),
-            )
-        }
     })
 }
 

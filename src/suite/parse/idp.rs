@@ -10,10 +10,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use toml::Spanned;
 
-use super::assertion::{assertion, deviation};
+use super::assertion::assertion;
 use super::raw::{Entries, RawAssertion, RawCapture, RawStep, StatusSpec};
 use super::templates::{Scope, Templates};
-use super::{Source, known_variables};
+use super::{Source, deviation, known_variables};
 use crate::findings::Deviation;
 use crate::suite::idp::{
     Arg, ArgKind, IDENTITY_PROVIDERS, IdentityProvider, Isolation, Refusal, Scenario, ScenarioStep,

@@ -53,6 +53,7 @@ pub(super) struct RawCheck {
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
     pub message: Option<String>,
+    pub deviation: Option<Spanned<String>>,
     /// Steps that only prepare the ground, run before `step`; each is a setup step.
     #[serde(default)]
     pub setup: Vec<Spanned<RawStep>>,
@@ -87,6 +88,7 @@ pub(super) struct RawStep {
     pub skip_if_filter_declined: Option<bool>,
     pub setup: Option<bool>,
     pub status: Option<Spanned<StatusSpec>>,
+    pub deviation: Option<Spanned<String>>,
     #[serde(default)]
     pub expect: Vec<Spanned<RawAssertion>>,
     #[serde(default)]
@@ -139,6 +141,7 @@ impl RawStep {
                 .or(base.skip_if_filter_declined),
             setup: self.setup.or(base.setup),
             status: self.status.or(base.status),
+            deviation: self.deviation.or(base.deviation),
             expect: base.expect.into_iter().chain(self.expect).collect(),
             capture: Entries(capture),
             encoding: self.encoding.or(base.encoding),
@@ -162,6 +165,7 @@ impl RawStep {
             with: self
                 .with
                 .map(|with| Spanned::new(span.clone(), with.into_inner())),
+            deviation: self.deviation.map(at),
             status: self
                 .status
                 .map(|status| Spanned::new(span.clone(), status.into_inner())),
@@ -266,7 +270,6 @@ pub(super) struct RawAssertion {
     pub count: Option<usize>,
     pub level: Option<String>,
     pub message: Option<String>,
-    /// The key of the deviation (`src/findings/catalogue.rs`) a miss of this assertion shows.
     pub deviation: Option<Spanned<String>>,
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use super::raw::{RawCapture, RawStep, StatusSpec};
-use super::{BUILTIN_VARIABLES, Source, assertion, json_templates, template};
+use super::{BUILTIN_VARIABLES, Source, assertion, deviation, json_templates, template};
 use crate::suite::{Body, Method, Selector, Step, SuiteError, Template};
 
 pub(super) fn step(
@@ -36,6 +36,11 @@ pub(super) fn step(
     let body = body(source, &raw, &span, defined)?;
     let body_base = body_base(source, &raw, defined)?;
     let status = status(source, raw.status.as_ref())?;
+    let named = raw
+        .deviation
+        .as_ref()
+        .map(|d| deviation(source, d))
+        .transpose()?;
     let setup = raw.setup.unwrap_or(false);
     if setup && status.is_empty() {
         return Err(source.error(
@@ -72,6 +77,7 @@ pub(super) fn step(
         skip_if_filter_declined: raw.skip_if_filter_declined.unwrap_or(false),
         setup,
         status,
+        deviation: named,
         expect,
         capture,
         line: source.line_of(&span),
