@@ -83,11 +83,11 @@ target 4.10 "\`scimctl users list --all\`, 10,000 users from \`scimctl serve\`" 
 
 | Measurement | Result |
 |---|---:|
-| \`scimctl users get ID\`, median of $runs (range) | $(ms "$ours_s") ms ($(timing_spread "$work/get.json" 0 3) s) |
-| \`scim2 query user ID\`, median of $runs (range) | $(ms "$theirs_s") ms ($(timing_spread "$work/get.json" 1 3) s) |
+| \`scimctl users get ID\`, median of $runs (range, ms) | $(ms "$ours_s") ms ($(timing_spread "$work/get.json" 0 1 ms)) |
+| \`scim2 query user ID\`, median of $runs (range, ms) | $(ms "$theirs_s") ms ($(timing_spread "$work/get.json" 1 1 ms)) |
 | Ratio of the medians | **${get_ratio}x** |
 | Peak RSS of \`scimctl users get ID\`, median of 9 | **$rss_mib MiB** ($rss_kib KiB) |
-| \`scimctl users list --all -o ndjson\`, 10,000 users, median of 10 (range) | **$(ms "$list_s") ms** ($(timing_spread "$work/list.json" 0 3) s) |
+| \`scimctl users list --all -o ndjson\`, 10,000 users, median of 10 (range, ms) | **$(ms "$list_s") ms** ($(timing_spread "$work/list.json" 0 1 ms)) |
 
 EOF
     targets_table

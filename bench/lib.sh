@@ -149,9 +149,14 @@ timing_median() {
     python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"])' "$1" "$2"
 }
 
-# "min-max" of the run times, in seconds with $3 decimals, of command $2 in export $1.
+# "min-max" of the run times of command $2 in export $1, with $3 decimals, in seconds or, with
+# $4 = ms, in milliseconds.
 timing_spread() {
-    python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["times"]; print(f"{min(t):.{sys.argv[3]}f}-{max(t):.{sys.argv[3]}f}")' "$1" "$2" "$3"
+    python3 -c '
+import json, sys
+scale = 1000 if sys.argv[4:] == ["ms"] else 1
+t = [scale * x for x in json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["times"]]
+print(f"{min(t):.{sys.argv[3]}f}-{max(t):.{sys.argv[3]}f}")' "$@"
 }
 
 # Prints $1 / $2 with $3 decimals (default 1).

@@ -54,7 +54,7 @@ for body in user patch; do
     ours_ms="$(python3 -c "print(f'{$(timing_median "$work/$body.json" 0) * 1000:.1f}')")"
     theirs_ms="$(python3 -c "print(f'{$(timing_median "$work/$body.json" 1) * 1000:.1f}')")"
     body_ratio="$(ratio "$theirs_ms" "$ours_ms" 0)"
-    rows+=("| $label | \`scimctl lint${flag}\` | $ours_ms ($(timing_spread "$work/$body.json" 0 4) s) | $theirs_ms ($(timing_spread "$work/$body.json" 1 4) s) | **${body_ratio}x** |")
+    rows+=("| $label | \`scimctl lint${flag}\` | $ours_ms ($(timing_spread "$work/$body.json" 0 1 ms)) | $theirs_ms ($(timing_spread "$work/$body.json" 1 1 ms)) | **${body_ratio}x** |")
     target - "$label: scim-sanity's median / \`scimctl lint\`'s" "${body_ratio}x" "none named"
 done
 

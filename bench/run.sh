@@ -3,7 +3,7 @@
 # side by side, rewrites docs/benchmarks.md (each script its own section, this script the
 # summary of every target), and exits 1 when a target is missed.
 #
-# Usage: bench/run.sh               (about 20 minutes on an idle 2-core machine)
+# Usage: bench/run.sh               (about 15 minutes)
 #
 # Installs wrk, hyperfine and time (Debian packages) when missing, builds scimctl and the
 # ceiling server in release mode, and installs the peers, pinned, in bench/.venv: python-scim's
@@ -11,11 +11,11 @@
 # (scripts/python-env with bench/peers-requirements.txt). Then runs, each against its peer on
 # the same machine in the same run:
 #
+#   bench/serve.sh    `scimctl serve` against scim2-server at concurrency 1, 8 and 32
 #   bench/client.sh   `scimctl users get` against scim2-cli; peak RSS; `users list --all`
 #   bench/suite.sh    `scimctl test` against scim2-tester (and scim-sanity's probe); against serve
 #   bench/lint.sh     `scimctl lint` against scim-sanity's payload validation (no target)
 #   bench/import.sh   `scimctl import` against each server's wrk POST capacity; memory; re-runs
-#   bench/serve.sh    `scimctl serve` against scim2-server at concurrency 1, 8 and 32
 #   bench/test-time.sh  the test suite's build and run time (issue 12), only with
 #                     BENCH_TEST_TIME=1 (it takes long) and when the script exists
 #
@@ -32,7 +32,8 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=bench/lib.sh
 source "$repo/bench/lib.sh"
 
-read -ra benchmarks <<<"${BENCH_ONLY:-client suite lint import serve}"
+# In the order of docs/benchmarks.md's sections.
+read -ra benchmarks <<<"${BENCH_ONLY:-serve client suite lint import}"
 # The test suite's time (bench/test-time.sh, issue 12) takes long: only on request.
 if [[ "${BENCH_TEST_TIME:-0}" == 1 ]]; then
     benchmarks+=(test-time)
