@@ -7,6 +7,8 @@
 //!   where it was seen, its RFC section, what Okta and Entra do, the fix) and its catalogue.
 //! - [`lint`]: offline checks of a SCIM document against the schemas, as findings. Pure.
 //! - [`doctor`]: `scimctl doctor`'s probes and what their answers mean, as findings. Pure.
+//! - [`replay`]: `scimctl replay`'s judgement of an identity provider's scenario, as a
+//!   transcript of exchanges and findings. Pure.
 //! - [`serve`]: the embedded in-memory SCIM server behind `scimctl serve`.
 //! - [`client`]: the HTTP edge (the only module that talks HTTP): auth, retries, redirects,
 //!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
@@ -35,6 +37,7 @@ pub mod import;
 pub mod lint;
 pub mod output;
 pub mod redact;
+pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod scim;

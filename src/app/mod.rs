@@ -18,6 +18,7 @@ mod kind;
 mod lint;
 mod list;
 mod members;
+mod replay;
 mod resources;
 mod schemas;
 mod serve;
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lint(args) => lint::run_lint(args, &connection, &global),
         Command::Explain(command) => lint::run_explain(command, &connection, &global),
         Command::Doctor(args) => doctor::run(args, &connection, &global),
+        Command::Replay(args) => replay::run(args, &connection, &global),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
         command => {
@@ -88,6 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         | Command::Lint(_)
                         | Command::Explain(_)
                         | Command::Doctor(_)
+                        | Command::Replay(_)
                         | Command::Completions(_)
                         | Command::Man(_) => Ok(()),
                     }

@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod generate;
 pub mod import;
 pub mod lint;
+pub mod replay;
 pub mod resources;
 pub mod serve;
 pub mod test;
@@ -136,6 +137,27 @@ pub enum Command {
     /// Exit codes: 0 when no finding reaches --fail-on, 1 when one does, 2 when the input
     /// cannot be read (not JSON, not a SCIM document, an unknown --resource-type).
     Lint(lint::LintArgs),
+    /// Send what Okta or Entra sends for one provisioning event, and say what it would conclude.
+    ///
+    /// Sends the requests the identity provider of --as (okta, entra, entra-legacy) sends for
+    /// SCENARIO, byte for byte as it writes them (Entra's raw quotes and `+` on the request
+    /// line, Okta's `%20`, their headers and bodies; the shapes are testsuites/idp/*.toml, the
+    /// same the okta and entra suites send), in its order, and shows each exchange: the request
+    /// line, headers (credentials redacted) and body, the answer. Under each answer, what the
+    /// identity provider makes of it: a finding in the form `lint` prints, and its conclusion
+    /// ("Okta would report: Create new user returned empty user", "Entra would create a duplicate
+    /// of `alice`: the filter answered 404"). A refused request that deviates from RFC 7644
+    /// (Entra's legacy `"op":"Replace"`, `"False"`) is sent again without each deviation in turn,
+    /// to name the one the server refuses. scimctl's own requests are marked: it finds the users
+    /// and groups ARGS name (the ids the identity provider keeps), and reads back what a write
+    /// changed. The writes are real: `deactivate` deactivates the user. Output: the console
+    /// form, or -o json (versioned).
+    ///
+    /// Exit codes: 0 when the identity provider would carry out the event and no finding reaches
+    /// --fail-on, 1 when one does or a request failed, 2 on a usage error (an unknown scenario,
+    /// missing or extra ARGS, --as missing), 4 when the server cannot be reached, 5 when it
+    /// refuses the credentials.
+    Replay(replay::ReplayArgs),
     /// Explain a filter or a PATCH path: parse tree, attributes, what is sent.
     ///
     /// The parse tree, how each attribute resolves against the schemas (type, multi-valued,
@@ -172,8 +194,8 @@ pub const VERSION: &str = env!("SCIMCTL_VERSION");
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the server answered with an error, conformance checks failed, or lint or doctor found
-     problems
+  1  the server answered with an error, conformance checks failed, or lint, doctor or replay
+     found problems
   2  usage error or invalid input (nothing was sent)
   3  partial failure
   4  network, TLS or timeout error

@@ -28,7 +28,7 @@ use serde_json::Value;
 pub(crate) use crate::hash::stable_hash;
 pub use auth::{Credentials, OAuthClient};
 pub use discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
-pub use error::{ClientError, FailureBody, HttpFailure, classify_failure};
+pub use error::{ClientError, FailureBody, HttpFailure, classify_failure, reason_phrase};
 pub use ops::{Fetched, ListQuery, LookupError, Projection, SortOrder, equals_filter};
 pub use paging::{PagingSummary, StopReason};
 pub use recorder::{Recorder, RecorderOptions};

@@ -1187,6 +1187,20 @@ catalogue! {
         breaks: Deactivation,
         fix: "read \"True\" and \"False\", in any case, as the booleans true and false",
     },
+    /// A complex attribute sent as a plain string refused, where an IdP sends it so.
+    ComplexAsStringRefused {
+        key: "complex-as-string-refused",
+        level: Interop,
+        rfc: "RFC 7643 §2.3.8, §4.3",
+        title: "a complex attribute sent as a plain string (Entra's manager) is refused",
+        okta: None,
+        entra: Some(
+            "Entra sets the manager as the manager's id, a plain string on its URN path; a \
+             server that refuses it never receives managers (Captain-P-Goldfish/SCIM-SDK#686)",
+        ),
+        breaks: Update,
+        fix: "read a string sent for a complex attribute as its `value` sub-attribute",
+    },
     /// An attribute named by its schema URN refused in a PATCH path or a filter.
     UrnPathRefused {
         key: "urn-path-refused",
@@ -1374,11 +1388,12 @@ catalogue! {
     WriteNotApplied {
         key: "write-not-applied",
         level: Must,
-        rfc: "RFC 7644 §3.5.2",
-        title: "a PATCH answered with success did not change the resource",
+        rfc: "RFC 7644 §3.5.1, §3.5.2",
+        title: "a PUT or PATCH answered with success did not change the resource",
         okta: None,
         entra: None,
-        fix: "apply every operation of the PATCH, or refuse it with an Error",
+        fix: "store every change of the PUT, or every operation of the PATCH, or refuse it with \
+              an Error",
     },
     /// A deleted resource can still be read.
     DeleteNotEffective {

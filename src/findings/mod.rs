@@ -26,12 +26,14 @@
 mod catalogue;
 mod render;
 mod sections;
+mod transcript;
 
 use std::fmt;
 
 pub use catalogue::{Deviation, Entry};
 pub use render::{FORMAT_VERSION, Style, Subject, location_json, render};
 pub use sections::{Line, Section, render_sections};
+pub use transcript::{Remark, ShownAnswer, ShownRequest, Transcript, Turn, render_transcript};
 
 /// How serious a deviation is, most serious first. The order is the order `--fail-on` counts
 /// in, the same as `scimctl test`'s: a broken MUST, then what breaks an identity provider's

@@ -5,11 +5,16 @@
 //! standard templates are compiled into the binary from `testsuites/`.
 
 mod builtin;
+pub mod idp;
 mod parse;
 mod selector;
 mod template;
 
 use std::fmt;
+
+use serde_json::Value;
+
+use crate::scim::percent::QueryEncoding;
 
 pub use crate::findings::Deviation;
 pub use builtin::{Builtin, NoArgs, Order, PaginateArgs, ScimErrorArgs, SortedArgs};
@@ -156,10 +161,19 @@ pub struct Step {
     pub path: Template,
     pub query: Vec<(String, Template)>,
     /// The request-target below the base URL, sent byte for byte as an identity provider writes
-    /// it (`/Users?filter=userName+eq+"{{unique}}"`); variables are inserted as they are.
+    /// it (`/Users?filter=userName+eq+"{{unique}}"`); variables are inserted as they are, or
+    /// encoded as `encoding` says.
     pub target: Option<Template>,
+    /// For a step built on an identity provider's shape: how that IdP writes a value into a
+    /// query string. A variable in the target's query is encoded so (`%20` or `+` for a
+    /// space), one in its path as a path segment.
+    pub encoding: Option<QueryEncoding>,
     pub headers: Vec<(String, Template)>,
     pub body: Option<Body>,
+    /// A variable holding a JSON object (a resource read earlier and captured whole) that the
+    /// JSON `body` is merged over when the request is sent: how Okta PUTs back the whole user it
+    /// fetched with its changes.
+    pub body_base: Option<String>,
     /// False to send the request without credentials.
     pub auth: bool,
     /// Retry the step while its assertions fail, up to `--settle` (read-after-write).
@@ -256,6 +270,24 @@ impl Assertion {
             | AssertionKind::Count { selector, .. } => in_selector(selector),
             AssertionKind::Builtin(builtin) => builtin.templates().into_iter().any(in_template),
         }
+    }
+}
+
+/// `over` merged into `base`: objects key by key, recursively; anything else (a list too) is
+/// replaced. A step's body over its template's, and over a `body_base` when sent.
+pub fn merge_into(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Object(base), Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(slot) => merge_into(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, over) => *slot = over,
     }
 }
 

@@ -2,9 +2,13 @@
 //! file, line and column on every refusal. Nothing is left to fail at run time.
 
 mod assertion;
+mod bind;
+mod idp;
 mod raw;
 mod step;
 mod templates;
+
+pub use idp::load_idp;
 
 use std::collections::HashSet;
 use std::ops::Range;

@@ -79,11 +79,7 @@ impl Env {
 
     /// [`Env::scimctl`] for assert_cmd, bounded in time as [`Home::command`] is.
     pub fn command(&self) -> Command {
-        let mut command = self.home.command();
-        command
-            .env("SCIMCTL_URL", &self.url)
-            .env("SCIMCTL_TOKEN", TOKEN);
-        command
+        self.home.command_for(&self.url, TOKEN)
     }
 
     /// Runs the binary with `args` and no stdin.
