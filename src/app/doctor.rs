@@ -223,16 +223,7 @@ fn verdict(check_up: &CheckUp, threshold: Level) -> Result<(), ExitError> {
         ));
     }
     let findings: Vec<findings::Finding> = check_up.findings().into_iter().cloned().collect();
-    let failing = findings::reaching(&findings, threshold);
-    if failing > 0 {
-        return Err(ExitError::new(
-            Exit::ServerError,
-            anyhow::anyhow!(
-                "{failing} finding(s) at or above --fail-on {}",
-                threshold.key()
-            ),
-        ));
-    }
+    super::lint::fail_on(&findings, threshold)?;
     let failed = check_up
         .sections
         .iter()

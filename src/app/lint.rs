@@ -73,7 +73,13 @@ pub fn run_lint(
     let subject = Subject { name: shown, facts };
     write_stdout(&findings::render(&subject, &linted.findings, style))?;
     let threshold = level(args.fail_on);
-    let failing = findings::reaching(&linted.findings, threshold);
+    fail_on(&linted.findings, threshold)?;
+    Ok(())
+}
+
+/// Exit 1 when any finding reaches `--fail-on`; shared by every command that reports findings.
+pub(super) fn fail_on(found: &[findings::Finding], threshold: Level) -> Result<(), ExitError> {
+    let failing = findings::reaching(found, threshold);
     if failing > 0 {
         return Err(ExitError::new(
             Exit::ServerError,
@@ -81,8 +87,7 @@ pub fn run_lint(
                 "{failing} finding(s) at or above --fail-on {}",
                 threshold.key()
             ),
-        )
-        .into());
+        ));
     }
     Ok(())
 }

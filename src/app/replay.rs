@@ -272,16 +272,7 @@ fn verdict(replayed: &Replayed, threshold: Level) -> Result<(), ExitError> {
         .into_iter()
         .cloned()
         .collect();
-    let failing = findings::reaching(&findings, threshold);
-    if failing > 0 {
-        return Err(ExitError::new(
-            Exit::ServerError,
-            anyhow::anyhow!(
-                "{failing} finding(s) at or above --fail-on {}",
-                threshold.key()
-            ),
-        ));
-    }
+    super::lint::fail_on(&findings, threshold)?;
     Ok(())
 }
 
