@@ -502,15 +502,16 @@ catalogue! {
         entra: None,
         fix: "count results from 1",
     },
-    /// `itemsPerPage` is not the number of resources in the page.
+    /// `itemsPerPage` is below the number of resources in the page (the page size asked for,
+    /// as in RFC 7644 Figure 9, is accepted).
     ListItemsPerPageWrong {
         key: "list-items-per-page-wrong",
         level: Must,
         rfc: "RFC 7644 §3.4.2",
-        title: "`itemsPerPage` is not the number of resources in the page",
+        title: "`itemsPerPage` is below the number of resources in the page",
         okta: None,
         entra: None,
-        fix: "send the number of resources this page holds (not the requested `count`)",
+        fix: "send the number of resources this page holds",
     },
     /// `Resources` missing although `totalResults` is above 0.
     ListResourcesMissing {

@@ -157,7 +157,7 @@ impl Server {
             )
             .to_string(),
             resource_types: keyed(
-                protocol::resource_types_json(),
+                quirks.served_resource_types(protocol::resource_types_json()),
                 "ResourceType",
                 "ResourceTypes",
             ),
@@ -301,14 +301,19 @@ impl Server {
         self.refuse_discovery_filter(request)
     }
 
-    /// Discovery endpoints are read-only: any other method gets 405 (RFC 9110 §15.5.6), or a
-    /// 404 under `discovery-write-404`.
+    /// Discovery endpoints are read-only: any other method gets 405 (RFC 9110 §15.5.6), a 501
+    /// under `discovery-write-501`, or a 404 under `discovery-write-404`.
     fn only_get(&self, method: Option<Method>) -> Result<(), Failure> {
         match method {
             Some(Method::Get) => Ok(()),
             _ if self.quirks.discovery_write_404 => {
                 Err(ScimError::status(404, "no such endpoint").into())
             }
+            _ if self.quirks.discovery_write_501 => Err(ScimError::status(
+                501,
+                "discovery endpoints support no operation but GET",
+            )
+            .into()),
             other => Err(not_allowed(other, "GET")),
         }
     }
@@ -536,10 +541,17 @@ impl Server {
         } else {
             total
         };
-        Ok(self.list_reply(total, shown_start, &items))
+        Ok(self.list_reply(total, shown_start, &items, count))
     }
 
-    fn list_reply(&self, total: usize, start_index: i64, items: &[String]) -> Reply {
+    /// A ListResponse page of `items`, the page size having been limited to `page_limit`.
+    fn list_reply(
+        &self,
+        total: usize,
+        start_index: i64,
+        items: &[String],
+        page_limit: usize,
+    ) -> Reply {
         let key = if self.quirks.lowercase_resources {
             "resources"
         } else {
@@ -550,7 +562,7 @@ impl Server {
         let _ = write!(
             body,
             "{{\"schemas\":[\"{LIST_RESPONSE}\"],\"totalResults\":{total},\"itemsPerPage\":{},\"startIndex\":{start_index},\"{key}\":[",
-            items.len()
+            self.quirks.items_per_page(items.len(), page_limit)
         );
         for (index, item) in items.iter().enumerate() {
             if index > 0 {
@@ -603,7 +615,8 @@ impl Server {
 
     fn discovery_list(&self, docs: &[(String, Value)]) -> Reply {
         let items: Vec<String> = docs.iter().map(|(_, doc)| doc.to_string()).collect();
-        self.list_reply(items.len(), 1, &items)
+        let page_limit = self.limits.max_results;
+        self.list_reply(items.len(), 1, &items, page_limit)
     }
 }
 
@@ -659,8 +672,9 @@ fn missing_body(method: Option<Method>) -> ScimError {
     )
 }
 
-/// The RFC 7644 §3.14 precondition of a write: 404 for an unknown id, 412 when `If-Match`
-/// names another version (never, with `ignore-if-match`).
+/// The RFC 7644 §3.14 precondition of a write: 404 for an unknown id, 412 (409 with
+/// `version-conflict-409`) when `If-Match` names another version (never, with
+/// `ignore-if-match`).
 fn check_if_match(
     store: &Store,
     quirks: &Quirks,
@@ -674,7 +688,7 @@ fn check_if_match(
             if !quirks.ignore_if_match && !etag::header_matches(header, &entry.version) =>
         {
             Err(ScimError::status(
-                412,
+                quirks.stale_version_status(),
                 format!(
                     "If-Match `{header}` does not match the current version {}",
                     entry.version

@@ -180,6 +180,12 @@ const CLEAN: &[(&str, &[&str])] = &[
     ("filter-eq-only", &["--allow-writes"]),
     ("no-content-html", &["--allow-writes"]),
     ("patch-no-content", &["--allow-writes"]),
+    ("unique-emails", &["--allow-writes"]),
+    ("resource-type-endpoint-unslashed", &["--allow-writes"]),
+    ("version-conflict-409", &["--allow-writes"]),
+    ("discovery-write-501", &["--allow-writes"]),
+    ("items-per-page-is-count", &["--allow-writes"]),
+    ("filter-username-only", &["--allow-writes"]),
 ];
 
 #[test]

@@ -47,7 +47,11 @@ fn status_problem(status: Option<&Value>, http_status: u16) -> Option<String> {
     }
 }
 
-/// RFC 7644 §3.4.2: the ListResponse envelope of one page.
+/// RFC 7644 §3.4.2: the ListResponse envelope of one page. `itemsPerPage` is defined as "the
+/// number of resources returned in a list response page", but §4's own Figure 9 answers two
+/// resource types with 10, the page size: a server that copies it is not wrong, one that says
+/// fewer than the page holds is. `Resources` is "REQUIRED if totalResults is non-zero", unless
+/// the page is empty by request (`itemsPerPage` 0, or a `startIndex` past the end).
 pub(super) fn list_response(body: &Value) -> Option<String> {
     let Some(map) = body.as_object() else {
         return Some("the answer is not a JSON object".to_owned());
@@ -67,9 +71,10 @@ pub(super) fn list_response(body: &Value) -> Option<String> {
         Some(_) => return Some("`Resources` is not a list".to_owned()),
         None => 0,
     };
-    if let Some(items) = get_ci(map, "itemsPerPage") {
+    let items_per_page = get_ci(map, "itemsPerPage");
+    if let Some(items) = items_per_page {
         match items.as_u64() {
-            Some(n) if usize::try_from(n).is_ok_and(|n| n == page) => {}
+            Some(n) if usize::try_from(n).is_ok_and(|n| n >= page) => {}
             _ => {
                 return Some(format!(
                     "`itemsPerPage` is {items} but the page holds {page} resource(s)"
@@ -77,11 +82,19 @@ pub(super) fn list_response(body: &Value) -> Option<String> {
             }
         }
     }
-    if let Some(start) = get_ci(map, "startIndex")
+    let start = get_ci(map, "startIndex");
+    if let Some(start) = start
         && start.as_u64().is_none_or(|s| s < 1)
     {
         return Some(format!(
             "`startIndex` is {start}, not an integer of at least 1"
+        ));
+    }
+    let empty_by_request = items_per_page.and_then(Value::as_u64) == Some(0)
+        || start.and_then(Value::as_u64).is_some_and(|s| s > total);
+    if resources.is_none() && total > 0 && !empty_by_request {
+        return Some(format!(
+            "`Resources` is missing, though `totalResults` is {total}"
         ));
     }
     None
@@ -133,12 +146,28 @@ mod tests {
         let page = json!({"schemas": [LIST_RESPONSE], "totalResults": 3, "itemsPerPage": 1,
                           "startIndex": 1, "Resources": [{"id": "1"}]});
         assert_eq!(list_response(&page), None);
-        let miscounted = json!({"schemas": [LIST_RESPONSE], "totalResults": 3,
-                                "itemsPerPage": 2, "Resources": [{"id": "1"}]});
+        let page_size = json!({"schemas": [LIST_RESPONSE], "totalResults": 3,
+                               "itemsPerPage": 10, "Resources": [{"id": "1"}]});
         assert_eq!(
-            list_response(&miscounted).as_deref(),
-            Some("`itemsPerPage` is 2 but the page holds 1 resource(s)")
+            list_response(&page_size),
+            None,
+            "RFC 7644 Figure 9 does this"
         );
+        let undercounted = json!({"schemas": [LIST_RESPONSE], "totalResults": 3,
+                                  "itemsPerPage": 1, "Resources": [{"id": "1"}, {"id": "2"}]});
+        assert_eq!(
+            list_response(&undercounted).as_deref(),
+            Some("`itemsPerPage` is 1 but the page holds 2 resource(s)")
+        );
+        let no_page = json!({"schemas": [LIST_RESPONSE], "totalResults": 5});
+        assert_eq!(
+            list_response(&no_page).as_deref(),
+            Some("`Resources` is missing, though `totalResults` is 5")
+        );
+        let count_zero = json!({"schemas": [LIST_RESPONSE], "totalResults": 5, "itemsPerPage": 0});
+        assert_eq!(list_response(&count_zero), None);
+        let past_the_end = json!({"schemas": [LIST_RESPONSE], "totalResults": 5, "startIndex": 9});
+        assert_eq!(list_response(&past_the_end), None);
         let lowercase = json!({"schemas": [LIST_RESPONSE], "totalResults": 1, "resources": []});
         assert!(
             list_response(&lowercase)

@@ -353,11 +353,38 @@ quirk_table! {
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal)",
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal: \
          RFC 7644 Table 9)";
+    Legal DiscoveryWrite501 discovery_write_501 "discovery-write-501"
+        "writes to discovery endpoints get 501 Not Implemented, not 405 (legal)",
+        "writes to discovery endpoints get 501 Not Implemented, not 405 (legal: RFC 7644 \
+         Table 8, \"service provider does not support the request operation\")";
+    Legal ItemsPerPageIsCount items_per_page_is_count "items-per-page-is-count"
+        "`itemsPerPage` is the page size asked for (or the page limit), not what the page holds \
+         (legal)",
+        "`itemsPerPage` is the page size asked for (`count`, or the page limit), not what the page \
+         holds (legal: RFC 7644 §4's Figure 9 answers two resource types with `itemsPerPage` 10)";
+    Legal FilterUsernameOnly filter_username_only "filter-username-only"
+        "filters naming any attribute but `userName` get 400 `invalidFilter` (legal)",
+        "filters naming any attribute but `userName` get 400 `invalidFilter` (legal: RFC 7644 \
+         Table 9 lets a server decline an attribute it does not filter on)";
     Legal NoContentHtml no_content_html "no-content-html"
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: it has no \
          content)",
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: a 204 has no \
          content, RFC 9110 §15.3.5)";
+    Legal UniqueEmails unique_emails "unique-emails"
+        "an email address another user holds gets 409 `uniqueness` (legal: the schema decides)",
+        "a create, PUT or PATCH giving a user an email address another user holds gets 409 \
+         `uniqueness`, and `/Schemas` says `emails.value` is unique (legal: the server's schema \
+         decides what is unique, RFC 7643 §2.2, §7)";
+    Legal ResourceTypeEndpointUnslashed resource_type_endpoint_unslashed
+        "resource-type-endpoint-unslashed"
+        "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal)",
+        "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal: RFC 7643 \
+         §6's own example, relative to the base URL)";
+    Legal VersionConflict409 version_conflict_409 "version-conflict-409"
+        "a write with a stale `If-Match` gets 409, not 412 (legal: RFC 7644 Table 8)",
+        "a write with a stale `If-Match` gets 409 Conflict, not 412 (legal: RFC 7644 Table 8 \
+         gives 409 for a version that does not match the latest)";
     Deviation RequireNameFormatted require_name_formatted "require-name-formatted"
         "`POST /Users` without `name.formatted` gets 400 `invalidValue` (only `userName` is \
          required)",

@@ -64,6 +64,8 @@ pub struct StoreOptions {
     pub frozen_versions: bool,
     /// `client-id-honoured`: a create keeps the `id` the client sent.
     pub honour_client_id: bool,
+    /// `unique-emails`: no two users hold the same email address.
+    pub unique_emails: bool,
 }
 
 /// One stored resource.
@@ -379,7 +381,7 @@ fn is_core_path(path: &AttrPath, kind: Kind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scim::model::{GROUP_SCHEMA, USER_SCHEMA};
+    use crate::scim::model::{GROUP_SCHEMA, PATCH_OP, ScimType, USER_SCHEMA};
     use serde_json::json;
 
     const NOW: &str = "2026-01-01T00:00:00.000Z";
@@ -516,5 +518,51 @@ mod tests {
         assert_eq!(written.entry.resource["userName"], "changed");
         assert_eq!(store.get(Kind::User, &id).unwrap().resource, before);
         assert!(find(&store, "userName eq \"changed\"").is_empty());
+    }
+
+    #[test]
+    fn unique_emails_refuses_an_address_another_user_holds_on_every_write() {
+        let mut store = Store::new(
+            "http://localhost/scim/v2",
+            StoreOptions {
+                unique_emails: true,
+                ..StoreOptions::default()
+            },
+        );
+        let with_email = |user_name: &str, address: &str| json!({"schemas": [USER_SCHEMA], "userName": user_name, "emails": [{"value": address}]});
+        let holder = store
+            .create(Kind::User, with_email("a", "A@example.com"), NOW)
+            .unwrap()
+            .id()
+            .to_string();
+        let taken = store
+            .create(Kind::User, with_email("b", "a@EXAMPLE.com"), NOW)
+            .unwrap_err();
+        assert_eq!(taken.scim_type, Some(ScimType::Uniqueness));
+        let other = store
+            .create(Kind::User, with_email("b", "b@example.com"), NOW)
+            .unwrap()
+            .id()
+            .to_string();
+        let put = store.replace(
+            Kind::User,
+            &other,
+            with_email("b", "a@example.com"),
+            NOW,
+            true,
+        );
+        assert!(put.is_err(), "a PUT may not take another user's address");
+        let add = json!({"schemas": [PATCH_OP], "Operations": [
+            {"op": "add", "path": "emails", "value": [{"value": "a@example.com"}]}
+        ]});
+        assert!(store.patch(Kind::User, &other, &add, NOW).is_err());
+        let own = store.replace(
+            Kind::User,
+            &holder,
+            with_email("a", "a@example.com"),
+            NOW,
+            true,
+        );
+        assert!(own.is_ok(), "a user keeps its own address");
     }
 }
