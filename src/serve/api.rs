@@ -151,7 +151,9 @@ impl Server {
         };
         let discovery = Discovery {
             service_provider_config: with_meta(
-                protocol::service_provider_config_json(&limits),
+                quirks.served_service_provider_config(protocol::service_provider_config_json(
+                    &limits,
+                )),
                 "ServiceProviderConfig",
                 format!("{base}/ServiceProviderConfig"),
             )
@@ -355,6 +357,9 @@ impl Server {
 
     /// `/Me` (RFC 7644 §3.11): the user named by `--me`, else 501.
     fn me(&self, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+        if self.quirks.me_404 {
+            return Err(no_endpoint(request));
+        }
         let Some(user_name) = &self.me else {
             let detail = "/Me is not supported: the token maps to no user (see --me)";
             return Err(ScimError::status(501, detail).into());
@@ -392,7 +397,7 @@ impl Server {
     ) -> Result<Reply, Failure> {
         let store = self.read();
         let entry = store.require(kind, id)?;
-        if let Some(header) = if_none_match
+        if let Some(header) = if_none_match.filter(|_| !self.quirks.if_none_match_ignored)
             && (self.quirks.always_not_modified || etag::header_matches(header, &entry.version))
         {
             return Ok(Reply::empty(304).with("etag", entry.version.clone()));
@@ -404,6 +409,9 @@ impl Server {
         let projection = self.projection(Projection::from_query(&request.query)?);
         let mut body = request.body.ok_or_else(|| missing_body(request.method))?;
         self.quirks.drop_enterprise_extension(&mut body);
+        if kind == Kind::Group {
+            self.quirks.drop_members_on_create(&mut body);
+        }
         let now = now();
         let mut store = self.write();
         let entry = store.create(kind, body, &now)?;

@@ -130,6 +130,18 @@ impl Quirks {
         self.etag_only_on_reads && method_writes
     }
 
+    /// `group-create-drops-members`: takes `members` out of a group's POST body, as a server
+    /// that only links members through PATCH does (RFC 7644 §3.3 creates the resource as sent,
+    /// RFC 7643 §4.2 makes `members` readWrite).
+    pub fn drop_members_on_create(&self, body: &mut Value) {
+        if let Some(object) = body
+            .as_object_mut()
+            .filter(|_| self.group_create_drops_members)
+        {
+            object.retain(|key, _| !key.eq_ignore_ascii_case("members"));
+        }
+    }
+
     /// `enterprise-extension-dropped`: takes the enterprise extension (RFC 7643 §4.3) and its
     /// URN in `schemas` out of a POST or PUT body, as a server that only knows the core schema
     /// and ignores what it does not know would.
@@ -175,6 +187,18 @@ impl Quirks {
         schemas
     }
 
+    /// The ServiceProviderConfig served: `spc-without-change-password` leaves out
+    /// `changePassword`, which RFC 7643 §5 makes REQUIRED even when unsupported.
+    pub fn served_service_provider_config(&self, mut config: Value) -> Value {
+        if let Some(object) = config
+            .as_object_mut()
+            .filter(|_| self.spc_without_change_password)
+        {
+            object.remove("changePassword");
+        }
+        config
+    }
+
     /// The resource types served: `resource-type-endpoint-unslashed` writes each `endpoint`
     /// without its leading `/`, as RFC 7643 §6's own example does (`"Users"`); legal, as
     /// either is relative to the base URL.
@@ -212,6 +236,7 @@ impl Quirks {
     pub fn rewrite_patch(&self, body: &mut Cow<'_, Value>, on_group: bool) {
         let widen_member_removal = self.member_removal_empties_group && on_group;
         if !(widen_member_removal
+            || self.patch_remove_ignored
             || self.ignore_null_replace
             || self.add_replaces_list
             || self.replace_merges_list
@@ -229,6 +254,7 @@ impl Quirks {
             }
             let kind = text_of(op, "op").map(str::to_ascii_lowercase);
             match kind.as_deref() {
+                Some("remove") if self.patch_remove_ignored => ignore_operation(op),
                 Some("remove") => {
                     if widen_member_removal {
                         drop_member_list(op);
@@ -347,6 +373,15 @@ fn empty_pathless_value(op: &mut Map<String, Value>) {
     if let Some(value) = value_of(op) {
         *value = Value::Object(Map::new());
     }
+}
+
+/// `patch-remove-ignored`: the operation becomes an `add` of nothing, which changes nothing
+/// and is answered as a success, as by a server that implements only `add` and `replace`
+/// (RFC 7644 §3.5.2.2 removes the values the path names).
+fn ignore_operation(op: &mut Map<String, Value>) {
+    op.clear();
+    op.insert("op".to_owned(), Value::from("add"));
+    op.insert("value".to_owned(), Value::Object(Map::new()));
 }
 
 /// `filtered-remove-clears-all`: a `remove` whose path has a value filter loses the filter and

@@ -385,6 +385,19 @@ quirk_table! {
         "a write with a stale `If-Match` gets 409, not 412 (legal: RFC 7644 Table 8)",
         "a write with a stale `If-Match` gets 409 Conflict, not 412 (legal: RFC 7644 Table 8 \
          gives 409 for a version that does not match the latest)";
+    Deviation PatchRemoveIgnored patch_remove_ignored "patch-remove-ignored"
+        "PATCH `remove` operations answer 200 but change nothing";
+    Deviation IfNoneMatchIgnored if_none_match_ignored "if-none-match-ignored"
+        "a GET with the current version in If-None-Match gets 200 and the resource, never 304";
+    Deviation Me404 me_404 "me-404"
+        "`/Me` answers 404 as an unknown endpoint, not 501 Not Implemented";
+    Deviation SpcWithoutChangePassword spc_without_change_password "spc-without-change-password"
+        "`/ServiceProviderConfig` leaves out `changePassword` (REQUIRED) instead of saying it is \
+         unsupported",
+        "`/ServiceProviderConfig` leaves out `changePassword` instead of saying `supported: false` \
+         (RFC 7643 §5 makes it REQUIRED)";
+    Deviation GroupCreateDropsMembers group_create_drops_members "group-create-drops-members"
+        "`POST /Groups` stores the group without the `members` it was sent (PATCH adds them)";
     Deviation RequireNameFormatted require_name_formatted "require-name-formatted"
         "`POST /Users` without `name.formatted` gets 400 `invalidValue` (only `userName` is \
          required)",
