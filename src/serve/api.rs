@@ -284,7 +284,7 @@ impl Server {
                 } else if is(collection, "Schemas") {
                     (&self.discovery.schemas, "schema")
                 } else {
-                    return Err(no_endpoint(request));
+                    return self.unknown_endpoint(request);
                 };
                 self.discovery_read(request)?;
                 match id {
@@ -292,8 +292,22 @@ impl Server {
                     _ => Ok(self.discovery_list(documents)),
                 }
             }
-            _ => Err(no_endpoint(request)),
+            _ => self.unknown_endpoint(request),
         }
+    }
+
+    /// An endpoint the server does not have: 404 with a SCIM Error (RFC 7644 §3.12), or under
+    /// `unknown-endpoint-page` a 200 HTML page for a GET, as a web application's catch-all
+    /// route serves.
+    fn unknown_endpoint(&self, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+        if self.quirks.unknown_endpoint_page && request.method == Some(Method::Get) {
+            return Ok(Reply {
+                status: 200,
+                body: Some(FALLBACK_PAGE.to_owned()),
+                headers: vec![("content-type", "text/html".to_owned())],
+            });
+        }
+        Err(no_endpoint(request))
     }
 
     /// What every discovery endpoint refuses: a method other than GET ([`Server::only_get`])
@@ -651,6 +665,9 @@ fn not_allowed(method: Option<Method>, allowed: &'static str) -> Failure {
         allow: Some(allowed),
     }
 }
+
+/// What `unknown-endpoint-page` serves for an unknown endpoint.
+const FALLBACK_PAGE: &str = "<!doctype html><html><body><div id=\"app\"></div></body></html>";
 
 fn no_endpoint(request: &ApiRequest<'_>) -> Failure {
     ScimError::status(404, format!("no endpoint at `{}`", request.path)).into()

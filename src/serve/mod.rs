@@ -191,6 +191,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             frozen_versions: quirks.etag_never_changes,
             honour_client_id: quirks.client_id_honoured,
             unique_emails: quirks.unique_emails,
+            case_sensitive_emails: quirks.case_sensitive_emails,
         },
     );
     if let Some(seed) = &config.seed {

@@ -398,6 +398,11 @@ quirk_table! {
          (RFC 7643 §5 makes it REQUIRED)";
     Deviation GroupCreateDropsMembers group_create_drops_members "group-create-drops-members"
         "`POST /Groups` stores the group without the `members` it was sent (PATCH adds them)";
+    Deviation CaseSensitiveEmails case_sensitive_emails "case-sensitive-emails"
+        "filters compare email addresses case-sensitively (`emails.value` is not caseExact)";
+    Deviation UnknownEndpointPage unknown_endpoint_page "unknown-endpoint-page"
+        "a GET of an unknown endpoint answers 200 with an HTML page, as a web app's fallback \
+         route does";
     Deviation RequireNameFormatted require_name_formatted "require-name-formatted"
         "`POST /Users` without `name.formatted` gets 400 `invalidValue` (only `userName` is \
          required)",

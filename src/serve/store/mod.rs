@@ -64,6 +64,8 @@ pub struct StoreOptions {
     pub frozen_versions: bool,
     /// `client-id-honoured`: a create keeps the `id` the client sent.
     pub honour_client_id: bool,
+    /// `case-sensitive-emails`: filters compare email addresses case-sensitively.
+    pub case_sensitive_emails: bool,
     /// `unique-emails`: no two users hold the same email address.
     pub unique_emails: bool,
 }
@@ -140,10 +142,14 @@ impl Store {
     /// An empty store whose `meta.location`s start with `base_url` (no trailing slash).
     pub fn new(base_url: &str, options: StoreOptions) -> Store {
         let mut filter_user_schema = protocol::user_schema().clone();
-        if options.case_sensitive_username {
-            for attribute in &mut filter_user_schema.core.attributes {
-                if attribute.name.eq_ignore_ascii_case("userName") {
-                    attribute.case_exact = true;
+        for attribute in &mut filter_user_schema.core.attributes {
+            if options.case_sensitive_username && attribute.name.eq_ignore_ascii_case("userName") {
+                attribute.case_exact = true;
+            }
+            if options.case_sensitive_emails && attribute.name.eq_ignore_ascii_case("emails") {
+                let addresses = attribute.sub_attributes.iter_mut();
+                for value in addresses.filter(|sub| sub.name.eq_ignore_ascii_case("value")) {
+                    value.case_exact = true;
                 }
             }
         }
