@@ -192,6 +192,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             honour_client_id: quirks.client_id_honoured,
             unique_emails: quirks.unique_emails,
             case_sensitive_emails: quirks.case_sensitive_emails,
+            boolean_ordering_accepted: quirks.boolean_ordering_accepted,
         },
     );
     if let Some(seed) = &config.seed {

@@ -400,6 +400,9 @@ quirk_table! {
         "`POST /Groups` stores the group without the `members` it was sent (PATCH adds them)";
     Deviation CaseSensitiveEmails case_sensitive_emails "case-sensitive-emails"
         "filters compare email addresses case-sensitively (`emails.value` is not caseExact)";
+    Deviation BooleanOrderingAccepted boolean_ordering_accepted "boolean-ordering-accepted"
+        "filters order booleans (`active lt true` finds inactive users) instead of refusing \
+         them with 400 `invalidFilter`";
     Deviation UnknownEndpointPage unknown_endpoint_page "unknown-endpoint-page"
         "a GET of an unknown endpoint answers 200 with an HTML page, as a web app's fallback \
          route does";

@@ -64,6 +64,8 @@ pub struct StoreOptions {
     pub frozen_versions: bool,
     /// `client-id-honoured`: a create keeps the `id` the client sent.
     pub honour_client_id: bool,
+    /// `boolean-ordering-accepted`: `gt`, `ge`, `lt` and `le` order booleans, false first.
+    pub boolean_ordering_accepted: bool,
     /// `case-sensitive-emails`: filters compare email addresses case-sensitively.
     pub case_sensitive_emails: bool,
     /// `unique-emails`: no two users hold the same email address.
@@ -242,7 +244,11 @@ impl Store {
         };
         let rewritten;
         let filter = match filter {
-            Some(filter) if self.options.eq_substring || self.options.or_as_and => {
+            Some(filter)
+                if self.options.eq_substring
+                    || self.options.or_as_and
+                    || self.options.boolean_ordering_accepted =>
+            {
                 rewritten = quirky_filter(filter, &self.options);
                 Some(&rewritten)
             }
@@ -320,12 +326,31 @@ fn quirky_filter(filter: &Filter, options: &StoreOptions) -> Filter {
         Filter::Compare(path, CompareOp::Eq, value) if options.eq_substring => {
             Filter::Compare(path.clone(), CompareOp::Co, value.clone())
         }
+        Filter::Compare(path, op, CompValue::Bool(value)) if options.boolean_ordering_accepted => {
+            ordered_boolean(path, *op, *value)
+        }
         Filter::Not(inner) => Filter::Not(rewrite(inner)),
         Filter::And(a, b) => Filter::And(rewrite(a), rewrite(b)),
         Filter::Or(a, b) if options.or_as_and => Filter::And(rewrite(a), rewrite(b)),
         Filter::Or(a, b) => Filter::Or(rewrite(a), rewrite(b)),
         Filter::ValuePath(path, inner) => Filter::ValuePath(path.clone(), rewrite(inner)),
         other => other.clone(),
+    }
+}
+
+/// `boolean-ordering-accepted`: an ordering comparison of a boolean, read with false before
+/// true, as the `eq` or `pr` test that selects the same values (RFC 7644 §3.4.2.2 refuses it
+/// with 400 `invalidFilter`); any other comparison is kept.
+fn ordered_boolean(path: &AttrPath, op: CompareOp, value: bool) -> Filter {
+    let equals =
+        |wanted: bool| Filter::Compare(path.clone(), CompareOp::Eq, CompValue::Bool(wanted));
+    let nothing = || Filter::And(Box::new(equals(true)), Box::new(equals(false)));
+    match (op, value) {
+        (CompareOp::Gt, true) | (CompareOp::Lt, false) => nothing(),
+        (CompareOp::Ge, true) | (CompareOp::Gt, false) => equals(true),
+        (CompareOp::Le, false) | (CompareOp::Lt, true) => equals(false),
+        (CompareOp::Ge, false) | (CompareOp::Le, true) => Filter::Present(path.clone()),
+        (op, value) => Filter::Compare(path.clone(), op, CompValue::Bool(value)),
     }
 }
 
@@ -570,5 +595,37 @@ mod tests {
             true,
         );
         assert!(own.is_ok(), "a user keeps its own address");
+    }
+
+    #[test]
+    fn boolean_ordering_accepted_reads_false_before_true() {
+        let options = StoreOptions {
+            boolean_ordering_accepted: true,
+            ..StoreOptions::default()
+        };
+        let mut store = Store::new("http://localhost/scim/v2", options);
+        let mut user = |name: &str, active: bool| {
+            let body = json!({"schemas": [USER_SCHEMA], "userName": name, "active": active});
+            store
+                .create(Kind::User, body, NOW)
+                .unwrap()
+                .id()
+                .to_string()
+        };
+        let (on, off) = (user("on", true), user("off", false));
+        assert_eq!(find(&store, "active lt true"), [off.as_str()]);
+        assert_eq!(find(&store, "active ge true"), [on.as_str()]);
+        assert_eq!(find(&store, "active ge false").len(), 2);
+        assert!(find(&store, "active gt true").is_empty());
+        let plain = Store::new("http://localhost/scim/v2", StoreOptions::default());
+        let refused = plain.search(
+            Kind::User,
+            protocol::parse_filter("active lt true").ok().as_ref(),
+            None,
+        );
+        assert!(
+            refused.is_err(),
+            "without the quirk the ordering is refused"
+        );
     }
 }
