@@ -193,6 +193,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             unique_emails: quirks.unique_emails,
             case_sensitive_emails: quirks.case_sensitive_emails,
             boolean_ordering_accepted: quirks.boolean_ordering_accepted,
+            not_binds_loosely: quirks.not_binds_loosely,
         },
     );
     if let Some(seed) = &config.seed {

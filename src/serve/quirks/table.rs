@@ -403,6 +403,8 @@ quirk_table! {
     Deviation BooleanOrderingAccepted boolean_ordering_accepted "boolean-ordering-accepted"
         "filters order booleans (`active lt true` finds inactive users) instead of refusing \
          them with 400 `invalidFilter`";
+    Deviation NotBindsLoosely not_binds_loosely "not-binds-loosely"
+        "a filter's `not (a) and b` is read as `not (a and b)`: `not` takes the `and` after it";
     Deviation UnknownEndpointPage unknown_endpoint_page "unknown-endpoint-page"
         "a GET of an unknown endpoint answers 200 with an HTML page, as a web app's fallback \
          route does";

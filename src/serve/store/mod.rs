@@ -64,6 +64,8 @@ pub struct StoreOptions {
     pub frozen_versions: bool,
     /// `client-id-honoured`: a create keeps the `id` the client sent.
     pub honour_client_id: bool,
+    /// `not-binds-loosely`: `not (a) and b` is read as `not (a and b)`.
+    pub not_binds_loosely: bool,
     /// `boolean-ordering-accepted`: `gt`, `ge`, `lt` and `le` order booleans, false first.
     pub boolean_ordering_accepted: bool,
     /// `case-sensitive-emails`: filters compare email addresses case-sensitively.
@@ -247,7 +249,8 @@ impl Store {
             Some(filter)
                 if self.options.eq_substring
                     || self.options.or_as_and
-                    || self.options.boolean_ordering_accepted =>
+                    || self.options.boolean_ordering_accepted
+                    || self.options.not_binds_loosely =>
             {
                 rewritten = quirky_filter(filter, &self.options);
                 Some(&rewritten)
@@ -330,7 +333,12 @@ fn quirky_filter(filter: &Filter, options: &StoreOptions) -> Filter {
             ordered_boolean(path, *op, *value)
         }
         Filter::Not(inner) => Filter::Not(rewrite(inner)),
-        Filter::And(a, b) => Filter::And(rewrite(a), rewrite(b)),
+        Filter::And(a, b) => match &**a {
+            Filter::Not(negated) if options.not_binds_loosely => {
+                Filter::Not(Box::new(Filter::And(rewrite(negated), rewrite(b))))
+            }
+            _ => Filter::And(rewrite(a), rewrite(b)),
+        },
         Filter::Or(a, b) if options.or_as_and => Filter::And(rewrite(a), rewrite(b)),
         Filter::Or(a, b) => Filter::Or(rewrite(a), rewrite(b)),
         Filter::ValuePath(path, inner) => Filter::ValuePath(path.clone(), rewrite(inner)),
@@ -490,6 +498,18 @@ mod tests {
         };
         let shown = quirky_filter(&filter, &options).to_string();
         assert_eq!(shown, "not (a co \"x\") and b sw \"y\" or c[d co 1]");
+    }
+
+    #[test]
+    fn not_binds_loosely_takes_the_and_after_it_only() {
+        let filter =
+            protocol::parse_filter("a pr and (not (b pr) and c pr) or not (d pr)").unwrap();
+        let options = StoreOptions {
+            not_binds_loosely: true,
+            ..StoreOptions::default()
+        };
+        let shown = quirky_filter(&filter, &options).to_string();
+        assert_eq!(shown, "a pr and not (b pr and c pr) or not (d pr)");
     }
 
     #[test]
