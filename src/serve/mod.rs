@@ -194,6 +194,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             case_sensitive_emails: quirks.case_sensitive_emails,
             boolean_ordering_accepted: quirks.boolean_ordering_accepted,
             not_binds_loosely: quirks.not_binds_loosely,
+            omit_resource_type: quirks.meta_without_resource_type,
         },
     );
     if let Some(seed) = &config.seed {

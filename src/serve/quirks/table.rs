@@ -405,6 +405,8 @@ quirk_table! {
          them with 400 `invalidFilter`";
     Deviation NotBindsLoosely not_binds_loosely "not-binds-loosely"
         "a filter's `not (a) and b` is read as `not (a and b)`: `not` takes the `and` after it";
+    Deviation MetaWithoutResourceType meta_without_resource_type "meta-without-resource-type"
+        "users and groups carry no `meta.resourceType` (the server SHALL set it)";
     Deviation UnknownEndpointPage unknown_endpoint_page "unknown-endpoint-page"
         "a GET of an unknown endpoint answers 200 with an HTML page, as a web app's fallback \
          route does";

@@ -64,6 +64,8 @@ pub struct StoreOptions {
     pub frozen_versions: bool,
     /// `client-id-honoured`: a create keeps the `id` the client sent.
     pub honour_client_id: bool,
+    /// `meta-without-resource-type`: resources carry no `meta.resourceType`.
+    pub omit_resource_type: bool,
     /// `not-binds-loosely`: `not (a) and b` is read as `not (a and b)`.
     pub not_binds_loosely: bool,
     /// `boolean-ordering-accepted`: `gt`, `ge`, `lt` and `le` order booleans, false first.

@@ -316,7 +316,9 @@ impl Store {
             resource.insert("groups".into(), groups);
         }
         let mut meta = Map::with_capacity(5);
-        meta.insert("resourceType".into(), kind.resource_type().into());
+        if !self.options.omit_resource_type {
+            meta.insert("resourceType".into(), kind.resource_type().into());
+        }
         meta.insert("created".into(), created.into());
         meta.insert("lastModified".into(), now.into());
         meta.insert("location".into(), location.into());
