@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks `scimctl serve` against python-scim's scim2-server 0.8.3 on this machine, in one run.
+# Benchmarks `scimctl serve` against python-scim's scim2-server 0.8.3 on this machine, in one run,
+# and writes the figures into docs/benchmarks.md (between the serve-results markers).
 #
-# Usage: bench/serve.sh            (about 6 minutes; BENCH_DURATION=3s for a quick look)
+# Usage: bench/serve.sh            (about 9 minutes; BENCH_DURATION=3s for a quick look)
 #
 # With 10,000 identical users loaded in each server, wrk measures requests per second for
 # GET /Users/{id}, GET /Users?filter=userName eq "..." and POST /Users at concurrency 1, 8
@@ -13,10 +14,10 @@
 # answering every request with a fixed body (no store, no validation). No server can beat it on
 # this machine, so its ratio to scim2-server says how much of a cell the machine allows.
 #
-# Targets (exit status 1 when one is missed): every scimctl/scim2-server ratio >= 30, and the
-# 100,000-user median under 20 ms. Both servers listen on 127.0.0.1 only and are stopped on
-# exit. Installs wrk (Debian) if missing, builds scimctl in release mode, and sets up the
-# pinned Python venv with scripts/python-env. Not run by CI.
+# Targets (issue 3, item 6; exit status 1 when one is missed): every scimctl/scim2-server ratio
+# >= 30, and the 100,000-user median under 20 ms. The servers listen on 127.0.0.1 only and are
+# stopped on exit. Installs wrk (Debian) if missing, builds scimctl in release mode, and sets up
+# the peers' venv. Not run by CI.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,25 +30,11 @@ max_median_ms=20
 # shellcheck source=bench/lib.sh
 source "$repo/bench/lib.sh"
 
-# Starts `scimctl serve` with seed file $1; sets scimctl_pid and scimctl_url.
-start_scimctl() {
-    local log="$work/scimctl-$RANDOM.log"
-    "$scimctl" serve --host 127.0.0.1 --port 0 --token "$token" --seed "$1" >"$log" 2>&1 &
-    scimctl_pid=$!
-    server_pids+=("$scimctl_pid")
-    scimctl_url="$(wait_for_url "$scimctl_pid" "$log" 300 /scim/v2)"
-}
-
 # Starts scim2-server and POSTs the users of seed file $1; sets python_pid and python_url.
 start_scim2_server() {
     start_empty_scim2_server
     say "loading users into scim2-server (it has no seed option)"
-    "$repo/.venv/bin/python" "$repo/bench/load_users.py" "$python_url" "$token" "$1" >&2
-}
-
-stop_server() {
-    kill "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
+    "$venv/bin/python" "$repo/bench/load_users.py" "$python_url" "$token" "$1" >&2
 }
 
 # Prints the id of user $2 on server $1, after checking the filter finds exactly that user.
@@ -100,13 +87,10 @@ label() {
 
 apt_install wrk
 command -v curl >/dev/null || die "curl is needed"
-say "building scimctl and the ceiling server (release)"
-(cd "$repo" && cargo build --release --locked --quiet --bin scimctl --example bench_ceiling)
-scimctl="${CARGO_TARGET_DIR:-$repo/target}/release/scimctl"
+build_release --example bench_ceiling
 ceiling="${CARGO_TARGET_DIR:-$repo/target}/release/examples/bench_ceiling"
-bash "$repo/scripts/python-env" >&2
+setup_peers
 
-load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 users=10000
 python3 "$repo/bench/make_seed.py" "$users" "$work/seed-10k.json"
 start_scimctl "$work/seed-10k.json"
@@ -122,17 +106,17 @@ ceiling_url="$(wait_for_url "$ceiling_pid" "$ceiling_log" 60 /scim/v2)"
 say "scimctl at $scimctl_url, scim2-server at $python_url, $users users each; ceiling at $ceiling_url"
 
 rows=()
-targets_met=true
 for kind in "${kinds[@]}"; do
     for c in "${concurrencies[@]}"; do
         say "$(label "$kind") at concurrency $c ($duration each)"
         ours="$(run_wrk "$scimctl_url" "$kind" "$c" "$scimctl_id")"
         theirs="$(run_wrk "$python_url" "$kind" "$c" "$python_id")"
         bound="$(run_wrk "$ceiling_url" "$kind" "$c" "$python_id")"
-        ratio="$(python3 -c "print(f'{$(field rps "$ours") / max($(field rps "$theirs"), 0.1):.1f}')")"
-        bound_ratio="$(python3 -c "print(f'{$(field rps "$bound") / max($(field rps "$theirs"), 0.1):.1f}')")"
-        python3 -c "import sys; sys.exit(0 if $ratio >= $min_ratio else 1)" || targets_met=false
-        rows+=("| \`$(label "$kind")\` | $c | $(rps_cell "$ours") | $(rps_cell "$theirs") | ${ratio}x | $(rps_cell "$bound") | ${bound_ratio}x |")
+        cell_ratio="$(ratio "$(field rps "$ours")" "$(field rps "$theirs")")"
+        bound_ratio="$(ratio "$(field rps "$bound")" "$(field rps "$theirs")")"
+        target 3.6 "\`$(label "$kind")\` at concurrency $c: \`scimctl serve\` / scim2-server (the ceiling reached ${bound_ratio}x)" \
+            "${cell_ratio}x" ">= ${min_ratio}x" "$cell_ratio >= $min_ratio"
+        rows+=("| \`$(label "$kind")\` | $c | $(rps_cell "$ours") | $(rps_cell "$theirs") | **${cell_ratio}x** | $(rps_cell "$bound") | ${bound_ratio}x |")
     done
 done
 stop_server "$scimctl_pid"
@@ -147,29 +131,25 @@ user_id "$scimctl_url" "bench-user-099999" >/dev/null
 latency="$(run_wrk "$scimctl_url" filter 1 -)"
 median_ms="$(python3 -c "print(f'{$(field p50_us "$latency") / 1000:.2f}')")"
 p99_ms="$(python3 -c "print(f'{$(field p99_us "$latency") / 1000:.2f}')")"
-python3 -c "import sys; sys.exit(0 if $median_ms < $max_median_ms else 1)" || targets_met=false
 stop_server "$scimctl_pid"
+target 3.6 "100,000 users, \`GET /Users?filter=userName eq \"...\"\` at concurrency 1: median latency" \
+    "$median_ms ms" "< $max_median_ms ms" "$median_ms < $max_median_ms"
 
-cat <<EOF
-
-Date: $(date -u '+%Y-%m-%d %H:%M UTC')
-Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(free -g | awk '/^Mem:/ {print $2}') GiB memory
-Versions: $("$scimctl" --version), scim2-server 0.8.3 (Python $("$repo/.venv/bin/python" -c 'import platform; print(platform.python_version())')), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)
-Load average (1/5/15 min) at start: $load_at_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)
-Each cell: wrk for $duration, at most 2 threads, 10,000 users loaded (POST runs add users).
-Ceiling: examples/bench_ceiling.rs, fixed answers on the same runtime; its ratio is the most any
-server could reach in that cell on this machine.
+{
+    run_header "$("$scimctl" --version) (release build), scim2-server 0.8.3 (Python $(python_version)), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)" \
+        "BENCH_DURATION=$duration bench/serve.sh"
+    cat <<EOF
+Each cell: wrk for $duration, at most 2 threads, 10,000 users loaded (POST runs add users); in
+each cell scimctl, scim2-server and the ceiling run one after the other.
 
 | Request | Concurrency | scimctl serve (req/s) | scim2-server (req/s) | Ratio | Ceiling (req/s) | Ceiling ratio |
 |---|---:|---:|---:|---:|---:|---:|
 $(printf '%s\n' "${rows[@]}")
 
-100,000 users, \`GET /Users?filter=userName eq "..."\` at concurrency 1: median ${median_ms} ms, p99 ${p99_ms} ms ($(field requests "$latency") requests, $(rps_cell "$latency") req/s).
-EOF
+100,000 users, \`GET /Users?filter=userName eq "..."\` at concurrency 1: median **${median_ms} ms**, p99 ${p99_ms} ms ($(field requests "$latency") requests, $(rps_cell "$latency") req/s).
 
-if $targets_met; then
-    say "targets met: every ratio >= ${min_ratio}x, 100k-user median < ${max_median_ms} ms"
-else
-    say "TARGETS MISSED: want every ratio >= ${min_ratio}x and a 100k-user median < ${max_median_ms} ms"
-    exit 1
-fi
+EOF
+    targets_table
+} >"$work/results.md"
+write_section serve "$work/results.md"
+finish

@@ -57,6 +57,11 @@ impl ExitError {
         }
     }
 
+    /// A usage error (exit 2) with `message`.
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        ExitError::new(Exit::Usage, anyhow::anyhow!("{message}"))
+    }
+
     /// The same error with a hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());

@@ -7,6 +7,8 @@
 //!   where it was seen, its RFC section, what Okta and Entra do, the fix) and its catalogue.
 //! - [`lint`]: offline checks of a SCIM document against the schemas, as findings. Pure.
 //! - [`doctor`]: `scimctl doctor`'s probes and what their answers mean, as findings. Pure.
+//! - [`replay`]: `scimctl replay`'s judgement of an identity provider's scenario, as a
+//!   transcript of exchanges and findings. Pure.
 //! - [`serve`]: the embedded in-memory SCIM server behind `scimctl serve`.
 //! - [`client`]: the HTTP edge (the only module that talks HTTP): auth, retries, redirects,
 //!   the exchange log behind `-v`/`--curl`/`--har`, one-line errors with exit codes.
@@ -17,6 +19,7 @@
 //! - [`hash`]: one stable hash for names derived from data.
 //! - [`suite`]: the conformance suite file format (pure) and the built-in suites.
 //! - [`runner`]: runs suite checks against a server and returns verdicts.
+//! - [`import`]: CSV bulk import: column mapping, plan, apply, journal (`scimctl import`).
 //! - [`report`]: conformance reports over a run's outcome: console, JSON, JUnit, Markdown, HTML.
 //! - [`cli`]: clap types (the help text lives in their doc comments).
 //! - [`output`]: tables, JSON, NDJSON, CSV and raw output; the colour policy; write diffs.
@@ -30,9 +33,11 @@ pub mod doctor;
 pub mod exit;
 pub mod findings;
 pub mod hash;
+pub mod import;
 pub mod lint;
 pub mod output;
 pub mod redact;
+pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod scim;

@@ -230,9 +230,12 @@ pub fn open_to_others(metadata: &std::fs::Metadata) -> Option<u32> {
 
 /// Writes a file only its owner can read (mode 600), creating missing parent directories, and
 /// atomically: the bytes go to a temporary file that is then renamed into place, so a crash
-/// never leaves half a file.
+/// never leaves half a file. A symbolic link (a configuration file kept with the user's
+/// dotfiles) stays a link: the file it points to is the one replaced.
 pub fn write_owner_only(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let resolved = std::fs::canonicalize(path);
+    let path = resolved.as_deref().unwrap_or(path);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -256,6 +259,36 @@ pub fn write_owner_only(path: &std::path::Path, bytes: &[u8]) -> std::io::Result
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[cfg(unix)]
+    #[test]
+    fn writing_through_a_symbolic_link_replaces_the_file_and_keeps_the_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dotfiles = dir.path().join("dotfiles");
+        std::fs::create_dir(&dotfiles).expect("dir");
+        std::fs::write(dotfiles.join("scimctl.toml"), "old").expect("target");
+        let link = dir.path().join("config.toml");
+        std::os::unix::fs::symlink(dotfiles.join("scimctl.toml"), &link).expect("link");
+
+        write_owner_only(&link, b"new").expect("written");
+
+        assert!(link.symlink_metadata().expect("link").is_symlink());
+        assert_eq!(
+            std::fs::read_to_string(dotfiles.join("scimctl.toml")).expect("target"),
+            "new"
+        );
+        let mode = std::fs::metadata(&link)
+            .expect("target")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(
+            std::fs::read_dir(&dotfiles).expect("dir").count(),
+            1,
+            "no temporary left"
+        );
+    }
 
     #[test]
     fn a_secret_never_prints_its_value() {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::exit::{Exit, ExitError};
+use crate::exit::ExitError;
 use crate::output::split_list;
 use crate::scim::diag::Span;
 use crate::scim::diag::{Diagnostic, snippet};
@@ -23,7 +23,7 @@ use crate::scim::typing::{set_path, typed_value};
 
 /// A usage error (exit 2) with `message`.
 pub fn usage(message: impl std::fmt::Display) -> ExitError {
-    ExitError::new(Exit::Usage, anyhow::anyhow!("{message}"))
+    ExitError::usage(message)
 }
 
 /// A usage error pointing into `input` with a caret, with the diagnostic's hint.
@@ -332,6 +332,7 @@ fn assign(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::Exit;
     use serde_json::json;
 
     fn words(text: &str) -> Vec<String> {

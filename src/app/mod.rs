@@ -10,11 +10,15 @@ mod config;
 mod demo;
 mod discover;
 mod doctor;
+mod export;
+mod generate;
+mod import;
 mod input;
 mod kind;
 mod lint;
 mod list;
 mod members;
+mod replay;
 mod resources;
 mod schemas;
 mod serve;
@@ -49,10 +53,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             args::TestRequest::Run(options) => test::run(*options, &connection, global.color),
             args::TestRequest::Cleanup(ledger) => test::cleanup(ledger.as_deref(), &connection),
         },
+        Command::Import(args) => match args::import(args, global.yes)? {
+            args::ImportRequest::Template(kind) => import::print_template(kind),
+            args::ImportRequest::Run(options) => import::run(&options, &connection, global),
+        },
         Command::Config(command) => config::run(command, &connection, &global),
         Command::Lint(args) => lint::run_lint(args, &connection, &global),
         Command::Explain(command) => lint::run_explain(command, &connection, &global),
         Command::Doctor(args) => doctor::run(args, &connection, &global),
+        Command::Replay(args) => replay::run(args, &connection, &global),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -68,13 +79,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                             resources::resources(&mut session, &args.type_name, args.command).await
                         }
                         Command::Discover(args) => discover::run(&mut session, args).await,
-                        Command::Demo(_)
+                        Command::Export(args) => {
+                            export::run(&mut session, args::export(args)).await
+                        }
+                        Command::Import(_)
+                        | Command::Demo(_)
                         | Command::Serve(_)
                         | Command::Config(_)
                         | Command::Test(_)
                         | Command::Lint(_)
                         | Command::Explain(_)
-                        | Command::Doctor(_) => Ok(()),
+                        | Command::Doctor(_)
+                        | Command::Replay(_)
+                        | Command::Completions(_)
+                        | Command::Man(_) => Ok(()),
                     }
                 };
                 // Output is written between awaits, a whole record at a time, so dropping the

@@ -5,7 +5,7 @@ use anyhow::Context;
 
 use crate::cli::serve::ServeArgs;
 use crate::exit::{Exit, ExitError};
-use crate::serve::{Quirk, Quirks, Seed, ServeConfig};
+use crate::serve::{Quirk, Quirks, Seed, SeedError, ServeConfig};
 
 /// Runs the server until Ctrl-C.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -42,16 +42,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn read_seed(path: &std::path::Path) -> anyhow::Result<Seed> {
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .with_context(|| format!("failed to read seed `{}`", path.display()))
         .map_err(|e| ExitError::new(Exit::Usage, e))?;
     let is_csv = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
     let seed = if is_csv {
-        Seed::from_csv(&text)
+        Seed::from_csv(&bytes)
     } else {
-        Seed::from_json(&text)
+        String::from_utf8(bytes)
+            .map_err(|e| SeedError::Format(format!("not UTF-8: {e}")))
+            .and_then(|text| Seed::from_json(&text))
     };
     seed.with_context(|| format!("invalid seed `{}`", path.display()))
 }

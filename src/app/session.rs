@@ -20,6 +20,7 @@ use crate::client::{
 };
 use crate::config::{ConfigFile, Environment, Flags, ProcessEnvironment, Resolved, resolve};
 use crate::exit::{Exit, ExitError};
+use crate::output::progress::StderrSink;
 use crate::output::{
     ColorChoice, ColorEnv, Column, Format, Printer, Width, parse_columns, stdout_table_width,
     use_color,
@@ -96,7 +97,7 @@ pub(crate) fn prepare(connection: &Connection) -> anyhow::Result<Prepared> {
             curl: connection.curl,
             har: connection.har.is_some(),
         },
-        Box::new(io::stderr()),
+        Box::new(StderrSink::default()),
     );
     for warning in &resolved.warnings {
         recorder.warning(warning);

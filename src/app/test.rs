@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::client::{BoxFuture, ClientError, RawExchange, RawRequest, RetryStats, ScimClient};
 use crate::config::{self, ProcessEnvironment};
 use crate::exit::{Exit, ExitError};
+use crate::output::progress::{Progress, Unit, progress_mode_here};
 use crate::output::{ColorChoice, ColorEnv, use_color};
 use crate::report::ReportRequest;
 use crate::report::console::ConsoleOptions;
@@ -157,10 +158,13 @@ pub fn run_suites(
             .flat_map(|suite| &suite.checks)
             .filter(|check| runner::selected(check, &run_options))
             .count();
+        let mode = progress_mode_here(false, false);
+        let progress = Progress::start(mode, Unit::Checks, "scimctl test", total as u64);
         let mut done = 0;
         let mut print = |check: &CheckOutcome| {
             done += 1;
-            show_progress(done, total, check);
+            let id = crate::text::one_line(&check.id);
+            progress.update(done, &format!("{} {id}", check.status.as_str()));
         };
         let running = runner::run(
             Arc::clone(&client),
@@ -197,7 +201,6 @@ pub fn run_suites(
             return Err(ExitError::new(Exit::Interrupted, anyhow::anyhow!("interrupted")).into());
         }
     };
-    clear_progress();
     finish_ledger(&ledger_path, &report.cleanup_problems);
     let console = ConsoleOptions {
         colour: use_color(
@@ -383,29 +386,6 @@ fn list(suites: &[Suite], options: &RunOptions, connection: &Connection) -> anyh
 fn first_line(error: &anyhow::Error) -> String {
     let text = format!("{error:#}");
     text.lines().next().unwrap_or_default().to_owned()
-}
-
-/// On a terminal, one overwritten stderr line saying how far the run is; nowhere else (CI
-/// logs and pipes get the report only).
-fn show_progress(done: usize, total: usize, check: &CheckOutcome) {
-    let mut err = io::stderr();
-    if err.is_terminal() {
-        let id = crate::text::one_line(&check.id);
-        let _ = write!(
-            err,
-            "\r\x1b[K[{done}/{total}] {} {id}",
-            check.status.as_str()
-        );
-        let _ = err.flush();
-    }
-}
-
-fn clear_progress() {
-    let mut err = io::stderr();
-    if err.is_terminal() {
-        let _ = write!(err, "\r\x1b[K");
-        let _ = err.flush();
-    }
 }
 
 fn write_report(request: &ReportRequest, outcome: &RunOutcome) -> anyhow::Result<()> {

@@ -10,7 +10,10 @@ pub mod config;
 pub mod connection;
 pub mod demo;
 pub mod doctor;
+pub mod generate;
+pub mod import;
 pub mod lint;
+pub mod replay;
 pub mod resources;
 pub mod serve;
 pub mod test;
@@ -24,7 +27,7 @@ use crate::scim::dialect::Dialect;
 /// with filters and PATCH paths checked before anything is sent, and the traffic visible
 /// with -v, --curl and --har.
 #[derive(Debug, Parser)]
-#[command(name = "scimctl", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(name = "scimctl", version = VERSION, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub connection: connection::ConnectionArgs,
@@ -98,6 +101,10 @@ pub enum Command {
     /// Run an in-memory SCIM 2.0 server for demos, tests and reproducing server bugs.
     Serve(serve::ServeArgs),
     /// Run the conformance suites (RFC 7644, Okta, Entra) against a SCIM service.
+    ///
+    /// The console and every report (--report) open with the findings: failures that share one
+    /// cause, each with what was seen, what it breaks in an identity provider's sync, the likely
+    /// fix, the RFC section and the checks it covers; then every check, by suite and area.
     Test(test::TestArgs),
     /// Check a SCIM service from the network up, read-only, and name what breaks a sync.
     ///
@@ -130,6 +137,27 @@ pub enum Command {
     /// Exit codes: 0 when no finding reaches --fail-on, 1 when one does, 2 when the input
     /// cannot be read (not JSON, not a SCIM document, an unknown --resource-type).
     Lint(lint::LintArgs),
+    /// Send what Okta or Entra sends for one provisioning event, and say what it would conclude.
+    ///
+    /// Sends the requests the identity provider of --as (okta, entra, entra-legacy) sends for
+    /// SCENARIO, byte for byte as it writes them (Entra's raw quotes and `+` on the request
+    /// line, Okta's `%20`, their headers and bodies; the shapes are testsuites/idp/*.toml, the
+    /// same the okta and entra suites send), in its order, and shows each exchange: the request
+    /// line, headers (credentials redacted) and body, the answer. Under each answer, what the
+    /// identity provider makes of it: a finding in the form `lint` prints, and its conclusion
+    /// ("Okta would report: Create new user returned empty user", "Entra would create a duplicate
+    /// of `alice`: the filter answered 404"). A refused request that deviates from RFC 7644
+    /// (Entra's legacy `"op":"Replace"`, `"False"`) is sent again without each deviation in turn,
+    /// to name the one the server refuses. scimctl's own requests are marked: it finds the users
+    /// and groups ARGS name (the ids the identity provider keeps), and reads back what a write
+    /// changed. The writes are real: `deactivate` deactivates the user. Output: the console
+    /// form, or -o json (versioned).
+    ///
+    /// Exit codes: 0 when the identity provider would carry out the event and no finding reaches
+    /// --fail-on, 1 when one does or a request failed, 2 on a usage error (an unknown scenario,
+    /// missing or extra ARGS, --as missing), 4 when the server cannot be reached, 5 when it
+    /// refuses the credentials.
+    Replay(replay::ReplayArgs),
     /// Explain a filter or a PATCH path: parse tree, attributes, what is sent.
     ///
     /// The parse tree, how each attribute resolves against the schemas (type, multi-valued,
@@ -139,14 +167,35 @@ pub enum Command {
     /// each leniency shown; one that does not parse shows a caret and a suggestion (exit 2).
     #[command(subcommand)]
     Explain(lint::ExplainCommand),
+    /// Create, update or leave alone users or groups from a CSV file (resumable; --dry-run).
+    Import(import::ImportArgs),
+    /// Write every user or group as CSV (which import reads back unchanged), JSON or NDJSON.
+    Export(import::ExportArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    ///
+    /// Load it for one session with `source <(scimctl completions bash)`, or install it where
+    /// the shell looks: `scimctl completions bash > ~/.local/share/bash-completion/completions/scimctl`,
+    /// `scimctl completions zsh > ~/.zfunc/_scimctl` (with `fpath+=~/.zfunc` before `compinit`),
+    /// `scimctl completions fish > ~/.config/fish/completions/scimctl.fish`.
+    Completions(generate::CompletionsArgs),
+    /// Print the manual page, or write one page per command into a directory.
+    ///
+    /// `scimctl man | man -l -` reads it now; `scimctl man ~/.local/share/man/man1` installs
+    /// scimctl(1) and a page for every subcommand, such as scimctl-users-list(1).
+    Man(generate::ManArgs),
 }
+
+/// The version `--version` prints: the package version and, when built from a git checkout,
+/// the commit and whether the sources differed from it, such as `0.1.0 (commit 15ffac1c2d3e,
+/// dirty)` (set by `build.rs`).
+pub const VERSION: &str = env!("SCIMCTL_VERSION");
 
 /// Printed under every `--help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the server answered with an error, conformance checks failed, or lint or doctor found
-     problems
+  1  the server answered with an error, conformance checks failed, or lint, doctor or replay
+     found problems
   2  usage error or invalid input (nothing was sent)
   3  partial failure
   4  network, TLS or timeout error

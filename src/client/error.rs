@@ -84,6 +84,7 @@ fn transport_summary(label: &str, error: &TransportError, retry_note: Option<&st
         TransportErrorKind::Timeout => "no answer in time",
         TransportErrorKind::Connect => "cannot connect",
         TransportErrorKind::Tls => "TLS failure",
+        TransportErrorKind::Dropped => "connection lost",
         TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => "request failed",
     };
     let summary = format!("{what}: {} ({label})", one_line(&error.message));

@@ -28,7 +28,7 @@ use serde_json::Value;
 pub(crate) use crate::hash::stable_hash;
 pub use auth::{Credentials, OAuthClient};
 pub use discovery::{DEFAULT_TTL, Discovery, DiscoveryCache, discover};
-pub use error::{ClientError, FailureBody, HttpFailure, classify_failure};
+pub use error::{ClientError, FailureBody, HttpFailure, classify_failure, reason_phrase};
 pub use ops::{Fetched, ListQuery, LookupError, Projection, SortOrder, equals_filter};
 pub use paging::{PagingSummary, StopReason};
 pub use recorder::{Recorder, RecorderOptions};
@@ -45,8 +45,7 @@ use crate::redact::{Secret, is_secret_header};
 use crate::text::one_line;
 use auth::Authenticator;
 
-/// The SCIM media type (RFC 7644 §8.1).
-pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
+pub use crate::scim::model::SCIM_MEDIA_TYPE;
 
 /// Redirects followed at most, for one request.
 const MAX_REDIRECTS: usize = 5;
@@ -187,6 +186,11 @@ impl ScimClient {
         crate::redact::redact_url(self.base.as_str())
     }
 
+    /// Replaces the retry policy: a long batch (`import`) is more patient than one command.
+    pub fn set_retry_policy(&mut self, retry: RetryPolicy) {
+        self.retry = retry;
+    }
+
     /// The exchange log (for writing the HAR file at the end).
     pub fn recorder(&self) -> &Recorder {
         &self.recorder
@@ -305,6 +309,9 @@ impl ScimClient {
                     TransportErrorKind::Timeout => (Failure::Timeout, "timeout".to_owned()),
                     TransportErrorKind::Connect => {
                         (Failure::Connect, "connection failure".to_owned())
+                    }
+                    TransportErrorKind::Dropped => {
+                        (Failure::Connect, "connection lost mid-request".to_owned())
                     }
                     _ => return outcome.map(|d| d.response),
                 },

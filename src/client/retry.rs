@@ -7,7 +7,11 @@
 //! - 5xx and transport failures (timeouts, refused connections) are retried only for idempotent
 //!   requests (GET, PUT, DELETE, `POST .../.search`), never for a create or a PATCH, which may
 //!   have been applied already.
-//! - Every wait is bounded, and so is the number of attempts.
+//! - Every wait is bounded, and so is the number of attempts. A 429 gets more attempts than a
+//!   failure: being throttled is the server working as designed, and a suite of concurrent
+//!   checks against a rate-limited server meets it often.
+//! - A `Retry-After` wait gets a little jitter on top, so that requests throttled together do
+//!   not all come back in the same instant and get throttled again.
 
 use std::time::{Duration, SystemTime};
 
@@ -37,8 +41,10 @@ pub enum Decision {
 /// The bounds of retrying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included.
+    /// Attempts in all, the first included, after server errors and transport failures.
     pub max_attempts: u32,
+    /// Attempts in all, the first included, when the server answers 429 Too Many Requests.
+    pub max_throttled_attempts: u32,
     /// The first backoff wait; it doubles on each attempt.
     pub base_delay: Duration,
     /// The longest backoff wait.
@@ -51,6 +57,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
+            max_throttled_attempts: 10,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
@@ -63,6 +70,7 @@ impl RetryPolicy {
     pub fn never() -> Self {
         RetryPolicy {
             max_attempts: 1,
+            max_throttled_attempts: 1,
             ..RetryPolicy::default()
         }
     }
@@ -78,11 +86,15 @@ impl RetryPolicy {
         jitter: f64,
     ) -> Decision {
         let retryable_status = |status: u16| status >= 500 && !matches!(status, 501 | 505 | 511);
-        let (retry_after, what) = match failure {
+        let (retry_after, what, max_attempts) = match failure {
             Failure::Status {
                 status: 429,
                 retry_after,
-            } => (retry_after, "429 Too Many Requests".to_owned()),
+            } => (
+                retry_after,
+                "429 Too Many Requests".to_owned(),
+                self.max_throttled_attempts,
+            ),
             Failure::Status {
                 status,
                 retry_after,
@@ -92,7 +104,7 @@ impl RetryPolicy {
                         "not retried after {status}: the request is not idempotent and may have been applied"
                     )));
                 }
-                (retry_after, status.to_string())
+                (retry_after, status.to_string(), self.max_attempts)
             }
             Failure::Status { .. } => return Decision::GiveUp(None),
             Failure::Timeout | Failure::Connect => {
@@ -102,10 +114,10 @@ impl RetryPolicy {
                             .to_owned(),
                     ));
                 }
-                (None, "the failure".to_owned())
+                (None, "the failure".to_owned(), self.max_attempts)
             }
         };
-        if attempts >= self.max_attempts {
+        if attempts >= max_attempts {
             return Decision::GiveUp(Some(format!("gave up after {attempts} attempts")));
         }
         match retry_after.and_then(|value| parse_retry_after(value, now)) {
@@ -114,7 +126,7 @@ impl RetryPolicy {
                 wait.as_secs(),
                 self.max_retry_after.as_secs()
             ))),
-            Some(wait) => Decision::Retry(wait),
+            Some(wait) => Decision::Retry(wait + self.base_delay.mul_f64(jitter.clamp(0.0, 1.0))),
             None => Decision::Retry(self.backoff(attempts, jitter)),
         }
     }
@@ -178,10 +190,41 @@ mod tests {
         let policy = RetryPolicy::default();
         for idempotent in [true, false] {
             assert_eq!(
-                policy.decide(1, idempotent, status(429, Some("2")), now(), 0.5),
+                policy.decide(1, idempotent, status(429, Some("2")), now(), 0.0),
                 Decision::Retry(Duration::from_secs(2))
             );
         }
+    }
+
+    #[test]
+    fn requests_throttled_together_come_back_spread_out_never_early() {
+        let policy = RetryPolicy::default();
+        let wait = |jitter| match policy.decide(1, true, status(429, Some("1")), now(), jitter) {
+            Decision::Retry(wait) => wait,
+            other => panic!("expected a retry, got {other:?}"),
+        };
+        assert_eq!(wait(0.0), Duration::from_secs(1));
+        assert_eq!(wait(0.5), Duration::from_millis(1125));
+        assert!(wait(0.99) < Duration::from_millis(1250));
+    }
+
+    #[test]
+    fn throttling_is_waited_out_longer_than_failures_but_not_for_ever() {
+        let policy = RetryPolicy::default();
+        assert!(matches!(
+            policy.decide(4, true, status(503, None), now(), 0.0),
+            Decision::GiveUp(Some(_))
+        ));
+        for attempts in 4..10 {
+            assert!(matches!(
+                policy.decide(attempts, false, status(429, Some("1")), now(), 0.0),
+                Decision::Retry(_)
+            ));
+        }
+        assert!(matches!(
+            policy.decide(10, false, status(429, Some("1")), now(), 0.0),
+            Decision::GiveUp(Some(why)) if why.contains("10 attempts")
+        ));
     }
 
     #[test]

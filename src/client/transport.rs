@@ -82,6 +82,9 @@ pub enum TransportErrorKind {
     Connect,
     /// The TLS handshake failed (untrusted certificate, wrong host name, old protocol).
     Tls,
+    /// The connection was closed or reset before the answer was complete: the request may or
+    /// may not have been processed.
+    Dropped,
     /// The answer's body was larger than the cap.
     BodyTooLarge,
     /// Anything else (a malformed answer, an invalid header).
@@ -315,6 +318,19 @@ fn cause_chain(error: &dyn std::error::Error) -> String {
     message
 }
 
+/// Whether a failure's text says the connection went away mid-exchange (hyper's "connection
+/// closed before message completed", a reset, a broken pipe), as opposed to a malformed answer.
+fn is_dropped(lower: &str) -> bool {
+    [
+        "connection closed before message completed",
+        "connection reset",
+        "broken pipe",
+        "unexpected end of file",
+    ]
+    .iter()
+    .any(|sign| lower.contains(sign))
+}
+
 fn classify(error: &reqwest::Error) -> TransportError {
     let message = cause_chain(error);
     let lower = message.to_lowercase();
@@ -327,6 +343,8 @@ fn classify(error: &reqwest::Error) -> TransportError {
         TransportErrorKind::Tls
     } else if error.is_connect() {
         TransportErrorKind::Connect
+    } else if is_dropped(&lower) {
+        TransportErrorKind::Dropped
     } else {
         TransportErrorKind::Other
     };

@@ -47,19 +47,7 @@ pub fn parse_base(url: &str) -> Result<Url, UrlError> {
     Ok(parsed)
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`), so the
-/// result is one path segment or one query value whatever it contains.
-pub fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+pub use crate::scim::percent::encode_component;
 
 /// The path below the base URL, encoded, e.g. `/Users/a%40b` for `["Users", "a@b"]`: used in
 /// error messages ("(POST /Users)") as well as in the URL.

@@ -1,10 +1,13 @@
 //! The configuration file: where it lives, its profiles, and the edits of `config set` and
-//! `config use`, written back atomically with owner-only permissions. It resolves nothing.
+//! `config use`, written back atomically with owner-only permissions. An edit changes the one
+//! value it names and keeps the rest of the user's text as written: comments, blank lines, the
+//! order of keys and tables, quoting, inline tables. It resolves nothing.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml_edit::{DocumentMut, Item, TableLike, Value};
 
 use super::resolve::parse_header;
 use super::{ConfigError, Environment, PROFILE_KEYS, error};
@@ -47,13 +50,14 @@ struct ConfigModel {
     profiles: BTreeMap<String, Profile>,
 }
 
-/// The configuration file: its typed view for resolving, and its TOML table for editing, so
-/// `set` and `use` write back every other setting and profile with its value. The file is
-/// written anew: its comments and layout are not kept.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The configuration file: its typed view for resolving, and its TOML document for editing, so
+/// `set` and `use` write back everything else as the user wrote it.
+#[derive(Debug, Clone, Default)]
 pub struct ConfigFile {
     path: Option<PathBuf>,
-    table: toml::Table,
+    document: DocumentMut,
+    /// Whether the file's lines end in CRLF, as they are written back.
+    crlf: bool,
     model: ConfigModel,
     pub(super) readable_by_others: bool,
 }
@@ -112,13 +116,14 @@ impl ConfigFile {
 
     /// Parses configuration text that belongs at `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let model = typed_view(path, text)?;
+        let document = text.parse().map_err(|e: toml_edit::TomlError| {
             error(format!("invalid configuration in {}: {e}", path.display()))
         })?;
-        let model = typed_view(path, &table)?;
         Ok(ConfigFile {
             path: Some(path.to_owned()),
-            table,
+            document,
+            crlf: text.contains("\r\n"),
             model,
             readable_by_others: false,
         })
@@ -149,20 +154,36 @@ impl ConfigFile {
     pub fn set(&mut self, profile: &str, key: &str, value: &str) -> Result<(), ConfigError> {
         check_profile_name(profile)?;
         let key = key.trim();
-        let mut table = self.table.clone();
-        let entry = table_entry(table_entry(&mut table, "profiles")?, profile)?;
+        let mut document = self.document.clone();
+        let new_profile = (self.profile(profile).is_none()).then(|| {
+            let mut table = toml_edit::Table::new();
+            // What follows the file's last setting (comments, say) belongs to that setting, not
+            // to the profile added after it.
+            if let Some(after_last) = take_closing_text(&mut document) {
+                table.decor_mut().set_prefix(format!("{after_last}\n"));
+            }
+            table
+        });
+        let profiles = table_entry(document.as_table_mut(), "profiles")?;
+        if let Some(table) = new_profile {
+            profiles.insert(profile, Item::Table(table));
+        }
+        let entry = table_entry(profiles, profile)?;
         match key.strip_prefix("header.") {
             Some(header) => {
                 parse_header(&format!("{header}: {value}"))?;
-                table_entry(entry, "headers")?
-                    .insert(header.to_owned(), toml::Value::String(value.to_owned()));
+                let value = Value::from(value);
+                match entry.get_mut("headers").and_then(Item::as_inline_table_mut) {
+                    Some(inline) => set_inline_value(inline, header, value),
+                    None => set_value(table_entry(entry, "headers")?, header, value),
+                }
             }
             None => {
                 let key = key.replace('-', "_");
-                entry.insert(key.clone(), typed_setting(&key, value)?);
+                set_value(entry, &key, typed_setting(&key, value)?);
             }
         }
-        self.commit(table)
+        self.commit(document)
     }
 
     /// Makes `name` the profile used when none is given: `config use`.
@@ -170,17 +191,23 @@ impl ConfigFile {
         if !self.model.profiles.contains_key(name) {
             return Err(unknown_profile(name, self));
         }
-        let mut table = self.table.clone();
-        table.insert(
-            "default_profile".to_owned(),
-            toml::Value::String(name.to_owned()),
+        let mut document = self.document.clone();
+        set_value(
+            document.as_table_mut(),
+            "default_profile",
+            Value::from(name),
         );
-        self.commit(table)
+        self.commit(document)
     }
 
     /// The file's TOML text.
     pub fn to_toml(&self) -> String {
-        self.table.to_string()
+        let text = self.document.to_string();
+        if self.crlf {
+            text.replace("\r\n", "\n").replace('\n', "\r\n")
+        } else {
+            text
+        }
     }
 
     /// Writes the file back (owner-only permissions, since it may hold secrets), atomically.
@@ -193,31 +220,73 @@ impl ConfigFile {
             .map_err(|e| error(format!("cannot write {}: {e}", path.display())))
     }
 
-    /// Adopts an edited table only if it still makes a valid configuration.
-    fn commit(&mut self, table: toml::Table) -> Result<(), ConfigError> {
+    /// Adopts an edited document only if it still makes a valid configuration.
+    fn commit(&mut self, document: DocumentMut) -> Result<(), ConfigError> {
         let path = self.path.clone().unwrap_or_default();
-        self.model = typed_view(&path, &table)?;
-        self.table = table;
+        self.model = typed_view(&path, &document.to_string())?;
+        self.document = document;
         Ok(())
     }
 }
 
+/// Sets `key` in `table` to `value`. A value already there keeps its place and what surrounds it
+/// on its line (spacing, a trailing comment); a new key goes after the table's last one.
+fn set_value(table: &mut dyn TableLike, key: &str, value: Value) {
+    match table.get_mut(key).and_then(Item::as_value_mut) {
+        Some(old) => {
+            let decor = old.decor().clone();
+            *old = value;
+            *old.decor_mut() = decor;
+        }
+        None => {
+            table.insert(key, Item::Value(value));
+        }
+    }
+}
+
+/// [`set_value`] for a key of an inline table (`headers = { X-Tenant = "acme" }`), whose last
+/// value carries the spacing before `}`: a new last value takes it over.
+fn set_inline_value(table: &mut toml_edit::InlineTable, key: &str, value: Value) {
+    if table.contains_key(key) {
+        return set_value(table, key, value);
+    }
+    let closing = table.iter_mut().last().and_then(|(_, last)| {
+        let spacing = last.decor().suffix().cloned();
+        last.decor_mut().set_suffix("");
+        spacing
+    });
+    table.insert(key, value);
+    if let (Some(closing), Some(new)) = (closing, table.get_mut(key)) {
+        new.decor_mut().set_suffix(closing);
+    }
+}
+
+/// The text after the document's last item, taken out of it, when it holds more than whitespace.
+fn take_closing_text(document: &mut DocumentMut) -> Option<String> {
+    let text = document.trailing().as_str()?.to_owned();
+    if text.trim().is_empty() {
+        return None;
+    }
+    document.set_trailing("");
+    Some(text)
+}
+
 /// A profile value from `config set` text, typed as the file expects it.
-fn typed_setting(key: &str, value: &str) -> Result<toml::Value, ConfigError> {
+fn typed_setting(key: &str, value: &str) -> Result<Value, ConfigError> {
     match key {
         "insecure" => value
-            .parse()
-            .map(toml::Value::Boolean)
+            .parse::<bool>()
+            .map(Value::from)
             .map_err(|_| error(format!("`insecure` must be true or false, not `{value}`"))),
         "timeout" => value
             .parse::<u32>()
-            .map(|seconds| toml::Value::Integer(seconds.into()))
+            .map(|seconds| Value::from(i64::from(seconds)))
             .map_err(|_| {
                 error(format!(
                     "`timeout` must be a whole number of seconds, not `{value}`"
                 ))
             }),
-        known if PROFILE_KEYS.contains(&known) => Ok(toml::Value::String(value.to_owned())),
+        known if PROFILE_KEYS.contains(&known) => Ok(Value::from(value)),
         unknown => Err(error(format!(
             "unknown setting `{unknown}`; known: {}, header.NAME",
             PROFILE_KEYS.join(", ")
@@ -225,19 +294,26 @@ fn typed_setting(key: &str, value: &str) -> Result<toml::Value, ConfigError> {
     }
 }
 
-fn typed_view(path: &Path, table: &toml::Table) -> Result<ConfigModel, ConfigError> {
-    ConfigModel::deserialize(toml::Value::Table(table.clone()))
+fn typed_view(path: &Path, text: &str) -> Result<ConfigModel, ConfigError> {
+    toml::from_str(text)
         .map_err(|e| error(format!("invalid configuration in {}: {e}", path.display())))
 }
 
+/// The table at `key` in `table`, created if missing: a `[profiles.NAME]` section of its own at
+/// the end of the file (with no empty `[profiles]` header above it), or a key of an inline table
+/// when `table` is one.
 fn table_entry<'a>(
-    table: &'a mut toml::Table,
+    table: &'a mut dyn TableLike,
     key: &str,
-) -> Result<&'a mut toml::Table, ConfigError> {
+) -> Result<&'a mut dyn TableLike, ConfigError> {
+    if !table.contains_key(key) {
+        let mut new = toml_edit::Table::new();
+        new.set_implicit(true);
+        table.insert(key, Item::Table(new));
+    }
     table
-        .entry(key.to_owned())
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-        .as_table_mut()
+        .get_mut(key)
+        .and_then(Item::as_table_like_mut)
         .ok_or_else(|| error(format!("`{key}` in the configuration file is not a table")))
 }
 
@@ -313,6 +389,108 @@ mod tests {
         assert_eq!(reparsed.profile("staging"), file().profile("staging"));
     }
 
+    /// A configuration file as people write them: comments, blank lines, literal strings, an
+    /// inline table.
+    const DOCUMENTED: &str = r#"# scimctl profiles: one per tenant.
+default_profile = 'staging'   # the one we use most
+
+[profiles.staging]
+# The EU tenant.
+url = "https://staging.example.com/scim/v2"  # behind the VPN
+timeout = 60
+headers = { X-Tenant = "acme" }
+
+# Production: read-only token.
+[profiles.prod]
+url = 'https://prod.example.com/scim/v2'
+"#;
+
+    fn documented() -> ConfigFile {
+        ConfigFile::parse(Path::new("/c.toml"), DOCUMENTED).expect("parses")
+    }
+
+    #[test]
+    fn set_changes_one_value_and_keeps_every_comment_blank_line_and_quoting() {
+        let mut config = documented();
+        config
+            .set("staging", "url", "https://eu.example.com/scim/v2")
+            .expect("set url");
+        config.set("staging", "timeout", "30").expect("set timeout");
+        config
+            .set("prod", "url", "https://p2.example.com")
+            .expect("set");
+        let expected = DOCUMENTED
+            .replace(
+                r#"url = "https://staging.example.com/scim/v2"  # behind"#,
+                r#"url = "https://eu.example.com/scim/v2"  # behind"#,
+            )
+            .replace("timeout = 60", "timeout = 30")
+            .replace(
+                "url = 'https://prod.example.com/scim/v2'",
+                r#"url = "https://p2.example.com""#,
+            );
+        assert_eq!(config.to_toml(), expected);
+    }
+
+    #[test]
+    fn new_settings_and_profiles_go_next_to_their_kin_and_nothing_else_moves() {
+        let mut config = documented();
+        config.set("staging", "dialect", "entra").expect("set");
+        config
+            .set("staging", "header.X-Region", "eu")
+            .expect("set header");
+        config
+            .set("dev", "url", "http://localhost:8080/scim/v2")
+            .expect("new profile");
+        config.use_profile("dev").expect("use");
+        assert_eq!(
+            config.to_toml(),
+            r#"# scimctl profiles: one per tenant.
+default_profile = "dev"   # the one we use most
+
+[profiles.staging]
+# The EU tenant.
+url = "https://staging.example.com/scim/v2"  # behind the VPN
+timeout = 60
+headers = { X-Tenant = "acme", X-Region = "eu" }
+dialect = "entra"
+
+# Production: read-only token.
+[profiles.prod]
+url = 'https://prod.example.com/scim/v2'
+
+[profiles.dev]
+url = "http://localhost:8080/scim/v2"
+"#
+        );
+    }
+
+    #[test]
+    fn a_new_profile_goes_after_the_comments_that_close_the_file() {
+        let text = "[profiles.a]\nurl = \"x\"\n# token = \"for a, one day\"\n";
+        let mut config = ConfigFile::parse(Path::new("/c.toml"), text).expect("parses");
+        config.set("b", "url", "y").expect("new profile");
+        assert_eq!(
+            config.to_toml(),
+            format!("{text}\n[profiles.b]\nurl = \"y\"\n")
+        );
+    }
+
+    #[test]
+    fn a_file_is_written_back_byte_for_byte_with_its_own_line_endings() {
+        assert_eq!(documented().to_toml(), DOCUMENTED);
+        let windows = DOCUMENTED.replace('\n', "\r\n");
+        let mut config = ConfigFile::parse(Path::new("/c.toml"), &windows).expect("parses");
+        assert_eq!(config.to_toml(), windows);
+        config.set("prod", "timeout", "5").expect("set");
+        let written = config.to_toml();
+        assert!(written.ends_with("'https://prod.example.com/scim/v2'\r\ntimeout = 5\r\n"));
+        assert_eq!(
+            written.matches('\n').count(),
+            written.matches("\r\n").count()
+        );
+    }
+
     #[test]
     fn set_and_use_refuse_what_would_break_the_file() {
         let mut config = file();
@@ -327,7 +505,11 @@ mod tests {
         assert!(config.set("dev", "insecure", "yes").is_err());
         assert!(config.set("a.b", "url", "x").is_err());
         assert!(config.use_profile("missing").is_err());
-        assert_eq!(config, file(), "a refused edit changes nothing");
+        assert_eq!(
+            config.to_toml(),
+            file().to_toml(),
+            "a refused edit changes nothing"
+        );
     }
 
     #[test]

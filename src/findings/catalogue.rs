@@ -8,7 +8,7 @@
 //! A new entry needs a test that produces it; keys are API (see the module docs of
 //! [`crate::findings`]).
 
-use super::Level;
+use super::{Breaks, Level};
 
 /// What the catalogue says about one kind of deviation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub struct Entry {
     pub okta: Option<&'static str>,
     /// What Microsoft Entra ID sends or does about it, and which of its operations breaks.
     pub entra: Option<&'static str>,
+    /// The first part of an identity provider's sync it breaks, where `okta` or `entra` says
+    /// it breaks one; `None` when no IdP is known to fail over it.
+    pub breaks: Option<Breaks>,
     /// The likely fix, for whoever wrote the document (and, where an IdP needs it, for the
     /// server that receives it).
     pub fix: &'static str,
@@ -32,6 +35,8 @@ pub struct Entry {
 /// Declares [`Deviation`], [`Deviation::ALL`] and [`Deviation::entry`] from one list, so that
 /// a deviation cannot exist without its catalogue entry.
 macro_rules! catalogue {
+    (@breaks) => { None };
+    (@breaks $breaks:ident) => { Some(Breaks::$breaks) };
     ($(
         $(#[$doc:meta])*
         $variant:ident {
@@ -41,6 +46,7 @@ macro_rules! catalogue {
             title: $title:literal,
             okta: $okta:expr,
             entra: $entra:expr,
+            $(breaks: $breaks:ident,)?
             fix: $fix:literal $(,)?
         }
     ),* $(,)?) => {
@@ -64,6 +70,7 @@ macro_rules! catalogue {
                         title: $title,
                         okta: $okta,
                         entra: $entra,
+                        breaks: catalogue!(@breaks $($breaks)?),
                         fix: $fix,
                     },)*
                 }
@@ -119,6 +126,7 @@ catalogue! {
              ADSCIM/2.0/Group` in `schemas`; a server that refuses the URN fails every group it \
              provisions",
         ),
+        breaks: Groups,
         fix: "a client lists only the resource type's schemas; a server ignores URNs it does \
               not know",
     },
@@ -203,6 +211,7 @@ catalogue! {
              user; a server that answers 400 fails every disable, one that stores the string \
              may leave the user active",
         ),
+        breaks: Deactivation,
         fix: "send true or false; a server that serves Entra reads \"True\"/\"False\" in any \
               case as booleans",
     },
@@ -239,6 +248,7 @@ catalogue! {
              \"value\":\"<id>\"`); a server that refuses it never receives managers \
              (Captain-P-Goldfish/SCIM-SDK#686)",
         ),
+        breaks: Update,
         fix: "send an object such as {\"value\": \"<id>\"}; a server that serves Entra reads a \
               string as the `value` sub-attribute",
     },
@@ -273,6 +283,7 @@ catalogue! {
             "Entra clears attributes with \"\" and the manager with \"\" or {\"value\": \"\"}, and \
              expects a later GET to show no value; a server that stores \"\" keeps a blank value",
         ),
+        breaks: Update,
         fix: "send null or remove the attribute (unassigned is null or absent); a server that \
               serves Entra reads \"\" as clearing",
     },
@@ -324,6 +335,7 @@ catalogue! {
              them fails every update, and one that answers 200 but ignores them loses the \
              update silently",
         ),
+        breaks: Update,
         fix: "send add, remove or replace; a server matches `op` case-insensitively",
     },
     /// A `path` that does not parse.
@@ -402,6 +414,7 @@ catalogue! {
              \"Aklq\"}; a server that stores such keys literally or at the top level loses the \
              update (Captain-P-Goldfish/SCIM-SDK#193)",
         ),
+        breaks: Update,
         fix: "send one operation per path, or nest the values (`{\"name\": {\"givenName\": ...}}`); \
               a server that serves Entra reads such keys as paths",
     },
@@ -417,6 +430,7 @@ catalogue! {
              \"value\":[{\"value\":\"<id>\"}]}`; a server that ignores `value` removes every \
              member (data loss), one that refuses it leaves removed users in the group",
         ),
+        breaks: Groups,
         fix: "send `\"path\": \"members[value eq \\\"<id>\\\"]\"`; a server that serves Entra \
               removes only the listed values",
     },
@@ -442,6 +456,7 @@ catalogue! {
              membership change; a server that answers 400 mutability fails group push",
         ),
         entra: None,
+        breaks: Groups,
         fix: "a server accepts a readOnly attribute whose value would not change; a client \
               leaves it out",
     },
@@ -487,6 +502,7 @@ catalogue! {
         title: "a paging number sent as a string",
         okta: Some("Okta's import reads integer paging fields"),
         entra: None,
+        breaks: Import,
         fix: "send `totalResults`, `startIndex` and `itemsPerPage` as JSON integers",
     },
     /// `startIndex` 0: the server counts from 0.
@@ -500,6 +516,7 @@ catalogue! {
              or repeats a resource at every page boundary",
         ),
         entra: None,
+        breaks: Import,
         fix: "count results from 1",
     },
     /// `itemsPerPage` is below the number of resources in the page (the page size asked for,
@@ -547,6 +564,28 @@ catalogue! {
 
     // --- Error (RFC 7644 §3.12) -------------------------------------------------------------
 
+    /// An error answered without a SCIM Error body (empty, HTML, plain text).
+    ErrorBodyMissing {
+        key: "error-body-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.12",
+        title: "an error answer has no SCIM Error body",
+        okta: None,
+        entra: None,
+        fix: "answer every error with a JSON Error: `schemas` with the Error URN, `status` and a \
+              `detail` saying what went wrong",
+    },
+    /// An Error whose `scimType` is not the one RFC 7644 Table 9 gives for the problem.
+    ScimTypeWrong {
+        key: "scim-type-wrong",
+        level: Must,
+        rfc: "RFC 7644 §3.12",
+        title: "an Error's `scimType` is missing or not the one RFC 7644 gives for the problem",
+        okta: None,
+        entra: None,
+        fix: "send the `scimType` of RFC 7644 Table 9 (`invalidFilter`, `uniqueness`, \
+              `mutability`, `invalidPath`, `noTarget` ...) with every 400 and 409 it covers",
+    },
     /// An Error without `status`.
     ErrorStatusMissing {
         key: "error-status-missing",
@@ -568,6 +607,7 @@ catalogue! {
              \"404\" for an unknown id",
         ),
         entra: None,
+        breaks: Certification,
         fix: "send \"status\": \"404\" (a string), not 404",
     },
     /// An Error whose `status` is not an HTTP status code.
@@ -592,6 +632,7 @@ catalogue! {
                 clear text",
         okta: None,
         entra: Some("Entra expects a SCIM endpoint to speak TLS 1.2"),
+        breaks: Connection,
         fix: "serve SCIM over https:// with TLS 1.2 or later",
     },
     /// The certificate chain does not lead to a trusted root.
@@ -645,6 +686,7 @@ catalogue! {
             "Okta's SCIM spec test sends a bad token and expects 401 with `status` \"401\"",
         ),
         entra: None,
+        breaks: Certification,
         fix: "authenticate every request and answer 401 (a SCIM Error) to a missing or invalid \
               token",
     },
@@ -658,6 +700,7 @@ catalogue! {
             "Okta's SCIM spec test sends a bad token and expects 401 with `status` \"401\"",
         ),
         entra: None,
+        breaks: Certification,
         fix: "answer 401 to a missing or invalid token; keep 403 for a valid token that lacks \
               permission",
     },
@@ -683,6 +726,7 @@ catalogue! {
             "Entra's Test Connection arrives without a User-Agent; a firewall that answers it \
              with an HTML 403 fails the connection test",
         ),
+        breaks: Connection,
         fix: "let the firewall in front of the SCIM endpoint pass requests without a User-Agent",
     },
 
@@ -730,6 +774,7 @@ catalogue! {
             "Entra expects `application/scim+json` back: answers labelled `application/json` \
              aborted its validator's runs (MicrosoftDocs/azure-docs#104859)",
         ),
+        breaks: Certification,
         fix: "send `Content-Type: application/scim+json` (a `charset` parameter is fine)",
     },
     /// A request body labelled `application/json` refused.
@@ -743,6 +788,7 @@ catalogue! {
              expects 201",
         ),
         entra: None,
+        breaks: Certification,
         fix: "accept `application/json` request bodies as well as `application/scim+json`",
     },
 
@@ -759,6 +805,7 @@ catalogue! {
             "Entra's Test Connection filters on a random userName (`userName eq \"<GUID>\"`) and \
              expects 200 with an empty list: a 404 or 400 fails the connection test",
         ),
+        breaks: Connection,
         fix: "answer 200 with {\"totalResults\": 0, \"Resources\": []} when nothing matches",
     },
     /// A filter on an existing userName that does not find the user.
@@ -766,14 +813,19 @@ catalogue! {
         key: "filter-misses-existing",
         level: Must,
         rfc: "RFC 7644 §3.4.2.2",
-        title: "a `userName eq` filter does not find a user the server holds",
-        okta: None,
+        title: "an `eq` lookup (`userName eq`, `displayName eq`) does not find what the server \
+                holds",
+        okta: Some(
+            "Okta looks a user or a pushed group up before creating it and posts when nothing \
+             matches: what the lookup misses is posted again, and the create fails with 409",
+        ),
         entra: Some(
             "Entra looks a user up with `userName eq` before creating it: when the lookup misses \
              (a 404, or an empty list), Entra creates a duplicate",
         ),
-        fix: "answer the filter with a ListResponse holding every user whose userName equals the \
-              value",
+        breaks: Matching,
+        fix: "answer the filter with a ListResponse holding, from `startIndex` 1, every resource \
+              whose attribute equals the value",
     },
     /// `eq` matching more than equal values.
     FilterEqNotExact {
@@ -789,6 +841,7 @@ catalogue! {
             "Entra matches users with `userName eq \"...\"`: an answer that lists another user \
              is taken as the match",
         ),
+        breaks: Matching,
         fix: "compare whole values in `eq`; `sw` and `co` are the prefix and substring operators",
     },
     /// `userName` compared case-sensitively.
@@ -799,9 +852,13 @@ catalogue! {
         title: "`userName` is compared case-sensitively, though it is caseExact false",
         okta: Some(
             "Okta's SCIM spec test filters with the userName upper-cased and expects the user \
-             back",
+             back; a create whose lookup misses the user creates it again",
         ),
-        entra: None,
+        entra: Some(
+            "Entra looks a user up with `userName eq` as its directory spells the name: when \
+             the case differs from the server's, the lookup misses and Entra creates a duplicate",
+        ),
+        breaks: Matching,
         fix: "compare `userName` (and every caseExact false attribute) without regard to case",
     },
     /// `totalResults` that counts the page rather than every match.
@@ -845,6 +902,7 @@ catalogue! {
              a `detail`",
         ),
         entra: None,
+        breaks: Certification,
         fix: "answer 404 with a SCIM Error for an id the server does not hold",
     },
     /// `id` left out of a projected resource.
@@ -868,6 +926,7 @@ catalogue! {
             "Entra reads groups with `excludedAttributes=members`; a server that sends the members \
              anyway makes each read of a large group slow, up to timeouts",
         ),
+        breaks: Groups,
         fix: "leave out the attributes `excludedAttributes` names (unless they are returned \
               \"always\")",
     },
@@ -883,7 +942,376 @@ catalogue! {
              and all; a server or proxy that refuses the request line fails the connection test \
              and every lookup",
         ),
+        breaks: Connection,
         fix: "accept `\"` in the query and read `+` as a space, as Entra's requests need",
+    },
+
+    // --- what a server does with a request (`scimctl test`) ----------------------------------
+
+    /// A request RFC 7644 says to refuse with 400 answered otherwise.
+    BadRequestNotRefused {
+        key: "bad-request-not-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.12",
+        title: "a request that must be refused with 400 (a malformed filter, PATCH or body) is \
+                answered otherwise",
+        okta: None,
+        entra: None,
+        fix: "refuse it with 400 and a SCIM Error whose `scimType` says what is wrong \
+              (RFC 7644 Table 9); a 500 or a success hides the client's mistake",
+    },
+    /// A filter combining conditions with `and`, `or` and parentheses evaluated wrongly.
+    FilterLogicWrong {
+        key: "filter-logic-wrong",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.2",
+        title: "`and`, `or`, `not` and parentheses in a filter are evaluated wrongly",
+        okta: None,
+        entra: None,
+        fix: "match `or` when either side matches and `and` when both do, bind `not` tighter \
+              than `and` and `and` tighter than `or`, and evaluate parentheses first",
+    },
+    /// A filter operator other than `eq` (`co`, `sw`, `pr`, `gt`, a value path ...) that
+    /// answers with the wrong resources.
+    FilterOperatorWrong {
+        key: "filter-operator-wrong",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.2",
+        title: "a filter answers with resources its operator does not match, or leaves out ones \
+                it does",
+        okta: None,
+        entra: None,
+        fix: "evaluate each operator as RFC 7644 §3.4.2.2 defines it, on the attribute's type \
+              and its caseExact",
+    },
+    /// Walking the pages of a list from startIndex=1 skips or repeats resources.
+    PagingSkipsResources {
+        key: "paging-skips-resources",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.4",
+        title: "walking the pages of a list from startIndex=1 skips or repeats resources",
+        okta: Some(
+            "Okta imports with startIndex=1, 101, 201 ...: a resource that falls between two \
+             pages is never imported",
+        ),
+        entra: None,
+        breaks: Import,
+        fix: "count `startIndex` from 1, keep the order stable from page to page, and count \
+              every match in `totalResults`",
+    },
+    /// `sortBy` accepted but not applied.
+    SortIgnored {
+        key: "sort-ignored",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.3",
+        title: "a list asked for with `sortBy` is not in that order",
+        okta: None,
+        entra: None,
+        fix: "order the results by `sortBy` (caseExact attributes case-sensitively, the others \
+              not) in `sortOrder`, or say `\"sort\": {\"supported\": false}`",
+    },
+    /// A create with only `schemas` and `userName` refused.
+    CreateMinimalRefused {
+        key: "create-minimal-refused",
+        level: Must,
+        rfc: "RFC 7643 §4.1.1",
+        title: "a user with only `userName`, the one required attribute, cannot be created",
+        okta: Some(
+            "Okta's create sends the attributes its app maps (`name.givenName`, \
+             `name.familyName`, `emails` ...): a server that demands one more refuses every user \
+             Okta creates",
+        ),
+        entra: None,
+        breaks: Create,
+        fix: "require only `userName`; store what else a create carries, and leave the rest \
+              unassigned",
+    },
+    /// A duplicate create not refused with 409 `uniqueness`.
+    DuplicateNot409 {
+        key: "duplicate-not-409",
+        level: Must,
+        rfc: "RFC 7644 §3.3, §3.12",
+        title: "a create that repeats a unique `userName` or `displayName` is not refused with \
+                409 `uniqueness`",
+        okta: Some(
+            "Okta's SCIM spec test creates the same user twice and expects 409 the second time",
+        ),
+        entra: None,
+        breaks: Certification,
+        fix: "answer 409 with a SCIM Error whose `scimType` is `uniqueness`",
+    },
+    /// A create that keeps the `id` the client sent.
+    CreateKeepsClientId {
+        key: "create-keeps-client-id",
+        level: Must,
+        rfc: "RFC 7643 §3.1",
+        title: "a create keeps the `id` the client sent instead of issuing one",
+        okta: None,
+        entra: None,
+        fix: "ignore a client's `id` (it is readOnly) and issue a new one for every resource \
+              created",
+    },
+    /// The `Location` header of a create differs from the resource's `meta.location`.
+    LocationMismatch {
+        key: "location-mismatch",
+        level: Must,
+        rfc: "RFC 7644 §3.3, RFC 7643 §3.1",
+        title: "the `Location` of a created resource differs from its `meta.location`",
+        okta: None,
+        entra: None,
+        fix: "build `Location`, `meta.location` and bulk locations from the same public base URL \
+              (the one clients call, not the address behind a proxy)",
+    },
+    /// The enterprise extension's attributes accepted and dropped.
+    ExtensionNotStored {
+        key: "extension-not-stored",
+        level: Must,
+        rfc: "RFC 7643 §3, §4.3",
+        title: "the enterprise extension's attributes are accepted but not stored",
+        okta: None,
+        entra: Some(
+            "Entra sends `department`, `employeeNumber` and `manager` in the enterprise \
+             extension: a server that drops them answers 201 and 200, and they never arrive",
+        ),
+        breaks: Create,
+        fix: "store the attributes under the extension's URN and list the URN in `schemas`, as \
+              /ResourceTypes advertises it",
+    },
+    /// A PUT answered with success that did not replace the resource.
+    PutNotStored {
+        key: "put-not-stored",
+        level: Must,
+        rfc: "RFC 7644 §3.5.1",
+        title: "a PUT answered with success did not replace the stored resource",
+        okta: Some(
+            "Okta updates a user by reading it and PUTting the whole user back: every profile \
+             change is lost",
+        ),
+        entra: None,
+        breaks: Update,
+        fix: "store the resource the PUT carries (readOnly attributes aside) before answering \
+              with it",
+    },
+    /// A PATCH `add` to a multi-valued attribute that replaces its values.
+    PatchAddReplaces {
+        key: "patch-add-replaces",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.1",
+        title: "a PATCH `add` to a multi-valued attribute replaces its values instead of adding \
+                to them",
+        okta: Some(
+            "Okta adds a member with `add` on `members`: a server that replaces the list drops \
+             every other member of the group",
+        ),
+        entra: Some(
+            "Entra adds members with `Add` on `members`, a few per operation: the group keeps \
+             only the last ones added",
+        ),
+        breaks: Groups,
+        fix: "add the values to the ones the attribute already holds (a value already there is \
+              not added twice)",
+    },
+    /// A PATCH `replace` of a multi-valued attribute that merges instead.
+    PatchReplaceMerges {
+        key: "patch-replace-merges",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.3",
+        title: "a PATCH `replace` of a multi-valued attribute merges the new values into the old",
+        okta: Some(
+            "Okta's group push can replace the whole member list: a server that merges keeps \
+             removed members in the group",
+        ),
+        entra: None,
+        breaks: Groups,
+        fix: "replace all of the attribute's values with the new ones (a filter in `path` \
+              narrows a replace to the values it matches)",
+    },
+    /// A `remove` through a value filter that removes values the filter does not match.
+    PatchRemoveFilterIgnored {
+        key: "patch-remove-filter-ignored",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.2",
+        title: "a PATCH `remove` through a value filter removes values the filter does not match",
+        okta: Some(
+            "Okta unassigns a member with `remove` of `members[value eq \"<id>\"]`: a server \
+             that drops the filter empties the group",
+        ),
+        entra: Some(
+            "Entra (with `aadOptscim062020`) removes a member the same way: every removal \
+             empties the group",
+        ),
+        breaks: Groups,
+        fix: "remove only the values the filter matches",
+    },
+    /// Entra's legacy member removal (a `value` list) that removes more than it lists.
+    RemoveValueListIgnored {
+        key: "remove-value-list-ignored",
+        level: Interop,
+        rfc: "RFC 7644 §3.5.2.2",
+        title: "a `remove` of `members` with a `value` list removes more than the listed members",
+        okta: None,
+        entra: Some(
+            "Entra's legacy shapes remove a member with \
+             `{\"op\":\"Remove\",\"path\":\"members\",\"value\":[{\"value\":\"<id>\"}]}`: a \
+             server that ignores `value` empties the group at every removal",
+        ),
+        breaks: Groups,
+        fix: "read the `value` list of a remove as the values to remove, as Entra needs",
+    },
+    /// A PATCH whose `op` is not lowercase refused or ignored.
+    PatchOpCaseSensitive {
+        key: "patch-op-case-sensitive",
+        level: Interop,
+        rfc: "RFC 7644 §3.5.2",
+        title: "a PATCH `op` not written in lowercase (`Replace`) is refused or ignored",
+        okta: None,
+        entra: Some(
+            "Entra's legacy shapes (an app without `aadOptscim062020`) send `Add`, `Replace` \
+             and `Remove`: every update, rename and disable fails",
+        ),
+        breaks: Update,
+        fix: "match `op` without regard to case",
+    },
+    /// The string booleans Entra sends refused.
+    StringBooleanRefused {
+        key: "string-boolean-refused",
+        level: Interop,
+        rfc: "RFC 7643 §2.3.2",
+        title: "the booleans Entra sends as strings (\"True\", \"False\") are refused or not \
+                applied",
+        okta: None,
+        entra: Some(
+            "Entra's legacy shapes disable a user with \
+             `{\"op\":\"Replace\",\"path\":\"active\",\"value\":\"False\"}`: a server that \
+             refuses it leaves every disabled user active",
+        ),
+        breaks: Deactivation,
+        fix: "read \"True\" and \"False\", in any case, as the booleans true and false",
+    },
+    /// A complex attribute sent as a plain string refused, where an IdP sends it so.
+    ComplexAsStringRefused {
+        key: "complex-as-string-refused",
+        level: Interop,
+        rfc: "RFC 7643 §2.3.8, §4.3",
+        title: "a complex attribute sent as a plain string (Entra's manager) is refused",
+        okta: None,
+        entra: Some(
+            "Entra sets the manager as the manager's id, a plain string on its URN path; a \
+             server that refuses it never receives managers (Captain-P-Goldfish/SCIM-SDK#686)",
+        ),
+        breaks: Update,
+        fix: "read a string sent for a complex attribute as its `value` sub-attribute",
+    },
+    /// An attribute named by its schema URN refused in a PATCH path or a filter.
+    UrnPathRefused {
+        key: "urn-path-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.10",
+        title: "an attribute named by its schema URN (`urn:...:User:employeeNumber`) is refused \
+                or not understood",
+        okta: None,
+        entra: Some(
+            "Entra sends the enterprise attributes (`employeeNumber`, `manager`) on their URN \
+             paths: a server that refuses them never receives them",
+        ),
+        breaks: Update,
+        fix: "accept the fully qualified name (the schema URN, `:`, the attribute) wherever an \
+              attribute name goes, in PATCH paths and filters",
+    },
+    /// A PATCH path with a value filter refused.
+    ValuePathPatchRefused {
+        key: "value-path-patch-refused",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2",
+        title: "a PATCH path with a value filter (`members[value eq \"<id>\"]`) is refused",
+        okta: Some(
+            "Okta removes a member with `members[value eq \"<id>\"]`: a refusal leaves \
+             unassigned users in the group",
+        ),
+        entra: Some(
+            "Entra changes a work email through `emails[type eq \"work\"].value` and removes \
+             members by filter; after a 400 it retries the whole batch, deactivations included",
+        ),
+        breaks: Update,
+        fix: "support value filters in PATCH paths, as RFC 7644 Figure 7 writes them",
+    },
+    /// An `add` or `replace` without `path` answered with success but not applied.
+    PathlessPatchIgnored {
+        key: "pathless-patch-ignored",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.1, §3.5.2.3",
+        title: "a PATCH `add` or `replace` without `path` is answered with success but not \
+                applied",
+        okta: Some(
+            "Okta deactivates users with a pathless `replace` of {\"active\": false} and \
+             renames pushed groups the same way: the users stay active",
+        ),
+        entra: Some(
+            "Entra (with `aadOptscim062020`) sends several attributes as one pathless `replace`, \
+             and its validator renames groups that way: the update is lost",
+        ),
+        breaks: Update,
+        fix: "apply each attribute of a pathless operation's `value` as if it were the path",
+    },
+    /// A `replace` with `null` that does not clear the attribute.
+    PatchNullReplaceIgnored {
+        key: "patch-null-replace-ignored",
+        level: Must,
+        rfc: "RFC 7643 §2.5, RFC 7644 §3.5.2.3",
+        title: "a PATCH `replace` with `null` does not clear the attribute",
+        okta: None,
+        entra: Some(
+            "Entra clears an attribute with \"\" and then null, and expects a later GET to \
+             show no value: the old value stays",
+        ),
+        breaks: Update,
+        fix: "read null as unassigned: a replace with null removes the attribute",
+    },
+    /// A PATCH that fails and keeps the effect of its earlier operations.
+    PatchNotAtomic {
+        key: "patch-not-atomic",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2",
+        title: "a PATCH that fails keeps the effect of the operations before the failing one",
+        okta: None,
+        entra: None,
+        fix: "apply all operations or none: leave the resource as it was when one fails",
+    },
+    /// A write to a discovery endpoint not answered 405.
+    DiscoveryWriteNot405 {
+        key: "discovery-write-not-405",
+        level: Should,
+        rfc: "RFC 7644 §4",
+        title: "a write to a discovery endpoint is not answered 405 Method Not Allowed (or 501)",
+        okta: Some(
+            "the 2016 export of Okta's SCIM spec test POSTs to each discovery endpoint and \
+             expects 405",
+        ),
+        entra: None,
+        breaks: Certification,
+        fix: "answer 405 with `Allow: GET`: the discovery endpoints exist and are read-only",
+    },
+    /// Bulk limits advertised but not enforced.
+    BulkLimitsNotEnforced {
+        key: "bulk-limits-not-enforced",
+        level: Must,
+        rfc: "RFC 7644 §3.7.4",
+        title: "a BulkRequest over `bulk.maxOperations` or `maxPayloadSize` is not refused with \
+                413",
+        okta: None,
+        entra: None,
+        fix: "refuse a larger request with 413 and a SCIM Error naming the limit, or advertise \
+              the limits the server applies",
+    },
+    /// `failOnErrors` not honoured.
+    BulkFailOnErrorsIgnored {
+        key: "bulk-fail-on-errors-ignored",
+        level: Must,
+        rfc: "RFC 7644 §3.7.3",
+        title: "a BulkRequest goes on after `failOnErrors` errors",
+        okta: None,
+        entra: None,
+        fix: "stop at the `failOnErrors`th error and leave the remaining operations undone",
     },
 
     // --- what ServiceProviderConfig claims (`scimctl doctor`) ---------------------------------
@@ -907,6 +1335,16 @@ catalogue! {
         okta: None,
         entra: None,
         fix: "send the resource's version in an `ETag` header on every answer that carries it",
+    },
+    /// `meta.version` that differs from the `ETag` header.
+    EtagVersionMismatch {
+        key: "etag-version-mismatch",
+        level: Should,
+        rfc: "RFC 7644 §3.14, RFC 7643 §3.1",
+        title: "`meta.version` differs from the `ETag` header",
+        okta: None,
+        entra: None,
+        fix: "put the same entity tag in `meta.version` and in the `ETag` header",
     },
     /// ETag preconditions ignored, or versions that do not change.
     EtagNotHonoured {
@@ -944,17 +1382,19 @@ catalogue! {
              (\"Create new user returned empty user\")",
         ),
         entra: None,
+        breaks: Create,
         fix: "answer 201 with the created resource, its `id` and `meta` included",
     },
     /// A write answered with success that did not change the resource.
     WriteNotApplied {
         key: "write-not-applied",
         level: Must,
-        rfc: "RFC 7644 §3.5.2",
-        title: "a PATCH answered with success did not change the resource",
+        rfc: "RFC 7644 §3.5.1, §3.5.2",
+        title: "a PUT or PATCH answered with success did not change the resource",
         okta: None,
         entra: None,
-        fix: "apply every operation of the PATCH, or refuse it with an Error",
+        fix: "store every change of the PUT, or every operation of the PATCH, or refuse it with \
+              an Error",
     },
     /// A deleted resource can still be read.
     DeleteNotEffective {
@@ -965,6 +1405,62 @@ catalogue! {
         okta: None,
         entra: None,
         fix: "answer 404 for a deleted resource and leave it out of lists",
+    },
+    /// A Group POST that stores the group without the members it carried.
+    GroupCreateDropsMembers {
+        key: "group-create-drops-members",
+        level: Must,
+        rfc: "RFC 7644 §3.3; RFC 7643 §4.2",
+        title: "a group created with members is stored without them",
+        okta: None,
+        entra: None,
+        fix: "store the `members` a create sends (they are readWrite), or refuse the create with \
+              an Error",
+    },
+    /// A created resource whose `meta` does not name its resource type.
+    MetaResourceTypeMissing {
+        key: "meta-resource-type-missing",
+        level: Must,
+        rfc: "RFC 7643 §3.1; RFC 7644 §3.3.1",
+        title: "`meta.resourceType` is missing or does not name the resource's type",
+        okta: None,
+        entra: None,
+        fix: "set `meta.resourceType` to the resource type of the endpoint (`User`, `Group`) on \
+              every resource the server returns",
+    },
+    /// ServiceProviderConfig leaves out a capability or its `supported` flag.
+    SpcIncomplete {
+        key: "spc-incomplete",
+        level: Must,
+        rfc: "RFC 7643 §5",
+        title: "ServiceProviderConfig leaves out a capability it must describe",
+        okta: None,
+        entra: None,
+        fix: "describe every capability (`patch`, `bulk`, `filter`, `changePassword`, `sort`, \
+              `etag`, `authenticationSchemes`), with `\"supported\": false` for the ones the \
+              server lacks",
+    },
+    /// An unsupported /Me answered with something other than 501.
+    MeNot501 {
+        key: "me-not-501",
+        level: Should,
+        rfc: "RFC 7644 §3.11",
+        title: "/Me is neither served nor answered 501 Not Implemented",
+        okta: None,
+        entra: None,
+        fix: "serve /Me as the authenticated subject's resource, or answer 501 Not Implemented \
+              so that a client can tell it from a wrong base URL",
+    },
+    /// An endpoint that does not exist answered with something other than 404.
+    UnknownEndpointNot404 {
+        key: "unknown-endpoint-not-404",
+        level: Should,
+        rfc: "RFC 7644 §3.12",
+        title: "an endpoint that does not exist is not answered with 404",
+        okta: None,
+        entra: None,
+        fix: "answer 404 with a SCIM Error below the base URL instead of a catch-all page, so \
+              that a wrong path is not taken for success",
     },
 }
 

@@ -2,17 +2,18 @@
 //! The model only: it inspects no document itself, and prints nothing.
 //!
 //! Every diagnostic command reports in this one form: `scimctl lint` (offline checks of a
-//! document) first, and `doctor`, `replay` and the findings grouping of `scimctl test` are meant
-//! to reuse it rather than invent their own. The model is small on purpose:
+//! document), `scimctl doctor` (a check-up on the wire) and `scimctl test`, whose runner records
+//! each failure as a [`Finding`] of the deviation its suite names and whose reports group them
+//! (`crate::report::findings`). The model is small on purpose:
 //!
 //! - [`Deviation`]: one *kind* of deviation from RFC 7643/7644 or from what an identity provider
 //!   needs, with a stable kebab-case key (`string-boolean`, `error-status-not-string`). The key
 //!   is API: it appears in `-o json`, in scripts and in waivers, so renaming one is a breaking
 //!   change for the CHANGELOG.
 //! - `src/findings/catalogue.rs` ([`Deviation::entry`]): the ONE place that says, per
-//!   deviation, its title, level, RFC section, what Okta and Entra do with it and the likely
-//!   fix. A new kind of problem is a new entry there; producers never write that text
-//!   themselves.
+//!   deviation, its title, level, RFC section, what Okta and Entra do with it, the first part of
+//!   their sync it breaks ([`Breaks`]) and the likely fix. A new kind of problem is a new entry
+//!   there; producers never write that text themselves.
 //! - [`Finding`]: one occurrence: the deviation, where it was seen ([`Location`]) and what was
 //!   seen, in words that quote the input ("the string \"False\" for the boolean `active`").
 //! - [`render`]: the one renderer, for the console and for `-o json` (versioned).
@@ -25,12 +26,14 @@
 mod catalogue;
 mod render;
 mod sections;
+mod transcript;
 
 use std::fmt;
 
 pub use catalogue::{Deviation, Entry};
-pub use render::{FORMAT_VERSION, Style, Subject, render};
+pub use render::{FORMAT_VERSION, Style, Subject, location_json, render};
 pub use sections::{Line, Section, render_sections};
+pub use transcript::{Remark, ShownAnswer, ShownRequest, Transcript, Turn, render_transcript};
 
 /// How serious a deviation is, most serious first. The order is the order `--fail-on` counts
 /// in, the same as `scimctl test`'s: a broken MUST, then what breaks an identity provider's
@@ -74,6 +77,61 @@ impl Level {
     /// Whether a finding of this level counts when the threshold is `threshold`.
     pub fn reaches(self, threshold: Level) -> bool {
         self <= threshold
+    }
+}
+
+/// The part of an identity provider's provisioning a deviation breaks, in the order a sync
+/// depends on them: nothing works without the connection, a missed match creates duplicates
+/// before any update is sent, and an app that fails the IdP's own conformance test is only kept
+/// from its catalogue. The order ranks the findings of `scimctl test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Breaks {
+    /// Test Connection, credentials and every request: nothing syncs.
+    Connection,
+    /// The lookup before a create: a missed match is a duplicate, a false one a lost create.
+    Matching,
+    /// Creating users and groups.
+    Create,
+    /// Updating users' attributes.
+    Update,
+    /// Deactivating and reactivating users.
+    Deactivation,
+    /// Group push and membership changes.
+    Groups,
+    /// Importing users and groups, page by page.
+    Import,
+    /// The IdP's own conformance test (Okta's SCIM spec test for an OIN submission, Entra's
+    /// SCIM Validator): syncs run, but the app is not accepted into the catalogue.
+    Certification,
+}
+
+impl Breaks {
+    /// The part of the sync, as people read it after "breaks".
+    pub fn label(self) -> &'static str {
+        match self {
+            Breaks::Connection => "Test Connection and every request",
+            Breaks::Matching => "matching existing users and groups before a create",
+            Breaks::Create => "creating users and groups",
+            Breaks::Update => "updating users",
+            Breaks::Deactivation => "deactivating and reactivating users",
+            Breaks::Groups => "group push and membership changes",
+            Breaks::Import => "importing users and groups",
+            Breaks::Certification => "the IdP's own conformance test (app submission)",
+        }
+    }
+
+    /// The stable spelling of `-o json` and the JSON report: `connection`, `matching` ...
+    pub fn key(self) -> &'static str {
+        match self {
+            Breaks::Connection => "connection",
+            Breaks::Matching => "matching",
+            Breaks::Create => "create",
+            Breaks::Update => "update",
+            Breaks::Deactivation => "deactivation",
+            Breaks::Groups => "groups",
+            Breaks::Import => "import",
+            Breaks::Certification => "certification",
+        }
     }
 }
 

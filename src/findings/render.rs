@@ -129,7 +129,9 @@ pub(super) fn summary(total: usize, counts: &[(Level, usize)]) -> String {
     format!("{total} {noun}: {}", parts.join(", "))
 }
 
-fn location_json(location: &Location) -> Value {
+/// A location as every JSON form writes it: `{"pointer": ...}`, `{"request": ...}` (with the
+/// `pointer` in the answer when there is one), or `{"host": ...}`.
+pub fn location_json(location: &Location) -> Value {
     match location {
         Location::Pointer(pointer) => json!({ "pointer": pointer.as_str() }),
         Location::Exchange { request, pointer } => match pointer {

@@ -5,6 +5,9 @@
 //! `urn:...:User:department` and `emails[type eq "work"].value` all work; values are looked up
 //! case-insensitively (RFC 7643 §2.1) and value filters are evaluated by the core.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::scim::diag::Diagnostic;
@@ -31,6 +34,10 @@ enum Content {
     PersonName,
     /// The `value` of a multi-valued attribute's primary element, else of its first.
     PrimaryValue(String),
+    /// The values at a path joined by `; `, each replaced by its name when `names` has one
+    /// (an id by a userName): the form `scimctl import` reads in `groups`, `members` and
+    /// `manager` columns.
+    Names(PatchPath, Option<Arc<HashMap<String, String>>>),
 }
 
 impl Column {
@@ -70,6 +77,19 @@ impl Column {
         }
     }
 
+    /// A column listing the values at `path` as `scimctl import` reads names: joined by `; `,
+    /// each translated through `names` (ids to userNames) when it is there.
+    pub fn names(
+        header: &str,
+        path: &str,
+        names: Option<Arc<HashMap<String, String>>>,
+    ) -> Result<Column, Diagnostic> {
+        Ok(Column {
+            header: header.to_owned(),
+            content: Content::Names(parse_path(path)?, names),
+        })
+    }
+
     /// A column showing a person's name.
     pub fn person_name(header: &str) -> Column {
         Column {
@@ -96,6 +116,17 @@ impl Column {
             }
             Content::PersonName => person_name(resource),
             Content::PrimaryValue(attribute) => primary_value(resource, attribute),
+            Content::Names(path, names) => values_at(resource, path, schema)
+                .iter()
+                .map(|value| {
+                    let text = value_text(value);
+                    names
+                        .as_ref()
+                        .and_then(|names| names.get(&text).cloned())
+                        .unwrap_or(text)
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
         }
     }
 }
@@ -311,6 +342,26 @@ mod tests {
             name.cell(&babs(), &ResourceSchema::user()),
             "Barbara Jensen"
         );
+    }
+
+    #[test]
+    fn name_columns_join_with_semicolons_and_translate_ids() {
+        let user = json!({
+            "groups": [{"value": "g1", "display": "Ops"}, {"value": "g2", "display": "Tour, Guides"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "42"}}
+        });
+        let schema = ResourceSchema::user();
+        let groups = Column::names("groups", "groups.display", None).expect("valid");
+        assert_eq!(groups.cell(&user, &schema), "Ops; Tour, Guides");
+        let user_names = Arc::new(HashMap::from([("42".to_owned(), "bjensen".to_owned())]));
+        let manager = Column::names(
+            "manager",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+            Some(user_names),
+        )
+        .expect("valid");
+        assert_eq!(manager.cell(&user, &schema), "bjensen");
+        assert_eq!(manager.cell(&json!({}), &schema), "");
     }
 
     #[test]

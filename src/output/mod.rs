@@ -1,14 +1,16 @@
 //! The terminal edge: printing resources and lists as a table, JSON, NDJSON, CSV or the raw
-//! server body, the colour policy, and the before/after diff of a write. The only user of
-//! comfy-table; it writes to the `io::Write` it is given and never sends a request.
+//! server body, the colour policy, the before/after diff of a write, and progress. The only user
+//! of comfy-table and indicatif; it writes to the `io::Write` it is given and never sends a
+//! request.
 //!
-//! The only module that uses comfy-table. It writes to any `io::Write` it is given (stdout in
-//! the binary, a buffer in tests) and returns write errors, so a closed pipe ends the command
-//! quietly instead of panicking. Server text in tables is escaped before it reaches a terminal.
+//! It writes to any `io::Write` it is given (stdout in the binary, a buffer in tests) and returns
+//! write errors, so a closed pipe ends the command quietly instead of panicking. Server text in
+//! tables is escaped before it reaches a terminal.
 
 mod color;
 mod diff;
 mod fields;
+pub mod progress;
 mod table;
 
 use std::fmt;
@@ -23,6 +25,7 @@ pub use color::{ColorChoice, ColorEnv, use_color};
 pub use diff::render_changes;
 pub use fields::{Column, parse_columns, split_list, value_text, values_at};
 pub use table::Width;
+pub use table::render as render_table;
 
 /// The width tables on stdout are cut to ([`Width::choose`]): the terminal's width is asked
 /// for only when stdout is one.

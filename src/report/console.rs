@@ -1,6 +1,7 @@
-//! The console report: every check on one line, grouped by suite and area, then a verdict line
-//! per suite and a closing summary line. It only applies colour; whether to colour is the
-//! caller's decision (terminal, `NO_COLOR`, `--color`).
+//! The console report: the findings first (each cause with what was seen, what it breaks in an
+//! identity provider's sync, its fix and the checks it covers), then every check on one line,
+//! grouped by suite and area, then a verdict line per suite and a closing summary line. It only
+//! applies colour; whether to colour is the caller's decision (terminal, `NO_COLOR`, `--color`).
 //!
 //! With `verbose`, the exchanges of failing, warning and erroring checks follow their line,
 //! request lines marked `>` and response lines `<`.
@@ -13,6 +14,7 @@
 
 use std::io::{self, Write};
 
+use super::findings::{Cause, Findings};
 use super::verdict::{SuiteVerdict, Tone};
 use super::{Transcript, by_area, counted, line, run_result, seconds, summary_line, throttle_note};
 use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status};
@@ -64,6 +66,7 @@ pub fn write(
     options: ConsoleOptions,
     out: &mut impl Write,
 ) -> io::Result<()> {
+    write_findings(out, outcome, options.colour)?;
     for suite in &outcome.suites {
         writeln!(out, "{} ({})", line(&suite.title), line(&suite.name))?;
         let id_column = suite
@@ -109,6 +112,117 @@ pub fn write(
     }
     writeln!(out, "{}", summary_line(&outcome.summary()))?;
     writeln!(out, "The run {}", run_result(outcome))
+}
+
+/// The findings, most urgent first, then the fails and warns that name no deviation (as their
+/// check lines), then a blank line.
+fn write_findings(out: &mut impl Write, outcome: &RunOutcome, colour: bool) -> io::Result<()> {
+    let findings = Findings::of(outcome);
+    writeln!(out, "{}", findings.summary())?;
+    for (index, cause) in findings.causes.iter().enumerate() {
+        writeln!(out)?;
+        write_cause(out, index + 1, cause, outcome.fail_on, colour)?;
+    }
+    if !findings.ungrouped.is_empty() {
+        writeln!(out, "\nWithout a named deviation")?;
+        let id_column = findings
+            .ungrouped
+            .iter()
+            .map(|c| line(&c.id).chars().count())
+            .filter(|&width| width <= MAX_ID_COLUMN)
+            .max()
+            .unwrap_or(0);
+        for check in &findings.ungrouped {
+            write_check(out, check, id_column, outcome.fail_on, colour)?;
+        }
+    }
+    writeln!(out)
+}
+
+/// The width of the labels under a finding's headline (`checks` and a space).
+const FINDING_LABEL_WIDTH: usize = 7;
+/// Where a finding's details start: under the headline's text, after `12. `.
+const FINDING_INDENT: &str = "    ";
+/// The check ids of a finding are wrapped to lines of about this many characters.
+const CHECKS_LINE_WIDTH: usize = 100;
+
+/// ```text
+/// 1. Error `status` is a JSON number, not a string: 6 checks, RFC 7644 §3.12
+///     MUST, error-status-not-string; breaks the IdP's own conformance test (app submission)
+///     seen    GET /Users/x: the Error's `status` is the number 404, not the string "404"
+///     Okta    Okta's SCIM spec test expects ...
+///     fix     send "status": "404" (a string), not 404
+///     checks  rfc7644.errors.unknown-user-404, ...
+/// ```
+/// The number is red when one of the checks fails the run, yellow otherwise.
+fn write_cause(
+    out: &mut impl Write,
+    number: usize,
+    cause: &Cause<'_>,
+    fail_on: FailOn,
+    colour: bool,
+) -> io::Result<()> {
+    let entry = cause.entry();
+    let tone = if cause.blocks(fail_on) { RED } else { YELLOW };
+    writeln!(
+        out,
+        "{} {}",
+        paint(&format!("{number}."), tone, colour),
+        cause.headline()
+    )?;
+    let mut kind = format!("{}, {}", entry.level.label(), entry.key);
+    if let Some(breaks) = entry.breaks {
+        kind.push_str(&format!("; breaks {}", breaks.label()));
+    }
+    writeln!(out, "{FINDING_INDENT}{kind}")?;
+    let seen = cause.seen();
+    let detail =
+        |label: &str, text: &str| format!("{FINDING_INDENT}{label:<FINDING_LABEL_WIDTH$} {text}");
+    writeln!(
+        out,
+        "{}",
+        detail(
+            "seen",
+            &format!("{}: {}", line(&seen.location.to_string()), line(&seen.seen))
+        )
+    )?;
+    for (label, text) in [("Okta", entry.okta), ("Entra", entry.entra)] {
+        if let Some(text) = text {
+            writeln!(out, "{}", detail(label, text))?;
+        }
+    }
+    writeln!(out, "{}", detail("fix", entry.fix))?;
+    let ids: Vec<String> = cause.checks.iter().map(|check| line(&check.id)).collect();
+    let hanging = " ".repeat(FINDING_INDENT.len() + FINDING_LABEL_WIDTH + 1);
+    for (index, row) in wrapped(&ids, CHECKS_LINE_WIDTH).iter().enumerate() {
+        if index == 0 {
+            writeln!(out, "{}", detail("checks", row))?;
+        } else {
+            writeln!(out, "{hanging}{row}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `items` joined with `, ` into lines of at most about `width` characters (an item longer
+/// than that has a line of its own).
+fn wrapped(items: &[String], width: usize) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let piece = if index + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
+        };
+        match rows.last_mut() {
+            Some(row) if row.chars().count() + 1 + piece.chars().count() <= width => {
+                row.push(' ');
+                row.push_str(&piece);
+            }
+            _ => rows.push(piece),
+        }
+    }
+    rows
 }
 
 /// `    FAIL    rfc7644.filter.eq  eq matched a substring (MUST, RFC 7644 §3.4.2.2)`: a pass shows
@@ -170,4 +284,23 @@ fn write_exchanges(out: &mut impl Write, check: &CheckOutcome) -> io::Result<()>
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_ids_wrap_between_items_and_a_long_one_has_its_line() {
+        let ids: Vec<String> = ["aaaa", "bbbb", "cccc", "a-very-long-identifier"]
+            .iter()
+            .map(|id| (*id).to_owned())
+            .collect();
+        assert_eq!(
+            wrapped(&ids, 12),
+            ["aaaa, bbbb,", "cccc,", "a-very-long-identifier"]
+        );
+        assert_eq!(wrapped(&ids[..1], 12), ["aaaa"]);
+        assert!(wrapped(&[], 12).is_empty());
+    }
 }

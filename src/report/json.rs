@@ -10,12 +10,15 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::findings::{Cause, Findings};
 use super::verdict::{Judgement, SuiteVerdict};
+use crate::findings::{Finding, location_json};
 use crate::runner::outcome::{self, CheckOutcome, FailOn, RunOutcome, SuiteOutcome};
 
 /// The version of the wire format written in `format_version`. Version 2: a waived check keeps
 /// its `status` and carries `waiver`; checks count at `deciding_level`; `fail_on`, `blocking`
-/// and each check's `blocks` say what fails the run.
+/// and each check's `blocks` say what fails the run. Added within version 2: `findings`,
+/// `ungrouped` and each check's `finding`.
 pub const FORMAT_VERSION: u32 = 2;
 
 /// The whole report.
@@ -33,8 +36,48 @@ pub struct Report<'a> {
     pub blocking: usize,
     pub summary: Summary,
     pub throttling: Throttling,
+    /// The fails and warns (waived ones aside) grouped by the deviation they share, the one
+    /// that breaks an identity provider's sync first at the top.
+    pub findings: Vec<FindingGroup<'a>>,
+    /// The ids of the fails and warns (waived ones aside) whose suite names no deviation.
+    pub ungrouped: Vec<&'a str>,
     pub suites: Vec<Suite<'a>>,
     pub checks: Vec<Check<'a>>,
+}
+
+/// One finding: a deviation, what the catalogue says about it, and the checks it covers.
+#[derive(Debug, Serialize)]
+pub struct FindingGroup<'a> {
+    /// The deviation's stable key, such as `error-status-not-string`.
+    pub key: &'static str,
+    /// `must`, `interop`, `should` or `note`, as `lint` and `doctor` spell it.
+    pub level: &'static str,
+    pub title: &'static str,
+    pub rfc: &'static str,
+    /// The first part of an identity provider's sync it breaks (`connection`, `matching`,
+    /// `create`, `update`, `deactivation`, `groups`, `import`, `certification`); `null` when
+    /// no IdP is known to fail over it.
+    pub breaks: Option<&'static str>,
+    pub okta: Option<&'static str>,
+    pub entra: Option<&'static str>,
+    pub fix: &'static str,
+    /// Whether one of its checks fails the run at `fail_on`.
+    pub blocks: bool,
+    /// Where the first of its checks saw it (`{"request": "GET /Users/..."}`, as in `lint`
+    /// and `doctor`), and what it saw.
+    pub location: serde_json::Value,
+    pub seen: &'a str,
+    /// The ids of the checks it covers, in run order.
+    pub checks: Vec<&'a str>,
+}
+
+/// What a check's failure is a finding of.
+#[derive(Debug, Serialize)]
+pub struct CheckFinding<'a> {
+    pub key: &'static str,
+    /// The request whose answer showed it: `{"request": "GET /Users/..."}`.
+    pub location: serde_json::Value,
+    pub seen: &'a str,
 }
 
 /// Counts per status; a waived fail or warn is counted as `waived` only.
@@ -102,6 +145,9 @@ pub struct Check<'a> {
     pub rfc: &'a str,
     pub tags: &'a [String],
     pub message: &'a str,
+    /// What the failure that decided a `fail` or `warn` is a finding of, when its suite names
+    /// the deviation; `null` otherwise.
+    pub finding: Option<CheckFinding<'a>>,
     pub duration_ms: u64,
     /// The exchanges of a failing, warning or erroring check, redacted.
     pub exchanges: Vec<Exchange<'a>>,
@@ -135,6 +181,7 @@ fn millis(duration: Duration) -> u64 {
 impl<'a> Report<'a> {
     /// The wire form of `outcome`.
     pub fn of(outcome: &'a RunOutcome) -> Report<'a> {
+        let findings = Findings::of(outcome);
         Report {
             format_version: FORMAT_VERSION,
             target: &outcome.target,
@@ -147,6 +194,16 @@ impl<'a> Report<'a> {
                 responses: outcome.throttled,
                 wait_ms: millis(outcome.throttle_wait),
             },
+            findings: findings
+                .causes
+                .iter()
+                .map(|cause| FindingGroup::of(cause, outcome.fail_on))
+                .collect(),
+            ungrouped: findings
+                .ungrouped
+                .iter()
+                .map(|check| check.id.as_str())
+                .collect(),
             suites: outcome
                 .suites
                 .iter()
@@ -156,6 +213,37 @@ impl<'a> Report<'a> {
                 .checks()
                 .map(|check| Check::of(check, outcome.fail_on))
                 .collect(),
+        }
+    }
+}
+
+impl<'a> FindingGroup<'a> {
+    fn of(cause: &Cause<'a>, fail_on: FailOn) -> FindingGroup<'a> {
+        let entry = cause.entry();
+        let seen = cause.seen();
+        FindingGroup {
+            key: entry.key,
+            level: entry.level.key(),
+            title: entry.title,
+            rfc: entry.rfc,
+            breaks: entry.breaks.map(|breaks| breaks.key()),
+            okta: entry.okta,
+            entra: entry.entra,
+            fix: entry.fix,
+            blocks: cause.blocks(fail_on),
+            location: location_json(&seen.location),
+            seen: &seen.seen,
+            checks: cause.checks.iter().map(|check| check.id.as_str()).collect(),
+        }
+    }
+}
+
+impl<'a> CheckFinding<'a> {
+    fn of(finding: &'a Finding) -> CheckFinding<'a> {
+        CheckFinding {
+            key: finding.deviation.key(),
+            location: location_json(&finding.location),
+            seen: &finding.seen,
         }
     }
 }
@@ -215,6 +303,7 @@ impl<'a> Check<'a> {
             rfc: &check.rfc,
             tags: &check.tags,
             message: &check.message,
+            finding: check.finding.as_ref().map(CheckFinding::of),
             duration_ms: millis(check.duration),
             exchanges: check.exchanges.iter().map(Exchange::of).collect(),
         }

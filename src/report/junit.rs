@@ -10,14 +10,16 @@
 //! with `waived` and gives the reason and the verdict: dashboards show it among the skips, with
 //! its message, and never as a failure, while the `waived` property and `type` tell it apart
 //! from a check that did not run. Every test case has `level`, `deciding_level`, `rfc` and
-//! `status` properties (`status` is the verdict, also when waived); every suite has its
-//! verdict line as a property.
+//! `status` properties (`status` is the verdict, also when waived), and a `deviation` property
+//! when its failure is a finding; every suite has its verdict line as a property, and its
+//! findings (the causes among its checks, each with its fix and checks) in `<system-out>`.
 
 use std::io;
 
 use chrono::DateTime;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
+use super::findings::Findings;
 use super::verdict::SuiteVerdict;
 use super::{Transcript, line};
 use crate::runner::outcome::{CheckOutcome, FailOn, RunOutcome, Status, SuiteOutcome};
@@ -51,7 +53,38 @@ fn test_suite(suite: &SuiteOutcome, target: &str, fail_on: FailOn) -> TestSuite 
     ));
     test_suite.add_property(Property::new("fail_on", fail_on.as_str()));
     test_suite.add_test_cases(suite.checks.iter().map(|check| test_case(check, fail_on)));
+    let findings = Findings::of_checks(&suite.checks);
+    if !findings.is_empty() {
+        test_suite.set_system_out(findings_text(&findings));
+    }
     test_suite
+}
+
+/// The findings among a suite's checks, as a CI log shows them: one headline per cause with its
+/// key, the fix and the checks it covers, then the failures that name no deviation.
+fn findings_text(findings: &Findings<'_>) -> String {
+    let mut text = findings.summary();
+    for (index, cause) in findings.causes.iter().enumerate() {
+        let entry = cause.entry();
+        let ids: Vec<String> = cause.checks.iter().map(|check| line(&check.id)).collect();
+        text.push_str(&format!(
+            "\n{}. {} ({}, {})\n   fix: {}\n   checks: {}",
+            index + 1,
+            cause.headline(),
+            entry.level.label(),
+            entry.key,
+            entry.fix,
+            ids.join(", ")
+        ));
+    }
+    for check in &findings.ungrouped {
+        text.push_str(&format!(
+            "\nwithout a named deviation: {}: {}",
+            line(&check.id),
+            line(&check.message)
+        ));
+    }
+    text
 }
 
 fn test_case(check: &CheckOutcome, fail_on: FailOn) -> TestCase {
@@ -101,6 +134,9 @@ fn test_case(check: &CheckOutcome, fail_on: FailOn) -> TestCase {
         ))
         .add_property(Property::new("rfc", line(&check.rfc)))
         .add_property(Property::new("status", check.status.as_str()));
+    if let Some(finding) = &check.finding {
+        test_case.add_property(Property::new("deviation", finding.deviation.key()));
+    }
     if let Some(reason) = &check.waiver {
         test_case.add_property(Property::new("waived", line(reason)));
     } else if matches!(check.status, Status::Fail | Status::Warn) && !blocks {

@@ -1,14 +1,16 @@
 //! The Markdown report (`--report md=FILE`), for pasting into an issue or a vendor ticket. It
 //! writes what the outcome says and lets no server text become markup.
 //!
-//! It leads with what a vendor needs to act on: the verdicts, a table of failures, errors and
-//! warnings, a table of the waived ones (verdict and reason), then each of their exchanges in
-//! a fenced block. Passes are only counted and skips folded away. Levels are the ones that
+//! It leads with what a vendor needs to act on: the findings (each cause with what was seen,
+//! what it breaks in an identity provider's sync, its fix and its checks), the verdicts, a
+//! table of failures, errors and warnings, a table of the waived ones (verdict and reason),
+//! then each of their exchanges in a fenced block. Passes are only counted and skips folded away. Levels are the ones that
 //! decided each verdict. Server text is escaped so a message cannot become markup, raw HTML or a
 //! broken table, and fences are longer than any run of backticks inside them.
 
 use std::io::{self, Write};
 
+use super::findings::{Cause, Findings};
 use super::verdict::SuiteVerdict;
 use super::{Transcript, counted, line, run_result, seconds, summary_line, throttle_note};
 use crate::runner::outcome::{CheckOutcome, RunOutcome, Status};
@@ -31,6 +33,8 @@ pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
         inline(&outcome.started),
         seconds(outcome.duration)
     )?;
+
+    write_findings(out, outcome)?;
 
     writeln!(out, "## Verdicts\n")?;
     for suite in &outcome.suites {
@@ -88,6 +92,55 @@ pub fn write(outcome: &RunOutcome, out: &mut impl Write) -> io::Result<()> {
         "\n{} passed.",
         counted(outcome.summary().passed, "check", "checks")
     )
+}
+
+fn write_findings(out: &mut impl Write, outcome: &RunOutcome) -> io::Result<()> {
+    let findings = Findings::of(outcome);
+    writeln!(out, "## Findings\n")?;
+    writeln!(out, "{}.", inline(&findings.summary()))?;
+    for (index, cause) in findings.causes.iter().enumerate() {
+        write_cause(out, index + 1, cause)?;
+    }
+    if !findings.ungrouped.is_empty() {
+        writeln!(out, "\n### Without a named deviation\n")?;
+        for check in &findings.ungrouped {
+            writeln!(
+                out,
+                "- **{}** {}: {}",
+                check.status.as_str().to_ascii_uppercase(),
+                inline(&check.id),
+                inline(&check.message)
+            )?;
+        }
+    }
+    writeln!(out)
+}
+
+/// One finding: its headline, then what it is, what was seen, what Okta and Entra do with it,
+/// the fix and the checks, one item each.
+fn write_cause(out: &mut impl Write, number: usize, cause: &Cause<'_>) -> io::Result<()> {
+    let entry = cause.entry();
+    writeln!(out, "\n### {number}. {}\n", inline(&cause.headline()))?;
+    let mut kind = format!("- **{}**, {}", entry.level.label(), inline(entry.key));
+    if let Some(breaks) = entry.breaks {
+        kind.push_str(&format!("; breaks {}", inline(breaks.label())));
+    }
+    writeln!(out, "{kind}")?;
+    let seen = cause.seen();
+    writeln!(
+        out,
+        "- Seen: {}: {}",
+        inline(&seen.location.to_string()),
+        inline(&seen.seen)
+    )?;
+    for (label, text) in [("Okta", entry.okta), ("Entra", entry.entra)] {
+        if let Some(text) = text {
+            writeln!(out, "- {label}: {}", inline(text))?;
+        }
+    }
+    writeln!(out, "- Fix: {}", inline(entry.fix))?;
+    let ids: Vec<String> = cause.checks.iter().map(|check| inline(&check.id)).collect();
+    writeln!(out, "- Checks: {}", ids.join(", "))
 }
 
 fn write_table(out: &mut impl Write, checks: &[&CheckOutcome]) -> io::Result<()> {

@@ -5,7 +5,9 @@
 //! The formats are
 //! the console listing ([`console`]), versioned JSON ([`json`]), JUnit XML ([`junit`]), Markdown
 //! for issues and vendor tickets ([`markdown`]) and one self-contained HTML page ([`html`]).
-//! [`verdict`] computes the per-suite verdict lines they all print.
+//! Every one opens with the run's findings ([`findings`]: failures grouped by the deviation they
+//! share, ranked by what breaks an identity provider's sync first); [`verdict`] computes the
+//! per-suite verdict lines they all print.
 //!
 //! Exchanges and messages come from the server under test, so every reporter escapes them for
 //! its medium; this module first makes them safe for a reader (control characters, ANSI escapes
@@ -13,6 +15,7 @@
 //! only `runner::outcome`.
 
 pub mod console;
+pub mod findings;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -290,6 +293,7 @@ mod tests {
             rfc: String::new(),
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
             message: String::new(),
+            finding: None,
             duration: Duration::ZERO,
             exchanges: Vec::new(),
         }

@@ -272,6 +272,7 @@ mod tests {
             rfc: String::new(),
             tags: Vec::new(),
             message: String::new(),
+            finding: None,
             duration: Duration::ZERO,
             exchanges: Vec::new(),
         }

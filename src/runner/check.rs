@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::RunOptions;
 use super::answer::{self, Answer};
 use super::assert;
-use super::builtin;
+use super::builtin::{self, Miss};
 use super::capture::capture;
 use super::cleanup::clean_up;
 use super::error::{CheckError, Halt, Refusal, RefusedTwice};
@@ -20,6 +20,7 @@ use super::service::Service;
 use super::setup;
 use super::vars::{Vars, lock};
 use crate::client::RawRequest;
+use crate::findings::{Finding, Location};
 use crate::scim::method::Method;
 use crate::suite::{Assertion, AssertionKind, Check, Level, Step};
 
@@ -33,8 +34,12 @@ pub(crate) struct Shared {
     pub options: RunOptions,
 }
 
-/// A failed assertion: how much it matters and what to say.
-type Failure = (Level, String);
+/// A failed requirement: how much it matters, what to say, and what it is a finding of.
+struct Failure {
+    level: Level,
+    message: String,
+    finding: Option<Finding>,
+}
 
 /// A verdict before it becomes a [`CheckOutcome`]; a fail or warn carries the level of the
 /// assertion that decided it.
@@ -100,17 +105,30 @@ fn outcome(
     duration: Duration,
     exchanges: Vec<Exchange>,
 ) -> CheckOutcome {
-    let (status, deciding_level, message) = match verdict {
-        Verdict::Pass(choices) if choices.is_empty() => (Status::Pass, check.level, "ok".into()),
+    let (status, deciding_level, message, finding) = match verdict {
+        Verdict::Pass(choices) if choices.is_empty() => {
+            (Status::Pass, check.level, "ok".to_owned(), None)
+        }
         Verdict::Pass(choices) => (
             Status::Pass,
             check.level,
             format!("ok; the server chose: {}", choices.join("; ")),
+            None,
         ),
-        Verdict::Fail((level, message)) => (Status::Fail, level, message),
-        Verdict::Warn((level, message)) => (Status::Warn, level, message),
-        Verdict::Skip(reason) => (Status::Skip, check.level, reason),
-        Verdict::Error(error) => (Status::Error, check.level, error.to_string()),
+        Verdict::Fail(failure) => (
+            Status::Fail,
+            failure.level,
+            failure.message,
+            failure.finding,
+        ),
+        Verdict::Warn(failure) => (
+            Status::Warn,
+            failure.level,
+            failure.message,
+            failure.finding,
+        ),
+        Verdict::Skip(reason) => (Status::Skip, check.level, reason, None),
+        Verdict::Error(error) => (Status::Error, check.level, error.to_string(), None),
     };
     let exchanges = match status {
         Status::Pass | Status::Skip => Vec::new(),
@@ -127,6 +145,7 @@ fn outcome(
         rfc: check.rfc.clone(),
         tags: check.tags.clone(),
         message,
+        finding,
         duration,
         exchanges,
     }
@@ -201,7 +220,7 @@ impl CheckRun<'_> {
                     return warning.map_or(Verdict::Skip(reason), Verdict::Warn);
                 }
             };
-            if let Some(position) = failures.iter().position(|(level, _)| level.is_mandatory()) {
+            if let Some(position) = failures.iter().position(|f| f.level.is_mandatory()) {
                 return Verdict::Fail(failures.swap_remove(position));
             }
             let uncaptured = step.capture.iter().any(|(name, _)| !self.vars.has(name));
@@ -346,6 +365,42 @@ impl CheckRun<'_> {
             .unwrap_or_else(|| self.check.title.clone())
     }
 
+    /// A miss of `step` (of one of its assertions, or of its status or captures when
+    /// `assertion` is `None`): its level, its message (the deviation, what was observed,
+    /// where), and what it is a finding of. The kind is the nearest one named: for an
+    /// assertion, its own, else the one its built-in observed or its test implies; for a status
+    /// or a capture, the step's; else the check's.
+    fn failure(
+        &self,
+        step: &Step,
+        assertion: Option<&Assertion>,
+        miss: Miss,
+        answer: &Answer,
+        place: &str,
+    ) -> Failure {
+        let named = match assertion {
+            Some(assertion) => assertion
+                .deviation
+                .or(miss.deviation)
+                .or_else(|| assertion.kind.implied_deviation()),
+            None => step.deviation,
+        };
+        let finding = named.or(self.check.deviation).map(|deviation| {
+            Finding::new(
+                deviation,
+                Location::request(answer.label.clone()),
+                &miss.observed,
+            )
+        });
+        Failure {
+            level: assertion
+                .and_then(|assertion| assertion.level)
+                .unwrap_or(self.check.level),
+            message: format!("{}: {} ({place})", self.deviation(assertion), miss.observed),
+            finding,
+        }
+    }
+
     /// Judges a step's answer: its status, its captures, then its assertions in order.
     async fn judge(
         &self,
@@ -362,28 +417,29 @@ impl CheckRun<'_> {
         }
         if !step.status.is_empty() && !step.status.contains(&answer.status) {
             let wanted: Vec<String> = step.status.iter().map(u16::to_string).collect();
-            let message = format!(
-                "{}: expected status {}, got {}{} ({place})",
-                self.deviation(None),
+            let observed = format!(
+                "expected status {}, got {}{}",
                 wanted.join(" or "),
                 answer.status,
                 answer.error_detail()
             );
-            return Ok(vec![(self.check.level, message)]);
+            let miss = Miss::unnamed(observed);
+            return Ok(vec![self.failure(step, None, miss, answer, &place)]);
         }
         if let Some((selector, name)) = capture(step, answer, &self.vars)? {
-            let observed =
-                format!("the answer has no `{selector}` to capture as `{name}` ({place})");
+            let observed = format!("the answer has no `{selector}` to capture as `{name}`");
             let prepares_later_steps = !step.expect.iter().any(|a| a.uses(name));
             if step.setup && prepares_later_steps {
-                return Err(Halt::Error(CheckError::SetupUncaptured { observed }));
+                return Err(Halt::Error(CheckError::SetupUncaptured {
+                    observed: format!("{observed} ({place})"),
+                }));
             }
-            let message = format!("{}: {observed}", self.deviation(None));
-            return Ok(vec![(self.check.level, message)]);
+            let miss = Miss::unnamed(observed);
+            return Ok(vec![self.failure(step, None, miss, answer, &place)]);
         }
         let mut failures = Vec::new();
         for assertion in &step.expect {
-            let observed = match &assertion.kind {
+            let miss = match &assertion.kind {
                 AssertionKind::Builtin(called) => {
                     match builtin::evaluate(self, called, answer).await {
                         // What was already observed is a verdict; an untestable rule after it
@@ -392,13 +448,10 @@ impl CheckRun<'_> {
                         other => other?,
                     }
                 }
-                other => assert::evaluate(other, answer, &self.vars)?,
+                other => assert::evaluate(other, answer, &self.vars)?.map(Miss::unnamed),
             };
-            if let Some(observed) = observed {
-                failures.push((
-                    assertion.level.unwrap_or(self.check.level),
-                    format!("{}: {observed} ({place})", self.deviation(Some(assertion))),
-                ));
+            if let Some(miss) = miss {
+                failures.push(self.failure(step, Some(assertion), miss, answer, &place));
             }
         }
         Ok(failures)
@@ -411,6 +464,7 @@ mod tests {
 
     use super::*;
     use crate::client::{BoxFuture, ClientError, RawExchange, Request, Response, RetryStats};
+    use crate::findings::Deviation;
     use crate::runner::ledger::NoSink;
     use crate::suite::parse_suite;
 
@@ -450,9 +504,14 @@ mod tests {
     }
 
     async fn verdict(service: Canned, steps: &str) -> CheckOutcome {
+        verdict_of(service, "", steps).await
+    }
+
+    /// The outcome of a MUST check with these extra check keys (`deviation = "..."`) and steps.
+    async fn verdict_of(service: Canned, check_keys: &str, steps: &str) -> CheckOutcome {
         let text = format!(
             "[suite]\nname = \"t\"\ntitle = \"T\"\n[[check]]\nid = \"t.c\"\ntitle = \"The title\"\n\
-             rfc = \"-\"\nlevel = \"MUST\"\nmessage = \"it is off\"\n{steps}"
+             rfc = \"-\"\nlevel = \"MUST\"\nmessage = \"it is off\"\n{check_keys}\n{steps}"
         );
         let suite = parse_suite("t.toml", &text).unwrap_or_else(|e| panic!("{e}"));
         let shared = Shared {
@@ -541,5 +600,107 @@ mod tests {
                 .starts_with("refusing to send DELETE /Users/42")
         );
         assert!(outcome.exchanges.is_empty(), "nothing was sent");
+    }
+
+    /// The kind of a failure is the nearest one the suite names: the assertion's own, else the
+    /// check's (a step's names only its status); the finding says where it was seen and what
+    /// was observed.
+    #[tokio::test]
+    async fn a_failure_is_a_finding_of_the_nearest_deviation_named() {
+        let page = || Canned(200, r#"{"totalResults": 2}"#);
+        let step = |step_keys: &str, assertion_keys: &str| {
+            format!(
+                "[[check.step]]\nmethod = \"GET\"\npath = \"/Users\"\nstatus = 200\n{step_keys}\n\
+                 expect = [{{ path = \"totalResults\", equals = 1{assertion_keys} }}]"
+            )
+        };
+        let check_level = "deviation = \"filter-eq-not-exact\"";
+        let found = verdict_of(page(), check_level, &step("", "")).await;
+        assert_eq!(
+            found.finding,
+            Some(Finding::new(
+                Deviation::FilterEqNotExact,
+                Location::request("GET /Users"),
+                "`totalResults` is 2, expected 1"
+            ))
+        );
+        assert_eq!(
+            found.message, "it is off: `totalResults` is 2, expected 1 (step 1: GET /Users)",
+            "the message is what it was without a deviation"
+        );
+        let step_level = "deviation = \"list-total-results-wrong\"";
+        let found = verdict_of(page(), check_level, &step(step_level, "")).await;
+        assert_eq!(
+            found.finding.map(|f| f.deviation),
+            Some(Deviation::FilterEqNotExact),
+            "the step's deviation is what a wrong status means, not what its assertions do"
+        );
+        let own = ", deviation = \"filter-misses-existing\"";
+        let found = verdict_of(page(), check_level, &step(step_level, own)).await;
+        assert_eq!(
+            found.finding.map(|f| f.deviation),
+            Some(Deviation::FilterMissesExisting)
+        );
+        let unnamed = verdict(page(), &step("", "")).await;
+        assert_eq!(unnamed.status, Status::Fail);
+        assert_eq!(unnamed.finding, None, "nothing names a deviation");
+    }
+
+    /// A wrong status is what the step says it means; a built-in that can tell what it saw
+    /// names that, before the step or the check, unless the assertion names its own.
+    #[tokio::test]
+    async fn a_wrong_status_is_the_steps_deviation_and_a_built_in_names_what_it_saw() {
+        let error =
+            r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": 404}"#;
+        let step = |status: u16, assertion_keys: &str| {
+            format!(
+                "[[check.step]]\nmethod = \"GET\"\npath = \"/Users/x\"\nstatus = {status}\n\
+                 deviation = \"unknown-id-not-404\"\n\
+                 expect = [{{ builtin = \"scim-error\"{assertion_keys} }}]"
+            )
+        };
+        let refused = verdict(Canned(404, error), &step(400, "")).await;
+        assert_eq!(
+            refused.finding,
+            Some(Finding::new(
+                Deviation::UnknownIdNot404,
+                Location::request("GET /Users/x"),
+                "expected status 400, got 404"
+            ))
+        );
+        let numeric = verdict(Canned(404, error), &step(404, "")).await;
+        assert_eq!(
+            numeric.finding.map(|f| f.deviation),
+            Some(Deviation::ErrorStatusNotString)
+        );
+        let written = ", deviation = \"error-status-invalid\"";
+        let numeric = verdict(Canned(404, error), &step(404, written)).await;
+        assert_eq!(
+            numeric.finding.map(|f| f.deviation),
+            Some(Deviation::ErrorStatusInvalid)
+        );
+    }
+
+    #[tokio::test]
+    async fn passes_skips_and_errors_are_findings_of_nothing() {
+        let keys = "deviation = \"write-refused\"";
+        let passed = verdict_of(
+            Canned(200, "{}"),
+            keys,
+            "[[check.step]]\nmethod = \"GET\"\npath = \"/x\"\nstatus = 200",
+        )
+        .await;
+        assert_eq!((passed.status, passed.finding), (Status::Pass, None));
+        let refused_setup = verdict_of(
+            Canned(409, "{}"),
+            keys,
+            "[[check.step]]\nmethod = \"POST\"\npath = \"/Groups\"\nsetup = true\nstatus = 201\n\
+             body = { displayName = \"{{unique}}\" }",
+        )
+        .await;
+        assert_eq!(
+            (refused_setup.status, refused_setup.finding),
+            (Status::Error, None)
+        );
     }
 }

@@ -33,6 +33,9 @@ pub(crate) enum CheckError {
     /// Text from the suite that does not parse as a template.
     #[error("{0}")]
     Template(String),
+    /// A `body_base` variable that does not hold an object.
+    #[error("`{{{{{0}}}}}` does not hold a JSON object for the body to be merged over")]
+    BodyBase(String),
     #[error("cannot serialise {what}: {error}")]
     Serialise {
         what: &'static str,

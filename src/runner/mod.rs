@@ -6,23 +6,23 @@
 //! timeout, and deletes everything a check created when the check ends. Progress goes to a
 //! callback, the cleanup ledger to a [`ledger::LedgerSink`] the caller supplies.
 
-mod answer;
-mod assert;
+pub(crate) mod answer;
+pub(crate) mod assert;
 mod builtin;
-mod capture;
+pub(crate) mod capture;
 mod check;
 mod cleanup;
 mod discovery;
-mod error;
+pub(crate) mod error;
 mod guard;
 pub mod ledger;
 pub mod outcome;
 mod plan;
-mod request;
-mod select;
+pub(crate) mod request;
+pub(crate) mod select;
 mod service;
 mod setup;
-mod vars;
+pub(crate) mod vars;
 
 use std::collections::HashMap;
 use std::sync::Arc;

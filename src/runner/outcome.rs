@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+pub use crate::findings::Finding;
 use crate::scim::method::Method;
 pub use crate::suite::Level;
 
@@ -105,6 +106,12 @@ pub struct CheckOutcome {
     pub tags: Vec<String>,
     /// Why it passed, failed, warned, skipped or errored, in one sentence naming the deviation.
     pub message: String,
+    /// What the miss that decided a fail or warn is a finding of, when its suite names the
+    /// deviation (on the assertion, its step or its check, or implied by a built-in): the
+    /// kind, the request whose answer showed it, and what was observed. `None` for a pass, a
+    /// skip, an error, and a miss whose suite names no deviation. The reports group fails
+    /// and warns by it.
+    pub finding: Option<Finding>,
     pub duration: Duration,
     /// The exchanges of a failing, warning or erroring check; empty for passes and skips.
     pub exchanges: Vec<Exchange>,

@@ -8,7 +8,7 @@ use super::setup;
 use super::vars::Vars;
 use crate::client::{RawRequest, SCIM_MEDIA_TYPE};
 use crate::scim::method::Method;
-use crate::suite::{Body, Step};
+use crate::suite::{Body, Step, merge_into};
 
 /// A request with credentials, no body and no extra headers.
 pub(crate) fn plain(method: Method, path: &str, query: Vec<(String, String)>) -> RawRequest {
@@ -31,15 +31,31 @@ pub(crate) fn render(step: &Step, vars: &Vars) -> Result<RawRequest, CheckError>
         .iter()
         .map(|(name, value)| Ok((name.clone(), vars.render(value)?)))
         .collect::<Result<Vec<_>, CheckError>>()?;
-    let body = match &step.body {
-        None => None,
-        Some(Body::Json(value)) => Some(serde_json::to_vec(&vars.render_json(value)?).map_err(
-            |error| CheckError::Serialise {
-                what: "the body",
-                error,
-            },
-        )?),
-        Some(Body::Raw(template)) => Some(vars.render(template)?.into_bytes()),
+    let json = match (&step.body, &step.body_base) {
+        (Some(Body::Json(value)), None) => Some(vars.render_json(value)?),
+        (body, Some(base)) => {
+            let mut merged = vars
+                .lookup(base)
+                .filter(Value::is_object)
+                .ok_or_else(|| CheckError::BodyBase(base.clone()))?;
+            if let Some(Body::Json(value)) = body {
+                merge_into(&mut merged, vars.render_json(value)?);
+            }
+            Some(merged)
+        }
+        (_, None) => None,
+    };
+    let body = match (&step.body, json) {
+        (_, Some(json)) => {
+            Some(
+                serde_json::to_vec(&json).map_err(|error| CheckError::Serialise {
+                    what: "the body",
+                    error,
+                })?,
+            )
+        }
+        (Some(Body::Raw(template)), None) => Some(vars.render(template)?.into_bytes()),
+        (_, None) => None,
     };
     let names_content_type = headers
         .iter()
@@ -50,7 +66,10 @@ pub(crate) fn render(step: &Step, vars: &Vars) -> Result<RawRequest, CheckError>
     let target = step
         .target
         .as_ref()
-        .map(|target| vars.render(target))
+        .map(|target| match step.encoding {
+            Some(encoding) => vars.render_target(target, encoding),
+            None => vars.render(target),
+        })
         .transpose()?;
     let path = match &target {
         Some(target) => target.split('?').next().unwrap_or_default().to_owned(),
@@ -167,6 +186,33 @@ mod tests {
         assert_eq!(request.headers.len(), 1, "the step's Content-Type is kept");
         assert!(!request.credentials);
         assert_eq!(label(&request), "GET /Users?filter=userName+eq+\"r\"");
+    }
+
+    #[test]
+    fn a_body_base_is_the_object_read_earlier_with_the_body_merged_over_it() {
+        let text = "[suite]\nname = \"t\"\ntitle = \"T\"\n[[check]]\nid = \"t.c\"\ntitle = \"c\"\n\
+                    rfc = \"-\"\nlevel = \"MUST\"\n[[check.step]]\nmethod = \"GET\"\n\
+                    path = \"/Users/u1\"\ncapture = { user = \"\" }\n[[check.step]]\n\
+                    method = \"PUT\"\npath = \"/Users/u1\"\nbody_base = \"{{user}}\"\n\
+                    body = { name = { givenName = \"{{run_id}}\" } }";
+        let suite = parse_suite("t.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        let put = &suite.checks[0].steps[1];
+        let vars = Vars::new("r", "t.c", 0);
+        vars.set(
+            "user",
+            json!({"id": "u1", "name": {"givenName": "A", "familyName": "B"}, "active": true}),
+        );
+        let request = render(put, &vars).unwrap();
+        assert_eq!(
+            request.body.as_deref(),
+            Some(&br#"{"id":"u1","name":{"givenName":"r","familyName":"B"},"active":true}"#[..]),
+            "the read user, in its order, with the new given name"
+        );
+        vars.set("user", json!("not an object"));
+        assert_eq!(
+            render(put, &vars).unwrap_err().to_string(),
+            "`{{user}}` does not hold a JSON object for the body to be merged over"
+        );
     }
 
     #[test]

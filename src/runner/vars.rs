@@ -10,7 +10,8 @@ use super::NAME_PREFIX;
 use super::error::CheckError;
 use crate::client::encode_component;
 use crate::hash::stable_hash;
-use crate::suite::{Template, UnknownVariable};
+use crate::scim::percent::{QueryEncoding, encode};
+use crate::suite::{Template, TemplatePart, UnknownVariable};
 
 /// The variables of one check. Interior mutability lets built-in assertions generate values
 /// while the answer they judge is borrowed.
@@ -130,6 +131,36 @@ impl Vars {
         })
     }
 
+    /// A request-target written as an identity provider writes it: each variable encoded as a
+    /// path segment before the `?`, as `encoding` says after it; the literal text as it is.
+    pub fn render_target(
+        &self,
+        template: &Template,
+        encoding: QueryEncoding,
+    ) -> Result<String, UnknownVariable> {
+        let mut out = String::new();
+        let mut in_query = false;
+        for part in &template.parts {
+            match part {
+                TemplatePart::Literal(text) => {
+                    in_query |= text.contains('?');
+                    out.push_str(text);
+                }
+                TemplatePart::Variable(name) => {
+                    let value = self
+                        .lookup(name)
+                        .ok_or_else(|| UnknownVariable(name.clone()))?;
+                    let text = text_of(&value);
+                    out.push_str(&match in_query {
+                        true => encode(&text, encoding),
+                        false => encode_component(&text),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Text that may hold variables (a selector's filter value), rendered.
     pub fn render_text(&self, text: &str) -> Result<String, CheckError> {
         let template =
@@ -225,6 +256,14 @@ mod tests {
             vars.render_json(&json!({"meta": "{{meta}}", "name": "n-{{id}}", "n": 1}))
                 .unwrap(),
             json!({"meta": {"version": "W/\"1\""}, "name": "n-a b/c", "n": 1})
+        );
+        assert_eq!(
+            vars.render_target(
+                &template("/Users/{{id}}?filter=userName+eq+\"{{id}}\""),
+                QueryEncoding::Form
+            )
+            .unwrap(),
+            "/Users/a%20b%2Fc?filter=userName+eq+\"a+b%2Fc\""
         );
         let unknown = vars.render_json(&json!(["{{nope}}"])).unwrap_err();
         assert_eq!(unknown.to_string(), "unknown variable `{{nope}}`");

@@ -115,6 +115,61 @@ pub fn with_hint(message: &str, hint: Option<&str>) -> String {
     }
 }
 
+/// The candidates closest to `word`, for a "did you mean" hint: those at the smallest edit
+/// distance (insertions, deletions, substitutions and swaps of neighbours), if it is small for
+/// the word's length; at most three, one per spelling that `normalise` makes equal.
+pub fn closest_names(
+    word: &str,
+    candidates: &[String],
+    normalise: impl Fn(&str) -> String,
+) -> Vec<String> {
+    let wanted: Vec<char> = normalise(word).chars().collect();
+    let limit = (wanted.len() / 3).clamp(1, 3);
+    let mut best: Vec<(usize, String, String)> = Vec::new();
+    for candidate in candidates {
+        let normal = normalise(candidate);
+        let have: Vec<char> = normal.chars().collect();
+        let distance = edit_distance(&wanted, &have);
+        if distance > limit || best.iter().any(|(_, seen, _)| *seen == normal) {
+            continue;
+        }
+        best.push((distance, normal, candidate.clone()));
+    }
+    let Some(smallest) = best.iter().map(|(d, _, _)| *d).min() else {
+        return Vec::new();
+    };
+    best.into_iter()
+        .filter(|(d, _, _)| *d == smallest)
+        .map(|(_, _, name)| name)
+        .take(3)
+        .collect()
+}
+
+/// Optimal string alignment distance: Levenshtein with swaps of neighbours counted as one.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let width = b.len() + 1;
+    let mut rows = vec![0usize; (a.len() + 1) * width];
+    for (i, cell) in rows.iter_mut().step_by(width).enumerate() {
+        *cell = i;
+    }
+    for (j, cell) in rows.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut value = (rows[(i - 1) * width + j] + 1)
+                .min(rows[i * width + j - 1] + 1)
+                .min(rows[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                value = value.min(rows[(i - 2) * width + j - 2] + 1);
+            }
+            rows[i * width + j] = value;
+        }
+    }
+    rows[a.len() * width + b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +203,20 @@ mod tests {
             d.render("a and"),
             "unexpected end of filter\n  a and\n       ^"
         );
+    }
+
+    #[test]
+    fn closest_names_allow_a_few_typos_for_the_length_of_the_word() {
+        let names: Vec<String> = ["First Name", "firstname", "Last Name", "email", "mail"]
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect();
+        let lower = |s: &str| s.to_lowercase().replace(' ', "");
+        assert_eq!(closest_names("Frist Name", &names, lower), ["First Name"]);
+        assert_eq!(closest_names("emial", &names, lower), ["email"]);
+        assert_eq!(closest_names("mial", &names, lower), ["mail"]);
+        assert!(closest_names("Favourite colour", &names, lower).is_empty());
+        assert_eq!(edit_distance(&['a', 'b'], &['b', 'a']), 1);
+        assert_eq!(edit_distance(&[], &['x', 'y']), 2);
     }
 }

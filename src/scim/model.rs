@@ -17,6 +17,8 @@ pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 pub const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+/// The SCIM media type (RFC 7644 §8.1).
+pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
 
 /// The `scimType` values of RFC 7644 §3.12, Table 9.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

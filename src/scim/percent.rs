@@ -1,5 +1,6 @@
-//! Percent-decoding (RFC 3986 §2.1) of the pieces of a SCIM URL: path segments and query
-//! strings. Pure; it never encodes: the client, which builds URLs, does.
+//! Percent-encoding (RFC 3986 §2.1) of the pieces of a SCIM URL, path segments and query
+//! strings, and decoding them again. Pure, and it builds no URL itself: the client builds URLs
+//! with it, the suites write identity providers' request-targets with it.
 
 use std::fmt;
 
@@ -19,6 +20,49 @@ impl Encoded {
             Encoded::PathSegment => "a path segment",
         }
     }
+}
+
+/// How a value is written into a query string: every identity provider percent-encodes what
+/// is not an RFC 3986 unreserved character (`A-Z a-z 0-9 - . _ ~`), and they differ in the
+/// space, which Okta writes `%20` and Microsoft Entra ID `+` (as HTML forms do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueryEncoding {
+    /// A space as `%20` (and `+` as `%2B`): RFC 3986, Okta.
+    Percent,
+    /// A space as `+` (and `+` as `%2B`): HTML forms, Entra.
+    Form,
+}
+
+impl QueryEncoding {
+    /// The name identity-provider files use: `percent` or `form`.
+    pub fn parse(name: &str) -> Option<QueryEncoding> {
+        match name {
+            "percent" => Some(QueryEncoding::Percent),
+            "form" => Some(QueryEncoding::Form),
+            _ => None,
+        }
+    }
+}
+
+/// Percent-encodes everything but the unreserved characters, so the result is exactly one path
+/// segment or one query value whatever it holds (`a b/c` is `a%20b%2Fc`).
+pub fn encode_component(text: &str) -> String {
+    encode(text, QueryEncoding::Percent)
+}
+
+/// Encodes `text` as one query value, a space as `encoding` says.
+pub fn encode(text: &str, encoding: QueryEncoding) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else if byte == b' ' && encoding == QueryEncoding::Form {
+            out.push('+');
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Why text could not be decoded.
@@ -81,6 +125,27 @@ mod tests {
         );
         assert_eq!(decode("a%2Fb%20c+d", Encoded::Query).unwrap(), "a/b c d");
         assert_eq!(decode("caf%C3%A9", Encoded::PathSegment).unwrap(), "café");
+    }
+
+    #[test]
+    fn values_are_encoded_as_one_component_and_a_space_as_the_encoding_says() {
+        let value = "Dale Mohr+sales@example.com/\"x\"~";
+        assert_eq!(
+            encode(value, QueryEncoding::Percent),
+            "Dale%20Mohr%2Bsales%40example.com%2F%22x%22~"
+        );
+        assert_eq!(
+            encode(value, QueryEncoding::Form),
+            "Dale+Mohr%2Bsales%40example.com%2F%22x%22~"
+        );
+        assert_eq!(encode_component("café"), "caf%C3%A9");
+        for encoding in [QueryEncoding::Percent, QueryEncoding::Form] {
+            assert_eq!(
+                decode(&encode(value, encoding), Encoded::Query).unwrap(),
+                value,
+                "{encoding:?} round-trips"
+            );
+        }
     }
 
     #[test]

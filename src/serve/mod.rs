@@ -4,13 +4,15 @@
 //!
 //! [`spawn`] starts it on the current tokio runtime and returns a [`ServerHandle`] that stops it
 //! on [`ServerHandle::shutdown`] or drop; tests bind port 0. The room is split by concern:
-//! `wire` (the HTTP/1 framing in front of hyper), `store` (pure state), `api` (endpoints,
-//! synchronous), `routes` (axum edge), `bulk`, `query`, `etag`, `ids`, `quirks`, `seed` and
-//! `protocol` (the doorway into `crate::scim`).
+//! `wire` (the HTTP/1 framing in front of hyper), `faults` (connections the `drop-connections`
+//! quirk cuts), `store` (pure state), `api` (endpoints, synchronous), `routes` (axum edge),
+//! `bulk`, `query`, `etag`, `ids`, `quirks`, `seed` and `protocol` (the doorway into
+//! `crate::scim`).
 
 mod api;
 mod bulk;
 mod etag;
+mod faults;
 mod ids;
 mod protocol;
 mod query;
@@ -34,9 +36,11 @@ pub use quirks::{Quirk, Quirks};
 pub use seed::{Seed, SeedError};
 
 use api::Server;
+use faults::SeveringListener;
+use routes::Connection;
 use routes::Edge;
 use store::{Store, StoreOptions};
-use wire::{Doorway, WireListener};
+use wire::WireListener;
 
 /// Request and page limits, advertised in `/ServiceProviderConfig` and enforced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,7 +184,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
     };
     let base_url = format!("http://{shown_host}:{}/scim/v2", addr.port());
     let quirks = config.quirks;
-    let listener = WireListener::new(listener, !quirks.reject_raw_query_chars);
+    let listener = SeveringListener(WireListener::new(listener, !quirks.reject_raw_query_chars));
     let mut store = Store::new(
         &base_url,
         StoreOptions {
@@ -207,9 +211,10 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
         server: Server::new(store, quirks, config.limits, config.me),
         token: token.clone(),
         requests: AtomicU64::new(0),
+        dropped_count: AtomicU64::new(0),
     });
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = routes::router(edge).into_make_service_with_connect_info::<Doorway>();
+    let app = routes::router(edge).into_make_service_with_connect_info::<Connection>();
     let task = tokio::spawn(async move {
         let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = stopped.await;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::scim::filter::{self, Filter, ParseOptions};
 use crate::scim::model::{ScimError, ScimType};
 use crate::scim::patch::{self, Tolerance};
-use crate::scim::path::{self as scim_path, AttrPath, PatchPath};
+use crate::scim::path::{self as scim_path, AttrPath};
 use crate::scim::resource::{self, Leniency, WriteTolerance, get_ci};
 use crate::scim::schema::{
     AttrType, Attribute, AuthenticationScheme, BulkConfig, FilterConfig, ResourceSchema, Returned,
@@ -89,16 +89,6 @@ pub fn parse_attr_path(text: &str) -> Result<AttrPath, ScimError> {
         ScimError::typed(
             ScimType::InvalidValue,
             format!("attribute path `{text}`: {diagnostic}"),
-        )
-    })
-}
-
-/// Parses a PATCH path (RFC 7644 §3.5.2), also used for CSV seed headers.
-pub fn parse_patch_path(text: &str) -> Result<PatchPath, ScimError> {
-    scim_path::parse_patch_path(text).map_err(|diagnostic| {
-        ScimError::typed(
-            ScimType::InvalidPath,
-            format!("path `{text}`: {diagnostic}"),
         )
     })
 }

@@ -19,8 +19,8 @@ use crate::serve::query::Projection;
 mod table;
 
 pub use table::{
-    CATALOGUE, DEFAULT_RATE_LIMIT_EVERY, EveryNth, Kind, Millis, Quirk, QuirkArgument, QuirkInfo,
-    Quirks, UnknownQuirk, help_table, readme_table,
+    CATALOGUE, DEFAULT_DROP_EVERY, DEFAULT_RATE_LIMIT_EVERY, EveryNth, Kind, Millis, Quirk,
+    QuirkArgument, QuirkInfo, Quirks, UnknownQuirk, help_table, readme_table,
 };
 
 impl Quirks {

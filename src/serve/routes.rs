@@ -1,26 +1,29 @@
-//! The HTTP edge (axum): the refusals of `wire`, latency and rate-limit quirks, bearer
-//! authentication, the base path, request media types, bounded body reading and JSON decoding,
-//! then one call into [`Server::handle`]. Every answer, including axum-level failures and request
-//! heads `wire` refused, is a SCIM Error in `application/scim+json`: there is a single fallback
-//! handler and no extractor that could reject on its own.
+//! The HTTP edge (axum): the refusals of `wire`, latency, rate-limit and drop-connections
+//! quirks, bearer authentication, the base path, request media types, bounded body reading and
+//! JSON decoding, then one call into [`Server::handle`]. Every answer, including axum-level
+//! failures and request heads `wire` refused, is a SCIM Error in `application/scim+json`: there
+//! is a single fallback handler and no extractor that could reject on its own.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use axum::serve::IncomingStream;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 
 use crate::scim::method::Method;
 use crate::scim::model::{ScimError, ScimType};
 use crate::serve::api::{ApiRequest, Reply, Server};
+use crate::serve::faults::{Severable, Severance, SeveringListener};
 use crate::serve::query::QueryPairs;
 use crate::serve::quirks::Quirks;
-use crate::serve::wire::Doorway;
+use crate::serve::wire::{Doorway, WireListener, WireStream};
 
 /// The two spellings of the base path; `/scim/v2` is the one printed.
 const BASE_PATHS: [&str; 2] = ["/scim/v2", "/scim"];
@@ -31,6 +34,26 @@ pub(crate) struct Edge {
     pub server: Server,
     pub token: String,
     pub requests: AtomicU64,
+    /// Requests counted by the `drop-connections` quirk.
+    pub dropped_count: AtomicU64,
+}
+
+/// What the handler knows of the connection a request came on: the wire's verdicts on its
+/// request heads, and the switch that cuts it (thrown by the `drop-connections` quirk only).
+#[derive(Debug, Clone)]
+pub(crate) struct Connection {
+    doorway: Doorway,
+    severance: Severance,
+}
+
+impl Connected<IncomingStream<'_, SeveringListener<WireListener>>> for Connection {
+    fn connect_info(stream: IncomingStream<'_, SeveringListener<WireListener>>) -> Connection {
+        let io: &Severable<WireStream> = stream.io();
+        Connection {
+            doorway: io.inner().doorway().clone(),
+            severance: io.severance(),
+        }
+    }
 }
 
 /// The router: one fallback handler that sees every request.
@@ -40,10 +63,13 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
 
 async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
     let quirks = edge.server.quirks();
-    let refusal = request
+    let connection = request
         .extensions()
-        .get::<ConnectInfo<Doorway>>()
-        .and_then(|ConnectInfo(doorway)| doorway.next_refusal());
+        .get::<ConnectInfo<Connection>>()
+        .map(|ConnectInfo(connection)| connection.clone());
+    let refusal = connection
+        .as_ref()
+        .and_then(|connection| connection.doorway.next_refusal());
     if let Some(refusal) = refusal {
         let error = ScimError::status(refusal.status, refusal.detail);
         return respond(Reply::error(&error, quirks), quirks.content_type());
@@ -58,6 +84,13 @@ async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
             Err(error) => Reply::error(&error, quirks),
         },
     };
+    if let (Some(every), Some(connection)) = (quirks.drop_connections_every, connection) {
+        // The request was read and applied: cutting now leaves the client not knowing.
+        let seen = edge.dropped_count.fetch_add(1, Ordering::Relaxed) + 1;
+        if seen % u64::from(every) == 0 {
+            connection.severance.cut();
+        }
+    }
     respond(reply, quirks.content_type())
 }
 

@@ -5,22 +5,22 @@
 //!   (so demo URLs are stable); without one the server assigns one. `schemas` may be omitted.
 //!   A group member's `value` names a user by id or by userName (case-insensitively), or an
 //!   earlier group by id or displayName.
-//! - CSV: users only. The header row holds SCIM attribute paths, such as
-//!   `userName,name.givenName,name.familyName,emails[type eq "work"].value,active`; each row is
-//!   one user. Empty cells are left out; cells of boolean or integer attributes are converted.
+//! - CSV: one user per row, read with `scimctl import`'s column mapping
+//!   ([`crate::import::mapping`]): headers are SCIM paths
+//!   (`userName,name.givenName,emails[type eq "work"].value,active`) or the aliases import knows
+//!   (`First Name`, `mail`, `department`), and a `groups` column names the user's groups. Empty
+//!   cells are left out; cells are typed by the schema.
 //!
 //! Parsing is pure; loading goes through the store like any POST, so a seed obeys the same
 //! validation and uniqueness rules as a client.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::exit::Exit;
-use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::import::mapping::{EmptyCells, ImportKind, Link, Mapping};
+use crate::import::source::{CsvSource, InputError};
 use crate::scim::model::{GROUP_SCHEMA, ScimError, USER_SCHEMA};
-use crate::scim::path::{AttrPath, PatchPath};
 use crate::scim::resource::get_ci;
-use crate::scim::schema::AttrType;
-use crate::serve::protocol;
 use crate::serve::store::{Kind, Store};
 
 /// Users and groups to load at start-up.
@@ -74,35 +74,73 @@ impl Seed {
         })
     }
 
-    /// Reads a CSV file of users whose header row holds attribute paths.
-    pub fn from_csv(text: &str) -> Result<Seed, SeedError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let headers = reader.headers().map_err(|e| csv_error(&e, 1))?.clone();
-        let columns: Vec<Column> = headers
-            .iter()
-            .map(Column::parse)
-            .collect::<Result<_, _>>()
-            .map_err(|message| SeedError::Csv { line: 1, message })?;
+    /// Reads a CSV file of users with the column mapping of `scimctl import users`: headers are
+    /// SCIM paths or the aliases import knows, and a `groups` column (`;`-separated names) puts
+    /// each user in groups, created in the order they are first named.
+    pub fn from_csv(input: impl AsRef<[u8]>) -> Result<Seed, SeedError> {
+        let csv_error = |line, message: String| SeedError::Csv { line, message };
+        let mut source =
+            CsvSource::open(input.as_ref(), None).map_err(|e| csv_error(1, e.to_string()))?;
+        let schema = Store::schema(Kind::User);
+        let mapping = Mapping::new(ImportKind::Users, source.headers(), schema, None, false)
+            .map_err(|e| csv_error(1, e.to_string()))?;
+        if let Some(column) = mapping.link_column(Link::Manager) {
+            return Err(csv_error(
+                1,
+                format!(
+                    "column `{}`: a seed cannot set managers (their ids are not known before the \
+                     server starts); import the file with `scimctl import users` instead",
+                    column.header
+                ),
+            ));
+        }
+        let width = source.headers().len();
         let mut users = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| csv_error(&e, 0))?;
-            let line = record.position().map_or(0, |p| p.line());
-            let mut user = Value::Object(Map::new());
-            for (column, cell) in columns.iter().zip(record.iter()) {
-                if cell.is_empty() {
-                    continue;
+        let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
+        for record in source.by_ref() {
+            let record = record.map_err(|e| match e {
+                InputError::NotUtf8 { line, .. } | InputError::Malformed { line, .. } => {
+                    csv_error(line, e.to_string())
                 }
-                column
-                    .write(&mut user, cell)
-                    .map_err(|message| SeedError::Csv { line, message })?;
+                other => csv_error(0, other.to_string()),
+            })?;
+            if record.cells.len() != width {
+                return Err(csv_error(
+                    record.line,
+                    format!("{} cells, but the header has {width}", record.cells.len()),
+                ));
+            }
+            let cells: Vec<&str> = record.cells.iter().map(String::as_str).collect();
+            let row = mapping
+                .read(&cells, EmptyCells::Ignored)
+                .map_err(|errors| {
+                    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    csv_error(record.line, messages.join("; "))
+                })?;
+            let user = mapping.resource(&row);
+            let user_name = get_ci(&user, "userName").cloned().unwrap_or_default();
+            for (_, names) in &row.links {
+                for name in names {
+                    let member = serde_json::json!({ "value": user_name });
+                    match groups
+                        .iter_mut()
+                        .find(|(g, _)| g.eq_ignore_ascii_case(name))
+                    {
+                        Some((_, members)) => members.push(member),
+                        None => groups.push((name.clone(), vec![member])),
+                    }
+                }
             }
             users.push(user);
         }
         Ok(Seed {
             users,
-            groups: Vec::new(),
+            groups: groups
+                .into_iter()
+                .map(|(name, members)| {
+                    serde_json::json!({ "displayName": name, "members": members })
+                })
+                .collect(),
         })
     }
 
@@ -120,13 +158,6 @@ impl Seed {
             create(store, Kind::Group, &group, &now, &at)?;
         }
         Ok(())
-    }
-}
-
-fn csv_error(error: &csv::Error, line: u64) -> SeedError {
-    SeedError::Csv {
-        line: error.position().map_or(line, |p| p.line()),
-        message: error.to_string(),
     }
 }
 
@@ -214,142 +245,4 @@ fn resolve_member_names(store: &Store, group: &mut Value, at: &str) -> Result<()
         }
     }
     Ok(())
-}
-
-/// One CSV column: where its cells go in the user.
-#[derive(Debug)]
-struct Column {
-    /// The attribute (with URN) holding the value, or the multi-valued attribute.
-    attr: AttrPath,
-    /// For `emails[type eq "work"].value`: the element's identifying fields (`type: work`).
-    element: Option<Vec<(String, Value)>>,
-    /// The sub-attribute written in the element (`value`).
-    sub: Option<String>,
-    kind: AttrType,
-    multi_valued: bool,
-}
-
-impl Column {
-    fn parse(header: &str) -> Result<Column, String> {
-        let path = protocol::parse_patch_path(header)
-            .map_err(|e| format!("column `{header}`: {}", e.detail))?;
-        let (attr, element, sub) = match path {
-            PatchPath::Attr(attr) => {
-                let sub = attr.sub.clone();
-                (AttrPath { sub: None, ..attr }, None, sub)
-            }
-            PatchPath::Filtered { attr, filter, sub } => {
-                let mut fields = Vec::new();
-                equalities(&filter, &mut fields).map_err(|()| {
-                    format!("column `{header}`: only `eq` and `and` can select an element")
-                })?;
-                (attr, Some(fields), sub)
-            }
-        };
-        let schema = Store::schema(Kind::User);
-        let full = AttrPath {
-            sub: sub.clone(),
-            ..attr.clone()
-        };
-        let resolved = schema.resolve(&full);
-        Ok(Column {
-            kind: resolved.map_or(AttrType::String, |r| r.target().attr_type),
-            multi_valued: schema
-                .resolve(&attr)
-                .is_some_and(|r| r.attribute.multi_valued),
-            attr,
-            element,
-            sub,
-        })
-    }
-
-    fn write(&self, user: &mut Value, cell: &str) -> Result<(), String> {
-        let value = match self.kind {
-            AttrType::Boolean => match cell.to_ascii_lowercase().as_str() {
-                "true" | "yes" | "1" => Value::Bool(true),
-                "false" | "no" | "0" => Value::Bool(false),
-                _ => return Err(format!("`{cell}` is not a boolean")),
-            },
-            AttrType::Integer => cell
-                .parse::<i64>()
-                .map(Value::from)
-                .map_err(|_| format!("`{cell}` is not an integer"))?,
-            _ => Value::from(cell),
-        };
-        let mut target = user;
-        if let Some(urn) = &self.attr.urn
-            && !urn.eq_ignore_ascii_case(USER_SCHEMA)
-        {
-            target = object_entry(target, urn);
-        }
-        if self.element.is_some() || (self.multi_valued && self.sub.is_some()) {
-            let Some(list) = array_entry(target, &self.attr.name) else {
-                return Ok(());
-            };
-            let fields = self.element.clone().unwrap_or_default();
-            let position = list
-                .iter()
-                .position(|item| fields.iter().all(|(k, v)| item.get(k.as_str()) == Some(v)));
-            let index = match position {
-                Some(index) => index,
-                None => {
-                    list.push(Value::Object(fields.into_iter().collect()));
-                    list.len() - 1
-                }
-            };
-            let Some(element) = list.get_mut(index) else {
-                return Ok(());
-            };
-            insert(element, self.sub.as_deref().unwrap_or("value"), value);
-            return Ok(());
-        }
-        match &self.sub {
-            Some(sub) => insert(object_entry(target, &self.attr.name), sub, value),
-            None => insert(target, &self.attr.name, value),
-        }
-        Ok(())
-    }
-}
-
-fn equalities(filter: &Filter, fields: &mut Vec<(String, Value)>) -> Result<(), ()> {
-    match filter {
-        Filter::Compare(path, CompareOp::Eq, value) if path.sub.is_none() => {
-            let value = match value {
-                CompValue::String(s) => Value::from(s.as_str()),
-                CompValue::Bool(b) => Value::Bool(*b),
-                CompValue::Number(n) => Value::Number(n.clone()),
-                CompValue::Null => Value::Null,
-            };
-            fields.push((path.name.clone(), value));
-            Ok(())
-        }
-        Filter::And(a, b) => {
-            equalities(a, fields)?;
-            equalities(b, fields)
-        }
-        _ => Err(()),
-    }
-}
-
-fn insert(target: &mut Value, key: &str, value: Value) {
-    if let Some(object) = target.as_object_mut() {
-        object.insert(key.to_string(), value);
-    }
-}
-
-fn object_entry<'a>(target: &'a mut Value, key: &str) -> &'a mut Value {
-    if !target.get(key).is_some_and(Value::is_object) {
-        insert(target, key, Value::Object(Map::new()));
-    }
-    match target {
-        Value::Object(object) => object.entry(key).or_insert(Value::Null),
-        other => other,
-    }
-}
-
-fn array_entry<'a>(target: &'a mut Value, key: &str) -> Option<&'a mut Vec<Value>> {
-    if !target.get(key).is_some_and(Value::is_array) {
-        insert(target, key, Value::Array(Vec::new()));
-    }
-    target.get_mut(key)?.as_array_mut()
 }

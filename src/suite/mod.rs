@@ -5,12 +5,18 @@
 //! standard templates are compiled into the binary from `testsuites/`.
 
 mod builtin;
+pub mod idp;
 mod parse;
 mod selector;
 mod template;
 
 use std::fmt;
 
+use serde_json::Value;
+
+use crate::scim::percent::QueryEncoding;
+
+pub use crate::findings::Deviation;
 pub use builtin::{Builtin, NoArgs, Order, PaginateArgs, ScimErrorArgs, SortedArgs};
 pub use parse::parse_suite;
 pub use selector::{PathStep, Selector, SelectorPath, render_filter};
@@ -104,6 +110,10 @@ pub struct Check {
     pub requires: Vec<Requirement>,
     /// Names the deviation when the check does not pass; an assertion's own message wins.
     pub message: Option<String>,
+    /// The kind of deviation (a key of the findings catalogue) a failure of this check means,
+    /// when the assertion that missed (or, for a wrong status, its step) names none of its
+    /// own: failures with the same deviation are one finding in the reports.
+    pub deviation: Option<Deviation>,
     pub steps: Vec<Step>,
     /// 1-based line of the check in its file.
     pub line: usize,
@@ -151,10 +161,19 @@ pub struct Step {
     pub path: Template,
     pub query: Vec<(String, Template)>,
     /// The request-target below the base URL, sent byte for byte as an identity provider writes
-    /// it (`/Users?filter=userName+eq+"{{unique}}"`); variables are inserted as they are.
+    /// it (`/Users?filter=userName+eq+"{{unique}}"`); variables are inserted as they are, or
+    /// encoded as `encoding` says.
     pub target: Option<Template>,
+    /// For a step built on an identity provider's shape: how that IdP writes a value into a
+    /// query string. A variable in the target's query is encoded so (`%20` or `+` for a
+    /// space), one in its path as a path segment.
+    pub encoding: Option<QueryEncoding>,
     pub headers: Vec<(String, Template)>,
     pub body: Option<Body>,
+    /// A variable holding a JSON object (a resource read earlier and captured whole) that the
+    /// JSON `body` is merged over when the request is sent: how Okta PUTs back the whole user it
+    /// fetched with its changes.
+    pub body_base: Option<String>,
     /// False to send the request without credentials.
     pub auth: bool,
     /// Retry the step while its assertions fail, up to `--settle` (read-after-write).
@@ -170,6 +189,9 @@ pub struct Step {
     pub setup: bool,
     /// Acceptable statuses; empty means any.
     pub status: Vec<u16>,
+    /// The kind of deviation an answer outside `status` (or without a value to capture) means;
+    /// an assertion names its own, and the check's is what is left.
+    pub deviation: Option<Deviation>,
     pub expect: Vec<Assertion>,
     /// Variables set from the answer, in order.
     pub capture: Vec<(String, Selector)>,
@@ -213,6 +235,8 @@ pub struct Assertion {
     pub level: Option<Level>,
     /// Names the deviation when this assertion fails.
     pub message: Option<String>,
+    /// The kind of deviation a failure of this assertion means, as written in the suite.
+    pub deviation: Option<Deviation>,
     /// 1-based line of the assertion in its file.
     pub line: usize,
 }
@@ -246,6 +270,24 @@ impl Assertion {
             | AssertionKind::Count { selector, .. } => in_selector(selector),
             AssertionKind::Builtin(builtin) => builtin.templates().into_iter().any(in_template),
         }
+    }
+}
+
+/// `over` merged into `base`: objects key by key, recursively; anything else (a list too) is
+/// replaced. A step's body over its template's, and over a `body_base` when sent.
+pub fn merge_into(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Object(base), Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(slot) => merge_into(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, over) => *slot = over,
     }
 }
 
@@ -306,6 +348,23 @@ pub enum AssertionKind {
     },
     /// A rule written in Rust, with its arguments.
     Builtin(Builtin),
+}
+
+impl AssertionKind {
+    /// The deviation a failure of this test can only mean, whatever the check is about: an
+    /// answer's `Content-Type` that is not `application/scim+json` is that, and nothing else.
+    /// Most tests mean what their check says they mean, and imply nothing.
+    pub fn implied_deviation(&self) -> Option<Deviation> {
+        match self {
+            AssertionKind::MediaType { name, media_type }
+                if name.eq_ignore_ascii_case("Content-Type")
+                    && media_type.eq_ignore_ascii_case(crate::scim::model::SCIM_MEDIA_TYPE) =>
+            {
+                Some(Deviation::ResponseNotScimJson)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// JSON types an assertion can demand.

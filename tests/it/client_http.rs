@@ -4,6 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -790,6 +791,89 @@ async fn a_timeout_is_retried_for_get_but_not_for_post() {
     );
     assert_refused(&refused, Exit::Network, "not idempotent");
     assert_eq!(server.hits("/Groups"), 1);
+}
+
+/// A server that reads each request and closes the connection without a word for the first
+/// `drops` requests, then answers `200 {}`: a connection lost mid-request.
+async fn dropping_server(drops: usize) -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&seen);
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 64 * 1024];
+                let mut read = 0;
+                // One request: the head, and a body as long as Content-Length says.
+                loop {
+                    let Ok(n) = socket.read(&mut buffer[read..]).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    read += n;
+                    let text = String::from_utf8_lossy(&buffer[..read]).to_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if read >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                if counter.fetch_add(1, Ordering::SeqCst) < drops {
+                    return;
+                }
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/scim+json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                    .await;
+            });
+        }
+    });
+    (base, seen, task)
+}
+
+#[tokio::test]
+async fn a_connection_lost_mid_request_is_retried_only_where_resending_is_safe() {
+    let (base, seen, task) = dropping_server(1).await;
+    let client = client(options(&base, Credentials::None));
+    client
+        .send(Method::Get, &["Users"], &[], None)
+        .await
+        .expect("the second attempt is answered");
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+
+    let (base, seen, second) = dropping_server(1).await;
+    let client = self::client(options(&base, Credentials::None));
+    let lost = client
+        .send(
+            Method::Post,
+            &["Users"],
+            &[],
+            Some(&json!({"userName": "x"})),
+        )
+        .await
+        .expect_err("a create is not sent twice");
+    assert!(
+        matches!(&lost, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::Dropped),
+        "{lost:?}"
+    );
+    assert_refused(&lost, Exit::Network, "connection lost");
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    task.abort();
+    second.abort();
 }
 
 #[tokio::test]

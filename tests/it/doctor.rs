@@ -13,8 +13,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
+use scimctl::serve::quirks::{CATALOGUE, Kind};
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -48,28 +48,10 @@ fn serve(quirks: &[Quirk], seeded: bool) -> Server {
     })
 }
 
-/// The keys of the findings in `-o json` output, whatever the exit code.
-fn keys(run: &Run) -> BTreeSet<String> {
-    run.stdout_json()["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|finding| finding["key"].as_str().expect("key").to_owned())
-        .collect()
-}
-
-/// The binary, hermetic in `home`, pointed at `url` with the token; ended after two minutes.
-fn scimctl(url: &str, home: &Home) -> assert_cmd::Command {
-    let mut command = assert_cmd::Command::from_std(home.scimctl());
-    command
-        .env("SCIMCTL_URL", url)
-        .env("SCIMCTL_TOKEN", TOKEN)
-        .timeout(Duration::from_secs(120));
-    command
-}
-
+/// `scimctl ARGS`, hermetic in `home`, against the server at `url`.
 fn run(url: &str, home: &Home, args: &[&str]) -> Run {
-    Run::from(scimctl(url, home).args(args).output().expect("binary runs"))
+    let output = home.command_for(url, TOKEN).args(args).output();
+    Run::from(output.expect("binary runs"))
 }
 
 /// `scimctl doctor -o json` with `args` against a server with `quirks`.
@@ -172,28 +154,30 @@ const SEEN: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
-/// Legal behaviours (and quirks doctor cannot see read-only) that must not be findings.
-const CLEAN: &[(&str, &[&str])] = &[
-    ("charset", &["--allow-writes"]),
-    ("rate-limit=9", &[]),
-    ("latency=5", &[]),
-    ("filter-eq-only", &["--allow-writes"]),
-    ("no-content-html", &["--allow-writes"]),
-    ("patch-no-content", &["--allow-writes"]),
-    ("unique-emails", &["--allow-writes"]),
-    ("resource-type-endpoint-unslashed", &["--allow-writes"]),
-    ("version-conflict-409", &["--allow-writes"]),
-    ("discovery-write-501", &["--allow-writes"]),
-    ("items-per-page-is-count", &["--allow-writes"]),
-    ("filter-username-only", &["--allow-writes"]),
-];
+/// Every legal behaviour of the quirk table, with its example argument: none is a finding. The
+/// ones that take an argument (a rate limit, a latency) only slow answers down, so doctor runs
+/// read-only against them, which keeps the run short; the others with `--allow-writes`.
+fn legal_behaviours() -> Vec<(String, &'static [&'static str])> {
+    CATALOGUE
+        .iter()
+        .filter(|info| info.kind == Kind::Legal)
+        .map(|info| {
+            let args: &'static [&'static str] = if info.argument.is_empty() {
+                &["--allow-writes"]
+            } else {
+                &[]
+            };
+            (info.example(), args)
+        })
+        .collect()
+}
 
 #[test]
 fn each_quirk_doctor_can_see_is_named_by_its_key_and_no_other() {
     let mut wrong = Vec::new();
     for (name, args, expected) in SEEN {
         let found = doctor_json(&[quirk(name)], args);
-        let named = keys(&found);
+        let named = found.finding_keys();
         let expected: BTreeSet<String> = expected.iter().map(|k| (*k).to_owned()).collect();
         let must = found.stdout_json()["counts"]["must"].as_u64().unwrap_or(0);
         if named != expected || found.code != i32::from(must > 0) {
@@ -210,16 +194,22 @@ fn each_quirk_doctor_can_see_is_named_by_its_key_and_no_other() {
 fn legal_behaviours_and_a_clean_server_get_a_clean_bill() {
     let mut wrong = Vec::new();
     let clean = doctor_json(&[], &["--allow-writes"]);
-    if !keys(&clean).is_empty() || clean.code != 0 {
-        wrong.push(format!("clean: exit {}, {:?}", clean.code, keys(&clean)));
+    if !clean.finding_keys().is_empty() || clean.code != 0 {
+        wrong.push(format!(
+            "clean: exit {}, {:?}",
+            clean.code,
+            clean.finding_keys()
+        ));
     }
-    for (name, args) in CLEAN {
-        let found = doctor_json(&[quirk(name)], args);
-        if !keys(&found).is_empty() || found.code != 0 {
+    let legal = legal_behaviours();
+    assert!(legal.len() >= 12, "{legal:?}");
+    for (name, args) in legal {
+        let found = doctor_json(&[quirk(&name)], args);
+        if !found.finding_keys().is_empty() || found.code != 0 {
             wrong.push(format!(
                 "--quirk {name}: exit {}, {:?}\n{}",
                 found.code,
-                keys(&found),
+                found.finding_keys(),
                 found.stderr
             ));
         }
@@ -363,7 +353,8 @@ fn an_unreachable_port_stops_after_reachability_with_exit_4() {
 fn refused_credentials_stop_after_auth_with_exit_5() {
     let server = serve(&[], true);
     let home = Home::new();
-    let output = scimctl(server.url(), &home)
+    let output = home
+        .command_for(server.url(), TOKEN)
         .env("SCIMCTL_TOKEN", "not-the-token")
         .args(["doctor"])
         .output()
@@ -450,7 +441,7 @@ fn tls_is_judged_chain_then_host_name_and_an_untrusted_chain_stops_unless_insecu
         &["doctor", "-o", "json", "--cacert", &cacert()],
     );
     assert_eq!(trusted.code, 0, "{}{}", trusted.stdout, trusted.stderr);
-    assert!(keys(&trusted).is_empty());
+    assert!(trusted.finding_keys().is_empty());
     assert!(
         trusted.stdout.contains("valid until 2126-11-12"),
         "{}",
@@ -460,13 +451,13 @@ fn tls_is_judged_chain_then_host_name_and_an_untrusted_chain_stops_unless_insecu
     let untrusted = run(&url, &home, &["doctor", "-o", "json"]);
     assert_eq!(untrusted.code, 4, "{}", untrusted.stderr);
     assert_eq!(
-        keys(&untrusted),
+        untrusted.finding_keys(),
         BTreeSet::from(["tls-certificate-untrusted".to_owned()])
     );
     let insecure = run(&url, &home, &["doctor", "-o", "json", "--insecure"]);
     assert_eq!(insecure.code, 1, "{}", insecure.stderr);
     assert_eq!(
-        keys(&insecure),
+        insecure.finding_keys(),
         BTreeSet::from(["tls-certificate-untrusted".to_owned()]),
         "the stages after TLS ran and found nothing else"
     );
@@ -491,7 +482,7 @@ fn a_certificate_for_another_host_name_is_named() {
     );
     assert_eq!(found.code, 4, "{}", found.stderr);
     assert_eq!(
-        keys(&found),
+        found.finding_keys(),
         BTreeSet::from(["tls-host-name-mismatch".to_owned()])
     );
 }
@@ -516,7 +507,11 @@ fn a_server_scimctl_did_not_write_gets_a_clean_bill_too() {
         &["doctor", "-o", "json", "--allow-writes"],
     );
     assert_eq!(found.code, 0, "{}{}", found.stdout, found.stderr);
-    assert!(keys(&found).is_empty(), "{:?}", keys(&found));
+    assert!(
+        found.finding_keys().is_empty(),
+        "{:?}",
+        found.finding_keys()
+    );
     let document = found.stdout_json();
     let lines = document["sections"][5]["lines"].as_array().expect("reads");
     assert!(

@@ -70,10 +70,11 @@ fn is_pure(path: &str) -> bool {
         || path.starts_with("src/doctor/")
         || path.starts_with("src/lint/")
         || path.starts_with("src/suite/")
+        || path.starts_with("src/replay/")
         || path == "src/serve/store.rs"
         || path.starts_with("src/serve/store/")
-        || path == "src/import/mapping.rs"
-        || path == "src/import/plan.rs"
+        || path.starts_with("src/import/mapping/")
+        || path.starts_with("src/import/plan/")
 }
 
 fn is_under(path: &str, module: &str) -> bool {
@@ -229,7 +230,7 @@ fn assert_none(rule: &str, found: Vec<String>) {
 fn pure_modules_touch_no_network_runtime_file_or_terminal() {
     assert_none(
         "the pure modules (src/scim/, src/findings/, src/lint/, src/doctor/, src/suite/, \
-         src/serve/store, src/import/{mapping,plan}) \
+         src/replay/, src/serve/store, src/import/{mapping,plan}) \
          must do no I/O, no async and no terminal work",
         violations(is_pure, IMPURE),
     );
@@ -238,7 +239,8 @@ fn pure_modules_touch_no_network_runtime_file_or_terminal() {
 #[test]
 fn pure_modules_neither_print_nor_read_the_process_environment() {
     assert_none(
-        "the pure modules (src/scim/, src/suite/, src/serve/store, src/import/{mapping,plan}) \
+        "the pure modules (src/scim/, src/findings/, src/lint/, src/doctor/, src/suite/, \
+         src/replay/, src/serve/store, src/import/{mapping,plan}) \
          must not print, use std::io, read std::env or start processes",
         violations(is_pure, EFFECTS),
     );
@@ -347,8 +349,11 @@ fn the_server_and_the_conformance_runner_never_meet() {
         ),
     );
     assert_none(
-        "src/runner/ must not use the server",
-        violations(|p| is_under(p, "runner"), &[Needle::Path("crate", "serve")]),
+        "src/runner/ and src/replay/ must not use the server",
+        violations(
+            |p| is_under(p, "runner") || is_under(p, "replay"),
+            &[Needle::Path("crate", "serve")],
+        ),
     );
 }
 

@@ -157,8 +157,9 @@ const RFC_PATCH_EXPECTED: &[(&str, &str, &[&str])] = &[
     (
         "3.5.2.2-remove-then-add-members",
         "Group",
-        &["patch-path-lenient", "patch-path-lenient"],
+        &["patch-path-lenient"],
     ),
+    ("3.5.2.2-remove-all-then-add-members", "Group", &[]),
     ("3.5.2.2-remove-work-emails", "User", &[]),
     ("3.5.2.3-replace-members", "Group", &[]),
     ("3.5.2.3-replace-pathless", "User", &[]),

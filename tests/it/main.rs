@@ -5,10 +5,12 @@
 //! Servers are `scimctl::serve::spawn` on port 0 in this process (or scim2-server as a child),
 //! each stopped by the test that started it; the binary runs hermetically (see `support`).
 
+mod ci_recipes;
 mod cli;
 mod client_config;
 mod client_http;
 mod client_ops;
+mod config_edit;
 mod demo;
 mod dialect_shapes;
 mod doctor;
@@ -16,6 +18,10 @@ mod filter_corpus;
 mod filter_diagnostics;
 mod filter_eval;
 mod filter_props;
+mod findings;
+mod hygiene;
+mod idp_shapes;
+mod import;
 mod interop_scim2_tester;
 mod layering;
 mod lint;
@@ -23,6 +29,9 @@ mod patch_idp;
 mod patch_props;
 mod patch_rfc;
 mod patch_support;
+mod readme_cli;
+mod release;
+mod replay;
 mod report_console;
 mod report_html;
 mod report_json;

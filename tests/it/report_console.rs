@@ -56,19 +56,25 @@ fn server_text_cannot_reach_the_terminal_raw() {
 }
 
 /// Red is what fails the run at `--fail-on`, and only that: the interop failure (not failing
-/// the run at `must`) and the waived one are yellow, as are their suites' verdict lines.
+/// the run at `must`) and the waived one are yellow, as are their suites' verdict lines and the
+/// number of the finding they make.
 #[test]
 fn colour_marks_verdicts_and_nothing_else() {
     let report = console(ConsoleOptions {
         verbose: false,
         colour: true,
     });
+    let (findings, listing) = report
+        .split_once("RFC 7644 (rfc7644)")
+        .expect("the findings come before the checks");
     let line_of = |id: &str| {
-        report
+        listing
             .lines()
             .find(|line| line.contains(id))
             .unwrap_or_default()
     };
+    assert!(findings.contains("\u{1b}[1;31m1.\u{1b}[0m `eq` matches values"));
+    assert!(findings.contains("\u{1b}[33m2.\u{1b}[0m A PATCH `add` or `replace`"));
     assert!(line_of("rfc7644.filter.eq-is-not-substring").contains("\u{1b}[1;31mFAIL  \u{1b}[0m"));
     assert!(line_of("okta.users.deactivate").contains("\u{1b}[33mFAIL  \u{1b}[0m"));
     assert!(line_of("entra.manager.replaced").contains("\u{1b}[33mWAIVED\u{1b}[0m"));
@@ -85,4 +91,55 @@ fn colour_marks_verdicts_and_nothing_else() {
         .replace("\u{1b}[33m", "")
         .replace("\u{1b}[2m", "");
     assert_eq!(stripped, plain);
+}
+
+/// The report opens with the findings: failures sharing a deviation are one finding (the two
+/// answers without an Error body), ranked by what breaks a sync first (a missed match before
+/// an update, both before a deviation no IdP is known to trip on); a waived failure is none,
+/// and a warning whose suite names no deviation is listed as its check.
+#[test]
+fn the_report_opens_with_the_findings_ranked_by_what_breaks_a_sync_first() {
+    let report = console(ConsoleOptions::default());
+    let headlines: Vec<&str> = report
+        .lines()
+        .take_while(|line| !line.starts_with("RFC 7644 (rfc7644)"))
+        .filter(|line| {
+            line.split_once(". ")
+                .is_some_and(|(number, _)| number.parse::<usize>().is_ok())
+        })
+        .collect();
+    assert_eq!(
+        headlines,
+        [
+            "1. `eq` matches values that are not equal (a prefix or a substring): 1 check, \
+             RFC 7644 §3.4.2.2",
+            "2. A PATCH `add` or `replace` without `path` is answered with success but not \
+             applied: 1 check, RFC 7644 §3.5.2.1, §3.5.2.3",
+            "3. An error answer has no SCIM Error body: 2 checks, RFC 7644 §3.12",
+        ]
+    );
+    assert!(report.starts_with(
+        "3 findings, ranked by what breaks an identity provider's sync first; 1 check failed or \
+         warned without naming a deviation\n"
+    ));
+    assert!(report.contains(
+        "    checks  rfc7644.discovery.unknown-schema-is-404, rfc7644.errors.error-schema\n"
+    ));
+    assert!(
+        report.contains("    fix     compare whole values in `eq`"),
+        "each finding has its fix"
+    );
+    let (findings, _) = report.split_once("RFC 7644 (rfc7644)").expect("listing");
+    assert!(
+        !findings.contains("urn-path-refused"),
+        "a waived failure is no finding"
+    );
+    assert!(findings.contains("Without a named deviation\n    WARN    rfc7644.users.create  "));
+    assert!(
+        findings.contains(
+            "    seen    GET /Users/missing: detail was <script>document.title=\"pwned\"</script> \
+             instead of a SCIM Error\n"
+        ),
+        "what its first failing check saw (not the warning before it), and where"
+    );
 }

@@ -1,6 +1,7 @@
 //! The HTML report, checked as a user sees it: rendered in headless Chromium, after its script
-//! ran. The page must mark itself ready, filter the check list from the URL hash, and show
-//! server text as text (a `<script>` in a message must not run).
+//! ran. The page must mark itself ready, open with the findings, head each area with a bar of
+//! its verdicts, filter the check list from the URL hash, and show server text as text (a
+//! `<script>` in a message must not run).
 //!
 //! Chromium comes from the Debian packages `chromium` and `chromium-driver`, which `scripts/test`
 //! installs. Without it these tests fail and say so, unless `SCIMCTL_SKIP_BROWSER=1`.
@@ -212,4 +213,127 @@ fn ticking_a_status_and_typing_a_search_filter_the_list_and_update_the_hash() {
     assert_eq!(visible_statuses(&dom), ["pass", "waived"]);
     assert!(dom.contains("2 of 13 checks shown"));
     assert!(dom.contains("data-hash=\"#status=fail,error,warn,waived,pass&amp;q=entra\""));
+}
+
+/// The findings come before the filters and the checks, most urgent first, each with what it
+/// breaks, what was seen, its fix and its checks; a waived failure is none.
+#[test]
+fn the_page_opens_with_the_findings() {
+    let page = html_report();
+    let findings = page
+        .find("<section id=\"findings\"")
+        .expect("a findings section");
+    assert!(findings < page.find("<form id=\"filters\"").expect("the filters"));
+    assert!(findings < page.find("<section class=\"suite\">").expect("the checks"));
+    let keys: Vec<&str> = page
+        .split("<li class=\"cause ")
+        .skip(1)
+        .filter_map(|cause| cause.split("data-key=\"").nth(1)?.split('"').next())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "filter-eq-not-exact",
+            "pathless-patch-ignored",
+            "error-body-missing"
+        ]
+    );
+    assert!(page.contains(
+        "<li class=\"cause bad\" data-key=\"error-body-missing\">\n<p class=\"headline\">An \
+         error answer has no SCIM Error body: 2 checks, RFC 7644 §3.12</p>"
+    ));
+    assert!(
+        page.contains("<dt>Breaks</dt><dd>matching existing users and groups before a create</dd>")
+    );
+    assert!(page.contains(
+        "<dt>Checks</dt><dd class=\"checks\"><code class=\"id\">\
+         rfc7644.discovery.unknown-schema-is-404</code> <code class=\"id\">\
+         rfc7644.errors.error-schema</code></dd>"
+    ));
+    assert!(!page.contains("data-key=\"urn-path-refused\""), "waived");
+    assert!(page.contains("<h3>Without a named deviation</h3>"));
+}
+
+/// Every area is headed by a bar of its verdicts and the same counts in words, and the bars of
+/// all areas come together after the findings, before the filters.
+#[test]
+fn each_area_has_a_bar_of_its_verdicts() {
+    let page = html_report();
+    let tally = |area: &str| {
+        page.split(&format!("<h3>{area}</h3>\n"))
+            .nth(1)
+            .and_then(|rest| rest.split('\n').next())
+            .unwrap_or_else(|| panic!("no area {area}"))
+            .to_owned()
+    };
+    assert_eq!(
+        tally("filter"),
+        "<p class=\"tally\"><span class=\"bar\" role=\"img\" aria-label=\"1 passed, 1 failed\">\
+         <span class=\"pass\" style=\"flex-grow: 1\"></span><span class=\"fail\" \
+         style=\"flex-grow: 1\"></span></span> <span class=\"tally-text\">1 passed, 1 failed</span></p>"
+    );
+    assert!(tally("patch").contains("aria-label=\"1 errored\""));
+    let overview = page
+        .split_once("<section id=\"areas\" class=\"overview\">")
+        .and_then(|(_, rest)| rest.split_once("</section>"))
+        .map(|(overview, _)| overview)
+        .expect("an overview of the areas");
+    assert!(page.find("id=\"areas\"") < page.find("<form id=\"filters\""));
+    assert!(page.find("id=\"findings\"") < page.find("id=\"areas\""));
+    assert!(overview.contains(
+        "<h3>Okta</h3>\n<dl class=\"area-bars\">\n<dt>users</dt><dd><p class=\"tally\">\
+         <span class=\"bar\" role=\"img\" aria-label=\"1 passed, 1 failed\">"
+    ));
+    assert_eq!(
+        overview.matches("<p class=\"tally\">").count(),
+        10,
+        "one per area"
+    );
+    assert_eq!(
+        page.matches("<p class=\"tally\">").count(),
+        20,
+        "and one over each area"
+    );
+}
+
+/// As drawn: the findings and the bars of every area stay in view whatever the filter hides,
+/// and each segment of an area's bar is as wide as its share of the area's checks (the bar
+/// counts every check of the area, not only those the filter shows).
+#[test]
+fn the_findings_stay_shown_and_the_bars_are_drawn_to_scale() {
+    let Some(browser) = chromium() else { return };
+    let measure = r#"
+        var findings = document.getElementById("findings");
+        var suite = document.querySelector("section.suite");
+        document.body.dataset.findingsFirst = String(
+            (findings.compareDocumentPosition(suite) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0);
+        document.body.dataset.findingsShown = String(findings.getBoundingClientRect().height > 0);
+        document.body.dataset.barsShown = String(Array.prototype.filter.call(
+            document.getElementById("areas").querySelectorAll(".bar"),
+            function (bar) { return bar.getBoundingClientRect().width > 0; }).length);
+        var area = Array.prototype.find.call(document.querySelectorAll("section.area"),
+            function (section) { return section.querySelector("h3").textContent === "filter"; });
+        document.body.dataset.filterBar = Array.prototype.map.call(
+            area.querySelectorAll(".bar > span"),
+            function (segment) {
+                return segment.className + ":" + Math.round(segment.getBoundingClientRect().width);
+            }).join(",");
+    "#;
+    let rendered = write_page(Some(measure));
+    let dom = run_chromium(browser, &rendered, &["--dump-dom"], "#status=fail&q=eq-is");
+    assert!(dom.contains("data-ready=\"1\""));
+    assert_eq!(visible_statuses(&dom), ["fail"], "the filter applied");
+    assert!(dom.contains("data-findings-first=\"true\""));
+    assert!(
+        dom.contains("data-findings-shown=\"true\""),
+        "the filter narrows the checks, never the findings"
+    );
+    assert!(
+        dom.contains("data-filter-bar=\"pass:90,fail:90\""),
+        "one pass and one fail share the 180-pixel bar"
+    );
+    assert!(
+        dom.contains("data-bars-shown=\"10\""),
+        "every area's bar stays in the overview, though the filter hides all but one area"
+    );
 }

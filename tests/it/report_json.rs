@@ -212,3 +212,64 @@ fn the_documented_example_has_exactly_the_fields_the_report_writes() {
     field_paths(&parsed(), "", &mut written);
     assert_eq!(documented, written);
 }
+
+/// A script reads the causes, most urgent first, with what to do about each and the checks it
+/// covers; a waived failure is none, and a failure whose suite names no deviation is listed by
+/// id.
+#[test]
+fn the_findings_group_failures_by_deviation_most_urgent_first() {
+    let report = parsed();
+    let findings = report["findings"].as_array().expect("findings is an array");
+    let keys: Vec<&str> = findings
+        .iter()
+        .map(|finding| finding["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "filter-eq-not-exact",
+            "pathless-patch-ignored",
+            "error-body-missing"
+        ]
+    );
+    let missing_body = &findings[2];
+    assert_eq!(
+        missing_body["checks"],
+        serde_json::json!([
+            "rfc7644.discovery.unknown-schema-is-404",
+            "rfc7644.errors.error-schema"
+        ])
+    );
+    assert_eq!(missing_body["blocks"], true);
+    assert_eq!(missing_body["breaks"], Value::Null);
+    assert_eq!(findings[0]["breaks"], "matching");
+    assert_eq!(
+        findings[1]["blocks"], false,
+        "an interop failure does not fail a run at must"
+    );
+    assert_eq!(
+        report["ungrouped"],
+        serde_json::json!(["rfc7644.users.create"])
+    );
+    let check = |id: &str| {
+        report["checks"]
+            .as_array()
+            .and_then(|checks| checks.iter().find(|c| c["id"] == id).cloned())
+            .unwrap_or_else(|| panic!("no check {id}"))
+    };
+    assert_eq!(
+        check("rfc7644.filter.eq-is-not-substring")["finding"],
+        serde_json::json!({
+            "key": "filter-eq-not-exact",
+            "location": {"request": "GET /Users?filter=userName eq \"px\""},
+            "seen": "`totalResults` is 2, expected 1"
+        })
+    );
+    assert_eq!(
+        check("entra.manager.replaced")["finding"]["key"],
+        "urn-path-refused",
+        "a waived check still says what it saw"
+    );
+    assert!(!keys.contains(&"urn-path-refused"));
+    assert_eq!(check("okta.users.create")["finding"], Value::Null);
+}

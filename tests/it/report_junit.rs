@@ -75,3 +75,43 @@ fn control_characters_are_shown_escaped_not_dropped() {
         "a tab in a body is kept as spaces"
     );
 }
+
+/// CI dashboards show a suite's `<system-out>`: it lists the findings among the suite's checks
+/// (each with its key, fix and checks), and each failing test case names its deviation.
+#[test]
+fn each_suite_says_its_findings_and_each_case_its_deviation() {
+    let report = junit_report();
+    let rfc_suite = report
+        .split("<testsuite ")
+        .find(|suite| suite.starts_with(r#"name="rfc7644""#))
+        .expect("the RFC suite");
+    let summary = rfc_suite
+        .rsplit("<system-out>")
+        .next()
+        .and_then(|rest| rest.split("</system-out>").next())
+        .expect("the suite's own system-out comes last");
+    assert!(summary.starts_with(
+        "2 findings, ranked by what breaks an identity provider&apos;s sync first; 1 check \
+         failed or warned without naming a deviation"
+    ));
+    assert!(summary.contains(
+        "\n2. An error answer has no SCIM Error body: 2 checks, RFC 7644 §3.12 (MUST, \
+         error-body-missing)\n   fix: answer every error with a JSON Error"
+    ));
+    assert!(summary.contains(
+        "   checks: rfc7644.discovery.unknown-schema-is-404, rfc7644.errors.error-schema"
+    ));
+    let case = report
+        .split("<testcase ")
+        .find(|case| case.starts_with(r#"name="rfc7644.filter.eq-is-not-substring""#))
+        .expect("the failing check is a test case");
+    assert!(case.contains(r#"<property name="deviation" value="filter-eq-not-exact"/>"#));
+    let entra = report
+        .split("<testsuite ")
+        .find(|suite| suite.starts_with(r#"name="entra""#))
+        .expect("the Entra suite");
+    assert!(
+        !entra.contains("findings, ranked"),
+        "a waived failure is no finding, so the Entra suite has none to show"
+    );
+}

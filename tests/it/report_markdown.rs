@@ -71,3 +71,34 @@ fn a_body_with_backticks_gets_a_longer_fence() {
     let report = markdown_report();
     assert!(report.contains("````http\nGET http://127.0.0.1:8080/scim/v2/Users/missing"));
 }
+
+/// A vendor ticket opens with the causes, before the verdicts and tables: each with what it
+/// breaks, what was seen, the fix and its checks.
+#[test]
+fn the_report_opens_with_the_findings_before_the_verdicts() {
+    let report = markdown_report();
+    let findings = report.find("## Findings\n").expect("a Findings section");
+    let verdicts = report.find("## Verdicts\n").expect("a Verdicts section");
+    assert!(findings < verdicts);
+    let headings: Vec<&str> = report[findings..verdicts]
+        .lines()
+        .filter(|line| line.starts_with("### "))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            r"### 1. \`eq\` matches values that are not equal (a prefix or a substring): 1 check, RFC 7644 §3.4.2.2",
+            r"### 2. A PATCH \`add\` or \`replace\` without \`path\` is answered with success but not applied: 1 check, RFC 7644 §3.5.2.1, §3.5.2.3",
+            r"### 3. An error answer has no SCIM Error body: 2 checks, RFC 7644 §3.12",
+            "### Without a named deviation",
+        ]
+    );
+    assert!(report.contains(
+        "- **MUST**, filter-eq-not-exact; breaks matching existing users and groups before a \
+         create\n- Seen: GET /Users?filter=userName eq \"px\": \\`totalResults\\` is 2, expected 1\n"
+    ));
+    assert!(report.contains(
+        "- Checks: rfc7644.discovery.unknown-schema-is-404, rfc7644.errors.error-schema\n"
+    ));
+    assert!(report.contains("- **WARN** rfc7644.users.create: the 201 has no Location header"));
+}

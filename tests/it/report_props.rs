@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
+use scimctl::findings::{Deviation, Finding, Location};
 use scimctl::report::console::{self, ConsoleOptions};
 use scimctl::report::{Format, html, json, markdown};
 use scimctl::runner::outcome::{
@@ -88,6 +89,19 @@ fn exchange() -> impl Strategy<Value = Exchange> {
         )
 }
 
+/// What a failure is a finding of: any deviation, at a hostile request, having seen hostile
+/// text (the reports group checks by it and quote both).
+fn finding() -> impl Strategy<Value = Finding> {
+    (
+        prop::sample::select(Deviation::ALL),
+        hostile_text(),
+        hostile_text(),
+    )
+        .prop_map(|(deviation, request, seen)| {
+            Finding::new(deviation, Location::request(request), seen)
+        })
+}
+
 fn check() -> impl Strategy<Value = CheckOutcome> {
     (
         (hostile_text(), hostile_text(), hostile_text()),
@@ -95,7 +109,7 @@ fn check() -> impl Strategy<Value = CheckOutcome> {
         (status(), prop::option::of(hostile_text())),
         hostile_text(),
         prop::collection::vec(hostile_text(), 0..3),
-        hostile_text(),
+        (hostile_text(), prop::option::of(finding())),
         prop::collection::vec(exchange(), 0..2),
     )
         .prop_map(
@@ -105,7 +119,7 @@ fn check() -> impl Strategy<Value = CheckOutcome> {
                 (status, waiver),
                 rfc,
                 tags,
-                message,
+                (message, finding),
                 exchanges,
             )| CheckOutcome {
                 id,
@@ -118,6 +132,7 @@ fn check() -> impl Strategy<Value = CheckOutcome> {
                 rfc,
                 tags,
                 message,
+                finding,
                 duration: Duration::from_millis(3),
                 exchanges,
             },

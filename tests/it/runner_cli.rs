@@ -37,11 +37,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// The console line of one check, `    FAIL   <id>  <reason>`.
+/// The console line of one check, `    FAIL   <id>  <reason>` (not a finding that lists it).
 fn verdict_line<'a>(stdout: &'a str, id: &str) -> &'a str {
+    let verdicts = ["PASS", "FAIL", "WARN", "SKIP", "ERROR", "WAIVED"];
     stdout
         .lines()
-        .find(|line| line.split_whitespace().nth(1) == Some(id))
+        .find(|line| {
+            let mut words = line.split_whitespace();
+            words.next().is_some_and(|word| verdicts.contains(&word)) && words.next() == Some(id)
+        })
         .unwrap_or_else(|| panic!("no line for {id} in:\n{stdout}"))
 }
 

@@ -626,7 +626,7 @@ async fn a_server_that_never_stops_throttling_gives_an_error_not_a_failure() {
         &server,
         Watched::new(None),
         RetryPolicy {
-            max_attempts: 2,
+            max_throttled_attempts: 2,
             ..RetryPolicy::default()
         },
     );

@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value};
 
+use super::Miss;
 use super::shape::scim_error;
+use crate::findings::Deviation;
 use crate::runner::answer::Answer;
 use crate::runner::check::CheckRun;
 use crate::runner::error::{CheckError, Halt};
@@ -24,7 +26,7 @@ const MAX_BULK_PAYLOAD_SENT: u64 = 16 * 1024 * 1024;
 pub(super) async fn over_max_operations(
     run: &CheckRun<'_>,
     config: &Answer,
-) -> Result<Option<String>, Halt> {
+) -> Result<Option<Miss>, Halt> {
     let max = match testable_limit(
         config,
         "maxOperations",
@@ -32,7 +34,7 @@ pub(super) async fn over_max_operations(
         MAX_BULK_OPERATIONS_SENT,
     )? {
         Limit::Testable(max) => max,
-        Limit::NotAnInteger(observed) => return Ok(Some(observed)),
+        Limit::NotAnInteger(observed) => return Ok(Some(Miss::unnamed(observed))),
     };
     let operations = (0..=max)
         .map(|index| harmless_operation(run, index))
@@ -58,10 +60,10 @@ pub(super) async fn over_max_operations(
 pub(super) async fn over_max_payload(
     run: &CheckRun<'_>,
     config: &Answer,
-) -> Result<Option<String>, Halt> {
+) -> Result<Option<Miss>, Halt> {
     let max = match testable_limit(config, "maxPayloadSize", " bytes", MAX_BULK_PAYLOAD_SENT)? {
         Limit::Testable(max) => max,
-        Limit::NotAnInteger(observed) => return Ok(Some(observed)),
+        Limit::NotAnInteger(observed) => return Ok(Some(Miss::unnamed(observed))),
     };
     let mut body = serialised(&bulk_request(vec![harmless_operation(run, 0)]))?;
     let wanted = usize::try_from(max + 1).map_err(|_| CheckError::PayloadTooLarge(max))?;
@@ -191,20 +193,25 @@ async fn send_bulk(run: &CheckRun<'_>, body: Vec<u8>) -> Result<Answer, CheckErr
 }
 
 /// RFC 7644 §3.7.4: a limit exceeded is 413, with an Error body that names the limit.
-fn refused_as_too_large(answer: &Answer, sent: &str) -> Option<String> {
+fn refused_as_too_large(answer: &Answer, sent: &str) -> Option<Miss> {
     if answer.status != 413 {
-        return Some(format!(
-            "{sent} was answered {}, not 413 ({})",
-            answer.status, answer.label
+        return Some(Miss::of(
+            Deviation::BulkLimitsNotEnforced,
+            format!(
+                "{sent} was answered {}, not 413 ({})",
+                answer.status, answer.label
+            ),
         ));
     }
     if let Some(problem) = scim_error(None, answer) {
-        return Some(format!("the 413 answer to {sent}: {problem}"));
+        return Some(problem.within(&format!("the 413 answer to {sent}")));
     }
     let detail = answer.member("detail").and_then(Value::as_str);
-    detail
-        .is_none_or(|d| d.trim().is_empty())
-        .then(|| format!("the 413 Error to {sent} has no `detail` naming the limit exceeded"))
+    detail.is_none_or(|d| d.trim().is_empty()).then(|| {
+        Miss::unnamed(format!(
+            "the 413 Error to {sent} has no `detail` naming the limit exceeded"
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -284,14 +291,22 @@ mod tests {
             None
         );
         assert_eq!(
-            refused_as_too_large(&answer(200, json!({})), "2 operations").as_deref(),
-            Some("2 operations was answered 200, not 413 (POST /Bulk)")
+            refused_as_too_large(&answer(200, json!({})), "2 operations"),
+            Some(Miss::of(
+                Deviation::BulkLimitsNotEnforced,
+                "2 operations was answered 200, not 413 (POST /Bulk)"
+            ))
         );
-        let silent = json!({"schemas": [crate::scim::model::ERROR], "status": "413"});
+        let numeric = json!({"schemas": [crate::scim::model::ERROR], "status": 413});
+        let miss = refused_as_too_large(&answer(413, numeric), "2 operations").unwrap();
         assert!(
-            refused_as_too_large(&answer(413, silent), "2 operations")
-                .unwrap()
-                .contains("no `detail`")
+            miss.observed
+                .starts_with("the 413 answer to 2 operations: ")
         );
+        assert_eq!(miss.deviation, Some(Deviation::ErrorStatusNotString));
+        let silent = json!({"schemas": [crate::scim::model::ERROR], "status": "413"});
+        let miss = refused_as_too_large(&answer(413, silent), "2 operations").unwrap();
+        assert!(miss.observed.contains("no `detail`"));
+        assert_eq!(miss.deviation, None);
     }
 }

@@ -1,5 +1,9 @@
 //! The built-in assertions ([`crate::suite::Builtin`]), dispatched to their families. Arguments
 //! were typed when the suite was read: nothing here parses, and only the bulk ones write.
+//!
+//! A built-in knows which of its rules an answer broke, so what it observed comes with the
+//! deviation that observation is, when only one can be meant ([`Miss`]): a suite need not say
+//! that an Error whose `status` is a number has a numeric `status`.
 
 mod bulk;
 mod paging;
@@ -10,15 +14,50 @@ use serde_json::Value;
 use super::answer::Answer;
 use super::check::CheckRun;
 use super::error::Halt;
+use crate::findings::Deviation;
 use crate::suite::{Builtin, Order};
 use paging::Walk;
+
+/// What a built-in observed when its rule does not hold, and the kind of deviation it is when
+/// the built-in can tell; `None` leaves that to the assertion, its step or its check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Miss {
+    pub observed: String,
+    pub deviation: Option<Deviation>,
+}
+
+impl Miss {
+    /// An observation that can only mean `deviation`.
+    pub fn of(deviation: Deviation, observed: impl Into<String>) -> Miss {
+        Miss {
+            observed: observed.into(),
+            deviation: Some(deviation),
+        }
+    }
+
+    /// An observation the built-in cannot put a name to.
+    pub fn unnamed(observed: impl Into<String>) -> Miss {
+        Miss {
+            observed: observed.into(),
+            deviation: None,
+        }
+    }
+
+    /// The same miss, said of `context` (`the 413 answer to 2 operations: ...`).
+    pub fn within(self, context: &str) -> Miss {
+        Miss {
+            observed: format!("{context}: {}", self.observed),
+            ..self
+        }
+    }
+}
 
 /// Runs a built-in on `answer`.
 pub(crate) async fn evaluate(
     run: &CheckRun<'_>,
     builtin: &Builtin,
     answer: &Answer,
-) -> Result<Option<String>, Halt> {
+) -> Result<Option<Miss>, Halt> {
     match builtin {
         Builtin::ScimError(args) => Ok(shape::scim_error(
             args.scim_type.map(|kind| kind.as_str()),

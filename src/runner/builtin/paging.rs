@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::Miss;
 use super::shape::list_response;
+use crate::findings::Deviation;
 use crate::runner::check::CheckRun;
 use crate::runner::error::CheckError;
 use crate::runner::request::{label, plain};
@@ -14,9 +16,6 @@ use crate::runner::vars::Vars;
 use crate::scim::method::Method;
 use crate::scim::resource::get_ci;
 use crate::suite::SelectorPath;
-
-/// What a check observed when a rule does not hold: the body of its verdict message.
-type Observed = String;
 
 /// Pages walked at most by `paginate`, so a server that never stops cannot hold a run.
 const MAX_PAGES: usize = 500;
@@ -38,11 +37,13 @@ struct Walked {
     total: Option<u64>,
 }
 
-/// RFC 7644 §3.4.2.4: walks `path` from startIndex=1 by what each page returned.
+/// RFC 7644 §3.4.2.4: walks `path` from startIndex=1 by what each page returned. Fewer
+/// distinct resources than `totalResults`, or one seen twice, is paging that skips; more is a
+/// `totalResults` that undercounts.
 pub(super) async fn paginate(
     run: &CheckRun<'_>,
     walk: &Walk<'_>,
-) -> Result<Option<String>, CheckError> {
+) -> Result<Option<Miss>, CheckError> {
     let mut walked = Walked::default();
     let mut start: u64 = 1;
     for _ in 0..MAX_PAGES {
@@ -57,33 +58,46 @@ pub(super) async fn paginate(
         let page_label = label(&request);
         let answer = run.send(&request, &page_label).await?;
         if answer.status != 200 {
-            return Ok(Some(format!("{page_label} answered {}", answer.status)));
+            return Ok(Some(Miss::unnamed(format!(
+                "{page_label} answered {}",
+                answer.status
+            ))));
         }
         let Some(body) = answer.json.as_ref() else {
-            return Ok(Some(format!("{page_label}: the answer is not JSON")));
+            return Ok(Some(Miss::unnamed(format!(
+                "{page_label}: the answer is not JSON"
+            ))));
         };
         let resources = match read_page(body, walk, &mut walked, &page_label) {
             Ok(resources) => resources,
             Err(problem) => return Ok(Some(problem)),
         };
         if let Some(problem) = overlap(&resources, &mut walked.seen) {
-            return Ok(Some(format!("{page_label}: {problem}")));
+            return Ok(Some(problem.within(&page_label)));
         }
         let total = walked.total.unwrap_or(0);
         let seen = u64::try_from(walked.seen.len()).unwrap_or(u64::MAX);
         if resources.is_empty() || seen >= total {
+            let deviation = if seen < total {
+                Deviation::PagingSkipsResources
+            } else {
+                Deviation::ListTotalResultsWrong
+            };
             return Ok((seen != total).then(|| {
-                format!(
-                    "the pages held {seen} distinct resource(s) but totalResults is {total} \
-                     (a gap, or a wrong total)"
+                Miss::of(
+                    deviation,
+                    format!(
+                        "the pages held {seen} distinct resource(s) but totalResults is {total} \
+                         (a gap, or a wrong total)"
+                    ),
                 )
             }));
         }
         start += u64::try_from(resources.len()).unwrap_or(u64::MAX);
     }
-    Ok(Some(format!(
+    Ok(Some(Miss::unnamed(format!(
         "more than {MAX_PAGES} pages; stopped walking"
-    )))
+    ))))
 }
 
 /// One page's resources, after checking its envelope, its `totalResults` (as wanted, and the
@@ -94,24 +108,28 @@ fn read_page(
     walk: &Walk<'_>,
     walked: &mut Walked,
     page_label: &str,
-) -> Result<Vec<Value>, Observed> {
+) -> Result<Vec<Value>, Miss> {
     if let Some(problem) = list_response(body) {
-        return Err(format!("{page_label}: {problem}"));
+        return Err(problem.within(page_label));
     }
     let map = body.as_object().cloned().unwrap_or_default();
     let total = get_ci(&map, "totalResults")
         .and_then(Value::as_u64)
         .unwrap_or(0);
     if let Some(wanted) = walk.total.filter(|wanted| *wanted != total) {
-        return Err(format!(
-            "{page_label}: `totalResults` is {total}, expected {wanted} (the whole result, not \
-             the page)"
+        return Err(Miss::of(
+            Deviation::ListTotalResultsWrong,
+            format!(
+                "{page_label}: `totalResults` is {total}, expected {wanted} (the whole result, \
+                 not the page)"
+            ),
         ));
     }
     match walked.total {
         Some(previous) if previous != total => {
-            return Err(format!(
-                "`totalResults` changed from {previous} to {total} between pages"
+            return Err(Miss::of(
+                Deviation::ListTotalResultsWrong,
+                format!("`totalResults` changed from {previous} to {total} between pages"),
             ));
         }
         _ => walked.total = Some(total),
@@ -122,28 +140,29 @@ fn read_page(
         .cloned()
         .unwrap_or_default();
     if u64::try_from(resources.len()).unwrap_or(u64::MAX) > walk.count {
-        return Err(format!(
+        return Err(Miss::unnamed(format!(
             "{page_label}: {} resources, more than count={}",
             resources.len(),
             walk.count
-        ));
+        )));
     }
     Ok(resources)
 }
 
 /// A resource without an id, or one already seen on an earlier page.
-fn overlap(resources: &[Value], seen: &mut HashSet<String>) -> Option<Observed> {
+fn overlap(resources: &[Value], seen: &mut HashSet<String>) -> Option<Miss> {
     for resource in resources {
         let Some(id) = resource
             .as_object()
             .and_then(|r| get_ci(r, "id"))
             .and_then(Value::as_str)
         else {
-            return Some("a resource without an `id`".to_owned());
+            return Some(Miss::unnamed("a resource without an `id`"));
         };
         if !seen.insert(id.to_owned()) {
-            return Some(format!(
-                "`{id}` was already on an earlier page (pages overlap)"
+            return Some(Miss::of(
+                Deviation::PagingSkipsResources,
+                format!("`{id}` was already on an earlier page (pages overlap)"),
             ));
         }
     }
@@ -157,7 +176,7 @@ pub(super) fn sorted(
     by: &SelectorPath,
     descending: bool,
     resources: &[Value],
-) -> Result<Option<String>, CheckError> {
+) -> Result<Option<Miss>, CheckError> {
     let mut keys: Vec<Option<String>> = Vec::with_capacity(resources.len());
     for resource in resources {
         let key = select_path(resource, by, vars)?.and_then(Value::as_str);
@@ -173,15 +192,18 @@ pub(super) fn sorted(
             (None, None) => true,
         };
         if !in_order {
-            return Ok(Some(format!(
-                "`{}` comes before `{}` in a list sorted by {by} {}",
-                a.as_deref().unwrap_or("(none)"),
-                b.as_deref().unwrap_or("(none)"),
-                if descending {
-                    "descending"
-                } else {
-                    "ascending"
-                }
+            return Ok(Some(Miss::of(
+                Deviation::SortIgnored,
+                format!(
+                    "`{}` comes before `{}` in a list sorted by {by} {}",
+                    a.as_deref().unwrap_or("(none)"),
+                    b.as_deref().unwrap_or("(none)"),
+                    if descending {
+                        "descending"
+                    } else {
+                        "ascending"
+                    }
+                ),
             )));
         }
     }
@@ -206,8 +228,11 @@ mod tests {
         ];
         assert_eq!(order(false, &users), None);
         assert_eq!(
-            order(true, &users).as_deref(),
-            Some("`alice` comes before `bob` in a list sorted by userName descending")
+            order(true, &users),
+            Some(Miss::of(
+                Deviation::SortIgnored,
+                "`alice` comes before `bob` in a list sorted by userName descending"
+            ))
         );
         let reversed: Vec<Value> = users.iter().rev().cloned().collect();
         assert_eq!(order(true, &reversed), None);
@@ -234,18 +259,26 @@ mod tests {
         assert_eq!(overlap(&first, &mut walked.seen), None);
         let second = read_page(&page(3, &["b"]), &walk, &mut walked, "p2").unwrap();
         assert_eq!(
-            overlap(&second, &mut walked.seen).as_deref(),
-            Some("`b` was already on an earlier page (pages overlap)")
+            overlap(&second, &mut walked.seen),
+            Some(Miss::of(
+                Deviation::PagingSkipsResources,
+                "`b` was already on an earlier page (pages overlap)"
+            ))
         );
+        let changed = read_page(&page(4, &["c"]), &walk, &mut walked, "p3").unwrap_err();
         assert!(
-            read_page(&page(4, &["c"]), &walk, &mut walked, "p3")
-                .unwrap_err()
+            changed
+                .observed
                 .starts_with("`totalResults` changed from 3 to 4")
         );
+        assert_eq!(changed.deviation, Some(Deviation::ListTotalResultsWrong));
+        let oversized =
+            read_page(&page(3, &["c", "d", "e"]), &walk, &mut walked, "p4").unwrap_err();
         assert!(
-            read_page(&page(3, &["c", "d", "e"]), &walk, &mut walked, "p4")
-                .unwrap_err()
+            oversized
+                .observed
                 .starts_with("p4: 3 resources, more than count=2")
         );
+        assert_eq!(oversized.deviation, None);
     }
 }

@@ -12,6 +12,9 @@ use std::time::Duration;
 /// How often `rate-limit` answers 429 when no N is given.
 pub const DEFAULT_RATE_LIMIT_EVERY: u32 = 5;
 
+/// How often `drop-connections` closes a connection when no N is given.
+pub const DEFAULT_DROP_EVERY: u32 = 10;
+
 /// What a quirk is, for the conformance suite that is graded against it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -20,6 +23,9 @@ pub enum Kind {
     Deviation,
     /// Allowed by the RFCs: a check that fails on it is a false alarm.
     Legal,
+    /// A fault below HTTP (a connection closed without an answer) for testing how a client
+    /// copes: not graded by the suites, where a check whose connection is cut has no verdict.
+    Fault,
 }
 
 /// One row of the table, as `serve --help` and README show it.
@@ -84,11 +90,17 @@ pub trait QuirkArgument {
     fn setting(value: Self::Value) -> Self::Setting;
 }
 
-/// `rate-limit[=N]`: every Nth request, N at least 1, by default [`DEFAULT_RATE_LIMIT_EVERY`].
+/// `NAME[=N]`: every Nth request, N at least 1, by default `DEFAULT`.
 #[derive(Debug)]
-pub enum EveryNth {}
+pub enum EveryNth<const DEFAULT: u32> {}
 
-impl QuirkArgument for EveryNth {
+/// `rate-limit[=N]`, by default every [`DEFAULT_RATE_LIMIT_EVERY`]th request.
+pub type RateLimitEvery = EveryNth<DEFAULT_RATE_LIMIT_EVERY>;
+
+/// `drop-connections[=N]`, by default every [`DEFAULT_DROP_EVERY`]th request.
+pub type DropEvery = EveryNth<DEFAULT_DROP_EVERY>;
+
+impl<const DEFAULT: u32> QuirkArgument for EveryNth<DEFAULT> {
     type Value = u32;
     type Setting = u32;
     const USAGE: &'static str = "[=N]";
@@ -96,7 +108,7 @@ impl QuirkArgument for EveryNth {
 
     fn parse(name: &str, argument: Option<&str>) -> Result<u32, UnknownQuirk> {
         if argument.is_none() {
-            return Ok(DEFAULT_RATE_LIMIT_EVERY);
+            return Ok(DEFAULT);
         }
         match u32::try_from(whole_number(name, "requests", argument)?) {
             Ok(every) if every >= 1 => Ok(every),
@@ -237,7 +249,7 @@ macro_rules! quirk_table {
         }
 
         impl Quirks {
-            /// Turns one quirk on; a later `rate-limit` or `latency` overrides an earlier one.
+            /// Turns one quirk on; a quirk given again with another argument overrides the first.
             pub fn enable(&mut self, quirk: Quirk) {
                 match quirk {
                     $(quirk_table!(@pattern $variant value $($argument)?) =>
@@ -298,7 +310,7 @@ quirk_table! {
         "PATCH paths with a filter (`emails[type eq \"work\"]`) get 400";
     Deviation Duplicate400 duplicate_400 "duplicate-400"
         "a duplicate userName or displayName gets 400, not 409 uniqueness";
-    Legal RateLimit(EveryNth) rate_limit_every "rate-limit"
+    Legal RateLimit(RateLimitEvery) rate_limit_every "rate-limit"
         "every Nth request (default 5) gets 429 + `Retry-After: 1` (legal)";
     Deviation NoAuth no_auth "no-auth"
         "requests without a valid bearer token are served";
@@ -421,6 +433,12 @@ quirk_table! {
         "a raw `\"`, `<` or `>` in the query (Entra's `filter=userName+eq+\"x\"`) gets an empty \
          400 and a closed connection, before any SCIM code runs, as Tomcat and hyper-based \
          servers answer";
+    Fault DropConnections(DropEvery) drop_connections_every "drop-connections"
+        "every Nth request (default 10) is read and applied, then its connection is closed \
+         without an answer (a fault, for testing clients)",
+        "every Nth request (default 10) is read and applied, then its connection is closed \
+         without an answer: a fault for testing clients such as `scimctl import`, not a \
+         deviation: a check whose connection is cut has no verdict (`error`)";
 }
 
 impl Quirk {
@@ -435,7 +453,7 @@ impl Quirk {
 }
 
 impl Quirks {
-    /// Collects quirks; a later `rate-limit` or `latency` overrides an earlier one.
+    /// Collects quirks; a quirk given again with another argument overrides the first.
     pub fn from_list(list: &[Quirk]) -> Quirks {
         let mut quirks = Quirks::default();
         for quirk in list {
@@ -570,6 +588,15 @@ mod tests {
         assert_eq!(Quirk::parse("rate-limit=3"), Ok(Quirk::RateLimit(3)));
         assert!(Quirk::parse("rate-limit=0").is_err());
         assert_eq!(Quirk::parse("latency=40"), Ok(Quirk::Latency(40)));
+        assert_eq!(
+            Quirk::parse("drop-connections"),
+            Ok(Quirk::DropConnections(DEFAULT_DROP_EVERY))
+        );
+        assert_eq!(
+            Quirk::parse("drop-connections=3"),
+            Ok(Quirk::DropConnections(3))
+        );
+        assert!(Quirk::parse("drop-connections=0").is_err());
         assert!(Quirk::parse("latency").is_err());
         assert!(Quirk::parse("latency=fast").is_err());
         assert!(Quirk::parse("no-auth=1").is_err());

@@ -26,8 +26,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
+use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -80,12 +79,6 @@ impl Doorway {
             .unwrap_or_else(PoisonError::into_inner)
             .pop_front()
             .flatten()
-    }
-}
-
-impl Connected<IncomingStream<'_, WireListener>> for Doorway {
-    fn connect_info(stream: IncomingStream<'_, WireListener>) -> Doorway {
-        stream.io().doorway.clone()
     }
 }
 
@@ -171,6 +164,11 @@ pub struct WireStream {
 }
 
 impl WireStream {
+    /// The verdicts on this connection's request heads, for the handler.
+    pub fn doorway(&self) -> &Doorway {
+        &self.doorway
+    }
+
     fn new(socket: TcpStream, rewrite_targets: bool) -> WireStream {
         WireStream {
             socket,

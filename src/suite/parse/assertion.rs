@@ -8,7 +8,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use super::raw::RawAssertion;
-use super::{Source, did_you_mean, json_templates, known_variables, level, template};
+use super::{Source, deviation, did_you_mean, json_templates, known_variables, level, template};
 use crate::scim::diag::{Diagnostic, Span};
 use crate::suite::selector::check_pointer;
 use crate::suite::{
@@ -76,6 +76,11 @@ pub(super) fn assertion(
         kind,
         level,
         message: raw.message,
+        deviation: raw
+            .deviation
+            .as_ref()
+            .map(|d| deviation(source, d))
+            .transpose()?,
         line: source.line_of(&span),
     })
 }
@@ -234,8 +239,8 @@ pub(super) fn header_name(
     }
 }
 
-/// A selector for a body value: a `/pointer` or a SCIM-style path, parsed now; the variables
-/// it reads must be known, as in any template.
+/// A selector for a body value: a `/pointer` (the empty one, `""`, is the whole body) or a
+/// SCIM-style path, parsed now; the variables it reads must be known, as in any template.
 pub(super) fn selector(
     source: &Source<'_>,
     text: &str,
@@ -251,7 +256,7 @@ pub(super) fn selector(
             )
         });
     }
-    let selector = if text.starts_with('/') {
+    let selector = if text.is_empty() || text.starts_with('/') {
         check_pointer(text).map_err(|d| source.inside(span.clone(), text, d))?;
         template(source, text, span.clone(), defined)?;
         Selector::Pointer(text.to_owned())

@@ -2,14 +2,22 @@
 //! file, line and column on every refusal. Nothing is left to fail at run time.
 
 mod assertion;
+mod bind;
+mod idp;
 mod raw;
 mod step;
 mod templates;
 
+pub use idp::load_idp;
+
 use std::collections::HashSet;
 use std::ops::Range;
 
-use super::{CAPABILITIES, Check, Level, OKTA_FEATURES, Requirement, Suite, SuiteError, Template};
+use toml::Spanned;
+
+use super::{
+    CAPABILITIES, Check, Deviation, Level, OKTA_FEATURES, Requirement, Suite, SuiteError, Template,
+};
 use crate::scim::diag::Diagnostic;
 use crate::scim::model::ENTERPRISE_USER_SCHEMA;
 use raw::{RawCheck, RawFile};
@@ -219,6 +227,11 @@ fn check(
     for spanned in raw.step {
         steps.push(templates.step(source, spanned, false, &mut defined)?);
     }
+    let deviation = raw
+        .deviation
+        .as_ref()
+        .map(|d| deviation(source, d))
+        .transpose()?;
     Ok(Check {
         id,
         title: raw.title,
@@ -227,6 +240,7 @@ fn check(
         tags: raw.tags,
         requires,
         message: raw.message,
+        deviation,
         steps,
         line: source.line_of(&span),
     })
@@ -240,6 +254,24 @@ fn level(source: &Source<'_>, text: &str, span: Range<usize>) -> Result<Level, S
                 "unknown level `{text}`; expected MUST, SHOULD, MAY, interop:okta or interop:entra"
             ),
         )
+    })
+}
+
+/// A deviation key of the findings catalogue, with the nearest key as a hint for a misspelt
+/// one: a key nobody can group by is a mistake in the suite, refused like any other.
+fn deviation(source: &Source<'_>, key: &Spanned<String>) -> Result<Deviation, SuiteError> {
+    Deviation::from_key(key.get_ref()).ok_or_else(|| {
+        let known: Vec<&str> = Deviation::ALL.iter().map(|d| d.key()).collect();
+        SuiteError {
+            hint: did_you_mean(key.get_ref(), &known).or_else(|| {
+                Some(
+                    "the keys are those of the findings catalogue (`src/findings/catalogue.rs`), \
+                     as `scimctl lint` and `scimctl doctor` print them"
+                        .to_owned(),
+                )
+            }),
+            ..source.error(key.span(), format!("unknown deviation `{}`", key.get_ref()))
+        }
     })
 }
 
@@ -354,5 +386,47 @@ mod tests {
         let message = "unknown field `coutn`, expected one of `path`, `filter`, `count`, `total`";
         assert_eq!(backticked(message), Some("coutn"));
         assert_eq!(expected(message), known);
+    }
+
+    #[test]
+    fn a_deviation_is_read_on_a_check_a_step_and_an_assertion_and_a_template_passes_its_on() {
+        let text = r#"
+[suite]
+name = "t"
+title = "T"
+
+[templates.lookup]
+method = "GET"
+path = "/Users"
+status = 200
+deviation = "filter-no-match-error"
+
+[[check]]
+id = "t.c"
+title = "t"
+rfc = "-"
+level = "MUST"
+deviation = "filter-misses-existing"
+step = [
+  { use = "lookup", expect = [{ path = "totalResults", equals = 0, deviation = "filter-eq-not-exact" }] },
+  { use = "lookup", deviation = "raw-query-refused", expect = [{ header = "Content-Type", media_type = "application/scim+json" }] },
+]
+"#;
+        let suite = parse_suite("t.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        let check = &suite.checks[0];
+        assert_eq!(check.deviation, Some(Deviation::FilterMissesExisting));
+        let [first, second] = check.steps.as_slice() else {
+            panic!("two steps");
+        };
+        assert_eq!(first.deviation, Some(Deviation::FilterNoMatchError));
+        assert_eq!(first.expect[0].deviation, Some(Deviation::FilterEqNotExact));
+        assert_eq!(second.deviation, Some(Deviation::RawQueryRefused));
+        assert_eq!(second.expect[0].deviation, None, "none is written");
+        assert_eq!(
+            second.expect[0].kind.implied_deviation(),
+            Some(Deviation::ResponseNotScimJson),
+            "a SCIM answer labelled otherwise can only mean one thing"
+        );
+        assert_eq!(first.expect[0].kind.implied_deviation(), None);
     }
 }

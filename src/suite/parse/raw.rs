@@ -11,6 +11,9 @@ use serde::de::{self, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use toml::Spanned;
 
+use crate::scim::percent::QueryEncoding;
+use crate::suite::merge_into;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFile {
@@ -50,6 +53,7 @@ pub(super) struct RawCheck {
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
     pub message: Option<String>,
+    pub deviation: Option<Spanned<String>>,
     /// Steps that only prepare the ground, run before `step`; each is a setup step.
     #[serde(default)]
     pub setup: Vec<Spanned<RawStep>>,
@@ -65,12 +69,18 @@ pub(super) struct RawStep {
     /// The template this step starts from.
     #[serde(rename = "use")]
     pub uses: Option<Spanned<String>>,
+    /// Values for the parameters (`{{user_name}}`) of the template the step uses, bound into
+    /// its request before the step is validated.
+    pub with: Option<Spanned<Map<String, Value>>>,
     pub method: Option<Spanned<String>>,
     pub path: Option<Spanned<String>>,
     pub target: Option<Spanned<String>>,
     pub query: Option<Map<String, Value>>,
     pub headers: Option<Map<String, Value>>,
     pub body: Option<Value>,
+    /// A variable holding a JSON object (a resource captured whole) that `body` is merged over
+    /// when the request is sent.
+    pub body_base: Option<Spanned<String>>,
     pub body_json: Option<Spanned<String>>,
     pub body_raw: Option<Spanned<String>>,
     pub auth: Option<bool>,
@@ -78,10 +88,15 @@ pub(super) struct RawStep {
     pub skip_if_filter_declined: Option<bool>,
     pub setup: Option<bool>,
     pub status: Option<Spanned<StatusSpec>>,
+    pub deviation: Option<Spanned<String>>,
     #[serde(default)]
     pub expect: Vec<Spanned<RawAssertion>>,
     #[serde(default)]
     pub capture: Entries<Spanned<RawCapture>>,
+    /// How the identity provider whose shape the step is built on writes a value into a
+    /// query string; set when a shape is resolved, never written.
+    #[serde(skip)]
+    pub encoding: Option<QueryEncoding>,
 }
 
 impl RawStep {
@@ -109,6 +124,7 @@ impl RawStep {
         }
         RawStep {
             uses: None,
+            with: None,
             method: self.method.or(base.method),
             path,
             target,
@@ -117,6 +133,7 @@ impl RawStep {
             body,
             body_json,
             body_raw,
+            body_base: self.body_base.or(base.body_base),
             auth: self.auth.or(base.auth),
             settle: self.settle.or(base.settle),
             skip_if_filter_declined: self
@@ -124,8 +141,10 @@ impl RawStep {
                 .or(base.skip_if_filter_declined),
             setup: self.setup.or(base.setup),
             status: self.status.or(base.status),
+            deviation: self.deviation.or(base.deviation),
             expect: base.expect.into_iter().chain(self.expect).collect(),
             capture: Entries(capture),
+            encoding: self.encoding.or(base.encoding),
         }
     }
 }
@@ -142,6 +161,11 @@ impl RawStep {
             target: self.target.map(at),
             body_json: self.body_json.map(at),
             body_raw: self.body_raw.map(at),
+            body_base: self.body_base.map(at),
+            with: self
+                .with
+                .map(|with| Spanned::new(span.clone(), with.into_inner())),
+            deviation: self.deviation.map(at),
             status: self
                 .status
                 .map(|status| Spanned::new(span.clone(), status.into_inner())),
@@ -169,6 +193,7 @@ impl RawAssertion {
             header: self.header.map(at),
             path: self.path.map(at),
             builtin: self.builtin.map(at),
+            deviation: self.deviation.map(at),
             with: self
                 .with
                 .map(|with| Spanned::new(span.clone(), with.into_inner())),
@@ -203,22 +228,6 @@ fn sort_keys(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(sort_keys),
         _ => {}
-    }
-}
-
-fn merge_into(base: &mut Value, over: Value) {
-    match (base, over) {
-        (Value::Object(base), Value::Object(over)) => {
-            for (key, value) in over {
-                match base.get_mut(&key) {
-                    Some(slot) => merge_into(slot, value),
-                    None => {
-                        base.insert(key, value);
-                    }
-                }
-            }
-        }
-        (slot, over) => *slot = over,
     }
 }
 
@@ -261,6 +270,7 @@ pub(super) struct RawAssertion {
     pub count: Option<usize>,
     pub level: Option<String>,
     pub message: Option<String>,
+    pub deviation: Option<Spanned<String>>,
 }
 
 /// Where a capture reads: a body path or pointer (a string), or `{ header = "NAME" }`.

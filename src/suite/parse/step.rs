@@ -8,7 +8,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use super::raw::{RawCapture, RawStep, StatusSpec};
-use super::{BUILTIN_VARIABLES, Source, assertion, json_templates, template};
+use super::{BUILTIN_VARIABLES, Source, assertion, deviation, json_templates, template};
 use crate::suite::{Body, Method, Selector, Step, SuiteError, Template};
 
 pub(super) fn step(
@@ -34,7 +34,13 @@ pub(super) fn step(
         headers.push((name.clone(), template(source, text, span.clone(), defined)?));
     }
     let body = body(source, &raw, &span, defined)?;
+    let body_base = body_base(source, &raw, defined)?;
     let status = status(source, raw.status.as_ref())?;
+    let named = raw
+        .deviation
+        .as_ref()
+        .map(|d| deviation(source, d))
+        .transpose()?;
     let setup = raw.setup.unwrap_or(false);
     if setup && status.is_empty() {
         return Err(source.error(
@@ -61,14 +67,17 @@ pub(super) fn step(
         method,
         path,
         target,
+        encoding: raw.encoding,
         query,
         headers,
         body,
+        body_base,
         auth: raw.auth.unwrap_or(true),
         settle: raw.settle.unwrap_or(false),
         skip_if_filter_declined: raw.skip_if_filter_declined.unwrap_or(false),
         setup,
         status,
+        deviation: named,
         expect,
         capture,
         line: source.line_of(&span),
@@ -241,6 +250,32 @@ fn body(
         .as_ref()
         .map(|text| template(source, text.get_ref(), text.span(), defined).map(Body::Raw))
         .transpose()
+}
+
+/// A `body_base`: one known variable, under a JSON `body` (or none).
+fn body_base(
+    source: &Source<'_>,
+    raw: &RawStep,
+    defined: &HashSet<String>,
+) -> Result<Option<String>, SuiteError> {
+    let Some(base) = &raw.body_base else {
+        return Ok(None);
+    };
+    let parsed = template(source, base.get_ref(), base.span(), defined)?;
+    let Some(name) = parsed.sole_variable() else {
+        return Err(source.error(
+            base.span(),
+            "`body_base` names one variable, such as \"{{user}}\", holding the object the body \
+             is merged over",
+        ));
+    };
+    if raw.body_json.is_some() || raw.body_raw.is_some() {
+        return Err(source.error(
+            base.span(),
+            "`body_base` takes a `body` table to merge over it, not `body_json` or `body_raw`",
+        ));
+    }
+    Ok(Some(name.to_owned()))
 }
 
 fn status(source: &Source<'_>, spec: Option<&Spanned<StatusSpec>>) -> Result<Vec<u16>, SuiteError> {

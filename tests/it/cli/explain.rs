@@ -6,7 +6,7 @@ use std::path::Path;
 
 use insta::assert_snapshot;
 
-use super::common::{Env, snapshots};
+use crate::support::{Env, snapshots};
 
 /// The lines of a fixture list that are neither blank nor comments.
 fn listed(path: &str) -> Vec<String> {

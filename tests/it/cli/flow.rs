@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::common::{Env, TOKEN};
+use crate::support::{Env, TOKEN};
 
 #[test]
 fn the_whole_flow_against_scimctl_serve() {

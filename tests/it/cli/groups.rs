@@ -4,7 +4,7 @@ use insta::assert_snapshot;
 use scimctl::serve::Quirk;
 use serde_json::json;
 
-use super::common::{Env, snapshots, table_snapshots};
+use crate::support::{Env, snapshots, table_snapshots};
 
 #[test]
 fn create_with_members_then_get_by_display_name_and_list_members() {

@@ -6,8 +6,8 @@ use std::path::Path;
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use super::common::{Env, snapshots};
 use crate::support::Home;
+use crate::support::{Env, snapshots};
 
 fn fixture(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

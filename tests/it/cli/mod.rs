@@ -2,7 +2,6 @@
 //! (started in the test process on port 0, stopped at the end of each test), with insta
 //! snapshots of what people see. Every run is hermetic: see `common.rs`.
 
-mod common;
 mod explain;
 mod flow;
 mod groups;

@@ -3,7 +3,7 @@
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use super::common::{Env, table_snapshots};
+use crate::support::{Env, table_snapshots};
 
 /// `n` users `u001`... with given names, as a `serve --seed` document.
 fn seed(n: usize) -> String {

@@ -4,7 +4,7 @@
 use scimctl::serve::Quirk;
 use serde_json::json;
 
-use super::common::Env;
+use crate::support::Env;
 
 const TWO_USERS: &str = r#"{"Users":[{"userName":"px"},{"userName":"px_1"}]}"#;
 

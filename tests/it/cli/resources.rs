@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::common::Env;
+use crate::support::Env;
 
 #[test]
 fn every_action_works_on_a_type_named_in_any_case() {

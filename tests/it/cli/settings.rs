@@ -3,7 +3,7 @@
 use insta::assert_snapshot;
 use serde_json::json;
 
-use super::common::{Env, TOKEN, snapshots, table_snapshots};
+use crate::support::{Env, TOKEN, snapshots, table_snapshots};
 
 #[test]
 fn config_set_creates_a_default_profile_that_commands_use() {

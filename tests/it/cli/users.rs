@@ -3,7 +3,7 @@
 use insta::assert_snapshot;
 use serde_json::json;
 
-use super::common::{Env, snapshots};
+use crate::support::{Env, snapshots};
 
 #[test]
 fn create_from_flags_sends_a_user_and_prints_what_the_server_stored() {

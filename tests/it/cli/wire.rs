@@ -9,7 +9,7 @@ use std::time::Duration;
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use super::common::{Env, TOKEN, snapshots};
+use crate::support::{Env, TOKEN, snapshots};
 use crate::support::{Home, Running};
 
 #[test]

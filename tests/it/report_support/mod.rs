@@ -2,10 +2,13 @@
 //! verdict, a MUST check decided by a SHOULD assertion, a waived failure, an interop failure
 //! below the default `--fail-on`, exchanges with and without an answer, and server text that
 //! tries to escape its medium (markup, a table pipe, backticks, ANSI escapes, a bidi override,
-//! non-ASCII letters).
+//! non-ASCII letters). Its findings: two checks whose answers had no Error body, one each of
+//! three other deviations (one of them waived, so no finding), and a warning whose suite names
+//! no deviation.
 
 use std::time::Duration;
 
+use scimctl::findings::{Deviation, Finding, Location};
 use scimctl::runner::outcome::{
     CheckOutcome, Exchange, FailOn, Level, RunOutcome, Status, SuiteOutcome,
 };
@@ -35,9 +38,15 @@ fn check(
         rfc: rfc.to_owned(),
         tags: Vec::new(),
         message: message.to_owned(),
+        finding: None,
         duration: Duration::from_millis(12),
         exchanges: Vec::new(),
     }
+}
+
+/// What `check` saw, as the runner records a failure whose suite names its deviation.
+fn found(check: &mut CheckOutcome, deviation: Deviation, request: &str, seen: &str) {
+    check.finding = Some(Finding::new(deviation, Location::request(request), seen));
 }
 
 fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -86,6 +95,12 @@ fn rfc7644() -> SuiteOutcome {
         "GET /Schemas/urn:example:unknown answered 500, not 404 with a SCIM Error; detail: \"Schéma inconnu ✗\r\n\u{1b}[2J\u{7}\"",
     );
     unknown_schema.tags = vec!["discovery".to_owned()];
+    found(
+        &mut unknown_schema,
+        Deviation::ErrorBodyMissing,
+        "GET /Schemas/urn:example:unknown",
+        "the 500 answer has no JSON Error body",
+    );
     unknown_schema.exchanges = vec![get(
         "http://127.0.0.1:8080/scim/v2/Schemas/urn:example:unknown",
         500,
@@ -101,6 +116,12 @@ fn rfc7644() -> SuiteOutcome {
         "RFC 7644 §3.4.2.2",
         "filter userName eq \"px\" also matched \"px_1\" | eq behaved like co",
     );
+    found(
+        &mut eq_substring,
+        Deviation::FilterEqNotExact,
+        "GET /Users?filter=userName eq \"px\"",
+        "`totalResults` is 2, expected 1",
+    );
     eq_substring.exchanges = vec![get(
         "http://127.0.0.1:8080/scim/v2/Users?filter=userName%20eq%20%22px%22",
         200,
@@ -114,6 +135,12 @@ fn rfc7644() -> SuiteOutcome {
         Level::Must,
         Status::Fail,
         "RFC 7644 §3.12",
+        SCRIPT_MESSAGE,
+    );
+    found(
+        &mut error_detail,
+        Deviation::ErrorBodyMissing,
+        "GET /Users/missing",
         SCRIPT_MESSAGE,
     );
     error_detail.exchanges = vec![get(
@@ -214,6 +241,12 @@ fn okta() -> SuiteOutcome {
         "PATCH {\"active\": false} answered 204 but a GET still shows active: true",
     );
     deactivate.tags = vec!["users".to_owned(), "deactivate".to_owned()];
+    found(
+        &mut deactivate,
+        Deviation::PathlessPatchIgnored,
+        "GET /Users/u7",
+        "`active` is true, expected false",
+    );
     SuiteOutcome {
         name: suite.to_owned(),
         title: "Okta".to_owned(),
@@ -262,6 +295,12 @@ fn waived_manager(suite: &str) -> CheckOutcome {
         "the manager was not replaced: expected status 200, got 400 (step 3: PATCH /Users/u1)",
     );
     manager.waiver = Some("VENDOR-7: managers as plain strings land in release 5.2".to_owned());
+    found(
+        &mut manager,
+        Deviation::UrnPathRefused,
+        "PATCH /Users/u1",
+        "expected status 200, got 400",
+    );
     manager
 }
 

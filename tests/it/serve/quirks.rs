@@ -612,6 +612,36 @@ async fn rate_limit_answers_every_nth_request_with_429() {
 }
 
 #[tokio::test]
+async fn drop_connections_applies_every_nth_request_then_closes_without_an_answer() {
+    let h = Harness::with_quirks(&[Quirk::DropConnections(2)]).await;
+    let create = |name: &str| {
+        h.client
+            .post(h.url("/Users"))
+            .bearer_auth(h.server.token())
+            .header("content-type", "application/scim+json")
+            .body(json!({"schemas": [USER], "userName": name}).to_string())
+            .send()
+    };
+    assert_eq!(create("first").await.expect("answered").status(), 201);
+    let lost = create("second").await;
+    assert!(lost.is_err(), "the second request gets no answer: {lost:?}");
+    let list = h
+        .get("/Users?filter=userName%20eq%20%22second%22")
+        .await
+        .json();
+    assert_eq!(list["totalResults"], 1, "yet its create was applied");
+    let read = h
+        .client
+        .get(h.url("/Users"))
+        .bearer_auth(h.server.token())
+        .send()
+        .await;
+    assert!(read.is_err(), "reads are cut too: every second request");
+    assert_eq!(h.get("/Users").await.json()["totalResults"], 2);
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn no_auth_serves_requests_without_a_token() {
     let (clean, quirky) = pair(Quirk::NoAuth, &[]).await;
     assert_eq!(

@@ -68,6 +68,31 @@ async fn csv_headers_are_attribute_paths() {
     h.stop().await;
 }
 
+#[tokio::test]
+async fn csv_seeds_read_import_aliases_and_groups() {
+    let csv = "login;First Name;Surname;mail;Status;groups\n\
+               zoë;Zoë;Ångström;zoe@example.com;Inactive;\"Ops; Tour Guides\"\n\
+               bob;Bob;\"O'Neil, Jr\";bob@example.com;yes;Ops\n";
+    let h = seeded(Seed::from_csv(csv).unwrap()).await;
+    let list = h
+        .get("/Users?filter=userName%20eq%20%22zo%C3%AB%22")
+        .await
+        .json();
+    let zoe = &list["Resources"][0];
+    assert_eq!(
+        zoe["name"],
+        json!({"givenName": "Zoë", "familyName": "Ångström"})
+    );
+    assert_eq!(zoe["active"], false);
+    let ops = h
+        .get("/Groups?filter=displayName%20eq%20%22Ops%22")
+        .await
+        .json();
+    assert_eq!(ops["Resources"][0]["members"].as_array().unwrap().len(), 2);
+    assert_eq!(h.get("/Groups").await.json()["totalResults"], 2);
+    h.stop().await;
+}
+
 #[test]
 fn seed_errors_say_where() {
     let duplicate = r#"{"Users": [{"userName": "a"}, {"userName": "A"}]}"#;
@@ -91,5 +116,14 @@ fn seed_errors_say_where() {
     );
     assert!(Seed::from_json("[1]").is_err());
     let error = Seed::from_csv("userName,active\nx,perhaps\n").unwrap_err();
-    assert_eq!(error.to_string(), "line 2: `perhaps` is not a boolean");
+    assert_eq!(
+        error.to_string(),
+        "line 2: column `active`: `perhaps` is not a boolean (use true/false, yes/no, 1/0 or \
+         active/inactive)"
+    );
+    let error = Seed::from_csv("userName,Favorite Colour\nx,blue\n").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "line 1: unknown column: `Favorite Colour`"
+    );
 }

@@ -4,6 +4,7 @@
 //! that says the child is ready instead of sleeping), and a bounded poll for conditions that no
 //! line announces.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -43,6 +44,21 @@ impl Home {
             .env("SCIMCTL_CONFIG", home.join("config.toml"))
             .current_dir(home)
             .stdin(Stdio::null());
+        command
+    }
+
+    /// [`Home::scimctl`] for assert_cmd (stdin, assertions), ended if it runs over two minutes.
+    pub fn command(&self) -> assert_cmd::Command {
+        let mut command = assert_cmd::Command::from_std(self.scimctl());
+        command.timeout(Duration::from_secs(120));
+        command
+    }
+
+    /// [`Home::command`] pointed at the server at `url` with `token`, through SCIMCTL_URL and
+    /// SCIMCTL_TOKEN.
+    pub fn command_for(&self, url: &str, token: &str) -> assert_cmd::Command {
+        let mut command = self.command();
+        command.env("SCIMCTL_URL", url).env("SCIMCTL_TOKEN", token);
         command
     }
 }
@@ -99,6 +115,17 @@ impl Run {
                 self.stdout, self.stderr
             )
         })
+    }
+
+    /// The keys of the findings in `-o json` output (`doctor`, `replay`), whatever the exit
+    /// code.
+    pub fn finding_keys(&self) -> BTreeSet<String> {
+        self.stdout_json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|finding| finding["key"].as_str().expect("key").to_owned())
+            .collect()
     }
 }
 

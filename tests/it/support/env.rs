@@ -1,13 +1,12 @@
-//! A `scimctl serve` server in the test process and the `scimctl` binary run against it,
-//! hermetically (`support::Home`): HOME, XDG directories and SCIMCTL_CONFIG point into a
-//! temporary directory removed afterwards, and no variable of the developer's environment
-//! reaches the binary. A few tests run against python-scim's scim2-server instead.
+//! A server and the `scimctl` binary pointed at it, for the tests of the client's commands:
+//! `scimctl serve` in the test process (or python-scim's scim2-server), a hermetic home
+//! (`Home`), and snapshot settings that hide what changes from run to run. It asserts nothing
+//! about the product beyond the exit codes and JSON its helpers need.
 
 use assert_cmd::Command;
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
 
-use crate::support::Run;
-use crate::support::{Home, Scim2Server, Server};
+use super::{Home, Run, Scim2Server, Server};
 
 /// The server's bearer token in every test.
 pub const TOKEN: &str = "s3cr3t-t0k3n-value";
@@ -69,7 +68,7 @@ impl Env {
     }
 
     /// The binary, hermetic (see [`Home::scimctl`]), with the server's URL and token in
-    /// SCIMCTL_URL and SCIMCTL_TOKEN.
+    /// SCIMCTL_URL and SCIMCTL_TOKEN: for a test that spawns it.
     pub fn scimctl(&self) -> std::process::Command {
         let mut command = self.home.scimctl();
         command
@@ -78,11 +77,9 @@ impl Env {
         command
     }
 
-    /// [`Env::scimctl`] for assert_cmd, ended if it runs over a minute.
+    /// [`Env::scimctl`] for assert_cmd, bounded in time as [`Home::command`] is.
     pub fn command(&self) -> Command {
-        let mut command = Command::from_std(self.scimctl());
-        command.timeout(std::time::Duration::from_secs(60));
-        command
+        self.home.command_for(&self.url, TOKEN)
     }
 
     /// Runs the binary with `args` and no stdin.

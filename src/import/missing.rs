@@ -1,0 +1,133 @@
+//! What the file no longer holds (`--deactivate-missing`, `--delete-missing`): only resources
+//! imports created (the journal's record) or those `--scope` selects, never guessed; found
+//! before anything is written, deactivated or deleted last.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::Value;
+
+use crate::import::apply::{LinkResult, Stop, Target, id_of};
+use crate::import::journal::Recovered;
+use crate::import::options::Missing;
+use crate::import::pipeline::{Outcomes, Prepared, stop_error};
+use crate::import::state;
+use crate::scim::resource::get_ci;
+
+/// A resource the file no longer holds.
+#[derive(Debug, Clone)]
+pub struct MissingResource {
+    pub id: String,
+    pub key: String,
+    pub active: Option<bool>,
+}
+
+impl Prepared<'_> {
+    /// The resources the file no longer holds, among those imports created (the journal's
+    /// record) or those `--scope` selects.
+    pub async fn missing(&self, recovered: &Recovered) -> anyhow::Result<Vec<MissingResource>> {
+        let Some(what) = self.options.missing else {
+            return Ok(Vec::new());
+        };
+        let key = self.options.key;
+        let in_file = |keys: &[String]| keys.iter().any(|k| self.scan.keys.contains_key(k));
+        let mut missing = Vec::new();
+        if let Some(scope) = &self.options.scope {
+            let mut found: Vec<(String, Vec<String>, Option<bool>)> = Vec::new();
+            state::read_all(
+                self.client,
+                self.endpoint,
+                state::projection(&self.mapping, key),
+                Some(scope.clone()),
+                |resource| {
+                    if let Some(id) = id_of(resource) {
+                        let active = resource
+                            .as_object()
+                            .and_then(|r| get_ci(r, "active"))
+                            .and_then(Value::as_bool);
+                        found.push((id, key.resource_keys(resource), active));
+                    }
+                },
+            )
+            .await?;
+            for (id, keys, active) in found {
+                if !in_file(&keys) {
+                    missing.push(MissingResource {
+                        key: keys.first().cloned().unwrap_or_else(|| id.clone()),
+                        id,
+                        active,
+                    });
+                }
+            }
+        } else {
+            let mut keys_of: HashMap<&str, Vec<String>> = HashMap::new();
+            for (k, existing) in self.index.keys() {
+                keys_of
+                    .entry(existing.id.as_str())
+                    .or_default()
+                    .push(k.to_owned());
+            }
+            for (id, tracked_key) in &recovered.tracked {
+                let Some(existing) = self.index.by_id(id) else {
+                    continue;
+                };
+                let keys = keys_of.get(id.as_str()).cloned().unwrap_or_default();
+                if !in_file(&keys) {
+                    missing.push(MissingResource {
+                        id: id.clone(),
+                        key: keys.first().cloned().unwrap_or_else(|| tracked_key.clone()),
+                        active: existing.active,
+                    });
+                }
+            }
+        }
+        if what == Missing::Deactivate {
+            missing.retain(|m| m.active != Some(false));
+        }
+        missing.sort_by(|a, b| a.key.cmp(&b.key));
+        missing.dedup_by(|a, b| a.id == b.id);
+        Ok(missing)
+    }
+}
+
+/// Deactivates or deletes what the file no longer holds.
+pub async fn missing_pass(
+    ctx: &Prepared<'_>,
+    target: &Target<'_>,
+    out: &mut dyn Outcomes,
+    stopped: &AtomicBool,
+    missing: Vec<MissingResource>,
+) -> anyhow::Result<()> {
+    let Some(what) = ctx.options.missing else {
+        return Ok(());
+    };
+    let dry_run = ctx.options.dry_run;
+    let results = stream::iter(missing)
+        .take_while(|_| std::future::ready(!stopped.load(Ordering::SeqCst)))
+        .map(|resource| async move {
+            let result = if dry_run {
+                LinkResult::Done {
+                    outcome: "planned",
+                    id: Some(resource.id.clone()),
+                }
+            } else {
+                match what {
+                    Missing::Deactivate => target.deactivate(&resource.key, &resource.id).await?,
+                    Missing::Delete => target.delete(&resource.key, &resource.id).await?,
+                }
+            };
+            Ok::<_, Stop>((resource.key, result))
+        })
+        .buffer_unordered(ctx.options.concurrency);
+    tokio::pin!(results);
+    let word = match what {
+        Missing::Deactivate => "deactivate",
+        Missing::Delete => "delete",
+    };
+    while let Some(result) = results.next().await {
+        let (key, result) = result.map_err(stop_error)?;
+        out.write(word, &key, &result, 0)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! The first reading of the file: every row checked (types, required attributes, duplicate
+//! keys), the names in link columns collected and the file hashed for resuming. It sends
+//! nothing and keeps no row, only keys, names and why rows are invalid.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Read};
+use std::sync::{Arc, PoisonError};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::exit::ExitError;
+use crate::import::input::Input;
+use crate::import::mapping::{CellValue, ImportKind, Link, Mapping, MappingError, Row};
+use crate::import::options::Settings;
+use crate::import::source::{CsvSource, Record};
+use crate::scim::schema::ResourceSchema;
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A reader that hashes what goes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Arc<std::sync::Mutex<Sha256>>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A row as read: usable, or why not.
+pub enum ReadRow {
+    Valid {
+        row: Row,
+        /// The match key, normalised and as written.
+        key: String,
+        shown: String,
+    },
+    Invalid(String),
+}
+
+pub fn read_row(mapping: &Mapping, options: &Settings, width: usize, record: &Record) -> ReadRow {
+    if record.cells.len() != width {
+        return ReadRow::Invalid(format!(
+            "{} cells, but the header has {width}",
+            record.cells.len()
+        ));
+    }
+    let cells: Vec<&str> = record.cells.iter().map(String::as_str).collect();
+    let row = match mapping.read(&cells, options.empty) {
+        Ok(row) => row,
+        Err(errors) => {
+            let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            return ReadRow::Invalid(messages.join("; "));
+        }
+    };
+    match options.key.row_value(mapping, &row) {
+        Some(shown) => ReadRow::Valid {
+            key: options.key.normalise(&shown),
+            shown,
+            row,
+        },
+        None => ReadRow::Invalid(format!(
+            "no {} to pair the row with (--match {})",
+            options.key, options.key
+        )),
+    }
+}
+
+/// What the first reading found.
+pub struct Scan {
+    pub headers: Vec<String>,
+    pub delimiter: u8,
+    pub rows: u64,
+    pub sha256: String,
+    /// Why each invalid row is invalid, by line.
+    pub invalid: BTreeMap<u64, String>,
+    /// The keys of the valid rows, normalised, with the line of each.
+    pub keys: HashMap<String, u64>,
+    /// Names in link columns: normalised name -> (as written, lines).
+    pub links: HashMap<Link, BTreeMap<String, (String, Vec<u64>)>>,
+    /// The userNames of the rows, normalised (for resolving managers).
+    pub user_names: HashSet<String>,
+}
+
+/// Reads every row once: checks it, collects keys and names, hashes the file.
+pub fn scan(
+    input: &Input,
+    options: &Settings,
+    schema: &ResourceSchema,
+) -> anyhow::Result<(Mapping, Scan)> {
+    let hasher = Arc::new(std::sync::Mutex::new(Sha256::new()));
+    let reader = Hashing {
+        inner: input.reader()?,
+        hasher: Arc::clone(&hasher),
+    };
+    let mut source = CsvSource::open(reader, options.delimiter)
+        .map_err(|e| ExitError::usage(format!("{}: {e}", input.shown)))?;
+    let headers = source.headers().to_vec();
+    let mapping = Mapping::new(
+        options.kind,
+        &headers,
+        schema,
+        options.map.as_ref(),
+        options.ignore_unknown,
+    )
+    .map_err(|e| mapping_error(&input.shown, options.kind, &e))?;
+    if options.key.slot(&mapping).is_none() {
+        return Err(ExitError::usage(format!(
+            "{}: --match {} needs a column holding it",
+            input.shown, options.key
+        ))
+        .into());
+    }
+    let user_name_slot = mapping.slot_index("userName");
+    let wants_user_names = mapping.link_column(Link::Manager).is_some();
+    let mut found = Scan {
+        headers: headers.clone(),
+        delimiter: source.delimiter(),
+        rows: 0,
+        sha256: String::new(),
+        invalid: BTreeMap::new(),
+        keys: HashMap::new(),
+        links: HashMap::new(),
+        user_names: HashSet::new(),
+    };
+    let width = headers.len();
+    while let Some(record) = source.next_record() {
+        let record = record.map_err(|e| ExitError::usage(format!("{}: {e}", input.shown)))?;
+        found.rows += 1;
+        let (row, key) = match read_row(&mapping, options, width, &record) {
+            ReadRow::Valid { row, key, .. } => (row, key),
+            ReadRow::Invalid(message) => {
+                found.invalid.insert(record.line, message);
+                continue;
+            }
+        };
+        if let Some(first) = found.keys.get(&key).copied() {
+            let message = format!("the {} `{key}` is on line {first} too", options.key);
+            found.invalid.insert(record.line, message);
+            found.invalid.entry(first).or_insert_with(|| {
+                format!("the {} `{key}` is on line {} too", options.key, record.line)
+            });
+            continue;
+        }
+        found.keys.insert(key, record.line);
+        if wants_user_names && let Some(slot) = user_name_slot {
+            for (index, value) in &row.values {
+                if let (true, CellValue::Set(Value::String(name))) = (*index == slot, value) {
+                    found.user_names.insert(name.to_lowercase());
+                }
+            }
+        }
+        for (link, names) in &row.links {
+            let known = found.links.entry(*link).or_default();
+            for name in names {
+                let entry = known
+                    .entry(name.to_lowercase())
+                    .or_insert_with(|| (name.clone(), Vec::new()));
+                entry.1.push(record.line);
+            }
+        }
+    }
+    // Rows whose key turned out to be a duplicate keep no key.
+    found
+        .keys
+        .retain(|_, line| !found.invalid.contains_key(line));
+    found.sha256 = hex(&hasher
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+        .finalize());
+    Ok((mapping, found))
+}
+
+fn mapping_error(input: &str, kind: ImportKind, error: &MappingError) -> ExitError {
+    let hint = match error {
+        MappingError::Unknown(_) => format!(
+            "\nhint: name columns by SCIM path (name.givenName), map them with --map FILE.toml, \
+             or pass --ignore-unknown; `scimctl import {kind} --template` prints the known headers"
+        ),
+        _ => String::new(),
+    };
+    ExitError::usage(format!("{input}: {error}{hint}"))
+}
