@@ -519,15 +519,16 @@ catalogue! {
         breaks: Import,
         fix: "count results from 1",
     },
-    /// `itemsPerPage` is not the number of resources in the page.
+    /// `itemsPerPage` is below the number of resources in the page (the page size asked for,
+    /// as in RFC 7644 Figure 9, is accepted).
     ListItemsPerPageWrong {
         key: "list-items-per-page-wrong",
         level: Must,
         rfc: "RFC 7644 §3.4.2",
-        title: "`itemsPerPage` is not the number of resources in the page",
+        title: "`itemsPerPage` is below the number of resources in the page",
         okta: None,
         entra: None,
-        fix: "send the number of resources this page holds (not the requested `count`)",
+        fix: "send the number of resources this page holds",
     },
     /// `Resources` missing although `totalResults` is above 0.
     ListResourcesMissing {
@@ -964,11 +965,11 @@ catalogue! {
         key: "filter-logic-wrong",
         level: Must,
         rfc: "RFC 7644 §3.4.2.2",
-        title: "`and`, `or` and parentheses in a filter are evaluated wrongly",
+        title: "`and`, `or`, `not` and parentheses in a filter are evaluated wrongly",
         okta: None,
         entra: None,
-        fix: "match `or` when either side matches and `and` when both do, bind `and` tighter \
-              than `or`, and evaluate parentheses first",
+        fix: "match `or` when either side matches and `and` when both do, bind `not` tighter \
+              than `and` and `and` tighter than `or`, and evaluate parentheses first",
     },
     /// A filter operator other than `eq` (`co`, `sw`, `pr`, `gt`, a value path ...) that
     /// answers with the wrong resources.
@@ -1281,7 +1282,7 @@ catalogue! {
         key: "discovery-write-not-405",
         level: Should,
         rfc: "RFC 7644 §4",
-        title: "a write to a discovery endpoint is not answered 405 Method Not Allowed",
+        title: "a write to a discovery endpoint is not answered 405 Method Not Allowed (or 501)",
         okta: Some(
             "the 2016 export of Okta's SCIM spec test POSTs to each discovery endpoint and \
              expects 405",
@@ -1404,6 +1405,62 @@ catalogue! {
         okta: None,
         entra: None,
         fix: "answer 404 for a deleted resource and leave it out of lists",
+    },
+    /// A Group POST that stores the group without the members it carried.
+    GroupCreateDropsMembers {
+        key: "group-create-drops-members",
+        level: Must,
+        rfc: "RFC 7644 §3.3; RFC 7643 §4.2",
+        title: "a group created with members is stored without them",
+        okta: None,
+        entra: None,
+        fix: "store the `members` a create sends (they are readWrite), or refuse the create with \
+              an Error",
+    },
+    /// A created resource whose `meta` does not name its resource type.
+    MetaResourceTypeMissing {
+        key: "meta-resource-type-missing",
+        level: Must,
+        rfc: "RFC 7643 §3.1; RFC 7644 §3.3.1",
+        title: "`meta.resourceType` is missing or does not name the resource's type",
+        okta: None,
+        entra: None,
+        fix: "set `meta.resourceType` to the resource type of the endpoint (`User`, `Group`) on \
+              every resource the server returns",
+    },
+    /// ServiceProviderConfig leaves out a capability or its `supported` flag.
+    SpcIncomplete {
+        key: "spc-incomplete",
+        level: Must,
+        rfc: "RFC 7643 §5",
+        title: "ServiceProviderConfig leaves out a capability it must describe",
+        okta: None,
+        entra: None,
+        fix: "describe every capability (`patch`, `bulk`, `filter`, `changePassword`, `sort`, \
+              `etag`, `authenticationSchemes`), with `\"supported\": false` for the ones the \
+              server lacks",
+    },
+    /// An unsupported /Me answered with something other than 501.
+    MeNot501 {
+        key: "me-not-501",
+        level: Should,
+        rfc: "RFC 7644 §3.11",
+        title: "/Me is neither served nor answered 501 Not Implemented",
+        okta: None,
+        entra: None,
+        fix: "serve /Me as the authenticated subject's resource, or answer 501 Not Implemented \
+              so that a client can tell it from a wrong base URL",
+    },
+    /// An endpoint that does not exist answered with something other than 404.
+    UnknownEndpointNot404 {
+        key: "unknown-endpoint-not-404",
+        level: Should,
+        rfc: "RFC 7644 §3.12",
+        title: "an endpoint that does not exist is not answered with 404",
+        okta: None,
+        entra: None,
+        fix: "answer 404 with a SCIM Error below the base URL instead of a catch-all page, so \
+              that a wrong path is not taken for success",
     },
 }
 

@@ -71,7 +71,9 @@ pub(super) fn lint_list(object: &Map<String, Value>, schemas: &SchemaSet, out: &
         )),
         _ => {}
     }
-    if let Some(per_page) = per_page.filter(|n| *n != page) {
+    // RFC 7644 §4's Figure 9 answers two resource types with `itemsPerPage` 10, the page size:
+    // a server that copies it is not wrong; one that says fewer than the page holds is.
+    if let Some(per_page) = per_page.filter(|n| *n < page) {
         out.push(Finding::at(
             Deviation::ListItemsPerPageWrong,
             &Pointer::root().key("itemsPerPage"),
@@ -150,6 +152,13 @@ mod tests {
     }
 
     #[test]
+    fn an_items_per_page_of_the_page_size_asked_for_is_accepted() {
+        let list = json!({"schemas": [LIST_RESPONSE], "totalResults": 0, "itemsPerPage": 100,
+                          "Resources": []});
+        assert_eq!(keys(list), [], "RFC 7644 Figure 9 does this");
+    }
+
+    #[test]
     fn an_empty_result_needs_no_resources() {
         let list = json!({"schemas": [LIST_RESPONSE], "totalResults": 0});
         assert_eq!(keys(list), []);
@@ -161,7 +170,7 @@ mod tests {
             "schemas": [LIST_RESPONSE],
             "totalResults": "1",
             "startIndex": 0,
-            "itemsPerPage": 5,
+            "itemsPerPage": 1,
             "resources": [
                 {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "a", "userName": "a"},
                 {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "b", "displayName": "b"}

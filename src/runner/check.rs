@@ -44,7 +44,9 @@ struct Failure {
 /// A verdict before it becomes a [`CheckOutcome`]; a fail or warn carries the level of the
 /// assertion that decided it.
 enum Verdict {
-    Pass,
+    /// Every assertion held; each note names a legal choice the server made (a status other
+    /// than the first of a step's list).
+    Pass(Vec<String>),
     Fail(Failure),
     Warn(Failure),
     Skip(String),
@@ -60,6 +62,23 @@ pub(crate) struct CheckRun<'a> {
     exchanges: Mutex<Vec<Exchange>>,
     /// Endpoints (lowercased) where a setup create was accepted only with the fuller body.
     fuller_endpoints: Mutex<HashSet<String>>,
+}
+
+/// The choice a step's answer shows among the statuses the RFC leaves to the server (a step
+/// that lists several): named when it is not the first, the one the check prefers.
+fn chosen_status(index: usize, step: &Step, answer: &Answer) -> Option<String> {
+    let preferred = *step.status.first()?;
+    let legal = step.status.len() > 1 && step.status.contains(&answer.status);
+    (legal && answer.status != preferred && !step.setup).then(|| {
+        let listed: Vec<String> = step.status.iter().map(u16::to_string).collect();
+        format!(
+            "step {}: {} answered {} ({} accepted)",
+            index + 1,
+            answer.label,
+            answer.status,
+            listed.join(" or ")
+        )
+    })
 }
 
 /// The outcome of a check that did not run, and why.
@@ -87,7 +106,15 @@ fn outcome(
     exchanges: Vec<Exchange>,
 ) -> CheckOutcome {
     let (status, deciding_level, message, finding) = match verdict {
-        Verdict::Pass => (Status::Pass, check.level, "ok".to_owned(), None),
+        Verdict::Pass(choices) if choices.is_empty() => {
+            (Status::Pass, check.level, "ok".to_owned(), None)
+        }
+        Verdict::Pass(choices) => (
+            Status::Pass,
+            check.level,
+            format!("ok; the server chose: {}", choices.join("; ")),
+            None,
+        ),
         Verdict::Fail(failure) => (
             Status::Fail,
             failure.level,
@@ -181,9 +208,13 @@ impl CheckRun<'_> {
     /// in an unknown variable, so the miss is the verdict).
     async fn execute(&self) -> Verdict {
         let mut warning: Option<Failure> = None;
+        let mut choices = Vec::new();
         for (index, step) in self.check.steps.iter().enumerate() {
             let mut failures = match self.run_step(index, step).await {
-                Ok(failures) => failures,
+                Ok((failures, choice)) => {
+                    choices.extend(choice);
+                    failures
+                }
                 Err(Halt::Error(error)) => return Verdict::Error(error),
                 Err(Halt::Skip(reason)) => {
                     return warning.map_or(Verdict::Skip(reason), Verdict::Warn);
@@ -200,12 +231,16 @@ impl CheckRun<'_> {
                 break;
             }
         }
-        warning.map_or(Verdict::Pass, Verdict::Warn)
+        warning.map_or(Verdict::Pass(choices), Verdict::Warn)
     }
 
     /// Sends a step (again, while a settling step's assertions fail within `--settle`) and
-    /// judges its answer.
-    async fn run_step(&self, index: usize, step: &Step) -> Result<Vec<Failure>, Halt> {
+    /// judges its answer; with the failures comes the legal choice the answer shows, if any.
+    async fn run_step(
+        &self,
+        index: usize,
+        step: &Step,
+    ) -> Result<(Vec<Failure>, Option<String>), Halt> {
         let mut request = request::render(step, &self.vars)?;
         if self.needs_fuller_body(&request) {
             if let Some((fuller, _)) = with_fuller_user(&request) {
@@ -240,7 +275,7 @@ impl CheckRun<'_> {
                 tokio::time::sleep(SETTLE_PAUSE).await;
                 continue;
             }
-            return Ok(failures);
+            return Ok((failures, chosen_status(index, step, &answer)));
         }
     }
 
@@ -504,6 +539,22 @@ mod tests {
             "it is off: `totalResults` is 2, expected 1 (step 1: GET /Users)"
         );
         assert_eq!(outcome.exchanges.len(), 1, "a failure keeps its exchanges");
+    }
+
+    #[tokio::test]
+    async fn a_pass_names_the_legal_choice_the_server_made_and_only_that() {
+        let step = "[[check.step]]\nmethod = \"GET\"\npath = \"/x\"\nstatus = [412, 409]";
+        let chose = verdict(Canned(409, "{}"), step).await;
+        assert_eq!(chose.status, Status::Pass);
+        assert_eq!(
+            chose.message,
+            "ok; the server chose: step 1: GET /x answered 409 (412 or 409 accepted)"
+        );
+        let preferred = verdict(Canned(412, "{}"), step).await;
+        assert_eq!(
+            preferred.message, "ok",
+            "the first status listed is the preferred one"
+        );
     }
 
     #[tokio::test]

@@ -151,13 +151,15 @@ impl Server {
         };
         let discovery = Discovery {
             service_provider_config: with_meta(
-                protocol::service_provider_config_json(&limits),
+                quirks.served_service_provider_config(protocol::service_provider_config_json(
+                    &limits,
+                )),
                 "ServiceProviderConfig",
                 format!("{base}/ServiceProviderConfig"),
             )
             .to_string(),
             resource_types: keyed(
-                protocol::resource_types_json(),
+                quirks.served_resource_types(protocol::resource_types_json()),
                 "ResourceType",
                 "ResourceTypes",
             ),
@@ -282,7 +284,7 @@ impl Server {
                 } else if is(collection, "Schemas") {
                     (&self.discovery.schemas, "schema")
                 } else {
-                    return Err(no_endpoint(request));
+                    return self.unknown_endpoint(request);
                 };
                 self.discovery_read(request)?;
                 match id {
@@ -290,8 +292,22 @@ impl Server {
                     _ => Ok(self.discovery_list(documents)),
                 }
             }
-            _ => Err(no_endpoint(request)),
+            _ => self.unknown_endpoint(request),
         }
+    }
+
+    /// An endpoint the server does not have: 404 with a SCIM Error (RFC 7644 §3.12), or under
+    /// `unknown-endpoint-page` a 200 HTML page for a GET, as a web application's catch-all
+    /// route serves.
+    fn unknown_endpoint(&self, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+        if self.quirks.unknown_endpoint_page && request.method == Some(Method::Get) {
+            return Ok(Reply {
+                status: 200,
+                body: Some(FALLBACK_PAGE.to_owned()),
+                headers: vec![("content-type", "text/html".to_owned())],
+            });
+        }
+        Err(no_endpoint(request))
     }
 
     /// What every discovery endpoint refuses: a method other than GET ([`Server::only_get`])
@@ -301,14 +317,19 @@ impl Server {
         self.refuse_discovery_filter(request)
     }
 
-    /// Discovery endpoints are read-only: any other method gets 405 (RFC 9110 §15.5.6), or a
-    /// 404 under `discovery-write-404`.
+    /// Discovery endpoints are read-only: any other method gets 405 (RFC 9110 §15.5.6), a 501
+    /// under `discovery-write-501`, or a 404 under `discovery-write-404`.
     fn only_get(&self, method: Option<Method>) -> Result<(), Failure> {
         match method {
             Some(Method::Get) => Ok(()),
             _ if self.quirks.discovery_write_404 => {
                 Err(ScimError::status(404, "no such endpoint").into())
             }
+            _ if self.quirks.discovery_write_501 => Err(ScimError::status(
+                501,
+                "discovery endpoints support no operation but GET",
+            )
+            .into()),
             other => Err(not_allowed(other, "GET")),
         }
     }
@@ -350,6 +371,9 @@ impl Server {
 
     /// `/Me` (RFC 7644 §3.11): the user named by `--me`, else 501.
     fn me(&self, request: &ApiRequest<'_>) -> Result<Reply, Failure> {
+        if self.quirks.me_404 {
+            return Err(no_endpoint(request));
+        }
         let Some(user_name) = &self.me else {
             let detail = "/Me is not supported: the token maps to no user (see --me)";
             return Err(ScimError::status(501, detail).into());
@@ -387,7 +411,7 @@ impl Server {
     ) -> Result<Reply, Failure> {
         let store = self.read();
         let entry = store.require(kind, id)?;
-        if let Some(header) = if_none_match
+        if let Some(header) = if_none_match.filter(|_| !self.quirks.if_none_match_ignored)
             && (self.quirks.always_not_modified || etag::header_matches(header, &entry.version))
         {
             return Ok(Reply::empty(304).with("etag", entry.version.clone()));
@@ -399,6 +423,9 @@ impl Server {
         let projection = self.projection(Projection::from_query(&request.query)?);
         let mut body = request.body.ok_or_else(|| missing_body(request.method))?;
         self.quirks.drop_enterprise_extension(&mut body);
+        if kind == Kind::Group {
+            self.quirks.drop_members_on_create(&mut body);
+        }
         let now = now();
         let mut store = self.write();
         let entry = store.create(kind, body, &now)?;
@@ -536,10 +563,17 @@ impl Server {
         } else {
             total
         };
-        Ok(self.list_reply(total, shown_start, &items))
+        Ok(self.list_reply(total, shown_start, &items, count))
     }
 
-    fn list_reply(&self, total: usize, start_index: i64, items: &[String]) -> Reply {
+    /// A ListResponse page of `items`, the page size having been limited to `page_limit`.
+    fn list_reply(
+        &self,
+        total: usize,
+        start_index: i64,
+        items: &[String],
+        page_limit: usize,
+    ) -> Reply {
         let key = if self.quirks.lowercase_resources {
             "resources"
         } else {
@@ -550,7 +584,7 @@ impl Server {
         let _ = write!(
             body,
             "{{\"schemas\":[\"{LIST_RESPONSE}\"],\"totalResults\":{total},\"itemsPerPage\":{},\"startIndex\":{start_index},\"{key}\":[",
-            items.len()
+            self.quirks.items_per_page(items.len(), page_limit)
         );
         for (index, item) in items.iter().enumerate() {
             if index > 0 {
@@ -603,7 +637,8 @@ impl Server {
 
     fn discovery_list(&self, docs: &[(String, Value)]) -> Reply {
         let items: Vec<String> = docs.iter().map(|(_, doc)| doc.to_string()).collect();
-        self.list_reply(items.len(), 1, &items)
+        let page_limit = self.limits.max_results;
+        self.list_reply(items.len(), 1, &items, page_limit)
     }
 }
 
@@ -630,6 +665,9 @@ fn not_allowed(method: Option<Method>, allowed: &'static str) -> Failure {
         allow: Some(allowed),
     }
 }
+
+/// What `unknown-endpoint-page` serves for an unknown endpoint.
+const FALLBACK_PAGE: &str = "<!doctype html><html><body><div id=\"app\"></div></body></html>";
 
 fn no_endpoint(request: &ApiRequest<'_>) -> Failure {
     ScimError::status(404, format!("no endpoint at `{}`", request.path)).into()
@@ -659,8 +697,9 @@ fn missing_body(method: Option<Method>) -> ScimError {
     )
 }
 
-/// The RFC 7644 §3.14 precondition of a write: 404 for an unknown id, 412 when `If-Match`
-/// names another version (never, with `ignore-if-match`).
+/// The RFC 7644 §3.14 precondition of a write: 404 for an unknown id, 412 (409 with
+/// `version-conflict-409`) when `If-Match` names another version (never, with
+/// `ignore-if-match`).
 fn check_if_match(
     store: &Store,
     quirks: &Quirks,
@@ -674,7 +713,7 @@ fn check_if_match(
             if !quirks.ignore_if_match && !etag::header_matches(header, &entry.version) =>
         {
             Err(ScimError::status(
-                412,
+                quirks.stale_version_status(),
                 format!(
                     "If-Match `{header}` does not match the current version {}",
                     entry.version

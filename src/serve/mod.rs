@@ -194,6 +194,11 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             or_as_and: quirks.or_as_and,
             frozen_versions: quirks.etag_never_changes,
             honour_client_id: quirks.client_id_honoured,
+            unique_emails: quirks.unique_emails,
+            case_sensitive_emails: quirks.case_sensitive_emails,
+            boolean_ordering_accepted: quirks.boolean_ordering_accepted,
+            not_binds_loosely: quirks.not_binds_loosely,
+            omit_resource_type: quirks.meta_without_resource_type,
         },
     );
     if let Some(seed) = &config.seed {

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::model::{ENTERPRISE_USER_SCHEMA, ScimError, ScimType, USER_SCHEMA};
+use crate::scim::path::AttrPath;
 use crate::scim::resource::get_ci;
 use crate::serve::query::Projection;
 
@@ -63,13 +64,16 @@ impl Quirks {
 
     /// The 400 for a filter the server declines: under `reject-urn-paths` one naming an
     /// attribute by its schema URN (a deviation), under `filter-eq-only` anything but `eq`
-    /// comparisons joined by `and` (legal: RFC 7644 Table 9 lets a server refuse an attribute
-    /// and operator combination it does not support, with `invalidFilter`).
+    /// comparisons joined by `and`, under `filter-username-only` one naming any attribute but
+    /// `userName` (both legal: RFC 7644 Table 9 lets a server refuse an attribute and operator
+    /// combination it does not support, with `invalidFilter`).
     pub fn refused_filter(&self, filter: &Filter) -> Option<ScimError> {
         let reason = if self.reject_urn_paths && names_a_urn(filter) {
             "unsupported filter: schema URNs in attribute names are not supported"
         } else if self.filter_eq_only && !only_eq_and(filter) {
             "unsupported filter: only `eq` comparisons joined by `and` are supported"
+        } else if self.filter_username_only && names_other_than_user_name(filter) {
+            "unsupported filter: only `userName` can be filtered on"
         } else {
             return None;
         };
@@ -126,6 +130,18 @@ impl Quirks {
         self.etag_only_on_reads && method_writes
     }
 
+    /// `group-create-drops-members`: takes `members` out of a group's POST body, as a server
+    /// that only links members through PATCH does (RFC 7644 §3.3 creates the resource as sent,
+    /// RFC 7643 §4.2 makes `members` readWrite).
+    pub fn drop_members_on_create(&self, body: &mut Value) {
+        if let Some(object) = body
+            .as_object_mut()
+            .filter(|_| self.group_create_drops_members)
+        {
+            object.retain(|key, _| !key.eq_ignore_ascii_case("members"));
+        }
+    }
+
     /// `enterprise-extension-dropped`: takes the enterprise extension (RFC 7643 §4.3) and its
     /// URN in `schemas` out of a POST or PUT body, as a server that only knows the core schema
     /// and ignores what it does not know would.
@@ -159,7 +175,60 @@ impl Quirks {
         if self.schemas_missing_user {
             schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(USER_SCHEMA));
         }
+        if self.unique_emails
+            && let Some(address) = schemas
+                .iter_mut()
+                .find(|schema| schema.get("id").and_then(Value::as_str) == Some(USER_SCHEMA))
+                .and_then(|user| attribute_mut(user, "emails"))
+                .and_then(|emails| attribute_mut(emails, "value"))
+        {
+            address["uniqueness"] = Value::from("server");
+        }
         schemas
+    }
+
+    /// The ServiceProviderConfig served: `spc-without-change-password` leaves out
+    /// `changePassword`, which RFC 7643 §5 makes REQUIRED even when unsupported.
+    pub fn served_service_provider_config(&self, mut config: Value) -> Value {
+        if let Some(object) = config
+            .as_object_mut()
+            .filter(|_| self.spc_without_change_password)
+        {
+            object.remove("changePassword");
+        }
+        config
+    }
+
+    /// The resource types served: `resource-type-endpoint-unslashed` writes each `endpoint`
+    /// without its leading `/`, as RFC 7643 §6's own example does (`"Users"`); legal, as
+    /// either is relative to the base URL.
+    pub fn served_resource_types(&self, mut resource_types: Vec<Value>) -> Vec<Value> {
+        if self.resource_type_endpoint_unslashed {
+            for resource_type in &mut resource_types {
+                if let Some(Value::String(endpoint)) = resource_type.get_mut("endpoint") {
+                    *endpoint = endpoint.trim_start_matches('/').to_owned();
+                }
+            }
+        }
+        resource_types
+    }
+
+    /// A page's `itemsPerPage`: the resources it holds (RFC 7644 §3.4.2), or under
+    /// `items-per-page-is-count` the page size it was limited to, as RFC 7644 §4's own Figure 9
+    /// writes 10 for a list of two.
+    pub fn items_per_page(&self, held: usize, page_limit: usize) -> usize {
+        if self.items_per_page_is_count {
+            page_limit.max(held)
+        } else {
+            held
+        }
+    }
+
+    /// The status of a write whose `If-Match` names another version: 412 (RFC 7232 §3.1), or
+    /// under `version-conflict-409` the 409 that RFC 7644 Table 8 gives for "the specified
+    /// version number does not match the resource's latest version number".
+    pub fn stale_version_status(&self) -> u16 {
+        if self.version_conflict_409 { 409 } else { 412 }
     }
 
     /// Rewrites a PATCH body the way the misreading quirks understand it. The body is copied
@@ -167,6 +236,7 @@ impl Quirks {
     pub fn rewrite_patch(&self, body: &mut Cow<'_, Value>, on_group: bool) {
         let widen_member_removal = self.member_removal_empties_group && on_group;
         if !(widen_member_removal
+            || self.patch_remove_ignored
             || self.ignore_null_replace
             || self.add_replaces_list
             || self.replace_merges_list
@@ -184,6 +254,7 @@ impl Quirks {
             }
             let kind = text_of(op, "op").map(str::to_ascii_lowercase);
             match kind.as_deref() {
+                Some("remove") if self.patch_remove_ignored => ignore_operation(op),
                 Some("remove") => {
                     if widen_member_removal {
                         drop_member_list(op);
@@ -304,6 +375,15 @@ fn empty_pathless_value(op: &mut Map<String, Value>) {
     }
 }
 
+/// `patch-remove-ignored`: the operation becomes an `add` of nothing, which changes nothing
+/// and is answered as a success, as by a server that implements only `add` and `replace`
+/// (RFC 7644 §3.5.2.2 removes the values the path names).
+fn ignore_operation(op: &mut Map<String, Value>) {
+    op.clear();
+    op.insert("op".to_owned(), Value::from("add"));
+    op.insert("value".to_owned(), Value::Object(Map::new()));
+}
+
 /// `filtered-remove-clears-all`: a `remove` whose path has a value filter loses the filter and
 /// everything after it, so `emails[type eq "work"]` removes every email (RFC 7644 §3.5.2.2
 /// removes only the matching values).
@@ -337,12 +417,25 @@ fn only_eq_and(filter: &Filter) -> bool {
 /// Whether any attribute path in `filter` is URN-qualified. The depth is the parser's, which
 /// bounds it.
 fn names_a_urn(filter: &Filter) -> bool {
+    names_any(filter, &|path| path.urn.is_some())
+}
+
+/// Whether any attribute path in `filter` (a value path's own included) passes `test`. The
+/// depth is the parser's, which bounds it.
+fn names_any(filter: &Filter, test: &dyn Fn(&AttrPath) -> bool) -> bool {
     match filter {
-        Filter::Present(path) | Filter::Compare(path, _, _) => path.urn.is_some(),
-        Filter::Not(inner) => names_a_urn(inner),
-        Filter::And(a, b) | Filter::Or(a, b) => names_a_urn(a) || names_a_urn(b),
-        Filter::ValuePath(path, inner) => path.urn.is_some() || names_a_urn(inner),
+        Filter::Present(path) | Filter::Compare(path, _, _) => test(path),
+        Filter::Not(inner) => names_any(inner, test),
+        Filter::And(a, b) | Filter::Or(a, b) => names_any(a, test) || names_any(b, test),
+        Filter::ValuePath(path, inner) => test(path) || names_any(inner, test),
     }
+}
+
+/// Whether `filter` names an attribute other than `userName` (`filter-username-only`).
+fn names_other_than_user_name(filter: &Filter) -> bool {
+    names_any(filter, &|path| {
+        path.sub.is_some() || !path.name.eq_ignore_ascii_case("userName")
+    })
 }
 
 /// `ignore-null-replace`: a `replace` whose value is `null` becomes a replace of nothing (no
@@ -373,9 +466,60 @@ fn swap_list_op(op: &mut Map<String, Value>, applied_as: &str) {
     }
 }
 
+/// The attribute `name` of a schema (or the sub-attribute of a complex attribute's
+/// definition), found by name ignoring case, for a quirk to change how it is described.
+fn attribute_mut<'a>(definition: &'a mut Value, name: &str) -> Option<&'a mut Value> {
+    ["attributes", "subAttributes"]
+        .into_iter()
+        .find(|key| definition.get(*key).is_some())
+        .and_then(|key| definition.get_mut(key))
+        .and_then(Value::as_array_mut)?
+        .iter_mut()
+        .find(|attribute| {
+            attribute
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|found| found.eq_ignore_ascii_case(name))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serve::protocol;
+
+    #[test]
+    fn unique_emails_declares_email_addresses_unique_and_nothing_else() {
+        let quirks = Quirks::from_list(&[Quirk::UniqueEmails]);
+        let served = quirks.served_schemas(protocol::schemas_json());
+        let user = served.iter().find(|s| s["id"] == USER_SCHEMA).unwrap();
+        let emails = user["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "emails")
+            .unwrap();
+        let uniqueness = |name: &str| {
+            let sub = emails["subAttributes"].as_array().unwrap();
+            sub.iter().find(|a| a["name"] == name).unwrap()["uniqueness"].clone()
+        };
+        assert_eq!(uniqueness("value"), "server");
+        assert_eq!(uniqueness("type"), "none");
+        let plain = Quirks::default().served_schemas(protocol::schemas_json());
+        assert_eq!(plain, protocol::schemas_json());
+    }
+
+    #[test]
+    fn unslashed_endpoints_drop_only_the_leading_slash() {
+        let quirks = Quirks::from_list(&[Quirk::ResourceTypeEndpointUnslashed]);
+        let served = quirks.served_resource_types(protocol::resource_types_json());
+        let endpoints: Vec<&Value> = served.iter().map(|rt| &rt["endpoint"]).collect();
+        assert_eq!(endpoints, ["Users", "Groups"]);
+        assert_eq!(
+            Quirks::default().served_resource_types(protocol::resource_types_json()),
+            protocol::resource_types_json()
+        );
+    }
 
     #[test]
     fn patch_rewrites_touch_only_the_operations_they_name() {

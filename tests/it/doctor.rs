@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use scimctl::serve::quirks::{CATALOGUE, Kind};
 use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -153,15 +154,23 @@ const SEEN: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
-/// Legal behaviours (and quirks doctor cannot see read-only) that must not be findings.
-const CLEAN: &[(&str, &[&str])] = &[
-    ("charset", &["--allow-writes"]),
-    ("rate-limit=9", &[]),
-    ("latency=5", &[]),
-    ("filter-eq-only", &["--allow-writes"]),
-    ("no-content-html", &["--allow-writes"]),
-    ("patch-no-content", &["--allow-writes"]),
-];
+/// Every legal behaviour of the quirk table, with its example argument: none is a finding. The
+/// ones that take an argument (a rate limit, a latency) only slow answers down, so doctor runs
+/// read-only against them, which keeps the run short; the others with `--allow-writes`.
+fn legal_behaviours() -> Vec<(String, &'static [&'static str])> {
+    CATALOGUE
+        .iter()
+        .filter(|info| info.kind == Kind::Legal)
+        .map(|info| {
+            let args: &'static [&'static str] = if info.argument.is_empty() {
+                &["--allow-writes"]
+            } else {
+                &[]
+            };
+            (info.example(), args)
+        })
+        .collect()
+}
 
 #[test]
 fn each_quirk_doctor_can_see_is_named_by_its_key_and_no_other() {
@@ -192,8 +201,10 @@ fn legal_behaviours_and_a_clean_server_get_a_clean_bill() {
             clean.finding_keys()
         ));
     }
-    for (name, args) in CLEAN {
-        let found = doctor_json(&[quirk(name)], args);
+    let legal = legal_behaviours();
+    assert!(legal.len() >= 12, "{legal:?}");
+    for (name, args) in legal {
+        let found = doctor_json(&[quirk(&name)], args);
         if !found.finding_keys().is_empty() || found.code != 0 {
             wrong.push(format!(
                 "--quirk {name}: exit {}, {:?}\n{}",

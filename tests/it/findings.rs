@@ -28,6 +28,39 @@ const SEED: &str = "7";
 /// checks of `fixtures/expected/<quirk>.toml` that stay without a finding, because the one
 /// answer they fail on cannot tell which of several deviations it shows.
 const FOUND: &[(&str, &[&str], &[&str])] = &[
+    (
+        "boolean-ordering-accepted",
+        &["bad-request-not-refused"],
+        &[],
+    ),
+    ("case-sensitive-emails", &["filter-operator-wrong"], &[]),
+    (
+        "group-create-drops-members",
+        &["group-create-drops-members"],
+        // The bulk check reads its group back by filter: a group without members cannot tell
+        // a create that dropped them from a `bulkId:` reference left unresolved.
+        &["rfc7644.bulk.create-with-bulk-id-reference"],
+    ),
+    ("if-none-match-ignored", &["etag-not-honoured"], &[]),
+    ("me-404", &["me-not-501"], &[]),
+    (
+        "meta-without-resource-type",
+        &["meta-resource-type-missing"],
+        &[],
+    ),
+    ("not-binds-loosely", &["filter-logic-wrong"], &[]),
+    (
+        "patch-remove-ignored",
+        &[
+            "patch-remove-filter-ignored",
+            "remove-value-list-ignored",
+            "write-not-applied",
+            "bad-request-not-refused",
+        ],
+        &[],
+    ),
+    ("spc-without-change-password", &["spc-incomplete"], &[]),
+    ("unknown-endpoint-page", &["unknown-endpoint-not-404"], &[]),
     ("add-replaces-list", &["patch-add-replaces"], &[]),
     ("always-not-modified", &["etag-not-honoured"], &[]),
     (

@@ -482,6 +482,24 @@ const UNBROKEN: &[(&str, &[&str])] = &[
     ),
     ("latency=5", &["--as", "okta", "import"]),
     (
+        "unique-emails",
+        &["--as", "okta", "create-user", "dale@example.com"],
+    ),
+    (
+        "filter-username-only",
+        &["--as", "entra", "create-user", "dale@example.com"],
+    ),
+    ("items-per-page-is-count", &["--as", "okta", "import"]),
+    (
+        "resource-type-endpoint-unslashed",
+        &["--as", "entra", "add-member", "admins", "carol"],
+    ),
+    (
+        "version-conflict-409",
+        &["--as", "okta", "update-user", "alice", "Alicia", "Abel"],
+    ),
+    ("discovery-write-501", &["--as", "okta", "test-connection"]),
+    (
         "reject-raw-query-chars",
         &["--as", "okta", "create-user", "dale@example.com"],
     ),

@@ -233,13 +233,13 @@ fn reports_are_written_where_asked() {
 #[test]
 fn fail_on_should_makes_warnings_fail_the_run() {
     let home = Home::new();
-    let server = serve(&[Quirk::IgnoreExcludedAttributes]);
+    let server = serve(&[Quirk::DiscoveryWrite404]);
     let run = |fail_on| {
         let args = [
             "--suite",
             "rfc7644",
             "--only",
-            "projection",
+            "discovery",
             "--allow-writes",
             "--fail-on",
             fail_on,
@@ -250,7 +250,7 @@ fn fail_on_should_makes_warnings_fail_the_run() {
     let should = run("should");
     server.stop();
     let stdout = text(&must.stdout);
-    let line = verdict_line(&stdout, "rfc7644.projection.excluded-attributes");
+    let line = verdict_line(&stdout, "rfc7644.discovery.post-is-405");
     assert!(line.trim_start().starts_with("WARN"), "{line}");
     assert_eq!(
         must.status.code(),

@@ -64,7 +64,11 @@ fn status_problem(status: Option<&Value>, http_status: u16) -> Option<Miss> {
     }
 }
 
-/// RFC 7644 §3.4.2: the ListResponse envelope of one page.
+/// RFC 7644 §3.4.2: the ListResponse envelope of one page. `itemsPerPage` is defined as "the
+/// number of resources returned in a list response page", but §4's own Figure 9 answers two
+/// resource types with 10, the page size: a server that copies it is not wrong, one that says
+/// fewer than the page holds is. `Resources` is "REQUIRED if totalResults is non-zero", unless
+/// the page is empty by request (`itemsPerPage` 0, or a `startIndex` past the end).
 pub(super) fn list_response(body: &Value) -> Option<Miss> {
     let Some(map) = body.as_object() else {
         return Some(if body.is_array() {
@@ -106,9 +110,10 @@ pub(super) fn list_response(body: &Value) -> Option<Miss> {
         Some(_) => return Some(Miss::unnamed("`Resources` is not a list")),
         None => 0,
     };
-    if let Some(items) = get_ci(map, "itemsPerPage") {
+    let items_per_page = get_ci(map, "itemsPerPage");
+    if let Some(items) = items_per_page {
         match items.as_u64() {
-            Some(n) if usize::try_from(n).is_ok_and(|n| n == page) => {}
+            Some(n) if usize::try_from(n).is_ok_and(|n| n >= page) => {}
             _ => {
                 let deviation = if items.is_string() {
                     Deviation::ListNumberAsString
@@ -122,7 +127,8 @@ pub(super) fn list_response(body: &Value) -> Option<Miss> {
             }
         }
     }
-    if let Some(start) = get_ci(map, "startIndex")
+    let start = get_ci(map, "startIndex");
+    if let Some(start) = start
         && start.as_u64().is_none_or(|s| s < 1)
     {
         let deviation = if start.is_string() {
@@ -137,6 +143,14 @@ pub(super) fn list_response(body: &Value) -> Option<Miss> {
             observed: format!("`startIndex` is {start}, not an integer of at least 1"),
             deviation,
         });
+    }
+    let empty_by_request = items_per_page.and_then(Value::as_u64) == Some(0)
+        || start.and_then(Value::as_u64).is_some_and(|s| s > total);
+    if resources.is_none() && total > 0 && !empty_by_request {
+        return Some(Miss::of(
+            Deviation::ListResourcesMissing,
+            format!("`Resources` is missing, though `totalResults` is {total}"),
+        ));
     }
     None
 }
@@ -220,15 +234,34 @@ mod tests {
         let page = json!({"schemas": [LIST_RESPONSE], "totalResults": 3, "itemsPerPage": 1,
                           "startIndex": 1, "Resources": [{"id": "1"}]});
         assert_eq!(list_response(&page), None);
-        let miscounted = json!({"schemas": [LIST_RESPONSE], "totalResults": 3,
-                                "itemsPerPage": 2, "Resources": [{"id": "1"}]});
+        let page_size = json!({"schemas": [LIST_RESPONSE], "totalResults": 3,
+                               "itemsPerPage": 10, "Resources": [{"id": "1"}]});
         assert_eq!(
-            list_response(&miscounted),
+            list_response(&page_size),
+            None,
+            "RFC 7644 Figure 9 does this"
+        );
+        let undercounted = json!({"schemas": [LIST_RESPONSE], "totalResults": 3,
+                                  "itemsPerPage": 1, "Resources": [{"id": "1"}, {"id": "2"}]});
+        assert_eq!(
+            list_response(&undercounted),
             Some(Miss::of(
                 Deviation::ListItemsPerPageWrong,
-                "`itemsPerPage` is 2 but the page holds 1 resource(s)"
+                "`itemsPerPage` is 1 but the page holds 2 resource(s)"
             ))
         );
+        let no_page = json!({"schemas": [LIST_RESPONSE], "totalResults": 5});
+        assert_eq!(
+            list_response(&no_page),
+            Some(Miss::of(
+                Deviation::ListResourcesMissing,
+                "`Resources` is missing, though `totalResults` is 5"
+            ))
+        );
+        let count_zero = json!({"schemas": [LIST_RESPONSE], "totalResults": 5, "itemsPerPage": 0});
+        assert_eq!(list_response(&count_zero), None);
+        let past_the_end = json!({"schemas": [LIST_RESPONSE], "totalResults": 5, "startIndex": 9});
+        assert_eq!(list_response(&past_the_end), None);
         let lowercase = json!({"schemas": [LIST_RESPONSE], "totalResults": 1, "resources": []});
         let miss = list_response(&lowercase).unwrap();
         assert!(miss.observed.contains("differently cased"));

@@ -297,7 +297,8 @@ impl Schema {
 }
 
 impl ResourceType {
-    /// Reads a resource type document (RFC 7643 §6). A missing `id` defaults to the `name`.
+    /// Reads a resource type document (RFC 7643 §6). A missing `id` defaults to the `name`; the
+    /// `endpoint` is read as the path below the base URL however it is written.
     pub fn from_json(value: &Value) -> Result<ResourceType, SchemaError> {
         let obj = ObjectReader::new(value, "")?;
         let name = obj.required_string("name")?;
@@ -313,7 +314,7 @@ impl ResourceType {
             id: obj.string("id")?.unwrap_or(name).to_owned(),
             name: name.to_owned(),
             description: obj.string("description")?.unwrap_or_default().to_owned(),
-            endpoint: obj.required_string("endpoint")?.to_owned(),
+            endpoint: endpoint_below_base(obj.required_string("endpoint")?),
             schema: obj.required_string("schema")?.to_owned(),
             schema_extensions,
         })
@@ -340,10 +341,34 @@ impl ResourceType {
     }
 }
 
+/// A resource type's `endpoint` as a path below the base URL (`/Users`). RFC 7643 §6 makes it
+/// "relative to the Base URL of the service provider, e.g., "Users"", and servers write it as
+/// `Users`, `/Users` or the full path `/scim/v2/Users`: each names the segment after the base.
+fn endpoint_below_base(endpoint: &str) -> String {
+    let segment = endpoint
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    format!("/{segment}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scim::schema::{ResourceSchema, ServiceProviderConfig, builtin};
+
+    #[test]
+    fn an_endpoint_is_read_as_the_segment_below_the_base_url() {
+        for written in [
+            "/Users",
+            "Users",
+            "/scim/v2/Users",
+            "https://example.com/scim/v2/Users/",
+        ] {
+            assert_eq!(endpoint_below_base(written), "/Users", "{written}");
+        }
+    }
 
     #[test]
     fn builtin_schemas_survive_a_json_round_trip() {

@@ -365,11 +365,63 @@ quirk_table! {
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal)",
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal: \
          RFC 7644 Table 9)";
+    Legal DiscoveryWrite501 discovery_write_501 "discovery-write-501"
+        "writes to discovery endpoints get 501 Not Implemented, not 405 (legal)",
+        "writes to discovery endpoints get 501 Not Implemented, not 405 (legal: RFC 7644 \
+         Table 8, \"service provider does not support the request operation\")";
+    Legal ItemsPerPageIsCount items_per_page_is_count "items-per-page-is-count"
+        "`itemsPerPage` is the page size asked for (or the page limit), not what the page holds \
+         (legal)",
+        "`itemsPerPage` is the page size asked for (`count`, or the page limit), not what the page \
+         holds (legal: RFC 7644 §4's Figure 9 answers two resource types with `itemsPerPage` 10)";
+    Legal FilterUsernameOnly filter_username_only "filter-username-only"
+        "filters naming any attribute but `userName` get 400 `invalidFilter` (legal)",
+        "filters naming any attribute but `userName` get 400 `invalidFilter` (legal: RFC 7644 \
+         Table 9 lets a server decline an attribute it does not filter on)";
     Legal NoContentHtml no_content_html "no-content-html"
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: it has no \
          content)",
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: a 204 has no \
          content, RFC 9110 §15.3.5)";
+    Legal UniqueEmails unique_emails "unique-emails"
+        "an email address another user holds gets 409 `uniqueness` (legal: the schema decides)",
+        "a create, PUT or PATCH giving a user an email address another user holds gets 409 \
+         `uniqueness`, and `/Schemas` says `emails.value` is unique (legal: the server's schema \
+         decides what is unique, RFC 7643 §2.2, §7)";
+    Legal ResourceTypeEndpointUnslashed resource_type_endpoint_unslashed
+        "resource-type-endpoint-unslashed"
+        "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal)",
+        "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal: RFC 7643 \
+         §6's own example, relative to the base URL)";
+    Legal VersionConflict409 version_conflict_409 "version-conflict-409"
+        "a write with a stale `If-Match` gets 409, not 412 (legal: RFC 7644 Table 8)",
+        "a write with a stale `If-Match` gets 409 Conflict, not 412 (legal: RFC 7644 Table 8 \
+         gives 409 for a version that does not match the latest)";
+    Deviation PatchRemoveIgnored patch_remove_ignored "patch-remove-ignored"
+        "PATCH `remove` operations answer 200 but change nothing";
+    Deviation IfNoneMatchIgnored if_none_match_ignored "if-none-match-ignored"
+        "a GET with the current version in If-None-Match gets 200 and the resource, never 304";
+    Deviation Me404 me_404 "me-404"
+        "`/Me` answers 404 as an unknown endpoint, not 501 Not Implemented";
+    Deviation SpcWithoutChangePassword spc_without_change_password "spc-without-change-password"
+        "`/ServiceProviderConfig` leaves out `changePassword` (REQUIRED) instead of saying it is \
+         unsupported",
+        "`/ServiceProviderConfig` leaves out `changePassword` instead of saying `supported: false` \
+         (RFC 7643 §5 makes it REQUIRED)";
+    Deviation GroupCreateDropsMembers group_create_drops_members "group-create-drops-members"
+        "`POST /Groups` stores the group without the `members` it was sent (PATCH adds them)";
+    Deviation CaseSensitiveEmails case_sensitive_emails "case-sensitive-emails"
+        "filters compare email addresses case-sensitively (`emails.value` is not caseExact)";
+    Deviation BooleanOrderingAccepted boolean_ordering_accepted "boolean-ordering-accepted"
+        "filters order booleans (`active lt true` finds inactive users) instead of refusing \
+         them with 400 `invalidFilter`";
+    Deviation NotBindsLoosely not_binds_loosely "not-binds-loosely"
+        "a filter's `not (a) and b` is read as `not (a and b)`: `not` takes the `and` after it";
+    Deviation MetaWithoutResourceType meta_without_resource_type "meta-without-resource-type"
+        "users and groups carry no `meta.resourceType` (the server SHALL set it)";
+    Deviation UnknownEndpointPage unknown_endpoint_page "unknown-endpoint-page"
+        "a GET of an unknown endpoint answers 200 with an HTML page, as a web app's fallback \
+         route does";
     Deviation RequireNameFormatted require_name_formatted "require-name-formatted"
         "`POST /Users` without `name.formatted` gets 400 `invalidValue` (only `userName` is \
          required)",

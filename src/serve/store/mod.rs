@@ -64,6 +64,16 @@ pub struct StoreOptions {
     pub frozen_versions: bool,
     /// `client-id-honoured`: a create keeps the `id` the client sent.
     pub honour_client_id: bool,
+    /// `meta-without-resource-type`: resources carry no `meta.resourceType`.
+    pub omit_resource_type: bool,
+    /// `not-binds-loosely`: `not (a) and b` is read as `not (a and b)`.
+    pub not_binds_loosely: bool,
+    /// `boolean-ordering-accepted`: `gt`, `ge`, `lt` and `le` order booleans, false first.
+    pub boolean_ordering_accepted: bool,
+    /// `case-sensitive-emails`: filters compare email addresses case-sensitively.
+    pub case_sensitive_emails: bool,
+    /// `unique-emails`: no two users hold the same email address.
+    pub unique_emails: bool,
 }
 
 /// One stored resource.
@@ -138,10 +148,14 @@ impl Store {
     /// An empty store whose `meta.location`s start with `base_url` (no trailing slash).
     pub fn new(base_url: &str, options: StoreOptions) -> Store {
         let mut filter_user_schema = protocol::user_schema().clone();
-        if options.case_sensitive_username {
-            for attribute in &mut filter_user_schema.core.attributes {
-                if attribute.name.eq_ignore_ascii_case("userName") {
-                    attribute.case_exact = true;
+        for attribute in &mut filter_user_schema.core.attributes {
+            if options.case_sensitive_username && attribute.name.eq_ignore_ascii_case("userName") {
+                attribute.case_exact = true;
+            }
+            if options.case_sensitive_emails && attribute.name.eq_ignore_ascii_case("emails") {
+                let addresses = attribute.sub_attributes.iter_mut();
+                for value in addresses.filter(|sub| sub.name.eq_ignore_ascii_case("value")) {
+                    value.case_exact = true;
                 }
             }
         }
@@ -234,7 +248,12 @@ impl Store {
         };
         let rewritten;
         let filter = match filter {
-            Some(filter) if self.options.eq_substring || self.options.or_as_and => {
+            Some(filter)
+                if self.options.eq_substring
+                    || self.options.or_as_and
+                    || self.options.boolean_ordering_accepted
+                    || self.options.not_binds_loosely =>
+            {
                 rewritten = quirky_filter(filter, &self.options);
                 Some(&rewritten)
             }
@@ -312,12 +331,36 @@ fn quirky_filter(filter: &Filter, options: &StoreOptions) -> Filter {
         Filter::Compare(path, CompareOp::Eq, value) if options.eq_substring => {
             Filter::Compare(path.clone(), CompareOp::Co, value.clone())
         }
+        Filter::Compare(path, op, CompValue::Bool(value)) if options.boolean_ordering_accepted => {
+            ordered_boolean(path, *op, *value)
+        }
         Filter::Not(inner) => Filter::Not(rewrite(inner)),
-        Filter::And(a, b) => Filter::And(rewrite(a), rewrite(b)),
+        Filter::And(a, b) => match &**a {
+            Filter::Not(negated) if options.not_binds_loosely => {
+                Filter::Not(Box::new(Filter::And(rewrite(negated), rewrite(b))))
+            }
+            _ => Filter::And(rewrite(a), rewrite(b)),
+        },
         Filter::Or(a, b) if options.or_as_and => Filter::And(rewrite(a), rewrite(b)),
         Filter::Or(a, b) => Filter::Or(rewrite(a), rewrite(b)),
         Filter::ValuePath(path, inner) => Filter::ValuePath(path.clone(), rewrite(inner)),
         other => other.clone(),
+    }
+}
+
+/// `boolean-ordering-accepted`: an ordering comparison of a boolean, read with false before
+/// true, as the `eq` or `pr` test that selects the same values (RFC 7644 §3.4.2.2 refuses it
+/// with 400 `invalidFilter`); any other comparison is kept.
+fn ordered_boolean(path: &AttrPath, op: CompareOp, value: bool) -> Filter {
+    let equals =
+        |wanted: bool| Filter::Compare(path.clone(), CompareOp::Eq, CompValue::Bool(wanted));
+    let nothing = || Filter::And(Box::new(equals(true)), Box::new(equals(false)));
+    match (op, value) {
+        (CompareOp::Gt, true) | (CompareOp::Lt, false) => nothing(),
+        (CompareOp::Ge, true) | (CompareOp::Gt, false) => equals(true),
+        (CompareOp::Le, false) | (CompareOp::Lt, true) => equals(false),
+        (CompareOp::Ge, false) | (CompareOp::Le, true) => Filter::Present(path.clone()),
+        (op, value) => Filter::Compare(path.clone(), op, CompValue::Bool(value)),
     }
 }
 
@@ -379,7 +422,7 @@ fn is_core_path(path: &AttrPath, kind: Kind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scim::model::{GROUP_SCHEMA, USER_SCHEMA};
+    use crate::scim::model::{GROUP_SCHEMA, PATCH_OP, ScimType, USER_SCHEMA};
     use serde_json::json;
 
     const NOW: &str = "2026-01-01T00:00:00.000Z";
@@ -460,6 +503,18 @@ mod tests {
     }
 
     #[test]
+    fn not_binds_loosely_takes_the_and_after_it_only() {
+        let filter =
+            protocol::parse_filter("a pr and (not (b pr) and c pr) or not (d pr)").unwrap();
+        let options = StoreOptions {
+            not_binds_loosely: true,
+            ..StoreOptions::default()
+        };
+        let shown = quirky_filter(&filter, &options).to_string();
+        assert_eq!(shown, "a pr and not (b pr and c pr) or not (d pr)");
+    }
+
+    #[test]
     fn or_as_and_rewrites_every_or_only() {
         let filter = protocol::parse_filter(
             "a eq \"x\" or not (b eq \"y\" or c pr) and e[f eq 1 or g eq 2]",
@@ -516,5 +571,83 @@ mod tests {
         assert_eq!(written.entry.resource["userName"], "changed");
         assert_eq!(store.get(Kind::User, &id).unwrap().resource, before);
         assert!(find(&store, "userName eq \"changed\"").is_empty());
+    }
+
+    #[test]
+    fn unique_emails_refuses_an_address_another_user_holds_on_every_write() {
+        let mut store = Store::new(
+            "http://localhost/scim/v2",
+            StoreOptions {
+                unique_emails: true,
+                ..StoreOptions::default()
+            },
+        );
+        let with_email = |user_name: &str, address: &str| json!({"schemas": [USER_SCHEMA], "userName": user_name, "emails": [{"value": address}]});
+        let holder = store
+            .create(Kind::User, with_email("a", "A@example.com"), NOW)
+            .unwrap()
+            .id()
+            .to_string();
+        let taken = store
+            .create(Kind::User, with_email("b", "a@EXAMPLE.com"), NOW)
+            .unwrap_err();
+        assert_eq!(taken.scim_type, Some(ScimType::Uniqueness));
+        let other = store
+            .create(Kind::User, with_email("b", "b@example.com"), NOW)
+            .unwrap()
+            .id()
+            .to_string();
+        let put = store.replace(
+            Kind::User,
+            &other,
+            with_email("b", "a@example.com"),
+            NOW,
+            true,
+        );
+        assert!(put.is_err(), "a PUT may not take another user's address");
+        let add = json!({"schemas": [PATCH_OP], "Operations": [
+            {"op": "add", "path": "emails", "value": [{"value": "a@example.com"}]}
+        ]});
+        assert!(store.patch(Kind::User, &other, &add, NOW).is_err());
+        let own = store.replace(
+            Kind::User,
+            &holder,
+            with_email("a", "a@example.com"),
+            NOW,
+            true,
+        );
+        assert!(own.is_ok(), "a user keeps its own address");
+    }
+
+    #[test]
+    fn boolean_ordering_accepted_reads_false_before_true() {
+        let options = StoreOptions {
+            boolean_ordering_accepted: true,
+            ..StoreOptions::default()
+        };
+        let mut store = Store::new("http://localhost/scim/v2", options);
+        let mut user = |name: &str, active: bool| {
+            let body = json!({"schemas": [USER_SCHEMA], "userName": name, "active": active});
+            store
+                .create(Kind::User, body, NOW)
+                .unwrap()
+                .id()
+                .to_string()
+        };
+        let (on, off) = (user("on", true), user("off", false));
+        assert_eq!(find(&store, "active lt true"), [off.as_str()]);
+        assert_eq!(find(&store, "active ge true"), [on.as_str()]);
+        assert_eq!(find(&store, "active ge false").len(), 2);
+        assert!(find(&store, "active gt true").is_empty());
+        let plain = Store::new("http://localhost/scim/v2", StoreOptions::default());
+        let refused = plain.search(
+            Kind::User,
+            protocol::parse_filter("active lt true").ok().as_ref(),
+            None,
+        );
+        assert!(
+            refused.is_err(),
+            "without the quirk the ordering is refused"
+        );
     }
 }

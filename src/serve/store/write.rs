@@ -165,10 +165,45 @@ impl Store {
                 format!("{unique_name} `{value}` is already in use"),
             ));
         }
+        if kind == Kind::User && self.options.unique_emails {
+            self.check_unique_emails(&attributes, id)?;
+        }
         if kind == Kind::Group {
             self.resolve_members(&mut attributes, id)?;
         }
         Ok(attributes)
+    }
+
+    /// `unique-emails`: 409 `uniqueness` when another user already holds one of the email
+    /// addresses (compared ignoring case), as a server that identifies accounts by email does;
+    /// the server's schema decides what is unique (RFC 7643 §2.2, §7).
+    fn check_unique_emails(&self, user: &Value, id: &str) -> Result<(), ScimError> {
+        let addresses = |resource: &Value| -> Vec<String> {
+            match get_ci(resource, "emails") {
+                Some(Value::Array(emails)) => emails
+                    .iter()
+                    .filter_map(|email| get_ci(email, "value").and_then(Value::as_str))
+                    .map(str::to_lowercase)
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let wanted = addresses(user);
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        for other in self.iter(Kind::User).filter(|entry| entry.id() != id) {
+            if let Some(taken) = addresses(&other.resource)
+                .into_iter()
+                .find(|address| wanted.contains(address))
+            {
+                return Err(ScimError::typed(
+                    ScimType::Uniqueness,
+                    format!("email `{taken}` is already in use"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Completes each member with `type`, `$ref` and (when absent) `display`, drops duplicates,
@@ -281,7 +316,9 @@ impl Store {
             resource.insert("groups".into(), groups);
         }
         let mut meta = Map::with_capacity(5);
-        meta.insert("resourceType".into(), kind.resource_type().into());
+        if !self.options.omit_resource_type {
+            meta.insert("resourceType".into(), kind.resource_type().into());
+        }
         meta.insert("created".into(), created.into());
         meta.insert("lastModified".into(), now.into());
         meta.insert("location".into(), location.into());
