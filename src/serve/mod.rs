@@ -194,6 +194,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             or_as_and: quirks.or_as_and,
             frozen_versions: quirks.etag_never_changes,
             honour_client_id: quirks.client_id_honoured,
+            core_subset: quirks.core_subset,
         },
     );
     if let Some(seed) = &config.seed {

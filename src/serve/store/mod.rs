@@ -64,6 +64,8 @@ pub struct StoreOptions {
     pub frozen_versions: bool,
     /// `client-id-honoured`: a create keeps the `id` the client sent.
     pub honour_client_id: bool,
+    /// `core-subset`: writes keep only [`crate::serve::quirks::CORE_SUBSET`]'s attributes.
+    pub core_subset: bool,
 }
 
 /// One stored resource.
