@@ -1,5 +1,6 @@
 //! What the server advertises, read once per run and by `--list`: ServiceProviderConfig
-//! features and resource types. Two GETs; it sends nothing else and judges nothing.
+//! features, resource types and the attributes their schemas declare writable. Three GETs; it
+//! sends nothing else and judges nothing.
 
 use std::collections::HashMap;
 
@@ -24,9 +25,23 @@ pub struct Discovery {
     pub(super) resource_types: Option<Vec<String>>,
     /// The `schemaExtensions` URNs of every resource type; `None` as for `resource_types`.
     pub(super) extensions: Option<Vec<String>>,
+    /// Per resource type (its name in lowercase), the paths (`nickName`, `name.givenName`) of
+    /// the attributes of its core schema whose mutability is not `readOnly`, from `/Schemas`.
+    /// A resource type is absent when `/Schemas` or its schema there could not be read.
+    pub(super) writable: HashMap<String, Vec<String>>,
 }
 
-/// Reads ServiceProviderConfig and ResourceTypes (two GETs, nothing else). Fails when the server
+impl Discovery {
+    /// The writable attribute paths `/Schemas` declares for a resource type; `None` when that
+    /// could not be read (then no check is skipped for a missing attribute).
+    pub(super) fn writable_attributes(&self, resource_type: &str) -> Option<&[String]> {
+        self.writable
+            .get(&resource_type.to_ascii_lowercase())
+            .map(Vec::as_slice)
+    }
+}
+
+/// Reads ServiceProviderConfig, ResourceTypes and Schemas (three GETs, nothing else). Fails when the server
 /// does not answer, or refuses the credentials (every check would fail for that one reason).
 pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
     let spc = get_json(service, "/ServiceProviderConfig").await?;
@@ -40,7 +55,7 @@ pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
             .collect()
     });
     let types = get_json(service, "/ResourceTypes").await?;
-    let listed = types.as_ref().map(resource_types);
+    let listed = types.as_ref().map(list_items);
     let resource_types = listed.as_ref().map(|types| {
         types
             .iter()
@@ -60,16 +75,83 @@ pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
             .map(str::to_owned)
             .collect()
     });
+    let schemas = match &listed {
+        Some(types) if !types.is_empty() => get_json(service, "/Schemas").await?,
+        _ => None,
+    };
+    let writable = match (&listed, &schemas) {
+        (Some(types), Some(schemas)) => writable_attributes(types, &list_items(schemas)),
+        _ => HashMap::new(),
+    };
     Ok(Discovery {
         capabilities,
         resource_types,
         extensions,
+        writable,
     })
 }
 
-/// The resource type objects of a `/ResourceTypes` answer: a ListResponse, or a bare array as
-/// some servers answer.
-fn resource_types(body: &Value) -> Vec<&Map<String, Value>> {
+/// For each resource type whose core schema `/Schemas` holds, the paths of the attributes and
+/// sub-attributes that schema does not declare `readOnly` (RFC 7643 §7: the default is
+/// `readWrite`).
+fn writable_attributes(
+    types: &[&Map<String, Value>],
+    schemas: &[&Map<String, Value>],
+) -> HashMap<String, Vec<String>> {
+    let text = |object: &Map<String, Value>, key: &str| {
+        get_ci(object, key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let writable = |definition: &Map<String, Value>| {
+        !text(definition, "mutability").is_some_and(|m| m.eq_ignore_ascii_case("readOnly"))
+    };
+    let mut by_type = HashMap::new();
+    for resource_type in types {
+        let (Some(name), Some(urn)) = (text(resource_type, "name"), text(resource_type, "schema"))
+        else {
+            continue;
+        };
+        let Some(schema) = schemas
+            .iter()
+            .find(|s| text(s, "id").is_some_and(|id| id.eq_ignore_ascii_case(&urn)))
+        else {
+            continue;
+        };
+        let mut paths = Vec::new();
+        for attribute in definitions(schema, "attributes")
+            .iter()
+            .filter(|a| writable(a))
+        {
+            let Some(attribute_name) = text(attribute, "name") else {
+                continue;
+            };
+            for sub in definitions(attribute, "subAttributes")
+                .iter()
+                .filter(|s| writable(s))
+            {
+                if let Some(sub_name) = text(sub, "name") {
+                    paths.push(format!("{attribute_name}.{sub_name}"));
+                }
+            }
+            paths.push(attribute_name);
+        }
+        by_type.insert(name.to_ascii_lowercase(), paths);
+    }
+    by_type
+}
+
+/// The attribute definitions (RFC 7643 §7) under `key` (`attributes`, `subAttributes`).
+fn definitions<'d>(object: &'d Map<String, Value>, key: &str) -> Vec<&'d Map<String, Value>> {
+    get_ci(object, key)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_object).collect())
+        .unwrap_or_default()
+}
+
+/// The objects of a discovery list (`/ResourceTypes`, `/Schemas`): a ListResponse, or a bare
+/// array as some servers answer.
+fn list_items(body: &Value) -> Vec<&Map<String, Value>> {
     let list = match body {
         Value::Array(items) => items.as_slice(),
         Value::Object(map) => get_ci(map, "Resources")
@@ -93,5 +175,49 @@ async fn get_json(service: &dyn Service, path: &str) -> Result<Option<Value>, Ru
             path: path.to_owned(),
         }),
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn writable_attributes_are_those_schemas_does_not_declare_read_only() {
+        let types = json!({"Resources": [
+            {"name": "User", "schema": "urn:ietf:params:scim:schemas:core:2.0:User"},
+            {"name": "Device", "schema": "urn:example:Device"}
+        ]});
+        let schemas = json!([{
+            "id": "urn:ietf:params:scim:schemas:core:2.0:User",
+            "attributes": [
+                {"name": "userName", "mutability": "readWrite"},
+                {"name": "nickName"},
+                {"name": "groups", "mutability": "readOnly"},
+                {"name": "name", "subAttributes": [
+                    {"name": "givenName"},
+                    {"name": "honorificPrefix", "mutability": "READONLY"}
+                ]}
+            ]
+        }]);
+        let writable = writable_attributes(&list_items(&types), &list_items(&schemas));
+        assert_eq!(
+            writable.get("user").map(Vec::as_slice),
+            Some(
+                &[
+                    "userName".to_owned(),
+                    "nickName".to_owned(),
+                    "name.givenName".to_owned(),
+                    "name".to_owned()
+                ][..]
+            ),
+            "no mutability means readWrite (RFC 7643 §7); readOnly in any case is left out"
+        );
+        assert!(
+            !writable.contains_key("device"),
+            "a resource type whose schema /Schemas does not hold is not judged"
+        );
     }
 }

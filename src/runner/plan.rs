@@ -24,7 +24,11 @@ pub fn selected(check: &Check, options: &RunOptions) -> bool {
         return true;
     }
     check.requires.iter().all(|requirement| match requirement {
-        Requirement::ResourceType(name) => options
+        Requirement::ResourceType(name)
+        | Requirement::Attribute {
+            resource_type: name,
+            ..
+        } => options
             .resource_types
             .iter()
             .any(|wanted| wanted.eq_ignore_ascii_case(name)),
@@ -91,7 +95,24 @@ fn plan_check(check: &Check, options: &RunOptions, discovery: Option<&Discovery>
                 unasked.push(name.clone());
                 None
             }
+            (
+                Requirement::Attribute {
+                    resource_type,
+                    path,
+                },
+                None,
+            ) => {
+                unasked.push(format!("{resource_type}.{path}"));
+                None
+            }
             (Requirement::Capability(name), Some(discovery)) => missing_capability(name, discovery),
+            (
+                Requirement::Attribute {
+                    resource_type,
+                    path,
+                },
+                Some(discovery),
+            ) => missing_attribute(resource_type, path, discovery),
             (Requirement::ResourceType(name), Some(discovery)) => {
                 missing_resource_type(name, discovery)
             }
@@ -145,6 +166,23 @@ fn missing_resource_type(name: &str, discovery: &Discovery) -> Option<String> {
         .then(|| format!("the server has no `{name}` resource type (/ResourceTypes)"))
 }
 
+/// Why a check that exercises an optional attribute must skip: the server's `/Schemas` says
+/// it does not store the attribute, or stores it read-only. Not judged when `/Schemas` (or
+/// the resource type's schema in it) cannot be read.
+fn missing_attribute(resource_type: &str, path: &str, discovery: &Discovery) -> Option<String> {
+    let writable = discovery.writable_attributes(resource_type)?;
+    (!writable
+        .iter()
+        .any(|listed| listed.eq_ignore_ascii_case(path)))
+    .then(|| {
+        format!(
+            "the server's /Schemas does not list `{path}` as a writable attribute of \
+             `{resource_type}`; RFC 7644 §3.1 lets a service provider support a subset of the \
+             schema"
+        )
+    })
+}
+
 fn unselected_okta_feature(feature: &str, options: &RunOptions) -> Option<String> {
     let features = options.okta_features.as_ref()?;
     (!features.iter().any(|f| f.eq_ignore_ascii_case(feature)))
@@ -182,8 +220,80 @@ path = "/Users"
             capabilities: Some(HashMap::new()),
             resource_types: Some(vec!["User".to_owned()]),
             extensions,
+            writable: HashMap::new(),
         };
         plan_check(&suite.checks[0], &RunOptions::default(), Some(&discovery))
+    }
+
+    const NEEDS_NICKNAME: &str = r#"
+[suite]
+name = "x"
+title = "X"
+
+[[check]]
+id = "x.nickname"
+title = "Needs a stored nickName"
+rfc = "RFC 7643 §4.1.1"
+level = "MUST"
+requires = ["attribute:User.nickName", "attribute:User.name.givenName"]
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+"#;
+
+    fn plan_with_writable(user_attributes: Option<&[&str]>) -> Plan {
+        let suite = parse_suite("x.toml", NEEDS_NICKNAME).expect("valid suite");
+        let writable = user_attributes
+            .map(|paths| {
+                let paths = paths.iter().map(|p| (*p).to_owned()).collect();
+                HashMap::from([("user".to_owned(), paths)])
+            })
+            .unwrap_or_default();
+        let discovery = Discovery {
+            capabilities: Some(HashMap::new()),
+            resource_types: Some(vec!["User".to_owned()]),
+            extensions: Some(Vec::new()),
+            writable,
+        };
+        plan_check(&suite.checks[0], &RunOptions::default(), Some(&discovery))
+    }
+
+    #[test]
+    fn an_attribute_requirement_follows_the_writable_attributes_of_schemas() {
+        assert_eq!(
+            plan_with_writable(Some(&["NICKNAME", "name", "name.givenName"])),
+            Plan::Run,
+            "listed (names compare case-insensitively), sub-attribute included"
+        );
+        match plan_with_writable(Some(&["name", "name.givenName"])) {
+            Plan::Skip(reason) => {
+                assert!(reason.contains("`nickName`"), "{reason}");
+                assert!(reason.contains("RFC 7644 §3.1"), "{reason}");
+            }
+            other => panic!("an unlisted attribute should skip, got {other:?}"),
+        }
+        match plan_with_writable(Some(&["nickName", "name"])) {
+            Plan::Skip(reason) => assert!(reason.contains("`name.givenName`"), "{reason}"),
+            other => panic!("an unlisted sub-attribute should skip, got {other:?}"),
+        }
+        assert_eq!(
+            plan_with_writable(None),
+            Plan::Run,
+            "an unreadable /Schemas is not judged"
+        );
+    }
+
+    #[test]
+    fn an_attribute_requirement_is_named_when_no_server_was_asked() {
+        let suite = parse_suite("x.toml", NEEDS_NICKNAME).expect("valid suite");
+        assert_eq!(
+            plan_check(&suite.checks[0], &RunOptions::default(), None),
+            Plan::RunIfAdvertised(vec![
+                "User.nickName".to_owned(),
+                "User.name.givenName".to_owned()
+            ])
+        );
     }
 
     #[test]

@@ -199,6 +199,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             boolean_ordering_accepted: quirks.boolean_ordering_accepted,
             not_binds_loosely: quirks.not_binds_loosely,
             omit_resource_type: quirks.meta_without_resource_type,
+            core_subset: quirks.core_subset,
         },
     );
     if let Some(seed) = &config.seed {

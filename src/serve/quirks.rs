@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::scim::filter::{CompareOp, Filter};
-use crate::scim::model::{ENTERPRISE_USER_SCHEMA, ScimError, ScimType, USER_SCHEMA};
+use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, ScimError, ScimType, USER_SCHEMA};
 use crate::scim::path::AttrPath;
 use crate::scim::resource::get_ci;
 use crate::serve::query::Projection;
@@ -170,7 +170,8 @@ impl Quirks {
                 .any(|path| path.name.eq_ignore_ascii_case("id"))
     }
 
-    /// The schemas `/Schemas` serves: `schemas-missing-user` leaves out the core User schema.
+    /// The schemas `/Schemas` serves: `schemas-missing-user` leaves out the core User schema,
+    /// `core-subset` the attributes it does not store.
     pub fn served_schemas(&self, mut schemas: Vec<Value>) -> Vec<Value> {
         if self.schemas_missing_user {
             schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(USER_SCHEMA));
@@ -183,6 +184,18 @@ impl Quirks {
                 .and_then(|emails| attribute_mut(emails, "value"))
         {
             address["uniqueness"] = Value::from("server");
+        }
+        if self.core_subset {
+            for schema in &mut schemas {
+                let kept = match schema.get("id").and_then(Value::as_str) {
+                    Some(USER_SCHEMA) => CORE_SUBSET_USER,
+                    Some(GROUP_SCHEMA) => CORE_SUBSET_GROUP,
+                    _ => continue,
+                };
+                if let Some(Value::Array(attributes)) = schema.get_mut("attributes") {
+                    retain_declared(attributes, kept);
+                }
+            }
         }
         schemas
     }
@@ -326,6 +339,98 @@ impl Quirks {
             "application/scim+json; charset=utf-8"
         } else {
             "application/scim+json"
+        }
+    }
+}
+
+/// An attribute `core-subset` keeps, with the sub-attributes it keeps (empty: all of them).
+type Kept = (&'static str, &'static [&'static str]);
+
+/// The User attributes `core-subset` stores, as django-scim2's default adapter does (RFC 7644
+/// §3.1 lets a service provider support a subset of RFC 7643's schema). `emails.type` is kept,
+/// so typed addresses still read back; `groups` is computed by the server, not written.
+const CORE_SUBSET_USER: &[Kept] = &[
+    ("userName", &[]),
+    ("name", &["givenName", "familyName", "formatted"]),
+    ("displayName", &[]),
+    ("emails", &["value", "type", "primary"]),
+    ("active", &[]),
+    ("groups", &[]),
+];
+
+/// The Group attributes `core-subset` stores.
+const CORE_SUBSET_GROUP: &[Kept] = &[("displayName", &[]), ("members", &[])];
+
+/// The attributes every resource has (RFC 7643 §3.1), which `core-subset` never drops.
+const COMMON_ATTRIBUTES: &[&str] = &["schemas", "id", "externalId", "meta"];
+
+/// `core-subset`: drops from a resource about to be stored every core attribute (and
+/// sub-attribute) the subset does not hold. Extension attributes, keyed by their schema URN,
+/// are left alone: `/ResourceTypes` still lists the extensions.
+pub fn keep_core_subset(is_group: bool, resource: &mut Value) {
+    let kept = if is_group {
+        CORE_SUBSET_GROUP
+    } else {
+        CORE_SUBSET_USER
+    };
+    let Some(object) = resource.as_object_mut() else {
+        return;
+    };
+    object.retain(|name, value| {
+        if starts_with_urn(name)
+            || COMMON_ATTRIBUTES
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name))
+        {
+            return true;
+        }
+        let Some((_, sub_attributes)) = kept.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))
+        else {
+            return false;
+        };
+        if !sub_attributes.is_empty() {
+            let values = match value {
+                Value::Array(values) => values.iter_mut().collect(),
+                single => vec![single],
+            };
+            for complex in values.into_iter().filter_map(Value::as_object_mut) {
+                complex.retain(|sub, _| sub_attributes.iter().any(|s| s.eq_ignore_ascii_case(sub)));
+            }
+        }
+        true
+    });
+}
+
+/// Keeps in a schema's attribute definitions (RFC 7643 §7) those `kept` names, and in each
+/// only the kept sub-attributes.
+fn retain_declared(attributes: &mut Vec<Value>, kept: &[Kept]) {
+    let name_of = |definition: &Value| {
+        definition
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    attributes.retain(|definition| {
+        let name = name_of(definition);
+        kept.iter().any(|(k, _)| k.eq_ignore_ascii_case(&name))
+    });
+    for definition in attributes.iter_mut() {
+        let name = name_of(definition);
+        let Some((_, sub_attributes)) = kept.iter().find(|(k, _)| k.eq_ignore_ascii_case(&name))
+        else {
+            continue;
+        };
+        if let (false, Some(Value::Array(subs))) = (
+            sub_attributes.is_empty(),
+            definition.get_mut("subAttributes"),
+        ) {
+            subs.retain(|sub| {
+                let sub_name = name_of(sub);
+                sub_attributes
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(&sub_name))
+            });
         }
     }
 }
@@ -519,6 +624,70 @@ mod tests {
             Quirks::default().served_resource_types(protocol::resource_types_json()),
             protocol::resource_types_json()
         );
+    }
+
+    #[test]
+    fn core_subset_keeps_the_subset_and_the_extensions() {
+        let mut user = serde_json::json!({
+            "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+            "id": "1", "externalId": "e", "userName": "u", "nickName": "n", "title": "t",
+            "name": {"givenName": "G", "middleName": "M"},
+            "emails": [{"value": "a@b.c", "type": "work", "display": "A"}],
+            "phoneNumbers": [{"value": "1"}],
+            ENTERPRISE_USER_SCHEMA: {"costCenter": "4"}
+        });
+        keep_core_subset(false, &mut user);
+        assert_eq!(
+            user,
+            serde_json::json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "id": "1", "externalId": "e", "userName": "u",
+                "name": {"givenName": "G"},
+                "emails": [{"value": "a@b.c", "type": "work"}],
+                ENTERPRISE_USER_SCHEMA: {"costCenter": "4"}
+            })
+        );
+    }
+
+    #[test]
+    fn core_subset_schemas_declare_only_what_it_stores() {
+        let mut quirks = Quirks::default();
+        quirks.enable(Quirk::CoreSubset);
+        let schemas = quirks.served_schemas(crate::serve::protocol::schemas_json());
+        let names = |urn: &str, sub_of: Option<&str>| -> Vec<String> {
+            let schema = schemas.iter().find(|s| s["id"] == urn).expect("served");
+            let attributes = schema["attributes"].as_array().expect("attributes");
+            let list = match sub_of {
+                None => attributes,
+                Some(parent) => attributes
+                    .iter()
+                    .find(|a| a["name"] == parent)
+                    .and_then(|a| a["subAttributes"].as_array())
+                    .expect("sub-attributes"),
+            };
+            list.iter()
+                .map(|a| a["name"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        let mut user = names(USER_SCHEMA, None);
+        user.sort_unstable();
+        assert_eq!(
+            user,
+            [
+                "active",
+                "displayName",
+                "emails",
+                "groups",
+                "name",
+                "userName"
+            ]
+        );
+        let mut name = names(USER_SCHEMA, Some("name"));
+        name.sort_unstable();
+        assert_eq!(name, ["familyName", "formatted", "givenName"]);
+        let mut group = names(GROUP_SCHEMA, None);
+        group.sort_unstable();
+        assert_eq!(group, ["displayName", "members"]);
     }
 
     #[test]

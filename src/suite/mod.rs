@@ -140,6 +140,11 @@ pub enum Requirement {
     /// A schema extension some resource type in `/ResourceTypes` must list in its
     /// `schemaExtensions` (RFC 7643 §6): `enterprise` names the enterprise User extension.
     Extension(String),
+    /// An optional core attribute the server must store (RFC 7644 §3.1 lets it hold only a
+    /// subset of RFC 7643's schema): `attribute:User.nickName` is met when `/Schemas` lists
+    /// `nickName` in the User resource type's schema with a mutability other than `readOnly`.
+    /// Held as the resource type and the attribute path (`name.givenName` for a sub-attribute).
+    Attribute { resource_type: String, path: String },
     /// An Okta provisioning feature (`okta:create`); checked against `--okta-features`.
     OktaFeature(String),
 }

@@ -361,6 +361,13 @@ quirk_table! {
         "answers to POST, PUT and PATCH carry no ETag header; GET still does";
     Deviation NegativeCount400 negative_count_400 "negative-count-400"
         "a negative `count` is refused with 400 instead of being read as 0";
+    Legal CoreSubset core_subset "core-subset"
+        "Users keep only userName, name, displayName, emails, active and externalId; other \
+         attributes are dropped and left out of `/Schemas` (legal)",
+        "Users keep only userName, name (givenName, familyName, formatted), displayName, emails \
+         (value, type, primary), active and externalId, Groups only displayName and members; \
+         other core attributes are dropped on every write and left out of `/Schemas`, and a \
+         filter on them matches nothing (legal: RFC 7644 §3.1, §3.3, §3.4.2.1)";
     Legal FilterEqOnly filter_eq_only "filter-eq-only"
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal)",
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal: \

@@ -10,6 +10,7 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::scim::resource::get_ci;
 use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
+use crate::serve::quirks::keep_core_subset;
 
 impl Store {
     /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored,
@@ -155,6 +156,9 @@ impl Store {
     /// Whether the unique attribute is required is the schema's business: RFC 7643 §8.7.1
     /// lists Group `displayName` as optional, so a group without one is stored.
     fn prepare(&self, kind: Kind, mut attributes: Value, id: &str) -> Result<Value, ScimError> {
+        if self.options.core_subset {
+            keep_core_subset(kind == Kind::Group, &mut attributes);
+        }
         let unique_name = kind.unique_attribute();
         if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
             && let Some(holder) = self.collection(kind).unique.get(&value.to_lowercase())

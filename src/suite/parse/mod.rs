@@ -288,6 +288,26 @@ fn requirement(text: &str) -> Result<Requirement, String> {
             )),
         };
     }
+    if let Some(attribute) = text.strip_prefix("attribute:") {
+        return match attribute.split_once('.') {
+            Some((resource_type, path))
+                if !resource_type.is_empty()
+                    && !path.is_empty()
+                    && path.split('.').all(|part| {
+                        !part.is_empty() && part.chars().all(char::is_alphanumeric)
+                    }) =>
+            {
+                Ok(Requirement::Attribute {
+                    resource_type: resource_type.to_owned(),
+                    path: path.to_owned(),
+                })
+            }
+            _ => Err(format!(
+                "`{text}` names no attribute; expected `attribute:RESOURCETYPE.ATTRIBUTE`, such \
+                 as `attribute:User.nickName` or `attribute:User.name.givenName`"
+            )),
+        };
+    }
     if let Some(known) = CAPABILITIES.iter().find(|c| c.eq_ignore_ascii_case(text)) {
         return Ok(Requirement::Capability((*known).to_owned()));
     }
@@ -300,7 +320,7 @@ fn requirement(text: &str) -> Result<Requirement, String> {
     }
     Err(format!(
         "unknown requirement `{text}`; expected a capability ({}), a resource type such as \
-         `User`, `enterprise`, or `okta:FEATURE`",
+         `User`, `enterprise`, `attribute:User.nickName`, or `okta:FEATURE`",
         CAPABILITIES.join(", ")
     ))
 }
