@@ -1051,6 +1051,81 @@ catalogue! {
         fix: "ignore a client's `id` (it is readOnly) and issue a new one for every resource \
               created",
     },
+    /// Two resources of different types share an id.
+    IdNotUnique {
+        key: "id-not-unique",
+        level: Must,
+        rfc: "RFC 7643 §3.1",
+        title: "an id is shared by resources of different types",
+        okta: Some(
+            "Okta's documentation requires ids unique across the server's entire set of \
+             resources: a group that shares a user's id is indistinguishable from it in group \
+             push and in the members it lists",
+        ),
+        entra: None,
+        breaks: Groups,
+        fix: "issue ids from one space for every resource type (a UUID per resource, not a \
+              counter or a name per type)",
+    },
+    /// An issued id contains the reserved string `bulkId`.
+    IdContainsBulkId {
+        key: "id-contains-bulk-id",
+        level: Must,
+        rfc: "RFC 7643 §3.1",
+        title: "an issued id contains the reserved string `bulkId`",
+        okta: Some("Okta's documentation forbids the string `bulkId` in any unique identifier"),
+        entra: None,
+        breaks: Certification,
+        fix: "issue ids that never contain `bulkId`: a bulk request reads `bulkId:` values as \
+              references to its own operations",
+    },
+    /// The server gave `externalId` a value the client never sent.
+    ExternalIdInvented {
+        key: "external-id-invented",
+        level: Must,
+        rfc: "RFC 7643 §3.1",
+        title: "the server sets `externalId`, which only the provisioning client issues",
+        okta: None,
+        entra: Some(
+            "Entra matches users by `externalId` when its mapping says so: a value the server \
+             invented matches nothing Entra knows",
+        ),
+        breaks: Matching,
+        fix: "leave `externalId` absent until a client sends one, and store it as sent",
+    },
+    /// `meta.lastModified` of a resource never modified differs from `meta.created`.
+    LastModifiedNotCreated {
+        key: "last-modified-not-created",
+        level: Must,
+        rfc: "RFC 7643 §3.1",
+        title: "`meta.lastModified` of a resource never modified differs from `meta.created`",
+        okta: None,
+        entra: None,
+        fix: "read the clock once per write and set `meta.created` and `meta.lastModified` of a \
+              new resource from that one reading",
+    },
+    /// A write to a readOnly attribute changed the resource.
+    ReadOnlyWritten {
+        key: "read-only-written",
+        level: Must,
+        rfc: "RFC 7643 §2.2, §4.1.2",
+        title: "a write to a readOnly attribute (a user's `groups`) changed the resource",
+        okta: None,
+        entra: None,
+        fix: "refuse the write with 400 `mutability` or ignore the value; change memberships \
+              only through the Group's `members`",
+    },
+    /// A reference URI (`members[].$ref`) does not lead to its resource.
+    ReferenceUnresolvable {
+        key: "reference-unresolvable",
+        level: Must,
+        rfc: "RFC 7643 §2.3.7",
+        title: "a reference URI (`$ref`) does not lead to the resource it names",
+        okta: None,
+        entra: None,
+        fix: "write `$ref` as the resource's absolute URI (its `meta.location`), or as a URI \
+              relative to the SCIM base URL with its version segment (`Users/{id}`)",
+    },
     /// The `Location` header of a create differs from the resource's `meta.location`.
     LocationMismatch {
         key: "location-mismatch",
@@ -1427,6 +1502,20 @@ catalogue! {
         entra: None,
         fix: "set `meta.resourceType` to the resource type of the endpoint (`User`, `Group`) on \
               every resource the server returns",
+    },
+    /// A server with groups says in its ServiceProviderConfig that PATCH is not supported.
+    PatchNotSupported {
+        key: "patch-not-supported",
+        level: Interop,
+        rfc: "RFC 7644 §3.5; Microsoft Entra: Develop a SCIM endpoint (/Groups)",
+        title: "groups are served, but the ServiceProviderConfig says PATCH is not supported",
+        okta: None,
+        entra: Some(
+            "Entra changes group membership only with PATCH: groups are supported only when \
+             PATCH is",
+        ),
+        breaks: Groups,
+        fix: "support PATCH (RFC 7644 §3.5.2) and say `patch.supported: true`",
     },
     /// ServiceProviderConfig leaves out a capability or its `supported` flag.
     SpcIncomplete {

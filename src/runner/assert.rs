@@ -150,6 +150,10 @@ fn exists_as(selector: &Selector, found: Option<Value>, exists: bool) -> Option<
 fn has_type(selector: &Selector, found: Option<Value>, json_type: JsonType) -> Option<String> {
     match found {
         Some(found) if json_type.admits(&found) => None,
+        Some(found) if json_type == JsonType::DateTime => Some(format!(
+            "`{selector}` is {}, expected an xsd:dateTime string such as \"2008-01-23T04:56:22Z\"",
+            show(&found)
+        )),
         Some(found) => Some(format!(
             "`{selector}` is {} ({}), expected a JSON {}",
             show(&found),
@@ -157,6 +161,9 @@ fn has_type(selector: &Selector, found: Option<Value>, json_type: JsonType) -> O
             json_type.as_str()
         )),
         None if json_type == JsonType::Null => None,
+        None if json_type == JsonType::DateTime => {
+            Some(format!("no `{selector}`, expected a dateTime"))
+        }
         None => Some(format!(
             "no `{selector}`, expected a JSON {}",
             json_type.as_str()
@@ -258,6 +265,46 @@ mod tests {
         assert_eq!(has_type(&path("n"), Some(json!(3)), JsonType::Number), None);
         assert_eq!(exists_as(&members, None, false), None);
         assert!(exists_as(&members, Some(json!([])), false).is_some());
+    }
+
+    #[test]
+    fn a_date_time_is_a_string_in_xsd_date_time_form() {
+        let created = path("meta.created");
+        assert_eq!(
+            has_type(
+                &created,
+                Some(json!("2008-01-23T04:56:22Z")),
+                JsonType::DateTime
+            ),
+            None
+        );
+        assert_eq!(
+            has_type(
+                &created,
+                Some(json!("2008-01-23T04:56:22")),
+                JsonType::DateTime
+            ),
+            None,
+            "the time zone is optional in xsd:dateTime"
+        );
+        assert_eq!(
+            has_type(&created, Some(json!("2008-01-23")), JsonType::DateTime).as_deref(),
+            Some(
+                "`meta.created` is \"2008-01-23\", expected an xsd:dateTime string such as \
+                 \"2008-01-23T04:56:22Z\""
+            )
+        );
+        assert_eq!(
+            has_type(&created, Some(json!(1201064182)), JsonType::DateTime).as_deref(),
+            Some(
+                "`meta.created` is 1201064182, expected an xsd:dateTime string such as \
+                 \"2008-01-23T04:56:22Z\""
+            )
+        );
+        assert_eq!(
+            has_type(&created, None, JsonType::DateTime).as_deref(),
+            Some("no `meta.created`, expected a dateTime")
+        );
     }
 
     #[test]

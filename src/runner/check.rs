@@ -194,6 +194,11 @@ impl CheckRun<'_> {
         &self.vars
     }
 
+    /// The base URL under test, as the service reports it (secrets redacted).
+    pub(crate) fn base_url(&self) -> String {
+        self.shared.service.base_url()
+    }
+
     fn guard(&self) -> WriteGuard<'_> {
         WriteGuard {
             ledger: &self.shared.ledger,

@@ -4,6 +4,7 @@
 //! The server, the client and the conformance runner all build on it; `tests/it/layering.rs`
 //! keeps it pure.
 
+pub mod datetime;
 pub mod diag;
 pub mod dialect;
 pub mod diff;
@@ -15,6 +16,7 @@ pub mod model;
 pub mod patch;
 pub mod path;
 pub mod percent;
+pub mod reference;
 pub mod resource;
 pub mod schema;
 pub mod schema_set;

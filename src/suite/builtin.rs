@@ -66,6 +66,10 @@ builtins! {
     /// DELETE of an id nobody owns, padded with whitespace) is refused with 413 and a SCIM
     /// Error (RFC 7644 §3.7.4).
     BulkOverMaxPayload(NoArgs) = "bulk-over-max-payload", writes = true;
+    /// The value at `path`, when there is one, is the absolute or relative URI of a resource
+    /// below the base URL (RFC 7643 §2.3.7), and a GET of it answers 200 with that resource
+    /// (`id`, when given).
+    ReferenceResolves(ReferenceArgs) = "reference-resolves", writes = false;
 }
 
 impl Builtin {
@@ -75,6 +79,7 @@ impl Builtin {
             Builtin::Paginate(args) => std::iter::once(&args.path)
                 .chain(args.filter.as_ref())
                 .collect(),
+            Builtin::ReferenceResolves(args) => args.id.iter().collect(),
             _ => Vec::new(),
         }
     }
@@ -120,6 +125,18 @@ pub struct SortedArgs {
     pub by: SelectorPath,
     #[serde(default)]
     pub order: Order,
+}
+
+/// `reference-resolves`'s arguments.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceArgs {
+    /// Where the reference is in the answer (`members[0].$ref`, `meta.location`).
+    #[serde(deserialize_with = "selector_path")]
+    pub path: SelectorPath,
+    /// The `id` the referenced resource must have.
+    #[serde(default, deserialize_with = "optional_template")]
+    pub id: Option<Template>,
 }
 
 /// A sort order, spelt as RFC 7644 §3.4.2.3 spells `sortOrder`.

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::scim::percent::QueryEncoding;
 
 pub use crate::findings::Deviation;
-pub use builtin::{Builtin, NoArgs, Order, PaginateArgs, ScimErrorArgs, SortedArgs};
+pub use builtin::{Builtin, NoArgs, Order, PaginateArgs, ReferenceArgs, ScimErrorArgs, SortedArgs};
 pub use parse::parse_suite;
 pub use selector::{PathStep, Selector, SelectorPath, render_filter};
 pub use template::{Template, TemplatePart, UnknownVariable};
@@ -372,7 +372,7 @@ impl AssertionKind {
     }
 }
 
-/// JSON types an assertion can demand.
+/// JSON types an assertion can demand, and one SCIM form of a string: `dateTime`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonType {
     String,
@@ -382,6 +382,8 @@ pub enum JsonType {
     Array,
     Object,
     Null,
+    /// A string in xsd:dateTime form (RFC 7643 §2.3.5): what no JSON type can say.
+    DateTime,
 }
 
 impl JsonType {
@@ -395,6 +397,7 @@ impl JsonType {
             "array" => JsonType::Array,
             "object" => JsonType::Object,
             "null" => JsonType::Null,
+            "dateTime" => JsonType::DateTime,
             _ => return None,
         })
     }
@@ -408,10 +411,11 @@ impl JsonType {
             JsonType::Array => "array",
             JsonType::Object => "object",
             JsonType::Null => "null",
+            JsonType::DateTime => "dateTime",
         }
     }
 
-    /// The type of a JSON value (an integer reports as `integer`).
+    /// The type of a JSON value (an integer reports as `integer`, a dateTime as `string`).
     pub fn of(value: &serde_json::Value) -> JsonType {
         match value {
             serde_json::Value::String(_) => JsonType::String,
@@ -426,6 +430,11 @@ impl JsonType {
 
     /// True when `value` is of this type (an integer is also a `number`).
     pub fn admits(self, value: &serde_json::Value) -> bool {
+        if self == JsonType::DateTime {
+            return value
+                .as_str()
+                .is_some_and(crate::scim::datetime::is_xsd_date_time);
+        }
         let actual = JsonType::of(value);
         actual == self || (self == JsonType::Number && actual == JsonType::Integer)
     }

@@ -7,6 +7,7 @@
 
 mod bulk;
 mod paging;
+mod reference;
 mod shape;
 
 use serde_json::Value;
@@ -94,5 +95,6 @@ pub(crate) async fn evaluate(
         }
         Builtin::BulkOverMaxOperations(_) => bulk::over_max_operations(run, answer).await,
         Builtin::BulkOverMaxPayload(_) => bulk::over_max_payload(run, answer).await,
+        Builtin::ReferenceResolves(args) => Ok(reference::resolves(run, args, answer).await?),
     }
 }

@@ -198,7 +198,7 @@ fn path_test(
             let json_type = JsonType::parse(text).ok_or_else(|| {
                 err(format!(
                     "unknown JSON type `{text}`; expected string, number, integer, boolean, \
-                     array, object or null"
+                     array, object, null or dateTime"
                 ))
             })?;
             AssertionKind::Type {
