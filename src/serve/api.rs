@@ -399,6 +399,7 @@ impl Server {
         if self.quirks.ignore_excluded_attributes {
             projection.excluded.clear();
         }
+        self.quirks.read_excluded_names(&mut projection);
         projection
     }
 
@@ -463,9 +464,26 @@ impl Server {
             return Err(refusal.into());
         }
         self.quirks.rewrite_patch(&mut body, kind == Kind::Group);
+        let group_additions = match kind {
+            Kind::User => self.quirks.take_user_group_additions(&mut body),
+            Kind::Group => Vec::new(),
+        };
         let now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;
+        if !group_additions.is_empty() {
+            for group_id in &group_additions {
+                let join = serde_json::json!({
+                    "schemas": [crate::scim::model::PATCH_OP],
+                    "Operations": [{"op": "add", "path": "members", "value": [{"value": id}]}],
+                });
+                store.patch(Kind::Group, group_id, &join, &now)?;
+            }
+            if Quirks::one_operation_each(&body).is_empty() {
+                let entry = store.require(kind, id)?.clone();
+                return Ok(self.resource_reply(200, kind, &entry, projection));
+            }
+        }
         let written = match store.patch(kind, id, &body, &now) {
             Err(error) if self.quirks.patch_not_atomic => {
                 for single in Quirks::one_operation_each(&body) {

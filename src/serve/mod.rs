@@ -39,7 +39,7 @@ use api::Server;
 use faults::SeveringListener;
 use routes::Connection;
 use routes::Edge;
-use store::{Store, StoreOptions};
+use store::{Store, StoreOptions, TimeStamps};
 use wire::WireListener;
 
 /// Request and page limits, advertised in `/ServiceProviderConfig` and enforced.
@@ -200,6 +200,21 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             not_binds_loosely: quirks.not_binds_loosely,
             omit_resource_type: quirks.meta_without_resource_type,
             core_subset: quirks.core_subset,
+            ids_unique_per_type: quirks.ids_unique_per_type,
+            bulk_id_in_ids: quirks.bulkid_in_ids,
+            time_stamps: if quirks.epoch_timestamps {
+                TimeStamps::EpochSeconds
+            } else if quirks.date_only_timestamps {
+                TimeStamps::DateOnly
+            } else {
+                TimeStamps::DateTime
+            },
+            created_before_last_modified: quirks.last_modified_differs_on_create,
+            assign_external_id: quirks.server_assigned_external_id,
+            username_not_required: quirks.username_not_required,
+            refuse_last_member_removal: quirks.last_member_removal_refused,
+            member_ref_is_id: quirks.member_ref_not_uri,
+            member_sub_attributes_mutable: quirks.member_sub_attributes_mutable,
         },
     );
     if let Some(seed) = &config.seed {

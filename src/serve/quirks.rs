@@ -201,8 +201,10 @@ impl Quirks {
     }
 
     /// The ServiceProviderConfig served: `spc-without-change-password` leaves out
-    /// `changePassword`, which RFC 7643 §5 makes REQUIRED even when unsupported.
+    /// `changePassword`, which RFC 7643 §5 makes REQUIRED even when unsupported;
+    /// `patch-unsupported` says PATCH is not supported.
     pub fn served_service_provider_config(&self, mut config: Value) -> Value {
+        self.deny_patch_support(&mut config);
         if let Some(object) = config
             .as_object_mut()
             .filter(|_| self.spc_without_change_password)
@@ -210,6 +212,57 @@ impl Quirks {
             object.remove("changePassword");
         }
         config
+    }
+
+    /// `patch-unsupported`: the ServiceProviderConfig says `patch.supported: false`, though
+    /// PATCH still works.
+    fn deny_patch_support(&self, config: &mut Value) {
+        if let Some(patch) = config
+            .get_mut("patch")
+            .and_then(Value::as_object_mut)
+            .filter(|_| self.patch_unsupported)
+        {
+            patch.insert("supported".into(), false.into());
+        }
+    }
+
+    /// `excluded-urn-names-ignored`: drops the names of `excludedAttributes` written in full,
+    /// with their schema URN (RFC 7644 §3.10), as a server that only reads short names does.
+    pub fn read_excluded_names(&self, projection: &mut Projection) {
+        if self.excluded_urn_names_ignored {
+            projection.excluded.retain(|path| path.urn.is_none());
+        }
+    }
+
+    /// `user-groups-writable`: takes the PATCH operations that add to a user's `groups` out of
+    /// the body and returns the group ids they name, for the server to add the user to those
+    /// groups, though `groups` is readOnly (RFC 7643 §4.1.2: membership changes go through
+    /// the Group). Empty when the quirk is off.
+    pub fn take_user_group_additions(&self, body: &mut Cow<'_, Value>) -> Vec<String> {
+        let is_group_add = |op: &Value| {
+            op.as_object().is_some_and(|op| {
+                text_of(op, "op").is_some_and(|kind| kind.eq_ignore_ascii_case("add"))
+                    && text_of(op, "path").is_some_and(|path| path.eq_ignore_ascii_case("groups"))
+            })
+        };
+        if !self.user_groups_writable
+            || !operations(body).is_some_and(|ops| ops.iter().any(is_group_add))
+        {
+            return Vec::new();
+        }
+        let Some(operations) = operations_mut(body.to_mut()) else {
+            return Vec::new();
+        };
+        let (additions, kept): (Vec<Value>, Vec<Value>) =
+            operations.drain(..).partition(|op| is_group_add(op));
+        *operations = kept;
+        additions
+            .iter()
+            .filter_map(|op| get_ci(op, "value").and_then(Value::as_array))
+            .flatten()
+            .filter_map(|group| get_ci(group, "value").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The resource types served: `resource-type-endpoint-unslashed` writes each `endpoint`

@@ -48,6 +48,54 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
         &["meta-resource-type-missing"],
         &[],
     ),
+    (
+        "ids-unique-per-type",
+        &["id-not-unique"],
+        // A bulk request that creates a user and a group of one name, the group listing the
+        // user: the group's create fails on the shared id, and the answer cannot say why.
+        &["rfc7644.bulk.create-with-bulk-id-reference"],
+    ),
+    ("bulkid-in-ids", &["id-contains-bulk-id"], &[]),
+    (
+        "date-only-timestamps",
+        // The filter checks compare meta.lastModified with a dateTime: a stamp that is not one
+        // reads to them as a filter that matched the wrong users.
+        &["date-time-format", "filter-operator-wrong"],
+        &[],
+    ),
+    (
+        "epoch-timestamps",
+        &["date-time-format", "filter-operator-wrong"],
+        // The create's own answer is judged on its `meta.created` being a string, at SHOULD
+        // level (the 201 may leave out the body): a number there names no deviation of its own.
+        &["rfc7644.users.create"],
+    ),
+    (
+        "last-modified-differs-on-create",
+        &["last-modified-not-created"],
+        &[],
+    ),
+    (
+        "server-assigned-external-id",
+        // `externalId pr` then finds a user the client never gave one.
+        &["external-id-invented", "filter-operator-wrong"],
+        &[],
+    ),
+    (
+        "username-not-required",
+        &["bad-request-not-refused", "required-missing"],
+        &[],
+    ),
+    ("member-ref-not-uri", &["reference-unresolvable"], &[]),
+    ("member-sub-attributes-mutable", &["read-only-written"], &[]),
+    ("user-groups-writable", &["read-only-written"], &[]),
+    ("last-member-removal-refused", &["write-refused"], &[]),
+    ("patch-unsupported", &["patch-not-supported"], &[]),
+    (
+        "excluded-urn-names-ignored",
+        &["excluded-attributes-ignored"],
+        &[],
+    ),
     ("not-binds-loosely", &["filter-logic-wrong"], &[]),
     (
         "patch-remove-ignored",
@@ -391,7 +439,7 @@ fn a_server_with_two_deviations_opens_the_report_with_two_findings() {
     }
     assert_eq!(
         run.json["findings"][1]["checks"].as_array().map(Vec::len),
-        Some(29),
+        Some(30),
         "every check whose Error carries a numeric status"
     );
     assert!(run.stdout.starts_with(

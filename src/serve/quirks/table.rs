@@ -288,6 +288,8 @@ quirk_table! {
         "PATCH remove of `members` with a value list removes all members";
     Deviation IgnoreExcludedAttributes ignore_excluded_attributes "ignore-excluded-attributes"
         "the excludedAttributes parameter is ignored";
+    Deviation ExcludedUrnNamesIgnored excluded_urn_names_ignored "excluded-urn-names-ignored"
+        "`excludedAttributes` names written with their schema URN are ignored";
     Legal PatchNoContent patch_no_content "patch-no-content"
         "PATCH answers 204 without a body (legal; 200 if `attributes=` sent)";
     Deviation PutNotStored put_not_stored "put-not-stored"
@@ -417,6 +419,18 @@ quirk_table! {
          (RFC 7643 §5 makes it REQUIRED)";
     Deviation GroupCreateDropsMembers group_create_drops_members "group-create-drops-members"
         "`POST /Groups` stores the group without the `members` it was sent (PATCH adds them)";
+    Deviation MemberRefNotUri member_ref_not_uri "member-ref-not-uri"
+        "a group member's `$ref` is the member's id, not its URI";
+    Deviation MemberSubAttributesMutable member_sub_attributes_mutable
+        "member-sub-attributes-mutable"
+        "a PATCH may change a member's immutable `value` (RFC 7643 §4.2), turning one member \
+         into another";
+    Deviation UserGroupsWritable user_groups_writable "user-groups-writable"
+        "a PATCH adding to a user's readOnly `groups` adds the user to those groups";
+    Deviation LastMemberRemovalRefused last_member_removal_refused "last-member-removal-refused"
+        "a PATCH that would leave a group without members gets 400 `invalidValue`";
+    Deviation PatchUnsupported patch_unsupported "patch-unsupported"
+        "`/ServiceProviderConfig` says `patch.supported: false` (PATCH still works)";
     Deviation CaseSensitiveEmails case_sensitive_emails "case-sensitive-emails"
         "filters compare email addresses case-sensitively (`emails.value` is not caseExact)";
     Deviation BooleanOrderingAccepted boolean_ordering_accepted "boolean-ordering-accepted"
@@ -426,6 +440,20 @@ quirk_table! {
         "a filter's `not (a) and b` is read as `not (a and b)`: `not` takes the `and` after it";
     Deviation MetaWithoutResourceType meta_without_resource_type "meta-without-resource-type"
         "users and groups carry no `meta.resourceType` (the server SHALL set it)";
+    Deviation IdsUniquePerType ids_unique_per_type "ids-unique-per-type"
+        "ids are unique only within a resource type: a user and a group of the same name get \
+         the same id";
+    Deviation BulkidInIds bulkid_in_ids "bulkid-in-ids"
+        "issued ids start with `bulkId`, a string RFC 7643 §3.1 reserves";
+    Deviation DateOnlyTimestamps date_only_timestamps "date-only-timestamps"
+        "`meta.created` and `meta.lastModified` carry the date alone (`2026-12-06`), no time";
+    Deviation EpochTimestamps epoch_timestamps "epoch-timestamps"
+        "`meta.created` and `meta.lastModified` are JSON numbers of seconds since 1970";
+    Deviation LastModifiedDiffersOnCreate last_modified_differs_on_create
+        "last-modified-differs-on-create"
+        "a new resource's `meta.created` is a second before its `meta.lastModified`";
+    Deviation ServerAssignedExternalId server_assigned_external_id "server-assigned-external-id"
+        "a user or group created without `externalId` gets its id as `externalId`";
     Deviation UnknownEndpointPage unknown_endpoint_page "unknown-endpoint-page"
         "a GET of an unknown endpoint answers 200 with an HTML page, as a web app's fallback \
          route does";
@@ -434,6 +462,9 @@ quirk_table! {
          required)",
         "`POST /Users` without `name.formatted` gets 400 `invalidValue` (RFC 7643 §4.1.1 \
          requires only `userName`); PUT and `/Bulk` unchanged";
+    Deviation UsernameNotRequired username_not_required "username-not-required"
+        "`userName` is not enforced: a create or PUT without it, or a PATCH removing it, is \
+         accepted (`/Schemas` still says required)";
     Deviation RejectRawQueryChars reject_raw_query_chars "reject-raw-query-chars"
         "a raw `\"`, `<` or `>` in the query (Entra's `filter=userName+eq+\"x\"`) gets an empty \
          400 and the connection closes, before any SCIM code runs",

@@ -16,7 +16,7 @@ use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::model::ScimError;
 use crate::scim::path::AttrPath;
 use crate::scim::resource::get_ci;
-use crate::scim::schema::ResourceSchema;
+use crate::scim::schema::{Mutability, ResourceSchema};
 use crate::scim::sort::{SortOrder, sort_by_path, sort_key};
 use crate::serve::protocol;
 
@@ -76,6 +76,51 @@ pub struct StoreOptions {
     pub unique_emails: bool,
     /// `core-subset`: writes keep only [`crate::serve::quirks::CORE_SUBSET`]'s attributes.
     pub core_subset: bool,
+    /// `ids-unique-per-type`: ids are made from the resource's name and how many resources of
+    /// its type have had that name, so a user and a group of the same name share an id.
+    pub ids_unique_per_type: bool,
+    /// `bulkid-in-ids`: issued ids start with the reserved string `bulkId`.
+    pub bulk_id_in_ids: bool,
+    /// How `meta.created` and `meta.lastModified` are written.
+    pub time_stamps: TimeStamps,
+    /// `last-modified-differs-on-create`: a new resource's `meta.created` is one second before
+    /// its `meta.lastModified`.
+    pub created_before_last_modified: bool,
+    /// `server-assigned-external-id`: a create without `externalId` gets the id as one.
+    pub assign_external_id: bool,
+    /// `username-not-required`: writes that leave out or remove `userName` are accepted.
+    pub username_not_required: bool,
+    /// `last-member-removal-refused`: a PATCH that would leave a group without members is
+    /// refused.
+    pub refuse_last_member_removal: bool,
+    /// `member-ref-not-uri`: a member's `$ref` is its id, not its URI.
+    pub member_ref_is_id: bool,
+    /// `member-sub-attributes-mutable`: a PATCH may change a member's immutable sub-attributes.
+    pub member_sub_attributes_mutable: bool,
+}
+
+/// How the store writes the time stamps of `meta` (RFC 7643 §2.3.5, §3.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimeStamps {
+    /// xsd:dateTime strings, RFC 3339 UTC with milliseconds.
+    #[default]
+    DateTime,
+    /// `date-only-timestamps`: the date alone (`2026-12-06`).
+    DateOnly,
+    /// `epoch-timestamps`: JSON numbers of seconds since 1970.
+    EpochSeconds,
+}
+
+impl TimeStamps {
+    /// `time` (RFC 3339) as this setting writes it.
+    fn write(self, time: &str) -> Value {
+        match self {
+            TimeStamps::DateTime => time.into(),
+            TimeStamps::DateOnly => time.get(..10).unwrap_or(time).into(),
+            TimeStamps::EpochSeconds => chrono::DateTime::parse_from_rfc3339(time)
+                .map_or_else(|_| time.into(), |instant| instant.timestamp().into()),
+        }
+    }
 }
 
 /// One stored resource.
@@ -89,6 +134,8 @@ pub struct Entry {
     pub rendered: Arc<str>,
     /// `meta.version`, also the ETag.
     pub version: String,
+    /// When it was created (RFC 3339), whatever form `meta.created` is written in.
+    created: String,
 }
 
 impl Entry {
@@ -121,6 +168,9 @@ struct Collection {
     order: BTreeMap<u64, String>,
     /// Lowercased userName / displayName -> id.
     unique: HashMap<String, String>,
+    /// `ids-unique-per-type`: lowercased userName / displayName -> how many resources have
+    /// been created with it.
+    names_issued: HashMap<String, u64>,
     /// externalId (case-exact, RFC 7643 §3.1) -> ids.
     external: HashMap<String, Vec<String>>,
 }
@@ -137,6 +187,12 @@ pub struct Store {
     next_seq: u64,
     revision: u64,
     filter_user_schema: ResourceSchema,
+    /// The User schema writes are validated with: the core one, or under
+    /// `username-not-required` one whose `userName` is not required.
+    write_user_schema: ResourceSchema,
+    /// The Group schema writes are validated with: the core one, or under
+    /// `member-sub-attributes-mutable` one whose members' sub-attributes are readWrite.
+    write_group_schema: ResourceSchema,
 }
 
 /// The written resource, whether it was stored or only computed (`put-not-stored`).
@@ -161,6 +217,23 @@ impl Store {
                 }
             }
         }
+        let mut write_user_schema = protocol::user_schema().clone();
+        for attribute in &mut write_user_schema.core.attributes {
+            if options.username_not_required && attribute.name.eq_ignore_ascii_case("userName") {
+                attribute.required = false;
+            }
+        }
+        let mut write_group_schema = protocol::group_schema().clone();
+        let members = write_group_schema
+            .core
+            .attributes
+            .iter_mut()
+            .filter(|attribute| attribute.name.eq_ignore_ascii_case("members"));
+        for member in members.flat_map(|members| members.sub_attributes.iter_mut()) {
+            if options.member_sub_attributes_mutable && member.mutability == Mutability::Immutable {
+                member.mutability = Mutability::ReadWrite;
+            }
+        }
         Store {
             base_url: base_url.trim_end_matches('/').to_string(),
             options,
@@ -170,6 +243,8 @@ impl Store {
             next_seq: 1,
             revision: 0,
             filter_user_schema,
+            write_user_schema,
+            write_group_schema,
         }
     }
 
@@ -183,6 +258,14 @@ impl Store {
         match kind {
             Kind::User => protocol::user_schema(),
             Kind::Group => protocol::group_schema(),
+        }
+    }
+
+    /// The schema writes of `kind` are validated and patched with.
+    fn write_schema(&self, kind: Kind) -> &ResourceSchema {
+        match kind {
+            Kind::User => &self.write_user_schema,
+            Kind::Group => &self.write_group_schema,
         }
     }
 
@@ -305,7 +388,7 @@ fn not_found(kind: Kind, id: &str) -> ScimError {
 }
 
 fn created_of(entry: &Entry) -> &str {
-    entry.meta("created")
+    &entry.created
 }
 
 /// What a member or group reference displays: displayName, else userName, else the id.

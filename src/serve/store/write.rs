@@ -20,9 +20,37 @@ impl Store {
             Some(Value::String(sent)) if self.options.honour_client_id && !sent.is_empty() => {
                 sent.clone()
             }
+            _ if self.options.ids_unique_per_type => self.id_from_name(kind, &body),
+            _ if self.options.bulk_id_in_ids => format!("bulkId-{}", new_id()),
             _ => new_id(),
         };
         self.create_with_id(kind, body, now, id)
+    }
+
+    /// `ids-unique-per-type`: the id of the n-th resource of `kind` named as `body` names it,
+    /// the same for the n-th user and the n-th group of one name; a random one without a name.
+    fn id_from_name(&mut self, kind: Kind, body: &Value) -> String {
+        let Some(Value::String(name)) = get_ci(body, kind.unique_attribute()) else {
+            return new_id();
+        };
+        let issued = self
+            .collection_mut(kind)
+            .names_issued
+            .entry(name.to_lowercase())
+            .or_default();
+        *issued += 1;
+        let text = format!("{}#{issued}", name.to_lowercase());
+        // FNV-1a over the text, twice with different offsets: 128 bits, the same for both types.
+        let fnv = |offset: u64| {
+            text.bytes().fold(offset, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            })
+        };
+        format!(
+            "{:016x}{:016x}",
+            fnv(0xcbf2_9ce4_8422_2325),
+            fnv(0x8422_2325_cbf2_9ce4)
+        )
     }
 
     /// Creates a resource with a chosen id (seed files keep theirs, so demos have stable URLs).
@@ -33,17 +61,33 @@ impl Store {
         now: &str,
         id: String,
     ) -> Result<&Entry, ScimError> {
-        if self.get(Kind::User, &id).is_some() || self.get(Kind::Group, &id).is_some() {
+        let taken = |other: Kind| self.get(other, &id).is_some();
+        let other_kind = match kind {
+            Kind::User => Kind::Group,
+            Kind::Group => Kind::User,
+        };
+        if taken(kind) || (taken(other_kind) && !self.options.ids_unique_per_type) {
             return Err(ScimError::typed(
                 ScimType::Uniqueness,
                 format!("id `{id}` is already in use"),
             ));
         }
         let validated = self.validate(kind, body, WriteMode::Create)?;
-        let attributes = self.prepare(kind, validated, &id)?;
+        let mut attributes = self.prepare(kind, validated, &id)?;
+        if self.options.assign_external_id
+            && get_ci(&attributes, "externalId").is_none()
+            && let Some(object) = attributes.as_object_mut()
+        {
+            object.insert("externalId".into(), id.clone().into());
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
-        let entry = self.assemble(kind, &id, attributes, now, now, seq);
+        let created = if self.options.created_before_last_modified {
+            second_before(now)
+        } else {
+            now.to_owned()
+        };
+        let entry = self.assemble(kind, &id, attributes, &created, now, seq);
         self.commit(kind, entry, now);
         self.require(kind, &id)
     }
@@ -89,8 +133,18 @@ impl Store {
     ) -> Result<Written, ScimError> {
         let existing = self.require(kind, id)?;
         let (seq, created) = (existing.seq, created_of(existing).to_string());
-        let patched = protocol::patch(&existing.resource, body, Store::schema(kind))?;
+        let patched = protocol::patch(&existing.resource, body, self.write_schema(kind))?;
         self.check_string_booleans(patched.used_string_booleans)?;
+        if kind == Kind::Group
+            && self.options.refuse_last_member_removal
+            && !member_ids(&existing.resource).is_empty()
+            && member_ids(&patched.resource).is_empty()
+        {
+            return Err(ScimError::typed(
+                ScimType::InvalidValue,
+                "a group must keep at least one member",
+            ));
+        }
         if !patched.changed {
             return Ok(Written {
                 entry: existing.clone(),
@@ -137,7 +191,7 @@ impl Store {
     }
 
     fn validate(&self, kind: Kind, body: Value, mode: WriteMode<'_>) -> Result<Value, ScimError> {
-        let validated = protocol::validate_for_write(body, Store::schema(kind), mode)?;
+        let validated = protocol::validate_for_write(body, self.write_schema(kind), mode)?;
         self.check_string_booleans(validated.used_string_booleans)?;
         Ok(validated.resource)
     }
@@ -268,7 +322,12 @@ impl Store {
             };
             let mut element = Map::new();
             element.insert("value".into(), value.into());
-            element.insert("$ref".into(), target.location().into());
+            let reference = if self.options.member_ref_is_id {
+                value
+            } else {
+                target.location()
+            };
+            element.insert("$ref".into(), reference.into());
             element.insert("display".into(), display.into());
             element.insert("type".into(), kind.resource_type().into());
             resolved.push(Value::Object(element));
@@ -323,8 +382,9 @@ impl Store {
         if !self.options.omit_resource_type {
             meta.insert("resourceType".into(), kind.resource_type().into());
         }
-        meta.insert("created".into(), created.into());
-        meta.insert("lastModified".into(), now.into());
+        let stamps = self.options.time_stamps;
+        meta.insert("created".into(), stamps.write(created));
+        meta.insert("lastModified".into(), stamps.write(now));
         meta.insert("location".into(), location.into());
         meta.insert("version".into(), version.clone().into());
         resource.insert("meta".into(), Value::Object(meta));
@@ -335,6 +395,7 @@ impl Store {
             resource,
             rendered,
             version,
+            created: created.to_owned(),
         }
     }
 
@@ -478,6 +539,19 @@ impl Store {
         let collection = self.collection_mut(Kind::User);
         collection.entries.insert(user_id.to_string(), entry);
     }
+}
+
+/// `last-modified-differs-on-create`: the RFC 3339 time one second before `now`, as a server
+/// that reads its clock once for `created` and again, after a slow write, for `lastModified`.
+fn second_before(now: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(now).map_or_else(
+        |_| now.to_owned(),
+        |instant| {
+            (instant - chrono::TimeDelta::seconds(1))
+                .to_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        },
+    )
 }
 
 fn member_ids(group: &Value) -> HashSet<String> {
