@@ -1115,6 +1115,28 @@ catalogue! {
         fix: "refuse the write with 400 `mutability` or ignore the value; change memberships \
               only through the Group's `members`",
     },
+    /// A resource's `schemas` keeps a URN its resource type does not define.
+    SchemasForeignUrnKept {
+        key: "schemas-foreign-urn-kept",
+        level: Must,
+        rfc: "RFC 7643 §3",
+        title: "a resource's `schemas` lists a URN its resource type does not define",
+        okta: None,
+        entra: None,
+        fix: "list in `schemas` only the resource type's schema and the extensions it declares \
+              (refuse an unknown URN with 400, or leave it out)",
+    },
+    /// A body is refused because its `schemas` are in another order.
+    SchemasOrderMatters {
+        key: "schemas-order-matters",
+        level: Must,
+        rfc: "RFC 7643 §3",
+        title: "a body is refused or read differently because of the order of its `schemas`",
+        okta: None,
+        entra: None,
+        fix: "read `schemas` as a set: its order is not specified and must not change what is \
+              stored",
+    },
     /// A reference URI (`members[].$ref`) does not lead to its resource.
     ReferenceUnresolvable {
         key: "reference-unresolvable",

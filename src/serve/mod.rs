@@ -215,6 +215,9 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             refuse_last_member_removal: quirks.last_member_removal_refused,
             member_ref_is_id: quirks.member_ref_not_uri,
             member_sub_attributes_mutable: quirks.member_sub_attributes_mutable,
+            user_groups_ref_to_users: quirks.user_groups_ref_to_users,
+            echo_foreign_schemas: quirks.foreign_schema_urn_echoed,
+            core_schema_first: quirks.schemas_order_matters,
         },
     );
     if let Some(seed) = &config.seed {

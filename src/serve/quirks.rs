@@ -202,9 +202,11 @@ impl Quirks {
 
     /// The ServiceProviderConfig served: `spc-without-change-password` leaves out
     /// `changePassword`, which RFC 7643 §5 makes REQUIRED even when unsupported;
-    /// `patch-unsupported` says PATCH is not supported.
+    /// `patch-unsupported` says PATCH is not supported (though it still works).
     pub fn served_service_provider_config(&self, mut config: Value) -> Value {
-        self.deny_patch_support(&mut config);
+        if let Some(patch) = config.get_mut("patch").filter(|_| self.patch_unsupported) {
+            patch["supported"] = false.into();
+        }
         if let Some(object) = config
             .as_object_mut()
             .filter(|_| self.spc_without_change_password)
@@ -212,18 +214,6 @@ impl Quirks {
             object.remove("changePassword");
         }
         config
-    }
-
-    /// `patch-unsupported`: the ServiceProviderConfig says `patch.supported: false`, though
-    /// PATCH still works.
-    fn deny_patch_support(&self, config: &mut Value) {
-        if let Some(patch) = config
-            .get_mut("patch")
-            .and_then(Value::as_object_mut)
-            .filter(|_| self.patch_unsupported)
-        {
-            patch.insert("supported".into(), false.into());
-        }
     }
 
     /// `excluded-urn-names-ignored`: drops the names of `excludedAttributes` written in full,

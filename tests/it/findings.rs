@@ -57,6 +57,12 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ),
     ("bulkid-in-ids", &["id-contains-bulk-id"], &[]),
     (
+        "foreign-schema-urn-echoed",
+        &["schemas-foreign-urn-kept"],
+        &[],
+    ),
+    ("schemas-order-matters", &["schemas-order-matters"], &[]),
+    (
         "date-only-timestamps",
         // The filter checks compare meta.lastModified with a dateTime: a stamp that is not one
         // reads to them as a filter that matched the wrong users.
@@ -88,6 +94,7 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ),
     ("member-ref-not-uri", &["reference-unresolvable"], &[]),
     ("member-sub-attributes-mutable", &["read-only-written"], &[]),
+    ("user-groups-ref-to-users", &["reference-unresolvable"], &[]),
     ("user-groups-writable", &["read-only-written"], &[]),
     ("last-member-removal-refused", &["write-refused"], &[]),
     ("patch-unsupported", &["patch-not-supported"], &[]),

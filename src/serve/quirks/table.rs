@@ -425,6 +425,8 @@ quirk_table! {
         "member-sub-attributes-mutable"
         "a PATCH may change a member's immutable `value` (RFC 7643 §4.2), turning one member \
          into another";
+    Deviation UserGroupsRefToUsers user_groups_ref_to_users "user-groups-ref-to-users"
+        "a user's `groups[].$ref` points to `/Users/{group id}`, not to the group";
     Deviation UserGroupsWritable user_groups_writable "user-groups-writable"
         "a PATCH adding to a user's readOnly `groups` adds the user to those groups";
     Deviation LastMemberRemovalRefused last_member_removal_refused "last-member-removal-refused"
@@ -443,6 +445,10 @@ quirk_table! {
     Deviation IdsUniquePerType ids_unique_per_type "ids-unique-per-type"
         "ids are unique only within a resource type: a user and a group of the same name get \
          the same id";
+    Deviation ForeignSchemaUrnEchoed foreign_schema_urn_echoed "foreign-schema-urn-echoed"
+        "a create or PUT keeps in `schemas` a URN the resource type does not define";
+    Deviation SchemasOrderMatters schemas_order_matters "schemas-order-matters"
+        "a create or PUT whose `schemas` does not list the core schema first gets 400";
     Deviation BulkidInIds bulkid_in_ids "bulkid-in-ids"
         "issued ids start with `bulkId`, a string RFC 7643 §3.1 reserves";
     Deviation DateOnlyTimestamps date_only_timestamps "date-only-timestamps"

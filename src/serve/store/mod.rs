@@ -97,6 +97,14 @@ pub struct StoreOptions {
     pub member_ref_is_id: bool,
     /// `member-sub-attributes-mutable`: a PATCH may change a member's immutable sub-attributes.
     pub member_sub_attributes_mutable: bool,
+    /// `user-groups-ref-to-users`: a user's `groups[].$ref` points below `/Users`.
+    pub user_groups_ref_to_users: bool,
+    /// `foreign-schema-urn-echoed`: URNs in a create's or PUT's `schemas` that the resource
+    /// type does not define are kept in the stored `schemas`.
+    pub echo_foreign_schemas: bool,
+    /// `schemas-order-matters`: a create or PUT whose `schemas` does not start with the core
+    /// schema is refused.
+    pub core_schema_first: bool,
 }
 
 /// How the store writes the time stamps of `meta` (RFC 7643 §2.3.5, §3.1).

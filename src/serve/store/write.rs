@@ -191,9 +191,56 @@ impl Store {
     }
 
     fn validate(&self, kind: Kind, body: Value, mode: WriteMode<'_>) -> Result<Value, ScimError> {
+        let foreign = self.foreign_schemas(kind, &body);
+        self.check_schemas_order(kind, &body)?;
         let validated = protocol::validate_for_write(body, self.write_schema(kind), mode)?;
         self.check_string_booleans(validated.used_string_booleans)?;
-        Ok(validated.resource)
+        let mut resource = validated.resource;
+        if let Some(Value::Array(schemas)) = resource.get_mut("schemas") {
+            schemas.extend(foreign);
+        }
+        Ok(resource)
+    }
+
+    /// `schemas-order-matters`: 400 for a body whose `schemas` does not name the core schema
+    /// first, as a server that reads the first URN as the resource's type does.
+    fn check_schemas_order(&self, kind: Kind, body: &Value) -> Result<(), ScimError> {
+        let core = &self.write_schema(kind).core.id;
+        let first = get_ci(body, "schemas")
+            .and_then(Value::as_array)
+            .and_then(|urns| urns.first())
+            .and_then(Value::as_str);
+        match first {
+            Some(first) if self.options.core_schema_first && !first.eq_ignore_ascii_case(core) => {
+                Err(ScimError::typed(
+                    ScimType::InvalidValue,
+                    format!("`schemas` must list `{core}` first"),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `foreign-schema-urn-echoed`: the URNs of `body`'s `schemas` that `kind` does not define,
+    /// which the validation leaves out and the quirk puts back; none when the quirk is off.
+    fn foreign_schemas(&self, kind: Kind, body: &Value) -> Vec<Value> {
+        if !self.options.echo_foreign_schemas {
+            return Vec::new();
+        }
+        let schema = self.write_schema(kind);
+        let defined = |urn: &str| {
+            std::iter::once(&schema.core)
+                .chain(&schema.extensions)
+                .any(|known| known.id.eq_ignore_ascii_case(urn))
+        };
+        match get_ci(body, "schemas") {
+            Some(Value::Array(urns)) => urns
+                .iter()
+                .filter(|urn| urn.as_str().is_some_and(|urn| !defined(urn)))
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn check_string_booleans(&self, used: bool) -> Result<(), ScimError> {
@@ -508,9 +555,14 @@ impl Store {
             .values()
             .filter_map(|group_id| self.get(Kind::Group, group_id))
             .map(|group| {
+                let reference = if self.options.user_groups_ref_to_users {
+                    group.location().replacen("/Groups/", "/Users/", 1)
+                } else {
+                    group.location().to_owned()
+                };
                 serde_json::json!({
                     "value": group.id(),
-                    "$ref": group.location(),
+                    "$ref": reference,
                     "display": display_of(Kind::Group, group),
                     "type": "direct",
                 })
