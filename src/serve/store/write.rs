@@ -1,13 +1,14 @@
 //! The writes of the store: create, replace, patch and delete, each assembling `meta`, keeping
 //! the indexes and mirroring group membership into `User.groups`. It never answers a read.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
 use super::{Entry, Kind, Store, Written, created_of, display_of, not_found, render};
 use crate::scim::model::{ScimError, ScimType};
-use crate::scim::resource::get_ci;
+use crate::scim::resource::{get_ci, get_ci_mut};
 use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
 use crate::serve::quirks::keep_core_subset;
@@ -91,13 +92,16 @@ impl Store {
         let (seq, created) = (existing.seq, created_of(existing).to_string());
         let patched = protocol::patch(&existing.resource, body, Store::schema(kind))?;
         self.check_string_booleans(patched.used_string_booleans)?;
-        if !patched.changed {
+        if !patched.changed && !self.options.restamp_unchanged_patch {
             return Ok(Written {
                 entry: existing.clone(),
                 changed: false,
             });
         }
         let mut attributes = patched.resource;
+        if kind == Kind::User && !self.options.keep_stale_formatted_name {
+            drop_stale_formatted_name(&existing.resource, &mut attributes);
+        }
         if let Some(object) = attributes.as_object_mut() {
             object.retain(|k, _| {
                 !(k.eq_ignore_ascii_case("meta")
@@ -158,6 +162,9 @@ impl Store {
     fn prepare(&self, kind: Kind, mut attributes: Value, id: &str) -> Result<Value, ScimError> {
         if self.options.core_subset {
             keep_core_subset(kind == Kind::Group, &mut attributes);
+        }
+        if kind == Kind::User && !self.options.unnormalized_user_names {
+            prepare_user_name(&mut attributes);
         }
         let unique_name = kind.unique_attribute();
         if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
@@ -477,6 +484,49 @@ impl Store {
         let entry = self.assemble(Kind::User, user_id, attributes, &created, now, seq);
         let collection = self.collection_mut(Kind::User);
         collection.entries.insert(user_id.to_string(), entry);
+    }
+}
+
+/// Stores a user's userName prepared for comparison (RFC 7644 §5: RFC 7613's normalisation form
+/// C), so that the uniqueness index and filters see one spelling of each name.
+fn prepare_user_name(user: &mut Value) {
+    let Some(members) = user.as_object_mut() else {
+        return;
+    };
+    let name = members
+        .iter_mut()
+        .find(|(key, _)| key.eq_ignore_ascii_case("userName"));
+    if let Some((_, Value::String(text))) = name
+        && let Cow::Owned(prepared) = protocol::prepared(text)
+    {
+        *text = prepared;
+    }
+}
+
+/// Takes `name.formatted` out of a patched user whose name components changed while
+/// `formatted` stayed as it was, since it would describe the old name (RFC 7643 §4.1.1: when
+/// both are returned they SHOULD describe the same name).
+fn drop_stale_formatted_name(before: &Value, after: &mut Value) {
+    let components = |name: &Map<String, Value>| -> Map<String, Value> {
+        let mut kept = name.clone();
+        kept.retain(|key, _| !key.eq_ignore_ascii_case("formatted"));
+        kept
+    };
+    let Some(Value::Object(old)) = get_ci(before, "name") else {
+        return;
+    };
+    let Some(Value::Object(new)) = after
+        .as_object_mut()
+        .and_then(|user| get_ci_mut(user, "name"))
+    else {
+        return;
+    };
+    let formatted = get_ci(old, "formatted");
+    if formatted.is_some()
+        && formatted == get_ci(new, "formatted")
+        && components(old) != components(new)
+    {
+        new.retain(|key, _| !key.eq_ignore_ascii_case("formatted"));
     }
 }
 
