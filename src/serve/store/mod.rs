@@ -5,9 +5,9 @@
 //! The caller holds the lock and passes the clock reading (`now`, RFC 3339) into each write.
 //! Filters, PATCH and validation come from the protocol core through `crate::serve::protocol`.
 
+mod view;
 mod write;
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -326,45 +326,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// The resource as filters see it: itself, or under `multi-valued-first-value-only` and
-    /// `missing-primary-is-true` the values of its multi-valued complex attributes cut to the
-    /// first, or each without `primary` marked primary, and under `schemas-not-filterable`
-    /// without `schemas`.
-    fn filter_view<'r>(&self, resource: &'r Value) -> Cow<'r, Value> {
-        let (first_only, absent_primary, no_schemas) = (
-            self.options.first_value_only_in_filters,
-            self.options.absent_primary_is_true_in_filters,
-            self.options.schemas_hidden_from_filters,
-        );
-        if !(first_only || absent_primary || no_schemas) {
-            return Cow::Borrowed(resource);
-        }
-        let mut view = resource.clone();
-        if let Some(members) = view.as_object_mut().filter(|_| no_schemas) {
-            members.retain(|key, _| !key.eq_ignore_ascii_case("schemas"));
-        }
-        let lists = view
-            .as_object_mut()
-            .into_iter()
-            .flat_map(|m| m.values_mut());
-        for values in lists.filter_map(Value::as_array_mut) {
-            if !values.iter().all(Value::is_object) {
-                continue;
-            }
-            if first_only {
-                values.truncate(1);
-            }
-            for value in values.iter_mut().filter_map(Value::as_object_mut) {
-                if absent_primary && !value.keys().any(|k| k.eq_ignore_ascii_case("primary")) {
-                    value.insert("primary".into(), Value::Bool(true));
-                }
-            }
-        }
-        Cow::Owned(view)
-    }
-}
-
 fn not_found(kind: Kind, id: &str) -> ScimError {
     ScimError::status(404, format!("no {} with id `{id}`", kind.resource_type()))
 }
@@ -626,112 +587,6 @@ mod tests {
         let after = store.get(Kind::User, &id).unwrap();
         assert_ne!(after.version, first, "joining a group changes User.groups");
         assert_eq!(after.resource["groups"][0]["display"], "g");
-    }
-
-    #[test]
-    fn user_names_are_stored_in_normalisation_form_c_so_two_spellings_are_one_name() {
-        let precomposed = "ren\u{e9}";
-        let decomposed = "rene\u{301}";
-        let mut store = store();
-        let id = add_user(&mut store, decomposed, "e");
-        let stored = &store.get(Kind::User, &id).unwrap().resource["userName"];
-        assert_eq!(stored, precomposed, "RFC 7613 §3: the prepared form is NFC");
-        let again = json!({"schemas": [USER_SCHEMA], "userName": precomposed});
-        let refused = store.create(Kind::User, again, NOW).unwrap_err();
-        assert_eq!(refused.scim_type, Some(ScimType::Uniqueness));
-
-        let mut as_sent = Store::new(
-            "http://localhost/scim/v2",
-            StoreOptions {
-                unnormalized_user_names: true,
-                ..StoreOptions::default()
-            },
-        );
-        add_user(&mut as_sent, decomposed, "e");
-        add_user(&mut as_sent, precomposed, "f");
-        assert_eq!(
-            as_sent.len(Kind::User),
-            2,
-            "`unnormalized-comparison`: two names"
-        );
-    }
-
-    #[test]
-    fn a_patch_of_name_components_drops_the_formatted_name_it_leaves_stale() {
-        let patch = |path: &str, value: &str| json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": path, "value": value}]});
-        for (keep_stale, formatted) in [(false, None), (true, Some("Ann Lee"))] {
-            let mut store = Store::new(
-                "http://localhost/scim/v2",
-                StoreOptions {
-                    keep_stale_formatted_name: keep_stale,
-                    ..StoreOptions::default()
-                },
-            );
-            let body = json!({"schemas": [USER_SCHEMA], "userName": "ann",
-                "name": {"formatted": "Ann Lee", "givenName": "Ann", "familyName": "Lee"}});
-            let id = store
-                .create(Kind::User, body, NOW)
-                .unwrap()
-                .id()
-                .to_string();
-            let written = store
-                .patch(Kind::User, &id, &patch("name.familyName", "Ray"), NOW)
-                .unwrap();
-            let name = &written.entry.resource["name"];
-            assert_eq!(name["familyName"], "Ray");
-            assert_eq!(
-                name["formatted"].as_str(),
-                formatted,
-                "keep_stale: {keep_stale}"
-            );
-        }
-        let mut store = store();
-        let body = json!({"schemas": [USER_SCHEMA], "userName": "bo",
-            "name": {"formatted": "Bo Li", "familyName": "Li"}});
-        let id = store
-            .create(Kind::User, body, NOW)
-            .unwrap()
-            .id()
-            .to_string();
-        let written = store
-            .patch(Kind::User, &id, &patch("name.formatted", "Bo Li-Ray"), NOW)
-            .unwrap();
-        assert_eq!(
-            written.entry.resource["name"]["formatted"], "Bo Li-Ray",
-            "a formatted name the PATCH sets itself is kept"
-        );
-    }
-
-    #[test]
-    fn filter_quirks_change_only_what_filters_see() {
-        let seen_with = |options: StoreOptions| {
-            let mut store = Store::new("http://localhost/scim/v2", options);
-            let body = json!({"schemas": [USER_SCHEMA], "userName": "m",
-                "emails": [{"value": "a@x.example"}, {"value": "b@y.example"}]});
-            store.create(Kind::User, body, NOW).unwrap();
-            let found = |filter: &str| find(&store, filter).len();
-            (
-                found("emails.value eq \"b@y.example\""),
-                found("emails[primary eq true]"),
-                found(&format!("schemas eq \"{USER_SCHEMA}\"")),
-            )
-        };
-        assert_eq!(seen_with(StoreOptions::default()), (1, 0, 1));
-        let first_only = StoreOptions {
-            first_value_only_in_filters: true,
-            ..StoreOptions::default()
-        };
-        assert_eq!(seen_with(first_only), (0, 0, 1));
-        let absent_primary = StoreOptions {
-            absent_primary_is_true_in_filters: true,
-            ..StoreOptions::default()
-        };
-        assert_eq!(seen_with(absent_primary), (1, 1, 1));
-        let no_schemas = StoreOptions {
-            schemas_hidden_from_filters: true,
-            ..StoreOptions::default()
-        };
-        assert_eq!(seen_with(no_schemas), (1, 0, 0));
     }
 
     #[test]

@@ -540,3 +540,100 @@ fn member_ids(group: &Value) -> HashSet<String> {
         _ => HashSet::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Kind, Store, StoreOptions};
+    use crate::scim::model::{PATCH_OP, ScimType, USER_SCHEMA};
+    use serde_json::json;
+
+    const NOW: &str = "2026-01-01T00:00:00.000Z";
+
+    fn store() -> Store {
+        Store::new("http://localhost/scim/v2", StoreOptions::default())
+    }
+
+    fn add_user(store: &mut Store, user_name: &str, external_id: &str) -> String {
+        let body =
+            json!({"schemas": [USER_SCHEMA], "userName": user_name, "externalId": external_id});
+        store
+            .create(Kind::User, body, NOW)
+            .unwrap()
+            .id()
+            .to_string()
+    }
+
+    #[test]
+    fn user_names_are_stored_in_normalisation_form_c_so_two_spellings_are_one_name() {
+        let precomposed = "ren\u{e9}";
+        let decomposed = "rene\u{301}";
+        let mut store = store();
+        let id = add_user(&mut store, decomposed, "e");
+        let stored = &store.get(Kind::User, &id).unwrap().resource["userName"];
+        assert_eq!(stored, precomposed, "RFC 7613 §3: the prepared form is NFC");
+        let again = json!({"schemas": [USER_SCHEMA], "userName": precomposed});
+        let refused = store.create(Kind::User, again, NOW).unwrap_err();
+        assert_eq!(refused.scim_type, Some(ScimType::Uniqueness));
+
+        let mut as_sent = Store::new(
+            "http://localhost/scim/v2",
+            StoreOptions {
+                unnormalized_user_names: true,
+                ..StoreOptions::default()
+            },
+        );
+        add_user(&mut as_sent, decomposed, "e");
+        add_user(&mut as_sent, precomposed, "f");
+        assert_eq!(
+            as_sent.len(Kind::User),
+            2,
+            "`unnormalized-comparison`: two names"
+        );
+    }
+
+    #[test]
+    fn a_patch_of_name_components_drops_the_formatted_name_it_leaves_stale() {
+        let patch = |path: &str, value: &str| json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": path, "value": value}]});
+        for (keep_stale, formatted) in [(false, None), (true, Some("Ann Lee"))] {
+            let mut store = Store::new(
+                "http://localhost/scim/v2",
+                StoreOptions {
+                    keep_stale_formatted_name: keep_stale,
+                    ..StoreOptions::default()
+                },
+            );
+            let body = json!({"schemas": [USER_SCHEMA], "userName": "ann",
+                "name": {"formatted": "Ann Lee", "givenName": "Ann", "familyName": "Lee"}});
+            let id = store
+                .create(Kind::User, body, NOW)
+                .unwrap()
+                .id()
+                .to_string();
+            let written = store
+                .patch(Kind::User, &id, &patch("name.familyName", "Ray"), NOW)
+                .unwrap();
+            let name = &written.entry.resource["name"];
+            assert_eq!(name["familyName"], "Ray");
+            assert_eq!(
+                name["formatted"].as_str(),
+                formatted,
+                "keep_stale: {keep_stale}"
+            );
+        }
+        let mut store = store();
+        let body = json!({"schemas": [USER_SCHEMA], "userName": "bo",
+            "name": {"formatted": "Bo Li", "familyName": "Li"}});
+        let id = store
+            .create(Kind::User, body, NOW)
+            .unwrap()
+            .id()
+            .to_string();
+        let written = store
+            .patch(Kind::User, &id, &patch("name.formatted", "Bo Li-Ray"), NOW)
+            .unwrap();
+        assert_eq!(
+            written.entry.resource["name"]["formatted"], "Bo Li-Ray",
+            "a formatted name the PATCH sets itself is kept"
+        );
+    }
+}
