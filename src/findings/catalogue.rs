@@ -861,6 +861,18 @@ catalogue! {
         breaks: Matching,
         fix: "compare `userName` (and every caseExact false attribute) without regard to case",
     },
+    /// userNames that differ only in Unicode normalisation compared as different.
+    UnicodeNotNormalised {
+        key: "unicode-not-normalised",
+        level: Must,
+        rfc: "RFC 7644 §5, §7.8",
+        title: "userNames that differ only in Unicode normalisation (`é` precomposed or not) are \
+                compared as different names",
+        okta: None,
+        entra: None,
+        fix: "prepare userName (and passwords) as RFC 7613 says before comparing or checking \
+              uniqueness: at least normalise to NFC, in filters and in the uniqueness index",
+    },
     /// `totalResults` that counts the page rather than every match.
     ListTotalResultsWrong {
         key: "list-total-results-wrong",
@@ -1009,6 +1021,40 @@ catalogue! {
         entra: None,
         fix: "order the results by `sortBy` (caseExact attributes case-sensitively, the others \
               not) in `sortOrder`, or say `\"sort\": {\"supported\": false}`",
+    },
+    /// A `.search` answered as if it were something other than a query.
+    SearchNotAQuery {
+        key: "search-not-a-query",
+        level: Must,
+        rfc: "RFC 7644 §3.4.3",
+        title: "a POST to `.../.search` is not handled as a query",
+        okta: None,
+        entra: None,
+        fix: "route `POST <endpoint>/.search` to the query handler and answer a ListResponse, or \
+              answer 404, 405 or 501 when `.search` is not offered; never create a resource",
+    },
+    /// A root `.search` that leaves out a resource type.
+    RootSearchIncomplete {
+        key: "root-search-incomplete",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.1",
+        title: "a query at the server root leaves out matching resources of a resource type, or \
+                refuses a filter on an attribute one resource type lacks",
+        okta: None,
+        entra: None,
+        fix: "search every resource type at the root, and read an attribute a type does not \
+              have as one without a value (it matches nothing) instead of refusing the filter",
+    },
+    /// A query parameter the server does not know refused.
+    UnknownQueryParameterRefused {
+        key: "unknown-query-parameter-refused",
+        level: Should,
+        rfc: "RFC 7644 §3.4.2",
+        title: "a query parameter the server does not know makes it refuse the request",
+        okta: None,
+        entra: None,
+        fix: "ignore query parameters you do not recognise, as RFC 7644 §3.4.2 asks for \
+              versioning compatibility",
     },
     /// A create with only `schemas` and `userName` refused.
     CreateMinimalRefused {
@@ -1374,6 +1420,64 @@ catalogue! {
         entra: None,
         fix: "apply all operations or none: leave the resource as it was when one fails",
     },
+    /// A PATCH answered 200 without the resource.
+    PatchAnswerNotResource {
+        key: "patch-answer-not-resource",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2",
+        title: "a PATCH answered 200 does not carry the whole changed resource",
+        okta: None,
+        entra: None,
+        fix: "answer 200 with the entire resource as it is after the PATCH, or 204 without a body",
+    },
+    /// A PATCH that changed nothing and yet moved `meta.lastModified`.
+    PatchNoOpRestamped {
+        key: "patch-no-op-restamped",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.1",
+        title: "a PATCH that changes nothing changes `meta.lastModified`",
+        okta: None,
+        entra: None,
+        fix: "compare the patched resource with the stored one and keep the stored one, \
+              timestamp included, when nothing changed",
+    },
+    /// A remove of a sub-attribute through a value filter that removes the whole value.
+    PatchRemoveDropsValue {
+        key: "patch-remove-drops-value",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.2",
+        title: "a PATCH `remove` of a sub-attribute through a value filter removes the whole \
+                value",
+        okta: None,
+        entra: None,
+        fix: "remove only the sub-attribute the path names (`emails[type eq \"work\"].primary`) \
+              from each matching value, and keep the values",
+    },
+    /// `name.formatted` left describing the name before a PATCH of its components.
+    FormattedNameStale {
+        key: "formatted-name-stale",
+        level: Should,
+        rfc: "RFC 7643 §4.1.1",
+        title: "after a change of the name's components, `name.formatted` still describes the \
+                old name",
+        okta: None,
+        entra: None,
+        fix: "recompute `name.formatted` from the components when they change, or leave it out",
+    },
+    /// No PATCH support.
+    PatchUnsupported {
+        key: "patch-unsupported",
+        level: Should,
+        rfc: "RFC 7644 §3.5",
+        title: "the server does not support PATCH",
+        okta: None,
+        entra: Some(
+            "Entra sends every user and group update as a PATCH: a server without PATCH cannot \
+             be provisioned by Entra",
+        ),
+        breaks: Update,
+        fix: "support PATCH (RFC 7644 §3.5.2) and say `\"patch\": {\"supported\": true}`",
+    },
     /// A write to a discovery endpoint not answered 405.
     DiscoveryWriteNot405 {
         key: "discovery-write-not-405",
@@ -1409,6 +1513,17 @@ catalogue! {
         okta: None,
         entra: None,
         fix: "stop at the `failOnErrors`th error and leave the remaining operations undone",
+    },
+    /// A `bulkId:` reference left unresolved.
+    BulkReferenceUnresolved {
+        key: "bulk-reference-unresolved",
+        level: Must,
+        rfc: "RFC 7644 §3.7.2",
+        title: "a `bulkId:` reference in a bulk request is not replaced by the new resource's id",
+        okta: None,
+        entra: None,
+        fix: "resolve `bulkId:` references wherever they appear in an operation's data, inside \
+              extensions too, before storing the resource",
     },
 
     // --- what ServiceProviderConfig claims (`scimctl doctor`) ---------------------------------
@@ -1524,20 +1639,6 @@ catalogue! {
         entra: None,
         fix: "set `meta.resourceType` to the resource type of the endpoint (`User`, `Group`) on \
               every resource the server returns",
-    },
-    /// A server with groups says in its ServiceProviderConfig that PATCH is not supported.
-    PatchNotSupported {
-        key: "patch-not-supported",
-        level: Interop,
-        rfc: "RFC 7644 §3.5; Microsoft Entra: Develop a SCIM endpoint (/Groups)",
-        title: "groups are served, but the ServiceProviderConfig says PATCH is not supported",
-        okta: None,
-        entra: Some(
-            "Entra changes group membership only with PATCH: groups are supported only when \
-             PATCH is",
-        ),
-        breaks: Groups,
-        fix: "support PATCH (RFC 7644 §3.5.2) and say `patch.supported: true`",
     },
     /// ServiceProviderConfig leaves out a capability or its `supported` flag.
     SpcIncomplete {

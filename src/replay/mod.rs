@@ -415,6 +415,9 @@ impl Run<'_> {
     /// or when it reads a variable the scenario could not set (a group without other members
     /// has nothing to keep).
     fn missed(&self, assertion: &Assertion, answer: &Answer) -> Option<String> {
+        if !assertion.applies_to(answer.status) {
+            return None;
+        }
         match evaluate(&assertion.kind, answer, &self.vars) {
             Ok(observed) => observed,
             Err(CheckError::Variable(_)) => None,

@@ -420,6 +420,12 @@ impl CheckRun<'_> {
                  allows for an attribute and operator it does not support ({place})"
             )));
         }
+        if step.skip_if_unsupported && matches!(answer.status, 404 | 405 | 501) {
+            return Err(Halt::Skip(format!(
+                "the server does not offer this optional operation: it answered {} ({place})",
+                answer.status
+            )));
+        }
         if !step.status.is_empty() && !step.status.contains(&answer.status) {
             let wanted: Vec<String> = step.status.iter().map(u16::to_string).collect();
             let observed = format!(
@@ -443,7 +449,7 @@ impl CheckRun<'_> {
             return Ok(vec![self.failure(step, None, miss, answer, &place)]);
         }
         let mut failures = Vec::new();
-        for assertion in &step.expect {
+        for assertion in step.expect.iter().filter(|a| a.applies_to(answer.status)) {
             let miss = match &assertion.kind {
                 AssertionKind::Builtin(called) => {
                     match builtin::evaluate(self, called, answer).await {
@@ -560,6 +566,38 @@ mod tests {
             preferred.message, "ok",
             "the first status listed is the preferred one"
         );
+    }
+
+    #[tokio::test]
+    async fn an_assertion_with_when_status_judges_only_answers_with_that_status() {
+        let step = "[[check.step]]\nmethod = \"GET\"\npath = \"/x\"\nstatus = [200, 204]\n\
+                    expect = [{ path = \"id\", exists = true, when_status = 200 }]";
+        let no_content = verdict(Canned(204, ""), step).await;
+        assert_eq!(no_content.status, Status::Pass, "{}", no_content.message);
+        let empty_ok = verdict(Canned(200, "{}"), step).await;
+        assert_eq!(empty_ok.status, Status::Fail);
+        assert_eq!(empty_ok.message, "it is off: no `id` (step 1: GET /x)");
+        let resource = verdict(Canned(200, r#"{"id": "7"}"#), step).await;
+        assert_eq!(resource.status, Status::Pass);
+    }
+
+    #[tokio::test]
+    async fn an_unsupported_optional_operation_skips_the_check_saying_what_was_answered() {
+        let step = "[[check.step]]\nmethod = \"POST\"\npath = \"/.search\"\nstatus = 200\n\
+                    skip_if_unsupported = true";
+        for status in [404, 405, 501] {
+            let outcome = verdict(Canned(status, "{}"), step).await;
+            assert_eq!(outcome.status, Status::Skip);
+            assert_eq!(
+                outcome.message,
+                format!(
+                    "the server does not offer this optional operation: it answered {status} \
+                     (step 1: POST /.search)"
+                )
+            );
+        }
+        let refused = verdict(Canned(400, "{}"), step).await;
+        assert_eq!(refused.status, Status::Fail, "any other status is judged");
     }
 
     #[tokio::test]

@@ -249,11 +249,21 @@ impl Server {
         let resource = words.first().and_then(|first| resource_kind(first));
         match (resource, words.as_slice()) {
             (Some(kind), [_]) => match method {
-                Some(Method::Get) => self.list(&[kind], ListParams::from_query(&request.query)?),
+                Some(Method::Get) => {
+                    if let Some(refusal) = self.quirks.refused_query(&request.query) {
+                        return Err(refusal.into());
+                    }
+                    self.list(&[kind], ListParams::from_query(&request.query)?)
+                }
                 Some(Method::Post) => self.create(kind, request),
                 _ => Err(not_allowed(method, "GET, POST")),
             },
-            (Some(kind), [_, search]) if is(search, ".search") => self.search(&[kind], &request),
+            (Some(kind), [_, search]) if is(search, ".search") => {
+                if self.quirks.search_routed_as_create && method == Some(Method::Post) {
+                    return self.create(kind, request);
+                }
+                self.search(&[kind], &request)
+            }
             (Some(kind), [_, id]) => self.one(kind, id, &request, false),
             (Some(_), _) => Err(no_endpoint(&request)),
             (None, words) => self.dispatch_other(words, &request),
@@ -266,7 +276,14 @@ impl Server {
         let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
         match words {
             [me] if is(me, "Me") => self.me(request),
-            [search] if is(search, ".search") => self.search(&[Kind::User, Kind::Group], request),
+            [search] if is(search, ".search") => {
+                let kinds: &[Kind] = if self.quirks.root_search_users_only {
+                    &[Kind::User]
+                } else {
+                    &[Kind::User, Kind::Group]
+                };
+                self.search(kinds, request)
+            }
             [bulk] if is(bulk, "Bulk") => match method {
                 Some(Method::Post) => Ok(bulk::run(self, body_of(request)?.clone())?),
                 _ => Err(not_allowed(method, "POST")),
@@ -459,6 +476,9 @@ impl Server {
         request: &ApiRequest<'_>,
         projection: &Projection,
     ) -> Result<Reply, Failure> {
+        if let Some(refusal) = self.quirks.refused_patch_method() {
+            return Err(refusal.into());
+        }
         let mut body = Cow::Borrowed(body_of(request)?);
         if let Some(refusal) = self.quirks.refused_patch(&body) {
             return Err(refusal.into());
@@ -468,9 +488,20 @@ impl Server {
             Kind::User => self.quirks.take_user_group_additions(&mut body),
             Kind::Group => Vec::new(),
         };
-        let now = now();
+        let mut now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;
+        let existing = &store.require(kind, id)?.resource;
+        if let Some(refusal) = self.quirks.refused_replace_of_absent(&body, existing) {
+            return Err(refusal.into());
+        }
+        if self.quirks.noop_add_bumps_last_modified {
+            // A stamp in the same millisecond as the last write would hide the restamp.
+            let previous = existing
+                .pointer("/meta/lastModified")
+                .and_then(Value::as_str);
+            now = later_than(&now, previous.unwrap_or_default());
+        }
         if !group_additions.is_empty() {
             for group_id in &group_additions {
                 let join = serde_json::json!({
@@ -498,6 +529,9 @@ impl Server {
         if self.quirks.patch_no_content && projection.is_default() {
             return Ok(Reply::empty(204).with("etag", written.entry.version.clone()));
         }
+        if self.quirks.patch_200_empty_body {
+            return Ok(Reply::empty(200).with("etag", written.entry.version.clone()));
+        }
         Ok(self.resource_reply(200, kind, &written.entry, projection))
     }
 
@@ -517,11 +551,23 @@ impl Server {
             return Err(not_allowed(request.method, "POST"));
         }
         let body = body_of(request)?;
-        self.list(kinds, ListParams::from_search_body(body)?)
+        let params = ListParams::from_search_body(body)?;
+        if kinds.len() > 1
+            && let Some(filter) = &params.filter
+        {
+            let schemas: Vec<_> = kinds.iter().map(|kind| Store::schema(*kind)).collect();
+            if let Some(refusal) = self.quirks.refused_root_filter(filter, &schemas) {
+                return Err(refusal.into());
+            }
+        }
+        self.list(kinds, params)
     }
 
     /// A ListResponse over `kinds` (RFC 7644 §3.4.2), paged per §3.4.2.4.
-    fn list(&self, kinds: &[Kind], params: ListParams) -> Result<Reply, Failure> {
+    fn list(&self, kinds: &[Kind], mut params: ListParams) -> Result<Reply, Failure> {
+        if !self.quirks.unnormalized_comparison {
+            params.filter = params.filter.map(protocol::prepared_filter);
+        }
         let projection = self.projection(params.projection.clone());
         let refusal = params
             .filter
@@ -663,6 +709,18 @@ impl Server {
 /// The time stamp of a write: RFC 3339 UTC with milliseconds.
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// `now`, or one millisecond after `previous` when `now` is not later.
+fn later_than(now: &str, previous: &str) -> String {
+    let parse = |text: &str| chrono::DateTime::parse_from_rfc3339(text).ok();
+    match (parse(now), parse(previous)) {
+        (Some(current), Some(last)) if current <= last => (last
+            + chrono::Duration::milliseconds(1))
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        _ => now.to_owned(),
+    }
 }
 
 fn resource_kind(segment: &str) -> Option<Kind> {

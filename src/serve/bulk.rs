@@ -92,7 +92,14 @@ pub(crate) fn run(server: &Server, body: Value) -> Result<Reply, ScimError> {
         }
         if !progressed {
             for (index, op) in deferred {
-                let error = ScimError::status(409, "circular bulkId references cannot be resolved");
+                // `bulk-circular-500`: the circle ends in a server error, not RFC 7644 §3.7.1's 409.
+                let status = if server.quirks().bulk_circular_500 {
+                    500
+                } else {
+                    409
+                };
+                let error =
+                    ScimError::status(status, "circular bulkId references cannot be resolved");
                 if let Some(slot) = results.get_mut(index) {
                     *slot = Some(failure(
                         server,
@@ -221,7 +228,11 @@ fn collect_references(value: &Value, found: &mut Vec<String>) {
     }
 }
 
-fn substitute(value: &mut Value, resolved: &HashMap<String, String>) {
+/// Puts the ids of `resolved` in place of the `bulkId:X` strings in `value`; with
+/// `skip_extensions` (`bulk-extension-references-unresolved`) not inside an extension's object
+/// (a member keyed by its schema URN), as a server that resolves only the core attributes it
+/// knows (RFC 7644 §3.7.2 makes extensions' references resolved the same way).
+fn substitute(value: &mut Value, resolved: &HashMap<String, String>, skip_extensions: bool) {
     match value {
         Value::String(s) => {
             if let Some(id) = s
@@ -231,8 +242,13 @@ fn substitute(value: &mut Value, resolved: &HashMap<String, String>) {
                 *s = id.clone();
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| substitute(v, resolved)),
-        Value::Object(map) => map.values_mut().for_each(|v| substitute(v, resolved)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| substitute(v, resolved, skip_extensions)),
+        Value::Object(map) => map
+            .iter_mut()
+            .filter(|(key, _)| !(skip_extensions && key.starts_with("urn:")))
+            .for_each(|(_, v)| substitute(v, resolved, skip_extensions)),
         _ => {}
     }
 }
@@ -250,7 +266,11 @@ fn execute(server: &Server, op: &Operation, resolved: &HashMap<String, String>) 
     let (path, query) = path.split_once('?').unwrap_or((&path, ""));
     let mut data = op.data.clone();
     if let Some(data) = &mut data {
-        substitute(data, resolved);
+        substitute(
+            data,
+            resolved,
+            server.quirks().bulk_extension_references_unresolved,
+        );
     }
     let query = match QueryPairs::parse(query) {
         Ok(query) => query,

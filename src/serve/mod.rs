@@ -218,6 +218,13 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             user_groups_ref_to_users: quirks.user_groups_ref_to_users,
             echo_foreign_schemas: quirks.foreign_schema_urn_echoed,
             core_schema_first: quirks.schemas_order_matters,
+            restamp_unchanged_patch: quirks.noop_add_bumps_last_modified,
+            first_value_only_in_filters: quirks.multi_valued_first_value_only,
+            absent_primary_is_true_in_filters: quirks.missing_primary_is_true,
+            sort_ignores_case: quirks.case_exact_sorted_ignoring_case,
+            unnormalized_user_names: quirks.unnormalized_comparison,
+            schemas_hidden_from_filters: quirks.schemas_not_filterable,
+            keep_stale_formatted_name: quirks.stale_formatted_name,
         },
     );
     if let Some(seed) = &config.seed {

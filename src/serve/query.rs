@@ -29,6 +29,11 @@ impl QueryPairs {
         Ok(QueryPairs(pairs))
     }
 
+    /// The parameters' names, in the order sent.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(name, _)| name.as_str())
+    }
+
     /// The last value of a parameter, its name matched case-insensitively.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

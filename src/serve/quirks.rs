@@ -13,9 +13,10 @@ use serde_json::{Map, Value};
 use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, ScimError, ScimType, USER_SCHEMA};
 use crate::scim::path::AttrPath;
-use crate::scim::resource::get_ci;
+use crate::scim::resource::{get_ci, get_ci_mut};
 use crate::serve::query::Projection;
 
+mod refusals;
 mod table;
 
 pub use table::{
@@ -202,7 +203,7 @@ impl Quirks {
 
     /// The ServiceProviderConfig served: `spc-without-change-password` leaves out
     /// `changePassword`, which RFC 7643 §5 makes REQUIRED even when unsupported;
-    /// `patch-unsupported` says PATCH is not supported (though it still works).
+    /// `patch-unsupported` says PATCH is not supported.
     pub fn served_service_provider_config(&self, mut config: Value) -> Value {
         if let Some(patch) = config.get_mut("patch").filter(|_| self.patch_unsupported) {
             patch["supported"] = false.into();
@@ -297,6 +298,8 @@ impl Quirks {
             || self.add_replaces_list
             || self.replace_merges_list
             || self.filtered_remove_clears_all
+            || self.filtered_sub_attribute_remove_drops_record
+            || self.add_without_value_clears
             || self.pathless_patch_ignored)
         {
             return;
@@ -318,6 +321,9 @@ impl Quirks {
                     if self.filtered_remove_clears_all {
                         drop_value_filter(op);
                     }
+                    if self.filtered_sub_attribute_remove_drops_record {
+                        drop_sub_attribute_after_filter(op);
+                    }
                 }
                 Some("replace") => {
                     if self.ignore_null_replace {
@@ -325,6 +331,11 @@ impl Quirks {
                     }
                     if self.replace_merges_list {
                         swap_list_op(op, "add");
+                    }
+                }
+                Some("add") if self.add_without_value_clears && value_of(op).is_none() => {
+                    if let Some(kind) = get_ci_mut(op, "op") {
+                        *kind = Value::from("remove");
                     }
                 }
                 Some("add") if self.add_replaces_list => swap_list_op(op, "replace"),
@@ -543,6 +554,20 @@ fn drop_value_filter(op: &mut Map<String, Value>) {
     };
     if let Some(bracket) = path.find('[') {
         path.truncate(bracket);
+    }
+}
+
+/// `filtered-sub-attribute-remove-drops-record`: `emails[type eq "work"].primary` becomes
+/// `emails[type eq "work"]`, so the remove takes the whole matching value instead of leaving it
+/// without the sub-attribute (RFC 7644 §3.5.2.2).
+fn drop_sub_attribute_after_filter(op: &mut Map<String, Value>) {
+    let Some((_, Value::String(path))) =
+        op.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("path"))
+    else {
+        return;
+    };
+    if let Some(bracket) = path.rfind(']') {
+        path.truncate(bracket + 1);
     }
 }
 

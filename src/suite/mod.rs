@@ -186,6 +186,10 @@ pub struct Step {
     /// Skip the check when the server declines the step's filter with 400 `invalidFilter`:
     /// RFC 7644 Table 9 lets a server refuse an attribute and operator it does not support.
     pub skip_if_filter_declined: bool,
+    /// Skip the check when the server answers the step 404, 405 or 501: it does not offer the
+    /// optional endpoint or operation the step uses (root or resource `.search`, RFC 7644
+    /// §3.4.3), so what the check tests does not apply.
+    pub skip_if_unsupported: bool,
     /// The step only prepares the ground (a create whose purpose is a later assertion): an
     /// answer outside `status`, or without a value captured for later steps, means the check
     /// could not run, not that the server has the deviation the check tests. The check ends
@@ -242,11 +246,19 @@ pub struct Assertion {
     pub message: Option<String>,
     /// The kind of deviation a failure of this assertion means, as written in the suite.
     pub deviation: Option<Deviation>,
+    /// Judge the assertion only on an answer with this status (the body of a PATCH answered
+    /// 200, where a 204 without a body is as legal).
+    pub when_status: Option<u16>,
     /// 1-based line of the assertion in its file.
     pub line: usize,
 }
 
 impl Assertion {
+    /// True when the assertion judges an answer with this status (see `when_status`).
+    pub fn applies_to(&self, status: u16) -> bool {
+        self.when_status.is_none_or(|wanted| wanted == status)
+    }
+
     /// True when the assertion reads the variable `name`: in its expected value, its selector
     /// or a builtin's arguments.
     pub fn uses(&self, name: &str) -> bool {

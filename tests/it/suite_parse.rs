@@ -154,7 +154,7 @@ fn every_key_of_the_format_is_read() {
         ]
     );
     assert!(matches!(post.body, Some(Body::Json(_))));
-    assert_eq!(post.expect.len(), 13);
+    assert_eq!(post.expect.len(), 14);
     assert!(matches!(
         post.expect[0].kind,
         AssertionKind::MediaType { ref media_type, .. } if media_type == "application/scim+json"
@@ -177,6 +177,11 @@ fn every_key_of_the_format_is_read() {
             ..
         }
     ));
+    assert_eq!(
+        post.expect[12].when_status, None,
+        "judged on every answer unless asked"
+    );
+    assert_eq!(post.expect[13].when_status, Some(200));
 
     let patch = &check.steps[1];
     assert!(patch.settle);
@@ -186,6 +191,8 @@ fn every_key_of_the_format_is_read() {
     assert!(!search.auth);
     assert!(search.skip_if_filter_declined);
     assert!(!patch.skip_if_filter_declined, "off unless asked for");
+    assert!(search.skip_if_unsupported);
+    assert!(!patch.skip_if_unsupported, "off unless asked for");
     assert!(!patch.setup, "a step is under test unless marked setup");
     assert!(matches!(search.body, Some(Body::Raw(_))));
 

@@ -267,6 +267,11 @@ quirk_table! {
         "filter `eq` matches substrings (`px` also finds `px_1`)";
     Deviation CaseSensitiveUsername case_sensitive_username "case-sensitive-username"
         "filters compare userName case-sensitively";
+    Deviation UnnormalizedComparison unnormalized_comparison "unnormalized-comparison"
+        "userNames are stored and compared as sent: `é` and `e` + combining accent are two names",
+        "userNames are stored, filtered and checked for uniqueness as sent, without Unicode \
+         normalisation: `é` and `e` followed by a combining acute accent are two names (RFC 7644 \
+         §5, §7.8: RFC 7613's preparation, normalisation form C)";
     Deviation FilterNoMatch404 filter_no_match_404 "filter-no-match-404"
         "a filtered list with no match answers 404, not an empty 200";
     Deviation ZeroBasedStartIndex zero_based_start_index "zero-based-start-index"
@@ -292,6 +297,15 @@ quirk_table! {
         "`excludedAttributes` names written with their schema URN are ignored";
     Legal PatchNoContent patch_no_content "patch-no-content"
         "PATCH answers 204 without a body (legal; 200 if `attributes=` sent)";
+    Deviation PatchUnsupported patch_unsupported "patch-unsupported"
+        "`/ServiceProviderConfig` says `patch.supported: false` and every PATCH gets 501",
+        "`/ServiceProviderConfig` says `patch.supported: false` and every PATCH gets 501 (RFC \
+         7644 §3.5: implementers SHOULD support PATCH; Entra updates users and groups only with \
+         it)";
+    Deviation Patch200EmptyBody patch_200_empty_body "patch-200-empty-body"
+        "PATCH answers 200 with an empty body instead of the resource (or a 204)";
+    Deviation StaleFormattedName stale_formatted_name "stale-formatted-name"
+        "a PATCH of a name component leaves `name.formatted` describing the old name";
     Deviation PutNotStored put_not_stored "put-not-stored"
         "PUT answers 200 with the new resource but stores nothing";
     Deviation IgnoreIfMatch ignore_if_match "ignore-if-match"
@@ -300,10 +314,49 @@ quirk_table! {
         "any If-None-Match gets 304, even a version that is out of date";
     Deviation IgnoreFailOnErrors ignore_fail_on_errors "ignore-fail-on-errors"
         "`/Bulk` runs every operation whatever `failOnErrors` says";
+    Deviation BulkCircular500 bulk_circular_500 "bulk-circular-500"
+        "`/Bulk` operations whose `bulkId` references go round in a circle fail with 500, not 409";
+    Deviation BulkExtensionReferencesUnresolved bulk_extension_references_unresolved
+        "bulk-extension-references-unresolved"
+        "`/Bulk` resolves `bulkId:` references in core attributes only, not inside an extension \
+         (an enterprise `manager.value` keeps `bulkId:m`)";
     Deviation IgnoreSort ignore_sort "ignore-sort"
         "`sortBy`/`sortOrder` are accepted but lists keep the store's order";
+    Deviation CaseExactSortedIgnoringCase case_exact_sorted_ignoring_case
+        "case-exact-sorted-ignoring-case"
+        "`sortBy` compares every string ignoring case, caseExact attributes too (`x` and `X` \
+         tie and keep the store's order)",
+        "`sortBy` compares every string ignoring case, caseExact attributes too: `x` and `X` tie \
+         and keep the store's order in both directions (RFC 7644 §3.4.2.3 sorts caseExact \
+         attributes case-sensitively)";
+    Deviation SearchRoutedAsCreate search_routed_as_create "search-routed-as-create"
+        "`POST /Users/.search` is handled as `POST /Users`, a create (the `.search` segment is \
+         ignored)";
+    Deviation RootSearchUsersOnly root_search_users_only "root-search-users-only"
+        "`POST /.search` at the root searches users only, never groups";
+    Deviation RootSearchUnknownAttribute400 root_search_unknown_attribute_400
+        "root-search-unknown-attribute-400"
+        "`POST /.search` at the root refuses a filter on an attribute one resource type lacks \
+         (400 `invalidFilter`)",
+        "`POST /.search` at the root refuses a filter on an attribute one resource type lacks \
+         with 400 `invalidFilter` (RFC 7644 §3.4.2.1: such an attribute is treated as having no \
+         value)";
+    Deviation UnknownQueryParameter400 unknown_query_parameter_400
+        "unknown-query-parameter-400"
+        "a list with a query parameter the server does not know gets 400 `invalidValue`",
+        "a list with a query parameter the server does not know gets 400 `invalidValue` (RFC \
+         7644 §3.4.2: unknown parameters SHOULD be ignored; Entra adds `aadOptscim062020`)";
     Deviation IgnoreNullReplace ignore_null_replace "ignore-null-replace"
         "PATCH replace with value `null` leaves the attribute unchanged";
+    Deviation ReplaceAbsentIsNoTarget replace_absent_is_no_target "replace-absent-is-no-target"
+        "PATCH replace of an attribute the resource lacks gets 400 `noTarget` instead of adding \
+         it";
+    Deviation AddWithoutValueClears add_without_value_clears "add-without-value-clears"
+        "PATCH add without a `value` clears the attribute instead of being refused with 400";
+    Deviation NoopAddBumpsLastModified noop_add_bumps_last_modified
+        "noop-add-bumps-last-modified"
+        "a PATCH that changes nothing (an add of a value already held) still stamps a new \
+         `meta.lastModified` and version";
     Deviation OrAsAnd or_as_and "or-as-and"
         "the filter operator `or` is evaluated as `and`";
     Deviation AddReplacesList add_replaces_list "add-replaces-list"
@@ -334,6 +387,10 @@ quirk_table! {
         "a PATCH that fails keeps the changes of the operations before the failing one";
     Deviation FilteredRemoveClearsAll filtered_remove_clears_all "filtered-remove-clears-all"
         "PATCH remove with a filter (`emails[type eq \"work\"]`) removes every value";
+    Deviation FilteredSubAttributeRemoveDropsRecord filtered_sub_attribute_remove_drops_record
+        "filtered-sub-attribute-remove-drops-record"
+        "PATCH remove of `emails[type eq \"work\"].primary` removes the whole matching value, \
+         not only its sub-attribute";
     Deviation RejectUrnPaths reject_urn_paths "reject-urn-paths"
         "PATCH paths and filters qualified with a schema URN get 400";
     Deviation LocationMismatch location_mismatch "location-mismatch"
@@ -431,10 +488,19 @@ quirk_table! {
         "a PATCH adding to a user's readOnly `groups` adds the user to those groups";
     Deviation LastMemberRemovalRefused last_member_removal_refused "last-member-removal-refused"
         "a PATCH that would leave a group without members gets 400 `invalidValue`";
-    Deviation PatchUnsupported patch_unsupported "patch-unsupported"
-        "`/ServiceProviderConfig` says `patch.supported: false` (PATCH still works)";
     Deviation CaseSensitiveEmails case_sensitive_emails "case-sensitive-emails"
         "filters compare email addresses case-sensitively (`emails.value` is not caseExact)";
+    Deviation MultiValuedFirstValueOnly multi_valued_first_value_only
+        "multi-valued-first-value-only"
+        "filters look only at the first value of a multi-valued attribute (`emails.value eq` \
+         misses a second address)";
+    Deviation SchemasNotFilterable schemas_not_filterable "schemas-not-filterable"
+        "filters see no `schemas` attribute (`schemas eq \"<extension URN>\"` matches nothing)";
+    Deviation MissingPrimaryIsTrue missing_primary_is_true "missing-primary-is-true"
+        "filters read a multi-valued value without `primary` as primary (`emails[primary eq \
+         true]` finds it)",
+        "filters read a multi-valued value without `primary` as primary, so `emails[primary eq \
+         true]` finds it (RFC 7643 §2.4: an unspecified `primary` SHALL be assumed false)";
     Deviation BooleanOrderingAccepted boolean_ordering_accepted "boolean-ordering-accepted"
         "filters order booleans (`active lt true` finds inactive users) instead of refusing \
          them with 400 `invalidFilter`";

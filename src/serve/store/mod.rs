@@ -5,6 +5,7 @@
 //! The caller holds the lock and passes the clock reading (`now`, RFC 3339) into each write.
 //! Filters, PATCH and validation come from the protocol core through `crate::serve::protocol`.
 
+mod view;
 mod write;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -17,7 +18,7 @@ use crate::scim::model::ScimError;
 use crate::scim::path::AttrPath;
 use crate::scim::resource::get_ci;
 use crate::scim::schema::{Mutability, ResourceSchema};
-use crate::scim::sort::{SortOrder, sort_by_path, sort_key};
+use crate::scim::sort::{SortKey, SortOrder, sort_by_path, sort_key};
 use crate::serve::protocol;
 
 /// The two resource types the server stores.
@@ -105,6 +106,21 @@ pub struct StoreOptions {
     /// `schemas-order-matters`: a create or PUT whose `schemas` does not start with the core
     /// schema is refused.
     pub core_schema_first: bool,
+    /// `noop-add-bumps-last-modified`: a PATCH that changes nothing is stored as a write.
+    pub restamp_unchanged_patch: bool,
+    /// `multi-valued-first-value-only`: filters see only the first value of a multi-valued
+    /// complex attribute.
+    pub first_value_only_in_filters: bool,
+    /// `missing-primary-is-true`: filters see a multi-valued value without `primary` as primary.
+    pub absent_primary_is_true_in_filters: bool,
+    /// `case-exact-sorted-ignoring-case`: `sortBy` compares caseExact strings ignoring case.
+    pub sort_ignores_case: bool,
+    /// `unnormalized-comparison`: userNames are stored and compared as sent, not prepared.
+    pub unnormalized_user_names: bool,
+    /// `schemas-not-filterable`: filters see no `schemas` attribute.
+    pub schemas_hidden_from_filters: bool,
+    /// `stale-formatted-name`: a PATCH of name components keeps `name.formatted` as it was.
+    pub keep_stale_formatted_name: bool,
 }
 
 /// How the store writes the time stamps of `meta` (RFC 7643 §2.3.5, §3.1).
@@ -362,7 +378,8 @@ impl Store {
                 match indexed_candidates(collection, kind, filter) {
                     Some(candidates) => {
                         for entry in candidates {
-                            if protocol::filter_matches(filter, &entry.resource, schema)? {
+                            let seen = self.filter_view(&entry.resource);
+                            if protocol::filter_matches(filter, &seen, schema)? {
                                 hits.push(entry);
                             }
                         }
@@ -371,7 +388,11 @@ impl Store {
                     None => {
                         for id in collection.order.values() {
                             if let Some(entry) = collection.entries.get(id)
-                                && protocol::filter_matches(filter, &entry.resource, schema)?
+                                && protocol::filter_matches(
+                                    filter,
+                                    &self.filter_view(&entry.resource),
+                                    schema,
+                                )?
                             {
                                 hits.push(entry);
                             }
@@ -384,7 +405,12 @@ impl Store {
         if let Some((path, order)) = sort {
             let sort_schema = Store::schema(kind);
             sort_by_path(&mut found, order, |e| {
-                sort_key(&e.resource, path, sort_schema)
+                match sort_key(&e.resource, path, sort_schema) {
+                    SortKey::Text(text) if self.options.sort_ignores_case => {
+                        SortKey::Text(text.to_lowercase())
+                    }
+                    key => key,
+                }
             });
         }
         Ok(found)

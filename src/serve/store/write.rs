@@ -1,13 +1,14 @@
 //! The writes of the store: create, replace, patch and delete, each assembling `meta`, keeping
 //! the indexes and mirroring group membership into `User.groups`. It never answers a read.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
 use super::{Entry, Kind, Store, Written, created_of, display_of, not_found, render};
 use crate::scim::model::{ScimError, ScimType};
-use crate::scim::resource::get_ci;
+use crate::scim::resource::{get_ci, get_ci_mut};
 use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
 use crate::serve::quirks::keep_core_subset;
@@ -145,13 +146,16 @@ impl Store {
                 "a group must keep at least one member",
             ));
         }
-        if !patched.changed {
+        if !patched.changed && !self.options.restamp_unchanged_patch {
             return Ok(Written {
                 entry: existing.clone(),
                 changed: false,
             });
         }
         let mut attributes = patched.resource;
+        if kind == Kind::User && !self.options.keep_stale_formatted_name {
+            drop_stale_formatted_name(&existing.resource, &mut attributes);
+        }
         if let Some(object) = attributes.as_object_mut() {
             object.retain(|k, _| {
                 !(k.eq_ignore_ascii_case("meta")
@@ -259,6 +263,9 @@ impl Store {
     fn prepare(&self, kind: Kind, mut attributes: Value, id: &str) -> Result<Value, ScimError> {
         if self.options.core_subset {
             keep_core_subset(kind == Kind::Group, &mut attributes);
+        }
+        if kind == Kind::User && !self.options.unnormalized_user_names {
+            prepare_user_name(&mut attributes);
         }
         let unique_name = kind.unique_attribute();
         if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
@@ -606,6 +613,49 @@ fn second_before(now: &str) -> String {
     )
 }
 
+/// Stores a user's userName prepared for comparison (RFC 7644 §5: RFC 7613's normalisation form
+/// C), so that the uniqueness index and filters see one spelling of each name.
+fn prepare_user_name(user: &mut Value) {
+    let Some(members) = user.as_object_mut() else {
+        return;
+    };
+    let name = members
+        .iter_mut()
+        .find(|(key, _)| key.eq_ignore_ascii_case("userName"));
+    if let Some((_, Value::String(text))) = name
+        && let Cow::Owned(prepared) = protocol::prepared(text)
+    {
+        *text = prepared;
+    }
+}
+
+/// Takes `name.formatted` out of a patched user whose name components changed while
+/// `formatted` stayed as it was, since it would describe the old name (RFC 7643 §4.1.1: when
+/// both are returned they SHOULD describe the same name).
+fn drop_stale_formatted_name(before: &Value, after: &mut Value) {
+    let components = |name: &Map<String, Value>| -> Map<String, Value> {
+        let mut kept = name.clone();
+        kept.retain(|key, _| !key.eq_ignore_ascii_case("formatted"));
+        kept
+    };
+    let Some(Value::Object(old)) = get_ci(before, "name") else {
+        return;
+    };
+    let Some(Value::Object(new)) = after
+        .as_object_mut()
+        .and_then(|user| get_ci_mut(user, "name"))
+    else {
+        return;
+    };
+    let formatted = get_ci(old, "formatted");
+    if formatted.is_some()
+        && formatted == get_ci(new, "formatted")
+        && components(old) != components(new)
+    {
+        new.retain(|key, _| !key.eq_ignore_ascii_case("formatted"));
+    }
+}
+
 fn member_ids(group: &Value) -> HashSet<String> {
     match group.get("members") {
         Some(Value::Array(members)) => members
@@ -614,5 +664,102 @@ fn member_ids(group: &Value) -> HashSet<String> {
             .map(str::to_string)
             .collect(),
         _ => HashSet::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Kind, Store, StoreOptions};
+    use crate::scim::model::{PATCH_OP, ScimType, USER_SCHEMA};
+    use serde_json::json;
+
+    const NOW: &str = "2026-01-01T00:00:00.000Z";
+
+    fn store() -> Store {
+        Store::new("http://localhost/scim/v2", StoreOptions::default())
+    }
+
+    fn add_user(store: &mut Store, user_name: &str, external_id: &str) -> String {
+        let body =
+            json!({"schemas": [USER_SCHEMA], "userName": user_name, "externalId": external_id});
+        store
+            .create(Kind::User, body, NOW)
+            .unwrap()
+            .id()
+            .to_string()
+    }
+
+    #[test]
+    fn user_names_are_stored_in_normalisation_form_c_so_two_spellings_are_one_name() {
+        let precomposed = "ren\u{e9}";
+        let decomposed = "rene\u{301}";
+        let mut store = store();
+        let id = add_user(&mut store, decomposed, "e");
+        let stored = &store.get(Kind::User, &id).unwrap().resource["userName"];
+        assert_eq!(stored, precomposed, "RFC 7613 §3: the prepared form is NFC");
+        let again = json!({"schemas": [USER_SCHEMA], "userName": precomposed});
+        let refused = store.create(Kind::User, again, NOW).unwrap_err();
+        assert_eq!(refused.scim_type, Some(ScimType::Uniqueness));
+
+        let mut as_sent = Store::new(
+            "http://localhost/scim/v2",
+            StoreOptions {
+                unnormalized_user_names: true,
+                ..StoreOptions::default()
+            },
+        );
+        add_user(&mut as_sent, decomposed, "e");
+        add_user(&mut as_sent, precomposed, "f");
+        assert_eq!(
+            as_sent.len(Kind::User),
+            2,
+            "`unnormalized-comparison`: two names"
+        );
+    }
+
+    #[test]
+    fn a_patch_of_name_components_drops_the_formatted_name_it_leaves_stale() {
+        let patch = |path: &str, value: &str| json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": path, "value": value}]});
+        for (keep_stale, formatted) in [(false, None), (true, Some("Ann Lee"))] {
+            let mut store = Store::new(
+                "http://localhost/scim/v2",
+                StoreOptions {
+                    keep_stale_formatted_name: keep_stale,
+                    ..StoreOptions::default()
+                },
+            );
+            let body = json!({"schemas": [USER_SCHEMA], "userName": "ann",
+                "name": {"formatted": "Ann Lee", "givenName": "Ann", "familyName": "Lee"}});
+            let id = store
+                .create(Kind::User, body, NOW)
+                .unwrap()
+                .id()
+                .to_string();
+            let written = store
+                .patch(Kind::User, &id, &patch("name.familyName", "Ray"), NOW)
+                .unwrap();
+            let name = &written.entry.resource["name"];
+            assert_eq!(name["familyName"], "Ray");
+            assert_eq!(
+                name["formatted"].as_str(),
+                formatted,
+                "keep_stale: {keep_stale}"
+            );
+        }
+        let mut store = store();
+        let body = json!({"schemas": [USER_SCHEMA], "userName": "bo",
+            "name": {"formatted": "Bo Li", "familyName": "Li"}});
+        let id = store
+            .create(Kind::User, body, NOW)
+            .unwrap()
+            .id()
+            .to_string();
+        let written = store
+            .patch(Kind::User, &id, &patch("name.formatted", "Bo Li-Ray"), NOW)
+            .unwrap();
+        assert_eq!(
+            written.entry.resource["name"]["formatted"], "Bo Li-Ray",
+            "a formatted name the PATCH sets itself is kept"
+        );
     }
 }

@@ -81,6 +81,7 @@ pub(super) fn assertion(
             .as_ref()
             .map(|d| deviation(source, d))
             .transpose()?,
+        when_status: raw.when_status,
         line: source.line_of(&span),
     })
 }

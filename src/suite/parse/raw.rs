@@ -86,6 +86,7 @@ pub(super) struct RawStep {
     pub auth: Option<bool>,
     pub settle: Option<bool>,
     pub skip_if_filter_declined: Option<bool>,
+    pub skip_if_unsupported: Option<bool>,
     pub setup: Option<bool>,
     pub status: Option<Spanned<StatusSpec>>,
     pub deviation: Option<Spanned<String>>,
@@ -139,6 +140,7 @@ impl RawStep {
             skip_if_filter_declined: self
                 .skip_if_filter_declined
                 .or(base.skip_if_filter_declined),
+            skip_if_unsupported: self.skip_if_unsupported.or(base.skip_if_unsupported),
             setup: self.setup.or(base.setup),
             status: self.status.or(base.status),
             deviation: self.deviation.or(base.deviation),
@@ -271,6 +273,7 @@ pub(super) struct RawAssertion {
     pub level: Option<String>,
     pub message: Option<String>,
     pub deviation: Option<Spanned<String>>,
+    pub when_status: Option<u16>,
 }
 
 /// Where a capture reads: a body path or pointer (a string), or `{ header = "NAME" }`.

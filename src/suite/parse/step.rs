@@ -75,6 +75,7 @@ pub(super) fn step(
         auth: raw.auth.unwrap_or(true),
         settle: raw.settle.unwrap_or(false),
         skip_if_filter_declined: raw.skip_if_filter_declined.unwrap_or(false),
+        skip_if_unsupported: raw.skip_if_unsupported.unwrap_or(false),
         setup,
         status,
         deviation: named,
