@@ -200,6 +200,7 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             not_binds_loosely: quirks.not_binds_loosely,
             omit_resource_type: quirks.meta_without_resource_type,
             core_subset: quirks.core_subset,
+            primary_not_exclusive: quirks.primary_not_exclusive,
         },
     );
     if let Some(seed) = &config.seed {

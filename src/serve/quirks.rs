@@ -13,7 +13,9 @@ use serde_json::{Map, Value};
 use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, ScimError, ScimType, USER_SCHEMA};
 use crate::scim::path::AttrPath;
-use crate::scim::resource::get_ci;
+use crate::scim::resource::{get_ci, is_primary};
+use crate::scim::schema::ResourceSchema;
+use crate::serve::etag;
 use crate::serve::query::Projection;
 
 mod table;
@@ -57,6 +59,12 @@ impl Quirks {
             return Some(ScimError::typed(
                 ScimType::InvalidPath,
                 format!("unsupported PATCH path `{path}`: schema URNs in paths are not supported"),
+            ));
+        }
+        if self.null_replace_refused && operations.iter().any(replaces_with_null) {
+            return Some(ScimError::typed(
+                ScimType::InvalidValue,
+                "a replace needs a value: `null` is not a valid value",
             ));
         }
         None
@@ -142,6 +150,33 @@ impl Quirks {
         }
     }
 
+    /// `unknown-schema-urn-refused`: the 400 for a create whose `schemas` lists a URN other than
+    /// the core User and Group schemas and the enterprise extension, as Entra's group create
+    /// does (`http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`).
+    pub fn refused_unknown_schemas(&self, body: &Value) -> Option<ScimError> {
+        if !self.unknown_schema_urn_refused {
+            return None;
+        }
+        let known = [USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA];
+        let unknown = get_ci(body, "schemas")?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|urn| !known.iter().any(|k| k.eq_ignore_ascii_case(urn)))?;
+        Some(ScimError::typed(
+            ScimType::InvalidValue,
+            format!("unknown schema `{unknown}`"),
+        ))
+    }
+
+    /// `create-ignores-active`: takes `active` out of a user's POST body, so the user is stored
+    /// without it (Okta reads a created user back and expects the `active` it sent).
+    pub fn drop_active_on_create(&self, body: &mut Value) {
+        if let Some(object) = body.as_object_mut().filter(|_| self.create_ignores_active) {
+            object.retain(|key, _| !key.eq_ignore_ascii_case("active"));
+        }
+    }
+
     /// `enterprise-extension-dropped`: takes the enterprise extension (RFC 7643 §4.3) and its
     /// URN in `schemas` out of a POST or PUT body, as a server that only knows the core schema
     /// and ignores what it does not know would.
@@ -170,11 +205,14 @@ impl Quirks {
                 .any(|path| path.name.eq_ignore_ascii_case("id"))
     }
 
-    /// The schemas `/Schemas` serves: `schemas-missing-user` leaves out the core User schema,
-    /// `core-subset` the attributes it does not store.
+    /// The schemas `/Schemas` serves: `schemas-missing-user` and `schemas-missing-group` leave
+    /// out the core User or Group schema, `core-subset` the attributes it does not store.
     pub fn served_schemas(&self, mut schemas: Vec<Value>) -> Vec<Value> {
         if self.schemas_missing_user {
             schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(USER_SCHEMA));
+        }
+        if self.schemas_missing_group {
+            schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(GROUP_SCHEMA));
         }
         if self.unique_emails
             && let Some(address) = schemas
@@ -214,13 +252,19 @@ impl Quirks {
 
     /// The resource types served: `resource-type-endpoint-unslashed` writes each `endpoint`
     /// without its leading `/`, as RFC 7643 §6's own example does (`"Users"`); legal, as
-    /// either is relative to the base URL.
+    /// either is relative to the base URL. `resource-type-schema-name` writes the type's name
+    /// as its `schema`, which RFC 7643 §6 makes the URI of its core schema.
     pub fn served_resource_types(&self, mut resource_types: Vec<Value>) -> Vec<Value> {
-        if self.resource_type_endpoint_unslashed {
-            for resource_type in &mut resource_types {
-                if let Some(Value::String(endpoint)) = resource_type.get_mut("endpoint") {
-                    *endpoint = endpoint.trim_start_matches('/').to_owned();
-                }
+        for resource_type in &mut resource_types {
+            if self.resource_type_endpoint_unslashed
+                && let Some(Value::String(endpoint)) = resource_type.get_mut("endpoint")
+            {
+                *endpoint = endpoint.trim_start_matches('/').to_owned();
+            }
+            if self.resource_type_schema_name
+                && let Some(name) = resource_type.get("name").cloned()
+            {
+                resource_type["schema"] = name;
             }
         }
         resource_types
@@ -244,15 +288,81 @@ impl Quirks {
         if self.version_conflict_409 { 409 } else { 412 }
     }
 
+    /// Whether an `If-Match` header names the current `version`: compared weakly (the `W/`
+    /// prefix ignored, as SCIM's own examples need), or under `if-match-strong-comparison`
+    /// strongly (RFC 7232 §2.3.2), so that only `*` matches the weak tags the server issues.
+    pub fn if_match_holds(&self, header: &str, version: &str) -> bool {
+        if !self.if_match_strong_comparison {
+            return etag::header_matches(header, version);
+        }
+        let strong = |tag: &str| !tag.starts_with("W/");
+        header
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || (strong(tag) && strong(version) && tag == version))
+    }
+
+    /// The `failOnErrors` a BulkRequest runs under (`None`: no limit): the one `sent`, none
+    /// under `ignore-fail-on-errors`, and 1 when none was sent under
+    /// `bulk-stops-at-first-error` (RFC 7644 §3.7.3 performs as many operations as it can).
+    pub fn bulk_error_limit(&self, sent: Option<u64>) -> Option<u64> {
+        if self.ignore_fail_on_errors {
+            None
+        } else if self.bulk_stops_at_first_error {
+            sent.or(Some(1))
+        } else {
+            sent
+        }
+    }
+
+    /// `projection-urn-unknown`: an `attributes` or `excludedAttributes` name qualified with a
+    /// schema URN keeps the URN in its name, so it names no attribute, as a server that does
+    /// not strip the URN reads it (RFC 7644 §3.10 allows the URN-qualified form everywhere).
+    pub fn unqualify_projection(&self, projection: &mut Projection) {
+        if !self.projection_urn_unknown {
+            return;
+        }
+        let paths = projection.attributes.iter_mut();
+        for path in paths.chain(projection.excluded.iter_mut()) {
+            if let Some(urn) = path.urn.take().filter(|_| !path.name.is_empty()) {
+                path.name = format!("{urn}:{}", path.name);
+            }
+        }
+    }
+
+    /// `case-sensitive-attribute-names`: whether `filter` names an attribute spelled in another
+    /// case than `schema` spells it (`USERNAME`), which such a server finds on no resource
+    /// (RFC 7644 §3.4.2.2: "Attribute names and attribute operators used in filters are case
+    /// insensitive").
+    pub fn misses_names_by_case(&self, filter: &Filter, schema: &ResourceSchema) -> bool {
+        self.case_sensitive_attribute_names
+            && names_any(filter, &|path| {
+                let Some(attribute) = schema.core.attribute(&path.name) else {
+                    return false;
+                };
+                attribute.name != path.name
+                    || path.sub.as_ref().is_some_and(|sub| {
+                        attribute
+                            .sub_attribute(sub)
+                            .is_some_and(|defined| defined.name != *sub)
+                    })
+            })
+    }
+
     /// Rewrites a PATCH body the way the misreading quirks understand it. The body is copied
     /// only when one of them is on.
     pub fn rewrite_patch(&self, body: &mut Cow<'_, Value>, on_group: bool) {
         let widen_member_removal = self.member_removal_empties_group && on_group;
         if !(widen_member_removal
             || self.patch_remove_ignored
+            || self.patch_replace_ignored
+            || self.patch_add_single_value_ignored
+            || self.patch_add_first_value_only
             || self.ignore_null_replace
+            || self.false_replace_ignored
             || self.add_replaces_list
             || self.replace_merges_list
+            || self.replace_complex_clears_rest
             || self.filtered_remove_clears_all
             || self.pathless_patch_ignored)
         {
@@ -261,6 +371,9 @@ impl Quirks {
         let Some(operations) = operations_mut(body.to_mut()) else {
             return;
         };
+        if self.replace_complex_clears_rest {
+            clear_before_complex_replace(operations);
+        }
         for op in operations.iter_mut().filter_map(Value::as_object_mut) {
             if self.pathless_patch_ignored {
                 empty_pathless_value(op);
@@ -276,24 +389,78 @@ impl Quirks {
                         drop_value_filter(op);
                     }
                 }
+                Some("replace") if self.patch_replace_ignored => ignore_operation(op),
                 Some("replace") => {
                     if self.ignore_null_replace {
                         skip_nulls(op);
+                    }
+                    if self.false_replace_ignored {
+                        skip_false(op);
                     }
                     if self.replace_merges_list {
                         swap_list_op(op, "add");
                     }
                 }
+                Some("add") if self.patch_add_single_value_ignored && adds_one_value(op) => {
+                    ignore_operation(op);
+                }
                 Some("add") if self.add_replaces_list => swap_list_op(op, "replace"),
+                Some("add") if self.patch_add_first_value_only => keep_first_value(op),
                 _ => {}
             }
         }
     }
 
-    /// `require-name-formatted`: the 400 for a User create (`POST /Users`) whose body has no
-    /// non-empty `name.formatted`, as a server that demands more than RFC 7643 §4.1 does (only
-    /// `userName` is required there). PUT, PATCH and `/Bulk` are left as they are.
+    /// `add-duplicates-values`: an `add` to a multi-valued attribute that sends a value the
+    /// resource `held` already holds becomes a `replace` with the held values followed by every
+    /// value sent, so that value is there twice (RFC 7644 §3.5.2.1: when the attribute "already
+    /// contains the value, no changes SHOULD be made"). The body is copied only when one does.
+    pub fn duplicate_added_values(&self, body: &mut Cow<'_, Value>, held: &Value) {
+        let repeats = |op: &Value| {
+            let adds = text_of_value(op, "op").is_some_and(|kind| kind.eq_ignore_ascii_case("add"));
+            match (held_list(op, held), get_ci(op, "value")) {
+                (Some(held), Some(Value::Array(sent))) => {
+                    adds && sent.iter().any(|value| held.contains(value))
+                }
+                _ => false,
+            }
+        };
+        if !self.add_duplicates_values
+            || !operations(body.as_ref()).is_some_and(|ops| ops.iter().any(repeats))
+        {
+            return;
+        }
+        let Some(operations) = operations_mut(body.to_mut()) else {
+            return;
+        };
+        for op in operations.iter_mut() {
+            if !repeats(op) {
+                continue;
+            }
+            let mut all = held_list(op, held).cloned().unwrap_or_default();
+            let Some(object) = op.as_object_mut() else {
+                continue;
+            };
+            if let Some(Value::Array(sent)) = value_of(object) {
+                all.append(sent);
+            }
+            object.retain(|k, _| !k.eq_ignore_ascii_case("op") && !k.eq_ignore_ascii_case("value"));
+            object.insert("op".to_owned(), Value::from("replace"));
+            object.insert("value".to_owned(), Value::Array(all));
+        }
+    }
+
+    /// The 400 for a User create (`POST /Users`): `require-name-formatted` refuses a body
+    /// without a non-empty `name.formatted`, as a server that demands more than RFC 7643 §4.1
+    /// does (only `userName` is required there); `client-meta-refused` one carrying `meta`, which
+    /// RFC 7643 §2.2 says to ignore (readOnly). PUT, PATCH and `/Bulk` are left as they are.
     pub fn refused_user_create(&self, body: &Value) -> Option<ScimError> {
+        if self.client_meta_refused && get_ci(body, "meta").is_some() {
+            return Some(ScimError::typed(
+                ScimType::Mutability,
+                "`meta` is read-only and cannot be written",
+            ));
+        }
         if !self.require_name_formatted {
             return None;
         }
@@ -446,6 +613,12 @@ fn operations_mut(body: &mut Value) -> Option<&mut Vec<Value>> {
         .and_then(|(_, v)| v.as_array_mut())
 }
 
+/// A string member of a PATCH operation given as a JSON value, its key matched
+/// case-insensitively.
+fn text_of_value<'a>(op: &'a Value, key: &str) -> Option<&'a str> {
+    text_of(op.as_object()?, key)
+}
+
 /// A string member of a PATCH operation, its key matched case-insensitively.
 fn text_of<'a>(op: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     op.iter()
@@ -480,13 +653,122 @@ fn empty_pathless_value(op: &mut Map<String, Value>) {
     }
 }
 
-/// `patch-remove-ignored`: the operation becomes an `add` of nothing, which changes nothing
-/// and is answered as a success, as by a server that implements only `add` and `replace`
-/// (RFC 7644 §3.5.2.2 removes the values the path names).
+/// `patch-remove-ignored` and `patch-replace-ignored`: the operation becomes an `add` of
+/// nothing, which changes nothing and is answered as a success, as by a server that implements
+/// only some of the operations (RFC 7644 §3.5.2.2 removes the values the path names, §3.5.2.3
+/// replaces them).
 fn ignore_operation(op: &mut Map<String, Value>) {
     op.clear();
     op.insert("op".to_owned(), Value::from("add"));
     op.insert("value".to_owned(), Value::Object(Map::new()));
+}
+
+/// `patch-add-single-value-ignored`: whether an `add` sets one value (not a list) at a path.
+fn adds_one_value(op: &Map<String, Value>) -> bool {
+    let has_path = text_of(op, "path").is_some_and(|path| !path.trim().is_empty());
+    let value = op
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+        .map(|(_, v)| v);
+    has_path && value.is_some_and(|value| !value.is_array())
+}
+
+/// `patch-add-first-value-only`: an `add` of a list keeps only the list's first value, as a
+/// server that reads `value[0]` does (RFC 7644 §3.5.2.1 adds every value).
+fn keep_first_value(op: &mut Map<String, Value>) {
+    if let Some(Value::Array(values)) = value_of(op) {
+        values.truncate(1);
+    }
+}
+
+/// `false-replace-ignored`: a `replace` whose value is `false` becomes a replace of nothing,
+/// and `false` members of an object value are dropped, as a server that tests a value's
+/// truthiness before writing it does (RFC 7644 §3.5.2.3 replaces with the value given).
+fn skip_false(op: &mut Map<String, Value>) {
+    match value_of(op) {
+        Some(value @ Value::Bool(false)) => {
+            *value = Value::Object(Map::new());
+            op.retain(|k, _| !k.eq_ignore_ascii_case("path"));
+        }
+        Some(Value::Object(members)) => members.retain(|_, member| *member != Value::Bool(false)),
+        _ => {}
+    }
+}
+
+/// `null-replace-refused`: whether an operation is a `replace` with the value `null`, which
+/// RFC 7643 §2.5 reads as "no value" (the attribute is cleared).
+fn replaces_with_null(op: &Value) -> bool {
+    text_of_value(op, "op").is_some_and(|kind| kind.eq_ignore_ascii_case("replace"))
+        && op
+            .as_object()
+            .and_then(|members| {
+                members
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+            })
+            .is_some_and(|(_, value)| value.is_null())
+}
+
+/// `replace-complex-clears-rest`: before a `replace` that sets an object at a plain attribute
+/// path (`name`), a `remove` of that path, so the sub-attributes it does not name are cleared
+/// as by a server that sets the whole attribute (RFC 7644 §3.5.2.3 replaces only the
+/// sub-attributes given).
+fn clear_before_complex_replace(operations: &mut Vec<Value>) {
+    let sets_complex = |op: &Value| {
+        let members = op.as_object()?;
+        let replaces = text_of(members, "op").is_some_and(|k| k.eq_ignore_ascii_case("replace"));
+        let path = text_of(members, "path")?;
+        let plain = !path.contains(['[', '.']) && !path.trim().is_empty();
+        let object = members
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("value") && v.is_object());
+        (replaces && plain && object).then(|| path.to_owned())
+    };
+    let mut rewritten = Vec::with_capacity(operations.len());
+    for op in operations.drain(..) {
+        if let Some(path) = sets_complex(&op) {
+            rewritten.push(serde_json::json!({ "op": "remove", "path": path }));
+        }
+        rewritten.push(op);
+    }
+    *operations = rewritten;
+}
+
+/// `add-duplicates-values`: the list `held` holds at the plain attribute path an operation
+/// names, if any.
+fn held_list<'h>(op: &Value, held: &'h Value) -> Option<&'h Vec<Value>> {
+    let path = text_of_value(op, "path")?;
+    if path.contains(['[', '.', ':']) {
+        return None;
+    }
+    get_ci(held, path)?.as_array()
+}
+
+/// `primary-not-exclusive`: marks primary again, in `after`, every value of a multi-valued
+/// attribute that was primary `before` and is still there (matched by its `value`), as a
+/// server that sets the new primary without clearing the old does (RFC 7643 §2.4: at most one
+/// value is primary).
+pub fn keep_old_primaries(before: &Value, after: &mut Value) {
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object_mut()) else {
+        return;
+    };
+    for (name, values) in before {
+        let Some(old) = values.as_array() else {
+            continue;
+        };
+        let Some(Value::Array(new)) = after.get_mut(name) else {
+            continue;
+        };
+        for primary in old.iter().filter(|value| is_primary(value)) {
+            let kept = new
+                .iter_mut()
+                .filter_map(Value::as_object_mut)
+                .find(|value| value.get("value") == primary.get("value"));
+            if let Some(kept) = kept {
+                kept.insert("primary".to_owned(), Value::Bool(true));
+            }
+        }
+    }
 }
 
 /// `filtered-remove-clears-all`: a `remove` whose path has a value filter loses the filter and
@@ -734,6 +1016,101 @@ mod tests {
             on_a_user["Operations"][4]["value"][0]["value"], "1",
             "member removal is widened on groups only"
         );
+    }
+
+    #[test]
+    fn the_new_patch_rewrites_touch_only_the_operations_they_name() {
+        let body = serde_json::json!({"Operations": [
+            {"op": "add", "path": "nickName", "value": "N"},
+            {"op": "add", "path": "members", "value": [{"value": "1"}, {"value": "2"}]},
+            {"op": "replace", "path": "active", "value": false},
+            {"op": "replace", "value": {"active": false, "title": "T"}},
+            {"op": "replace", "path": "name", "value": {"givenName": "G"}},
+            {"op": "replace", "path": "name.givenName", "value": "G"},
+        ]});
+        let quirks = Quirks::from_list(&[
+            Quirk::PatchAddSingleValueIgnored,
+            Quirk::PatchAddFirstValueOnly,
+            Quirk::FalseReplaceIgnored,
+            Quirk::ReplaceComplexClearsRest,
+        ]);
+        let mut rewritten = Cow::Borrowed(&body);
+        quirks.rewrite_patch(&mut rewritten, true);
+        assert_eq!(
+            rewritten.into_owned(),
+            serde_json::json!({"Operations": [
+                {"op": "add", "value": {}},
+                {"op": "add", "path": "members", "value": [{"value": "1"}]},
+                {"op": "replace", "value": {}},
+                {"op": "replace", "value": {"title": "T"}},
+                {"op": "remove", "path": "name"},
+                {"op": "replace", "path": "name", "value": {"givenName": "G"}},
+                {"op": "replace", "path": "name.givenName", "value": "G"},
+            ]})
+        );
+    }
+
+    #[test]
+    fn added_values_already_held_are_added_again_only_under_the_quirk() {
+        let held = serde_json::json!({"emails": [{"value": "a@b.c", "type": "work"}]});
+        let body = serde_json::json!({"Operations": [
+            {"op": "add", "path": "emails", "value": [{"value": "a@b.c", "type": "work"}]},
+            {"op": "add", "path": "emails", "value": [{"value": "new@b.c"}]},
+        ]});
+        let mut untouched = Cow::Borrowed(&body);
+        Quirks::default().duplicate_added_values(&mut untouched, &held);
+        assert!(matches!(untouched, Cow::Borrowed(_)));
+        let mut doubled = Cow::Borrowed(&body);
+        Quirks::from_list(&[Quirk::AddDuplicatesValues])
+            .duplicate_added_values(&mut doubled, &held);
+        assert_eq!(
+            doubled["Operations"],
+            serde_json::json!([
+                {"path": "emails", "op": "replace", "value": [
+                    {"value": "a@b.c", "type": "work"}, {"value": "a@b.c", "type": "work"}
+                ]},
+                {"op": "add", "path": "emails", "value": [{"value": "new@b.c"}]},
+            ])
+        );
+    }
+
+    #[test]
+    fn old_primaries_are_kept_only_where_the_value_is_still_there() {
+        let before = serde_json::json!({"emails": [
+            {"value": "w@x", "primary": true}, {"value": "gone@x", "primary": true}
+        ]});
+        let mut after = serde_json::json!({"emails": [
+            {"value": "w@x", "primary": false}, {"value": "h@x", "primary": true}
+        ]});
+        keep_old_primaries(&before, &mut after);
+        assert_eq!(
+            after,
+            serde_json::json!({"emails": [
+                {"value": "w@x", "primary": true}, {"value": "h@x", "primary": true}
+            ]})
+        );
+    }
+
+    #[test]
+    fn strong_if_match_comparison_matches_only_a_star_against_weak_versions() {
+        let weak = Quirks::default();
+        let strong = Quirks::from_list(&[Quirk::IfMatchStrongComparison]);
+        assert!(weak.if_match_holds("W/\"3\"", "W/\"3\""));
+        assert!(!strong.if_match_holds("W/\"3\"", "W/\"3\""));
+        assert!(!strong.if_match_holds("\"3\"", "W/\"3\""));
+        assert!(strong.if_match_holds("*", "W/\"3\""));
+        assert!(strong.if_match_holds("\"3\"", "\"3\""));
+    }
+
+    #[test]
+    fn bulk_error_limit_follows_the_quirks() {
+        assert_eq!(Quirks::default().bulk_error_limit(None), None);
+        assert_eq!(Quirks::default().bulk_error_limit(Some(2)), Some(2));
+        let stops = Quirks::from_list(&[Quirk::BulkStopsAtFirstError]);
+        assert_eq!(stops.bulk_error_limit(None), Some(1));
+        assert_eq!(stops.bulk_error_limit(Some(2)), Some(2));
+        let ignores = Quirks::from_list(&[Quirk::IgnoreFailOnErrors]);
+        assert_eq!(ignores.bulk_error_limit(Some(2)), None);
     }
 
     #[test]

@@ -350,6 +350,7 @@ async fn a_core_subset_server_skips_checks_on_attributes_it_lacks_and_fails_noth
     assert_eq!(
         skipped,
         [
+            "entra.patch.empty-string-then-null-clears",
             "entra.roles.primary-as-string",
             "rfc7644.patch.add-simple",
             "rfc7644.patch.pathless-add",

@@ -10,7 +10,7 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::scim::resource::get_ci;
 use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
-use crate::serve::quirks::keep_core_subset;
+use crate::serve::quirks::{keep_core_subset, keep_old_primaries};
 
 impl Store {
     /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored,
@@ -98,6 +98,9 @@ impl Store {
             });
         }
         let mut attributes = patched.resource;
+        if self.options.primary_not_exclusive {
+            keep_old_primaries(&existing.resource, &mut attributes);
+        }
         if let Some(object) = attributes.as_object_mut() {
             object.retain(|k, _| {
                 !(k.eq_ignore_ascii_case("meta")
