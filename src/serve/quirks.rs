@@ -485,6 +485,19 @@ impl Quirks {
         }
     }
 
+    /// `anonymous-self-registration`: whether a request without credentials is served: a POST
+    /// to the Users endpoint (`path` is the request's, base path included), as RFC 7644 §2.2
+    /// permits for user self-registration.
+    pub fn admits_anonymous(&self, is_post: bool, path: &str) -> bool {
+        self.anonymous_self_registration
+            && is_post
+            && path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.eq_ignore_ascii_case("Users"))
+    }
+
     /// Whether a request body's media type (its essence, lowercased) is refused with 415:
     /// `reject-application-json` accepts only `application/scim+json`, though RFC 7644 §3.8
     /// says servers SHOULD take `application/json` too.
@@ -1100,6 +1113,17 @@ mod tests {
         assert!(!strong.if_match_holds("\"3\"", "W/\"3\""));
         assert!(strong.if_match_holds("*", "W/\"3\""));
         assert!(strong.if_match_holds("\"3\"", "\"3\""));
+    }
+
+    #[test]
+    fn self_registration_admits_only_an_anonymous_user_create() {
+        let open = Quirks::from_list(&[Quirk::AnonymousSelfRegistration]);
+        assert!(open.admits_anonymous(true, "/scim/v2/Users"));
+        assert!(open.admits_anonymous(true, "/scim/v2/users/"));
+        assert!(!open.admits_anonymous(false, "/scim/v2/Users"));
+        assert!(!open.admits_anonymous(true, "/scim/v2/Groups"));
+        assert!(!open.admits_anonymous(true, "/scim/v2/Users/.search"));
+        assert!(!Quirks::default().admits_anonymous(true, "/scim/v2/Users"));
     }
 
     #[test]

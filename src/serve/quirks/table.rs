@@ -439,6 +439,11 @@ quirk_table! {
         "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal)",
         "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal: RFC 7643 \
          §6's own example, relative to the base URL)";
+    Legal AnonymousSelfRegistration anonymous_self_registration "anonymous-self-registration"
+        "a `POST /Users` without credentials creates the user (legal: self-registration)",
+        "a `POST /Users` without credentials creates the user; every other request still needs \
+         the token (legal: RFC 7644 §2.2 lets a server accept an anonymous create, for user \
+         self-registration)";
     Legal VersionConflict409 version_conflict_409 "version-conflict-409"
         "a write with a stale `If-Match` gets 409, not 412 (legal: RFC 7644 Table 8)",
         "a write with a stale `If-Match` gets 409 Conflict, not 412 (legal: RFC 7644 Table 8 \
