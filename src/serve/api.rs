@@ -426,6 +426,12 @@ impl Server {
         if let Some(refusal) = self.quirks.refused_unknown_schemas(&body) {
             return Err(refusal.into());
         }
+        if let Some(refusal) = (kind == Kind::User)
+            .then(|| self.quirks.refused_user_name(&body))
+            .flatten()
+        {
+            return Err(refusal.into());
+        }
         self.quirks.drop_enterprise_extension(&mut body);
         if kind == Kind::Group {
             self.quirks.drop_members_on_create(&mut body);
@@ -449,6 +455,12 @@ impl Server {
         projection: &Projection,
     ) -> Result<Reply, Failure> {
         let mut body = body_of(request)?.clone();
+        if let Some(refusal) = (kind == Kind::User)
+            .then(|| self.quirks.refused_user_name(&body))
+            .flatten()
+        {
+            return Err(refusal.into());
+        }
         self.quirks.drop_enterprise_extension(&mut body);
         let now = now();
         let mut store = self.write();

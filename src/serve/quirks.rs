@@ -150,6 +150,19 @@ impl Quirks {
         }
     }
 
+    /// `username-email-only`: the 400 for a user create or PUT whose `userName` has no `@`, as
+    /// a service provider whose accounts are email addresses answers (legal: RFC 7643 §4.1.1
+    /// asks only that a userName be present, non-empty and unique).
+    pub fn refused_user_name(&self, body: &Value) -> Option<ScimError> {
+        let user_name = get_ci(body, "userName")?.as_str()?;
+        (self.username_email_only && !user_name.contains('@')).then(|| {
+            ScimError::typed(
+                ScimType::InvalidValue,
+                format!("userName `{user_name}` is not an email address"),
+            )
+        })
+    }
+
     /// `unknown-schema-urn-refused`: the 400 for a create whose `schemas` lists a URN other than
     /// the core User and Group schemas and the enterprise extension, as Entra's group create
     /// does (`http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`).

@@ -439,6 +439,11 @@ quirk_table! {
         "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal)",
         "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal: RFC 7643 \
          §6's own example, relative to the base URL)";
+    Legal UsernameEmailOnly username_email_only "username-email-only"
+        "a user whose userName is not an email address gets 400 `invalidValue` (legal)",
+        "a create or PUT of a user whose userName has no `@` gets 400 `invalidValue`, as SaaS \
+         that sign users in by email answer (legal: RFC 7643 §4.1.1 leaves the form of a \
+         userName to the service provider, Table 9's `invalidValue`)";
     Legal AnonymousSelfRegistration anonymous_self_registration "anonymous-self-registration"
         "a `POST /Users` without credentials creates the user (legal: self-registration)",
         "a `POST /Users` without credentials creates the user; every other request still needs \
