@@ -201,6 +201,8 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             omit_resource_type: quirks.meta_without_resource_type,
             core_subset: quirks.core_subset,
             primary_not_exclusive: quirks.primary_not_exclusive,
+            emails_untyped: quirks.emails_untyped,
+            name_formatted_only: quirks.name_formatted_only,
         },
     );
     if let Some(seed) = &config.seed {

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, ScimError, ScimType, USER_SCHEMA};
 use crate::scim::path::AttrPath;
-use crate::scim::resource::{get_ci, is_primary};
+use crate::scim::resource::{get_ci, get_ci_mut, is_primary};
 use crate::scim::schema::ResourceSchema;
 use crate::serve::etag;
 use crate::serve::query::Projection;
@@ -219,7 +219,8 @@ impl Quirks {
     }
 
     /// The schemas `/Schemas` serves: `schemas-missing-user` and `schemas-missing-group` leave
-    /// out the core User or Group schema, `core-subset` the attributes it does not store.
+    /// out the core User or Group schema; `core-subset`, `emails-untyped` and
+    /// `name-formatted-only` the attributes and sub-attributes they do not store.
     pub fn served_schemas(&self, mut schemas: Vec<Value>) -> Vec<Value> {
         if self.schemas_missing_user {
             schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(USER_SCHEMA));
@@ -235,6 +236,17 @@ impl Quirks {
                 .and_then(|emails| attribute_mut(emails, "value"))
         {
             address["uniqueness"] = Value::from("server");
+        }
+        if let Some(user) = schemas
+            .iter_mut()
+            .find(|schema| schema.get("id").and_then(Value::as_str) == Some(USER_SCHEMA))
+        {
+            if self.emails_untyped {
+                retain_sub_attributes(user, "emails", |sub| sub != "type");
+            }
+            if self.name_formatted_only {
+                retain_sub_attributes(user, "name", |sub| sub == "formatted");
+            }
         }
         if self.core_subset {
             for schema in &mut schemas {
@@ -592,6 +604,50 @@ pub fn keep_core_subset(is_group: bool, resource: &mut Value) {
         }
         true
     });
+}
+
+/// `emails-untyped`: takes `type` out of every email address of a user about to be stored.
+pub fn drop_email_types(user: &mut Value) {
+    let emails = user
+        .as_object_mut()
+        .and_then(|user| get_ci_mut(user, "emails"));
+    if let Some(Value::Array(addresses)) = emails {
+        for address in addresses.iter_mut().filter_map(Value::as_object_mut) {
+            address.retain(|sub, _| !sub.eq_ignore_ascii_case("type"));
+        }
+    }
+}
+
+/// `name-formatted-only`: keeps of a user's `name` only `formatted`, composed from
+/// `givenName` and `familyName` when the client did not send it.
+pub fn keep_formatted_name(user: &mut Value) {
+    let name = user
+        .as_object_mut()
+        .and_then(|user| get_ci_mut(user, "name"));
+    let Some(Value::Object(name)) = name else {
+        return;
+    };
+    let part = |key: &str| get_ci(name, key).and_then(Value::as_str).unwrap_or("");
+    let formatted = match part("formatted") {
+        "" => format!("{} {}", part("givenName"), part("familyName"))
+            .trim()
+            .to_owned(),
+        sent => sent.to_owned(),
+    };
+    name.clear();
+    if !formatted.is_empty() {
+        name.insert("formatted".to_owned(), Value::String(formatted));
+    }
+}
+
+/// Keeps, of the sub-attributes `/Schemas` declares for `attribute` of a schema, those whose
+/// name passes `keep`.
+fn retain_sub_attributes(schema: &mut Value, attribute: &str, keep: impl Fn(&str) -> bool) {
+    if let Some(Value::Array(subs)) =
+        attribute_mut(schema, attribute).and_then(|definition| definition.get_mut("subAttributes"))
+    {
+        subs.retain(|sub| sub.get("name").and_then(Value::as_str).is_some_and(&keep));
+    }
 }
 
 /// Keeps in a schema's attribute definitions (RFC 7643 §7) those `kept` names, and in each

@@ -407,6 +407,19 @@ quirk_table! {
          (value, type, primary), active and externalId, Groups only displayName and members; \
          other core attributes are dropped on every write and left out of `/Schemas`, and a \
          filter on them matches nothing (legal: RFC 7644 §3.1, §3.3, §3.4.2.1)";
+    Legal EmailsUntyped emails_untyped "emails-untyped"
+        "users' email addresses are stored without their `type`, and `/Schemas` lists none \
+         (legal)",
+        "users' email addresses are stored without their `type`, `/Schemas` lists no \
+         `emails.type`, and a filter on it matches nothing, as django-scim2's default adapter \
+         stores one untyped address (legal: RFC 7644 §3.1, §3.3 let a server ignore what it does \
+         not hold)";
+    Legal NameFormattedOnly name_formatted_only "name-formatted-only"
+        "a user's name is kept only as `name.formatted` (legal)",
+        "a user's name is kept only as `name.formatted` (composed from `givenName` and \
+         `familyName` when not sent), and `/Schemas` lists no other name sub-attribute (legal: \
+         RFC 7643 §4.1.1, \"Service providers MAY return just the full name as a single string \
+         in the formatted sub-attribute\")";
     Legal FilterEqOnly filter_eq_only "filter-eq-only"
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal)",
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal: \

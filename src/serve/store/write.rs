@@ -10,7 +10,9 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::scim::resource::get_ci;
 use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
-use crate::serve::quirks::{keep_core_subset, keep_old_primaries};
+use crate::serve::quirks::{
+    drop_email_types, keep_core_subset, keep_formatted_name, keep_old_primaries,
+};
 
 impl Store {
     /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored,
@@ -161,6 +163,12 @@ impl Store {
     fn prepare(&self, kind: Kind, mut attributes: Value, id: &str) -> Result<Value, ScimError> {
         if self.options.core_subset {
             keep_core_subset(kind == Kind::Group, &mut attributes);
+        }
+        if kind == Kind::User && self.options.emails_untyped {
+            drop_email_types(&mut attributes);
+        }
+        if kind == Kind::User && self.options.name_formatted_only {
+            keep_formatted_name(&mut attributes);
         }
         let unique_name = kind.unique_attribute();
         if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
