@@ -135,7 +135,7 @@ fn open_ledger(path: Option<PathBuf>) -> anyhow::Result<WriteRun> {
     let path = path.unwrap_or_else(|| ledger_dir().join(format!("{run_id}.jsonl")));
     let ledger = Ledger::new(Box::new(FileSink::create(&path)?), Vec::new());
     eprintln!(
-        "run {run_id}: the throwaway user is named scimctl-test-{run_id}-doctor; ledger: {}",
+        "run {run_id}: the throwaway user is named scimctl-test-{run_id}-doctor@example.com; ledger: {}",
         path.display()
     );
     Ok(WriteRun {

@@ -11,8 +11,8 @@ use super::lint::FindingLevel;
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Also create, PATCH, deactivate and delete one throwaway user, named
-    /// scimctl-test-<run>-doctor and shaped as --as says; what is left is deleted at the end,
-    /// and `scimctl test cleanup` finds it from the ledger if the run is cut short
+    /// scimctl-test-<run>-doctor@example.com and shaped as --as says; what is left is deleted at
+    /// the end, and `scimctl test cleanup` finds it from the ledger if the run is cut short
     #[arg(long)]
     pub allow_writes: bool,
 

@@ -99,13 +99,15 @@ async fn create(
     writes: &Writes<'_>,
     lines: &mut Vec<Line>,
 ) -> Option<(String, Exchange)> {
-    let name = format!("{NAME_PREFIX}{}-doctor", writes.run_id);
+    // An email address: servers that sign users in by email refuse any other userName, and
+    // RFC 7643 §4.1.1 lets them.
+    let name = format!("{NAME_PREFIX}{}-doctor@example.com", writes.run_id);
     let body = writes.dialect.create_user_body(&json!({
         "schemas": [USER_SCHEMA],
         "userName": name,
         "name": { "givenName": "Doctor", "familyName": "Scimctl" },
         "displayName": "scimctl doctor",
-        "emails": [{ "value": format!("{name}@example.com"), "type": "work", "primary": true }],
+        "emails": [{ "value": name, "type": "work", "primary": true }],
         "active": true,
     }));
     if let Err(line) = announce(writes, &context.users, &name) {
@@ -341,7 +343,10 @@ impl Round<'_> {
         {
             return;
         }
-        let name = format!("{NAME_PREFIX}{}-doctor-bulk", self.writes.run_id);
+        let name = format!(
+            "{NAME_PREFIX}{}-doctor-bulk@example.com",
+            self.writes.run_id
+        );
         if let Err(line) = announce(self.writes, &self.context.users, &name) {
             self.lines.push(line);
             return;

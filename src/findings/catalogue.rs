@@ -927,6 +927,17 @@ catalogue! {
         entra: None,
         fix: "always return `id` (returned \"always\"), whatever the projection",
     },
+    /// An `attributes` name qualified with its schema URN, not recognised.
+    ProjectionUrnIgnored {
+        key: "projection-urn-ignored",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.5, §3.10",
+        title: "an `attributes` name qualified with its schema URN is not recognised",
+        okta: None,
+        entra: None,
+        fix: "read `urn:...:User:userName` as `userName`: strip the URN of the resource's own \
+              schema (or of an extension) before looking the name up",
+    },
     /// `excludedAttributes` ignored.
     ExcludedAttributesIgnored {
         key: "excluded-attributes-ignored",
@@ -1235,6 +1246,35 @@ catalogue! {
         fix: "store the resource the PUT carries (readOnly attributes aside) before answering \
               with it",
     },
+    /// A PUT answered with the resource as it was before.
+    PutAnswerNotUpdated {
+        key: "put-answer-not-updated",
+        level: Interop,
+        rfc: "RFC 7644 §3.5.1",
+        title: "a PUT is answered with the resource as it was, not as it was replaced",
+        okta: Some(
+            "Okta reads the user from the PUT's answer: it sees the old profile and takes the \
+             update for failed",
+        ),
+        entra: None,
+        breaks: Update,
+        fix: "answer a PUT with the resource as stored after it",
+    },
+    /// A created user read back without attributes the create sent.
+    CreateNotStoredAsSent {
+        key: "create-not-stored-as-sent",
+        level: Interop,
+        rfc: "RFC 7644 §3.3",
+        title: "a created user reads back without attributes its create sent",
+        okta: Some(
+            "Okta's spec test creates a user with userName, name, a work email and `active`, \
+             then reads it back by id and on a page of users, expecting each as sent",
+        ),
+        entra: None,
+        breaks: Certification,
+        fix: "store every attribute of a create the schema holds (`active` included), or leave \
+              the attribute out of /Schemas",
+    },
     /// A PATCH `add` to a multi-valued attribute that replaces its values.
     PatchAddReplaces {
         key: "patch-add-replaces",
@@ -1254,6 +1294,31 @@ catalogue! {
         fix: "add the values to the ones the attribute already holds (a value already there is \
               not added twice)",
     },
+    /// A PATCH `add` of several values that adds only some of them.
+    PatchAddPartial {
+        key: "patch-add-partial",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.1",
+        title: "a PATCH `add` of several values adds only some of them",
+        okta: None,
+        entra: Some(
+            "Entra adds several members in one `Add` on `members`: the others never join the \
+             group",
+        ),
+        breaks: Groups,
+        fix: "add every value of the operation's list, not only the first",
+    },
+    /// A PATCH `add` of a value already held that stores it again.
+    PatchAddDuplicates {
+        key: "patch-add-duplicates",
+        level: Should,
+        rfc: "RFC 7644 §3.5.2.1",
+        title: "a PATCH `add` of a value the attribute already holds stores it a second time",
+        okta: None,
+        entra: None,
+        fix: "compare each added value with the ones held (by `value` and `type`) and leave a \
+              value already there as it is",
+    },
     /// A PATCH `replace` of a multi-valued attribute that merges instead.
     PatchReplaceMerges {
         key: "patch-replace-merges",
@@ -1268,6 +1333,17 @@ catalogue! {
         breaks: Groups,
         fix: "replace all of the attribute's values with the new ones (a filter in `path` \
               narrows a replace to the values it matches)",
+    },
+    /// A PATCH `replace` of a complex attribute that clears the sub-attributes it leaves out.
+    PatchReplaceClearsSubAttributes {
+        key: "patch-replace-clears-sub-attributes",
+        level: Must,
+        rfc: "RFC 7644 §3.5.2.3",
+        title: "a PATCH `replace` of a complex attribute clears the sub-attributes it does not \
+                name",
+        okta: None,
+        entra: None,
+        fix: "replace only the sub-attributes the value gives and keep the others",
     },
     /// A `remove` through a value filter that removes values the filter does not match.
     PatchRemoveFilterIgnored {
@@ -1503,6 +1579,18 @@ catalogue! {
         entra: None,
         fix: "refuse a larger request with 413 and a SCIM Error naming the limit, or advertise \
               the limits the server applies",
+    },
+    /// A failed bulk operation not reported, or the ones after it left undone.
+    BulkFailureMishandled {
+        key: "bulk-failure-mishandled",
+        level: Must,
+        rfc: "RFC 7644 §3.7, §3.7.3",
+        title: "a failed bulk operation is not reported with an Error, or the operations after \
+                it are left undone without `failOnErrors`",
+        okta: None,
+        entra: None,
+        fix: "answer each failed operation with its Error in `response`, and without \
+              `failOnErrors` perform every other operation",
     },
     /// `failOnErrors` not honoured.
     BulkFailOnErrorsIgnored {

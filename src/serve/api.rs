@@ -220,7 +220,7 @@ impl Server {
         self.store.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// `require-name-formatted`, for a `POST /Users` sent as such (a `/Bulk` operation goes
+    /// `require-name-formatted` and `client-meta-refused`, for a `POST /Users` sent as such (a `/Bulk` operation goes
     /// through [`Server::dispatch`] alone and is left as it is).
     fn refuse_user_create(&self, request: &ApiRequest<'_>) -> Result<(), Failure> {
         let mut segments = request.path.split('/').filter(|s| !s.is_empty());
@@ -417,6 +417,7 @@ impl Server {
             projection.excluded.clear();
         }
         self.quirks.read_excluded_names(&mut projection);
+        self.quirks.unqualify_projection(&mut projection);
         projection
     }
 
@@ -440,9 +441,20 @@ impl Server {
     fn create(&self, kind: Kind, request: ApiRequest<'_>) -> Result<Reply, Failure> {
         let projection = self.projection(Projection::from_query(&request.query)?);
         let mut body = request.body.ok_or_else(|| missing_body(request.method))?;
+        if let Some(refusal) = self.quirks.refused_unknown_schemas(&body) {
+            return Err(refusal.into());
+        }
+        if let Some(refusal) = (kind == Kind::User)
+            .then(|| self.quirks.refused_user_name(&body))
+            .flatten()
+        {
+            return Err(refusal.into());
+        }
         self.quirks.drop_enterprise_extension(&mut body);
         if kind == Kind::Group {
             self.quirks.drop_members_on_create(&mut body);
+        } else {
+            self.quirks.drop_active_on_create(&mut body);
         }
         let now = now();
         let mut store = self.write();
@@ -461,12 +473,25 @@ impl Server {
         projection: &Projection,
     ) -> Result<Reply, Failure> {
         let mut body = body_of(request)?.clone();
+        if let Some(refusal) = (kind == Kind::User)
+            .then(|| self.quirks.refused_user_name(&body))
+            .flatten()
+        {
+            return Err(refusal.into());
+        }
         self.quirks.drop_enterprise_extension(&mut body);
         let now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;
+        // `put-answers-previous`: the answer is the resource as it was before the PUT.
+        let previous = self
+            .quirks
+            .put_answers_previous
+            .then(|| store.require(kind, id).cloned())
+            .transpose()?;
         let written = store.replace(kind, id, body, &now, !self.quirks.put_not_stored)?;
-        Ok(self.resource_reply(200, kind, &written.entry, projection))
+        let answered = previous.as_ref().unwrap_or(&written.entry);
+        Ok(self.resource_reply(200, kind, answered, projection))
     }
 
     fn patch(
@@ -491,6 +516,8 @@ impl Server {
         let mut now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, request.if_match)?;
+        self.quirks
+            .duplicate_added_values(&mut body, &store.require(kind, id)?.resource);
         let existing = &store.require(kind, id)?.resource;
         if let Some(refusal) = self.quirks.refused_replace_of_absent(&body, existing) {
             return Err(refusal.into());
@@ -539,11 +566,18 @@ impl Server {
         let now = now();
         let mut store = self.write();
         check_if_match(&store, &self.quirks, kind, id, if_match)?;
+        // `delete-200`: the answer is the resource as it was, with 200.
+        let answer = if self.quirks.delete_200 {
+            let deleted = store.require(kind, id)?;
+            self.resource_reply(200, kind, deleted, &Projection::default())
+        } else {
+            Reply::empty(204)
+        };
         // `soft-delete`: the 204 claims a deletion that never happens.
         if !self.quirks.soft_delete {
             store.delete(kind, id, &now)?;
         }
-        Ok(Reply::empty(204))
+        Ok(answer)
     }
 
     fn search(&self, kinds: &[Kind], request: &ApiRequest<'_>) -> Result<Reply, Failure> {
@@ -608,6 +642,12 @@ impl Server {
             (filter, sort) => {
                 let mut found: Vec<(Kind, &Entry)> = Vec::new();
                 for kind in kinds {
+                    if filter.as_ref().is_some_and(|filter| {
+                        self.quirks
+                            .misses_names_by_case(filter, Store::schema(*kind))
+                    }) {
+                        continue;
+                    }
                     let hits = store.search(*kind, filter.as_ref(), sort)?;
                     found.extend(hits.into_iter().map(|entry| (*kind, entry)));
                 }
@@ -786,7 +826,7 @@ fn check_if_match(
     let entry = store.require(kind, id)?;
     match if_match {
         Some(header)
-            if !quirks.ignore_if_match && !etag::header_matches(header, &entry.version) =>
+            if !quirks.ignore_if_match && !quirks.if_match_holds(header, &entry.version) =>
         {
             Err(ScimError::status(
                 quirks.stale_version_status(),

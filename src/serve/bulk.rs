@@ -29,7 +29,7 @@ struct Operation {
 /// Runs a BulkRequest and answers a BulkResponse (200 even when operations failed).
 pub(crate) fn run(server: &Server, body: Value) -> Result<Reply, ScimError> {
     let raw_operations = operations_of(server, &body)?;
-    let fail_on_errors = fail_on_errors(&body)?.filter(|_| !server.quirks().ignore_fail_on_errors);
+    let fail_on_errors = server.quirks().bulk_error_limit(fail_on_errors(&body)?);
 
     let mut results: Vec<Option<Value>> = vec![None; raw_operations.len()];
     let mut pending: Vec<(usize, Operation)> = Vec::new();

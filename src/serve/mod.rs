@@ -225,6 +225,9 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             unnormalized_user_names: quirks.unnormalized_comparison,
             schemas_hidden_from_filters: quirks.schemas_not_filterable,
             keep_stale_formatted_name: quirks.stale_formatted_name,
+            primary_not_exclusive: quirks.primary_not_exclusive,
+            emails_untyped: quirks.emails_untyped,
+            name_formatted_only: quirks.name_formatted_only,
         },
     );
     if let Some(seed) = &config.seed {

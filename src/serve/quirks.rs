@@ -8,16 +8,22 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::scim::filter::{CompareOp, Filter};
 use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, ScimError, ScimType, USER_SCHEMA};
 use crate::scim::path::AttrPath;
 use crate::scim::resource::{get_ci, get_ci_mut};
+use crate::scim::schema::ResourceSchema;
+use crate::serve::etag;
 use crate::serve::query::Projection;
 
+mod patch;
+use patch::{operations, operations_mut, text_of};
 mod refusals;
 mod table;
+
+pub use patch::keep_old_primaries;
 
 pub use table::{
     CATALOGUE, DEFAULT_DROP_EVERY, DEFAULT_RATE_LIMIT_EVERY, EveryNth, Kind, Millis, Quirk,
@@ -25,44 +31,6 @@ pub use table::{
 };
 
 impl Quirks {
-    /// The 400 a quirk answers to a PATCH body that the clean server accepts:
-    /// `case-sensitive-patch-op` refuses an `op` not spelled in lowercase,
-    /// `reject-value-path-patch` a `path` with a value filter, `reject-urn-paths` a `path`
-    /// qualified with a schema URN (which RFC 7644 §3.10 allows everywhere).
-    pub fn refused_patch(&self, body: &Value) -> Option<ScimError> {
-        let operations = operations(body)?;
-        let texts = |key: &'static str| {
-            operations
-                .iter()
-                .filter_map(move |op| get_ci(op, key).and_then(Value::as_str))
-        };
-        if self.case_sensitive_patch_op
-            && let Some(sent) = texts("op").find(|op| !matches!(*op, "add" | "remove" | "replace"))
-        {
-            return Some(ScimError::typed(
-                ScimType::InvalidSyntax,
-                format!("unknown PATCH op `{sent}`: expected add, remove or replace"),
-            ));
-        }
-        if self.reject_value_path_patch
-            && let Some(path) = texts("path").find(|path| path.contains('['))
-        {
-            return Some(ScimError::typed(
-                ScimType::InvalidPath,
-                format!("unsupported PATCH path `{path}`: filters in paths are not supported"),
-            ));
-        }
-        if self.reject_urn_paths
-            && let Some(path) = texts("path").find(|path| starts_with_urn(path))
-        {
-            return Some(ScimError::typed(
-                ScimType::InvalidPath,
-                format!("unsupported PATCH path `{path}`: schema URNs in paths are not supported"),
-            ));
-        }
-        None
-    }
-
     /// The 400 for a filter the server declines: under `reject-urn-paths` one naming an
     /// attribute by its schema URN (a deviation), under `filter-eq-only` anything but `eq`
     /// comparisons joined by `and`, under `filter-username-only` one naming any attribute but
@@ -79,25 +47,6 @@ impl Quirks {
             return None;
         };
         Some(ScimError::typed(ScimType::InvalidFilter, reason))
-    }
-
-    /// `patch-not-atomic`: the operations of a PATCH body, each as a PATCH body of its own,
-    /// for a server that applies them one by one and stops at the first failure instead of
-    /// applying all or none (RFC 7644 §3.5.2).
-    pub fn one_operation_each(body: &Value) -> Vec<Value> {
-        let Some(operations) = operations(body) else {
-            return Vec::new();
-        };
-        operations
-            .iter()
-            .map(|operation| {
-                let mut single = body.clone();
-                if let Some(list) = operations_mut(&mut single) {
-                    *list = vec![operation.clone()];
-                }
-                single
-            })
-            .collect()
     }
 
     /// The `Location` header of a 201: `location-mismatch` swaps the scheme, as a server behind
@@ -143,6 +92,46 @@ impl Quirks {
         }
     }
 
+    /// `username-email-only`: the 400 for a user create or PUT whose `userName` has no `@`, as
+    /// a service provider whose accounts are email addresses answers (legal: RFC 7643 §4.1.1
+    /// asks only that a userName be present, non-empty and unique).
+    pub fn refused_user_name(&self, body: &Value) -> Option<ScimError> {
+        let user_name = get_ci(body, "userName")?.as_str()?;
+        (self.username_email_only && !user_name.contains('@')).then(|| {
+            ScimError::typed(
+                ScimType::InvalidValue,
+                format!("userName `{user_name}` is not an email address"),
+            )
+        })
+    }
+
+    /// `unknown-schema-urn-refused`: the 400 for a create whose `schemas` lists a URN other than
+    /// the core User and Group schemas and the enterprise extension, as Entra's group create
+    /// does (`http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`).
+    pub fn refused_unknown_schemas(&self, body: &Value) -> Option<ScimError> {
+        if !self.unknown_schema_urn_refused {
+            return None;
+        }
+        let known = [USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA];
+        let unknown = get_ci(body, "schemas")?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|urn| !known.iter().any(|k| k.eq_ignore_ascii_case(urn)))?;
+        Some(ScimError::typed(
+            ScimType::InvalidValue,
+            format!("unknown schema `{unknown}`"),
+        ))
+    }
+
+    /// `create-ignores-active`: takes `active` out of a user's POST body, so the user is stored
+    /// without it (Okta reads a created user back and expects the `active` it sent).
+    pub fn drop_active_on_create(&self, body: &mut Value) {
+        if let Some(object) = body.as_object_mut().filter(|_| self.create_ignores_active) {
+            object.retain(|key, _| !key.eq_ignore_ascii_case("active"));
+        }
+    }
+
     /// `enterprise-extension-dropped`: takes the enterprise extension (RFC 7643 §4.3) and its
     /// URN in `schemas` out of a POST or PUT body, as a server that only knows the core schema
     /// and ignores what it does not know would.
@@ -171,11 +160,15 @@ impl Quirks {
                 .any(|path| path.name.eq_ignore_ascii_case("id"))
     }
 
-    /// The schemas `/Schemas` serves: `schemas-missing-user` leaves out the core User schema,
-    /// `core-subset` the attributes it does not store.
+    /// The schemas `/Schemas` serves: `schemas-missing-user` and `schemas-missing-group` leave
+    /// out the core User or Group schema; `core-subset`, `emails-untyped` and
+    /// `name-formatted-only` the attributes and sub-attributes they do not store.
     pub fn served_schemas(&self, mut schemas: Vec<Value>) -> Vec<Value> {
         if self.schemas_missing_user {
             schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(USER_SCHEMA));
+        }
+        if self.schemas_missing_group {
+            schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(GROUP_SCHEMA));
         }
         if self.unique_emails
             && let Some(address) = schemas
@@ -185,6 +178,17 @@ impl Quirks {
                 .and_then(|emails| attribute_mut(emails, "value"))
         {
             address["uniqueness"] = Value::from("server");
+        }
+        if let Some(user) = schemas
+            .iter_mut()
+            .find(|schema| schema.get("id").and_then(Value::as_str) == Some(USER_SCHEMA))
+        {
+            if self.emails_untyped {
+                retain_sub_attributes(user, "emails", |sub| sub != "type");
+            }
+            if self.name_formatted_only {
+                retain_sub_attributes(user, "name", |sub| sub == "formatted");
+            }
         }
         if self.core_subset {
             for schema in &mut schemas {
@@ -258,13 +262,19 @@ impl Quirks {
 
     /// The resource types served: `resource-type-endpoint-unslashed` writes each `endpoint`
     /// without its leading `/`, as RFC 7643 §6's own example does (`"Users"`); legal, as
-    /// either is relative to the base URL.
+    /// either is relative to the base URL. `resource-type-schema-name` writes the type's name
+    /// as its `schema`, which RFC 7643 §6 makes the URI of its core schema.
     pub fn served_resource_types(&self, mut resource_types: Vec<Value>) -> Vec<Value> {
-        if self.resource_type_endpoint_unslashed {
-            for resource_type in &mut resource_types {
-                if let Some(Value::String(endpoint)) = resource_type.get_mut("endpoint") {
-                    *endpoint = endpoint.trim_start_matches('/').to_owned();
-                }
+        for resource_type in &mut resource_types {
+            if self.resource_type_endpoint_unslashed
+                && let Some(Value::String(endpoint)) = resource_type.get_mut("endpoint")
+            {
+                *endpoint = endpoint.trim_start_matches('/').to_owned();
+            }
+            if self.resource_type_schema_name
+                && let Some(name) = resource_type.get("name").cloned()
+            {
+                resource_type["schema"] = name;
             }
         }
         resource_types
@@ -288,66 +298,78 @@ impl Quirks {
         if self.version_conflict_409 { 409 } else { 412 }
     }
 
-    /// Rewrites a PATCH body the way the misreading quirks understand it. The body is copied
-    /// only when one of them is on.
-    pub fn rewrite_patch(&self, body: &mut Cow<'_, Value>, on_group: bool) {
-        let widen_member_removal = self.member_removal_empties_group && on_group;
-        if !(widen_member_removal
-            || self.patch_remove_ignored
-            || self.ignore_null_replace
-            || self.add_replaces_list
-            || self.replace_merges_list
-            || self.filtered_remove_clears_all
-            || self.filtered_sub_attribute_remove_drops_record
-            || self.add_without_value_clears
-            || self.pathless_patch_ignored)
-        {
+    /// Whether an `If-Match` header names the current `version`: compared weakly (the `W/`
+    /// prefix ignored, as SCIM's own examples need), or under `if-match-strong-comparison`
+    /// strongly (RFC 7232 §2.3.2), so that only `*` matches the weak tags the server issues.
+    pub fn if_match_holds(&self, header: &str, version: &str) -> bool {
+        if !self.if_match_strong_comparison {
+            return etag::header_matches(header, version);
+        }
+        let strong = |tag: &str| !tag.starts_with("W/");
+        header
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || (strong(tag) && strong(version) && tag == version))
+    }
+
+    /// The `failOnErrors` a BulkRequest runs under (`None`: no limit): the one `sent`, none
+    /// under `ignore-fail-on-errors`, and 1 when none was sent under
+    /// `bulk-stops-at-first-error` (RFC 7644 §3.7.3 performs as many operations as it can).
+    pub fn bulk_error_limit(&self, sent: Option<u64>) -> Option<u64> {
+        if self.ignore_fail_on_errors {
+            None
+        } else if self.bulk_stops_at_first_error {
+            sent.or(Some(1))
+        } else {
+            sent
+        }
+    }
+
+    /// `projection-urn-unknown`: an `attributes` or `excludedAttributes` name qualified with a
+    /// schema URN keeps the URN in its name, so it names no attribute, as a server that does
+    /// not strip the URN reads it (RFC 7644 §3.10 allows the URN-qualified form everywhere).
+    pub fn unqualify_projection(&self, projection: &mut Projection) {
+        if !self.projection_urn_unknown {
             return;
         }
-        let Some(operations) = operations_mut(body.to_mut()) else {
-            return;
-        };
-        for op in operations.iter_mut().filter_map(Value::as_object_mut) {
-            if self.pathless_patch_ignored {
-                empty_pathless_value(op);
-            }
-            let kind = text_of(op, "op").map(str::to_ascii_lowercase);
-            match kind.as_deref() {
-                Some("remove") if self.patch_remove_ignored => ignore_operation(op),
-                Some("remove") => {
-                    if widen_member_removal {
-                        drop_member_list(op);
-                    }
-                    if self.filtered_remove_clears_all {
-                        drop_value_filter(op);
-                    }
-                    if self.filtered_sub_attribute_remove_drops_record {
-                        drop_sub_attribute_after_filter(op);
-                    }
-                }
-                Some("replace") => {
-                    if self.ignore_null_replace {
-                        skip_nulls(op);
-                    }
-                    if self.replace_merges_list {
-                        swap_list_op(op, "add");
-                    }
-                }
-                Some("add") if self.add_without_value_clears && value_of(op).is_none() => {
-                    if let Some(kind) = get_ci_mut(op, "op") {
-                        *kind = Value::from("remove");
-                    }
-                }
-                Some("add") if self.add_replaces_list => swap_list_op(op, "replace"),
-                _ => {}
+        let paths = projection.attributes.iter_mut();
+        for path in paths.chain(projection.excluded.iter_mut()) {
+            if let Some(urn) = path.urn.take().filter(|_| !path.name.is_empty()) {
+                path.name = format!("{urn}:{}", path.name);
             }
         }
     }
 
-    /// `require-name-formatted`: the 400 for a User create (`POST /Users`) whose body has no
-    /// non-empty `name.formatted`, as a server that demands more than RFC 7643 §4.1 does (only
-    /// `userName` is required there). PUT, PATCH and `/Bulk` are left as they are.
+    /// `case-sensitive-attribute-names`: whether `filter` names an attribute spelled in another
+    /// case than `schema` spells it (`USERNAME`), which such a server finds on no resource
+    /// (RFC 7644 §3.4.2.2: "Attribute names and attribute operators used in filters are case
+    /// insensitive").
+    pub fn misses_names_by_case(&self, filter: &Filter, schema: &ResourceSchema) -> bool {
+        self.case_sensitive_attribute_names
+            && names_any(filter, &|path| {
+                let Some(attribute) = schema.core.attribute(&path.name) else {
+                    return false;
+                };
+                attribute.name != path.name
+                    || path.sub.as_ref().is_some_and(|sub| {
+                        attribute
+                            .sub_attribute(sub)
+                            .is_some_and(|defined| defined.name != *sub)
+                    })
+            })
+    }
+
+    /// The 400 for a User create (`POST /Users`): `require-name-formatted` refuses a body
+    /// without a non-empty `name.formatted`, as a server that demands more than RFC 7643 §4.1
+    /// does (only `userName` is required there); `client-meta-refused` one carrying `meta`, which
+    /// RFC 7643 §2.2 says to ignore (readOnly). PUT, PATCH and `/Bulk` are left as they are.
     pub fn refused_user_create(&self, body: &Value) -> Option<ScimError> {
+        if self.client_meta_refused && get_ci(body, "meta").is_some() {
+            return Some(ScimError::typed(
+                ScimType::Mutability,
+                "`meta` is read-only and cannot be written",
+            ));
+        }
         if !self.require_name_formatted {
             return None;
         }
@@ -370,6 +392,19 @@ impl Quirks {
         } else {
             Cow::Borrowed(error)
         }
+    }
+
+    /// `anonymous-self-registration`: whether a request without credentials is served: a POST
+    /// to the Users endpoint (`path` is the request's, base path included), as RFC 7644 §2.2
+    /// permits for user self-registration.
+    pub fn admits_anonymous(&self, is_post: bool, path: &str) -> bool {
+        self.anonymous_self_registration
+            && is_post
+            && path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.eq_ignore_ascii_case("Users"))
     }
 
     /// Whether a request body's media type (its essence, lowercased) is refused with 415:
@@ -455,6 +490,50 @@ pub fn keep_core_subset(is_group: bool, resource: &mut Value) {
     });
 }
 
+/// `emails-untyped`: takes `type` out of every email address of a user about to be stored.
+pub fn drop_email_types(user: &mut Value) {
+    let emails = user
+        .as_object_mut()
+        .and_then(|user| get_ci_mut(user, "emails"));
+    if let Some(Value::Array(addresses)) = emails {
+        for address in addresses.iter_mut().filter_map(Value::as_object_mut) {
+            address.retain(|sub, _| !sub.eq_ignore_ascii_case("type"));
+        }
+    }
+}
+
+/// `name-formatted-only`: keeps of a user's `name` only `formatted`, composed from
+/// `givenName` and `familyName` when the client did not send it.
+pub fn keep_formatted_name(user: &mut Value) {
+    let name = user
+        .as_object_mut()
+        .and_then(|user| get_ci_mut(user, "name"));
+    let Some(Value::Object(name)) = name else {
+        return;
+    };
+    let part = |key: &str| get_ci(name, key).and_then(Value::as_str).unwrap_or("");
+    let formatted = match part("formatted") {
+        "" => format!("{} {}", part("givenName"), part("familyName"))
+            .trim()
+            .to_owned(),
+        sent => sent.to_owned(),
+    };
+    name.clear();
+    if !formatted.is_empty() {
+        name.insert("formatted".to_owned(), Value::String(formatted));
+    }
+}
+
+/// Keeps, of the sub-attributes `/Schemas` declares for `attribute` of a schema, those whose
+/// name passes `keep`.
+fn retain_sub_attributes(schema: &mut Value, attribute: &str, keep: impl Fn(&str) -> bool) {
+    if let Some(Value::Array(subs)) =
+        attribute_mut(schema, attribute).and_then(|definition| definition.get_mut("subAttributes"))
+    {
+        subs.retain(|sub| sub.get("name").and_then(Value::as_str).is_some_and(&keep));
+    }
+}
+
 /// Keeps in a schema's attribute definitions (RFC 7643 §7) those `kept` names, and in each
 /// only the kept sub-attributes.
 fn retain_declared(attributes: &mut Vec<Value>, kept: &[Kept]) {
@@ -486,88 +565,6 @@ fn retain_declared(attributes: &mut Vec<Value>, kept: &[Kept]) {
                     .any(|s| s.eq_ignore_ascii_case(&sub_name))
             });
         }
-    }
-}
-
-fn operations(body: &Value) -> Option<&Vec<Value>> {
-    get_ci(body, "Operations")?.as_array()
-}
-
-fn operations_mut(body: &mut Value) -> Option<&mut Vec<Value>> {
-    body.as_object_mut()?
-        .iter_mut()
-        .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
-        .and_then(|(_, v)| v.as_array_mut())
-}
-
-/// A string member of a PATCH operation, its key matched case-insensitively.
-fn text_of<'a>(op: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    op.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .and_then(|(_, v)| v.as_str())
-}
-
-/// The `value` member of a PATCH operation, its key matched case-insensitively.
-fn value_of(op: &mut Map<String, Value>) -> Option<&mut Value> {
-    op.iter_mut()
-        .find(|(k, _)| k.eq_ignore_ascii_case("value"))
-        .map(|(_, v)| v)
-}
-
-/// `member-removal-empties-group`: a `remove` of `members` that lists the members to drop
-/// (Entra's legacy shape) loses its list, so it removes every member.
-fn drop_member_list(op: &mut Map<String, Value>) {
-    if text_of(op, "path").is_some_and(|path| path.eq_ignore_ascii_case("members")) {
-        op.retain(|k, _| !k.eq_ignore_ascii_case("value"));
-    }
-}
-
-/// `pathless-patch-ignored`: an operation without a path gets an empty object as its value, so
-/// it is accepted and changes nothing, like a server that only looks at `path` (RFC 7644
-/// §3.5.2.1 and §3.5.2.3 apply a pathless value's attributes to the resource).
-fn empty_pathless_value(op: &mut Map<String, Value>) {
-    if text_of(op, "path").is_some_and(|path| !path.trim().is_empty()) {
-        return;
-    }
-    if let Some(value) = value_of(op) {
-        *value = Value::Object(Map::new());
-    }
-}
-
-/// `patch-remove-ignored`: the operation becomes an `add` of nothing, which changes nothing
-/// and is answered as a success, as by a server that implements only `add` and `replace`
-/// (RFC 7644 §3.5.2.2 removes the values the path names).
-fn ignore_operation(op: &mut Map<String, Value>) {
-    op.clear();
-    op.insert("op".to_owned(), Value::from("add"));
-    op.insert("value".to_owned(), Value::Object(Map::new()));
-}
-
-/// `filtered-remove-clears-all`: a `remove` whose path has a value filter loses the filter and
-/// everything after it, so `emails[type eq "work"]` removes every email (RFC 7644 §3.5.2.2
-/// removes only the matching values).
-fn drop_value_filter(op: &mut Map<String, Value>) {
-    let Some((_, Value::String(path))) =
-        op.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("path"))
-    else {
-        return;
-    };
-    if let Some(bracket) = path.find('[') {
-        path.truncate(bracket);
-    }
-}
-
-/// `filtered-sub-attribute-remove-drops-record`: `emails[type eq "work"].primary` becomes
-/// `emails[type eq "work"]`, so the remove takes the whole matching value instead of leaving it
-/// without the sub-attribute (RFC 7644 §3.5.2.2).
-fn drop_sub_attribute_after_filter(op: &mut Map<String, Value>) {
-    let Some((_, Value::String(path))) =
-        op.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("path"))
-    else {
-        return;
-    };
-    if let Some(bracket) = path.rfind(']') {
-        path.truncate(bracket + 1);
     }
 }
 
@@ -609,34 +606,6 @@ fn names_other_than_user_name(filter: &Filter) -> bool {
     names_any(filter, &|path| {
         path.sub.is_some() || !path.name.eq_ignore_ascii_case("userName")
     })
-}
-
-/// `ignore-null-replace`: a `replace` whose value is `null` becomes a replace of nothing (no
-/// path, no attributes), and `null` members of an object value are dropped, the way a server
-/// that skips nulls while merging behaves (RFC 7643 §2.5 says null clears).
-fn skip_nulls(op: &mut Map<String, Value>) {
-    match value_of(op) {
-        Some(value @ Value::Null) => {
-            *value = Value::Object(Map::new());
-            op.retain(|k, _| !k.eq_ignore_ascii_case("path"));
-        }
-        Some(Value::Object(members)) => members.retain(|_, member| !member.is_null()),
-        _ => {}
-    }
-}
-
-/// An operation that sets a list at a path is applied as the other kind: under
-/// `add-replaces-list` an `add` becomes a `replace`, so the list takes the place of the
-/// attribute's values instead of joining them (RFC 7644 §3.5.2.1); under `replace-merges-list`
-/// a `replace` becomes an `add`, so the old values stay (§3.5.2.3).
-fn swap_list_op(op: &mut Map<String, Value>, applied_as: &str) {
-    let has_path = text_of(op, "path").is_some_and(|path| !path.trim().is_empty());
-    if !(has_path && value_of(op).is_some_and(|value| value.is_array())) {
-        return;
-    }
-    if let Some((_, kind)) = op.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("op")) {
-        *kind = applied_as.into();
-    }
 }
 
 /// The attribute `name` of a schema (or the sub-attribute of a complex attribute's
@@ -759,49 +728,36 @@ mod tests {
     }
 
     #[test]
-    fn patch_rewrites_touch_only_the_operations_they_name() {
-        let body = serde_json::json!({"Operations": [
-            {"op": "Add", "path": "emails", "value": [{"value": "a@b.c"}]},
-            {"op": "add", "path": "title", "value": "T"},
-            {"op": "replace", "path": "nickName", "value": null},
-            {"op": "replace", "value": {"title": null, "displayName": "D"}},
-            {"op": "remove", "path": "members", "value": [{"value": "1"}]},
-            {"op": "remove", "path": "emails[type eq \"work\"].value"},
-            {"op": "replace", "path": "phoneNumbers", "value": [{"value": "1"}]},
-        ]});
-        let mut untouched = Cow::Borrowed(&body);
-        Quirks::default().rewrite_patch(&mut untouched, true);
-        assert!(
-            matches!(untouched, Cow::Borrowed(_)),
-            "no copy without a quirk"
-        );
-        let quirks = Quirks::from_list(&[
-            Quirk::AddReplacesList,
-            Quirk::IgnoreNullReplace,
-            Quirk::MemberRemovalEmptiesGroup,
-            Quirk::FilteredRemoveClearsAll,
-            Quirk::ReplaceMergesList,
-        ]);
-        let mut rewritten = Cow::Borrowed(&body);
-        quirks.rewrite_patch(&mut rewritten, true);
-        assert_eq!(
-            rewritten.into_owned(),
-            serde_json::json!({"Operations": [
-                {"op": "replace", "path": "emails", "value": [{"value": "a@b.c"}]},
-                {"op": "add", "path": "title", "value": "T"},
-                {"op": "replace", "value": {}},
-                {"op": "replace", "value": {"displayName": "D"}},
-                {"op": "remove", "path": "members"},
-                {"op": "remove", "path": "emails"},
-                {"op": "add", "path": "phoneNumbers", "value": [{"value": "1"}]},
-            ]})
-        );
-        let mut on_a_user = Cow::Borrowed(&body);
-        quirks.rewrite_patch(&mut on_a_user, false);
-        assert_eq!(
-            on_a_user["Operations"][4]["value"][0]["value"], "1",
-            "member removal is widened on groups only"
-        );
+    fn strong_if_match_comparison_matches_only_a_star_against_weak_versions() {
+        let weak = Quirks::default();
+        let strong = Quirks::from_list(&[Quirk::IfMatchStrongComparison]);
+        assert!(weak.if_match_holds("W/\"3\"", "W/\"3\""));
+        assert!(!strong.if_match_holds("W/\"3\"", "W/\"3\""));
+        assert!(!strong.if_match_holds("\"3\"", "W/\"3\""));
+        assert!(strong.if_match_holds("*", "W/\"3\""));
+        assert!(strong.if_match_holds("\"3\"", "\"3\""));
+    }
+
+    #[test]
+    fn self_registration_admits_only_an_anonymous_user_create() {
+        let open = Quirks::from_list(&[Quirk::AnonymousSelfRegistration]);
+        assert!(open.admits_anonymous(true, "/scim/v2/Users"));
+        assert!(open.admits_anonymous(true, "/scim/v2/users/"));
+        assert!(!open.admits_anonymous(false, "/scim/v2/Users"));
+        assert!(!open.admits_anonymous(true, "/scim/v2/Groups"));
+        assert!(!open.admits_anonymous(true, "/scim/v2/Users/.search"));
+        assert!(!Quirks::default().admits_anonymous(true, "/scim/v2/Users"));
+    }
+
+    #[test]
+    fn bulk_error_limit_follows_the_quirks() {
+        assert_eq!(Quirks::default().bulk_error_limit(None), None);
+        assert_eq!(Quirks::default().bulk_error_limit(Some(2)), Some(2));
+        let stops = Quirks::from_list(&[Quirk::BulkStopsAtFirstError]);
+        assert_eq!(stops.bulk_error_limit(None), Some(1));
+        assert_eq!(stops.bulk_error_limit(Some(2)), Some(2));
+        let ignores = Quirks::from_list(&[Quirk::IgnoreFailOnErrors]);
+        assert_eq!(ignores.bulk_error_limit(Some(2)), None);
     }
 
     #[test]

@@ -77,7 +77,7 @@ async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
     if let Some(delay) = quirks.latency {
         tokio::time::sleep(delay).await;
     }
-    let reply = match admit(&edge, request.headers()) {
+    let reply = match admit(&edge, &request) {
         Err(reply) => reply,
         Ok(()) => match process(&edge.server, request).await {
             Ok(reply) => reply,
@@ -99,7 +99,8 @@ const FIREWALL_PAGE: &str =
     "<html><body><h1>403 Forbidden</h1><p>Request blocked.</p></body></html>";
 
 /// The user-agent and rate-limit quirks, then bearer authentication (RFC 7644 §2).
-fn admit(edge: &Edge, headers: &HeaderMap) -> Result<(), Reply> {
+fn admit(edge: &Edge, request: &Request) -> Result<(), Reply> {
+    let headers = request.headers();
     let quirks = edge.server.quirks();
     if quirks.require_user_agent && !headers.contains_key(header::USER_AGENT) {
         return Err(Reply {
@@ -132,6 +133,13 @@ fn admit(edge: &Edge, headers: &HeaderMap) -> Result<(), Reply> {
             &ScimError::status(401, "the bearer token is not valid"),
             quirks,
         )),
+        None if quirks.admits_anonymous(
+            request.method() == axum::http::Method::POST,
+            request.uri().path(),
+        ) =>
+        {
+            Ok(())
+        }
         None => Err(Reply::error(
             &ScimError::status(
                 401,

@@ -43,6 +43,11 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ("missing-primary-is-true", &["filter-operator-wrong"], &[]),
     ("schemas-not-filterable", &["filter-operator-wrong"], &[]),
     (
+        "case-sensitive-attribute-names",
+        &["filter-operator-wrong"],
+        &[],
+    ),
+    (
         "group-create-drops-members",
         &["group-create-drops-members"],
         // The bulk check reads its group back by filter: a group without members cannot tell
@@ -124,7 +129,16 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ("spc-without-change-password", &["spc-incomplete"], &[]),
     ("unknown-endpoint-page", &["unknown-endpoint-not-404"], &[]),
     ("add-replaces-list", &["patch-add-replaces"], &[]),
+    ("add-duplicates-values", &["patch-add-duplicates"], &[]),
+    ("patch-add-first-value-only", &["patch-add-partial"], &[]),
+    ("primary-not-exclusive", &["multiple-primary"], &[]),
+    (
+        "replace-complex-clears-rest",
+        &["patch-replace-clears-sub-attributes"],
+        &[],
+    ),
     ("always-not-modified", &["etag-not-honoured"], &[]),
+    ("if-match-strong-comparison", &["etag-not-honoured"], &[]),
     (
         "attributes-drop-id",
         &["projection-drops-id"],
@@ -144,6 +158,13 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
         &[],
     ),
     ("client-id-honoured", &["create-keeps-client-id"], &[]),
+    ("client-meta-refused", &["write-refused"], &[]),
+    (
+        "create-ignores-active",
+        &["create-not-stored-as-sent", "filter-operator-wrong"],
+        &[],
+    ),
+    ("delete-200", &["write-refused"], &[]),
     ("count-zero-400", &["count-zero-refused"], &[]),
     (
         "discovery-filter-ignored",
@@ -183,6 +204,7 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
         &["excluded-attributes-ignored"],
         &[],
     ),
+    ("projection-urn-unknown", &["projection-urn-ignored"], &[]),
     (
         "ignore-fail-on-errors",
         &["bulk-fail-on-errors-ignored"],
@@ -210,6 +232,18 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ("patch-200-empty-body", &["patch-answer-not-resource"], &[]),
     ("patch-unsupported", &["patch-unsupported"], &[]),
     ("stale-formatted-name", &["formatted-name-stale"], &[]),
+    (
+        "bulk-stops-at-first-error",
+        &["bulk-failure-mishandled"],
+        &[],
+    ),
+    ("ignore-null-replace", &["patch-null-replace-ignored"], &[]),
+    ("null-replace-refused", &["write-refused"], &[]),
+    (
+        "false-replace-ignored",
+        &["pathless-patch-ignored", "write-not-applied"],
+        &[],
+    ),
     (
         "ignore-sort",
         &["sort-ignored"],
@@ -261,7 +295,44 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ("password-echoed", &["returned-never-present"], &[]),
     ("patch-not-atomic", &["patch-not-atomic"], &[]),
     ("pathless-patch-ignored", &["pathless-patch-ignored"], &[]),
+    (
+        "patch-replace-ignored",
+        &[
+            "pathless-patch-ignored",
+            "patch-null-replace-ignored",
+            "patch-op-case-sensitive",
+            "string-boolean-refused",
+            "patch-replace-merges",
+            "write-not-applied",
+            "bad-request-not-refused",
+            "etag-not-honoured",
+        ],
+        // A PATCH answer without the new value cannot tell a replace that was not applied from
+        // an answer that is not the resource; Entra's manager and legacy multi-attribute
+        // updates read the same as a refused URN path or value path (see below).
+        &[
+            "rfc7644.patch.attributes-returns-the-resource",
+            "entra.legacy.multi-replace",
+            "entra.manager.replaced",
+        ],
+    ),
+    (
+        "patch-add-single-value-ignored",
+        &[
+            "urn-path-refused",
+            "patch-op-case-sensitive",
+            "write-not-applied",
+        ],
+        // Entra sets the manager with an `add` of a plain string on its URN path: a manager
+        // left unset cannot tell an ignored add from a refused URN path.
+        &["entra.manager.set-and-remove"],
+    ),
     ("put-not-stored", &["put-not-stored"], &[]),
+    (
+        "put-answers-previous",
+        &["put-not-stored", "put-answer-not-updated"],
+        &[],
+    ),
     ("reject-application-json", &["request-json-refused"], &[]),
     ("reject-raw-query-chars", &["raw-query-refused"], &[]),
     ("reject-string-booleans", &["string-boolean-refused"], &[]),
@@ -290,6 +361,9 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ),
     ("require-user-agent", &["user-agent-required"], &[]),
     ("schemas-missing-user", &["discovery-schema-missing"], &[]),
+    ("schemas-missing-group", &["discovery-schema-missing"], &[]),
+    ("resource-type-schema-name", &["discovery-unavailable"], &[]),
+    ("unknown-schema-urn-refused", &["schemas-unknown-urn"], &[]),
     ("soft-delete", &["delete-not-effective"], &[]),
     (
         "total-results-page-size",

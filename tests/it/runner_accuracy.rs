@@ -209,10 +209,15 @@ async fn a_correct_server_passes_every_check() {
 /// has its own test below.
 const DECLINING_FILTERS: [&str; 2] = ["filter-eq-only", "filter-username-only"];
 
+/// The legal quirks that store only part of the core schema: legal, but the checks that need
+/// what they lack skip. Each has its own test below.
+const PARTIAL_SCHEMAS: [&str; 3] = ["core-subset", "emails-untyped", "name-formatted-only"];
+
 /// Every legal quirk of the table, alone with its example argument (`rate-limit=7`,
 /// `latency=20`), and `no-content-html` with `patch-no-content`: no check fails, warns, errors or
-/// even skips, but for the quirks that decline filters ([`DECLINING_FILTERS`]) and `core-subset`,
-/// which stores fewer attributes: legal, but the checks that need them skip; their own tests follow.
+/// even skips, but for the quirks that decline filters ([`DECLINING_FILTERS`]) and those that
+/// store fewer attributes ([`PARTIAL_SCHEMAS`]): legal, but the checks that need them skip; their
+/// own tests follow.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legal_behaviours_fail_nothing() {
     let mut legal: Vec<Vec<Quirk>> = CATALOGUE
@@ -220,7 +225,7 @@ async fn legal_behaviours_fail_nothing() {
         .filter(|quirk| {
             quirk.kind == Kind::Legal
                 && !DECLINING_FILTERS.contains(&quirk.name)
-                && quirk.name != "core-subset"
+                && !PARTIAL_SCHEMAS.contains(&quirk.name)
         })
         .map(|quirk| vec![Quirk::parse(&quirk.example()).expect("the example parses")])
         .collect();
@@ -332,8 +337,97 @@ async fn declined_filters_skip_and_fail_nothing(
 /// lacks, and no check fails, warns or errors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_core_subset_server_skips_checks_on_attributes_it_lacks_and_fails_nothing() {
-    let outcome = run_against(&[Quirk::CoreSubset]).await;
-    let mut skipped: Vec<&str> = outcome
+    let (skipped, judged) = skipped_for_attributes_it_lacks(Quirk::CoreSubset).await;
+    assert_eq!(
+        skipped,
+        [
+            "entra.patch.empty-string-then-null-clears",
+            "entra.roles.primary-as-string",
+            "rfc7644.patch.add-simple",
+            "rfc7644.patch.pathless-add",
+            "rfc7644.patch.remove-simple",
+            "rfc7644.patch.replace-with-null-clears",
+            "rfc7644.patch.several-operations",
+        ]
+    );
+    assert_eq!(judged, Vec::<String>::new());
+}
+
+/// django-scim2's default adapter stores one email address without its `type`, which RFC 7644
+/// §3.1 and §3.3 allow. The checks that need typed addresses (value paths, Entra matching by
+/// work email) are skipped, each naming `emails.type`, and no check fails, warns or errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_email_types_skips_the_checks_that_need_them_and_fails_nothing() {
+    let (skipped, judged) = skipped_for_attributes_it_lacks(Quirk::EmailsUntyped).await;
+    assert_eq!(
+        skipped,
+        [
+            "entra.legacy.multi-replace",
+            "entra.match.external-id-and-work-email",
+            "entra.match.work-email-any-case",
+            "entra.wire.matching",
+            "rfc7644.filter.value-path",
+            "rfc7644.filter.value-path-with-and",
+            "rfc7644.patch.add-appends-to-multi-valued",
+            "rfc7644.patch.add-duplicate-value-is-no-op",
+            "rfc7644.patch.new-primary-clears-the-old",
+            "rfc7644.patch.remove-by-value-filter",
+            "rfc7644.patch.replace-value-path",
+        ]
+    );
+    assert_eq!(judged, Vec::<String>::new());
+}
+
+/// RFC 7643 §4.1.1: "Service providers MAY return just the full name as a single string in the
+/// formatted sub-attribute". Against a server that keeps only `name.formatted`, the checks on
+/// name components are skipped, each naming the sub-attribute, and only Okta's checks fail:
+/// Okta requires `name.givenName` and `name.familyName` to be stored (Okta's "Build your SCIM
+/// API service"), so such a server really cannot be provisioned by Okta.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_keeping_only_the_formatted_name_skips_name_checks_and_fails_only_okta() {
+    let (skipped, judged) = skipped_for_attributes_it_lacks(Quirk::NameFormattedOnly).await;
+    assert_eq!(
+        skipped,
+        [
+            "entra.create.user-with-client-meta",
+            "entra.legacy.multi-replace",
+            "entra.modern.pathless-multi-replace",
+            "rfc7644.filter.sub-attribute-and-ne",
+            "rfc7644.patch.remove-sub-attribute",
+            "rfc7644.patch.replace-complex-keeps-other-sub-attributes",
+            "rfc7644.projection.sub-attribute",
+            "rfc7644.sort.by-sub-attribute",
+        ]
+    );
+    let failed: Vec<&str> = judged
+        .iter()
+        .map(|line| {
+            assert!(
+                line.starts_with("fail okta.") && line.contains("name."),
+                "{line}"
+            );
+            line.split(':').next().unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "fail okta.create.lookup-then-create",
+            "fail okta.update.get-then-full-put",
+            "fail okta.create.application-json-accepted",
+            "fail okta.update.put-answers-the-resource",
+            "fail okta.spec.read-created-user",
+            "fail okta.spec.users-page-and-read-by-id",
+        ]
+    );
+}
+
+/// Runs the suites against a server with `quirk`, which stores only part of the core schema:
+/// the checks skipped, in id order, each of them for an attribute the server's `/Schemas` does
+/// not list, and the lines of the checks that fail, warn or error.
+async fn skipped_for_attributes_it_lacks(quirk: Quirk) -> (Vec<String>, Vec<String>) {
+    let outcome = run_against(&[quirk]).await;
+    let mut skipped: Vec<String> = outcome
         .checks()
         .filter(|c| c.status == Status::Skip)
         .map(|check| {
@@ -343,26 +437,15 @@ async fn a_core_subset_server_skips_checks_on_attributes_it_lacks_and_fails_noth
                 check.id,
                 check.message
             );
-            check.id.as_str()
+            check.id.clone()
         })
         .collect();
     skipped.sort_unstable();
-    assert_eq!(
-        skipped,
-        [
-            "entra.roles.primary-as-string",
-            "rfc7644.patch.add-simple",
-            "rfc7644.patch.pathless-add",
-            "rfc7644.patch.remove-simple",
-            "rfc7644.patch.replace-with-null-clears",
-            "rfc7644.patch.several-operations",
-        ]
-    );
-    let judged: Vec<String> = not_passing(&outcome)
+    let judged = not_passing(&outcome)
         .into_iter()
         .filter(|line| !line.starts_with("skip "))
         .collect();
-    assert_eq!(judged, Vec::<String>::new());
+    (skipped, judged)
 }
 
 /// `count` is only the largest page a client wants (RFC 7644 §3.4.2.4), and a server that

@@ -272,6 +272,12 @@ quirk_table! {
         "userNames are stored, filtered and checked for uniqueness as sent, without Unicode \
          normalisation: `é` and `e` followed by a combining acute accent are two names (RFC 7644 \
          §5, §7.8: RFC 7613's preparation, normalisation form C)";
+    Deviation CaseSensitiveAttributeNames case_sensitive_attribute_names
+        "case-sensitive-attribute-names"
+        "a filter naming an attribute in another case than the schema's (`USERNAME`) matches \
+         nothing",
+        "a filter naming an attribute in another case than the schema's (`USERNAME eq ...`) \
+         matches nothing (RFC 7644 §3.4.2.2: attribute names and operators are case insensitive)";
     Deviation FilterNoMatch404 filter_no_match_404 "filter-no-match-404"
         "a filtered list with no match answers 404, not an empty 200";
     Deviation ZeroBasedStartIndex zero_based_start_index "zero-based-start-index"
@@ -308,8 +314,16 @@ quirk_table! {
         "a PATCH of a name component leaves `name.formatted` describing the old name";
     Deviation PutNotStored put_not_stored "put-not-stored"
         "PUT answers 200 with the new resource but stores nothing";
+    Deviation PutAnswersPrevious put_answers_previous "put-answers-previous"
+        "PUT stores the new resource but answers with the one it replaced";
     Deviation IgnoreIfMatch ignore_if_match "ignore-if-match"
         "If-Match is ignored: writes with a stale version succeed, no 412";
+    Deviation IfMatchStrongComparison if_match_strong_comparison "if-match-strong-comparison"
+        "If-Match is compared strongly, so the server's own weak ETags never match: every \
+         conditional write gets 412",
+        "If-Match is compared strongly (RFC 7232 §2.3.2), so the weak ETags the server issues \
+         never match and every conditional write gets 412 (RFC 7644 §3.14's examples send weak \
+         tags in If-Match)";
     Deviation AlwaysNotModified always_not_modified "always-not-modified"
         "any If-None-Match gets 304, even a version that is out of date";
     Deviation IgnoreFailOnErrors ignore_fail_on_errors "ignore-fail-on-errors"
@@ -320,6 +334,10 @@ quirk_table! {
         "bulk-extension-references-unresolved"
         "`/Bulk` resolves `bulkId:` references in core attributes only, not inside an extension \
          (an enterprise `manager.value` keeps `bulkId:m`)";
+    Deviation BulkStopsAtFirstError bulk_stops_at_first_error "bulk-stops-at-first-error"
+        "`/Bulk` without `failOnErrors` stops at the first failed operation",
+        "`/Bulk` without `failOnErrors` stops at the first failed operation and leaves the rest \
+         undone (RFC 7644 §3.7.3: without it, the server performs as many as it can)";
     Deviation IgnoreSort ignore_sort "ignore-sort"
         "`sortBy`/`sortOrder` are accepted but lists keep the store's order";
     Deviation CaseExactSortedIgnoringCase case_exact_sorted_ignoring_case
@@ -357,10 +375,23 @@ quirk_table! {
         "noop-add-bumps-last-modified"
         "a PATCH that changes nothing (an add of a value already held) still stamps a new \
          `meta.lastModified` and version";
+    Deviation NullReplaceRefused null_replace_refused "null-replace-refused"
+        "PATCH replace with value `null` gets 400 `invalidValue` instead of clearing the attribute";
+    Deviation FalseReplaceIgnored false_replace_ignored "false-replace-ignored"
+        "PATCH replace with value `false` (`active: false`) changes nothing, as a truthiness \
+         test does";
     Deviation OrAsAnd or_as_and "or-as-and"
         "the filter operator `or` is evaluated as `and`";
     Deviation AddReplacesList add_replaces_list "add-replaces-list"
         "PATCH add of a list replaces a multi-valued attribute's values";
+    Deviation PatchAddFirstValueOnly patch_add_first_value_only "patch-add-first-value-only"
+        "PATCH add of a list of several values adds only the first";
+    Deviation AddDuplicatesValues add_duplicates_values "add-duplicates-values"
+        "PATCH add of a value a multi-valued attribute already holds adds it a second time";
+    Deviation PrimaryNotExclusive primary_not_exclusive "primary-not-exclusive"
+        "a PATCH that adds a new `primary` value leaves the old one primary too";
+    Deviation ReplaceComplexClearsRest replace_complex_clears_rest "replace-complex-clears-rest"
+        "PATCH replace of a complex attribute (`name`) clears the sub-attributes it does not name";
     Deviation RejectValuePathPatch reject_value_path_patch "reject-value-path-patch"
         "PATCH paths with a filter (`emails[type eq \"work\"]`) get 400";
     Deviation Duplicate400 duplicate_400 "duplicate-400"
@@ -381,6 +412,8 @@ quirk_table! {
         "requests without a User-Agent get an HTML 403, as from a web firewall";
     Deviation SoftDelete soft_delete "soft-delete"
         "DELETE answers 204 but the resource can still be read and listed";
+    Deviation Delete200 delete_200 "delete-200"
+        "DELETE answers 200 with the deleted resource instead of 204 No Content";
     Deviation PasswordEchoed password_echoed "password-echoed"
         "the password (returned \"never\") comes back in responses";
     Deviation PatchNotAtomic patch_not_atomic "patch-not-atomic"
@@ -397,6 +430,10 @@ quirk_table! {
         "the Location header of a 201 says https, meta.location http";
     Deviation SchemasMissingUser schemas_missing_user "schemas-missing-user"
         "`/Schemas` leaves out the core User schema (its URN answers 404)";
+    Deviation SchemasMissingGroup schemas_missing_group "schemas-missing-group"
+        "`/Schemas` leaves out the core Group schema (its URN answers 404)";
+    Deviation ResourceTypeSchemaName resource_type_schema_name "resource-type-schema-name"
+        "`/ResourceTypes` gives each `schema` as the type's name (`User`), not its schema URN";
     Deviation ReplaceMergesList replace_merges_list "replace-merges-list"
         "PATCH replace of a list adds to a multi-valued attribute's values";
     Deviation DiscoveryWrite404 discovery_write_404 "discovery-write-404"
@@ -409,6 +446,8 @@ quirk_table! {
         "request bodies sent as `application/json` get 415";
     Deviation AttributesDropId attributes_drop_id "attributes-drop-id"
         "`attributes`/`excludedAttributes` leave out `id` unless it is named";
+    Deviation ProjectionUrnUnknown projection_urn_unknown "projection-urn-unknown"
+        "`attributes`/`excludedAttributes` names qualified with a schema URN match no attribute";
     Deviation EtagNeverChanges etag_never_changes "etag-never-changes"
         "`meta.version` and the ETag stay what they were at creation, whatever is written";
     Deviation ClientIdHonoured client_id_honoured "client-id-honoured"
@@ -427,6 +466,19 @@ quirk_table! {
          (value, type, primary), active and externalId, Groups only displayName and members; \
          other core attributes are dropped on every write and left out of `/Schemas`, and a \
          filter on them matches nothing (legal: RFC 7644 §3.1, §3.3, §3.4.2.1)";
+    Legal EmailsUntyped emails_untyped "emails-untyped"
+        "users' email addresses are stored without their `type`, and `/Schemas` lists none \
+         (legal)",
+        "users' email addresses are stored without their `type`, `/Schemas` lists no \
+         `emails.type`, and a filter on it matches nothing, as django-scim2's default adapter \
+         stores one untyped address (legal: RFC 7644 §3.1, §3.3 let a server ignore what it does \
+         not hold)";
+    Legal NameFormattedOnly name_formatted_only "name-formatted-only"
+        "a user's name is kept only as `name.formatted` (legal)",
+        "a user's name is kept only as `name.formatted` (composed from `givenName` and \
+         `familyName` when not sent), and `/Schemas` lists no other name sub-attribute (legal: \
+         RFC 7643 §4.1.1, \"Service providers MAY return just the full name as a single string \
+         in the formatted sub-attribute\")";
     Legal FilterEqOnly filter_eq_only "filter-eq-only"
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal)",
         "filters other than `eq` comparisons joined by `and` get 400 `invalidFilter` (legal: \
@@ -459,12 +511,27 @@ quirk_table! {
         "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal)",
         "`/ResourceTypes` writes `endpoint` as `Users`, without the leading `/` (legal: RFC 7643 \
          §6's own example, relative to the base URL)";
+    Legal UsernameEmailOnly username_email_only "username-email-only"
+        "a user whose userName is not an email address gets 400 `invalidValue` (legal)",
+        "a create or PUT of a user whose userName has no `@` gets 400 `invalidValue`, as SaaS \
+         that sign users in by email answer (legal: RFC 7643 §4.1.1 leaves the form of a \
+         userName to the service provider, Table 9's `invalidValue`)";
+    Legal AnonymousSelfRegistration anonymous_self_registration "anonymous-self-registration"
+        "a `POST /Users` without credentials creates the user (legal: self-registration)",
+        "a `POST /Users` without credentials creates the user; every other request still needs \
+         the token (legal: RFC 7644 §2.2 lets a server accept an anonymous create, for user \
+         self-registration)";
     Legal VersionConflict409 version_conflict_409 "version-conflict-409"
         "a write with a stale `If-Match` gets 409, not 412 (legal: RFC 7644 Table 8)",
         "a write with a stale `If-Match` gets 409 Conflict, not 412 (legal: RFC 7644 Table 8 \
          gives 409 for a version that does not match the latest)";
     Deviation PatchRemoveIgnored patch_remove_ignored "patch-remove-ignored"
         "PATCH `remove` operations answer 200 but change nothing";
+    Deviation PatchReplaceIgnored patch_replace_ignored "patch-replace-ignored"
+        "PATCH `replace` operations answer 200 but change nothing";
+    Deviation PatchAddSingleValueIgnored patch_add_single_value_ignored
+        "patch-add-single-value-ignored"
+        "PATCH add of a single value (not a list) at a path answers 200 but changes nothing";
     Deviation IfNoneMatchIgnored if_none_match_ignored "if-none-match-ignored"
         "a GET with the current version in If-None-Match gets 200 and the resource, never 304";
     Deviation Me404 me_404 "me-404"
@@ -537,6 +604,15 @@ quirk_table! {
     Deviation UsernameNotRequired username_not_required "username-not-required"
         "`userName` is not enforced: a create or PUT without it, or a PATCH removing it, is \
          accepted (`/Schemas` still says required)";
+    Deviation ClientMetaRefused client_meta_refused "client-meta-refused"
+        "`POST /Users` carrying `meta` (as Entra sends it) gets 400 `mutability`",
+        "`POST /Users` carrying `meta` (as Entra sends it) gets 400 `mutability` instead of \
+         ignoring it (RFC 7643 §2.2: readOnly values a client sends SHALL be ignored)";
+    Deviation UnknownSchemaUrnRefused unknown_schema_urn_refused "unknown-schema-urn-refused"
+        "a create whose `schemas` lists a URN the server does not know (Entra's Microsoft group \
+         URN) gets 400 `invalidValue`";
+    Deviation CreateIgnoresActive create_ignores_active "create-ignores-active"
+        "`POST /Users` stores the user without the `active` it was sent";
     Deviation RejectRawQueryChars reject_raw_query_chars "reject-raw-query-chars"
         "a raw `\"`, `<` or `>` in the query (Entra's `filter=userName+eq+\"x\"`) gets an empty \
          400 and the connection closes, before any SCIM code runs",

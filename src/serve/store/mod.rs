@@ -75,6 +75,12 @@ pub struct StoreOptions {
     pub case_sensitive_emails: bool,
     /// `unique-emails`: no two users hold the same email address.
     pub unique_emails: bool,
+    /// `emails-untyped`: users' email addresses are stored without `type`.
+    pub emails_untyped: bool,
+    /// `name-formatted-only`: users' names are stored as `name.formatted` alone.
+    pub name_formatted_only: bool,
+    /// `primary-not-exclusive`: a PATCH that makes a value primary leaves the old one primary.
+    pub primary_not_exclusive: bool,
     /// `core-subset`: writes keep only [`crate::serve::quirks::CORE_SUBSET`]'s attributes.
     pub core_subset: bool,
     /// `ids-unique-per-type`: ids are made from the resource's name and how many resources of

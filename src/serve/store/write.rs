@@ -11,7 +11,9 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::scim::resource::{get_ci, get_ci_mut};
 use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
-use crate::serve::quirks::keep_core_subset;
+use crate::serve::quirks::{
+    drop_email_types, keep_core_subset, keep_formatted_name, keep_old_primaries,
+};
 
 impl Store {
     /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored,
@@ -156,6 +158,9 @@ impl Store {
         if kind == Kind::User && !self.options.keep_stale_formatted_name {
             drop_stale_formatted_name(&existing.resource, &mut attributes);
         }
+        if self.options.primary_not_exclusive {
+            keep_old_primaries(&existing.resource, &mut attributes);
+        }
         if let Some(object) = attributes.as_object_mut() {
             object.retain(|k, _| {
                 !(k.eq_ignore_ascii_case("meta")
@@ -266,6 +271,12 @@ impl Store {
         }
         if kind == Kind::User && !self.options.unnormalized_user_names {
             prepare_user_name(&mut attributes);
+        }
+        if kind == Kind::User && self.options.emails_untyped {
+            drop_email_types(&mut attributes);
+        }
+        if kind == Kind::User && self.options.name_formatted_only {
+            keep_formatted_name(&mut attributes);
         }
         let unique_name = kind.unique_attribute();
         if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
