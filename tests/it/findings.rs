@@ -6,7 +6,9 @@
 //! issue's example (`--quirk numeric-error-status --quirk eq-substring`) are pinned by
 //! snapshots.
 //!
-//! Every server is on loopback and stopped when its test ends; the binary runs hermetically
+//! The findings of each deviation are grouped from the shared run the accuracy tests judge
+//! (`suite_runs`); the runs through the binary check what it prints and exits with. Every
+//! server is on loopback and stopped when its test ends; the binary runs hermetically
 //! (`support::Home`).
 
 use std::collections::{BTreeMap, BTreeSet};
