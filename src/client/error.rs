@@ -285,6 +285,17 @@ pub fn non_json_page(response: &Response) -> Option<FailureBody> {
         .header("content-type")
         .unwrap_or_default()
         .to_ascii_lowercase();
+    // Most answers are JSON: neither labelled HTML nor opening with `<` (nor with a character
+    // beyond ASCII, which Unicode whitespace could be), they are no page, and the body need not
+    // be decoded (an import reads thousands of answers).
+    let opening = response
+        .body
+        .iter()
+        .find(|byte| !byte.is_ascii_whitespace());
+    if !content_type.starts_with("text/html") && opening.is_some_and(|b| *b != b'<' && b.is_ascii())
+    {
+        return None;
+    }
     let text = String::from_utf8_lossy(&response.body);
     let start: String = text
         .trim_start()
@@ -569,6 +580,20 @@ mod tests {
             non_json_page(&page).is_some(),
             "a page with content is still one"
         );
+    }
+
+    #[test]
+    fn a_page_is_recognised_by_its_opening_whatever_its_label() {
+        for body in [
+            "\r\n  <!DOCTYPE html><html><title>Sign in</title></html>",
+            "<html><title>Sign in</title></html>",
+            "\u{a0}<html><title>Sign in</title></html>",
+        ] {
+            let page = answer(200, "application/scim+json", body);
+            assert!(non_json_page(&page).is_some(), "{body:?}");
+        }
+        let resource = answer(200, "application/scim+json", r#" {"id":"1"}"#);
+        assert_eq!(non_json_page(&resource), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// URLs, re-exported so that the rest of `client/` needs no reqwest import of its own.
@@ -150,6 +150,9 @@ pub struct ReqwestTransport {
     verifying: OnceLock<Result<reqwest::Client, TransportError>>,
     max_body_bytes: usize,
     verbatim: VerbatimSender,
+    /// The last URL parsed, as sent and as parsed: an import sends thousands of requests to one
+    /// URL, and parsing it (its host above all) costs more than the rest of building a request.
+    last_url: Mutex<Option<(String, Url)>>,
 }
 
 /// What both reqwest clients are built from.
@@ -205,7 +208,22 @@ impl ReqwestTransport {
             verifying: OnceLock::new(),
             max_body_bytes: options.max_body_bytes,
             verbatim: VerbatimSender::new(options)?,
+            last_url: Mutex::new(None),
         })
+    }
+
+    /// `url` parsed, from the last request's when it is the same URL; `None` when it does not
+    /// parse (reqwest then reports it as it would any unusable URL).
+    fn parsed(&self, url: &str) -> Option<Url> {
+        let mut last = self.last_url.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((text, parsed)) = last.as_ref()
+            && text == url
+        {
+            return Some(parsed.clone());
+        }
+        let parsed = Url::parse(url).ok()?;
+        *last = Some((url.to_owned(), parsed.clone()));
+        Some(parsed)
     }
 
     /// The client for `url`, built on first use.
@@ -234,7 +252,11 @@ impl ReqwestTransport {
             Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self.client_for(&request.url)?.request(method, &request.url);
+        let client = self.client_for(&request.url)?;
+        let mut builder = match self.parsed(&request.url) {
+            Some(url) => client.request(method, url),
+            None => client.request(method, &request.url),
+        };
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
@@ -376,6 +398,31 @@ mod tests {
             .expect("plain client");
         assert!(transport.plain.get().is_some());
         assert!(transport.verifying.get().is_none(), "roots were loaded");
+    }
+
+    #[test]
+    fn a_url_is_parsed_again_only_when_it_changes() {
+        let transport = ReqwestTransport::new(&TransportOptions::default()).expect("transport");
+        let users = "http://127.0.0.1:1/scim/v2/Users";
+        assert_eq!(
+            transport.parsed(users).map(String::from).as_deref(),
+            Some(users)
+        );
+        assert_eq!(
+            transport.parsed(users).map(String::from).as_deref(),
+            Some(users)
+        );
+        let one = "http://127.0.0.1:1/scim/v2/Users/1?attributes=id";
+        assert_eq!(
+            transport.parsed(one).map(String::from).as_deref(),
+            Some(one)
+        );
+        assert_eq!(transport.parsed("not a url"), None);
+        assert_eq!(
+            transport.parsed(users).map(String::from).as_deref(),
+            Some(users),
+            "a URL that does not parse leaves the last one in place"
+        );
     }
 
     #[test]

@@ -333,7 +333,9 @@ impl Journal {
         let written = flushing.sink.append(&line).and_then(|()| {
             flushing.unsynced += 1;
             if flushing.unsynced >= SYNC_EVERY_LINES || flushing.last_sync.elapsed() >= SYNC_EVERY {
-                flushing.sink.sync()?;
+                // A batch flush: the sink may make it on another thread, so that no request
+                // waits for the disk (an fsync can take tens of milliseconds).
+                flushing.sink.sync_soon()?;
                 flushing.unsynced = 0;
                 flushing.last_sync = Instant::now();
             }
@@ -514,6 +516,39 @@ mod tests {
         let torn = format!("{whole}\n{{\"event\":\"intent\",\"ru");
         assert!(read(torn.as_bytes()).unwrap().interrupted.is_some());
         assert_eq!(read("nonsense\n{}\n".as_bytes()).unwrap_err().line, 1);
+    }
+
+    /// A sink that tells the batch flushes it is asked for from the flushes it must make at
+    /// once.
+    #[derive(Clone, Default)]
+    struct Flushes(Arc<Mutex<(usize, usize)>>);
+
+    impl JournalSink for Flushes {
+        fn append(&mut self, _line: &str) -> io::Result<()> {
+            Ok(())
+        }
+        fn sync(&mut self) -> io::Result<()> {
+            lock(&self.0).0 += 1;
+            Ok(())
+        }
+        fn sync_soon(&mut self) -> io::Result<()> {
+            lock(&self.0).1 += 1;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn batch_flushes_never_wait_for_the_disk_and_the_last_one_does() {
+        let flushes = Flushes::default();
+        let journal = Journal::new(Box::new(flushes.clone()), "r");
+        for line in 0..SYNC_EVERY_LINES * 2 {
+            journal.intent(u64::from(line), "k", Op::Create).unwrap();
+        }
+        let (waited, asked) = *lock(&flushes.0);
+        assert_eq!(waited, 0, "writing lines never waits for a flush");
+        assert!(asked >= 2, "asked for {asked} batch flushes");
+        journal.sync().unwrap();
+        assert_eq!(lock(&flushes.0).0, 1, "the final flush is waited for");
     }
 
     #[test]

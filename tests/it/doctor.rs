@@ -19,7 +19,7 @@ use scimctl::serve::{Quirk, Quirks, Seed, ServeConfig};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use crate::support::{Home, Run, Scim2Server, Server};
+use crate::support::{Home, Run, Scim2Server, Server, concurrently};
 
 /// The bearer token of every server here.
 const TOKEN: &str = "d0ct0r-t0k3n-value";
@@ -174,19 +174,21 @@ fn legal_behaviours() -> Vec<(String, &'static [&'static str])> {
 
 #[test]
 fn each_quirk_doctor_can_see_is_named_by_its_key_and_no_other() {
-    let mut wrong = Vec::new();
-    for (name, args, expected) in SEEN {
+    let wrong: Vec<String> = concurrently(SEEN, |(name, args, expected)| {
         let found = doctor_json(&[quirk(name)], args);
         let named = found.finding_keys();
         let expected: BTreeSet<String> = expected.iter().map(|k| (*k).to_owned()).collect();
         let must = found.stdout_json()["counts"]["must"].as_u64().unwrap_or(0);
-        if named != expected || found.code != i32::from(must > 0) {
-            wrong.push(format!(
+        (named != expected || found.code != i32::from(must > 0)).then(|| {
+            format!(
                 "--quirk {name} {args:?}: exit {}, keys {named:?}, expected {expected:?}\n{}",
                 found.code, found.stderr
-            ));
-        }
-    }
+            )
+        })
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -203,17 +205,21 @@ fn legal_behaviours_and_a_clean_server_get_a_clean_bill() {
     }
     let legal = legal_behaviours();
     assert!(legal.len() >= 12, "{legal:?}");
-    for (name, args) in legal {
-        let found = doctor_json(&[quirk(&name)], args);
-        if !found.finding_keys().is_empty() || found.code != 0 {
-            wrong.push(format!(
-                "--quirk {name}: exit {}, {:?}\n{}",
-                found.code,
-                found.finding_keys(),
-                found.stderr
-            ));
-        }
-    }
+    wrong.extend(
+        concurrently(&legal, |(name, args)| {
+            let found = doctor_json(&[quirk(name)], args);
+            (!found.finding_keys().is_empty() || found.code != 0).then(|| {
+                format!(
+                    "--quirk {name}: exit {}, {:?}\n{}",
+                    found.code,
+                    found.finding_keys(),
+                    found.stderr
+                )
+            })
+        })
+        .into_iter()
+        .flatten(),
+    );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 

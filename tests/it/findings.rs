@@ -6,7 +6,9 @@
 //! issue's example (`--quirk numeric-error-status --quirk eq-substring`) are pinned by
 //! snapshots.
 //!
-//! Every server is on loopback and stopped when its test ends; the binary runs hermetically
+//! The findings of each deviation are grouped from the shared run the accuracy tests judge
+//! (`suite_runs`); the runs through the binary check what it prints and exits with. Every
+//! server is on loopback and stopped when its test ends; the binary runs hermetically
 //! (`support::Home`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,7 +18,10 @@ use std::time::Duration;
 use scimctl::serve::{Quirk, Quirks, ServeConfig};
 use serde_json::Value;
 
-use crate::support::{Home, Server, demo_seed};
+use scimctl::report::findings::Findings;
+
+use crate::suite_runs::deviation_run;
+use crate::support::{Home, Server, concurrently, demo_seed};
 
 /// The bearer token of every server here.
 const TOKEN: &str = "f1nd1ngs-t0k3n-value";
@@ -497,6 +502,26 @@ fn expected_failures() -> BTreeMap<String, BTreeSet<String>> {
     all
 }
 
+/// The findings of the shared run against deviation quirk `name` (the run the accuracy tests
+/// judge): their keys in the report's order, and the ids of the fails and warns no finding
+/// covers. `scimctl test` writes both into its JSON report from the same grouping; the
+/// console and Markdown runs below go through the binary.
+fn findings_of(name: &str) -> (Vec<String>, BTreeSet<String>) {
+    let outcome = deviation_run(name);
+    let findings = Findings::of(outcome);
+    let keys = findings
+        .causes
+        .iter()
+        .map(|cause| cause.entry().key.to_owned())
+        .collect();
+    let ungrouped = findings
+        .ungrouped
+        .iter()
+        .map(|check| check.id.clone())
+        .collect();
+    (keys, ungrouped)
+}
+
 #[test]
 fn every_deviation_quirk_is_named_by_its_findings_and_by_no_other() {
     let expected = expected_failures();
@@ -508,18 +533,16 @@ fn every_deviation_quirk_is_named_by_its_findings_and_by_no_other() {
     );
     let mut wrong = Vec::new();
     for (quirk, keys, unexplained) in FOUND {
-        let run = test_run(&[quirk]);
-        let found: BTreeSet<String> = run.keys().into_iter().collect();
+        let (found, all_ungrouped) = findings_of(quirk);
+        let found: BTreeSet<String> = found.into_iter().collect();
         let wanted: BTreeSet<String> = keys.iter().map(|k| (*k).to_owned()).collect();
         let must_fail = &expected[*quirk];
-        let ungrouped: BTreeSet<String> =
-            run.ungrouped().intersection(must_fail).cloned().collect();
+        let ungrouped: BTreeSet<String> = all_ungrouped.intersection(must_fail).cloned().collect();
         let exempt: BTreeSet<String> = unexplained.iter().map(|c| (*c).to_owned()).collect();
         if found != wanted || ungrouped != exempt {
             wrong.push(format!(
                 "--quirk {quirk}: findings {found:?}, expected {wanted:?}; ungrouped checks of \
-                 the fixture {ungrouped:?}, expected {exempt:?}; all ungrouped {:?}",
-                run.ungrouped()
+                 the fixture {ungrouped:?}, expected {exempt:?}; all ungrouped {all_ungrouped:?}"
             ));
         }
     }
@@ -528,10 +551,12 @@ fn every_deviation_quirk_is_named_by_its_findings_and_by_no_other() {
 
 #[test]
 fn a_server_without_quirks_and_legal_behaviours_give_no_finding() {
-    let mut runs = vec![("no quirk", test_run(&[]))];
-    for quirk in LEGAL {
-        runs.push((quirk, test_run(&[quirk])));
-    }
+    let mut quirks = vec![None];
+    quirks.extend(LEGAL.iter().copied().map(Some));
+    let runs = concurrently(&quirks, |quirk| {
+        let run = test_run(quirk.as_slice());
+        (quirk.unwrap_or("no quirk"), run)
+    });
     for (name, run) in runs {
         assert_eq!(run.keys(), Vec::<String>::new(), "{name}");
         assert!(run.ungrouped().is_empty(), "{name}: {:?}", run.ungrouped());

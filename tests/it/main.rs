@@ -47,4 +47,5 @@ mod runner_safety;
 mod runner_scim2_server;
 mod serve;
 mod suite_parse;
+mod suite_runs;
 mod support;

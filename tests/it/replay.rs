@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::support::{Home, Run, Scim2Server, Server};
+use crate::support::{Home, Run, Scim2Server, Server, concurrently};
 
 /// The bearer token of every server here.
 const TOKEN: &str = "r3play-t0k3n-value";
@@ -247,23 +247,25 @@ const SCENARIOS: &[(&[&str], &str)] = &[
 
 #[test]
 fn every_scenario_of_every_identity_provider_is_carried_out_on_a_correct_server() {
-    let mut wrong = Vec::new();
-    for (args, conclusion) in SCENARIOS {
+    let wrong: Vec<String> = concurrently(SCENARIOS, |(args, conclusion)| {
         let found = replay_json(&[], args);
         let document = found.stdout_json();
-        if found.code != 0
+        (found.code != 0
             || !found.finding_keys().is_empty()
-            || document["conclusion"] != *conclusion
-        {
-            wrong.push(format!(
-                "{args:?}: exit {}, {:?}, `{}`\n{}",
-                found.code,
-                found.finding_keys(),
-                document["conclusion"],
-                found.stderr
-            ));
-        }
-    }
+            || document["conclusion"] != *conclusion)
+            .then(|| {
+                format!(
+                    "{args:?}: exit {}, {:?}, `{}`\n{}",
+                    found.code,
+                    found.finding_keys(),
+                    document["conclusion"],
+                    found.stderr
+                )
+            })
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -440,8 +442,7 @@ const BROKEN: &[(&str, &[&str], &[&str])] = &[
 
 #[test]
 fn each_quirk_that_breaks_a_scenario_is_named_by_its_key_and_no_other() {
-    let mut wrong = Vec::new();
-    for (name, args, expected) in BROKEN {
+    let wrong: Vec<String> = concurrently(BROKEN, |(name, args, expected)| {
         let quirks: Vec<Quirk> = name.split('+').map(quirk).collect();
         let found = replay_json(&quirks, args);
         let keys = found.finding_keys();
@@ -449,13 +450,16 @@ fn each_quirk_that_breaks_a_scenario_is_named_by_its_key_and_no_other() {
         let counts = &found.stdout_json()["counts"];
         let reaching =
             counts["must"].as_u64().unwrap_or(0) + counts["interop"].as_u64().unwrap_or(0);
-        if keys != expected || found.code != i32::from(reaching > 0) {
-            wrong.push(format!(
+        (keys != expected || found.code != i32::from(reaching > 0)).then(|| {
+            format!(
                 "--quirk {name} {args:?}: exit {}, keys {keys:?}, expected {expected:?}\n{}",
                 found.code, found.stderr
-            ));
-        }
-    }
+            )
+        })
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -519,18 +523,20 @@ const UNBROKEN: &[(&str, &[&str])] = &[
 
 #[test]
 fn legal_behaviours_and_deviations_a_scenario_does_not_meet_leave_it_clean() {
-    let mut wrong = Vec::new();
-    for (name, args) in UNBROKEN {
+    let wrong: Vec<String> = concurrently(UNBROKEN, |(name, args)| {
         let found = replay_json(&[quirk(name)], args);
-        if found.code != 0 || !found.finding_keys().is_empty() {
-            wrong.push(format!(
+        (found.code != 0 || !found.finding_keys().is_empty()).then(|| {
+            format!(
                 "--quirk {name} {args:?}: exit {}, {:?}\n{}",
                 found.code,
                 found.finding_keys(),
                 found.stderr
-            ));
-        }
-    }
+            )
+        })
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 

@@ -5,175 +5,16 @@
 //! `fixtures/expected/<quirk>.toml` names, with a message naming the deviation.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, OnceLock};
 
-use scimctl::client::ScimClient;
-use scimctl::runner::ledger::{Ledger, Leftover, NoSink};
 use scimctl::runner::outcome::{RunOutcome, Status};
-use scimctl::runner::{self, RunOptions};
 use scimctl::serve::quirks::{CATALOGUE, Kind};
-use scimctl::serve::{Limits, Quirk, Quirks, ServeConfig};
-use scimctl::suite::{BUILTIN_SUITES, Suite, parse_suite};
+use scimctl::serve::{Limits, Quirk, ServeConfig};
 use serde::Deserialize;
 
-use crate::support::{client_of, demo_seed};
-
-/// The built-in suites, parsed once for all the runs of these tests.
-fn builtin_suites() -> &'static [Suite] {
-    static SUITES: OnceLock<Vec<Suite>> = OnceLock::new();
-    SUITES.get_or_init(|| {
-        BUILTIN_SUITES
-            .iter()
-            .map(|(name, text)| parse_suite(name, text).unwrap_or_else(|e| panic!("{e}")))
-            .collect()
-    })
-}
-
-/// Runs every built-in suite, writes allowed, against a seeded server with these quirks, and
-/// checks that nothing was left behind and nothing that existed before was touched. Under
-/// `soft-delete` the server keeps what the run deleted: the run's own leftovers, and only
-/// those, are set aside before the comparison, and the cleanup must have reported each one it
-/// tried to delete as still there and kept it in the ledger.
-async fn run_against(quirks: &[Quirk]) -> RunOutcome {
-    run_against_server(ServeConfig {
-        quirks: Quirks::from_list(quirks),
-        ..ServeConfig::default()
-    })
-    .await
-}
-
-/// [`run_against`] for a server configured in other ways; the demo seed is added.
-async fn run_against_server(config: ServeConfig) -> RunOutcome {
-    let quirks = config.quirks.clone();
-    let server = scimctl::serve::spawn(ServeConfig {
-        seed: Some(demo_seed()),
-        ..config
-    })
-    .await
-    .expect("server starts");
-    let client = Arc::new(client_of(server.base_url(), server.token()));
-    let before = snapshot(&client).await;
-    let ledger = Arc::new(Ledger::new(Box::new(NoSink), Vec::new()));
-    let options = RunOptions {
-        run_id: "accuracy".to_owned(),
-        allow_writes: true,
-        seed: 7,
-        ..RunOptions::default()
-    };
-    let report = runner::run(
-        Arc::clone(&client),
-        builtin_suites(),
-        &options,
-        Arc::clone(&ledger),
-        &mut |_| {},
-    )
-    .await
-    .expect("the server answers");
-    let mut after = snapshot(&client).await;
-    if quirks.soft_delete {
-        let kept = set_aside_own_leftovers(&before, &mut after);
-        assert_cleanup_saw_only(&kept, &report.cleanup_problems, &ledger.leftovers());
-    } else {
-        assert!(
-            report.cleanup_problems.is_empty(),
-            "cleanup problems: {:?}",
-            report.cleanup_problems
-        );
-        assert!(ledger.leftovers().is_empty(), "{:?}", ledger.leftovers());
-    }
-    assert_eq!(before, after, "the run changed data it did not create");
-    server.shutdown().await;
-    report.outcome
-}
-
-/// Every user and group on the server, by id (paged through `.search`-free GETs).
-async fn snapshot(client: &ScimClient) -> BTreeMap<String, serde_json::Value> {
-    let mut all = BTreeMap::new();
-    for endpoint in ["Users", "Groups"] {
-        let page = client
-            .send_json(
-                scimctl::client::Method::Get,
-                &[endpoint],
-                &[("count", "1000")],
-                None,
-            )
-            .await
-            .expect("list")
-            .unwrap_or_default();
-        let resources = page
-            .get("Resources")
-            .or_else(|| page.get("resources"))
-            .and_then(|r| r.as_array())
-            .cloned()
-            .unwrap_or_default();
-        for mut resource in resources {
-            // Membership back-references change when our own groups come and go.
-            if let Some(map) = resource.as_object_mut() {
-                map.remove("groups");
-            }
-            let id = resource["id"].as_str().unwrap_or_default().to_owned();
-            all.insert(format!("{endpoint}/{id}"), resource);
-        }
-    }
-    all
-}
-
-/// Removes from `after` the resources the run created (new ids, named with the run's prefix)
-/// and returns their keys; anything else new stays, for the caller's comparison to report.
-fn set_aside_own_leftovers(
-    before: &BTreeMap<String, serde_json::Value>,
-    after: &mut BTreeMap<String, serde_json::Value>,
-) -> Vec<String> {
-    let own = |resource: &serde_json::Value| {
-        ["userName", "displayName"].iter().any(|name| {
-            resource[name]
-                .as_str()
-                .is_some_and(|value| value.starts_with(runner::NAME_PREFIX))
-        })
-    };
-    let kept: Vec<String> = after
-        .iter()
-        .filter(|(key, resource)| !before.contains_key(*key) && own(resource))
-        .map(|(key, _)| key.clone())
-        .collect();
-    for key in &kept {
-        after.remove(key);
-    }
-    kept
-}
-
-/// `soft-delete`: the server kept resources the run deleted; the cleanup must have noticed
-/// (problems and ledger leftovers), and every problem and leftover must be one of `kept`.
-fn assert_cleanup_saw_only(kept: &[String], problems: &[String], leftovers: &[Leftover]) {
-    assert!(!kept.is_empty(), "soft-delete kept nothing the run deleted");
-    assert!(!problems.is_empty(), "the cleanup saw nothing kept");
-    let problems_not_kept: Vec<&String> = problems
-        .iter()
-        .filter(|problem| {
-            !kept.iter().any(|key| {
-                **problem == format!("/{key} is still there after DELETE (GET answers 200)")
-            })
-        })
-        .collect();
-    assert!(
-        problems_not_kept.is_empty(),
-        "cleanup problems: {problems_not_kept:?}"
-    );
-    let leftovers_not_kept: Vec<&Leftover> = leftovers
-        .iter()
-        .filter(|leftover| match leftover {
-            Leftover::Id { endpoint, id, .. } => {
-                let key = format!("{}/{id}", endpoint.trim_start_matches('/'));
-                !kept.contains(&key)
-            }
-            Leftover::Named { .. } => true,
-        })
-        .collect();
-    assert!(
-        leftovers_not_kept.is_empty(),
-        "leftovers: {leftovers_not_kept:?}"
-    );
-}
+use crate::suite_runs::{
+    NO_CONTENT_HTML_AND_PATCH_NO_CONTENT, clean_or_legal_run, deviation_run, deviations,
+    run_against, run_against_server,
+};
 
 /// Runs one quirk (`QUIRK=name`) and prints every check that does not pass: the helper behind
 /// each `fixtures/expected/<quirk>.toml`. Run it with
@@ -198,10 +39,10 @@ fn not_passing(outcome: &RunOutcome) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_correct_server_passes_every_check() {
-    let outcome = run_against(&[]).await;
-    assert_eq!(not_passing(&outcome), Vec::<String>::new());
+#[test]
+fn a_correct_server_passes_every_check() {
+    let outcome = clean_or_legal_run("");
+    assert_eq!(not_passing(outcome), Vec::<String>::new());
     assert!(outcome.checks().count() >= 30);
 }
 
@@ -218,43 +59,30 @@ const PARTIAL_SCHEMAS: [&str; 3] = ["core-subset", "emails-untyped", "name-forma
 /// even skips, but for the quirks that decline filters ([`DECLINING_FILTERS`]) and those that
 /// store fewer attributes ([`PARTIAL_SCHEMAS`]): legal, but the checks that need them skip; their
 /// own tests follow.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn legal_behaviours_fail_nothing() {
-    let mut legal: Vec<Vec<Quirk>> = CATALOGUE
+#[test]
+fn legal_behaviours_fail_nothing() {
+    let mut legal: Vec<String> = CATALOGUE
         .iter()
         .filter(|quirk| {
             quirk.kind == Kind::Legal
                 && !DECLINING_FILTERS.contains(&quirk.name)
                 && !PARTIAL_SCHEMAS.contains(&quirk.name)
         })
-        .map(|quirk| vec![Quirk::parse(&quirk.example()).expect("the example parses")])
+        .map(|quirk| quirk.example())
         .collect();
     assert!(legal.len() >= 5, "{legal:?}");
-    legal.push(vec![Quirk::NoContentHtml, Quirk::PatchNoContent]);
-    // Side by side, since the 429s of `rate-limit` are mostly waiting; on this thread, as a run
-    // is not `Send`.
-    let side_by_side = tokio::task::LocalSet::new();
-    let runs: Vec<_> = legal
-        .into_iter()
-        .map(|quirks| side_by_side.spawn_local(async move { (run_against(&quirks).await, quirks) }))
-        .collect();
-    side_by_side
-        .run_until(async {
-            for run in runs {
-                let (outcome, quirks) = run
-                    .await
-                    .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
-                assert_eq!(
-                    not_passing(&outcome),
-                    Vec::<String>::new(),
-                    "with --quirk {quirks:?}"
-                );
-                if let [Quirk::RateLimit(_)] = quirks[..] {
-                    assert!(outcome.throttled > 0, "the 429s are counted");
-                }
-            }
-        })
-        .await;
+    legal.push(NO_CONTENT_HTML_AND_PATCH_NO_CONTENT.to_owned());
+    for quirks in &legal {
+        let outcome = clean_or_legal_run(quirks);
+        assert_eq!(
+            not_passing(outcome),
+            Vec::<String>::new(),
+            "with --quirk {quirks}"
+        );
+        if let [Quirk::RateLimit(_)] = crate::suite_runs::quirks_of(quirks)[..] {
+            assert!(outcome.throttled > 0, "the 429s are counted");
+        }
+    }
 }
 
 /// RFC 7644 Table 9 lets a server decline an attribute and operator combination it does not
@@ -262,9 +90,9 @@ async fn legal_behaviours_fail_nothing() {
 /// that takes only `eq` comparisons joined by `and`, the checks that need more are skipped, each
 /// saying why, and none fails, warns or errors, but for the two Entra checks that match users by
 /// `emails[type eq "work"].value`: Entra set to match by work email would fail there, legal or not.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn declined_operators_skip_and_fail_nothing() {
-    declined_filters_skip_and_fail_nothing("filter-eq-only", 10, &ENTRA_EMAIL_MATCHING).await;
+#[test]
+fn declined_operators_skip_and_fail_nothing() {
+    declined_filters_skip_and_fail_nothing("filter-eq-only", 10, &ENTRA_EMAIL_MATCHING);
 }
 
 /// Entra set to match users by work email filters on `emails[type eq "work"].value`.
@@ -277,8 +105,8 @@ const ENTRA_EMAIL_MATCHING: [&str; 2] = [
 /// `displayName` filter is declined too, and the RFC checks that need one skip. Only the
 /// identity providers' checks fail, for the lookups Okta and Entra really send (a group by
 /// `displayName`, a user by `externalId` or work email): they would fail against it too.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn declined_attributes_skip_and_fail_nothing() {
+#[test]
+fn declined_attributes_skip_and_fail_nothing() {
     let idp_lookups = [
         "okta.groups.push",
         "okta.groups.lookup-then-create",
@@ -290,18 +118,14 @@ async fn declined_attributes_skip_and_fail_nothing() {
         "entra.wire.matching",
         "entra.wire.group-lookup",
     ];
-    declined_filters_skip_and_fail_nothing("filter-username-only", 10, &idp_lookups).await;
+    declined_filters_skip_and_fail_nothing("filter-username-only", 10, &idp_lookups);
 }
 
 /// Runs the suites against a server with `quirk`, which declines filters: at least `at_least`
 /// checks skip, each saying why, and only the `idp_lookups` checks fail, in this order, each
 /// on the 400 that declined the filter.
-async fn declined_filters_skip_and_fail_nothing(
-    quirk: &str,
-    at_least: usize,
-    idp_lookups: &[&str],
-) {
-    let outcome = run_against(&[Quirk::parse(quirk).expect("quirk")]).await;
+fn declined_filters_skip_and_fail_nothing(quirk: &str, at_least: usize, idp_lookups: &[&str]) {
+    let outcome = clean_or_legal_run(quirk);
     let skipped: Vec<_> = outcome
         .checks()
         .filter(|c| c.status == Status::Skip)
@@ -315,7 +139,7 @@ async fn declined_filters_skip_and_fail_nothing(
             check.message
         );
     }
-    let judged: Vec<String> = not_passing(&outcome)
+    let judged: Vec<String> = not_passing(outcome)
         .into_iter()
         .filter(|line| !line.starts_with("skip "))
         .collect();
@@ -335,9 +159,9 @@ async fn declined_filters_skip_and_fail_nothing(
 /// checks that exercise `nickName` or `title`, and Entra's app roles (Entra sends `roles` only
 /// to an application that has them), are skipped, each naming the attribute its `/Schemas`
 /// lacks, and no check fails, warns or errors.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_core_subset_server_skips_checks_on_attributes_it_lacks_and_fails_nothing() {
-    let (skipped, judged) = skipped_for_attributes_it_lacks(Quirk::CoreSubset).await;
+#[test]
+fn a_core_subset_server_skips_checks_on_attributes_it_lacks_and_fails_nothing() {
+    let (skipped, judged) = skipped_for_attributes_it_lacks(Quirk::CoreSubset);
     assert_eq!(
         skipped,
         [
@@ -356,9 +180,9 @@ async fn a_core_subset_server_skips_checks_on_attributes_it_lacks_and_fails_noth
 /// django-scim2's default adapter stores one email address without its `type`, which RFC 7644
 /// §3.1 and §3.3 allow. The checks that need typed addresses (value paths, Entra matching by
 /// work email) are skipped, each naming `emails.type`, and no check fails, warns or errors.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_without_email_types_skips_the_checks_that_need_them_and_fails_nothing() {
-    let (skipped, judged) = skipped_for_attributes_it_lacks(Quirk::EmailsUntyped).await;
+#[test]
+fn a_server_without_email_types_skips_the_checks_that_need_them_and_fails_nothing() {
+    let (skipped, judged) = skipped_for_attributes_it_lacks(Quirk::EmailsUntyped);
     assert_eq!(
         skipped,
         [
@@ -383,9 +207,9 @@ async fn a_server_without_email_types_skips_the_checks_that_need_them_and_fails_
 /// name components are skipped, each naming the sub-attribute, and only Okta's checks fail:
 /// Okta requires `name.givenName` and `name.familyName` to be stored (Okta's "Build your SCIM
 /// API service"), so such a server really cannot be provisioned by Okta.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_keeping_only_the_formatted_name_skips_name_checks_and_fails_only_okta() {
-    let (skipped, judged) = skipped_for_attributes_it_lacks(Quirk::NameFormattedOnly).await;
+#[test]
+fn a_server_keeping_only_the_formatted_name_skips_name_checks_and_fails_only_okta() {
+    let (skipped, judged) = skipped_for_attributes_it_lacks(Quirk::NameFormattedOnly);
     assert_eq!(
         skipped,
         [
@@ -425,8 +249,8 @@ async fn a_server_keeping_only_the_formatted_name_skips_name_checks_and_fails_on
 /// Runs the suites against a server with `quirk`, which stores only part of the core schema:
 /// the checks skipped, in id order, each of them for an attribute the server's `/Schemas` does
 /// not list, and the lines of the checks that fail, warn or error.
-async fn skipped_for_attributes_it_lacks(quirk: Quirk) -> (Vec<String>, Vec<String>) {
-    let outcome = run_against(&[quirk]).await;
+fn skipped_for_attributes_it_lacks(quirk: Quirk) -> (Vec<String>, Vec<String>) {
+    let outcome = clean_or_legal_run(&quirk.to_string());
     let mut skipped: Vec<String> = outcome
         .checks()
         .filter(|c| c.status == Status::Skip)
@@ -441,7 +265,7 @@ async fn skipped_for_attributes_it_lacks(quirk: Quirk) -> (Vec<String>, Vec<Stri
         })
         .collect();
     skipped.sort_unstable();
-    let judged = not_passing(&outcome)
+    let judged = not_passing(outcome)
         .into_iter()
         .filter(|line| !line.starts_with("skip "))
         .collect();
@@ -470,12 +294,12 @@ async fn small_advertised_pages_fail_nothing() {
 /// the Okta check whose create is Okta's real body (which Okta would really have refused);
 /// every other check is still tested (its setup create retried with the attributes servers
 /// commonly demand) and passes as against the clean server, and none errors.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_stricter_than_rfc_7643_is_reported_once_and_tested_on_everything_else() {
-    let outcome = run_against(&[Quirk::RequireNameFormatted]).await;
+#[test]
+fn a_server_stricter_than_rfc_7643_is_reported_once_and_tested_on_everything_else() {
+    let outcome = deviation_run(&Quirk::RequireNameFormatted.to_string());
     let refused = "expected status 201, got 400 (\"Field 'name.formatted' is required\")";
     assert_eq!(
-        not_passing(&outcome),
+        not_passing(outcome),
         [
             format!(
                 "fail rfc7644.users.create-minimal: a create with only `schemas` and `userName` \
@@ -488,16 +312,6 @@ async fn a_server_stricter_than_rfc_7643_is_reported_once_and_tested_on_everythi
             ),
         ]
     );
-}
-
-/// Every quirk that breaks the RFC or an IdP's expectations, as the quirk table marks them;
-/// each has a `fixtures/expected/<quirk>.toml`.
-fn deviations() -> Vec<&'static str> {
-    CATALOGUE
-        .iter()
-        .filter(|quirk| quirk.kind == Kind::Deviation)
-        .map(|quirk| quirk.name)
-        .collect()
 }
 
 /// `fixtures/expected/<quirk>.toml`.
@@ -550,34 +364,14 @@ fn every_deviation_quirk_has_expectations_and_every_expectation_a_deviation_quir
     }
 }
 
-/// How many tests share the expectation files, so that the test harness runs them side by side.
-const SHARES: usize = 4;
-
-macro_rules! in_shares {
-    ($($name:ident => $share:literal),+ $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            deviation_quirks_are_caught_with_a_message_naming_them($share).await;
-        }
-    )+};
-}
-
-in_shares! {
-    every_deviation_quirk_is_caught_with_a_message_naming_it_share_1 => 0,
-    every_deviation_quirk_is_caught_with_a_message_naming_it_share_2 => 1,
-    every_deviation_quirk_is_caught_with_a_message_naming_it_share_3 => 2,
-    every_deviation_quirk_is_caught_with_a_message_naming_it_share_4 => 3,
-}
-
 /// Each deviation fails or warns exactly the checks its fixture lists as `fail` or `warn`, at
 /// that level and with a message naming the deviation: a check the quirk also breaks but the
 /// fixture leaves out is as much an error as a listed check that passes. (Against the clean
 /// server every check passes, so these are the checks the quirk alone breaks.) Entries with
-/// `status = "pass"` name checks that must keep passing under the quirk. This runs every
-/// `SHARES`th file, from the `share`th.
-async fn deviation_quirks_are_caught_with_a_message_naming_them(share: usize) {
-    let files = expectation_files();
-    for file in files.iter().skip(share).step_by(SHARES) {
+/// `status = "pass"` name checks that must keep passing under the quirk.
+#[test]
+fn every_deviation_quirk_is_caught_with_a_message_naming_it() {
+    for file in &expectation_files() {
         let text = std::fs::read_to_string(file).expect("readable");
         let expected: Expected = toml::from_str(&text).expect("valid expectations");
         assert!(!expected.why.is_empty());
@@ -588,8 +382,7 @@ async fn deviation_quirks_are_caught_with_a_message_naming_them(share: usize) {
             "{} names another quirk",
             file.display()
         );
-        let quirk = Quirk::parse(&expected.quirk).expect("known quirk");
-        let outcome = run_against(&[quirk]).await;
+        let outcome = deviation_run(&expected.quirk);
         for want in &expected.expect {
             let check = outcome
                 .checks()
@@ -643,12 +436,12 @@ async fn deviation_quirks_are_caught_with_a_message_naming_them(share: usize) {
 /// The audit behind the quirk list: prints every check of the built-in suites with the
 /// deviation quirks that make it fail or warn, or `NEVER` for a check that no quirk tests the
 /// wrong way. Run it by hand with `cargo test --test it -- --ignored audit_checks --nocapture`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[test]
 #[ignore = "an audit that prints a report; it asserts nothing"]
-async fn audit_checks_that_no_deviation_quirk_exercises() {
+fn audit_checks_that_no_deviation_quirk_exercises() {
     let mut caught: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for name in deviations() {
-        let outcome = run_against(&[Quirk::parse(name).expect("known quirk")]).await;
+        let outcome = deviation_run(name);
         for check in outcome.checks() {
             let by = caught.entry(check.id.clone()).or_default();
             if matches!(check.status, Status::Fail | Status::Warn) {

@@ -3,6 +3,7 @@
 //! process, the demo seed, and a library client. Every server stops when its test ends.
 
 use std::future::Future;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -126,37 +127,65 @@ pub struct Scim2Server {
 }
 
 impl Scim2Server {
-    /// Starts it with this bearer token and waits until it listens; `None` when
-    /// `SCIMCTL_SKIP_INTEROP=1`.
+    /// Starts it with this bearer token and waits until it answers; `None` when
+    /// `SCIMCTL_SKIP_INTEROP=1`. Tests start servers side by side, so the free port chosen can be
+    /// taken before scim2-server binds it: it is ready only when its own discovery answers with
+    /// this token, and starts again on another port (a bounded number of times) when it exits.
     pub fn start(token: &str) -> Option<Scim2Server> {
         let program = venv_program("scim2-server")?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let mut process = Running::spawn(
-            Command::new(&program)
-                .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
-                .args(["--bearer-token", token])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-        );
-        wait_until("scim2-server to listen", Duration::from_secs(30), || {
-            let exited = process
-                .0
-                .try_wait()
-                .expect("scim2-server can be waited for");
-            assert!(exited.is_none(), "scim2-server exited: {exited:?}");
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        Some(Scim2Server {
-            _process: process,
-            url: format!("http://127.0.0.1:{port}/v2"),
-        })
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|listener| listener.local_addr())
+                .expect("a free port")
+                .port();
+            let mut process = Running::spawn(
+                Command::new(&program)
+                    .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
+                    .args(["--bearer-token", token])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null()),
+            );
+            let mut exited = false;
+            wait_until("scim2-server to answer", Duration::from_secs(30), || {
+                exited = process
+                    .0
+                    .try_wait()
+                    .expect("scim2-server can be waited for")
+                    .is_some();
+                exited || answers_discovery(port, token)
+            });
+            if !exited {
+                return Some(Scim2Server {
+                    _process: process,
+                    url: format!("http://127.0.0.1:{port}/v2"),
+                });
+            }
+        }
+        panic!("scim2-server exited five times at start (its ports were taken?)");
     }
 
     pub fn url(&self) -> &str {
         &self.url
     }
+}
+
+/// Whether the server on `port` answers scim2-server's discovery (`/v2/ServiceProviderConfig`)
+/// with 200 to this token: another server that took the port answers otherwise.
+fn answers_discovery(port: u16, token: &str) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let request = format!(
+        "GET /v2/ServiceProviderConfig HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\
+         Authorization: Bearer {token}\r\n\r\n"
+    );
+    let mut answer = Vec::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .is_ok()
+        && stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_end(&mut answer).is_ok()
+        && answer.starts_with(b"HTTP/1.")
+        && answer.get(9..12) == Some(b"200".as_slice())
 }
