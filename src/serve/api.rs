@@ -74,7 +74,9 @@ impl Reply {
         }
         let reply = Reply::json(error.status, body.to_string());
         match error.status {
-            401 => reply.with("www-authenticate", "Bearer realm=\"scimctl\""),
+            401 if !quirks.no_www_authenticate => {
+                reply.with("www-authenticate", "Bearer realm=\"scimctl\"")
+            }
             _ => reply,
         }
     }
@@ -139,9 +141,11 @@ impl Server {
         let keyed = |docs: Vec<Value>, resource_type: &str, endpoint: &str| {
             docs.into_iter()
                 .map(|doc| {
-                    let id = doc
-                        .get("id")
-                        .and_then(Value::as_str)
+                    // RFC 7643 §6 makes a resource type's `id` OPTIONAL: one without is
+                    // served by its name.
+                    let id = ["id", "name"]
+                        .iter()
+                        .find_map(|key| doc.get(*key).and_then(Value::as_str))
                         .unwrap_or("")
                         .to_string();
                     let location = format!("{base}/{endpoint}/{id}");
@@ -167,7 +171,10 @@ impl Server {
                 quirks.served_schemas(protocol::schemas_json()),
                 "Schema",
                 "Schemas",
-            ),
+            )
+            .into_iter()
+            .map(|(id, schema)| (id, quirks.served_schema_resource(schema)))
+            .collect(),
         };
         Server {
             store: RwLock::new(store),
@@ -289,7 +296,7 @@ impl Server {
                 self.discovery_read(request)?;
                 match id {
                     [id] => discovery_one(documents, id, what),
-                    _ => Ok(self.discovery_list(documents)),
+                    _ => Ok(self.discovery_list(documents, request)),
                 }
             }
             _ => self.unknown_endpoint(request),
@@ -363,7 +370,10 @@ impl Server {
             Some(Method::Delete) => self.delete(kind, id, request.if_match),
             method => Err(not_allowed(method, "GET, PUT, PATCH, DELETE")),
         }?;
-        if via_me && let Some(entry) = self.read().get(kind, id) {
+        if via_me
+            && !self.quirks.me_without_location
+            && let Some(entry) = self.read().get(kind, id)
+        {
             return Ok(reply.with("location", entry.location()));
         }
         Ok(reply)
@@ -635,9 +645,24 @@ impl Server {
         Reply::json(status, body).with("etag", entry.version.clone())
     }
 
-    fn discovery_list(&self, docs: &[(String, Value)]) -> Reply {
+    /// A discovery list: always whole, as RFC 7644 §4 says its query parameters SHALL be
+    /// ignored, but for `discovery-pages`, which pages it by `startIndex` and `count`.
+    fn discovery_list(&self, docs: &[(String, Value)], request: &ApiRequest<'_>) -> Reply {
         let items: Vec<String> = docs.iter().map(|(_, doc)| doc.to_string()).collect();
         let page_limit = self.limits.max_results;
+        if self.quirks.discovery_pages {
+            let number = |name: &str| {
+                request
+                    .query
+                    .get(name)
+                    .and_then(|value| value.parse::<usize>().ok())
+            };
+            let start = number("startIndex").unwrap_or(1).max(1);
+            let count = number("count").unwrap_or(page_limit);
+            let page: Vec<String> = items.iter().skip(start - 1).take(count).cloned().collect();
+            let start_index = i64::try_from(start).unwrap_or(i64::MAX);
+            return self.list_reply(items.len(), start_index, &page, page_limit);
+        }
         self.list_reply(items.len(), 1, &items, page_limit)
     }
 }

@@ -200,6 +200,9 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             not_binds_loosely: quirks.not_binds_loosely,
             omit_resource_type: quirks.meta_without_resource_type,
             core_subset: quirks.core_subset,
+            group_display_name_optional: quirks.group_display_name_optional,
+            binary_unpadded: quirks.binary_unpadded,
+            duplicate_type_accepted: quirks.duplicate_type_accepted,
         },
     );
     if let Some(seed) = &config.seed {

@@ -48,6 +48,21 @@ pub fn group_schema() -> &'static ResourceSchema {
     SCHEMA.get_or_init(ResourceSchema::group)
 }
 
+/// The Group resource schema as `group-display-name-optional` writes with: `displayName`
+/// optional, as RFC 7643 §8.7.1 printed it before erratum 5368.
+pub fn group_schema_display_name_optional() -> &'static ResourceSchema {
+    static SCHEMA: OnceLock<ResourceSchema> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut schema = ResourceSchema::group();
+        for attribute in &mut schema.core.attributes {
+            if attribute.name == "displayName" {
+                attribute.required = false;
+            }
+        }
+        schema
+    })
+}
+
 /// Parses a `filter` parameter; a bad one is 400 `invalidFilter` (RFC 7644 §3.4.2.2).
 ///
 /// Lenient, as a server should be towards what identity providers send: Entra's

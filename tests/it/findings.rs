@@ -43,6 +43,11 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ),
     ("if-none-match-ignored", &["etag-not-honoured"], &[]),
     ("me-404", &["me-not-501"], &[]),
+    ("me-without-location", &["me-location-missing"], &[]),
+    ("latin1-responses", &["charset-not-utf8"], &[]),
+    ("no-www-authenticate", &["auth-challenge-missing"], &[]),
+    ("binary-unpadded", &["binary-not-base64"], &[]),
+    ("duplicate-type-accepted", &["duplicate-type-accepted"], &[]),
     (
         "meta-without-resource-type",
         &["meta-resource-type-missing"],
@@ -60,6 +65,8 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
         &[],
     ),
     ("spc-without-change-password", &["spc-incomplete"], &[]),
+    ("spc-without-max-results", &["spc-incomplete"], &[]),
+    ("auth-scheme-incomplete", &["spc-incomplete"], &[]),
     ("unknown-endpoint-page", &["unknown-endpoint-not-404"], &[]),
     ("add-replaces-list", &["patch-add-replaces"], &[]),
     ("always-not-modified", &["etag-not-honoured"], &[]),
@@ -177,6 +184,66 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ),
     ("require-user-agent", &["user-agent-required"], &[]),
     ("schemas-missing-user", &["discovery-schema-missing"], &[]),
+    (
+        "extension-schema-missing",
+        &["discovery-schema-missing"],
+        &[],
+    ),
+    (
+        "extension-required-missing",
+        &["resource-type-incomplete"],
+        &[],
+    ),
+    ("discovery-pages", &["discovery-query-honoured"], &[]),
+    ("discovery-requires-auth", &["discovery-requires-auth"], &[]),
+    (
+        "schema-resources-without-meta",
+        &["schema-definition-invalid"],
+        &[],
+    ),
+    (
+        "message-schemas-listed",
+        &["schema-definition-invalid"],
+        &[],
+    ),
+    (
+        "schema-bad-attribute-name",
+        &["schema-definition-invalid"],
+        &[],
+    ),
+    ("schema-nested-complex", &["schema-definition-invalid"], &[]),
+    (
+        "extension-redefines-core",
+        &["schema-definition-unconventional"],
+        &[],
+    ),
+    ("schema-unknown-type", &["schema-definition-invalid"], &[]),
+    (
+        "reference-types-not-array",
+        &["schema-definition-invalid"],
+        &[],
+    ),
+    (
+        "user-groups-ref-to-users",
+        &["schema-definition-invalid"],
+        &[],
+    ),
+    (
+        "schema-complex-without-sub-attributes",
+        &["schema-definition-unconventional"],
+        &[],
+    ),
+    (
+        "schema-lowercase-keywords",
+        &["schema-definition-unconventional"],
+        &[],
+    ),
+    ("schema-nulls", &["schema-null-characteristics"], &[]),
+    (
+        "group-display-name-optional",
+        &["group-display-name-optional"],
+        &[],
+    ),
     ("soft-delete", &["delete-not-effective"], &[]),
     (
         "total-results-page-size",
@@ -209,13 +276,15 @@ const LEGAL: &[&str] = &[
     "latency=5",
 ];
 
-/// A `scimctl serve` with the demo seed and these quirks, serving while the binary runs.
+/// A `scimctl serve` with the demo seed and these quirks, `/Me` standing for its `bjensen`,
+/// serving while the binary runs.
 fn serve(quirks: &[Quirk]) -> Server {
     Server::start(ServeConfig {
         port: 0,
         token: Some(TOKEN.to_owned()),
         quirks: Quirks::from_list(quirks),
         seed: Some(demo_seed()),
+        me: Some("bjensen".to_owned()),
         ..ServeConfig::default()
     })
 }
@@ -391,7 +460,7 @@ fn a_server_with_two_deviations_opens_the_report_with_two_findings() {
     }
     assert_eq!(
         run.json["findings"][1]["checks"].as_array().map(Vec::len),
-        Some(29),
+        Some(30),
         "every check whose Error carries a numeric status"
     );
     assert!(run.stdout.starts_with(

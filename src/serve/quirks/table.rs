@@ -281,6 +281,12 @@ quirk_table! {
         "Error bodies carry `status` as a number, not a string";
     Deviation CaseSensitivePatchOp case_sensitive_patch_op "case-sensitive-patch-op"
         "PATCH rejects an `op` that is not lowercase (`Replace`) with 400";
+    Deviation DuplicateTypeAccepted duplicate_type_accepted "duplicate-type-accepted"
+        "a user may hold two emails (phone numbers, addresses, ...) of one `type`, which \
+         Microsoft Entra ID requires to be unique";
+    Deviation BinaryUnpadded binary_unpadded "binary-unpadded"
+        "`x509Certificates` values are stored and returned without their base64 `=` padding \
+         (RFC 7643 §2.3.6: base64 as RFC 4648 §4 writes it)";
     Deviation RejectStringBooleans reject_string_booleans "reject-string-booleans"
         "`\"True\"`/`\"False\"` for boolean attributes are rejected with 400";
     Deviation MemberRemovalEmptiesGroup member_removal_empties_group
@@ -314,12 +320,20 @@ quirk_table! {
         "every Nth request (default 5) gets 429 + `Retry-After: 1` (legal)";
     Deviation NoAuth no_auth "no-auth"
         "requests without a valid bearer token are served";
+    Deviation NoWwwAuthenticate no_www_authenticate "no-www-authenticate"
+        "a 401 carries no `WWW-Authenticate` header naming the scheme (RFC 7644 §2: SHALL)";
     Legal Charset charset "charset"
         "Content-Type gets `; charset=utf-8` (legal)";
+    Deviation Latin1Responses latin1_responses "latin1-responses"
+        "JSON responses are labelled `; charset=iso-8859-1` (RFC 7644 §3.8: UTF-8 SHALL be the \
+         encoding)";
     Legal Latency(Millis) latency "latency"
         "every answer is delayed by MS milliseconds (legal)";
     Deviation IgnoreBulkLimits ignore_bulk_limits "ignore-bulk-limits"
         "bulk requests over maxOperations or maxPayloadSize are run, not refused with 413";
+    Deviation DiscoveryRequiresAuth discovery_requires_auth "discovery-requires-auth"
+        "`/ServiceProviderConfig` needs the bearer token like every other endpoint (RFC 7643 §5: \
+         SHOULD be public)";
     Deviation DiscoveryFilterIgnored discovery_filter_ignored "discovery-filter-ignored"
         "discovery endpoints ignore a `filter` instead of answering 403";
     Deviation RequireUserAgent require_user_agent "require-user-agent"
@@ -338,6 +352,44 @@ quirk_table! {
         "the Location header of a 201 says https, meta.location http";
     Deviation SchemasMissingUser schemas_missing_user "schemas-missing-user"
         "`/Schemas` leaves out the core User schema (its URN answers 404)";
+    Deviation ExtensionSchemaMissing extension_schema_missing "extension-schema-missing"
+        "`/Schemas` leaves out the enterprise User schema that `/ResourceTypes` lists as an \
+         extension (RFC 7643 §6)";
+    Deviation ExtensionRequiredMissing extension_required_missing "extension-required-missing"
+        "`/ResourceTypes` lists schema extensions without their REQUIRED `required` (RFC 7643 \
+         §6)";
+    Deviation SchemaResourcesWithoutMeta schema_resources_without_meta
+        "schema-resources-without-meta"
+        "the schemas `/Schemas` serves carry no `meta` (RFC 7643 erratum 8417)";
+    Deviation MessageSchemasListed message_schemas_listed "message-schemas-listed"
+        "`/Schemas` also lists the ListResponse message schema (RFC 7644 §3.1: SHALL NOT)";
+    Deviation SchemaBadAttributeName schema_bad_attribute_name "schema-bad-attribute-name"
+        "`/Schemas` names the enterprise `costCenter` \"cost center\", which is no attribute \
+         name (RFC 7643 §2.1)";
+    Deviation ExtensionRedefinesCore extension_redefines_core "extension-redefines-core"
+        "`/Schemas` names the enterprise `division` \"title\", like a core User attribute \
+         (RFC 7643 §3.3: SHOULD avoid)";
+    Deviation SchemaNestedComplex schema_nested_complex "schema-nested-complex"
+        "`/Schemas` gives User `addresses` a complex sub-attribute `geo` (RFC 7643 §2.3.8)";
+    Deviation SchemaUnknownType schema_unknown_type "schema-unknown-type"
+        "`/Schemas` types the enterprise `employeeNumber` \"int\", not one of RFC 7643 §7's \
+         data types";
+    Deviation ReferenceTypesNotArray reference_types_not_array "reference-types-not-array"
+        "`/Schemas` writes the enterprise `manager.$ref` `referenceTypes` as a string, not an \
+         array (RFC 7643 erratum 5607)";
+    Deviation SchemaComplexWithoutSubAttributes schema_complex_without_sub_attributes
+        "schema-complex-without-sub-attributes"
+        "`/Schemas` describes the complex enterprise `manager` without its `subAttributes` \
+         (RFC 7643 §7: SHOULD)";
+    Deviation UserGroupsRefToUsers user_groups_ref_to_users "user-groups-ref-to-users"
+        "`/Schemas` lets User `groups.$ref` reference Users too (RFC 7643 erratum 8471: \
+         Groups only)";
+    Deviation SchemaNulls schema_nulls "schema-nulls"
+        "`/Schemas` sends `canonicalValues: null` on every attribute without canonical values \
+         (Entra: no nulls)";
+    Deviation SchemaLowercaseKeywords schema_lowercase_keywords "schema-lowercase-keywords"
+        "`/Schemas` spells `mutability` in lowercase (`readwrite`), not as RFC 7643 §7 does \
+         (Entra: SHOULD)";
     Deviation ReplaceMergesList replace_merges_list "replace-merges-list"
         "PATCH replace of a list adds to a multi-valued attribute's values";
     Deviation DiscoveryWrite404 discovery_write_404 "discovery-write-404"
@@ -404,17 +456,35 @@ quirk_table! {
         "a write with a stale `If-Match` gets 409, not 412 (legal: RFC 7644 Table 8)",
         "a write with a stale `If-Match` gets 409 Conflict, not 412 (legal: RFC 7644 Table 8 \
          gives 409 for a version that does not match the latest)";
+    Legal ResourceTypesWithoutId resource_types_without_id "resource-types-without-id"
+        "`/ResourceTypes` entries have no `id`; `/ResourceTypes/{name}` serves each (legal)",
+        "`/ResourceTypes` entries have no `id` and `/ResourceTypes/{name}` serves each (legal: \
+         RFC 7643 §6 makes a resource type's `id` OPTIONAL)";
     Deviation PatchRemoveIgnored patch_remove_ignored "patch-remove-ignored"
         "PATCH `remove` operations answer 200 but change nothing";
     Deviation IfNoneMatchIgnored if_none_match_ignored "if-none-match-ignored"
         "a GET with the current version in If-None-Match gets 200 and the resource, never 304";
     Deviation Me404 me_404 "me-404"
         "`/Me` answers 404 as an unknown endpoint, not 501 Not Implemented";
+    Deviation MeWithoutLocation me_without_location "me-without-location"
+        "`/Me` answers the user without a `Location` header naming it (RFC 7644 §3.11: MUST)";
+    Deviation SpcWithoutMaxResults spc_without_max_results "spc-without-max-results"
+        "`/ServiceProviderConfig` leaves out `filter.maxResults` (RFC 7643 §5: REQUIRED)";
+    Deviation AuthSchemeIncomplete auth_scheme_incomplete "auth-scheme-incomplete"
+        "`/ServiceProviderConfig` describes its authentication scheme by `type` alone, without \
+         the REQUIRED `name` and `description` (RFC 7643 §5)";
     Deviation SpcWithoutChangePassword spc_without_change_password "spc-without-change-password"
         "`/ServiceProviderConfig` leaves out `changePassword` (REQUIRED) instead of saying it is \
          unsupported",
         "`/ServiceProviderConfig` leaves out `changePassword` instead of saying `supported: false` \
          (RFC 7643 §5 makes it REQUIRED)";
+    Deviation GroupDisplayNameOptional group_display_name_optional
+        "group-display-name-optional"
+        "groups need no `displayName`: `/Schemas` says `required: false` and a group without one \
+         is stored (RFC 7643 §4.2: REQUIRED; erratum 5368)";
+    Deviation DiscoveryPages discovery_pages "discovery-pages"
+        "`/ResourceTypes` and `/Schemas` page by `startIndex` and `count` instead of ignoring \
+         them (RFC 7644 §4)";
     Deviation GroupCreateDropsMembers group_create_drops_members "group-create-drops-members"
         "`POST /Groups` stores the group without the `members` it was sent (PATCH adds them)";
     Deviation CaseSensitiveEmails case_sensitive_emails "case-sensitive-emails"

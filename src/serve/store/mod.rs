@@ -76,6 +76,12 @@ pub struct StoreOptions {
     pub unique_emails: bool,
     /// `core-subset`: writes keep only [`crate::serve::quirks::CORE_SUBSET`]'s attributes.
     pub core_subset: bool,
+    /// `group-display-name-optional`: a group is written without a `displayName`.
+    pub group_display_name_optional: bool,
+    /// `binary-unpadded`: certificates are stored without their base64 `=` padding.
+    pub binary_unpadded: bool,
+    /// `duplicate-type-accepted`: a user may hold two values of one type (two `work` emails).
+    pub duplicate_type_accepted: bool,
 }
 
 /// One stored resource.
@@ -183,6 +189,17 @@ impl Store {
         match kind {
             Kind::User => protocol::user_schema(),
             Kind::Group => protocol::group_schema(),
+        }
+    }
+
+    /// The schema writes of `kind` are validated and patched with: [`Store::schema`], but for
+    /// `group-display-name-optional`, whose groups need no `displayName`.
+    fn write_schema(&self, kind: Kind) -> &'static ResourceSchema {
+        match kind {
+            Kind::Group if self.options.group_display_name_optional => {
+                protocol::group_schema_display_name_optional()
+            }
+            _ => Store::schema(kind),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::scim::model::{ScimError, ScimType};
 use crate::scim::resource::get_ci;
 use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
-use crate::serve::quirks::keep_core_subset;
+use crate::serve::quirks::{keep_core_subset, unpad_certificates};
 
 impl Store {
     /// Creates a resource from a POST body (RFC 7644 §3.3). Client `id` and `meta` are ignored,
@@ -89,7 +89,7 @@ impl Store {
     ) -> Result<Written, ScimError> {
         let existing = self.require(kind, id)?;
         let (seq, created) = (existing.seq, created_of(existing).to_string());
-        let patched = protocol::patch(&existing.resource, body, Store::schema(kind))?;
+        let patched = protocol::patch(&existing.resource, body, self.write_schema(kind))?;
         self.check_string_booleans(patched.used_string_booleans)?;
         if !patched.changed {
             return Ok(Written {
@@ -137,7 +137,7 @@ impl Store {
     }
 
     fn validate(&self, kind: Kind, body: Value, mode: WriteMode<'_>) -> Result<Value, ScimError> {
-        let validated = protocol::validate_for_write(body, Store::schema(kind), mode)?;
+        let validated = protocol::validate_for_write(body, self.write_schema(kind), mode)?;
         self.check_string_booleans(validated.used_string_booleans)?;
         Ok(validated.resource)
     }
@@ -153,11 +153,14 @@ impl Store {
     }
 
     /// Checks uniqueness and, for groups, resolves the members; returns the attributes to store.
-    /// Whether the unique attribute is required is the schema's business: RFC 7643 §8.7.1
-    /// lists Group `displayName` as optional, so a group without one is stored.
+    /// Whether the unique attribute is required is the schema's business (Group `displayName`
+    /// is, RFC 7643 §4.2).
     fn prepare(&self, kind: Kind, mut attributes: Value, id: &str) -> Result<Value, ScimError> {
         if self.options.core_subset {
             keep_core_subset(kind == Kind::Group, &mut attributes);
+        }
+        if self.options.binary_unpadded && kind == Kind::User {
+            unpad_certificates(&mut attributes);
         }
         let unique_name = kind.unique_attribute();
         if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
@@ -171,6 +174,9 @@ impl Store {
         }
         if kind == Kind::User && self.options.unique_emails {
             self.check_unique_emails(&attributes, id)?;
+        }
+        if kind == Kind::User && !self.options.duplicate_type_accepted {
+            refuse_repeated_types(&attributes)?;
         }
         if kind == Kind::Group {
             self.resolve_members(&mut attributes, id)?;
@@ -489,4 +495,31 @@ fn member_ids(group: &Value) -> HashSet<String> {
             .collect(),
         _ => HashSet::new(),
     }
+}
+
+/// The multi-valued attributes of a User whose values carry a `type` (RFC 7643 §4.1.2).
+const TYPED_ATTRIBUTES: [&str; 5] = ["emails", "phoneNumbers", "ims", "photos", "addresses"];
+
+/// 400 `invalidValue` when a typed multi-valued attribute holds two values of one type (two
+/// `work` emails): Microsoft Entra ID addresses values as `emails[type eq "work"]` and requires
+/// each type once, so this server keeps them unique.
+fn refuse_repeated_types(user: &Value) -> Result<(), ScimError> {
+    for attribute in TYPED_ATTRIBUTES {
+        let Some(Value::Array(values)) = get_ci(user, attribute) else {
+            continue;
+        };
+        let mut seen = HashSet::new();
+        for kind in values
+            .iter()
+            .filter_map(|value| get_ci(value, "type").and_then(Value::as_str))
+        {
+            if !seen.insert(kind.to_lowercase()) {
+                return Err(ScimError::typed(
+                    ScimType::InvalidValue,
+                    format!("`{attribute}` holds more than one value of type `{kind}`"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
