@@ -839,32 +839,6 @@ catalogue! {
         fix: "declare Group displayName `\"required\": true` and refuse a group without one with \
               400 invalidValue",
     },
-    /// A user holding two values of one type.
-    DuplicateTypeAccepted {
-        key: "duplicate-type-accepted",
-        level: Interop,
-        rfc: "RFC 7643 §4.1.2",
-        title: "a user holds two values of one type (two work emails)",
-        okta: None,
-        entra: Some(
-            "Entra requires the type of each value of a multi-valued attribute to be unique, and \
-             addresses values by emails[type eq \"work\"]",
-        ),
-        breaks: Update,
-        fix: "refuse a second value of a type the user already holds with 400 invalidValue, or let \
-              it replace the first",
-    },
-    /// A ServiceProviderConfig that needs credentials to be read.
-    DiscoveryRequiresAuth {
-        key: "discovery-requires-auth",
-        level: Should,
-        rfc: "RFC 7643 §5",
-        title: "the ServiceProviderConfig cannot be read without credentials",
-        okta: None,
-        entra: None,
-        fix: "serve GET /ServiceProviderConfig without authentication, so that a client can read \
-              the authentication schemes before it has credentials",
-    },
     /// A discovery endpoint that filters instead of answering 403.
     DiscoveryFilterAccepted {
         key: "discovery-filter-accepted",

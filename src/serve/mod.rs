@@ -202,7 +202,6 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             core_subset: quirks.core_subset,
             group_display_name_optional: quirks.group_display_name_optional,
             binary_unpadded: quirks.binary_unpadded,
-            duplicate_type_accepted: quirks.duplicate_type_accepted,
         },
     );
     if let Some(seed) = &config.seed {

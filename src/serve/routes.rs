@@ -77,8 +77,7 @@ async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
     if let Some(delay) = quirks.latency {
         tokio::time::sleep(delay).await;
     }
-    let public = is_public(&request) && !quirks.discovery_requires_auth;
-    let reply = match admit(&edge, request.headers(), public) {
+    let reply = match admit(&edge, request.headers()) {
         Err(reply) => reply,
         Ok(()) => match process(&edge.server, request).await {
             Ok(reply) => reply,
@@ -99,20 +98,8 @@ async fn handle(State(edge): State<Arc<Edge>>, request: Request) -> Response {
 const FIREWALL_PAGE: &str =
     "<html><body><h1>403 Forbidden</h1><p>Request blocked.</p></body></html>";
 
-/// RFC 7643 §5: the service provider SHOULD make `authenticationSchemes` publicly accessible
-/// without prior authentication, so a GET of `/ServiceProviderConfig` needs no token.
-fn is_public(request: &Request) -> bool {
-    let path = request.uri().path();
-    request.method() == axum::http::Method::GET
-        && BASE_PATHS.iter().any(|base| {
-            path.strip_prefix(base)
-                .is_some_and(|rest| rest.eq_ignore_ascii_case("/ServiceProviderConfig"))
-        })
-}
-
-/// The user-agent and rate-limit quirks, then bearer authentication (RFC 7644 §2), which a
-/// `public` request does not need.
-fn admit(edge: &Edge, headers: &HeaderMap, public: bool) -> Result<(), Reply> {
+/// The user-agent and rate-limit quirks, then bearer authentication (RFC 7644 §2).
+fn admit(edge: &Edge, headers: &HeaderMap) -> Result<(), Reply> {
     let quirks = edge.server.quirks();
     if quirks.require_user_agent && !headers.contains_key(header::USER_AGENT) {
         return Err(Reply {
@@ -130,7 +117,7 @@ fn admit(edge: &Edge, headers: &HeaderMap, public: bool) -> Result<(), Reply> {
             return Err(reply);
         }
     }
-    if quirks.no_auth || public {
+    if quirks.no_auth {
         return Ok(());
     }
     let presented = headers

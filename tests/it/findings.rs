@@ -47,7 +47,6 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ("latin1-responses", &["charset-not-utf8"], &[]),
     ("no-www-authenticate", &["auth-challenge-missing"], &[]),
     ("binary-unpadded", &["binary-not-base64"], &[]),
-    ("duplicate-type-accepted", &["duplicate-type-accepted"], &[]),
     (
         "meta-without-resource-type",
         &["meta-resource-type-missing"],
@@ -195,7 +194,6 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
         &[],
     ),
     ("discovery-pages", &["discovery-query-honoured"], &[]),
-    ("discovery-requires-auth", &["discovery-requires-auth"], &[]),
     (
         "schema-resources-without-meta",
         &["schema-definition-invalid"],

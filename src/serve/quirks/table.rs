@@ -281,9 +281,6 @@ quirk_table! {
         "Error bodies carry `status` as a number, not a string";
     Deviation CaseSensitivePatchOp case_sensitive_patch_op "case-sensitive-patch-op"
         "PATCH rejects an `op` that is not lowercase (`Replace`) with 400";
-    Deviation DuplicateTypeAccepted duplicate_type_accepted "duplicate-type-accepted"
-        "a user may hold two emails (phone numbers, addresses, ...) of one `type`, which \
-         Microsoft Entra ID requires to be unique";
     Deviation BinaryUnpadded binary_unpadded "binary-unpadded"
         "`x509Certificates` values are stored and returned without their base64 `=` padding \
          (RFC 7643 §2.3.6: base64 as RFC 4648 §4 writes it)";
@@ -331,9 +328,6 @@ quirk_table! {
         "every answer is delayed by MS milliseconds (legal)";
     Deviation IgnoreBulkLimits ignore_bulk_limits "ignore-bulk-limits"
         "bulk requests over maxOperations or maxPayloadSize are run, not refused with 413";
-    Deviation DiscoveryRequiresAuth discovery_requires_auth "discovery-requires-auth"
-        "`/ServiceProviderConfig` needs the bearer token like every other endpoint (RFC 7643 §5: \
-         SHOULD be public)";
     Deviation DiscoveryFilterIgnored discovery_filter_ignored "discovery-filter-ignored"
         "discovery endpoints ignore a `filter` instead of answering 403";
     Deviation RequireUserAgent require_user_agent "require-user-agent"

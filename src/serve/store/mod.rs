@@ -80,8 +80,6 @@ pub struct StoreOptions {
     pub group_display_name_optional: bool,
     /// `binary-unpadded`: certificates are stored without their base64 `=` padding.
     pub binary_unpadded: bool,
-    /// `duplicate-type-accepted`: a user may hold two values of one type (two `work` emails).
-    pub duplicate_type_accepted: bool,
 }
 
 /// One stored resource.

@@ -175,9 +175,6 @@ impl Store {
         if kind == Kind::User && self.options.unique_emails {
             self.check_unique_emails(&attributes, id)?;
         }
-        if kind == Kind::User && !self.options.duplicate_type_accepted {
-            refuse_repeated_types(&attributes)?;
-        }
         if kind == Kind::Group {
             self.resolve_members(&mut attributes, id)?;
         }
@@ -495,31 +492,4 @@ fn member_ids(group: &Value) -> HashSet<String> {
             .collect(),
         _ => HashSet::new(),
     }
-}
-
-/// The multi-valued attributes of a User whose values carry a `type` (RFC 7643 §4.1.2).
-const TYPED_ATTRIBUTES: [&str; 5] = ["emails", "phoneNumbers", "ims", "photos", "addresses"];
-
-/// 400 `invalidValue` when a typed multi-valued attribute holds two values of one type (two
-/// `work` emails): Microsoft Entra ID addresses values as `emails[type eq "work"]` and requires
-/// each type once, so this server keeps them unique.
-fn refuse_repeated_types(user: &Value) -> Result<(), ScimError> {
-    for attribute in TYPED_ATTRIBUTES {
-        let Some(Value::Array(values)) = get_ci(user, attribute) else {
-            continue;
-        };
-        let mut seen = HashSet::new();
-        for kind in values
-            .iter()
-            .filter_map(|value| get_ci(value, "type").and_then(Value::as_str))
-        {
-            if !seen.insert(kind.to_lowercase()) {
-                return Err(ScimError::typed(
-                    ScimType::InvalidValue,
-                    format!("`{attribute}` holds more than one value of type `{kind}`"),
-                ));
-            }
-        }
-    }
-    Ok(())
 }

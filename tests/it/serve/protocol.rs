@@ -5,26 +5,6 @@ use serde_json::json;
 
 use super::common::{Harness, USER};
 
-/// RFC 7643 §5: the authentication schemes SHOULD be readable before authenticating, so the
-/// ServiceProviderConfig (only it, and only read) is served without the token.
-#[tokio::test]
-async fn the_service_provider_config_is_read_without_the_token() {
-    let h = Harness::start().await;
-    let answer = h
-        .anonymous(h.client.get(h.url("/ServiceProviderConfig")))
-        .await;
-    assert_eq!(answer.status, 200);
-    assert!(answer.json()["authenticationSchemes"].is_array());
-    for request in [
-        h.client.post(h.url("/ServiceProviderConfig")),
-        h.client.get(h.url("/ResourceTypes")),
-        h.client.get(h.url("/Schemas")),
-    ] {
-        h.anonymous(request).await.assert_error(401, None);
-    }
-    h.stop().await;
-}
-
 #[tokio::test]
 async fn requests_without_the_token_get_a_401_error() {
     let h = Harness::start().await;
