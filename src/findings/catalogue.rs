@@ -690,6 +690,17 @@ catalogue! {
         fix: "authenticate every request and answer 401 (a SCIM Error) to a missing or invalid \
               token",
     },
+    /// A 401 without the challenge naming the scheme the server takes.
+    AuthChallengeMissing {
+        key: "auth-challenge-missing",
+        level: Must,
+        rfc: "RFC 7644 §2; RFC 7235 §4.1",
+        title: "a 401 carries no WWW-Authenticate header naming the authentication scheme",
+        okta: None,
+        entra: None,
+        fix: "send `WWW-Authenticate: Bearer realm=\"...\"` (or the scheme the server takes) with \
+              every 401",
+    },
     /// A missing or wrong token answered with something other than 401.
     AuthStatusWrong {
         key: "auth-status-wrong",
@@ -732,6 +743,16 @@ catalogue! {
 
     // --- discovery and media types (`scimctl doctor`) ----------------------------------------
 
+    /// Answers labelled with an encoding other than UTF-8.
+    CharsetNotUtf8 {
+        key: "charset-not-utf8",
+        level: Must,
+        rfc: "RFC 7644 §3.8",
+        title: "answers declare an encoding other than UTF-8",
+        okta: None,
+        entra: None,
+        fix: "encode answers in UTF-8, and name it (`charset=utf-8`) or no charset at all",
+    },
     /// A discovery endpoint missing, or its answer unreadable.
     DiscoveryUnavailable {
         key: "discovery-unavailable",
@@ -752,6 +773,71 @@ catalogue! {
         okta: None,
         entra: None,
         fix: "serve every schema and extension the resource types name at /Schemas",
+    },
+    /// A resource type whose description leaves out what RFC 7643 §6 requires.
+    ResourceTypeIncomplete {
+        key: "resource-type-incomplete",
+        level: Must,
+        rfc: "RFC 7643 §6",
+        title: "a resource type lists a schema extension without its `schema` or `required`",
+        okta: None,
+        entra: None,
+        fix: "give every `schemaExtensions` entry its schema URN and a boolean `required`",
+    },
+    /// A discovery list paged or sorted by its query parameters.
+    DiscoveryQueryHonoured {
+        key: "discovery-query-honoured",
+        level: Must,
+        rfc: "RFC 7644 §4",
+        title: "a discovery endpoint pages or sorts its list by the query parameters",
+        okta: None,
+        entra: None,
+        fix: "answer /ResourceTypes and /Schemas whole, ignoring startIndex, count, sortBy and \
+              sortOrder",
+    },
+    /// A schema at /Schemas that breaks the rules of RFC 7643 for schema definitions.
+    SchemaDefinitionInvalid {
+        key: "schema-definition-invalid",
+        level: Must,
+        rfc: "RFC 7643 §2, §7, §8.7",
+        title: "/Schemas publishes a schema definition that breaks RFC 7643",
+        okta: None,
+        entra: None,
+        fix: "describe every attribute as RFC 7643 §7 and its errata do: ATTRNAME names, the \
+              eight data types, flat sub-attributes, referenceTypes as arrays; label each schema \
+              as a Schema resource, and leave the message schemas out",
+    },
+    /// A schema definition that departs from the RFC's conventions without breaking a MUST.
+    SchemaDefinitionUnconventional {
+        key: "schema-definition-unconventional",
+        level: Should,
+        rfc: "RFC 7643 §7",
+        title: "/Schemas describes attributes otherwise than RFC 7643 recommends",
+        okta: None,
+        entra: Some("Entra expects the keywords camel cased as RFC 7643 spells them (readWrite)"),
+        fix: "list the sub-attributes of every complex attribute and spell type, mutability, \
+              returned and uniqueness as RFC 7643 §7 does",
+    },
+    /// A schema definition that sends null characteristics.
+    SchemaNullCharacteristics {
+        key: "schema-null-characteristics",
+        level: Interop,
+        rfc: "RFC 7643 §7",
+        title: "/Schemas sends attribute characteristics as null",
+        okta: None,
+        entra: Some("Entra's guidance for /Schemas: if a value isn't present, don't send null"),
+        fix: "leave out a characteristic that has no value instead of sending null",
+    },
+    /// A group created without displayName, or a schema that says it may be.
+    GroupDisplayNameOptional {
+        key: "group-display-name-optional",
+        level: Must,
+        rfc: "RFC 7643 §4.2; erratum 5368",
+        title: "a group's displayName is treated as optional",
+        okta: None,
+        entra: None,
+        fix: "declare Group displayName `\"required\": true` and refuse a group without one with \
+              400 invalidValue",
     },
     /// A discovery endpoint that filters instead of answering 403.
     DiscoveryFilterAccepted {
@@ -1739,6 +1825,17 @@ catalogue! {
         fix: "describe every capability (`patch`, `bulk`, `filter`, `changePassword`, `sort`, \
               `etag`, `authenticationSchemes`), with `\"supported\": false` for the ones the \
               server lacks",
+    },
+    /// A served /Me whose answer does not name the aliased resource.
+    MeLocationMissing {
+        key: "me-location-missing",
+        level: Must,
+        rfc: "RFC 7644 §3.11",
+        title: "/Me does not name the aliased resource in its Location header",
+        okta: None,
+        entra: None,
+        fix: "answer /Me with a Location header holding the permanent URI of the authenticated \
+              subject's resource (/Users/{id})",
     },
     /// An unsupported /Me answered with something other than 501.
     MeNot501 {

@@ -6,13 +6,12 @@
 //! requests.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::{Map, Value};
 
 use crate::scim::method::Method;
-use crate::scim::model::{LIST_RESPONSE, ScimError, ScimType};
+use crate::scim::model::{ScimError, ScimType};
 use crate::scim::resource::{get_ci, project};
 use crate::serve::etag;
 use crate::serve::protocol;
@@ -20,6 +19,8 @@ use crate::serve::query::{ListParams, Projection, QueryPairs, decode_path_segmen
 use crate::serve::quirks::Quirks;
 use crate::serve::store::{Entry, Kind, Store};
 use crate::serve::{Limits, bulk};
+
+mod list;
 
 /// A request with its transport details decoded.
 #[derive(Debug, Clone)]
@@ -74,7 +75,9 @@ impl Reply {
         }
         let reply = Reply::json(error.status, body.to_string());
         match error.status {
-            401 => reply.with("www-authenticate", "Bearer realm=\"scimctl\""),
+            401 if !quirks.no_www_authenticate => {
+                reply.with("www-authenticate", "Bearer realm=\"scimctl\"")
+            }
             _ => reply,
         }
     }
@@ -139,9 +142,11 @@ impl Server {
         let keyed = |docs: Vec<Value>, resource_type: &str, endpoint: &str| {
             docs.into_iter()
                 .map(|doc| {
-                    let id = doc
-                        .get("id")
-                        .and_then(Value::as_str)
+                    // RFC 7643 §6 makes a resource type's `id` OPTIONAL: one without is
+                    // served by its name.
+                    let id = ["id", "name"]
+                        .iter()
+                        .find_map(|key| doc.get(*key).and_then(Value::as_str))
                         .unwrap_or("")
                         .to_string();
                     let location = format!("{base}/{endpoint}/{id}");
@@ -167,7 +172,10 @@ impl Server {
                 quirks.served_schemas(protocol::schemas_json()),
                 "Schema",
                 "Schemas",
-            ),
+            )
+            .into_iter()
+            .map(|(id, schema)| (id, quirks.served_schema_resource(schema)))
+            .collect(),
         };
         Server {
             store: RwLock::new(store),
@@ -306,7 +314,7 @@ impl Server {
                 self.discovery_read(request)?;
                 match id {
                     [id] => discovery_one(documents, id, what),
-                    _ => Ok(self.discovery_list(documents)),
+                    _ => Ok(self.discovery_list(documents, request)),
                 }
             }
             _ => self.unknown_endpoint(request),
@@ -380,7 +388,10 @@ impl Server {
             Some(Method::Delete) => self.delete(kind, id, request.if_match),
             method => Err(not_allowed(method, "GET, PUT, PATCH, DELETE")),
         }?;
-        if via_me && let Some(entry) = self.read().get(kind, id) {
+        if via_me
+            && !self.quirks.me_without_location
+            && let Some(entry) = self.read().get(kind, id)
+        {
             return Ok(reply.with("location", entry.location()));
         }
         Ok(reply)
@@ -580,126 +591,6 @@ impl Server {
         Ok(answer)
     }
 
-    fn search(&self, kinds: &[Kind], request: &ApiRequest<'_>) -> Result<Reply, Failure> {
-        if request.method != Some(Method::Post) {
-            return Err(not_allowed(request.method, "POST"));
-        }
-        let body = body_of(request)?;
-        let params = ListParams::from_search_body(body)?;
-        if kinds.len() > 1
-            && let Some(filter) = &params.filter
-        {
-            let schemas: Vec<_> = kinds.iter().map(|kind| Store::schema(*kind)).collect();
-            if let Some(refusal) = self.quirks.refused_root_filter(filter, &schemas) {
-                return Err(refusal.into());
-            }
-        }
-        self.list(kinds, params)
-    }
-
-    /// A ListResponse over `kinds` (RFC 7644 §3.4.2), paged per §3.4.2.4.
-    fn list(&self, kinds: &[Kind], mut params: ListParams) -> Result<Reply, Failure> {
-        if !self.quirks.unnormalized_comparison {
-            params.filter = params.filter.map(protocol::prepared_filter);
-        }
-        let projection = self.projection(params.projection.clone());
-        let refusal = params
-            .filter
-            .as_ref()
-            .and_then(|filter| self.quirks.refused_filter(filter))
-            .or_else(|| self.quirks.refused_count(params.count));
-        if let Some(refusal) = refusal {
-            return Err(refusal.into());
-        }
-        let store = self.read();
-        let sort = params
-            .sort_by
-            .as_ref()
-            .filter(|_| !self.quirks.ignore_sort)
-            .map(|path| (path, params.sort_order));
-        let max = i64::try_from(self.limits.max_results).unwrap_or(i64::MAX);
-        let count = usize::try_from(params.count.unwrap_or(max).clamp(0, max)).unwrap_or(0);
-        let requested_start = params.start_index.unwrap_or(1);
-        let (skip, shown_start) = if self.quirks.zero_based_start_index {
-            let start = requested_start.max(0);
-            (start, start)
-        } else {
-            let start = requested_start.max(1);
-            (start - 1, start)
-        };
-        let skip = usize::try_from(skip).unwrap_or(usize::MAX);
-        let (total, page): (usize, Vec<(Kind, &Entry)>) = match (&params.filter, sort) {
-            // The common unfiltered page walks the store lazily instead of listing everything.
-            (None, None) => (
-                kinds.iter().map(|kind| store.len(*kind)).sum(),
-                kinds
-                    .iter()
-                    .flat_map(|kind| store.iter(*kind).map(move |entry| (*kind, entry)))
-                    .skip(skip)
-                    .take(count)
-                    .collect(),
-            ),
-            (filter, sort) => {
-                let mut found: Vec<(Kind, &Entry)> = Vec::new();
-                for kind in kinds {
-                    if filter.as_ref().is_some_and(|filter| {
-                        self.quirks
-                            .misses_names_by_case(filter, Store::schema(*kind))
-                    }) {
-                        continue;
-                    }
-                    let hits = store.search(*kind, filter.as_ref(), sort)?;
-                    found.extend(hits.into_iter().map(|entry| (*kind, entry)));
-                }
-                if filter.is_some() && found.is_empty() && self.quirks.filter_no_match_404 {
-                    return Err(ScimError::status(404, "no resource matches the filter").into());
-                }
-                let total = found.len();
-                (total, found.into_iter().skip(skip).take(count).collect())
-            }
-        };
-        let mut items = Vec::with_capacity(page.len());
-        for (kind, entry) in &page {
-            items.push(self.representation(*kind, entry, &projection));
-        }
-        let total = if self.quirks.total_results_page_size {
-            page.len()
-        } else {
-            total
-        };
-        Ok(self.list_reply(total, shown_start, &items, count))
-    }
-
-    /// A ListResponse page of `items`, the page size having been limited to `page_limit`.
-    fn list_reply(
-        &self,
-        total: usize,
-        start_index: i64,
-        items: &[String],
-        page_limit: usize,
-    ) -> Reply {
-        let key = if self.quirks.lowercase_resources {
-            "resources"
-        } else {
-            "Resources"
-        };
-        let size: usize = items.iter().map(|i| i.len() + 1).sum();
-        let mut body = String::with_capacity(size + 160);
-        let _ = write!(
-            body,
-            "{{\"schemas\":[\"{LIST_RESPONSE}\"],\"totalResults\":{total},\"itemsPerPage\":{},\"startIndex\":{start_index},\"{key}\":[",
-            self.quirks.items_per_page(items.len(), page_limit)
-        );
-        for (index, item) in items.iter().enumerate() {
-            if index > 0 {
-                body.push(',');
-            }
-            body.push_str(item);
-        }
-        body.push_str("]}");
-        Reply::json(200, body)
-    }
-
     /// A resource as `projection` shapes it; `password-echoed` puts the stored password back
     /// in, though it is returned "never" (RFC 7643 §4.1.1).
     fn representation(&self, kind: Kind, entry: &Entry, projection: &Projection) -> String {
@@ -739,9 +630,24 @@ impl Server {
         Reply::json(status, body).with("etag", entry.version.clone())
     }
 
-    fn discovery_list(&self, docs: &[(String, Value)]) -> Reply {
+    /// A discovery list: always whole, as RFC 7644 §4 says its query parameters SHALL be
+    /// ignored, but for `discovery-pages`, which pages it by `startIndex` and `count`.
+    fn discovery_list(&self, docs: &[(String, Value)], request: &ApiRequest<'_>) -> Reply {
         let items: Vec<String> = docs.iter().map(|(_, doc)| doc.to_string()).collect();
         let page_limit = self.limits.max_results;
+        if self.quirks.discovery_pages {
+            let number = |name: &str| {
+                request
+                    .query
+                    .get(name)
+                    .and_then(|value| value.parse::<usize>().ok())
+            };
+            let start = number("startIndex").unwrap_or(1).max(1);
+            let count = number("count").unwrap_or(page_limit);
+            let page: Vec<String> = items.iter().skip(start - 1).take(count).cloned().collect();
+            let start_index = i64::try_from(start).unwrap_or(i64::MAX);
+            return self.list_reply(items.len(), start_index, &page, page_limit);
+        }
         self.list_reply(items.len(), 1, &items, page_limit)
     }
 }

@@ -228,6 +228,8 @@ pub async fn spawn(config: ServeConfig) -> Result<ServerHandle, SpawnError> {
             primary_not_exclusive: quirks.primary_not_exclusive,
             emails_untyped: quirks.emails_untyped,
             name_formatted_only: quirks.name_formatted_only,
+            group_display_name_optional: quirks.group_display_name_optional,
+            binary_unpadded: quirks.binary_unpadded,
         },
     );
     if let Some(seed) = &config.seed {

@@ -20,6 +20,7 @@ use crate::serve::query::Projection;
 
 mod patch;
 use patch::{operations, operations_mut, text_of};
+mod discovery;
 mod refusals;
 mod table;
 
@@ -160,67 +161,6 @@ impl Quirks {
                 .any(|path| path.name.eq_ignore_ascii_case("id"))
     }
 
-    /// The schemas `/Schemas` serves: `schemas-missing-user` and `schemas-missing-group` leave
-    /// out the core User or Group schema; `core-subset`, `emails-untyped` and
-    /// `name-formatted-only` the attributes and sub-attributes they do not store.
-    pub fn served_schemas(&self, mut schemas: Vec<Value>) -> Vec<Value> {
-        if self.schemas_missing_user {
-            schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(USER_SCHEMA));
-        }
-        if self.schemas_missing_group {
-            schemas.retain(|schema| schema.get("id").and_then(Value::as_str) != Some(GROUP_SCHEMA));
-        }
-        if self.unique_emails
-            && let Some(address) = schemas
-                .iter_mut()
-                .find(|schema| schema.get("id").and_then(Value::as_str) == Some(USER_SCHEMA))
-                .and_then(|user| attribute_mut(user, "emails"))
-                .and_then(|emails| attribute_mut(emails, "value"))
-        {
-            address["uniqueness"] = Value::from("server");
-        }
-        if let Some(user) = schemas
-            .iter_mut()
-            .find(|schema| schema.get("id").and_then(Value::as_str) == Some(USER_SCHEMA))
-        {
-            if self.emails_untyped {
-                retain_sub_attributes(user, "emails", |sub| sub != "type");
-            }
-            if self.name_formatted_only {
-                retain_sub_attributes(user, "name", |sub| sub == "formatted");
-            }
-        }
-        if self.core_subset {
-            for schema in &mut schemas {
-                let kept = match schema.get("id").and_then(Value::as_str) {
-                    Some(USER_SCHEMA) => CORE_SUBSET_USER,
-                    Some(GROUP_SCHEMA) => CORE_SUBSET_GROUP,
-                    _ => continue,
-                };
-                if let Some(Value::Array(attributes)) = schema.get_mut("attributes") {
-                    retain_declared(attributes, kept);
-                }
-            }
-        }
-        schemas
-    }
-
-    /// The ServiceProviderConfig served: `spc-without-change-password` leaves out
-    /// `changePassword`, which RFC 7643 §5 makes REQUIRED even when unsupported;
-    /// `patch-unsupported` says PATCH is not supported.
-    pub fn served_service_provider_config(&self, mut config: Value) -> Value {
-        if let Some(patch) = config.get_mut("patch").filter(|_| self.patch_unsupported) {
-            patch["supported"] = false.into();
-        }
-        if let Some(object) = config
-            .as_object_mut()
-            .filter(|_| self.spc_without_change_password)
-        {
-            object.remove("changePassword");
-        }
-        config
-    }
-
     /// `excluded-urn-names-ignored`: drops the names of `excludedAttributes` written in full,
     /// with their schema URN (RFC 7644 §3.10), as a server that only reads short names does.
     pub fn read_excluded_names(&self, projection: &mut Projection) {
@@ -258,26 +198,6 @@ impl Quirks {
             .filter_map(|group| get_ci(group, "value").and_then(Value::as_str))
             .map(str::to_owned)
             .collect()
-    }
-
-    /// The resource types served: `resource-type-endpoint-unslashed` writes each `endpoint`
-    /// without its leading `/`, as RFC 7643 §6's own example does (`"Users"`); legal, as
-    /// either is relative to the base URL. `resource-type-schema-name` writes the type's name
-    /// as its `schema`, which RFC 7643 §6 makes the URI of its core schema.
-    pub fn served_resource_types(&self, mut resource_types: Vec<Value>) -> Vec<Value> {
-        for resource_type in &mut resource_types {
-            if self.resource_type_endpoint_unslashed
-                && let Some(Value::String(endpoint)) = resource_type.get_mut("endpoint")
-            {
-                *endpoint = endpoint.trim_start_matches('/').to_owned();
-            }
-            if self.resource_type_schema_name
-                && let Some(name) = resource_type.get("name").cloned()
-            {
-                resource_type["schema"] = name;
-            }
-        }
-        resource_types
     }
 
     /// A page's `itemsPerPage`: the resources it holds (RFC 7644 §3.4.2), or under
@@ -424,6 +344,8 @@ impl Quirks {
     pub fn content_type(&self) -> &'static str {
         if self.json_content_type {
             "application/json"
+        } else if self.latin1_responses {
+            "application/scim+json; charset=iso-8859-1"
         } else if self.charset {
             "application/scim+json; charset=utf-8"
         } else {
@@ -452,6 +374,27 @@ const CORE_SUBSET_GROUP: &[Kept] = &[("displayName", &[]), ("members", &[])];
 
 /// The attributes every resource has (RFC 7643 §3.1), which `core-subset` never drops.
 const COMMON_ATTRIBUTES: &[&str] = &["schemas", "id", "externalId", "meta"];
+
+/// `binary-unpadded`: strips the `=` padding from each `x509Certificates` value about to be
+/// stored, which then is no longer base64 as RFC 4648 §4 writes it (RFC 7643 §2.3.6 demands it).
+pub fn unpad_certificates(user: &mut Value) {
+    let Some(Value::Array(certificates)) = user
+        .as_object_mut()
+        .and_then(|object| {
+            object
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case("x509Certificates"))
+        })
+        .map(|(_, value)| value)
+    else {
+        return;
+    };
+    for certificate in certificates.iter_mut().filter_map(Value::as_object_mut) {
+        if let Some(Value::String(value)) = certificate.get_mut("value") {
+            *value = value.trim_end_matches('=').to_owned();
+        }
+    }
+}
 
 /// `core-subset`: drops from a resource about to be stored every core attribute (and
 /// sub-attribute) the subset does not hold. Extension attributes, keyed by their schema URN,
@@ -521,16 +464,6 @@ pub fn keep_formatted_name(user: &mut Value) {
     name.clear();
     if !formatted.is_empty() {
         name.insert("formatted".to_owned(), Value::String(formatted));
-    }
-}
-
-/// Keeps, of the sub-attributes `/Schemas` declares for `attribute` of a schema, those whose
-/// name passes `keep`.
-fn retain_sub_attributes(schema: &mut Value, attribute: &str, keep: impl Fn(&str) -> bool) {
-    if let Some(Value::Array(subs)) =
-        attribute_mut(schema, attribute).and_then(|definition| definition.get_mut("subAttributes"))
-    {
-        subs.retain(|sub| sub.get("name").and_then(Value::as_str).is_some_and(&keep));
     }
 }
 
@@ -608,26 +541,10 @@ fn names_other_than_user_name(filter: &Filter) -> bool {
     })
 }
 
-/// The attribute `name` of a schema (or the sub-attribute of a complex attribute's
-/// definition), found by name ignoring case, for a quirk to change how it is described.
-fn attribute_mut<'a>(definition: &'a mut Value, name: &str) -> Option<&'a mut Value> {
-    ["attributes", "subAttributes"]
-        .into_iter()
-        .find(|key| definition.get(*key).is_some())
-        .and_then(|key| definition.get_mut(key))
-        .and_then(Value::as_array_mut)?
-        .iter_mut()
-        .find(|attribute| {
-            attribute
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|found| found.eq_ignore_ascii_case(name))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scim::model::{GROUP_SCHEMA, USER_SCHEMA};
     use crate::serve::protocol;
 
     #[test]

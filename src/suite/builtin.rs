@@ -70,6 +70,19 @@ builtins! {
     /// below the base URL (RFC 7643 §2.3.7), and a GET of it answers 200 with that resource
     /// (`id`, when given).
     ReferenceResolves(ReferenceArgs) = "reference-resolves", writes = false;
+    /// On a `/Schemas` answer (or one schema): every attribute definition, sub-attributes
+    /// included, keeps the rule of RFC 7643 §2 or §7 its `rule` names.
+    SchemaAttributes(SchemaAttributesArgs) = "schema-attributes", writes = false;
+    /// On a `/ResourceTypes` answer: the resource type `name` is served at
+    /// `/ResourceTypes/{id}` (RFC 7644 §4), or, having no `id` (RFC 7643 §6: OPTIONAL), is at
+    /// most fetched by its name.
+    ResourceTypeById(ResourceTypeByIdArgs) = "resource-type-by-id", writes = false;
+    /// The answer's `Content-Type` names no encoding but UTF-8 in a `charset` parameter
+    /// (RFC 7644 §3.8).
+    Utf8Charset(NoArgs) = "utf-8-charset", writes = false;
+    /// On a `/Me` answer: a 200 or 308 names the aliased resource in `Location` (RFC 7644
+    /// §3.11); any other answer means the server has no `/Me`, and the check is skipped.
+    MeLocation(NoArgs) = "me-location", writes = false;
 }
 
 impl Builtin {
@@ -137,6 +150,44 @@ pub struct ReferenceArgs {
     /// The `id` the referenced resource must have.
     #[serde(default, deserialize_with = "optional_template")]
     pub id: Option<Template>,
+}
+
+/// `schema-attributes`' argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaAttributesArgs {
+    pub rule: SchemaRule,
+}
+
+/// `resource-type-by-id`'s argument: the resource type's `name`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceTypeByIdArgs {
+    pub name: String,
+}
+
+/// A rule every attribute definition of a schema keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SchemaRule {
+    /// RFC 7643 §2.1: `name` matches `ATTRNAME` (a sub-attribute may be `$ref`, §2.3.7).
+    Names,
+    /// RFC 7643 §7 and erratum 8435: `type` is one of the eight data types, in any case.
+    Types,
+    /// RFC 7643 §2.3.8: no sub-attribute is complex or has sub-attributes of its own.
+    FlatSubAttributes,
+    /// RFC 7643 §7 and erratum 5607: `referenceTypes`, when present, is an array of strings.
+    ReferenceTypes,
+    /// RFC 7643 §7: a complex attribute lists its `subAttributes`.
+    ComplexSubAttributes,
+    /// RFC 7643 §3.3: an extension schema defines no attribute named like one of RFC 7643's
+    /// own (`title`, `emails`, `id`, ...).
+    ExtensionNames,
+    /// Microsoft Entra ID: no characteristic is sent as null.
+    NoNulls,
+    /// Microsoft Entra ID: `type`, `mutability`, `returned` and `uniqueness` are spelt as RFC
+    /// 7643 §7 spells them (`readWrite`, `dateTime`).
+    CanonicalSpelling,
 }
 
 /// A sort order, spelt as RFC 7644 §3.4.2.3 spells `sortOrder`.

@@ -17,7 +17,10 @@ use serde_json::Value;
 use crate::scim::percent::QueryEncoding;
 
 pub use crate::findings::Deviation;
-pub use builtin::{Builtin, NoArgs, Order, PaginateArgs, ReferenceArgs, ScimErrorArgs, SortedArgs};
+pub use builtin::{
+    Builtin, NoArgs, Order, PaginateArgs, ReferenceArgs, ResourceTypeByIdArgs,
+    SchemaAttributesArgs, SchemaRule, ScimErrorArgs, SortedArgs,
+};
 pub use parse::parse_suite;
 pub use selector::{PathStep, Selector, SelectorPath, render_filter};
 pub use template::{Template, TemplatePart, UnknownVariable};

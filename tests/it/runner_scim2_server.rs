@@ -131,12 +131,18 @@ fn with_its_waivers_scim2_server_gets_a_green_run() {
     ))
     .expect("valid expectations");
     let mut waived: Vec<&str> = waivers.waiver.iter().map(|w| w.id.as_str()).collect();
-    let mut documented: Vec<&str> = expected.expect.iter().map(|e| e.check.as_str()).collect();
+    // A documented skip (a feature scim2-server lacks legally) has no verdict to waive.
+    let mut documented: Vec<&str> = expected
+        .expect
+        .iter()
+        .filter(|e| e.status != "skip")
+        .map(|e| e.check.as_str())
+        .collect();
     waived.sort_unstable();
     documented.sort_unstable();
     assert_eq!(
         waived, documented,
-        "the waivers cover exactly the documented differences"
+        "the waivers cover exactly the documented failures and warnings"
     );
 
     let home = Home::new();

@@ -6,8 +6,11 @@
 //! that an Error whose `status` is a number has a numeric `status`.
 
 mod bulk;
+mod discovery;
+mod me;
 mod paging;
 mod reference;
+mod schema;
 mod shape;
 
 use serde_json::Value;
@@ -96,5 +99,12 @@ pub(crate) async fn evaluate(
         Builtin::BulkOverMaxOperations(_) => bulk::over_max_operations(run, answer).await,
         Builtin::BulkOverMaxPayload(_) => bulk::over_max_payload(run, answer).await,
         Builtin::ReferenceResolves(args) => Ok(reference::resolves(run, args, answer).await?),
+        Builtin::SchemaAttributes(args) => Ok(answer.json.as_ref().map_or_else(
+            || Some(Miss::unnamed("the answer has no JSON body")),
+            |body| schema::attributes(args.rule, body),
+        )),
+        Builtin::Utf8Charset(_) => Ok(shape::utf8_charset(answer)),
+        Builtin::MeLocation(_) => me::location(answer),
+        Builtin::ResourceTypeById(args) => Ok(discovery::by_id(run, answer, &args.name).await?),
     }
 }

@@ -64,6 +64,25 @@ fn status_problem(status: Option<&Value>, http_status: u16) -> Option<Miss> {
     }
 }
 
+/// RFC 7644 §3.8: "UTF-8 SHALL be the default encoding format". An answer's `Content-Type` may
+/// carry a `charset` parameter (RFC 8259 §11 defines none for JSON), but one naming another
+/// encoding is a miss; no parameter, or `utf-8` in any case and quoted or not, holds.
+pub(super) fn utf8_charset(answer: &Answer) -> Option<Miss> {
+    let content_type = answer.header("content-type")?;
+    let charset = content_type.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"'))
+    })?;
+    let utf8 = charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("utf8");
+    (!utf8).then(|| {
+        Miss::unnamed(format!(
+            "the answer is labelled `Content-Type: {content_type}`, an encoding other than UTF-8"
+        ))
+    })
+}
+
 /// RFC 7644 §3.4.2: the ListResponse envelope of one page. `itemsPerPage` is defined as "the
 /// number of resources returned in a list response page", but §4's own Figure 9 answers two
 /// resource types with 10, the page size: a server that copies it is not wrong, one that says
@@ -296,6 +315,36 @@ mod tests {
         assert_eq!(
             deviation(json!({"schemas": [LIST_RESPONSE], "totalResults": 0, "startIndex": 1.5})),
             None
+        );
+    }
+
+    #[test]
+    fn a_charset_parameter_when_present_names_utf_8() {
+        let labelled = |content_type: &str| Answer {
+            status: 200,
+            headers: vec![("content-type".to_owned(), content_type.to_owned())],
+            json: Some(json!({})),
+            label: "GET /ServiceProviderConfig".to_owned(),
+        };
+        for legal in [
+            "application/scim+json",
+            "application/scim+json; charset=utf-8",
+            "application/scim+json;charset=\"UTF-8\"",
+            "application/json; Charset=utf8",
+        ] {
+            assert_eq!(utf8_charset(&labelled(legal)), None, "{legal}");
+        }
+        assert_eq!(
+            utf8_charset(&answer(200, json!({}))),
+            None,
+            "no Content-Type at all"
+        );
+        assert_eq!(
+            utf8_charset(&labelled("application/scim+json; charset=iso-8859-1")),
+            Some(Miss::unnamed(
+                "the answer is labelled `Content-Type: application/scim+json; \
+                 charset=iso-8859-1`, an encoding other than UTF-8"
+            ))
         );
     }
 }

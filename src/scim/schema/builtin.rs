@@ -187,8 +187,9 @@ fn user_multi_valued_attributes() -> Vec<Attribute> {
             "Groups the user belongs to; changed through the groups, never here.",
             vec![
                 string("value", "The group's id.").with_mutability(Mutability::ReadOnly),
+                // Groups only: RFC 7643 erratum 8471 corrects §8.7.1's ["User", "Group"].
                 Attribute::new("$ref", AttrType::Reference)
-                    .with_reference_types(&["User", "Group"])
+                    .with_reference_types(&["Group"])
                     .with_mutability(Mutability::ReadOnly)
                     .with_description("The group's URI."),
                 string("display", "The group's display name.")
@@ -224,8 +225,8 @@ fn user_multi_valued_attributes() -> Vec<Attribute> {
 
 /// `urn:ietf:params:scim:schemas:core:2.0:Group` (RFC 7643 §4.2, §8.7.1).
 ///
-/// `displayName` is optional as the §8.7.1 listing says, although §4.2's prose calls it
-/// required: servers that accept a nameless group are not wrong by the schema.
+/// `displayName` is required: §4.2 says REQUIRED, and erratum 5368 corrects the §8.7.1 listing,
+/// which had `"required": false`.
 pub fn group_schema() -> Schema {
     let member_sub = |attr: Attribute| attr.with_mutability(Mutability::Immutable);
     Schema {
@@ -233,7 +234,7 @@ pub fn group_schema() -> Schema {
         name: "Group".to_owned(),
         description: "Group".to_owned(),
         attributes: vec![
-            string("displayName", "The name of the group."),
+            string("displayName", "The name of the group.").as_required(),
             complex(
                 "members",
                 "The members of the group.",

@@ -127,6 +127,10 @@ pub struct StoreOptions {
     pub schemas_hidden_from_filters: bool,
     /// `stale-formatted-name`: a PATCH of name components keeps `name.formatted` as it was.
     pub keep_stale_formatted_name: bool,
+    /// `group-display-name-optional`: a group is written without a `displayName`.
+    pub group_display_name_optional: bool,
+    /// `binary-unpadded`: certificates are stored without their base64 `=` padding.
+    pub binary_unpadded: bool,
 }
 
 /// How the store writes the time stamps of `meta` (RFC 7643 §2.3.5, §3.1).
@@ -254,6 +258,11 @@ impl Store {
             }
         }
         let mut write_group_schema = protocol::group_schema().clone();
+        for attribute in &mut write_group_schema.core.attributes {
+            if options.group_display_name_optional && attribute.name == "displayName" {
+                attribute.required = false;
+            }
+        }
         let members = write_group_schema
             .core
             .attributes

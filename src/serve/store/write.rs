@@ -12,7 +12,7 @@ use crate::scim::resource::{get_ci, get_ci_mut};
 use crate::serve::ids::new_id;
 use crate::serve::protocol::{self, WriteMode};
 use crate::serve::quirks::{
-    drop_email_types, keep_core_subset, keep_formatted_name, keep_old_primaries,
+    drop_email_types, keep_core_subset, keep_formatted_name, keep_old_primaries, unpad_certificates,
 };
 
 impl Store {
@@ -263,8 +263,8 @@ impl Store {
     }
 
     /// Checks uniqueness and, for groups, resolves the members; returns the attributes to store.
-    /// Whether the unique attribute is required is the schema's business: RFC 7643 §8.7.1
-    /// lists Group `displayName` as optional, so a group without one is stored.
+    /// Whether the unique attribute is required is the schema's business (Group `displayName`
+    /// is, RFC 7643 §4.2).
     fn prepare(&self, kind: Kind, mut attributes: Value, id: &str) -> Result<Value, ScimError> {
         if self.options.core_subset {
             keep_core_subset(kind == Kind::Group, &mut attributes);
@@ -277,6 +277,9 @@ impl Store {
         }
         if kind == Kind::User && self.options.name_formatted_only {
             keep_formatted_name(&mut attributes);
+        }
+        if self.options.binary_unpadded && kind == Kind::User {
+            unpad_certificates(&mut attributes);
         }
         let unique_name = kind.unique_attribute();
         if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
