@@ -1,5 +1,5 @@
 //! The one table of `serve --quirk`s: each quirk's variant, switch, name, verdict and wording are
-//! written once, in [`quirk_table!`]'s invocation below, and not repeated anywhere else.
+//! written once, in [`quirk_table!`]'s invocation in `table/rows.rs`, and not repeated anywhere else.
 //!
 //! Generated: the [`Quirk`] enum and its parsing and `Display`, the switches of [`Quirks`] and
 //! [`Quirks::enable`], and [`CATALOGUE`], from which `serve --help` ([`help_table`]), README's
