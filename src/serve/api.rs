@@ -616,7 +616,8 @@ impl Server {
                 object.remove("id");
             }
         }
-        shown.to_string()
+        // Straight to a string: `Display` would go through the formatting machinery.
+        serde_json::to_string(&shown).unwrap_or_default()
     }
 
     fn resource_reply(

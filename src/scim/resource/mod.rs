@@ -25,12 +25,22 @@ pub use write::{
 /// The key of `map` that names `name`, compared ASCII-case-insensitively; an exact match wins
 /// over a case-folded one so that a map holding both `userName` and `USERNAME` stays predictable.
 pub fn find_key_ci<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    if let Some((key, _)) = map.get_key_value(name) {
-        return Some(key.as_str());
+    find_entry_ci(map, name).map(|(key, _)| key.as_str())
+}
+
+fn find_entry_ci<'a>(map: &'a Map<String, Value>, name: &str) -> Option<(&'a String, &'a Value)> {
+    // A resource has a dozen members or so: one pass over them is cheaper than hashing `name`
+    // for an exact lookup and then scanning anyway when the case differs.
+    let mut folded = None;
+    for entry in map {
+        if entry.0 == name {
+            return Some(entry);
+        }
+        if folded.is_none() && entry.0.eq_ignore_ascii_case(name) {
+            folded = Some(entry);
+        }
     }
-    map.keys()
-        .find(|k| k.eq_ignore_ascii_case(name))
-        .map(String::as_str)
+    folded
 }
 
 /// A JSON object, or a JSON value that may be one: what [`get_ci`] looks keys up in.
@@ -60,9 +70,7 @@ impl<T: JsonObject + ?Sized> JsonObject for &T {
 /// The value stored under `name`, whatever the case of its key (RFC 7643 §2.1); `None` also
 /// when `object` is a value that is not an object.
 pub fn get_ci<'a>(object: &'a impl JsonObject, name: &str) -> Option<&'a Value> {
-    let map = object.members()?;
-    let key = find_key_ci(map, name)?;
-    map.get(key)
+    find_entry_ci(object.members()?, name).map(|(_, value)| value)
 }
 
 /// Whether the `schemas` of `object` lists `urn`, in any letter case; `false` when there is no

@@ -26,12 +26,19 @@ pub fn project(
     let Some(members) = resource.as_object() else {
         return resource.clone();
     };
+    // Each path is resolved once here rather than once per member of the resource: a page of
+    // a thousand users with `attributes=` would otherwise resolve every path thousands of times.
+    let (attributes, excluded) = (named(schema, attributes), named(schema, excluded));
     let selection = if attributes.is_empty() {
-        Selection::Default { excluded }
+        Selection::Default {
+            excluded: &excluded,
+        }
     } else {
-        Selection::Only { attributes }
+        Selection::Only {
+            attributes: &attributes,
+        }
     };
-    let mut out = Map::new();
+    let mut out = Map::with_capacity(members.len());
     for (key, value) in members {
         if key.eq_ignore_ascii_case("schemas") {
             out.insert(key.clone(), value.clone());
@@ -41,13 +48,13 @@ pub fn project(
             .core_attributes()
             .find(|a| a.name.eq_ignore_ascii_case(key))
         {
-            if let Some(v) = selection.project_attribute(schema, &schema.core, attribute, value) {
+            if let Some(v) = selection.project_attribute(&schema.core, attribute, value) {
                 out.insert(key.clone(), v);
             }
             continue;
         }
         if let Some(extension) = schema.extension(key) {
-            if let Some(v) = selection.project_extension(schema, extension, value) {
+            if let Some(v) = selection.project_extension(extension, value) {
                 out.insert(key.clone(), v);
             }
             continue;
@@ -59,26 +66,42 @@ pub fn project(
     Value::Object(out)
 }
 
-enum Selection<'p> {
-    Default { excluded: &'p [AttrPath] },
-    Only { attributes: &'p [AttrPath] },
+/// A path of `attributes` or `excludedAttributes` with the attribute it names (ignoring any
+/// sub-attribute), when the schema defines one.
+struct Named<'p, 's> {
+    path: &'p AttrPath,
+    target: Option<(&'s Schema, &'s Attribute)>,
 }
 
-/// Whether `path` names `attribute` of `owner` (ignoring any sub-attribute in the path).
-fn names_attribute(
-    schema: &ResourceSchema,
-    path: &AttrPath,
-    owner: &Schema,
-    attribute: &Attribute,
-) -> bool {
-    let top = AttrPath {
-        urn: path.urn.clone(),
-        name: path.name.clone(),
-        sub: None,
-    };
-    schema
-        .resolve(&top)
-        .is_some_and(|r| std::ptr::eq(r.schema, owner) && std::ptr::eq(r.attribute, attribute))
+impl Named<'_, '_> {
+    /// Whether the path names `attribute` of `owner`.
+    fn names(&self, owner: &Schema, attribute: &Attribute) -> bool {
+        self.target
+            .is_some_and(|(s, a)| std::ptr::eq(s, owner) && std::ptr::eq(a, attribute))
+    }
+
+    /// Whether the path names sub-attribute `sub`.
+    fn names_sub(&self, sub: &Attribute) -> bool {
+        self.path
+            .sub
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case(&sub.name))
+    }
+}
+
+fn named<'p, 's>(schema: &'s ResourceSchema, paths: &'p [AttrPath]) -> Vec<Named<'p, 's>> {
+    paths
+        .iter()
+        .map(|path| Named {
+            path,
+            target: schema.resolve_attribute(path.urn.as_deref(), &path.name),
+        })
+        .collect()
+}
+
+enum Selection<'n, 'p, 's> {
+    Default { excluded: &'n [Named<'p, 's>] },
+    Only { attributes: &'n [Named<'p, 's>] },
 }
 
 /// Whether `path` names a whole extension: a URN-only path, or a bare URN that an attribute
@@ -95,12 +118,12 @@ fn names_extension(path: &AttrPath, extension: &Schema) -> bool {
         && format!("{urn}:{}", path.name).eq_ignore_ascii_case(&extension.id)
 }
 
-impl Selection<'_> {
+impl Selection<'_, '_, '_> {
     fn keeps_unknown(&self, key: &str) -> bool {
-        let named = |paths: &[AttrPath]| {
+        let named = |paths: &[Named]| {
             paths
                 .iter()
-                .any(|p| p.urn.is_none() && p.name.eq_ignore_ascii_case(key))
+                .any(|p| p.path.urn.is_none() && p.path.name.eq_ignore_ascii_case(key))
         };
         match self {
             Selection::Default { excluded } => !named(excluded),
@@ -108,14 +131,10 @@ impl Selection<'_> {
         }
     }
 
-    fn project_extension(
-        &self,
-        schema: &ResourceSchema,
-        extension: &Schema,
-        value: &Value,
-    ) -> Option<Value> {
+    fn project_extension(&self, extension: &Schema, value: &Value) -> Option<Value> {
         let members = value.as_object()?;
-        let names_whole = |paths: &[AttrPath]| paths.iter().any(|p| names_extension(p, extension));
+        let names_whole =
+            |paths: &[Named]| paths.iter().any(|p| names_extension(p.path, extension));
         let effective = match self {
             Selection::Only { attributes } if names_whole(attributes) => {
                 Selection::Default { excluded: &[] }
@@ -127,7 +146,7 @@ impl Selection<'_> {
         let mut out = Map::new();
         for (key, inner) in members {
             let kept = match extension.attribute(key) {
-                Some(attribute) => effective.project_attribute(schema, extension, attribute, inner),
+                Some(attribute) => effective.project_attribute(extension, attribute, inner),
                 None => matches!(effective, Selection::Default { .. }).then(|| inner.clone()),
             };
             if let Some(v) = kept {
@@ -139,7 +158,6 @@ impl Selection<'_> {
 
     fn project_attribute(
         &self,
-        schema: &ResourceSchema,
         owner: &Schema,
         attribute: &Attribute,
         value: &Value,
@@ -151,30 +169,20 @@ impl Selection<'_> {
         }
         match self {
             Selection::Only { attributes } => {
-                let paths: Vec<&AttrPath> = attributes
+                let paths: Vec<&Named> = attributes
                     .iter()
-                    .filter(|p| names_attribute(schema, p, owner, attribute))
+                    .filter(|p| p.names(owner, attribute))
                     .collect();
                 if paths.is_empty() {
                     return None;
                 }
-                if paths.iter().any(|p| p.sub.is_none()) {
+                if paths.iter().any(|p| p.path.sub.is_none()) {
                     return Some(strip_sub_attributes(attribute, value, |sub| {
-                        sub.returned != Returned::Request
-                            || paths.iter().any(|p| {
-                                p.sub
-                                    .as_deref()
-                                    .is_some_and(|s| s.eq_ignore_ascii_case(&sub.name))
-                            })
+                        sub.returned != Returned::Request || paths.iter().any(|p| p.names_sub(sub))
                     }));
                 }
                 let kept = strip_sub_attributes(attribute, value, |sub| {
-                    sub.returned == Returned::Always
-                        || paths.iter().any(|p| {
-                            p.sub
-                                .as_deref()
-                                .is_some_and(|s| s.eq_ignore_ascii_case(&sub.name))
-                        })
+                    sub.returned == Returned::Always || paths.iter().any(|p| p.names_sub(sub))
                 });
                 is_assigned(&kept).then_some(kept)
             }
@@ -182,21 +190,17 @@ impl Selection<'_> {
                 if attribute.returned == Returned::Request {
                     return None;
                 }
-                let paths: Vec<&AttrPath> = excluded
+                let paths: Vec<&Named> = excluded
                     .iter()
-                    .filter(|p| names_attribute(schema, p, owner, attribute))
+                    .filter(|p| p.names(owner, attribute))
                     .collect();
-                if paths.iter().any(|p| p.sub.is_none()) {
+                if paths.iter().any(|p| p.path.sub.is_none()) {
                     return None;
                 }
                 let kept = strip_sub_attributes(attribute, value, |sub| {
                     sub.returned == Returned::Always
                         || (sub.returned == Returned::Default
-                            && !paths.iter().any(|p| {
-                                p.sub
-                                    .as_deref()
-                                    .is_some_and(|s| s.eq_ignore_ascii_case(&sub.name))
-                            }))
+                            && !paths.iter().any(|p| p.names_sub(sub)))
                 });
                 is_assigned(&kept).then_some(kept)
             }

@@ -206,25 +206,7 @@ impl ResourceSchema {
     /// server-published core schema defines them itself. A URN-only path resolves to nothing:
     /// it names a whole extension object, which callers handle with [`ResourceSchema::schema`].
     pub fn resolve(&self, path: &crate::scim::path::AttrPath) -> Option<Resolved<'_>> {
-        let in_core = |name: &str| self.core.attribute(name).or_else(|| common_attribute(name));
-        let (schema, attribute) = match &path.urn {
-            Some(urn) => {
-                let schema = self.schema(urn)?;
-                let attribute = if std::ptr::eq(schema, &self.core) {
-                    in_core(&path.name)?
-                } else {
-                    schema.attribute(&path.name)?
-                };
-                (schema, attribute)
-            }
-            None => match in_core(&path.name) {
-                Some(attribute) => (&self.core, attribute),
-                None => self
-                    .extensions
-                    .iter()
-                    .find_map(|s| s.attribute(&path.name).map(|a| (s, a)))?,
-            },
-        };
+        let (schema, attribute) = self.resolve_attribute(path.urn.as_deref(), &path.name)?;
         let sub_attribute = match &path.sub {
             Some(sub) => Some(attribute.sub_attribute(sub)?),
             None => None,
@@ -236,6 +218,34 @@ impl ResourceSchema {
             attribute,
             sub_attribute,
         })
+    }
+
+    /// Resolves the attribute part of `[urn:]name`, as [`ResourceSchema::resolve`] does, to its
+    /// schema and attribute.
+    pub fn resolve_attribute(
+        &self,
+        urn: Option<&str>,
+        name: &str,
+    ) -> Option<(&Schema, &Attribute)> {
+        let in_core = |name: &str| self.core.attribute(name).or_else(|| common_attribute(name));
+        match urn {
+            Some(urn) => {
+                let schema = self.schema(urn)?;
+                let attribute = if std::ptr::eq(schema, &self.core) {
+                    in_core(name)?
+                } else {
+                    schema.attribute(name)?
+                };
+                Some((schema, attribute))
+            }
+            None => match in_core(name) {
+                Some(attribute) => Some((&self.core, attribute)),
+                None => self
+                    .extensions
+                    .iter()
+                    .find_map(|s| s.attribute(name).map(|a| (s, a))),
+            },
+        }
     }
 
     /// Assembles a resource type's schemas from discovery documents: its core schema and the

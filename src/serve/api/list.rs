@@ -67,15 +67,29 @@ impl Server {
         let skip = usize::try_from(skip).unwrap_or(usize::MAX);
         let (total, page): (usize, Vec<(Kind, &Entry)>) = match (&params.filter, sort) {
             // The common unfiltered page walks the store lazily instead of listing everything.
-            (None, None) => (
-                kinds.iter().map(|kind| store.len(*kind)).sum(),
-                kinds
-                    .iter()
-                    .flat_map(|kind| store.iter(*kind).map(move |entry| (*kind, entry)))
-                    .skip(skip)
-                    .take(count)
-                    .collect(),
-            ),
+            (None, None) => {
+                let mut page = Vec::new();
+                let mut skip = skip;
+                for kind in kinds {
+                    let len = store.len(*kind);
+                    if skip >= len {
+                        skip -= len;
+                        continue;
+                    }
+                    let room = count - page.len();
+                    page.extend(
+                        store
+                            .iter_from(*kind, skip)
+                            .take(room)
+                            .map(|entry| (*kind, entry)),
+                    );
+                    skip = 0;
+                    if page.len() == count {
+                        break;
+                    }
+                }
+                (kinds.iter().map(|kind| store.len(*kind)).sum(), page)
+            }
             (filter, sort) => {
                 let mut found: Vec<(Kind, &Entry)> = Vec::new();
                 for kind in kinds {

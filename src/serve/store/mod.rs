@@ -334,10 +334,17 @@ impl Store {
 
     /// Every resource of `kind`, in creation order.
     pub fn iter(&self, kind: Kind) -> impl Iterator<Item = &Entry> {
+        self.iter_from(kind, 0)
+    }
+
+    /// The resources of `kind` in creation order after the first `skip`: a page deep into a
+    /// large collection skips ids without looking each one up.
+    pub fn iter_from(&self, kind: Kind, skip: usize) -> impl Iterator<Item = &Entry> {
         let collection = self.collection(kind);
         collection
             .order
             .values()
+            .skip(skip)
             .filter_map(|id| collection.entries.get(id))
     }
 
