@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::scim::method::Method;
 use crate::scim::model::{ScimError, ScimType};
-use crate::scim::resource::{get_ci, project};
+use crate::scim::resource::{Projector, get_ci};
 use crate::serve::etag;
 use crate::serve::protocol;
 use crate::serve::query::{ListParams, Projection, QueryPairs, decode_path_segment};
@@ -594,6 +594,22 @@ impl Server {
     /// A resource as `projection` shapes it; `password-echoed` puts the stored password back
     /// in, though it is returned "never" (RFC 7643 §4.1.1).
     fn representation(&self, kind: Kind, entry: &Entry, projection: &Projection) -> String {
+        let projector = Projector::new(
+            Store::schema(kind),
+            &projection.attributes,
+            &projection.excluded,
+        );
+        self.represent(&projector, entry, projection)
+    }
+
+    /// [`Server::representation`] with the projection's paths already resolved against the
+    /// resource type's schema: a list page resolves them once, not once per resource.
+    pub(super) fn represent(
+        &self,
+        projector: &Projector,
+        entry: &Entry,
+        projection: &Projection,
+    ) -> String {
         let echoed = self
             .quirks
             .password_echoed
@@ -602,22 +618,22 @@ impl Server {
         if echoed.is_none() && projection.is_default() {
             return entry.rendered.to_string();
         }
-        let mut shown = project(
-            &entry.resource,
-            Store::schema(kind),
-            &projection.attributes,
-            &projection.excluded,
-        );
+        let drops_id = self.quirks.drops_id(projection);
+        if echoed.is_none() && !drops_id {
+            // Serialized straight from the stored resource: a page of a thousand users with
+            // `attributes=` copies none of them.
+            return serde_json::to_string(&projector.view(&entry.resource)).unwrap_or_default();
+        }
+        let mut shown = serde_json::to_value(projector.view(&entry.resource)).unwrap_or_default();
         if let Some(object) = shown.as_object_mut() {
             if let Some(password) = echoed {
                 object.insert("password".into(), password.clone());
             }
-            if self.quirks.drops_id(projection) {
+            if drops_id {
                 object.remove("id");
             }
         }
-        // Straight to a string: `Display` would go through the formatting machinery.
-        serde_json::to_string(&shown).unwrap_or_default()
+        shown.to_string()
     }
 
     fn resource_reply(

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::scim::model::{ScimError, ScimType};
 use crate::scim::schema::Attribute;
 
-pub use project::project;
+pub use project::{Projected, Projector, project};
 pub(crate) use value::{TypeFit, normalise_single, normalise_value, type_fit};
 pub use write::{
     Validated, WriteMode, WriteTolerance, validate_for_write, validate_owned_for_write,

@@ -1,7 +1,8 @@
 //! What a server returns of a stored resource: `attributes` and `excludedAttributes` (RFC 7644
 //! §3.4.2.5, §3.9) under the schema's `returned` rules (RFC 7643 §2.2). It never changes the
-//! stored resource.
+//! stored resource: a projection is a view that serializes what is shown without copying it.
 
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value};
 
 use super::is_assigned;
@@ -23,57 +24,108 @@ pub fn project(
     attributes: &[AttrPath],
     excluded: &[AttrPath],
 ) -> Value {
-    let Some(members) = resource.as_object() else {
-        return resource.clone();
-    };
-    // Each path is resolved once here rather than once per member of the resource: a page of
-    // a thousand users with `attributes=` would otherwise resolve every path thousands of times.
-    let (attributes, excluded) = (named(schema, attributes), named(schema, excluded));
-    let selection = if attributes.is_empty() {
-        Selection::Default {
-            excluded: &excluded,
-        }
-    } else {
-        Selection::Only {
-            attributes: &attributes,
-        }
-    };
-    let mut out = Map::with_capacity(members.len());
-    for (key, value) in members {
-        if key.eq_ignore_ascii_case("schemas") {
-            out.insert(key.clone(), value.clone());
-            continue;
-        }
-        if let Some(attribute) = schema
-            .core_attributes()
-            .find(|a| a.name.eq_ignore_ascii_case(key))
-        {
-            if let Some(v) = selection.project_attribute(&schema.core, attribute, value) {
-                out.insert(key.clone(), v);
-            }
-            continue;
-        }
-        if let Some(extension) = schema.extension(key) {
-            if let Some(v) = selection.project_extension(extension, value) {
-                out.insert(key.clone(), v);
-            }
-            continue;
-        }
-        if selection.keeps_unknown(key) {
-            out.insert(key.clone(), value.clone());
+    let projector = Projector::new(schema, attributes, excluded);
+    // A view of a JSON value has string keys only, which is all `to_value` can refuse.
+    serde_json::to_value(projector.view(resource)).unwrap_or_else(|_| Value::Object(Map::new()))
+}
+
+/// `attributes` and `excludedAttributes` resolved against a resource type's schemas once, for
+/// projecting any number of its resources ([`project`] says what is shown).
+pub struct Projector<'a> {
+    schema: &'a ResourceSchema,
+    attributes: Vec<Named<'a>>,
+    excluded: Vec<Named<'a>>,
+}
+
+impl<'a> Projector<'a> {
+    pub fn new(
+        schema: &'a ResourceSchema,
+        attributes: &'a [AttrPath],
+        excluded: &'a [AttrPath],
+    ) -> Projector<'a> {
+        Projector {
+            schema,
+            attributes: named(schema, attributes),
+            excluded: named(schema, excluded),
         }
     }
-    Value::Object(out)
+
+    /// What is shown of `resource`, serialized straight from it.
+    pub fn view<'v>(&'v self, resource: &'v Value) -> Projected<'v> {
+        let selection = if self.attributes.is_empty() {
+            Selection::Default {
+                excluded: &self.excluded,
+            }
+        } else {
+            Selection::Only {
+                attributes: &self.attributes,
+            }
+        };
+        Projected {
+            schema: self.schema,
+            selection,
+            resource,
+        }
+    }
+}
+
+/// A resource as a projection shows it (serialize it to get the JSON).
+pub struct Projected<'v> {
+    schema: &'v ResourceSchema,
+    selection: Selection<'v>,
+    resource: &'v Value,
+}
+
+impl Serialize for Projected<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Some(members) = self.resource.as_object() else {
+            return self.resource.serialize(serializer);
+        };
+        let (schema, selection) = (self.schema, self.selection);
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in members {
+            if key.eq_ignore_ascii_case("schemas") {
+                map.serialize_entry(key, value)?;
+            } else if let Some(attribute) = schema
+                .core_attributes()
+                .find(|a| a.name.eq_ignore_ascii_case(key))
+            {
+                if let Some(shown) = selection.attribute(&schema.core, attribute)
+                    && shown.shows(value)
+                {
+                    map.serialize_entry(
+                        key,
+                        &Shaped {
+                            value,
+                            shown: &shown,
+                        },
+                    )?;
+                }
+            } else if let Some(extension) = schema.extension(key) {
+                let view = ExtensionView {
+                    selection: selection.within(extension),
+                    extension,
+                    value,
+                };
+                if view.shows_anything() {
+                    map.serialize_entry(key, &view)?;
+                }
+            } else if selection.keeps_unknown(key) {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
 }
 
 /// A path of `attributes` or `excludedAttributes` with the attribute it names (ignoring any
 /// sub-attribute), when the schema defines one.
-struct Named<'p, 's> {
-    path: &'p AttrPath,
-    target: Option<(&'s Schema, &'s Attribute)>,
+struct Named<'a> {
+    path: &'a AttrPath,
+    target: Option<(&'a Schema, &'a Attribute)>,
 }
 
-impl Named<'_, '_> {
+impl Named<'_> {
     /// Whether the path names `attribute` of `owner`.
     fn names(&self, owner: &Schema, attribute: &Attribute) -> bool {
         self.target
@@ -89,7 +141,7 @@ impl Named<'_, '_> {
     }
 }
 
-fn named<'p, 's>(schema: &'s ResourceSchema, paths: &'p [AttrPath]) -> Vec<Named<'p, 's>> {
+fn named<'a>(schema: &'a ResourceSchema, paths: &'a [AttrPath]) -> Vec<Named<'a>> {
     paths
         .iter()
         .map(|path| Named {
@@ -99,9 +151,14 @@ fn named<'p, 's>(schema: &'s ResourceSchema, paths: &'p [AttrPath]) -> Vec<Named
         .collect()
 }
 
-enum Selection<'n, 'p, 's> {
-    Default { excluded: &'n [Named<'p, 's>] },
-    Only { attributes: &'n [Named<'p, 's>] },
+#[derive(Clone, Copy)]
+enum Selection<'n> {
+    /// Everything but `returned: request` and the excluded.
+    Default { excluded: &'n [Named<'n>] },
+    /// Only what is named, with what is always returned.
+    Only { attributes: &'n [Named<'n>] },
+    /// Nothing: an extension the exclusions name whole.
+    Nothing,
 }
 
 /// Whether `path` names a whole extension: a URN-only path, or a bare URN that an attribute
@@ -118,7 +175,76 @@ fn names_extension(path: &AttrPath, extension: &Schema) -> bool {
         && format!("{urn}:{}", path.name).eq_ignore_ascii_case(&extension.id)
 }
 
-impl Selection<'_, '_, '_> {
+/// How much of one attribute's value is shown.
+struct Shown<'n> {
+    /// `None`: the whole value; otherwise the sub-attributes the rule keeps.
+    subs: Option<SubRule<'n>>,
+    /// Whether the attribute is left out when nothing of it remains.
+    unless_empty: bool,
+}
+
+/// Which sub-attributes of a complex attribute are shown; the schema's `returned: never` ones
+/// never are, and those the schema does not define always are.
+struct SubRule<'n> {
+    attribute: &'n Attribute,
+    keep: Keep,
+    /// The paths that name the attribute (for the sub-attributes they name).
+    paths: Vec<&'n Named<'n>>,
+}
+
+#[derive(Clone, Copy)]
+enum Keep {
+    /// Every sub-attribute.
+    All,
+    /// The attribute was named whole: all but the `returned: request` ones not named.
+    NamedWhole,
+    /// Only sub-attributes were named: those, and the `returned: always` ones.
+    NamedSubs,
+    /// The default set: `returned: always` and `default` ones not excluded.
+    DefaultSet,
+}
+
+impl SubRule<'_> {
+    fn keeps_member(&self, key: &str) -> bool {
+        let Some(sub) = self.attribute.sub_attribute(key) else {
+            return true;
+        };
+        let named = || self.paths.iter().any(|p| p.names_sub(sub));
+        sub.returned != Returned::Never
+            && match self.keep {
+                Keep::All => true,
+                Keep::NamedWhole => sub.returned != Returned::Request || named(),
+                Keep::NamedSubs => sub.returned == Returned::Always || named(),
+                Keep::DefaultSet => {
+                    sub.returned == Returned::Always
+                        || (sub.returned == Returned::Default && !named())
+                }
+            }
+    }
+
+    /// Whether anything of one value (an element of a multi-valued attribute) remains.
+    fn element_shows(&self, element: &Value) -> bool {
+        match element {
+            Value::Object(members) => members.keys().any(|key| self.keeps_member(key)),
+            other => is_assigned(other),
+        }
+    }
+}
+
+impl Shown<'_> {
+    fn shows(&self, value: &Value) -> bool {
+        if !self.unless_empty {
+            return true;
+        }
+        match (&self.subs, value) {
+            (None, value) => is_assigned(value),
+            (Some(rule), Value::Array(items)) => items.iter().any(|e| rule.element_shows(e)),
+            (Some(rule), value) => rule.element_shows(value),
+        }
+    }
+}
+
+impl<'n> Selection<'n> {
     fn keeps_unknown(&self, key: &str) -> bool {
         let named = |paths: &[Named]| {
             paths
@@ -128,46 +254,46 @@ impl Selection<'_, '_, '_> {
         match self {
             Selection::Default { excluded } => !named(excluded),
             Selection::Only { attributes } => named(attributes),
+            Selection::Nothing => false,
         }
     }
 
-    fn project_extension(&self, extension: &Schema, value: &Value) -> Option<Value> {
-        let members = value.as_object()?;
+    /// The selection inside `extension`: all of it when `attributes` names it whole, nothing
+    /// when `excludedAttributes` does.
+    fn within(self, extension: &Schema) -> Selection<'n> {
         let names_whole =
             |paths: &[Named]| paths.iter().any(|p| names_extension(p.path, extension));
-        let effective = match self {
+        match self {
             Selection::Only { attributes } if names_whole(attributes) => {
                 Selection::Default { excluded: &[] }
             }
-            Selection::Default { excluded } if names_whole(excluded) => return None,
-            Selection::Default { excluded } => Selection::Default { excluded },
-            Selection::Only { attributes } => Selection::Only { attributes },
-        };
-        let mut out = Map::new();
-        for (key, inner) in members {
-            let kept = match extension.attribute(key) {
-                Some(attribute) => effective.project_attribute(extension, attribute, inner),
-                None => matches!(effective, Selection::Default { .. }).then(|| inner.clone()),
-            };
-            if let Some(v) = kept {
-                out.insert(key.clone(), v);
-            }
+            Selection::Default { excluded } if names_whole(excluded) => Selection::Nothing,
+            other => other,
         }
-        (!out.is_empty()).then_some(Value::Object(out))
     }
 
-    fn project_attribute(
-        &self,
-        owner: &Schema,
-        attribute: &Attribute,
-        value: &Value,
-    ) -> Option<Value> {
+    /// How much of `attribute` of `owner` is shown; `None` when it is left out.
+    fn attribute(&self, owner: &Schema, attribute: &'n Attribute) -> Option<Shown<'n>> {
+        let rule = |keep, paths| {
+            (attribute.attr_type == AttrType::Complex).then_some(SubRule {
+                attribute,
+                keep,
+                paths,
+            })
+        };
         match attribute.returned {
+            _ if matches!(self, Selection::Nothing) => return None,
             Returned::Never => return None,
-            Returned::Always => return Some(strip_sub_attributes(attribute, value, |_| true)),
+            Returned::Always => {
+                return Some(Shown {
+                    subs: rule(Keep::All, Vec::new()),
+                    unless_empty: false,
+                });
+            }
             Returned::Default | Returned::Request => {}
         }
-        match self {
+        match *self {
+            Selection::Nothing => None,
             Selection::Only { attributes } => {
                 let paths: Vec<&Named> = attributes
                     .iter()
@@ -176,15 +302,18 @@ impl Selection<'_, '_, '_> {
                 if paths.is_empty() {
                     return None;
                 }
-                if paths.iter().any(|p| p.path.sub.is_none()) {
-                    return Some(strip_sub_attributes(attribute, value, |sub| {
-                        sub.returned != Returned::Request || paths.iter().any(|p| p.names_sub(sub))
-                    }));
-                }
-                let kept = strip_sub_attributes(attribute, value, |sub| {
-                    sub.returned == Returned::Always || paths.iter().any(|p| p.names_sub(sub))
-                });
-                is_assigned(&kept).then_some(kept)
+                let whole = paths.iter().any(|p| p.path.sub.is_none());
+                Some(Shown {
+                    subs: rule(
+                        if whole {
+                            Keep::NamedWhole
+                        } else {
+                            Keep::NamedSubs
+                        },
+                        paths,
+                    ),
+                    unless_empty: !whole,
+                })
             }
             Selection::Default { excluded } => {
                 if attribute.returned == Returned::Request {
@@ -197,47 +326,103 @@ impl Selection<'_, '_, '_> {
                 if paths.iter().any(|p| p.path.sub.is_none()) {
                     return None;
                 }
-                let kept = strip_sub_attributes(attribute, value, |sub| {
-                    sub.returned == Returned::Always
-                        || (sub.returned == Returned::Default
-                            && !paths.iter().any(|p| p.names_sub(sub)))
-                });
-                is_assigned(&kept).then_some(kept)
+                Some(Shown {
+                    subs: rule(Keep::DefaultSet, paths),
+                    unless_empty: true,
+                })
             }
         }
     }
 }
 
-/// Keeps, in a complex value or in each element of a multi-valued complex value, only the
-/// sub-attributes `keep` accepts (sub-attributes the schema does not define are kept) and
-/// never the `returned: never` ones. Other values are returned unchanged.
-fn strip_sub_attributes(
-    attribute: &Attribute,
-    value: &Value,
-    keep: impl Fn(&Attribute) -> bool,
-) -> Value {
-    if attribute.attr_type != AttrType::Complex {
-        return value.clone();
+/// An extension's object as the selection within it shows it.
+struct ExtensionView<'v> {
+    selection: Selection<'v>,
+    extension: &'v Schema,
+    value: &'v Value,
+}
+
+impl<'v> ExtensionView<'v> {
+    /// The members shown, each with how much of it.
+    fn members(&self) -> impl Iterator<Item = (&'v String, &'v Value, Option<Shown<'v>>)> + '_ {
+        self.value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(move |(key, inner)| {
+                let shown = match self.extension.attribute(key) {
+                    Some(attribute) => Some(self.selection.attribute(self.extension, attribute)?),
+                    // A member the extension does not define: kept in the default set only.
+                    None => matches!(self.selection, Selection::Default { .. }).then_some(None)?,
+                };
+                shown
+                    .as_ref()
+                    .is_none_or(|shown| shown.shows(inner))
+                    .then_some((key, inner, shown))
+            })
     }
-    let strip_one = |element: &Value| match element {
-        Value::Object(members) => Value::Object(
-            members
-                .iter()
-                .filter(|(key, _)| {
-                    attribute
-                        .sub_attribute(key)
-                        .is_none_or(|sub| sub.returned != Returned::Never && keep(sub))
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        other => other.clone(),
-    };
-    match value {
-        Value::Array(items) => {
-            Value::Array(items.iter().map(strip_one).filter(is_assigned).collect())
+
+    fn shows_anything(&self) -> bool {
+        self.members().next().is_some()
+    }
+}
+
+impl Serialize for ExtensionView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value, shown) in self.members() {
+            match &shown {
+                Some(shown) => map.serialize_entry(key, &Shaped { value, shown })?,
+                None => map.serialize_entry(key, value)?,
+            }
         }
-        other => strip_one(other),
+        map.end()
+    }
+}
+
+/// One attribute's value as `shown` shows it.
+struct Shaped<'v, 'n> {
+    value: &'v Value,
+    shown: &'v Shown<'n>,
+}
+
+impl Serialize for Shaped<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Some(rule) = &self.shown.subs else {
+            return self.value.serialize(serializer);
+        };
+        match self.value {
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(None)?;
+                for element in items.iter().filter(|e| rule.element_shows(e)) {
+                    seq.serialize_element(&Element { element, rule })?;
+                }
+                seq.end()
+            }
+            element => Element { element, rule }.serialize(serializer),
+        }
+    }
+}
+
+/// One complex value with only the sub-attributes `rule` keeps.
+struct Element<'v, 'n> {
+    element: &'v Value,
+    rule: &'v SubRule<'n>,
+}
+
+impl Serialize for Element<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Value::Object(members) = self.element else {
+            return self.element.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in members
+            .iter()
+            .filter(|(key, _)| self.rule.keeps_member(key))
+        {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
     }
 }
 
@@ -367,6 +552,61 @@ mod tests {
                 "id": "2819c223",
                 ENTERPRISE_USER_SCHEMA: {"employeeNumber": "701984", "department": "Tour"}
             })
+        );
+    }
+
+    #[test]
+    fn excluding_every_shown_sub_attribute_leaves_the_attribute_out() {
+        let mut user = stored_user();
+        user["emails"] =
+            json!([{"value": "b@example.com"}, {"value": "c@example.com", "type": "home"}]);
+        let projected = project(&user, &ResourceSchema::user(), &[], &[path("emails.value")]);
+        assert_eq!(
+            projected["emails"],
+            json!([{"type": "home"}]),
+            "an element with nothing left is dropped, the others keep what is not excluded"
+        );
+        let projected = project(
+            &user,
+            &ResourceSchema::user(),
+            &[],
+            &[path("emails.value"), path("emails.type")],
+        );
+        assert_eq!(projected.get("emails"), None);
+    }
+
+    #[test]
+    fn an_excluded_extension_is_left_out_whole() {
+        let projected = project(
+            &stored_user(),
+            &ResourceSchema::user(),
+            &[],
+            &[AttrPath {
+                urn: Some(ENTERPRISE_USER_SCHEMA.to_owned()),
+                name: String::new(),
+                sub: None,
+            }],
+        );
+        assert_eq!(projected.get(ENTERPRISE_USER_SCHEMA), None);
+        assert_eq!(projected["userName"], "bjensen");
+    }
+
+    #[test]
+    fn a_view_serializes_to_the_projected_value() {
+        let schema = ResourceSchema::user();
+        let attributes = [path("name.familyName"), path("emails")];
+        let projector = Projector::new(&schema, &attributes, &[]);
+        let text = serde_json::to_string(&projector.view(&stored_user())).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            project(&stored_user(), &schema, &attributes, &[])
+        );
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"schemas":["{USER_SCHEMA}","{ENTERPRISE_USER_SCHEMA}"],"id":"2819c223","name":{{"familyName":"Jensen"}},"emails":[{{"value":"b@example.com","type":"work"}}]}}"#
+            ),
+            "members keep their stored order"
         );
     }
 }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::{ApiRequest, Failure, Reply, Server, body_of, not_allowed};
 use crate::scim::method::Method;
 use crate::scim::model::{LIST_RESPONSE, ScimError};
+use crate::scim::resource::Projector;
 use crate::serve::protocol;
 use crate::serve::query::ListParams;
 use crate::serve::store::{Entry, Kind, Store};
@@ -109,9 +110,21 @@ impl Server {
                 (total, found.into_iter().skip(skip).take(count).collect())
             }
         };
+        let projectors: Vec<(Kind, Projector)> = kinds
+            .iter()
+            .map(|kind| {
+                let schema = Store::schema(*kind);
+                let projector =
+                    Projector::new(schema, &projection.attributes, &projection.excluded);
+                (*kind, projector)
+            })
+            .collect();
         let mut items = Vec::with_capacity(page.len());
         for (kind, entry) in &page {
-            items.push(self.representation(*kind, entry, &projection));
+            let Some((_, projector)) = projectors.iter().find(|(k, _)| k == kind) else {
+                continue;
+            };
+            items.push(self.represent(projector, entry, &projection));
         }
         let total = if self.quirks.total_results_page_size {
             page.len()
