@@ -8,7 +8,8 @@
 //!    here with exit 2;
 //! 2. read the journal: resume an interrupted run of the same file, or re-plan a changed one;
 //! 3. read the server's state (pages or lookups) and resolve the names in link columns (unknown
-//!    groups and managers make their rows invalid);
+//!    groups and managers make their rows invalid); a large file's pages are read while step 1
+//!    is still checking its rows, on a thread of its own;
 //! 4. plan every row (invalid rows stop the run with exit 2 unless `--skip-invalid`);
 //! 5. apply the rows, then the links (managers, group memberships, new groups), then the
 //!    missing resources.
@@ -31,7 +32,7 @@ use crate::import::missing::{MissingResource, missing_pass};
 use crate::import::options::Settings;
 use crate::import::plan::{Decision, MatchKey, ServerIndex, decide};
 use crate::import::rows::{Done, rows};
-use crate::import::scan::{ReadRow, Scan, read_row, scan};
+use crate::import::scan::{self, ReadRow, Scan, read_row};
 use crate::import::source::{CsvSource, Record};
 use crate::import::state::{self, LOOKUP_LIMIT};
 use crate::scim::dialect::Dialect;
@@ -76,6 +77,9 @@ pub trait Outcomes {
 
 /// Reads the file and the journal, then the server, and checks every row against both:
 /// steps 1 to 4 of the order of work. `note` receives what a resumed run says about it.
+///
+/// The rows are checked on a thread of their own: once the file has more rows than are worth
+/// looking up one by one, the server's whole list is read at the same time.
 pub async fn prepare<'a>(
     client: &'a ScimClient,
     options: &'a Settings,
@@ -84,7 +88,25 @@ pub async fn prepare<'a>(
     note: &dyn Fn(&str),
 ) -> anyhow::Result<Prepared<'a>> {
     let endpoint = options.kind.endpoint();
-    let (mapping, scan) = scan(input, options, &schema)?;
+    let opened = scan::open(input, options, &schema)?;
+    let mapping = opened.mapping.clone();
+    let (passed_limit, many_rows) = tokio::sync::oneshot::channel();
+    let (key, empty) = (options.key, options.empty);
+    let scanning = tokio::task::spawn_blocking(move || {
+        opened.scan(key, empty, LOOKUP_LIMIT, move || {
+            // Nobody listens any more when the run already stopped: nothing to tell.
+            let _ = passed_limit.send(());
+        })
+    });
+    let scanned = async {
+        match scanning.await {
+            Ok(scan) => scan,
+            Err(error) => match error.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(error) => Err(anyhow::Error::new(error).context("the rows were not read")),
+            },
+        }
+    };
     let journal_path = options
         .journal
         .clone()
@@ -101,6 +123,13 @@ pub async fn prepare<'a>(
         ))
         .into());
     }
+    // The sender is dropped unused when the file has few rows (or cannot be read).
+    let whole_list = options.missing.is_some() || many_rows.await.is_ok();
+    let (index, scan) = if whole_list {
+        tokio::try_join!(read_whole_list(client, endpoint, &mapping, key), scanned)?
+    } else {
+        (ServerIndex::default(), scanned.await?)
+    };
     let mut ctx = Prepared {
         client,
         options,
@@ -110,7 +139,7 @@ pub async fn prepare<'a>(
         endpoint,
         endpoint_url,
         scan,
-        index: ServerIndex::default(),
+        index,
         links: LinkState::default(),
         journal_path,
         recovered,
@@ -118,10 +147,40 @@ pub async fn prepare<'a>(
         created_unanswered: HashSet::new(),
     };
     ctx.resume(note);
-    ctx.read_state().await?;
+    if !whole_list {
+        ctx.look_up_keys().await?;
+    }
     ctx.plan_links().await?;
     ctx.check_plan()?;
     Ok(ctx)
+}
+
+/// The server's resources of this type, from its whole list. A list that ends early (a
+/// server that loses or repeats resources while paging) is refused: rows of resources it left
+/// out would be created twice.
+async fn read_whole_list(
+    client: &ScimClient,
+    endpoint: &str,
+    mapping: &Mapping,
+    key: MatchKey,
+) -> anyhow::Result<ServerIndex> {
+    let mut index = ServerIndex::default();
+    let attributes = state::projection(mapping, key);
+    let summary = state::read_all(client, endpoint, attributes, None, |resource| {
+        index.add(resource, mapping, key);
+    })
+    .await?;
+    if !summary.stop.is_normal() || summary.gap.unwrap_or(0) > 0 {
+        return Err(ExitError::new(
+            Exit::ServerError,
+            anyhow::anyhow!(
+                "the server's list of {endpoint} is incomplete ({summary}); rows of resources it \
+                 left out would be created twice, so nothing was written"
+            ),
+        )
+        .into());
+    }
+    Ok(index)
 }
 
 /// How the application of the plan ended.
@@ -192,38 +251,16 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    /// Reads the server's resources of this type: the whole list, or the rows' keys one by
-    /// one when the file is small and nothing missing is asked about.
-    async fn read_state(&mut self) -> anyhow::Result<()> {
-        let client = self.client;
-        let mapping = &self.mapping;
-        let key = self.options.key;
-        let whole_list = self.scan.keys.len() > LOOKUP_LIMIT || self.options.missing.is_some();
+    /// Looks the rows' keys up one by one: for a small file, when nothing missing is asked
+    /// about.
+    async fn look_up_keys(&mut self) -> anyhow::Result<()> {
+        let (mapping, key) = (&self.mapping, self.options.key);
+        let keys = self.keys_as_written()?;
         let mut index = ServerIndex::default();
-        if whole_list {
-            let attributes = state::projection(mapping, key);
-            let summary = state::read_all(client, self.endpoint, attributes, None, |resource| {
-                index.add(resource, mapping, key)
-            })
-            .await?;
-            if !summary.stop.is_normal() || summary.gap.unwrap_or(0) > 0 {
-                return Err(ExitError::new(
-                    Exit::ServerError,
-                    anyhow::anyhow!(
-                        "the server's list of {} is incomplete ({summary}); rows of resources it \
-                         left out would be created twice, so nothing was written",
-                        self.endpoint
-                    ),
-                )
-                .into());
-            }
-        } else {
-            let keys = self.keys_as_written()?;
-            state::read_keys(client, self.endpoint, key, &keys, |resource| {
-                index.add(resource, mapping, key)
-            })
-            .await?;
-        }
+        state::read_keys(self.client, self.endpoint, key, &keys, |resource| {
+            index.add(resource, mapping, key);
+        })
+        .await?;
         self.index = index;
         Ok(())
     }
@@ -245,7 +282,12 @@ impl<'a> Prepared<'a> {
         if let Some(why) = self.scan.invalid.get(&record.line) {
             return ReadRow::Invalid(why.clone());
         }
-        match read_row(&self.mapping, self.options, self.scan.headers.len(), record) {
+        let (key, empty, width) = (
+            self.options.key,
+            self.options.empty,
+            self.scan.headers.len(),
+        );
+        match read_row(&self.mapping, key, empty, width, record) {
             ReadRow::Valid { key, .. } if self.scan.keys.get(&key) != Some(&record.line) => {
                 ReadRow::Invalid(format!(
                     "{} changed while it was imported; run the command again",

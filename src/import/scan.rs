@@ -3,16 +3,18 @@
 //! nothing and keeps no row, only keys, names and why rows are invalid.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
 use std::io::{self, Read};
-use std::sync::{Arc, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::exit::ExitError;
 use crate::import::input::Input;
-use crate::import::mapping::{CellValue, ImportKind, Link, Mapping, MappingError, Row};
+use crate::import::mapping::{CellValue, EmptyCells, ImportKind, Link, Mapping, MappingError, Row};
 use crate::import::options::Settings;
+use crate::import::plan::MatchKey;
 use crate::import::source::{CsvSource, Record};
 use crate::scim::schema::ResourceSchema;
 
@@ -23,7 +25,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// A reader that hashes what goes through it.
 struct Hashing<R> {
     inner: R,
-    hasher: Arc<std::sync::Mutex<Sha256>>,
+    hasher: Arc<Mutex<Sha256>>,
 }
 
 impl<R: Read> Read for Hashing<R> {
@@ -48,7 +50,13 @@ pub enum ReadRow {
     Invalid(String),
 }
 
-pub fn read_row(mapping: &Mapping, options: &Settings, width: usize, record: &Record) -> ReadRow {
+pub fn read_row(
+    mapping: &Mapping,
+    key: MatchKey,
+    empty: EmptyCells,
+    width: usize,
+    record: &Record,
+) -> ReadRow {
     if record.cells.len() != width {
         return ReadRow::Invalid(format!(
             "{} cells, but the header has {width}",
@@ -56,23 +64,20 @@ pub fn read_row(mapping: &Mapping, options: &Settings, width: usize, record: &Re
         ));
     }
     let cells: Vec<&str> = record.cells.iter().map(String::as_str).collect();
-    let row = match mapping.read(&cells, options.empty) {
+    let row = match mapping.read(&cells, empty) {
         Ok(row) => row,
         Err(errors) => {
             let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
             return ReadRow::Invalid(messages.join("; "));
         }
     };
-    match options.key.row_value(mapping, &row) {
+    match key.row_value(mapping, &row) {
         Some(shown) => ReadRow::Valid {
-            key: options.key.normalise(&shown),
+            key: key.normalise(&shown),
             shown,
             row,
         },
-        None => ReadRow::Invalid(format!(
-            "no {} to pair the row with (--match {})",
-            options.key, options.key
-        )),
+        None => ReadRow::Invalid(format!("no {key} to pair the row with (--match {key})")),
     }
 }
 
@@ -92,18 +97,24 @@ pub struct Scan {
     pub user_names: HashSet<String>,
 }
 
-/// Reads every row once: checks it, collects keys and names, hashes the file.
-pub fn scan(
-    input: &Input,
-    options: &Settings,
-    schema: &ResourceSchema,
-) -> anyhow::Result<(Mapping, Scan)> {
-    let hasher = Arc::new(std::sync::Mutex::new(Sha256::new()));
+/// A file whose header has been read and mapped; its rows are read by [`Opened::scan`].
+pub struct Opened {
+    pub mapping: Mapping,
+    headers: Vec<String>,
+    source: CsvSource<Hashing<File>>,
+    hasher: Arc<Mutex<Sha256>>,
+    shown: String,
+}
+
+/// Reads the header and maps its columns: unknown columns and a `--match` without a column
+/// stop here.
+pub fn open(input: &Input, options: &Settings, schema: &ResourceSchema) -> anyhow::Result<Opened> {
+    let hasher = Arc::new(Mutex::new(Sha256::new()));
     let reader = Hashing {
         inner: input.reader()?,
         hasher: Arc::clone(&hasher),
     };
-    let mut source = CsvSource::open(reader, options.delimiter)
+    let source = CsvSource::open(reader, options.delimiter)
         .map_err(|e| ExitError::usage(format!("{}: {e}", input.shown)))?;
     let headers = source.headers().to_vec();
     let mapping = Mapping::new(
@@ -121,65 +132,93 @@ pub fn scan(
         ))
         .into());
     }
-    let user_name_slot = mapping.slot_index("userName");
-    let wants_user_names = mapping.link_column(Link::Manager).is_some();
-    let mut found = Scan {
-        headers: headers.clone(),
-        delimiter: source.delimiter(),
-        rows: 0,
-        sha256: String::new(),
-        invalid: BTreeMap::new(),
-        keys: HashMap::new(),
-        links: HashMap::new(),
-        user_names: HashSet::new(),
-    };
-    let width = headers.len();
-    while let Some(record) = source.next_record() {
-        let record = record.map_err(|e| ExitError::usage(format!("{}: {e}", input.shown)))?;
-        found.rows += 1;
-        let (row, key) = match read_row(&mapping, options, width, &record) {
-            ReadRow::Valid { row, key, .. } => (row, key),
-            ReadRow::Invalid(message) => {
+    Ok(Opened {
+        mapping,
+        headers,
+        source,
+        hasher,
+        shown: input.shown.clone(),
+    })
+}
+
+impl Opened {
+    /// Reads every row once: checks it, collects keys and names, hashes the file.
+    /// `on_many` is called once, as soon as more than `many` distinct keys have been read.
+    pub fn scan(
+        mut self,
+        key: MatchKey,
+        empty: EmptyCells,
+        many: usize,
+        on_many: impl FnOnce(),
+    ) -> anyhow::Result<Scan> {
+        let mapping = &self.mapping;
+        let user_name_slot = mapping.slot_index("userName");
+        let wants_user_names = mapping.link_column(Link::Manager).is_some();
+        let mut found = Scan {
+            headers: self.headers.clone(),
+            delimiter: self.source.delimiter(),
+            rows: 0,
+            sha256: String::new(),
+            invalid: BTreeMap::new(),
+            keys: HashMap::new(),
+            links: HashMap::new(),
+            user_names: HashSet::new(),
+        };
+        let mut on_many = Some(on_many);
+        let width = self.headers.len();
+        while let Some(record) = self.source.next_record() {
+            let record = record.map_err(|e| ExitError::usage(format!("{}: {e}", self.shown)))?;
+            found.rows += 1;
+            let (row, row_key) = match read_row(mapping, key, empty, width, &record) {
+                ReadRow::Valid { row, key, .. } => (row, key),
+                ReadRow::Invalid(message) => {
+                    found.invalid.insert(record.line, message);
+                    continue;
+                }
+            };
+            if let Some(first) = found.keys.get(&row_key).copied() {
+                let message = format!("the {key} `{row_key}` is on line {first} too");
                 found.invalid.insert(record.line, message);
+                found.invalid.entry(first).or_insert_with(|| {
+                    format!("the {key} `{row_key}` is on line {} too", record.line)
+                });
                 continue;
             }
-        };
-        if let Some(first) = found.keys.get(&key).copied() {
-            let message = format!("the {} `{key}` is on line {first} too", options.key);
-            found.invalid.insert(record.line, message);
-            found.invalid.entry(first).or_insert_with(|| {
-                format!("the {} `{key}` is on line {} too", options.key, record.line)
-            });
-            continue;
-        }
-        found.keys.insert(key, record.line);
-        if wants_user_names && let Some(slot) = user_name_slot {
-            for (index, value) in &row.values {
-                if let (true, CellValue::Set(Value::String(name))) = (*index == slot, value) {
-                    found.user_names.insert(name.to_lowercase());
+            found.keys.insert(row_key, record.line);
+            if found.keys.len() > many
+                && let Some(on_many) = on_many.take()
+            {
+                on_many();
+            }
+            if wants_user_names && let Some(slot) = user_name_slot {
+                for (index, value) in &row.values {
+                    if let (true, CellValue::Set(Value::String(name))) = (*index == slot, value) {
+                        found.user_names.insert(name.to_lowercase());
+                    }
+                }
+            }
+            for (link, names) in &row.links {
+                let known = found.links.entry(*link).or_default();
+                for name in names {
+                    let entry = known
+                        .entry(name.to_lowercase())
+                        .or_insert_with(|| (name.clone(), Vec::new()));
+                    entry.1.push(record.line);
                 }
             }
         }
-        for (link, names) in &row.links {
-            let known = found.links.entry(*link).or_default();
-            for name in names {
-                let entry = known
-                    .entry(name.to_lowercase())
-                    .or_insert_with(|| (name.clone(), Vec::new()));
-                entry.1.push(record.line);
-            }
-        }
+        // Rows whose key turned out to be a duplicate keep no key.
+        found
+            .keys
+            .retain(|_, line| !found.invalid.contains_key(line));
+        found.sha256 = hex(&self
+            .hasher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .finalize());
+        Ok(found)
     }
-    // Rows whose key turned out to be a duplicate keep no key.
-    found
-        .keys
-        .retain(|_, line| !found.invalid.contains_key(line));
-    found.sha256 = hex(&hasher
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-        .finalize());
-    Ok((mapping, found))
 }
 
 fn mapping_error(input: &str, kind: ImportKind, error: &MappingError) -> ExitError {
