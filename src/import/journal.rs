@@ -173,6 +173,20 @@ pub struct Recovered {
     pub lines: usize,
 }
 
+/// A finished journal longer than this is compacted when it is mostly lines compaction drops.
+const COMPACT_AFTER_LINES: usize = 10_000;
+
+impl Recovered {
+    /// Whether the journal is worth rewriting with only its `tracked` lines before the next
+    /// run: it finished, it is long, and at least half of it would go. A journal of one large
+    /// import's tracked lines is as short as it gets and is left alone run after run.
+    pub fn worth_compacting(&self) -> bool {
+        self.interrupted.is_none()
+            && self.lines > COMPACT_AFTER_LINES
+            && self.lines > 2 * self.tracked.len()
+    }
+}
+
 /// Why a journal file cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
@@ -566,5 +580,36 @@ mod tests {
         );
         journal.sync().unwrap();
         assert_eq!(lock(&memory.0).1, syncs + 1);
+    }
+
+    #[test]
+    fn a_long_journal_is_compacted_only_when_most_of_it_would_go() {
+        let tracked = |n: usize| {
+            (0..n)
+                .map(|i| (format!("id-{i}"), format!("k{i}")))
+                .collect()
+        };
+        let finished = |lines: usize, tracked_count: usize| Recovered {
+            tracked: tracked(tracked_count),
+            lines,
+            ..Recovered::default()
+        };
+        assert!(
+            !finished(10_002, 10_000).worth_compacting(),
+            "the tracked lines of one 10,000-row import, a session and a finished line"
+        );
+        assert!(finished(30_002, 10_000).worth_compacting());
+        assert!(
+            !finished(9_000, 10).worth_compacting(),
+            "short journals are left alone"
+        );
+        let interrupted = Recovered {
+            interrupted: Some(Interrupted::default()),
+            ..finished(30_002, 10)
+        };
+        assert!(
+            !interrupted.worth_compacting(),
+            "an interrupted run's lines are needed to resume"
+        );
     }
 }

@@ -104,14 +104,15 @@ pub fn read_journal(path: &Path) -> anyhow::Result<Recovered> {
 }
 
 /// Opens the journal for this run: a finished journal grown long is compacted first (only
-/// what imports created is kept), then the session line is written.
+/// what imports created is kept; see [`Recovered::worth_compacting`]), then the session line
+/// is written.
 pub fn open_journal(
     path: &Path,
     recovered: &Recovered,
     session: &Entry,
     run: &str,
 ) -> anyhow::Result<Journal> {
-    if recovered.interrupted.is_none() && recovered.lines > 10_000 {
+    if recovered.worth_compacting() {
         let partial = path.with_extension("journal.partial");
         let mut text = journal::compacted(&recovered.tracked).join("\n");
         if !text.is_empty() {
