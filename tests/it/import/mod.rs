@@ -10,3 +10,4 @@ mod input;
 mod interop;
 mod plan;
 mod sync;
+mod terminal;
