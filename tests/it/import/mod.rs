@@ -8,6 +8,7 @@ mod faults;
 mod flow;
 mod input;
 mod interop;
+mod pace;
 mod plan;
 mod sync;
 mod terminal;
