@@ -91,6 +91,16 @@ fn updates_deactivations_and_deletions_go_in_bulk_requests_of_max_operations() {
     // 12 retitled (two requests: 7 + 5), 13 as they were, 5 gone (one request).
     write_users(&env, &[titled(0..12, "Lead"), titled(12..25, "Engineer")]);
     let missing = ["--use-bulk", "--deactivate-missing", "--yes"];
+    let dry = env.run(
+        &[
+            &["-v", "import", "users", "users.csv", "--dry-run"],
+            &missing[..],
+        ]
+        .concat(),
+    );
+    dry.exits(0);
+    assert_eq!(writes(&dry.stderr), Vec::<&str>::new(), "{}", dry.stderr);
+    summary_says(&dry.stderr, "to update 12");
     let run = env.run(&[&["-v", "import", "users", "users.csv"], &missing[..]].concat());
     run.exits(0);
     assert_eq!(bulk_requests(&run.stderr), 3, "{}", run.stderr);
