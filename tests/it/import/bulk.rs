@@ -226,3 +226,30 @@ fn bulk_updates_are_cut_under_the_servers_max_payload_size() {
     summary_says(&run.stderr, "updated 12");
     assert_users(&env, &expected(0..12, &long, true));
 }
+
+#[test]
+fn a_groups_changed_members_go_in_a_bulk_request() {
+    let env = Env::start();
+    write(&env, "people.csv", "userName\nann\nbob\ncyd\n");
+    env.run(&["import", "users", "people.csv", "--quiet"])
+        .exits(0);
+    write(&env, "groups.csv", "displayName,members\nops,ann;bob\n");
+    env.run(&["import", "groups", "groups.csv", "--use-bulk", "--quiet"])
+        .exits(0);
+    write(&env, "groups.csv", "displayName,members\nops,bob;cyd\n");
+    let run = env.run(&["-v", "import", "groups", "groups.csv", "--use-bulk"]);
+    run.exits(0);
+    assert_eq!(bulk_requests(&run.stderr), 1, "{}", run.stderr);
+    summary_says(&run.stderr, "updated 1");
+    let users = users_by_name(&env);
+    let groups = super::common::all(&env, "groups");
+    let mut members: Vec<&str> = groups[0]["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| users.values().find(|u| u["id"] == m["value"]))
+        .filter_map(|u| u["userName"].as_str())
+        .collect();
+    members.sort_unstable();
+    assert_eq!(members, ["bob", "cyd"]);
+}
