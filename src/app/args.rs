@@ -245,12 +245,21 @@ fn parse_rate(text: &str) -> Result<f64, String> {
         .ok()
         .filter(|n: &f64| n.is_finite() && *n > 0.0)
         .ok_or_else(|| format!("--rate {text}: expected a positive number such as 50/s"))?;
-    match per.as_str() {
-        "s" | "sec" | "second" => Ok(count),
-        "m" | "min" | "minute" => Ok(count / 60.0),
-        _ => Err(format!("--rate {text}: per `s` or `min`")),
+    let per_second = match per.as_str() {
+        "s" | "sec" | "second" => count,
+        "m" | "min" | "minute" => count / 60.0,
+        _ => return Err(format!("--rate {text}: per `s` or `min`")),
+    };
+    // The gate waits 1/rate between starts: a wait longer than an hour is a typo, and one of
+    // 1e300 seconds is no duration a clock can hold.
+    if per_second < SLOWEST_RATE {
+        return Err(format!("--rate {text}: slower than one request an hour"));
     }
+    Ok(per_second)
 }
+
+/// The slowest `--rate`, in requests per second: one an hour.
+const SLOWEST_RATE: f64 = 1.0 / 3600.0;
 
 /// `scimctl export`'s arguments as options.
 pub fn export(args: ExportArgs) -> ExportOptions {
@@ -403,5 +412,7 @@ mod tests {
         );
         assert_eq!(parse_rate("50"), Ok(50.0));
         assert!(parse_rate("5/h").is_err());
+        assert_eq!(parse_rate("1/min"), Ok(1.0 / 60.0));
+        assert!(parse_rate("1e-300/s").is_err(), "no wait a clock can hold");
     }
 }

@@ -111,7 +111,8 @@ pub struct ImportArgs {
     #[arg(long, value_name = "N/s")]
     pub rate: Option<String>,
 
-    /// Send creates and updates in /Bulk requests when the server advertises Bulk
+    /// Send creates, updates, deactivations and deletions in /Bulk requests when the server
+    /// advertises Bulk
     #[arg(long)]
     pub use_bulk: bool,
 

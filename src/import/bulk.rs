@@ -1,11 +1,12 @@
-//! `--use-bulk`: creates sent in `/Bulk` requests (RFC 7644 §3.7), each under the server's
-//! `bulk.maxOperations` and `maxPayloadSize`; only creates, never updates or deletes.
+//! `--use-bulk`: what every `/Bulk` request of an import shares (RFC 7644 §3.7): the server's
+//! `bulk.maxOperations` and `maxPayloadSize`, requests cut under both, sent through the gate,
+//! and their answers read; and the creates, never the writes to resources that exist (updates,
+//! deactivations, deletions: `apply::bulk_writes`'s).
 //!
 //! Each row's intent is journalled before its request leaves, as for single requests. A row
 //! whose operation is answered 201 is created; one answered 409, 429 or 5xx, and every row of
 //! a bulk request whose answer is lost, is settled one by one the safe way (looked up by its
-//! key first, so nothing is created twice). Updates go one request per row: each needs the
-//! resource read just before it.
+//! key first, so nothing is created twice).
 
 use serde_json::{Value, json};
 
@@ -171,22 +172,7 @@ impl Target<'_> {
             for job in chunk_jobs {
                 self.journal(self.journal.intent(job.line, &job.key, Op::Create))?;
             }
-            let body = request(chunk);
-            let pass = self.gate.enter().await;
-            let sent = self
-                .client
-                .send_json(HttpMethod::Post, &["Bulk"], &[], Some(&body))
-                .await;
-            drop(pass);
-            self.gate.observe(self.client.retry_stats().throttled);
-            let answers = match sent {
-                Ok(Some(response)) => answers(&response),
-                Ok(None) => Vec::new(),
-                Err(error @ ClientError::Http(_)) if is_fatal(&error) => {
-                    return Err(Stop::Client(error));
-                }
-                Err(_) => Vec::new(),
-            };
+            let answers = self.send_bulk(chunk).await?;
             for (index, job) in chunk_jobs.iter().enumerate() {
                 let answer = answers
                     .iter()
@@ -212,13 +198,7 @@ impl Target<'_> {
                         detail,
                         ..
                     }) if (400..500).contains(status) && !matches!(status, 409 | 429) => {
-                        let error = format!(
-                            "{status}{} (POST /Bulk)",
-                            detail
-                                .as_deref()
-                                .map(|d| format!(": {d}"))
-                                .unwrap_or_default()
-                        );
+                        let error = refusal(*status, detail.as_deref(), "POST");
                         self.journal(self.journal.done(
                             job.line,
                             &job.key,
@@ -248,6 +228,37 @@ impl Target<'_> {
             })
             .collect())
     }
+}
+
+impl Target<'_> {
+    /// Sends one BulkRequest of `operations` through the gate and reads its answers: none when
+    /// the answer is lost or the whole request failed (each operation is then settled one by
+    /// one). Refused credentials stop the import.
+    pub(crate) async fn send_bulk(
+        &self,
+        operations: Vec<Value>,
+    ) -> Result<Vec<OperationAnswer>, Stop> {
+        let body = request(operations);
+        let pass = self.gate.enter().await;
+        let sent = self
+            .client
+            .send_json(HttpMethod::Post, &["Bulk"], &[], Some(&body))
+            .await;
+        drop(pass);
+        self.gate.observe(self.client.retry_stats().throttled);
+        match sent {
+            Ok(Some(response)) => Ok(answers(&response)),
+            Ok(None) => Ok(Vec::new()),
+            Err(error @ ClientError::Http(_)) if is_fatal(&error) => Err(Stop::Client(error)),
+            Err(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// The error of an operation the server refused: `400: detail (PATCH /Bulk)`.
+pub(crate) fn refusal(status: u16, detail: Option<&str>, method: &str) -> String {
+    let detail = detail.map(|d| format!(": {d}")).unwrap_or_default();
+    format!("{status}{detail} ({method} /Bulk)")
 }
 
 fn is_fatal(error: &ClientError) -> bool {

@@ -1,6 +1,7 @@
 //! What the file no longer holds (`--deactivate-missing`, `--delete-missing`): only resources
 //! imports created (the journal's record) or those `--scope` selects, never guessed; found
-//! before anything is written, deactivated or deleted last.
+//! before anything is written, deactivated or deleted last (in `/Bulk` requests with
+//! `--use-bulk`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,6 +10,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
 use crate::import::apply::{LinkResult, Stop, Target, id_of};
+use crate::import::bulk::Limits as BulkLimits;
 use crate::import::journal::Recovered;
 use crate::import::options::Missing;
 use crate::import::pipeline::{Outcomes, Prepared, stop_error};
@@ -91,33 +93,58 @@ impl Prepared<'_> {
     }
 }
 
-/// Deactivates or deletes what the file no longer holds.
+/// Deactivates or deletes what the file no longer holds: one request each, or in `/Bulk`
+/// requests of at most `maxOperations` when `bulk` gives the server's limits.
 pub async fn missing_pass(
     ctx: &Prepared<'_>,
     target: &Target<'_>,
     out: &mut dyn Outcomes,
     stopped: &AtomicBool,
     missing: Vec<MissingResource>,
+    bulk: Option<BulkLimits>,
 ) -> anyhow::Result<()> {
     let Some(what) = ctx.options.missing else {
         return Ok(());
     };
     let dry_run = ctx.options.dry_run;
-    let results = stream::iter(missing)
+    let per_batch = bulk
+        .filter(|_| !dry_run)
+        .map_or(1, |limits| limits.max_operations.max(1));
+    let batches: Vec<Vec<(String, String)>> = missing
+        .chunks(per_batch)
+        .map(|batch| {
+            batch
+                .iter()
+                .map(|m| (m.key.clone(), m.id.clone()))
+                .collect()
+        })
+        .collect();
+    let results = stream::iter(batches)
         .take_while(|_| std::future::ready(!stopped.load(Ordering::SeqCst)))
-        .map(|resource| async move {
-            let result = if dry_run {
-                LinkResult::Done {
-                    outcome: "planned",
-                    id: Some(resource.id.clone()),
+        .map(|batch| async move {
+            let results = match (dry_run, bulk, what) {
+                (true, _, _) => batch
+                    .iter()
+                    .map(|(_, id)| LinkResult::Done {
+                        outcome: "planned",
+                        id: Some(id.clone()),
+                    })
+                    .collect(),
+                (false, Some(limits), _) => {
+                    let delete = what == Missing::Delete;
+                    target.retire_in_bulk(&batch, delete, limits).await?
                 }
-            } else {
-                match what {
-                    Missing::Deactivate => target.deactivate(&resource.key, &resource.id).await?,
-                    Missing::Delete => target.delete(&resource.key, &resource.id).await?,
+                (false, None, Missing::Deactivate) => {
+                    let (key, id) = &batch[0];
+                    vec![target.deactivate(key, id).await?]
+                }
+                (false, None, Missing::Delete) => {
+                    let (key, id) = &batch[0];
+                    vec![target.delete(key, id).await?]
                 }
             };
-            Ok::<_, Stop>((resource.key, result))
+            let keys = batch.into_iter().map(|(key, _)| key);
+            Ok::<_, Stop>(keys.zip(results).collect::<Vec<_>>())
         })
         .buffer_unordered(ctx.options.concurrency);
     tokio::pin!(results);
@@ -125,9 +152,10 @@ pub async fn missing_pass(
         Missing::Deactivate => "deactivate",
         Missing::Delete => "delete",
     };
-    while let Some(result) = results.next().await {
-        let (key, result) = result.map_err(stop_error)?;
-        out.write(word, &key, &result, 0)?;
+    while let Some(batch) = results.next().await {
+        for (key, result) in batch.map_err(stop_error)? {
+            out.write(word, &key, &result, 0)?;
+        }
     }
     Ok(())
 }

@@ -373,7 +373,7 @@ pub async fn apply(
     if stopped.load(Ordering::SeqCst) {
         return Ok(Finish::Interrupted);
     }
-    missing_pass(ctx, target, out, stopped, missing).await?;
+    missing_pass(ctx, target, out, stopped, missing, bulk).await?;
     if stopped.load(Ordering::SeqCst) {
         return Ok(Finish::Interrupted);
     }

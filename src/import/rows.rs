@@ -214,12 +214,16 @@ pub async fn rows(
         )
     });
     let dry_run = ctx.options.dry_run;
+    // A dry run writes nothing: each update is compared on its own.
+    let bulk = bulk.filter(|_| !dry_run);
     let pipeline = stream::iter(batches(works, bulk))
         .map(|batch| async move {
             match batch {
                 Err(error) => vec![Err(error)],
                 Ok(Batch::One(work)) => vec![settle(target, *work, dry_run).await],
-                Ok(Batch::Bulk(works, limits)) => settle_bulk(target, works, limits).await,
+                Ok(Batch::Bulk(works, limits, write)) => {
+                    settle_bulk(target, works, limits, write).await
+                }
             }
         })
         .buffer_unordered(ctx.options.concurrency);
@@ -264,33 +268,51 @@ pub async fn rows(
     }
 }
 
-/// Rows sent alone, or creates sent together in one `/Bulk` request.
+/// Rows sent alone, or creates or updates sent together in `/Bulk` requests.
 enum Batch {
     One(Box<Work>),
-    Bulk(Vec<Work>, BulkLimits),
+    Bulk(Vec<Work>, BulkLimits, BulkWrite),
 }
 
-/// Groups consecutive creates into batches of `maxOperations` when `/Bulk` is used; the
-/// request is split further by payload size when it is sent.
+/// What the rows of a `/Bulk` batch all need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BulkWrite {
+    Create,
+    Update,
+}
+
+/// What `/Bulk` can do for a row's work: a create, or an update planned from the server's
+/// state (a row found unchanged whose members are compared stays alone).
+fn bulk_write(work: &Work) -> Option<BulkWrite> {
+    match &work.step {
+        Step::Apply(job) => match job.decision {
+            Decision::Create => Some(BulkWrite::Create),
+            Decision::Update { .. } => Some(BulkWrite::Update),
+            Decision::Unchanged { .. } | Decision::Invalid(_) => None,
+        },
+        Step::Settled { .. } => None,
+    }
+}
+
+/// Groups consecutive creates, or consecutive updates, into batches of `maxOperations` when
+/// `/Bulk` is used; a batch is split further by payload size when it is sent.
 fn batches(
     works: impl Iterator<Item = anyhow::Result<Work>>,
     limits: Option<BulkLimits>,
 ) -> impl Iterator<Item = anyhow::Result<Batch>> {
-    let is_create =
-        |work: &Work| matches!(&work.step, Step::Apply(job) if job.decision == Decision::Create);
     let mut works = works.peekable();
     std::iter::from_fn(move || {
         let first = match works.next()? {
             Ok(work) => work,
             Err(error) => return Some(Err(error)),
         };
-        let Some(limits) = limits.filter(|_| is_create(&first)) else {
+        let (Some(limits), Some(write)) = (limits, bulk_write(&first)) else {
             return Some(Ok(Batch::One(Box::new(first))));
         };
         let mut group = vec![first];
         while group.len() < limits.max_operations {
             match works.peek() {
-                Some(Ok(next)) if is_create(next) => {}
+                Some(Ok(next)) if bulk_write(next) == Some(write) => {}
                 _ => break,
             }
             match works.next() {
@@ -298,7 +320,7 @@ fn batches(
                 _ => break,
             }
         }
-        Some(Ok(Batch::Bulk(group, limits)))
+        Some(Ok(Batch::Bulk(group, limits, write)))
     })
 }
 
@@ -315,11 +337,12 @@ async fn settle(target: &Target<'_>, work: Work, dry_run: bool) -> anyhow::Resul
     })
 }
 
-/// Creates sent together in `/Bulk` requests, each with what it came to.
+/// Creates or updates sent together in `/Bulk` requests, each with what it came to.
 async fn settle_bulk(
     target: &Target<'_>,
     works: Vec<Work>,
     limits: BulkLimits,
+    write: BulkWrite,
 ) -> Vec<anyhow::Result<Done>> {
     let jobs: Vec<Job> = works
         .iter()
@@ -328,7 +351,11 @@ async fn settle_bulk(
             Step::Settled { .. } => None,
         })
         .collect();
-    match target.create_in_bulk(&jobs, limits).await {
+    let results = match write {
+        BulkWrite::Create => target.create_in_bulk(&jobs, limits).await,
+        BulkWrite::Update => target.update_in_bulk(&jobs, limits).await,
+    };
+    match results {
         Ok(results) => works
             .into_iter()
             .zip(results)

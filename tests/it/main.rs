@@ -43,6 +43,7 @@ mod requirements;
 mod runner_accuracy;
 mod runner_cli;
 mod runner_interrupt;
+mod runner_progress;
 mod runner_safety;
 mod runner_scim2_server;
 mod serve;

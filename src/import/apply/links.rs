@@ -47,7 +47,7 @@ impl Target<'_> {
     }
 
     /// Records the end of a write of no single row and says how it went.
-    fn link_done(
+    pub(super) fn link_done(
         &self,
         line: u64,
         key: &str,

@@ -28,6 +28,7 @@ use crate::scim::patch::PatchOpKind;
 use crate::scim::resource::get_ci;
 use crate::scim::schema::ResourceSchema;
 
+mod bulk_writes;
 mod gate;
 mod links;
 
