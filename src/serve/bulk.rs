@@ -299,10 +299,14 @@ fn execute(server: &Server, op: &Operation, resolved: &HashMap<String, String>) 
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
     };
-    if reply.status < 400 {
+    let failed = reply.status >= 400;
+    // RFC 7644 §3.7.3: a location for every operation but a failed POST, which created nothing.
+    if !failed || op.method != Method::Post {
         let location =
             header("location").unwrap_or_else(|| format!("{}{}", server.base_url(), path));
         result.insert("location".into(), location.into());
+    }
+    if !failed {
         if let Some(version) = header("etag") {
             result.insert("version".into(), version.into());
         }

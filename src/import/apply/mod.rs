@@ -410,6 +410,9 @@ impl Target<'_> {
         after_conflict: bool,
     ) -> Result<RowResult, Stop> {
         let mut last_error = String::new();
+        // The changes of a write sent without a known answer: found made on the next read, it
+        // landed.
+        let mut unanswered = None;
         for attempt in 0..MAX_ATTEMPTS {
             let resource = match current.take() {
                 Some(resource) => resource,
@@ -433,7 +436,18 @@ impl Target<'_> {
                 id = found;
             }
             let Some(request) = self.update_request(job, &resource) else {
-                return Ok(RowResult::Unchanged { id });
+                let Some(changes) = unanswered else {
+                    return Ok(RowResult::Unchanged { id });
+                };
+                self.journal(self.journal.done(
+                    job.line,
+                    &job.key,
+                    Op::Update,
+                    Outcome::Updated,
+                    Some(&id),
+                    None,
+                ))?;
+                return Ok(RowResult::Updated { id, changes });
             };
             self.journal(self.journal.intent(job.line, &job.key, Op::Update))?;
             let sent = match self.method {
@@ -468,6 +482,7 @@ impl Target<'_> {
                     }
                     Failure::Gone | Failure::Passing => {
                         last_error = error.to_string();
+                        unanswered = Some(request.changes);
                         tokio::time::sleep(backoff(attempt)).await;
                     }
                 },

@@ -45,6 +45,71 @@ fn lost_answers_never_duplicate_a_create() {
 }
 
 #[test]
+fn an_update_whose_answer_is_lost_is_found_made_and_counted_as_updated() {
+    // Every 3rd request is applied, then its connection closed: an update sent again finds
+    // the resource already changed, which is the import's own update landing.
+    let env = Env::with_quirks(&[Quirk::DropConnections(3)]);
+    let csv = generated_csv(60);
+    let file = write(&env, "users.csv", &csv);
+    env.run(&["import", "users", &file, "--quiet"]).exits(0);
+    let changed = csv.replace("Family, ", "Familia, ");
+    write(&env, "users.csv", &changed);
+    env.run(&[
+        "import",
+        "users",
+        &file,
+        "--quiet",
+        "--report",
+        "json=report.json",
+    ])
+    .exits(0);
+    assert_generated_rows_on_server(&env, &changed);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.home.join("report.json")).unwrap())
+            .expect("a JSON report");
+    let outcomes: Vec<&str> = report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| row["outcome"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(outcomes.len(), 60);
+    assert!(
+        outcomes.iter().all(|outcome| *outcome == "updated"),
+        "every row's family name changed: {outcomes:?}"
+    );
+    // Every write the second run announced has its outcome in the journal.
+    let journal = std::fs::read_to_string(env.home.join("users.csv.journal")).expect("journal");
+    let entries: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a journal line"))
+        .collect();
+    let run = entries
+        .iter()
+        .rev()
+        .find(|entry| entry["event"] == "session")
+        .map(|entry| entry["run"].clone())
+        .expect("a session line");
+    let of_run = |event: &str| -> Vec<(u64, String)> {
+        let mut lines: Vec<(u64, String)> = entries
+            .iter()
+            .filter(|entry| entry["event"] == event && entry["run"] == run)
+            .map(|entry| {
+                (
+                    entry["line"].as_u64().unwrap_or(0),
+                    entry["key"].to_string(),
+                )
+            })
+            .collect();
+        lines.sort();
+        lines.dedup();
+        lines
+    };
+    assert_eq!(of_run("intent"), of_run("done"));
+    assert_eq!(of_run("done").len(), 60);
+}
+
+#[test]
 fn bulk_requests_create_every_row_once_even_when_answers_are_lost() {
     let env = Env::start();
     let csv = generated_csv(60);

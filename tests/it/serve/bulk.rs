@@ -64,6 +64,11 @@ async fn later_operations_can_use_ids_in_paths() {
     assert_eq!(ops[1]["status"], "200", "{response}");
     assert_eq!(ops[2]["status"], "404");
     assert_eq!(ops[2]["response"]["status"], "404");
+    assert_eq!(
+        ops[2]["location"],
+        format!("{}/Users/unknown-id", h.server.base_url()),
+        "RFC 7644 §3.7.3: every operation but a failed POST has a location"
+    );
     let user = h
         .get("/Users?filter=userName%20eq%20%22patched%22")
         .await
@@ -83,6 +88,11 @@ async fn fail_on_errors_stops_after_that_many_failures() {
     assert_eq!(ops.len(), 2, "{response}");
     assert_eq!(ops[1]["status"], "409");
     assert_eq!(ops[1]["response"]["scimType"], "uniqueness");
+    assert_eq!(
+        ops[1].get("location"),
+        None,
+        "a failed POST has no location"
+    );
     assert_eq!(h.get("/Users").await.json()["totalResults"], 1);
     h.stop().await;
 }
