@@ -148,18 +148,6 @@ impl Target<'_> {
         }
     }
 
-    fn updated(&self, job: &Job, id: String, changes: Vec<Change>) -> Result<RowResult, Stop> {
-        self.journal(self.journal.done(
-            job.line,
-            &job.key,
-            Op::Update,
-            Outcome::Updated,
-            Some(&id),
-            None,
-        ))?;
-        Ok(RowResult::Updated { id, changes })
-    }
-
     /// An update whose bulk answer did not say it was made: read again and sent alone if it
     /// still differs. Found equal, its intent is closed as such.
     async fn update_again(&self, job: &Job, id: String) -> Result<RowResult, Stop> {

@@ -243,6 +243,19 @@ impl Target<'_> {
         result.map_err(Stop::Journal)
     }
 
+    /// Journals a row's update as made and says so.
+    fn updated(&self, job: &Job, id: String, changes: Vec<Change>) -> Result<RowResult, Stop> {
+        self.journal(self.journal.done(
+            job.line,
+            &job.key,
+            Op::Update,
+            Outcome::Updated,
+            Some(&id),
+            None,
+        ))?;
+        Ok(RowResult::Updated { id, changes })
+    }
+
     fn failed(&self, job: &Job, op: Op, error: String) -> Result<RowResult, Stop> {
         self.journal(self.journal.done(
             job.line,
@@ -436,18 +449,10 @@ impl Target<'_> {
                 id = found;
             }
             let Some(request) = self.update_request(job, &resource) else {
-                let Some(changes) = unanswered else {
-                    return Ok(RowResult::Unchanged { id });
+                return match unanswered {
+                    Some(changes) => self.updated(job, id, changes),
+                    None => Ok(RowResult::Unchanged { id }),
                 };
-                self.journal(self.journal.done(
-                    job.line,
-                    &job.key,
-                    Op::Update,
-                    Outcome::Updated,
-                    Some(&id),
-                    None,
-                ))?;
-                return Ok(RowResult::Updated { id, changes });
             };
             self.journal(self.journal.intent(job.line, &job.key, Op::Update))?;
             let sent = match self.method {
@@ -461,20 +466,7 @@ impl Target<'_> {
                 }
             };
             match sent {
-                Ok(_) => {
-                    self.journal(self.journal.done(
-                        job.line,
-                        &job.key,
-                        Op::Update,
-                        Outcome::Updated,
-                        Some(&id),
-                        None,
-                    ))?;
-                    return Ok(RowResult::Updated {
-                        id,
-                        changes: request.changes,
-                    });
-                }
+                Ok(_) => return self.updated(job, id, request.changes),
                 Err(error) => match classify(&error) {
                     Failure::Fatal => return Err(Stop::Client(error)),
                     Failure::Refused | Failure::Conflict => {
