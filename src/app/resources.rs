@@ -80,9 +80,11 @@ pub async fn users(session: &mut Session, command: UsersCommand) -> anyhow::Resu
             let target = target(args.id, lookups, args.me)?;
             Action::Get(target, args.projection)
         }
-        UsersCommand::Create(args) => Action::Create(Body::new(user_flags(args.fields), args.body)),
+        UsersCommand::Create(args) => {
+            Action::Create(Body::new(user_flags(args.fields)?, args.body))
+        }
         UsersCommand::Replace(args) => {
-            Action::Replace(args.target, Body::new(user_flags(args.fields), args.body))
+            Action::Replace(args.target, Body::new(user_flags(args.fields)?, args.body))
         }
         UsersCommand::Patch(args) => Action::Patch(args),
         UsersCommand::Activate(args) => Action::SetActive(args.id, true),
@@ -183,7 +185,11 @@ fn target<const N: usize>(
         .ok_or_else(|| usage("give the resource's id, or a flag to look it up by"))
 }
 
-fn user_flags(fields: UserFields) -> Vec<(&'static str, Value)> {
+/// The types `--email` gives, in order: RFC 7643 §4.1.2's canonical values, each once, as
+/// Microsoft Entra requires the `type` values of a multi-valued attribute to be unique.
+const EMAIL_TYPES: [&str; 3] = ["work", "home", "other"];
+
+fn user_flags(fields: UserFields) -> Result<Vec<(&'static str, Value)>, ExitError> {
     let mut flags = Vec::new();
     let mut text = |path: &'static str, value: Option<String>| {
         if let Some(value) = value {
@@ -195,13 +201,22 @@ fn user_flags(fields: UserFields) -> Vec<(&'static str, Value)> {
     text("name.familyName", fields.family_name);
     text("displayName", fields.display_name);
     text("externalId", fields.external_id);
+    if fields.email.len() > EMAIL_TYPES.len() {
+        return Err(usage(format!(
+            "--email is given {} times; it types the addresses {} in turn, so give more with \
+             --set 'emails=[...]'",
+            fields.email.len(),
+            EMAIL_TYPES.join(", ")
+        )));
+    }
     if !fields.email.is_empty() {
         let emails = fields
             .email
             .iter()
+            .zip(EMAIL_TYPES)
             .enumerate()
-            .map(|(index, address)| {
-                let mut email = json!({"value": address, "type": "work"});
+            .map(|(index, (address, kind))| {
+                let mut email = json!({"value": address, "type": kind});
                 if index == 0 {
                     email["primary"] = json!(true);
                 }
@@ -213,7 +228,7 @@ fn user_flags(fields: UserFields) -> Vec<(&'static str, Value)> {
     if let Some(active) = fields.active {
         flags.push(("active", Value::Bool(active)));
     }
-    flags
+    Ok(flags)
 }
 
 fn group_flags(fields: GroupFields) -> Vec<(&'static str, Value)> {

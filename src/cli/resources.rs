@@ -197,7 +197,8 @@ pub struct UserFields {
     /// displayName
     #[arg(long, value_name = "NAME")]
     pub display_name: Option<String>,
-    /// A work email; the first one given is primary (repeatable)
+    /// An email (repeatable, up to three): the first is the primary work email, the second
+    /// home, the third other
     #[arg(long, value_name = "ADDRESS")]
     pub email: Vec<String>,
     /// externalId

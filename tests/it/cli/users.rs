@@ -86,6 +86,49 @@ fn create_from_a_file_or_stdin_with_set_typed_by_the_schema() {
 }
 
 #[test]
+fn repeated_emails_get_distinct_types_so_that_entra_accepts_them() {
+    let env = Env::start();
+    let created = env
+        .run(&[
+            "users",
+            "create",
+            "--user-name",
+            "bjensen@example.com",
+            "--email",
+            "b@work.example",
+            "--email",
+            "b@home.example",
+        ])
+        .json();
+    assert_eq!(
+        created["emails"],
+        json!([
+            {"value": "b@work.example", "type": "work", "primary": true},
+            {"value": "b@home.example", "type": "home"}
+        ]),
+        "Entra allows one value per type (its SCIM guide; requirement entra-17)"
+    );
+    let four: Vec<String> = (1..=4).map(|i| format!("b{i}@example.com")).collect();
+    let mut args = vec!["users", "create", "--user-name", "four@example.com"];
+    for address in &four {
+        args.extend(["--email", address.as_str()]);
+    }
+    let refused = env.run(&args);
+    refused.exits(2);
+    assert!(
+        refused.stderr.contains("--email is given 4 times") && refused.stderr.contains("--set"),
+        "{}",
+        refused.stderr
+    );
+    let users = env.run(&["users", "list", "-o", "json"]).json();
+    assert_eq!(
+        users.as_array().map(Vec::len),
+        Some(1),
+        "nothing was sent: {users}"
+    );
+}
+
+#[test]
 fn a_duplicate_user_name_is_one_error_line_and_exit_1() {
     let env = Env::start();
     env.create_user("bjensen");
