@@ -41,8 +41,9 @@ impl Discovery {
     }
 }
 
-/// Reads ServiceProviderConfig, ResourceTypes and Schemas (three GETs, nothing else). Fails when the server
-/// does not answer, or refuses the credentials (every check would fail for that one reason).
+/// Reads ServiceProviderConfig, ResourceTypes and Schemas, then one page of one user (four GETs,
+/// nothing else). Fails when the server does not answer, or refuses the credentials (every
+/// check would fail for that one reason).
 pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
     let spc = get_json(service, "/ServiceProviderConfig").await?;
     let capabilities = spc.as_ref().filter(|doc| doc.is_object()).map(|doc| {
@@ -83,6 +84,7 @@ pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
         (Some(types), Some(schemas)) => writable_attributes(types, &list_items(schemas)),
         _ => HashMap::new(),
     };
+    probe_credentials(service, &users_endpoint(listed.as_deref())).await?;
     Ok(Discovery {
         capabilities,
         resource_types,
@@ -163,6 +165,43 @@ fn list_items(body: &Value) -> Vec<&Map<String, Value>> {
 }
 
 /// The JSON of a 200 answer to a GET; `None` for any other answer but 401 and 403.
+/// The users' endpoint that `/ResourceTypes` names, or `/Users`.
+fn users_endpoint(types: Option<&[&Map<String, Value>]>) -> String {
+    types
+        .into_iter()
+        .flatten()
+        .find(|rt| {
+            get_ci(*rt, "name")
+                .and_then(Value::as_str)
+                .is_some_and(|name| name.eq_ignore_ascii_case("User"))
+        })
+        .and_then(|rt| get_ci(*rt, "endpoint").and_then(Value::as_str))
+        .map_or_else(
+            || "/Users".to_owned(),
+            |endpoint| format!("/{}", endpoint.trim_start_matches('/')),
+        )
+}
+
+/// Reads one user with the run's credentials. Discovery may be served to anyone (RFC 7644 §2.2
+/// lets a deployment accept anonymous requests; scim2-server answers its ServiceProviderConfig
+/// so), and then only a read of a resource tells a wrong token before every check fails for
+/// that one reason. Only a 401 counts: a 403
+/// or a 404 can mean the endpoint or the listing is not offered, which the checks judge.
+async fn probe_credentials(service: &dyn Service, endpoint: &str) -> Result<(), RunError> {
+    let query = vec![("count".to_owned(), "1".to_owned())];
+    let exchange = service
+        .send(&plain(Method::Get, endpoint, query))
+        .await
+        .map_err(RunError::Unreachable)?;
+    if exchange.response.status == 401 {
+        return Err(RunError::Refused {
+            status: 401,
+            path: format!("{endpoint}?count=1"),
+        });
+    }
+    Ok(())
+}
+
 async fn get_json(service: &dyn Service, path: &str) -> Result<Option<Value>, RunError> {
     let exchange = service
         .send(&plain(Method::Get, path, Vec::new()))

@@ -327,6 +327,20 @@ impl Quirks {
                 .is_some_and(|last| last.eq_ignore_ascii_case("Users"))
     }
 
+    /// `public-discovery`: whether a request is answered whatever its credentials: a GET of a
+    /// discovery endpoint (`path` is the request's below the base path), as RFC 7644 §2.2
+    /// permits anonymous requests.
+    pub fn admits_anyone(&self, is_get: bool, path: &str) -> bool {
+        const DISCOVERY: [&str; 3] = ["ServiceProviderConfig", "ResourceTypes", "Schemas"];
+        self.public_discovery
+            && is_get
+            && path
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .is_some_and(|first| DISCOVERY.iter().any(|d| d.eq_ignore_ascii_case(first)))
+    }
+
     /// Whether a request body's media type (its essence, lowercased) is refused with 415:
     /// `reject-application-json` accepts only `application/scim+json`, though RFC 7644 §3.8
     /// says servers SHOULD take `application/json` too.

@@ -316,6 +316,26 @@ fn refused_credentials_exit_5_before_any_check() {
 }
 
 #[test]
+fn a_wrong_token_is_caught_up_front_even_where_discovery_is_public() {
+    // Discovery answered to anyone (legal, RFC 7644 §2.2): only the read of a user tells that
+    // the token is wrong, before every check fails for that one reason.
+    let home = Home::new();
+    let server = serve(&[Quirk::PublicDiscovery]);
+    let output = scimctl(
+        &home,
+        &["test", "--url", server.url(), "--token", "not-the-token"],
+    );
+    server.stop();
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("refused the credentials: GET /Users?count=1 answered 401"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(text(&output.stdout).is_empty(), "no check ran");
+}
+
+#[test]
 fn the_har_file_holds_every_exchange_without_the_token() {
     let home = Home::new();
     let har = home.join("run.har");

@@ -312,6 +312,12 @@ quirk_table! {
         "a `POST /Users` without credentials creates the user; every other request still needs \
          the token (legal: RFC 7644 §2.2 lets a server accept an anonymous create, for user \
          self-registration)";
+    Legal PublicDiscovery public_discovery "public-discovery"
+        "discovery documents are answered to anyone, with no token or a wrong one (legal)",
+        "`GET` of `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas` (and of each entry \
+         under them) is answered without looking at the credentials, none or wrong; every other \
+         request still needs the token (legal: RFC 7644 §2.2 lets a deployment accept \
+         anonymous requests; scim2-server serves its ServiceProviderConfig so)";
     Legal VersionConflict409 version_conflict_409 "version-conflict-409"
         "a write with a stale `If-Match` gets 409, not 412 (legal: RFC 7644 Table 8)",
         "a write with a stale `If-Match` gets 409 Conflict, not 412 (legal: RFC 7644 Table 8 \
