@@ -219,15 +219,20 @@ impl Target<'_> {
             }
             offset += count;
         }
-        Ok(results
-            .into_iter()
-            .map(|result| {
-                result.unwrap_or(RowResult::Failed {
-                    error: "not sent".to_owned(),
-                })
-            })
-            .collect())
+        Ok(not_sent_as_failed(results))
     }
+}
+
+/// The results of a batch, a row the batch never got to counting as failed.
+pub(crate) fn not_sent_as_failed(results: Vec<Option<RowResult>>) -> Vec<RowResult> {
+    results
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or(RowResult::Failed {
+                error: "not sent".to_owned(),
+            })
+        })
+        .collect()
 }
 
 impl Target<'_> {

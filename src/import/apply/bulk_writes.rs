@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use futures_util::future::join_all;
 
 use super::*;
-use crate::import::bulk::{Limits, OperationAnswer, chunks, refusal};
+use crate::import::bulk::{Limits, OperationAnswer, chunks, not_sent_as_failed, refusal};
 
 /// The path of resource `id`, as a bulk operation other than POST names it (§3.7: "the path to
 /// a specific resource").
@@ -113,14 +113,7 @@ impl Target<'_> {
                 results[index] = Some(result);
             }
         }
-        Ok(results
-            .into_iter()
-            .map(|result| {
-                result.unwrap_or(RowResult::Failed {
-                    error: "not sent".to_owned(),
-                })
-            })
-            .collect())
+        Ok(not_sent_as_failed(results))
     }
 
     /// Reads the resource a row updates and builds its request.

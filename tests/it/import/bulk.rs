@@ -5,7 +5,7 @@
 
 use scimctl::serve::{Limits, Quirk, ServeConfig};
 
-use super::common::{users_by_name, write, writes};
+use super::common::{assert_no_write, users_by_name, write, writes};
 use crate::support::Env;
 
 /// `userName,title` rows: `user{i}` for each `i` of `numbers`, with `title`.
@@ -67,12 +67,7 @@ fn expected(
 fn runs_again_without_a_write(env: &Env, args: &[&str]) {
     let again = env.run(&[&["-v", "import", "users", "users.csv"], args].concat());
     again.exits(0);
-    assert_eq!(
-        writes(&again.stderr),
-        Vec::<&str>::new(),
-        "{}",
-        again.stderr
-    );
+    assert_no_write(&again.stderr);
 }
 
 #[test]
@@ -99,7 +94,7 @@ fn updates_deactivations_and_deletions_go_in_bulk_requests_of_max_operations() {
         .concat(),
     );
     dry.exits(0);
-    assert_eq!(writes(&dry.stderr), Vec::<&str>::new(), "{}", dry.stderr);
+    assert_no_write(&dry.stderr);
     summary_says(&dry.stderr, "to update 12");
     let run = env.run(&[&["-v", "import", "users", "users.csv"], &missing[..]].concat());
     run.exits(0);

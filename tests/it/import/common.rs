@@ -146,6 +146,12 @@ pub fn assert_generated_rows_on_server(env: &Env, csv: &str) {
     }
 }
 
+/// Asserts that a `-v` run's trace shows no write.
+#[track_caller]
+pub fn assert_no_write(stderr: &str) {
+    assert_eq!(writes(stderr), Vec::<&str>::new(), "{stderr}");
+}
+
 /// The lines of a `-v` log that are writes.
 pub fn writes(stderr: &str) -> Vec<&str> {
     stderr

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::common::{
-    all, copy_fixture, csv_rows, enterprise, fixture, read, users_by_name, work_email, write,
-    writes,
+    all, assert_no_write, copy_fixture, csv_rows, enterprise, fixture, read, users_by_name,
+    work_email, write, writes,
 };
 use crate::support::Env;
 
@@ -69,12 +69,7 @@ fn running_the_same_import_again_writes_nothing() {
     import_users(&env);
     let again = env.run(&["-v", "import", "users", "users.csv", "--create-groups"]);
     again.exits(0);
-    assert_eq!(
-        writes(&again.stderr),
-        Vec::<&str>::new(),
-        "{}",
-        again.stderr
-    );
+    assert_no_write(&again.stderr);
     again.stderr_contains("unchanged");
     assert_users_csv_on_server(&env);
 }
@@ -98,22 +93,12 @@ fn exporting_then_importing_the_export_changes_nothing() {
     );
     let again = env.run(&["-v", "import", "users", "export.csv"]);
     again.exits(0);
-    assert_eq!(
-        writes(&again.stderr),
-        Vec::<&str>::new(),
-        "{}",
-        again.stderr
-    );
+    assert_no_write(&again.stderr);
     let groups = env.run(&["export", "groups", "groups.csv"]);
     groups.exits(0);
     let again = env.run(&["-v", "import", "groups", "groups.csv"]);
     again.exits(0);
-    assert_eq!(
-        writes(&again.stderr),
-        Vec::<&str>::new(),
-        "{}",
-        again.stderr
-    );
+    assert_no_write(&again.stderr);
     assert_users_csv_on_server(&env);
 }
 
@@ -252,12 +237,7 @@ fn a_group_import_sets_members_to_exactly_those_listed() {
         "jnoël is removed"
     );
     let again = env.run(&["-v", "import", "groups", &file]);
-    assert_eq!(
-        writes(&again.stderr),
-        Vec::<&str>::new(),
-        "{}",
-        again.stderr
-    );
+    assert_no_write(&again.stderr);
 }
 
 #[test]

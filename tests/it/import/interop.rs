@@ -2,7 +2,8 @@
 //! reads back row by row, and imports again without a write.
 
 use super::common::{
-    assert_generated_rows_on_server, copy_fixture, generated_csv, users_by_name, write, writes,
+    assert_generated_rows_on_server, assert_no_write, copy_fixture, generated_csv, users_by_name,
+    write,
 };
 use crate::support::Env;
 
@@ -17,12 +18,7 @@ fn an_import_into_scim2_server_reads_back_and_runs_again_without_a_write() {
     assert_generated_rows_on_server(&env, &csv);
     let again = env.run(&["-v", "import", "users", &file]);
     again.exits(0);
-    assert_eq!(
-        writes(&again.stderr),
-        Vec::<&str>::new(),
-        "{}",
-        again.stderr
-    );
+    assert_no_write(&again.stderr);
 }
 
 #[test]
@@ -38,20 +34,10 @@ fn the_users_fixture_with_groups_and_managers_imports_into_scim2_server() {
     assert_eq!(users["zoë"]["title"], "Lead \"Sparks\" Engineer");
     let again = env.run(&["-v", "import", "users", &file, "--create-groups"]);
     again.exits(0);
-    assert_eq!(
-        writes(&again.stderr),
-        Vec::<&str>::new(),
-        "{}",
-        again.stderr
-    );
+    assert_no_write(&again.stderr);
     let exported = env.run(&["export", "users", "export.csv"]);
     exported.exits(0);
     let round_trip = env.run(&["-v", "import", "users", "export.csv"]);
     round_trip.exits(0);
-    assert_eq!(
-        writes(&round_trip.stderr),
-        Vec::<&str>::new(),
-        "{}",
-        round_trip.stderr
-    );
+    assert_no_write(&round_trip.stderr);
 }
