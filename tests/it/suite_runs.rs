@@ -163,6 +163,7 @@ pub async fn run_against_server(config: ServeConfig) -> RunOutcome {
         run_id: "accuracy".to_owned(),
         allow_writes: true,
         seed: 7,
+        jobs: jobs_for(&quirks),
         ..RunOptions::default()
     };
     let report = runner::run(
@@ -189,6 +190,18 @@ pub async fn run_against_server(config: ServeConfig) -> RunOutcome {
     assert_eq!(before, after, "the run changed data it did not create");
     server.shutdown().await;
     report.outcome
+}
+
+/// How many checks a run has in flight. A server that throttles (`rate-limit`) or answers slowly
+/// (`latency`) keeps a run waiting on the clock, not the processor: more checks at once let those
+/// waits overlap, and `runner_safety::concurrency_changes_no_verdict` shows that the number
+/// changes no verdict. Every other run keeps the default of `scimctl test`.
+fn jobs_for(quirks: &Quirks) -> usize {
+    if quirks.rate_limit_every.is_some() || quirks.latency.is_some() {
+        16
+    } else {
+        RunOptions::default().jobs
+    }
 }
 
 /// Every user and group on the server, by id (paged through `.search`-free GETs).
