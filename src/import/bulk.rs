@@ -169,9 +169,13 @@ impl Target<'_> {
         for chunk in chunks(operations, limits) {
             let count = chunk.len();
             let chunk_jobs = &jobs[offset..offset + count];
-            for job in chunk_jobs {
-                self.journal(self.journal.intent(job.line, &job.key, Op::Create))?;
-            }
+            self.journal(
+                self.journal.intents(
+                    chunk_jobs
+                        .iter()
+                        .map(|job| (job.line, &*job.key, Op::Create)),
+                ),
+            )?;
             let answers = self.send_bulk(chunk).await?;
             for (index, job) in chunk_jobs.iter().enumerate() {
                 let answer = answers

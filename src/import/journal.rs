@@ -3,8 +3,10 @@
 //! imports created. It owns the format only; the file on disk is `journal_file`'s.
 //!
 //! As in the conformance runner's cleanup ledger, the intent is written before the request
-//! leaves and the outcome as soon as it is known. Each line is one `write` (it survives the
-//! process being killed); the file is flushed to disk (fsync) in batches, and at the end.
+//! leaves (creates sent one by one are announced a few dozen at a time, ahead of their requests)
+//! and the outcome as soon as it is known. Each line is written whole, in one `write` with the
+//! lines written with it (it survives the process being killed); the file is flushed to disk
+//! (fsync) in batches, and at the end.
 //!
 //! The journal of an input lives next to it (`users.csv.journal`) and holds, across runs:
 //! - `session` lines: one per run (endpoint, the input's SHA-256, the options that shape the
@@ -33,8 +35,8 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// Where journal lines go.
 pub trait JournalSink: Send {
-    /// Writes one line (without its newline) in one piece.
-    fn append(&mut self, line: &str) -> io::Result<()>;
+    /// Writes `lines` (one or more lines, each ending with a newline) in one piece.
+    fn append(&mut self, lines: &str) -> io::Result<()>;
     /// Makes everything written so far durable (fsync for a file), before returning.
     fn sync(&mut self) -> io::Result<()>;
 
@@ -51,7 +53,7 @@ pub trait JournalSink: Send {
 pub struct NoSink;
 
 impl JournalSink for NoSink {
-    fn append(&mut self, _line: &str) -> io::Result<()> {
+    fn append(&mut self, _lines: &str) -> io::Result<()> {
         Ok(())
     }
 
@@ -87,12 +89,15 @@ pub enum Outcome {
     Deactivated,
     Deleted,
     Failed,
+    /// Announced, but never sent: the import stopped first.
+    #[serde(rename = "not-sent")]
+    NotSent,
 }
 
 impl Outcome {
     /// Whether the row needs nothing more.
     pub fn succeeded(self) -> bool {
-        self != Outcome::Failed
+        !matches!(self, Outcome::Failed | Outcome::NotSent)
     }
 }
 
@@ -339,13 +344,22 @@ impl Journal {
 
     /// Writes one entry. The caller must not send the write an intent announces if this fails.
     pub fn record(&self, entry: &Entry) -> io::Result<()> {
-        let line = serde_json::to_string(entry).map_err(io::Error::other)?;
+        self.record_all(std::slice::from_ref(entry))
+    }
+
+    /// Writes entries in one piece (one `write` for a file).
+    fn record_all(&self, entries: &[Entry]) -> io::Result<()> {
+        let mut lines = String::new();
+        for entry in entries {
+            lines.push_str(&serde_json::to_string(entry).map_err(io::Error::other)?);
+            lines.push('\n');
+        }
         let mut flushing = lock(&self.sink);
         if let Some(error) = &flushing.failed {
             return Err(io::Error::other(error.clone()));
         }
-        let written = flushing.sink.append(&line).and_then(|()| {
-            flushing.unsynced += 1;
+        let written = flushing.sink.append(&lines).and_then(|()| {
+            flushing.unsynced += u32::try_from(entries.len()).unwrap_or(u32::MAX);
             if flushing.unsynced >= SYNC_EVERY_LINES || flushing.last_sync.elapsed() >= SYNC_EVERY {
                 // A batch flush: the sink may make it on another thread, so that no request
                 // waits for the disk (an fsync can take tens of milliseconds).
@@ -363,12 +377,27 @@ impl Journal {
 
     /// Announces a write.
     pub fn intent(&self, line: u64, key: &str, op: Op) -> io::Result<()> {
-        self.record(&Entry::Intent {
-            run: self.run.clone(),
-            line,
-            key: key.to_owned(),
-            op,
-        })
+        self.intents([(line, key, op)])
+    }
+
+    /// Announces several writes in one piece: `(line, key, op)` each.
+    pub fn intents<'k>(
+        &self,
+        writes: impl IntoIterator<Item = (u64, &'k str, Op)>,
+    ) -> io::Result<()> {
+        let entries: Vec<Entry> = writes
+            .into_iter()
+            .map(|(line, key, op)| Entry::Intent {
+                run: self.run.clone(),
+                line,
+                key: key.to_owned(),
+                op,
+            })
+            .collect();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.record_all(&entries)
     }
 
     /// Records how a write ended.
@@ -426,8 +455,8 @@ mod tests {
     struct Memory(Arc<Mutex<(Vec<String>, usize)>>);
 
     impl JournalSink for Memory {
-        fn append(&mut self, line: &str) -> io::Result<()> {
-            lock(&self.0).0.push(line.to_owned());
+        fn append(&mut self, lines: &str) -> io::Result<()> {
+            lock(&self.0).0.extend(lines.lines().map(str::to_owned));
             Ok(())
         }
         fn sync(&mut self) -> io::Result<()> {
@@ -524,6 +553,55 @@ mod tests {
         assert_eq!(read(compact.as_bytes()).unwrap().tracked, recovered.tracked);
     }
 
+    /// A sink that counts its appends.
+    #[derive(Clone, Default)]
+    struct Appends(Arc<Mutex<Vec<String>>>);
+
+    impl JournalSink for Appends {
+        fn append(&mut self, lines: &str) -> io::Result<()> {
+            lock(&self.0).push(lines.to_owned());
+            Ok(())
+        }
+        fn sync(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn writes_announced_together_are_one_append_and_a_withdrawn_one_is_tried_again() {
+        let appends = Appends::default();
+        let journal = Journal::new(Box::new(appends.clone()), "r1");
+        journal.record(&session("r1", "abc")).unwrap();
+        journal
+            .intents([
+                (2, "a", Op::Create),
+                (3, "b", Op::Create),
+                (4, "c", Op::Create),
+            ])
+            .unwrap();
+        journal
+            .done(2, "a", Op::Create, Outcome::Created, Some("id-a"), None)
+            .unwrap();
+        journal
+            .done(4, "c", Op::Create, Outcome::NotSent, None, None)
+            .unwrap();
+        let written = lock(&appends.0).clone();
+        assert_eq!(written.len(), 4, "{written:?}");
+        assert_eq!(written[1].lines().count(), 3, "three intents in one write");
+        let recovered = read(written.concat().as_bytes()).unwrap();
+        let interrupted = recovered.interrupted.expect("no finished line");
+        assert_eq!(interrupted.in_flight, 1, "only b may have been sent");
+        assert_eq!(
+            interrupted.in_flight_creates,
+            HashSet::from(["b".to_owned()])
+        );
+        assert_eq!(
+            interrupted.applied.keys().collect::<Vec<_>>(),
+            [&2],
+            "c was never sent: the next run plans it again"
+        );
+    }
+
     #[test]
     fn a_torn_last_line_is_ignored_and_other_damage_is_an_error() {
         let whole = serde_json::to_string(&session("r", "x")).unwrap();
@@ -538,7 +616,7 @@ mod tests {
     struct Flushes(Arc<Mutex<(usize, usize)>>);
 
     impl JournalSink for Flushes {
-        fn append(&mut self, _line: &str) -> io::Result<()> {
+        fn append(&mut self, _lines: &str) -> io::Result<()> {
             Ok(())
         }
         fn sync(&mut self) -> io::Result<()> {

@@ -12,7 +12,7 @@ use anyhow::Context;
 use crate::exit::ExitError;
 use crate::import::journal::{self, Entry, Journal, JournalSink, Recovered};
 
-/// A journal file: each line one `write` (which survives the process being killed); batch
+/// A journal file: each append one `write` (which survives the process being killed); batch
 /// flushes to disk run on a thread of their own, so that no request waits for the disk, and the
 /// last flush is waited for.
 struct FileSink {
@@ -55,11 +55,8 @@ impl FileSink {
 }
 
 impl JournalSink for FileSink {
-    fn append(&mut self, line: &str) -> io::Result<()> {
-        let mut bytes = Vec::with_capacity(line.len() + 1);
-        bytes.extend_from_slice(line.as_bytes());
-        bytes.push(b'\n');
-        (&*self.file).write_all(&bytes)
+    fn append(&mut self, lines: &str) -> io::Result<()> {
+        (&*self.file).write_all(lines.as_bytes())
     }
 
     fn sync(&mut self) -> io::Result<()> {
@@ -105,7 +102,8 @@ pub fn read_journal(path: &Path) -> anyhow::Result<Recovered> {
 
 /// Opens the journal for this run: a finished journal grown long is compacted first (only
 /// what imports created is kept; see [`Recovered::worth_compacting`]), then the session line
-/// is written.
+/// is written. It reaches the disk with the first batch flush, together with the lines that
+/// follow it, so that the first write need not wait for the disk.
 pub fn open_journal(
     path: &Path,
     recovered: &Recovered,
@@ -130,7 +128,6 @@ pub fn open_journal(
     let journal = Journal::new(Box::new(FileSink::new(file)), run);
     journal
         .record(session)
-        .and_then(|()| journal.sync())
         .with_context(|| format!("cannot write the journal {}", path.display()))?;
     Ok(journal)
 }

@@ -203,7 +203,7 @@ impl<'a> Prepared<'a> {
         if interrupted.sha256 == self.scan.sha256 && interrupted.plan == self.options.plan_text {
             note(&format!(
                 "resuming the import of {} interrupted at {}: {} row(s) were applied; {} write(s) \
-                 had no answer and are checked again against the server",
+                 were announced without an answer and are checked again against the server",
                 self.input.shown,
                 interrupted.started,
                 interrupted.applied.len(),

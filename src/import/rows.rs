@@ -2,7 +2,7 @@
 //! (settled at once, or a job), sent alone or in `/Bulk` batches with bounded concurrency, and
 //! its outcome handed to the caller. No row is held after its outcome is known.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::exit::ExitError;
 use crate::import::apply::{Job, RowResult, Target};
 use crate::import::bulk::Limits as BulkLimits;
-use crate::import::journal::{Op, Outcome};
+use crate::import::journal::{Journal, Op, Outcome};
 use crate::import::links::LinkWork;
 use crate::import::mapping::{CellValue, Link, Row};
 use crate::import::pipeline::{Outcomes, Prepared, stop_error};
@@ -20,6 +20,9 @@ use crate::import::plan::{Change, Decision, Found, decide};
 use crate::import::report::RowOutcome;
 use crate::import::scan::ReadRow;
 use crate::import::source::Record;
+
+/// How many rows are read ahead, their creates announced together.
+const ANNOUNCED_AHEAD: usize = 32;
 
 /// Whether two lists of member ids hold the same ids.
 fn same_members(have: &[String], want: &[String]) -> bool {
@@ -142,6 +145,7 @@ impl Prepared<'_> {
                     row,
                     decision,
                     members,
+                    announced: false,
                 }),
             }
         };
@@ -216,6 +220,9 @@ pub async fn rows(
     let dry_run = ctx.options.dry_run;
     // A dry run writes nothing: each update is compared on its own.
     let bulk = bulk.filter(|_| !dry_run);
+    // Creates sent one by one are announced ahead; a /Bulk request announces its own.
+    let announcing = (!dry_run && bulk.is_none()).then_some(target.journal);
+    let works = announced(works, announcing, stopped);
     let pipeline = stream::iter(batches(works, bulk))
         .map(|batch| async move {
             match batch {
@@ -296,6 +303,66 @@ fn bulk_write(work: &Work) -> Option<BulkWrite> {
 
 /// Groups consecutive creates, or consecutive updates, into batches of `maxOperations` when
 /// `/Bulk` is used; a batch is split further by payload size when it is sent.
+/// Rows read ahead of the engine, whose creates are announced in the journal in one write per
+/// [`ANNOUNCED_AHEAD`] rows rather than one per row (writes are a good part of an import's own
+/// work). An announced create the import never sent, because it stopped first, is harmless: the
+/// next run plans its row again from the server's state, as it does every create without an
+/// answer. Nothing read ahead is handed on once the import is stopping: the creates announced
+/// for it are recorded as not sent, so that a journal of a run stopped by Ctrl-C has an outcome
+/// for every intent.
+fn announced<'a>(
+    mut works: impl Iterator<Item = anyhow::Result<Work>> + 'a,
+    journal: Option<&'a Journal>,
+    stopped: &'a AtomicBool,
+) -> impl Iterator<Item = anyhow::Result<Work>> + 'a {
+    let mut ahead: VecDeque<anyhow::Result<Work>> = VecDeque::new();
+    std::iter::from_fn(move || {
+        if stopped.load(Ordering::SeqCst) {
+            if let Some(journal) = journal {
+                withdraw(journal, ahead.drain(..));
+            }
+            return None;
+        }
+        let Some(journal) = journal else {
+            return works.next();
+        };
+        if ahead.is_empty() {
+            ahead.extend(works.by_ref().take(ANNOUNCED_AHEAD));
+            let mut creates = Vec::new();
+            for work in ahead.iter_mut().flatten() {
+                if let Step::Apply(job) = &mut work.step
+                    && job.decision == Decision::Create
+                {
+                    job.announced = true;
+                    creates.push((job.line, job.key.clone()));
+                }
+            }
+            let announcing = creates
+                .iter()
+                .map(|(line, key)| (*line, key.as_str(), Op::Create));
+            if let Err(error) = journal.intents(announcing) {
+                ahead.clear();
+                return Some(Err(
+                    anyhow::Error::new(error).context("cannot write the journal")
+                ));
+            }
+        }
+        ahead.pop_front()
+    })
+}
+
+/// Records the announced creates among `unsent` as not sent. Best effort: the import is
+/// stopping, and an intent without an outcome only makes the next run check that row again.
+fn withdraw(journal: &Journal, unsent: impl Iterator<Item = anyhow::Result<Work>>) {
+    for work in unsent.flatten() {
+        if let Step::Apply(job) = &work.step
+            && job.announced
+        {
+            let _ = journal.done(job.line, &job.key, Op::Create, Outcome::NotSent, None, None);
+        }
+    }
+}
+
 fn batches(
     works: impl Iterator<Item = anyhow::Result<Work>>,
     limits: Option<BulkLimits>,

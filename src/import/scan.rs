@@ -2,7 +2,8 @@
 //! keys), the names in link columns collected and the file hashed for resuming. It sends
 //! nothing and keeps no row, only keys, names and why rows are invalid.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -90,11 +91,11 @@ pub struct Scan {
     /// Why each invalid row is invalid, by line.
     pub invalid: BTreeMap<u64, String>,
     /// The keys of the valid rows, normalised, with the line of each.
-    pub keys: HashMap<String, u64>,
+    pub keys: foldhash::HashMap<String, u64>,
     /// Names in link columns: normalised name -> (as written, lines).
     pub links: HashMap<Link, BTreeMap<String, (String, Vec<u64>)>>,
     /// The userNames of the rows, normalised (for resolving managers).
-    pub user_names: HashSet<String>,
+    pub user_names: foldhash::HashSet<String>,
 }
 
 /// A file whose header has been read and mapped; its rows are read by [`Opened::scan`].
@@ -160,9 +161,9 @@ impl Opened {
             rows: 0,
             sha256: String::new(),
             invalid: BTreeMap::new(),
-            keys: HashMap::new(),
+            keys: foldhash::HashMap::default(),
             links: HashMap::new(),
-            user_names: HashSet::new(),
+            user_names: foldhash::HashSet::default(),
         };
         let mut on_many = Some(on_many);
         let width = self.headers.len();
@@ -176,15 +177,20 @@ impl Opened {
                     continue;
                 }
             };
-            if let Some(first) = found.keys.get(&row_key).copied() {
-                let message = format!("the {key} `{row_key}` is on line {first} too");
-                found.invalid.insert(record.line, message);
-                found.invalid.entry(first).or_insert_with(|| {
-                    format!("the {key} `{row_key}` is on line {} too", record.line)
-                });
-                continue;
+            match found.keys.entry(row_key) {
+                Entry::Occupied(seen) => {
+                    let (row_key, first) = (seen.key(), *seen.get());
+                    let message = format!("the {key} `{row_key}` is on line {first} too");
+                    found.invalid.insert(record.line, message);
+                    found.invalid.entry(first).or_insert_with(|| {
+                        format!("the {key} `{row_key}` is on line {} too", record.line)
+                    });
+                    continue;
+                }
+                Entry::Vacant(new) => {
+                    new.insert(record.line);
+                }
             }
-            found.keys.insert(row_key, record.line);
             if found.keys.len() > many
                 && let Some(on_many) = on_many.take()
             {

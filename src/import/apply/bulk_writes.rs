@@ -98,10 +98,10 @@ impl Target<'_> {
         let mut pending = pending.into_iter();
         for chunk in chunks(operations, limits) {
             let sent: Vec<_> = pending.by_ref().take(chunk.len()).collect();
-            for (index, _, _) in &sent {
+            self.journal(self.journal.intents(sent.iter().map(|(index, _, _)| {
                 let job = &jobs[*index];
-                self.journal(self.journal.intent(job.line, &job.key, Op::Update))?;
-            }
+                (job.line, &*job.key, Op::Update)
+            })))?;
             let answers = self.send_bulk(chunk).await?;
             for (index, id, request) in sent {
                 let job = &jobs[index];
@@ -187,9 +187,10 @@ impl Target<'_> {
         let mut resources = resources.iter();
         for chunk in chunks(operations, limits) {
             let sent: Vec<_> = resources.by_ref().take(chunk.len()).collect();
-            for (key, _) in &sent {
-                self.journal(self.journal.intent(0, key, op))?;
-            }
+            self.journal(
+                self.journal
+                    .intents(sent.iter().map(|(key, _)| (0, key.as_str(), op))),
+            )?;
             let answers = self.send_bulk(chunk).await?;
             for (key, id) in sent {
                 let result = match verdict(&answers, id, method) {

@@ -49,6 +49,8 @@ pub struct Job {
     /// Group import: the ids of the members the row lists (`None`: no members column, or an
     /// empty cell left alone).
     pub members: Option<Vec<String>>,
+    /// Whether the journal already announces this row's create (see `rows::announced`).
+    pub announced: bool,
 }
 
 /// How a row ended.
@@ -282,7 +284,9 @@ impl Target<'_> {
         let shown = self.shown_key(job);
         let mut last_error = String::new();
         for attempt in 0..MAX_ATTEMPTS {
-            self.journal(self.journal.intent(job.line, &job.key, Op::Create))?;
+            if attempt > 0 || !job.announced {
+                self.journal(self.journal.intent(job.line, &job.key, Op::Create))?;
+            }
             let segment = self.endpoint.trim_matches('/');
             let sent = self
                 .send(
