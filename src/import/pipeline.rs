@@ -2,8 +2,9 @@
 //! read, the server's state read, every row planned, then the rows applied, then the links, then
 //! the missing resources. It never prints, asks or draws: notes and outcomes go to the caller.
 //!
-//! The file is read three times and never held whole: once to check every row (and hash the
-//! file, for resuming), once to plan, once to apply. The order of work:
+//! A file of up to [`KEPT_ROWS_AT_MOST`](scan::KEPT_ROWS_AT_MOST) rows is read once and its rows
+//! kept; a longer one is never held whole, and is read again to plan (when the plan needs it)
+//! and to apply. The order of work:
 //! 1. check every row (types, required attributes, duplicate keys); structural problems stop
 //!    here with exit 2;
 //! 2. read the journal: resume an interrupted run of the same file, or re-plan a changed one;
@@ -14,8 +15,8 @@
 //! 5. apply the rows, then the links (managers, group memberships, new groups), then the
 //!    missing resources.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -37,6 +38,9 @@ use crate::import::source::{CsvSource, Record};
 use crate::import::state::{self, LOOKUP_LIMIT};
 use crate::scim::dialect::Dialect;
 use crate::scim::schema::ResourceSchema;
+
+/// The records of the file with their readings, in file order.
+pub type Readings<'a> = dyn Iterator<Item = anyhow::Result<(Cow<'a, Record>, ReadRow)>> + 'a;
 
 /// What the import knows once it has read the file and the server: read-only while applying.
 pub struct Prepared<'a> {
@@ -298,24 +302,43 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    /// Reads the file again, handing each record and its reading to `each`.
+    /// Hands each record and its reading to `each`.
     pub fn each_row(
         &self,
         mut each: impl FnMut(&Record, ReadRow) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut source = self.open_again()?;
-        while let Some(record) = source.next_record() {
-            let record =
-                record.map_err(|e| ExitError::usage(format!("{}: {e}", self.input.shown)))?;
-            let read = self.read_again(&record);
+        for reading in self.readings()? {
+            let (record, read) = reading?;
             each(&record, read)?;
         }
         Ok(())
     }
 
-    pub fn open_again(&self) -> anyhow::Result<CsvSource<File>> {
-        CsvSource::open(self.input.reader()?, Some(self.scan.delimiter))
-            .map_err(|e| ExitError::usage(format!("{}: {e}", self.input.shown)).into())
+    /// Each record with its reading: the rows kept at the first reading, or the file read again.
+    /// A row found invalid since its first reading (an unknown group, a key the server holds
+    /// twice) reads as invalid.
+    pub fn readings(&self) -> anyhow::Result<Box<Readings<'_>>> {
+        if let Some(kept) = &self.scan.kept {
+            return Ok(Box::new(kept.iter().map(|(record, read)| {
+                let read = match self.scan.invalid.get(&record.line) {
+                    Some(why) => ReadRow::Invalid(why.clone()),
+                    None => read.clone(),
+                };
+                Ok((Cow::Borrowed(record), read))
+            })));
+        }
+        let mut source = CsvSource::open(self.input.reader()?, Some(self.scan.delimiter))
+            .map_err(|e| ExitError::usage(format!("{}: {e}", self.input.shown)))?;
+        Ok(Box::new(std::iter::from_fn(move || {
+            let record = source.next_record()?;
+            Some(match record {
+                Ok(record) => {
+                    let read = self.read_again(&record);
+                    Ok((Cow::Owned(record), read))
+                }
+                Err(e) => Err(ExitError::usage(format!("{}: {e}", self.input.shown)).into()),
+            })
+        })))
     }
 
     pub(crate) fn add_invalid(&mut self, invalid: Vec<(u64, String)>) {

@@ -9,7 +9,6 @@ use anyhow::Context;
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
-use crate::exit::ExitError;
 use crate::import::apply::{Job, RowResult, Target};
 use crate::import::bulk::Limits as BulkLimits;
 use crate::import::journal::{Journal, Op, Outcome};
@@ -200,21 +199,15 @@ pub async fn rows(
     stopped: &AtomicBool,
     bulk: Option<BulkLimits>,
 ) -> anyhow::Result<LinkWork> {
-    let mut source = ctx.open_again()?;
+    let mut readings = ctx.readings()?;
     let works = std::iter::from_fn(|| {
         if stopped.load(Ordering::SeqCst) {
             return None;
         }
-        let record = source.next_record()?;
         Some(
-            record
-                .map(|record| {
-                    let read = ctx.read_again(&record);
-                    ctx.work(&record, read)
-                })
-                .map_err(|e| {
-                    anyhow::Error::new(ExitError::usage(format!("{}: {e}", ctx.input.shown)))
-                }),
+            readings
+                .next()?
+                .map(|(record, read)| ctx.work(&record, read)),
         )
     });
     let dry_run = ctx.options.dry_run;

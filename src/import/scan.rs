@@ -1,6 +1,6 @@
 //! The first reading of the file: every row checked (types, required attributes, duplicate
 //! keys), the names in link columns collected and the file hashed for resuming. It sends
-//! nothing and keeps no row, only keys, names and why rows are invalid.
+//! nothing; it keeps keys, names, why rows are invalid, and the rows of a short file only.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -40,7 +40,12 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
+/// Files of at most this many rows are read once: the rows checked at the first reading are kept
+/// for planning and applying. Longer files are read again, row by row, and never held whole.
+pub const KEPT_ROWS_AT_MOST: usize = 10_000;
+
 /// A row as read: usable, or why not.
+#[derive(Clone)]
 pub enum ReadRow {
     Valid {
         row: Row,
@@ -96,6 +101,62 @@ pub struct Scan {
     pub links: HashMap<Link, BTreeMap<String, (String, Vec<u64>)>>,
     /// The userNames of the rows, normalised (for resolving managers).
     pub user_names: foldhash::HashSet<String>,
+    /// Every row as read, while the file has at most [`KEPT_ROWS_AT_MOST`] rows.
+    pub kept: Option<Vec<(Record, ReadRow)>>,
+}
+
+impl Scan {
+    /// Records that the row on `line` has `row_key`; false when an earlier row has it too, and
+    /// then both rows are invalid.
+    fn add_key(&mut self, row_key: &str, line: u64, key: MatchKey) -> bool {
+        match self.keys.entry(row_key.to_owned()) {
+            Entry::Occupied(seen) => {
+                let first = *seen.get();
+                let message = format!("the {key} `{row_key}` is on line {first} too");
+                self.invalid.insert(line, message);
+                self.invalid
+                    .entry(first)
+                    .or_insert_with(|| format!("the {key} `{row_key}` is on line {line} too"));
+                false
+            }
+            Entry::Vacant(new) => {
+                new.insert(line);
+                true
+            }
+        }
+    }
+
+    /// Collects the names of `row` that links resolve: its userName (when `user_name_slot` is
+    /// given) and the names in its link columns.
+    fn add_names(&mut self, row: &Row, line: u64, user_name_slot: Option<usize>) {
+        if let Some(slot) = user_name_slot {
+            for (index, value) in &row.values {
+                if let (true, CellValue::Set(Value::String(name))) = (*index == slot, value) {
+                    self.user_names.insert(name.to_lowercase());
+                }
+            }
+        }
+        for (link, names) in &row.links {
+            let known = self.links.entry(*link).or_default();
+            for name in names {
+                let entry = known
+                    .entry(name.to_lowercase())
+                    .or_insert_with(|| (name.clone(), Vec::new()));
+                entry.1.push(line);
+            }
+        }
+    }
+
+    /// Keeps a row as read, until the file turns out longer than [`KEPT_ROWS_AT_MOST`] rows.
+    fn keep(&mut self, record: Record, read: ReadRow) {
+        if let Some(kept) = &mut self.kept {
+            if kept.len() < KEPT_ROWS_AT_MOST {
+                kept.push((record, read));
+            } else {
+                self.kept = None;
+            }
+        }
+    }
 }
 
 /// A file whose header has been read and mapped; its rows are read by [`Opened::scan`].
@@ -153,8 +214,9 @@ impl Opened {
         on_many: impl FnOnce(),
     ) -> anyhow::Result<Scan> {
         let mapping = &self.mapping;
-        let user_name_slot = mapping.slot_index("userName");
-        let wants_user_names = mapping.link_column(Link::Manager).is_some();
+        let user_name_slot = mapping
+            .slot_index("userName")
+            .filter(|_| mapping.link_column(Link::Manager).is_some());
         let mut found = Scan {
             headers: self.headers.clone(),
             delimiter: self.source.delimiter(),
@@ -164,54 +226,32 @@ impl Opened {
             keys: foldhash::HashMap::default(),
             links: HashMap::new(),
             user_names: foldhash::HashSet::default(),
+            kept: Some(Vec::new()),
         };
         let mut on_many = Some(on_many);
         let width = self.headers.len();
         while let Some(record) = self.source.next_record() {
             let record = record.map_err(|e| ExitError::usage(format!("{}: {e}", self.shown)))?;
             found.rows += 1;
-            let (row, row_key) = match read_row(mapping, key, empty, width, &record) {
-                ReadRow::Valid { row, key, .. } => (row, key),
+            let read = read_row(mapping, key, empty, width, &record);
+            match &read {
                 ReadRow::Invalid(message) => {
-                    found.invalid.insert(record.line, message);
-                    continue;
+                    found.invalid.insert(record.line, message.clone());
                 }
-            };
-            match found.keys.entry(row_key) {
-                Entry::Occupied(seen) => {
-                    let (row_key, first) = (seen.key(), *seen.get());
-                    let message = format!("the {key} `{row_key}` is on line {first} too");
-                    found.invalid.insert(record.line, message);
-                    found.invalid.entry(first).or_insert_with(|| {
-                        format!("the {key} `{row_key}` is on line {} too", record.line)
-                    });
-                    continue;
-                }
-                Entry::Vacant(new) => {
-                    new.insert(record.line);
-                }
-            }
-            if found.keys.len() > many
-                && let Some(on_many) = on_many.take()
-            {
-                on_many();
-            }
-            if wants_user_names && let Some(slot) = user_name_slot {
-                for (index, value) in &row.values {
-                    if let (true, CellValue::Set(Value::String(name))) = (*index == slot, value) {
-                        found.user_names.insert(name.to_lowercase());
+                ReadRow::Valid {
+                    row, key: row_key, ..
+                } => {
+                    if found.add_key(row_key, record.line, key) {
+                        if found.keys.len() > many
+                            && let Some(on_many) = on_many.take()
+                        {
+                            on_many();
+                        }
+                        found.add_names(row, record.line, user_name_slot);
                     }
                 }
             }
-            for (link, names) in &row.links {
-                let known = found.links.entry(*link).or_default();
-                for name in names {
-                    let entry = known
-                        .entry(name.to_lowercase())
-                        .or_insert_with(|| (name.clone(), Vec::new()));
-                    entry.1.push(record.line);
-                }
-            }
+            found.keep(record, read);
         }
         // Rows whose key turned out to be a duplicate keep no key.
         found

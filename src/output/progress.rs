@@ -9,7 +9,7 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// How progress shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,16 +84,29 @@ impl Progress {
         let bar = (mode == ProgressMode::Bar).then(|| {
             let template = match unit {
                 Unit::Rows => {
-                    "{prefix} {wide_bar} {pos}/{len} rows, {rate}/s, ETA {eta}\n  {wide_msg}"
+                    "{prefix} {wide_bar} {pos}/{len} rows, {rate}/s, ETA {eta_known}\n  {wide_msg}"
                 }
                 Unit::Checks => "{prefix} [{pos}/{len}] {wide_msg}",
             };
             let style = ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                // Before the first row is done there is no rate to show, nor a time left.
                 .with_key(
                     "rate",
                     |state: &ProgressState, out: &mut dyn std::fmt::Write| {
-                        let _ = write!(out, "{:.0}", state.per_sec());
+                        let _ = match state.pos() {
+                            0 => write!(out, "-"),
+                            _ => write!(out, "{:.0}", state.per_sec()),
+                        };
+                    },
+                )
+                .with_key(
+                    "eta_known",
+                    |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                        let _ = match state.pos() {
+                            0 => write!(out, "-"),
+                            _ => write!(out, "{:#}", HumanDuration(state.eta())),
+                        };
                     },
                 )
                 .progress_chars("=> ");

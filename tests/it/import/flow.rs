@@ -1,11 +1,15 @@
 //! The everyday round: import, read every row back, import again (nothing changes), export
 //! and import the export (nothing changes), and groups with their members.
 
+use std::collections::BTreeMap;
+
+use scimctl::import::scan::KEPT_ROWS_AT_MOST;
+use scimctl::serve::{Seed, ServeConfig};
 use serde_json::Value;
 
 use super::common::{
-    all, assert_no_write, copy_fixture, csv_rows, enterprise, fixture, read, users_by_name,
-    work_email, write, writes,
+    all, assert_no_write, copy_fixture, csv_rows, enterprise, fixture, generated_csv, read,
+    users_by_name, work_email, write, writes,
 };
 use crate::support::Env;
 
@@ -72,6 +76,43 @@ fn running_the_same_import_again_writes_nothing() {
     assert_no_write(&again.stderr);
     again.stderr_contains("unchanged");
     assert_users_csv_on_server(&env);
+}
+
+/// A file longer than an import keeps from its first reading is read again to be applied:
+/// every row is paired with what the server holds, and a row found invalid at the first reading
+/// (its key repeated at the end of the file) is invalid again.
+#[test]
+fn a_file_too_long_to_keep_is_read_again_with_the_same_verdicts() {
+    let rows = KEPT_ROWS_AT_MOST + 20;
+    let csv = generated_csv(rows);
+    let env = Env::with(ServeConfig {
+        seed: Some(Seed::from_csv(&csv).expect("a seed")),
+        ..ServeConfig::default()
+    });
+    let first_row = csv.lines().nth(1).expect("a first row");
+    let file = write(&env, "users.csv", &format!("{csv}{first_row}\n"));
+    let run = env.run(&[
+        "-v",
+        "import",
+        "users",
+        &file,
+        "--skip-invalid",
+        "--report",
+        "json=report.json",
+    ]);
+    run.exits(3);
+    assert_no_write(&run.stderr);
+    let report: Value = serde_json::from_str(&read(&env, "report.json")).expect("JSON");
+    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    for row in report["rows"].as_array().expect("rows") {
+        *outcomes
+            .entry(row["outcome"].as_str().expect("an outcome"))
+            .or_default() += 1;
+    }
+    assert_eq!(
+        outcomes,
+        BTreeMap::from([("invalid", 2), ("unchanged", rows - 1)])
+    );
 }
 
 #[test]

@@ -39,7 +39,8 @@ fn counts_of(frame: &str) -> Option<[u64; 4]> {
 }
 
 /// Whether `piece` is a frame of the bar of an import of `total` rows of `file`:
-/// `importing FILE [bar] DONE/TOTAL rows, RATE/s, ETA TIME`, then the counts.
+/// `importing FILE [bar] DONE/TOTAL rows, RATE/s, ETA TIME`, then the counts; before the first
+/// row is done, `0/TOTAL rows, -/s, ETA -`.
 fn is_rows_frame(piece: &str, file: &str, total: u64) -> bool {
     let Some(rest) = piece.strip_prefix(&format!("importing {file} ")) else {
         return false;
@@ -51,10 +52,14 @@ fn is_rows_frame(piece: &str, file: &str, total: u64) -> bool {
         .rsplit(' ')
         .next()
         .and_then(|n| n.parse::<u64>().ok());
-    let rate = after
-        .split_once("/s, ETA ")
-        .map(|(rate, _)| rate.parse::<u64>());
-    done.is_some_and(|done| done <= total) && matches!(rate, Some(Ok(_)))
+    let Some((rate, eta)) = after.split_once("/s, ETA ") else {
+        return false;
+    };
+    match done {
+        Some(0) => rate == "-" && eta.starts_with('-'),
+        Some(done) => done <= total && rate.parse::<u64>().is_ok() && !eta.starts_with('-'),
+        None => false,
+    }
 }
 
 /// A piece with its runs of spaces made one: a table row as `created 10`.
