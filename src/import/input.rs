@@ -45,6 +45,11 @@ impl Input {
         })
     }
 
+    /// The file's size in bytes, when it can be read.
+    pub fn size(&self) -> Option<u64> {
+        std::fs::metadata(&self.path).ok().map(|meta| meta.len())
+    }
+
     pub fn reader(&self) -> anyhow::Result<File> {
         File::open(&self.path).with_context(|| format!("cannot read {}", self.shown))
     }

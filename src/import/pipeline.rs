@@ -2,9 +2,9 @@
 //! read, the server's state read, every row planned, then the rows applied, then the links, then
 //! the missing resources. It never prints, asks or draws: notes and outcomes go to the caller.
 //!
-//! A file of up to [`KEPT_ROWS_AT_MOST`](scan::KEPT_ROWS_AT_MOST) rows is read once and its rows
-//! kept; a longer one is never held whole, and is read again to plan (when the plan needs it)
-//! and to apply. The order of work:
+//! A short file (up to [`KEPT_ROWS_AT_MOST`](scan::KEPT_ROWS_AT_MOST) rows and 1 MiB) is read
+//! once and its rows kept; a longer one is never held whole, and is read again to plan (when the
+//! plan needs it) and to apply. The order of work:
 //! 1. check every row (types, required attributes, duplicate keys); structural problems stop
 //!    here with exit 2;
 //! 2. read the journal: resume an interrupted run of the same file, or re-plan a changed one;

@@ -40,9 +40,13 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// Files of at most this many rows are read once: the rows checked at the first reading are kept
-/// for planning and applying. Longer files are read again, row by row, and never held whole.
+/// Files of at most this many rows, and of at most [`KEPT_BYTES_AT_MOST`], are read once: the
+/// rows checked at the first reading are kept for planning and applying. Other files are read
+/// again, row by row, and never held whole.
 pub const KEPT_ROWS_AT_MOST: usize = 10_000;
+
+/// The largest file whose rows are kept (a kept row takes about 20 times its size in memory).
+pub const KEPT_BYTES_AT_MOST: u64 = 1 << 20;
 
 /// A row as read: usable, or why not.
 #[derive(Clone)]
@@ -166,6 +170,8 @@ pub struct Opened {
     source: CsvSource<Hashing<File>>,
     hasher: Arc<Mutex<Sha256>>,
     shown: String,
+    /// Whether the file is small enough for its rows to be kept.
+    small: bool,
 }
 
 /// Reads the header and maps its columns: unknown columns and a `--match` without a column
@@ -200,6 +206,7 @@ pub fn open(input: &Input, options: &Settings, schema: &ResourceSchema) -> anyho
         source,
         hasher,
         shown: input.shown.clone(),
+        small: input.size().is_some_and(|size| size <= KEPT_BYTES_AT_MOST),
     })
 }
 
@@ -226,7 +233,7 @@ impl Opened {
             keys: foldhash::HashMap::default(),
             links: HashMap::new(),
             user_names: foldhash::HashSet::default(),
-            kept: Some(Vec::new()),
+            kept: self.small.then(Vec::new),
         };
         let mut on_many = Some(on_many);
         let width = self.headers.len();
