@@ -294,8 +294,6 @@ fn bulk_write(work: &Work) -> Option<BulkWrite> {
     }
 }
 
-/// Groups consecutive creates, or consecutive updates, into batches of `maxOperations` when
-/// `/Bulk` is used; a batch is split further by payload size when it is sent.
 /// Rows read ahead of the engine, whose creates are announced in the journal in one write per
 /// [`ANNOUNCED_AHEAD`] rows rather than one per row (writes are a good part of an import's own
 /// work). An announced create the import never sent, because it stopped first, is harmless: the
@@ -356,6 +354,8 @@ fn withdraw(journal: &Journal, unsent: impl Iterator<Item = anyhow::Result<Work>
     }
 }
 
+/// Groups consecutive creates, or consecutive updates, into batches of `maxOperations` when
+/// `/Bulk` is used; a batch is split further by payload size when it is sent.
 fn batches(
     works: impl Iterator<Item = anyhow::Result<Work>>,
     limits: Option<BulkLimits>,
