@@ -4,7 +4,7 @@
 # protocol core (src/scim/filter/mod.rs), the edit-and-retest loop. Several git revisions are
 # measured side by side, alternating, so that before and after see the same machine and load.
 #
-# Usage: bench/test-time.sh [REV...]     (default: 15ffac1 HEAD, about 45 minutes on 2 cores)
+# Usage: bench/test-time.sh [REV...]     (default: 15ffac1 HEAD, about 20 minutes on 2 quiet cores)
 #
 # 15ffac1 is the last commit whose integration tests were one binary per file; issue 12 (item 8)
 # asks the one-binary layout for at least 30% less wall time than it, from a clean clone and
