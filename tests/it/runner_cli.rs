@@ -298,41 +298,35 @@ fn cleanup_removes_what_a_crashed_run_left() {
     assert!(!ledger.exists());
 }
 
-#[test]
-fn refused_credentials_exit_5_before_any_check() {
+/// `scimctl test` with a wrong token against a server with `quirks` exits 5 before any check
+/// runs, naming the request that was refused.
+fn a_wrong_token_exits_5_before_any_check(quirks: &[Quirk], refused: &str) {
     let home = Home::new();
-    let server = serve(&[]);
+    let server = serve(quirks);
     let output = scimctl(
         &home,
         &["test", "--url", server.url(), "--token", "not-the-token"],
     );
     server.stop();
-    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
     assert!(
-        text(&output.stderr)
-            .contains("refused the credentials: GET /ServiceProviderConfig answered 401")
+        stderr.contains(&format!("refused the credentials: {refused} answered 401")),
+        "{stderr}"
     );
     assert!(text(&output.stdout).is_empty(), "no check ran");
+}
+
+#[test]
+fn refused_credentials_exit_5_before_any_check() {
+    a_wrong_token_exits_5_before_any_check(&[], "GET /ServiceProviderConfig");
 }
 
 #[test]
 fn a_wrong_token_is_caught_up_front_even_where_discovery_is_public() {
     // Discovery answered to anyone (legal, RFC 7644 §2.2): only the read of a user tells that
     // the token is wrong, before every check fails for that one reason.
-    let home = Home::new();
-    let server = serve(&[Quirk::PublicDiscovery]);
-    let output = scimctl(
-        &home,
-        &["test", "--url", server.url(), "--token", "not-the-token"],
-    );
-    server.stop();
-    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr).contains("refused the credentials: GET /Users?count=1 answered 401"),
-        "{}",
-        text(&output.stderr)
-    );
-    assert!(text(&output.stdout).is_empty(), "no check ran");
+    a_wrong_token_exits_5_before_any_check(&[Quirk::PublicDiscovery], "GET /Users?count=1");
 }
 
 #[test]
