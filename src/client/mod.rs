@@ -13,6 +13,7 @@ mod error;
 pub mod inspect;
 pub mod ops;
 pub mod paging;
+mod plain;
 mod recorder;
 mod retry;
 mod transport;

@@ -2,9 +2,9 @@
 //! and response types, and the implementation over the network. A transport never follows
 //! redirects, retries or adds credentials: [`ScimClient`](super::ScimClient) does.
 //!
-//! The network implementations are reqwest's and, for requests whose request-target must go out
-//! byte for byte, `verbatim`; this file is the only place in scimctl that imports reqwest's
-//! client. Keeping redirects, retries and credentials in the client puts those rules in one
+//! The network implementations are reqwest's, `plain` (hyper-util's client, for `http://`
+//! through no proxy) and, for requests whose request-target must go out byte for byte,
+//! `verbatim`; this file is the only place in scimctl that imports reqwest's client. Keeping redirects, retries and credentials in the client puts those rules in one
 //! place, and a fake transport in a test sees exactly what would go on the wire.
 
 use std::future::Future;
@@ -20,6 +20,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 pub use crate::scim::method::Method;
 
+use super::plain::PlainSender;
 use super::verbatim::VerbatimSender;
 
 /// One request, exactly as it goes on the wire.
@@ -133,9 +134,11 @@ impl Default for TransportOptions {
     }
 }
 
-/// The transport used outside tests: reqwest over rustls, and [`Request::verbatim`] requests over
-/// a plain HTTP/1.1 exchange that writes the request-target as it is. Proxies come from
-/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; TLS 1.2 is the minimum (Entra requires it).
+/// The transport used outside tests: reqwest over rustls; `http://` requests that no proxy
+/// variable concerns on hyper-util's client without reqwest's layers (`plain`); and
+/// [`Request::verbatim`] requests over a plain HTTP/1.1 exchange that writes the request-target
+/// as it is. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; TLS 1.2 is the minimum
+/// (Entra requires it).
 ///
 /// Reading the system trust store (every file under `/etc/ssl/certs`) costs more than a whole
 /// loopback exchange, so it happens on the first exchange that needs TLS, never for `http://`:
@@ -153,6 +156,8 @@ pub struct ReqwestTransport {
     /// The last URL parsed, as sent and as parsed: an import sends thousands of requests to one
     /// URL, and parsing it (its host above all) costs more than the rest of building a request.
     last_url: Mutex<Option<(String, Url)>>,
+    /// For `http://` when no proxy variable is set: hyper-util's client without reqwest's layers.
+    direct: OnceLock<PlainSender>,
 }
 
 /// What both reqwest clients are built from.
@@ -165,6 +170,8 @@ struct ClientSettings {
     extra_roots: Vec<reqwest::Certificate>,
     /// `HTTP_PROXY`/`ALL_PROXY` names an `https://` proxy: plain URLs need the trust store too.
     plain_proxy_over_tls: bool,
+    /// `HTTP_PROXY`/`ALL_PROXY` is set: plain URLs go through reqwest, which reads `NO_PROXY`.
+    http_proxied: bool,
 }
 
 impl ClientSettings {
@@ -192,10 +199,12 @@ impl ReqwestTransport {
             Some(pem) => parse_roots(pem)?,
             None => Vec::new(),
         };
-        let plain_proxy_over_tls = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        let http_proxies: Vec<String> = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
             .iter()
             .filter_map(|name| std::env::var(name).ok())
-            .any(|proxy| is_https(&proxy));
+            .filter(|proxy| !proxy.is_empty())
+            .collect();
+        let plain_proxy_over_tls = http_proxies.iter().any(|proxy| is_https(proxy));
         Ok(ReqwestTransport {
             settings: ClientSettings {
                 connect_timeout: options.connect_timeout,
@@ -203,12 +212,14 @@ impl ReqwestTransport {
                 insecure: options.insecure,
                 extra_roots,
                 plain_proxy_over_tls,
+                http_proxied: !http_proxies.is_empty(),
             },
             plain: OnceLock::new(),
             verifying: OnceLock::new(),
             max_body_bytes: options.max_body_bytes,
             verbatim: VerbatimSender::new(options)?,
             last_url: Mutex::new(None),
+            direct: OnceLock::new(),
         })
     }
 
@@ -242,6 +253,16 @@ impl ReqwestTransport {
     async fn exchange(&self, request: Request) -> Result<Response, TransportError> {
         if request.verbatim {
             return self.verbatim.send(&request).await;
+        }
+        if !is_https(&request.url) && !self.settings.http_proxied {
+            let direct = self.direct.get_or_init(|| {
+                PlainSender::new(
+                    self.settings.connect_timeout,
+                    self.settings.timeout,
+                    self.max_body_bytes,
+                )
+            });
+            return direct.send(request).await;
         }
         let started = Instant::now();
         let method = match request.method {
@@ -278,13 +299,7 @@ impl ReqwestTransport {
         let mut body = Vec::new();
         while let Some(chunk) = answer.chunk().await.map_err(|e| classify(&e))? {
             if body.len() + chunk.len() > self.max_body_bytes {
-                return Err(TransportError {
-                    kind: TransportErrorKind::BodyTooLarge,
-                    message: format!(
-                        "the response body is larger than the {} MiB limit",
-                        self.max_body_bytes / (1024 * 1024)
-                    ),
-                });
+                return Err(body_too_large(self.max_body_bytes));
             }
             body.extend_from_slice(&chunk);
         }
@@ -326,7 +341,7 @@ fn parse_roots(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, TransportError> 
 
 /// The error and its causes, joined: reqwest's own message alone ("error sending request") hides
 /// the reason ("connection refused", "invalid peer certificate: UnknownIssuer").
-fn cause_chain(error: &dyn std::error::Error) -> String {
+pub(super) fn cause_chain(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -342,7 +357,18 @@ fn cause_chain(error: &dyn std::error::Error) -> String {
 
 /// Whether a failure's text says the connection went away mid-exchange (hyper's "connection
 /// closed before message completed", a reset, a broken pipe), as opposed to a malformed answer.
-fn is_dropped(lower: &str) -> bool {
+/// An answer whose body goes over `limit` bytes.
+pub(super) fn body_too_large(limit: usize) -> TransportError {
+    TransportError {
+        kind: TransportErrorKind::BodyTooLarge,
+        message: format!(
+            "the response body is larger than the {} MiB limit",
+            limit / (1024 * 1024)
+        ),
+    }
+}
+
+pub(super) fn is_dropped(lower: &str) -> bool {
     [
         "connection closed before message completed",
         "connection reset",
