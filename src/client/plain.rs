@@ -9,7 +9,7 @@
 //! limits, and the cap on the answer's body.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -18,8 +18,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use super::transport::{
-    Method, Request, Response, TransportError, TransportErrorKind, body_too_large, cause_chain,
-    is_dropped,
+    Answer, Request, Response, TransportError, TransportErrorKind, body_too_large, cause_chain,
+    header_fields, http_method, is_dropped, within,
 };
 
 /// How long an idle connection is kept for the next request, as reqwest does.
@@ -60,38 +60,14 @@ impl PlainSender {
     }
 
     pub(super) async fn send(&self, request: Request) -> Result<Response, TransportError> {
-        let started = Instant::now();
-        let (status, headers, body) = tokio::time::timeout(self.timeout, self.exchange(request))
-            .await
-            .map_err(|_| TransportError {
-                kind: TransportErrorKind::Timeout,
-                message: format!(
-                    "operation timed out: no complete answer within {:?}",
-                    self.timeout
-                ),
-            })??;
-        Ok(Response {
-            status,
-            headers,
-            body,
-            elapsed: started.elapsed(),
-        })
+        // `http://host:port`, the URL's first three `/`-separated parts.
+        let origin = request.url.split('/').take(3).collect::<Vec<_>>().join("/");
+        within(self.timeout, &origin, self.exchange(request)).await
     }
 
-    async fn exchange(
-        &self,
-        request: Request,
-    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), TransportError> {
-        let method = match request.method {
-            Method::Get => http::Method::GET,
-            Method::Head => http::Method::HEAD,
-            Method::Post => http::Method::POST,
-            Method::Put => http::Method::PUT,
-            Method::Patch => http::Method::PATCH,
-            Method::Delete => http::Method::DELETE,
-        };
+    async fn exchange(&self, request: Request) -> Result<Answer, TransportError> {
         let mut builder = http::Request::builder()
-            .method(method)
+            .method(http_method(request.method))
             .uri(request.url.as_str());
         let mut names_accept = false;
         for (name, value) in &request.headers {
@@ -118,16 +94,7 @@ impl PlainSender {
             TransportError { kind, message }
         })?;
         let status = answer.status().as_u16();
-        let headers = answer
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_fields(answer.headers());
         let mut incoming = answer.into_body();
         let mut body = Vec::new();
         while let Some(frame) = incoming.frame().await {

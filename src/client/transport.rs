@@ -265,14 +265,7 @@ impl ReqwestTransport {
             return direct.send(request).await;
         }
         let started = Instant::now();
-        let method = match request.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Head => reqwest::Method::HEAD,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Delete => reqwest::Method::DELETE,
-        };
+        let method = http_method(request.method);
         let client = self.client_for(&request.url)?;
         let mut builder = match self.parsed(&request.url) {
             Some(url) => client.request(method, url),
@@ -286,16 +279,7 @@ impl ReqwestTransport {
         }
         let mut answer = builder.send().await.map_err(|e| classify(&e))?;
         let status = answer.status().as_u16();
-        let headers = answer
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_fields(answer.headers());
         let mut body = Vec::new();
         while let Some(chunk) = answer.chunk().await.map_err(|e| classify(&e))? {
             if body.len() + chunk.len() > self.max_body_bytes {
@@ -357,6 +341,60 @@ pub(super) fn cause_chain(error: &dyn std::error::Error) -> String {
 
 /// Whether a failure's text says the connection went away mid-exchange (hyper's "connection
 /// closed before message completed", a reset, a broken pipe), as opposed to a malformed answer.
+/// An answer's status, header fields (names lowercased) and body.
+pub(super) type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// The answer `exchange` gives within `timeout`, timed from now, or a timeout error naming
+/// `origin`.
+pub(super) async fn within(
+    timeout: Duration,
+    origin: &str,
+    exchange: impl Future<Output = Result<Answer, TransportError>>,
+) -> Result<Response, TransportError> {
+    let started = Instant::now();
+    let (status, headers, body) =
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .map_err(|_| TransportError {
+                kind: TransportErrorKind::Timeout,
+                message: format!(
+                    "no complete answer from {origin} within {} s",
+                    timeout.as_secs_f64()
+                ),
+            })??;
+    Ok(Response {
+        status,
+        headers,
+        body,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The method as the `http` crate names it (reqwest's and hyper's alike).
+pub(super) fn http_method(method: Method) -> http::Method {
+    match method {
+        Method::Get => http::Method::GET,
+        Method::Head => http::Method::HEAD,
+        Method::Post => http::Method::POST,
+        Method::Put => http::Method::PUT,
+        Method::Patch => http::Method::PATCH,
+        Method::Delete => http::Method::DELETE,
+    }
+}
+
+/// An answer's header fields as text (a value that is not UTF-8 is read lossily).
+pub(super) fn header_fields(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// An answer whose body goes over `limit` bytes.
 pub(super) fn body_too_large(limit: usize) -> TransportError {
     TransportError {

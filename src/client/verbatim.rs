@@ -10,7 +10,7 @@
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hyper_util::client::proxy::matcher::Matcher;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -22,7 +22,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::transport::{
-    Method, Request, Response, TransportError, TransportErrorKind, TransportOptions, Url,
+    Answer, Method, Request, Response, TransportError, TransportErrorKind, TransportOptions, Url,
+    within,
 };
 
 /// The largest response head read (status line and header fields).
@@ -137,25 +138,9 @@ impl VerbatimSender {
     /// Performs one exchange: the request line is `METHOD TARGET HTTP/1.1` with the URL's path
     /// and query exactly as they are in `request.url`.
     pub(super) async fn send(&self, request: &Request) -> Result<Response, TransportError> {
-        let started = Instant::now();
         let destination = Destination::parse(&request.url)?;
-        let exchange = self.exchange(request, &destination);
-        let (status, headers, body) = tokio::time::timeout(self.timeout, exchange)
-            .await
-            .map_err(|_| TransportError {
-                kind: TransportErrorKind::Timeout,
-                message: format!(
-                    "no complete answer from {} within {} s",
-                    destination.origin(),
-                    self.timeout.as_secs_f64()
-                ),
-            })??;
-        Ok(Response {
-            status,
-            headers,
-            body,
-            elapsed: started.elapsed(),
-        })
+        let origin = destination.origin();
+        within(self.timeout, &origin, self.exchange(request, &destination)).await
     }
 
     async fn exchange(
@@ -327,9 +312,6 @@ pub(super) fn trusted_roots(extra_roots: &[CertificateDer<'static>]) -> RootCert
     roots.add_parsable_certificates(extra_roots.iter().cloned());
     roots
 }
-
-/// Status, header fields (names lowercased) and body.
-type Answer = (u16, Vec<(String, String)>, Vec<u8>);
 
 fn broken(error: std::io::Error) -> TransportError {
     TransportError {
