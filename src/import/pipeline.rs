@@ -282,7 +282,7 @@ impl<'a> Prepared<'a> {
     }
 
     /// A record read again: invalid if it was at the first reading, or if it changed since.
-    pub fn read_again(&self, record: &Record) -> ReadRow {
+    fn read_again(&self, record: &Record) -> ReadRow {
         if let Some(why) = self.scan.invalid.get(&record.line) {
             return ReadRow::Invalid(why.clone());
         }
