@@ -258,10 +258,7 @@ impl ScimClient {
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| ClientError::Usage(format!("cannot serialise the request body: {e}")))?;
-        let idempotent = matches!(
-            method,
-            Method::Get | Method::Head | Method::Put | Method::Delete
-        ) || (method == Method::Post && segments.last() == Some(&".search"));
+        let idempotent = is_idempotent(method, segments.last() == Some(&".search"));
         let mut attempts = 0;
         let mut renewed_token = false;
         loop {
@@ -384,8 +381,11 @@ impl ScimClient {
     /// Sends a request exactly as a conformance check wrote it and returns whatever came back,
     /// 4xx and 5xx included: the caller judges the answer. Credentials are added unless
     /// `raw.credentials` is false; a 429 is waited out (honouring `Retry-After`) and counted, so
-    /// throttling never reaches the caller as an answer; nothing else is retried and redirects are
-    /// not followed (a check wants to see them).
+    /// throttling never reaches the caller as an answer. An idempotent request whose connection
+    /// is lost before any answer is sent once more: servers (Express after a 5xx) close a
+    /// keep-alive connection without saying so, and the next request on it is lost, which
+    /// RFC 9112 §9.3.1 lets a client recover from. Nothing else is retried and redirects are not
+    /// followed (a check wants to see them).
     ///
     /// With a `target`, the request line carries it byte for byte (over HTTP/1.1, whatever the
     /// server offers), and every rule above applies the same.
@@ -412,6 +412,8 @@ impl ScimClient {
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
+        let idempotent = is_idempotent(raw.method, raw.path.ends_with("/.search"));
+        let mut resent_after_lost_connection = false;
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -424,7 +426,21 @@ impl ScimClient {
                     raw.credentials,
                 )
                 .await?;
-            let response = self.transmit(&request, &label).await?;
+            let response = match self.transmit(&request, &label).await {
+                Err(ClientError::Transport { error, .. })
+                    if error.kind == TransportErrorKind::Dropped
+                        && idempotent
+                        && !resent_after_lost_connection =>
+                {
+                    self.recorder.verbose_warning(&format!(
+                        "{label}: {error}; sending it again on a new connection"
+                    ));
+                    resent_after_lost_connection = true;
+                    attempts -= 1;
+                    continue;
+                }
+                outcome => outcome?,
+            };
             if response.status != 429 {
                 return Ok(RawExchange { request, response });
             }
@@ -646,6 +662,15 @@ pub(crate) fn response_json(
 }
 
 /// Refuses a header that could not be sent or would smuggle another one (RFC 9110 §5.1, §5.5).
+/// Whether sending `method` twice has the effect of sending it once (RFC 9110 §9.2.2); a
+/// search is a query however it is sent (RFC 7644 §3.4.3).
+fn is_idempotent(method: Method, search: bool) -> bool {
+    matches!(
+        method,
+        Method::Get | Method::Head | Method::Put | Method::Delete
+    ) || (method == Method::Post && search)
+}
+
 fn check_header(name: &str, value: &str) -> Result<(), ClientError> {
     let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if name.is_empty() || !name.chars().all(token_char) {

@@ -876,6 +876,69 @@ async fn a_connection_lost_mid_request_is_retried_only_where_resending_is_safe()
     second.abort();
 }
 
+fn raw_request(method: Method, path: &str) -> scimctl::client::RawRequest {
+    scimctl::client::RawRequest {
+        method,
+        path: path.to_owned(),
+        query: Vec::new(),
+        target: None,
+        headers: Vec::new(),
+        body: (method == Method::Post).then(|| br#"{"userName":"x"}"#.to_vec()),
+        credentials: true,
+    }
+}
+
+/// Express closes a keep-alive connection after a 5xx answer without saying so, and the check
+/// request that goes out on it next is lost before any answer. RFC 9112 §9.3.1 lets a client
+/// send an idempotent request again on a new connection; a create is never sent twice, and a
+/// request lost twice is the server's doing and is reported.
+#[tokio::test]
+async fn a_check_request_lost_on_a_closing_connection_is_resent_once_when_idempotent() {
+    for method in [Method::Get, Method::Put, Method::Delete] {
+        let (base, seen, task) = dropping_server(1).await;
+        let exchange = client(options(&base, Credentials::None))
+            .send_raw(&raw_request(method, "/Users/1"))
+            .await
+            .unwrap_or_else(|e| panic!("{method} is sent again and answered: {e}"));
+        assert_eq!(exchange.response.status, 200);
+        assert_eq!(seen.load(Ordering::SeqCst), 2, "{method}");
+        task.abort();
+    }
+
+    let (base, seen, task) = dropping_server(1).await;
+    let exchange = client(options(&base, Credentials::None))
+        .send_raw(&raw_request(Method::Post, "/Users/.search"))
+        .await
+        .expect("a search is safe to send again (RFC 7644 §3.4.3)");
+    assert_eq!(exchange.response.status, 200);
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+    task.abort();
+
+    let (base, seen, task) = dropping_server(1).await;
+    let lost = client(options(&base, Credentials::None))
+        .send_raw(&raw_request(Method::Post, "/Users"))
+        .await
+        .expect_err("a create is not sent twice");
+    assert!(
+        matches!(&lost, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::Dropped),
+        "{lost:?}"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    task.abort();
+
+    let (base, seen, task) = dropping_server(2).await;
+    let lost = client(options(&base, Credentials::None))
+        .send_raw(&raw_request(Method::Get, "/Users"))
+        .await
+        .expect_err("lost twice is reported");
+    assert!(
+        matches!(&lost, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::Dropped),
+        "{lost:?}"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 2, "sent again once, not more");
+    task.abort();
+}
+
 #[tokio::test]
 async fn an_unreachable_server_is_a_network_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
