@@ -487,21 +487,7 @@ mod tests {
             &'a self,
             request: &'a RawRequest,
         ) -> BoxFuture<'a, Result<RawExchange, ClientError>> {
-            let exchange = RawExchange {
-                request: Request {
-                    method: request.method,
-                    url: format!("http://scim.test{}", request.path),
-                    verbatim: false,
-                    headers: request.headers.clone(),
-                    body: request.body.clone(),
-                },
-                response: Response {
-                    status: self.0,
-                    headers: vec![("content-type".into(), "application/scim+json".into())],
-                    body: self.1.as_bytes().to_vec(),
-                    elapsed: Duration::ZERO,
-                },
-            };
+            let exchange = canned_exchange(request, self.0, self.1);
             Box::pin(async move { Ok(exchange) })
         }
 
@@ -511,6 +497,25 @@ mod tests {
 
         fn retry_stats(&self) -> RetryStats {
             RetryStats::default()
+        }
+    }
+
+    /// `request` answered with `status` and a SCIM JSON `body`.
+    fn canned_exchange(request: &RawRequest, status: u16, body: &str) -> RawExchange {
+        RawExchange {
+            request: Request {
+                method: request.method,
+                url: format!("http://scim.test{}", request.path),
+                verbatim: false,
+                headers: request.headers.clone(),
+                body: request.body.clone(),
+            },
+            response: Response {
+                status,
+                headers: vec![("content-type".into(), "application/scim+json".into())],
+                body: body.as_bytes().to_vec(),
+                elapsed: Duration::ZERO,
+            },
         }
     }
 
@@ -643,6 +648,91 @@ mod tests {
                 .starts_with("refusing to send DELETE /Users/42")
         );
         assert!(outcome.exchanges.is_empty(), "nothing was sent");
+    }
+
+    /// A server that creates what is posted and refuses every filter with the 400 SCIMMY
+    /// answers when a stored resource lacks the filtered attribute.
+    struct RefusesFilters;
+
+    impl Service for RefusesFilters {
+        fn send<'a>(
+            &'a self,
+            request: &'a RawRequest,
+        ) -> BoxFuture<'a, Result<RawExchange, ClientError>> {
+            let filtered = request.query.iter().any(|(name, _)| name == "filter");
+            let (status, body) = match request.method {
+                Method::Post => (201, r#"{"id": "u1", "userName": "x"}"#),
+                Method::Get if filtered => (
+                    400,
+                    r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "scimType": "invalidValue", "detail": "Cannot convert undefined or null to object"}"#,
+                ),
+                Method::Delete => (204, ""),
+                _ => (404, "{}"),
+            };
+            let exchange = canned_exchange(request, status, body);
+            Box::pin(async move { Ok(exchange) })
+        }
+
+        fn base_url(&self) -> String {
+            "http://scim.test".to_owned()
+        }
+
+        fn retry_stats(&self) -> RetryStats {
+            RetryStats::default()
+        }
+    }
+
+    /// A check about how a filter matches must not blame the matching when the server refused
+    /// the filter outright: the failure says what the lookup did not find, and the status.
+    #[tokio::test]
+    async fn a_refused_filter_is_not_reported_as_a_wrong_match() {
+        let checks = [
+            (
+                "rfc7644",
+                "rfc7644.filter.email-is-case-insensitive",
+                "case-sensitively",
+            ),
+            (
+                "rfc7644",
+                "rfc7644.filter.multi-valued-matches-any-value",
+                "only at its first value",
+            ),
+            (
+                "rfc7644",
+                "rfc7644.filter.value-path",
+                "matched the wrong users",
+            ),
+            (
+                "entra",
+                "entra.match.work-email-any-case",
+                "is case-sensitive",
+            ),
+        ];
+        for (suite, id, wrong_cause) in checks {
+            let text = crate::suite::builtin_suite(suite).expect("built in");
+            let suite = parse_suite(suite, text).unwrap_or_else(|e| panic!("{e}"));
+            let check = suite.checks.iter().find(|c| c.id == id).expect("the check");
+            let shared = Shared {
+                service: Arc::new(RefusesFilters),
+                ledger: Arc::new(Ledger::new(Box::new(NoSink), Vec::new())),
+                options: RunOptions {
+                    allow_writes: true,
+                    ..RunOptions::default()
+                },
+            };
+            let outcome = run_check(&shared, check, "t").await.0;
+            assert_eq!(outcome.status, Status::Fail, "{id}: {}", outcome.message);
+            assert!(
+                outcome.message.contains("expected status 200, got 400"),
+                "{id}: {}",
+                outcome.message
+            );
+            assert!(
+                !outcome.message.contains(wrong_cause),
+                "{id} blames the matching for a refused filter: {}",
+                outcome.message
+            );
+        }
     }
 
     /// The kind of a failure is the nearest one the suite names: the assertion's own, else the
