@@ -661,7 +661,6 @@ pub(crate) fn response_json(
         })
 }
 
-/// Refuses a header that could not be sent or would smuggle another one (RFC 9110 §5.1, §5.5).
 /// Whether sending `method` twice has the effect of sending it once (RFC 9110 §9.2.2); a
 /// search is a query however it is sent (RFC 7644 §3.4.3).
 fn is_idempotent(method: Method, search: bool) -> bool {
@@ -671,6 +670,7 @@ fn is_idempotent(method: Method, search: bool) -> bool {
     ) || (method == Method::Post && search)
 }
 
+/// Refuses a header that could not be sent or would smuggle another one (RFC 9110 §5.1, §5.5).
 fn check_header(name: &str, value: &str) -> Result<(), ClientError> {
     let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if name.is_empty() || !name.chars().all(token_char) {
