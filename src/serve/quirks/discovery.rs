@@ -178,7 +178,7 @@ impl Quirks {
     /// `changePassword`, which RFC 7643 §5 makes REQUIRED even when unsupported,
     /// `spc-without-max-results` the REQUIRED `filter.maxResults`, `auth-scheme-incomplete`
     /// the REQUIRED `name` and `description` of each authentication scheme; `patch-unsupported`
-    /// says PATCH is not supported.
+    /// says PATCH is not supported, `filter-undeclared` that filtering is not (legal).
     pub fn served_service_provider_config(&self, mut config: Value) -> Value {
         let Some(object) = config.as_object_mut() else {
             return config;
@@ -191,10 +191,13 @@ impl Quirks {
         {
             patch.insert("supported".to_owned(), Value::Bool(false));
         }
-        if self.spc_without_max_results
-            && let Some(Value::Object(filter)) = object.get_mut("filter")
-        {
-            filter.remove("maxResults");
+        if let Some(Value::Object(filter)) = object.get_mut("filter") {
+            if self.spc_without_max_results {
+                filter.remove("maxResults");
+            }
+            if self.filter_undeclared {
+                filter.insert("supported".to_owned(), Value::Bool(false));
+            }
         }
         if self.auth_scheme_incomplete
             && let Some(Value::Array(schemes)) = object.get_mut("authenticationSchemes")

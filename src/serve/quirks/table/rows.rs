@@ -287,6 +287,11 @@ quirk_table! {
         "filters naming any attribute but `userName` get 400 `invalidFilter` (legal)",
         "filters naming any attribute but `userName` get 400 `invalidFilter` (legal: RFC 7644 \
          Table 9 lets a server decline an attribute it does not filter on)";
+    Legal FilterUndeclared filter_undeclared "filter-undeclared"
+        "`/ServiceProviderConfig` says `filter.supported: false`, yet filters work (legal)",
+        "`/ServiceProviderConfig` says `filter.supported: false`, yet every filter is answered \
+         as usual, as django-scim2's default configuration does (legal: RFC 7643 §5 describes \
+         what is supported; Okta and Entra never read it and look users up by filter anyway)";
     Legal NoContentHtml no_content_html "no-content-html"
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: it has no \
          content)",
