@@ -133,6 +133,18 @@ impl Quirks {
         }
     }
 
+    /// `x509-certificates-dropped`: takes `x509Certificates` out of a user's POST body, so the
+    /// user is stored without the attribute `/Schemas` declares, as django-scim2's default
+    /// adapter does with every attribute it has no column for.
+    pub fn drop_x509_certificates_on_create(&self, body: &mut Value) {
+        if let Some(object) = body
+            .as_object_mut()
+            .filter(|_| self.x509_certificates_dropped)
+        {
+            object.retain(|key, _| !key.eq_ignore_ascii_case("x509Certificates"));
+        }
+    }
+
     /// `enterprise-extension-dropped`: takes the enterprise extension (RFC 7643 §4.3) and its
     /// URN in `schemas` out of a POST or PUT body, as a server that only knows the core schema
     /// and ignores what it does not know would.

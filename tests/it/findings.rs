@@ -66,6 +66,11 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ("no-www-authenticate", &["auth-challenge-missing"], &[]),
     ("binary-unpadded", &["binary-not-base64"], &[]),
     (
+        "x509-certificates-dropped",
+        &["create-not-stored-as-sent"],
+        &[],
+    ),
+    (
         "meta-without-resource-type",
         &["meta-resource-type-missing"],
         &[],

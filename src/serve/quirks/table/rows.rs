@@ -246,6 +246,8 @@ quirk_table! {
     Deviation EnterpriseExtensionDropped enterprise_extension_dropped
         "enterprise-extension-dropped"
         "POST and PUT accept the enterprise extension but store none of it";
+    Deviation X509CertificatesDropped x509_certificates_dropped "x509-certificates-dropped"
+        "a user's POST is stored without the `x509Certificates` `/Schemas` declares";
     Deviation EtagOnlyOnReads etag_only_on_reads "etag-only-on-reads"
         "answers to POST, PUT and PATCH carry no ETag header; GET still does";
     Deviation NegativeCount400 negative_count_400 "negative-count-400"
