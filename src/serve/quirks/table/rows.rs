@@ -16,6 +16,10 @@ quirk_table! {
         "userNames are stored, filtered and checked for uniqueness as sent, without Unicode \
          normalisation: `é` and `e` followed by a combining acute accent are two names (RFC 7644 \
          §5, §7.8: RFC 7613's preparation, normalisation form C)";
+    Deviation UnmappedFiltersMatchNothing unmapped_filters_match_nothing
+        "unmapped-filters-match-nothing"
+        "a filter on `externalId`, or on a group's `displayName`, matches nothing (200, no \
+         resources), as django-scim2's default filter parsers do";
     Deviation CaseSensitiveAttributeNames case_sensitive_attribute_names
         "case-sensitive-attribute-names"
         "a filter naming an attribute in another case than the schema's (`USERNAME`) matches \
