@@ -298,6 +298,11 @@ quirk_table! {
         "`/ServiceProviderConfig` says `filter.supported: false`, yet every filter is answered \
          as usual, as django-scim2's default configuration does (legal: RFC 7643 §5 describes \
          what is supported; Okta and Entra never read it and look users up by filter anyway)";
+    Legal SchemaSchemaListed schema_schema_listed "schema-schema-listed"
+        "`/Schemas` also lists the Schema schema, as RFC 7643 §8.7.2 writes it (legal)",
+        "`/Schemas` also lists the schema of schemas (`urn:ietf:params:scim:schemas:core:2.0:Schema`) \
+         as RFC 7643 §8.7.2 writes it, whose `attributes.subAttributes` has sub-attributes of \
+         its own, as django-scim2 does (legal: it is the RFC's own definition)";
     Legal NoContentHtml no_content_html "no-content-html"
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: it has no \
          content)",
