@@ -339,7 +339,6 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
         &[
             "pathless-patch-ignored",
             "patch-null-replace-ignored",
-            "patch-op-case-sensitive",
             "string-boolean-refused",
             "patch-replace-merges",
             "write-not-applied",
@@ -353,11 +352,7 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "patch-add-single-value-ignored",
-        &[
-            "urn-path-refused",
-            "patch-op-case-sensitive",
-            "write-not-applied",
-        ],
+        &["urn-path-refused", "write-not-applied"],
         // Entra sets the manager with an `add` of a plain string on its URN path: a manager
         // left unset cannot tell an ignored add from a refused URN path.
         &["entra.manager.set-and-remove"],
