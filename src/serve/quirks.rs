@@ -291,15 +291,16 @@ impl Quirks {
             })
     }
 
-    /// `unmapped-filters-match-nothing`: whether `filter` names `externalId`, or a group's
-    /// `displayName`, which such a server finds on no resource instead of refusing the filter
-    /// with 400 `invalidFilter` (RFC 7644 Table 9): django-scim2's default filter parsers map
-    /// only a user's names and `active`.
+    /// `unmapped-filters-match-nothing`: whether `filter` names `externalId`, `emails`, or a
+    /// group's `displayName` (what Okta and Entra match on), which such a server finds on no
+    /// resource instead of refusing the filter with 400 `invalidFilter` (RFC 7644 Table 9):
+    /// django-scim2's default filter parsers map only a user's `userName`, names and `active`.
     pub fn misses_unmapped_names(&self, filter: &Filter, schema: &ResourceSchema) -> bool {
         let is_group = schema.core.id == GROUP_SCHEMA;
         self.unmapped_filters_match_nothing
             && names_any(filter, &|path| {
                 path.name.eq_ignore_ascii_case("externalId")
+                    || path.name.eq_ignore_ascii_case("emails")
                     || (is_group && path.name.eq_ignore_ascii_case("displayName"))
             })
     }

@@ -18,8 +18,8 @@ quirk_table! {
          §5, §7.8: RFC 7613's preparation, normalisation form C)";
     Deviation UnmappedFiltersMatchNothing unmapped_filters_match_nothing
         "unmapped-filters-match-nothing"
-        "a filter on `externalId`, or on a group's `displayName`, matches nothing (200, no \
-         resources), as django-scim2's default filter parsers do";
+        "a filter on `externalId`, `emails` or a group's `displayName` matches nothing (200, \
+         no resources), as django-scim2's default filter parsers do";
     Deviation CaseSensitiveAttributeNames case_sensitive_attribute_names
         "case-sensitive-attribute-names"
         "a filter naming an attribute in another case than the schema's (`USERNAME`) matches \
