@@ -466,6 +466,7 @@ impl Server {
             self.quirks.drop_members_on_create(&mut body);
         } else {
             self.quirks.drop_active_on_create(&mut body);
+            self.quirks.drop_x509_certificates_on_create(&mut body);
         }
         let now = now();
         let mut store = self.write();

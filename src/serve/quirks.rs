@@ -133,6 +133,18 @@ impl Quirks {
         }
     }
 
+    /// `x509-certificates-dropped`: takes `x509Certificates` out of a user's POST body, so the
+    /// user is stored without the attribute `/Schemas` declares, as django-scim2's default
+    /// adapter does with every attribute it has no column for.
+    pub fn drop_x509_certificates_on_create(&self, body: &mut Value) {
+        if let Some(object) = body
+            .as_object_mut()
+            .filter(|_| self.x509_certificates_dropped)
+        {
+            object.retain(|key, _| !key.eq_ignore_ascii_case("x509Certificates"));
+        }
+    }
+
     /// `enterprise-extension-dropped`: takes the enterprise extension (RFC 7643 §4.3) and its
     /// URN in `schemas` out of a POST or PUT body, as a server that only knows the core schema
     /// and ignores what it does not know would.
@@ -276,6 +288,20 @@ impl Quirks {
                             .sub_attribute(sub)
                             .is_some_and(|defined| defined.name != *sub)
                     })
+            })
+    }
+
+    /// `unmapped-filters-match-nothing`: whether `filter` names `externalId`, `emails`, or a
+    /// group's `displayName` (what Okta and Entra match on), which such a server finds on no
+    /// resource instead of refusing the filter with 400 `invalidFilter` (RFC 7644 Table 9):
+    /// django-scim2's default filter parsers map only a user's `userName`, names and `active`.
+    pub fn misses_unmapped_names(&self, filter: &Filter, schema: &ResourceSchema) -> bool {
+        let is_group = schema.core.id == GROUP_SCHEMA;
+        self.unmapped_filters_match_nothing
+            && names_any(filter, &|path| {
+                path.name.eq_ignore_ascii_case("externalId")
+                    || path.name.eq_ignore_ascii_case("emails")
+                    || (is_group && path.name.eq_ignore_ascii_case("displayName"))
             })
     }
 

@@ -46,9 +46,13 @@ fn a_correct_server_passes_every_check() {
     assert!(outcome.checks().count() >= 30);
 }
 
-/// The legal quirks that decline filters: legal, but they skip the checks that need them. Each
-/// has its own test below.
-const DECLINING_FILTERS: [&str; 2] = ["filter-eq-only", "filter-username-only"];
+/// The legal quirks that decline filters, or do not advertise them: legal, but they skip the
+/// checks that need them. Each has its own test below.
+const DECLINING_FILTERS: [&str; 3] = [
+    "filter-eq-only",
+    "filter-username-only",
+    "filter-undeclared",
+];
 
 /// The legal quirks that store only part of the core schema: legal, but the checks that need
 /// what they lack skip. Each has its own test below.
@@ -151,6 +155,87 @@ fn declined_filters_skip_and_fail_nothing(quirk: &str, at_least: usize, idp_look
             "{line}"
         );
     }
+}
+
+/// The lookups Okta and Entra send whatever `/ServiceProviderConfig` says: neither reads it
+/// before filtering users by `userName` (or groups by `displayName`, users by `externalId`).
+const IDP_FILTER_LOOKUPS: [&str; 8] = [
+    "okta.create.lookup-then-create",
+    "okta.groups.lookup-then-create",
+    "okta.wire.user-lookup",
+    "okta.wire.group-push-lookup",
+    "entra.test-connection",
+    "entra.match.username-any-case",
+    "entra.wire.matching",
+    "entra.wire.group-lookup",
+];
+
+/// A server whose `/ServiceProviderConfig` says `filter.supported: false` (django-scim2's
+/// default) under-promises, which RFC 7643 §5 allows: the RFC checks that need filtering skip,
+/// saying so. The identity providers' checks still run, since Okta and Entra filter without
+/// reading the ServiceProviderConfig, and against a server whose filters work they pass.
+#[test]
+fn a_server_not_advertising_filters_is_still_judged_on_the_idp_lookups() {
+    let outcome = clean_or_legal_run("filter-undeclared");
+    let judged: Vec<String> = not_passing(outcome)
+        .into_iter()
+        .filter(|line| !line.starts_with("skip "))
+        .collect();
+    assert_eq!(judged, Vec::<String>::new());
+    let skipped: Vec<_> = outcome
+        .checks()
+        .filter(|c| c.status == Status::Skip)
+        .collect();
+    assert!(skipped.len() >= 20, "only {} skipped", skipped.len());
+    for check in &skipped {
+        assert!(
+            check.id.starts_with("rfc7644.")
+                && check.message.contains("does not advertise `filter`"),
+            "{}: {}",
+            check.id,
+            check.message
+        );
+    }
+    for id in IDP_FILTER_LOOKUPS {
+        let check = outcome.checks().find(|c| c.id == id).expect(id);
+        assert_eq!(check.status, Status::Pass, "{id}: {}", check.message);
+    }
+}
+
+/// The other way: a server that does not advertise filtering and answers a lookup without
+/// matches with 404 fails the Okta and Entra checks that `fixtures/expected/filter-no-match-404.toml`
+/// lists for the same server advertising filters, as it would fail Okta and Entra; the RFC's
+/// filter checks skip.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_not_advertising_filters_fails_the_idp_lookups_it_breaks() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/expected/filter-no-match-404.toml"
+    );
+    let text = std::fs::read_to_string(path).expect("readable");
+    let expected: Expected = toml::from_str(&text).expect("valid expectations");
+    let is_idp = |id: &str| id.starts_with("okta.") || id.starts_with("entra.");
+    let advertised: BTreeSet<&str> = expected
+        .expect
+        .iter()
+        .filter(|want| is_idp(&want.check) && want.status == "fail")
+        .map(|want| want.check.as_str())
+        .collect();
+    assert!(advertised.len() >= 5, "{advertised:?}");
+    let outcome = run_against(&[Quirk::FilterUndeclared, Quirk::FilterNoMatch404]).await;
+    let undeclared: BTreeSet<&str> = outcome
+        .checks()
+        .filter(|c| is_idp(&c.id) && c.status == Status::Fail)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(undeclared, advertised);
+    assert!(
+        outcome
+            .checks()
+            .filter(|c| c.id.starts_with("rfc7644.filter."))
+            .all(|c| c.status == Status::Skip),
+        "the RFC's filter checks skip: the server does not advertise filtering"
+    );
 }
 
 /// RFC 7644 §3.1 lets a service provider hold only part of RFC 7643's schema, as django-scim2's

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::Miss;
+use crate::scim::model::SCHEMA_SCHEMA;
 use crate::scim::resource::get_ci;
 use crate::suite::SchemaRule;
 
@@ -121,7 +122,11 @@ fn walk(
         };
         let name = get_ci(definition, "name").and_then(Value::as_str);
         let full = format!("{schema}:{parent}{}", name.unwrap_or("?"));
-        if let Some(offence) = offence(rule, schema, definition, name, depth) {
+        let rfc_recursion = rule == SchemaRule::FlatSubAttributes
+            && is_schema_of_schemas_recursion(schema, parent, name);
+        if let Some(offence) =
+            offence(rule, schema, definition, name, depth).filter(|_| !rfc_recursion)
+        {
             offences.push(format!("`{full}` {offence}"));
         }
         if let Some(Value::Array(subs)) = get_ci(definition, "subAttributes") {
@@ -129,6 +134,16 @@ fn walk(
             walk(rule, schema, &parent, subs, depth + 1, offences);
         }
     }
+}
+
+/// Whether a definition is `attributes.subAttributes` of the schema of schemas, which RFC 7643
+/// §8.7.2 itself defines as complex with sub-attributes of its own (an attribute definition's
+/// sub-attributes are attribute definitions): a server that publishes the RFC's text is not
+/// nesting complex attributes of its own, which is what §2.3.8 forbids.
+fn is_schema_of_schemas_recursion(schema: &str, parent: &str, name: Option<&str>) -> bool {
+    schema.eq_ignore_ascii_case(SCHEMA_SCHEMA)
+        && parent.eq_ignore_ascii_case("attributes.")
+        && name.is_some_and(|name| name.eq_ignore_ascii_case("subAttributes"))
 }
 
 /// What is wrong with one definition under `rule`, if anything.
@@ -309,6 +324,27 @@ mod tests {
         assert_eq!(
             observed(SchemaRule::FlatSubAttributes, nested).as_deref(),
             Some("`urn:example:S:address.geo` is a sub-attribute with sub-attributes of its own")
+        );
+    }
+
+    /// RFC 7643 §8.7.2 defines `attributes.subAttributes` of the schema of schemas as complex
+    /// with sub-attributes; the same nesting anywhere else is still a complex sub-attribute.
+    #[test]
+    fn the_schema_of_schemas_may_nest_attribute_definitions_as_the_rfc_writes_it() {
+        let definitions = json!([{"name": "attributes", "type": "complex", "multiValued": true,
+            "subAttributes": [{"name": "name", "type": "string"},
+                {"name": "subAttributes", "type": "complex", "multiValued": true,
+                 "subAttributes": [{"name": "name", "type": "string"}]}]}]);
+        let rfc = json!({"id": SCHEMA_SCHEMA, "attributes": definitions.clone()});
+        assert_eq!(attributes_of(SchemaRule::FlatSubAttributes, &rfc), None);
+        let elsewhere = json!({"id": "urn:example:S", "attributes": definitions});
+        assert_eq!(
+            attributes_of(SchemaRule::FlatSubAttributes, &elsewhere),
+            Some(
+                "`urn:example:S:attributes.subAttributes` is a sub-attribute with sub-attributes \
+                 of its own"
+                    .to_owned()
+            )
         );
     }
 

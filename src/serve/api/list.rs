@@ -95,8 +95,9 @@ impl Server {
                 let mut found: Vec<(Kind, &Entry)> = Vec::new();
                 for kind in kinds {
                     if filter.as_ref().is_some_and(|filter| {
-                        self.quirks
-                            .misses_names_by_case(filter, Store::schema(*kind))
+                        let schema = Store::schema(*kind);
+                        self.quirks.misses_names_by_case(filter, schema)
+                            || self.quirks.misses_unmapped_names(filter, schema)
                     }) {
                         continue;
                     }

@@ -9,7 +9,7 @@ use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 
 impl Quirks {
     /// The schemas `/Schemas` serves: `schemas-missing-user` and `schemas-missing-group` leave
-    /// out the core User or Group schema; `core-subset`, `emails-untyped` and
+    /// out the core User or Group schema; `schema-schema-listed` adds the schema of schemas; `core-subset`, `emails-untyped` and
     /// `name-formatted-only` the attributes and sub-attributes they do not store.
     pub fn served_schemas(&self, mut schemas: Vec<Value>) -> Vec<Value> {
         if self.schemas_missing_user {
@@ -34,6 +34,9 @@ impl Quirks {
         }
         if self.message_schemas_listed {
             schemas.push(list_response_schema());
+        }
+        if self.schema_schema_listed {
+            schemas.push(schema_schema());
         }
         self.misdescribe_attributes(&mut schemas);
         if self.group_display_name_optional
@@ -178,7 +181,7 @@ impl Quirks {
     /// `changePassword`, which RFC 7643 §5 makes REQUIRED even when unsupported,
     /// `spc-without-max-results` the REQUIRED `filter.maxResults`, `auth-scheme-incomplete`
     /// the REQUIRED `name` and `description` of each authentication scheme; `patch-unsupported`
-    /// says PATCH is not supported.
+    /// says PATCH is not supported, `filter-undeclared` that filtering is not (legal).
     pub fn served_service_provider_config(&self, mut config: Value) -> Value {
         let Some(object) = config.as_object_mut() else {
             return config;
@@ -191,10 +194,13 @@ impl Quirks {
         {
             patch.insert("supported".to_owned(), Value::Bool(false));
         }
-        if self.spc_without_max_results
-            && let Some(Value::Object(filter)) = object.get_mut("filter")
-        {
-            filter.remove("maxResults");
+        if let Some(Value::Object(filter)) = object.get_mut("filter") {
+            if self.spc_without_max_results {
+                filter.remove("maxResults");
+            }
+            if self.filter_undeclared {
+                filter.insert("supported".to_owned(), Value::Bool(false));
+            }
         }
         if self.auth_scheme_incomplete
             && let Some(Value::Array(schemes)) = object.get_mut("authenticationSchemes")
@@ -266,6 +272,51 @@ fn list_response_schema() -> Value {
         "attributes": [{"name": "totalResults", "type": "integer", "multiValued": false,
             "description": "The number of results.", "required": true, "caseExact": false,
             "mutability": "readOnly", "returned": "always", "uniqueness": "none"}],
+    })
+}
+
+/// The schema of schemas as RFC 7643 §8.7.2 writes it (descriptions shortened): an attribute
+/// definition's `subAttributes` are attribute definitions again, so the RFC's own text nests a
+/// complex sub-attribute that §2.3.8 forbids elsewhere.
+fn schema_schema() -> Value {
+    let plain = |name: &str, kind: &str, multi: bool| {
+        serde_json::json!({"name": name, "type": kind, "multiValued": multi,
+            "description": format!("The attribute's {name}."), "required": false,
+            "caseExact": false, "mutability": "readOnly", "returned": "default",
+            "uniqueness": "none"})
+    };
+    let characteristics = || {
+        vec![
+            plain("name", "string", false),
+            plain("type", "string", false),
+            plain("multiValued", "boolean", false),
+            plain("description", "string", false),
+            plain("required", "boolean", false),
+            plain("canonicalValues", "string", true),
+            plain("caseExact", "boolean", false),
+            plain("mutability", "string", false),
+            plain("returned", "string", false),
+            plain("uniqueness", "string", false),
+            plain("referenceTypes", "string", true),
+        ]
+    };
+    let mut sub_attributes = plain("subAttributes", "complex", true);
+    sub_attributes["subAttributes"] = Value::from(characteristics());
+    let mut definitions = characteristics();
+    definitions.push(sub_attributes);
+    let mut attributes = plain("attributes", "complex", true);
+    attributes["subAttributes"] = Value::from(definitions);
+    serde_json::json!({
+        "schemas": [crate::scim::model::SCHEMA_SCHEMA],
+        "id": crate::scim::model::SCHEMA_SCHEMA,
+        "name": "Schema",
+        "description": "Specifies the schema that describes a SCIM schema",
+        "attributes": [
+            plain("id", "string", false),
+            plain("name", "string", false),
+            plain("description", "string", false),
+            attributes,
+        ],
     })
 }
 

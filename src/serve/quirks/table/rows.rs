@@ -16,6 +16,10 @@ quirk_table! {
         "userNames are stored, filtered and checked for uniqueness as sent, without Unicode \
          normalisation: `é` and `e` followed by a combining acute accent are two names (RFC 7644 \
          §5, §7.8: RFC 7613's preparation, normalisation form C)";
+    Deviation UnmappedFiltersMatchNothing unmapped_filters_match_nothing
+        "unmapped-filters-match-nothing"
+        "a filter on `externalId`, `emails` or a group's `displayName` matches nothing (200, \
+         no resources), as django-scim2's default filter parsers do";
     Deviation CaseSensitiveAttributeNames case_sensitive_attribute_names
         "case-sensitive-attribute-names"
         "a filter naming an attribute in another case than the schema's (`USERNAME`) matches \
@@ -246,6 +250,8 @@ quirk_table! {
     Deviation EnterpriseExtensionDropped enterprise_extension_dropped
         "enterprise-extension-dropped"
         "POST and PUT accept the enterprise extension but store none of it";
+    Deviation X509CertificatesDropped x509_certificates_dropped "x509-certificates-dropped"
+        "a user's POST is stored without the `x509Certificates` `/Schemas` declares";
     Deviation EtagOnlyOnReads etag_only_on_reads "etag-only-on-reads"
         "answers to POST, PUT and PATCH carry no ETag header; GET still does";
     Deviation NegativeCount400 negative_count_400 "negative-count-400"
@@ -287,6 +293,16 @@ quirk_table! {
         "filters naming any attribute but `userName` get 400 `invalidFilter` (legal)",
         "filters naming any attribute but `userName` get 400 `invalidFilter` (legal: RFC 7644 \
          Table 9 lets a server decline an attribute it does not filter on)";
+    Legal FilterUndeclared filter_undeclared "filter-undeclared"
+        "`/ServiceProviderConfig` says `filter.supported: false`, yet filters work (legal)",
+        "`/ServiceProviderConfig` says `filter.supported: false`, yet every filter is answered \
+         as usual, as django-scim2's default configuration does (legal: RFC 7643 §5 describes \
+         what is supported; Okta and Entra never read it and look users up by filter anyway)";
+    Legal SchemaSchemaListed schema_schema_listed "schema-schema-listed"
+        "`/Schemas` also lists the Schema schema, as RFC 7643 §8.7.2 writes it (legal)",
+        "`/Schemas` also lists the schema of schemas (`urn:ietf:params:scim:schemas:core:2.0:Schema`) \
+         as RFC 7643 §8.7.2 writes it, whose `attributes.subAttributes` has sub-attributes of \
+         its own, as django-scim2 does (legal: it is the RFC's own definition)";
     Legal NoContentHtml no_content_html "no-content-html"
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: it has no \
          content)",
