@@ -44,13 +44,7 @@ enum CleanupError {
 /// (it stays in the ledger for `scimctl test cleanup`).
 pub async fn clean_up(service: &dyn Service, ledger: &Ledger, check: Option<&str>) -> Vec<String> {
     let mut problems = Vec::new();
-    let leftovers: Vec<Leftover> = ledger
-        .leftovers()
-        .into_iter()
-        .rev()
-        .filter(|l| check.is_none_or(|c| l.check() == c))
-        .collect();
-    for leftover in leftovers {
+    for leftover in ledger.leftovers_of(check).into_iter().rev() {
         let targets = match &leftover {
             Leftover::Id { endpoint, id, .. } => vec![(endpoint.clone(), id.clone())],
             Leftover::Named {

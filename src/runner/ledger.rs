@@ -73,15 +73,6 @@ pub enum Leftover {
     },
 }
 
-impl Leftover {
-    /// The check that created it.
-    pub fn check(&self) -> &str {
-        match self {
-            Leftover::Id { check, .. } | Leftover::Named { check, .. } => check,
-        }
-    }
-}
-
 /// The ledger of one run (or of a crashed run being cleaned up).
 pub struct Ledger {
     sink: Mutex<Box<dyn LedgerSink>>,
@@ -117,10 +108,22 @@ impl Ledger {
 
     /// Everything created and not confirmed gone, oldest first.
     pub fn leftovers(&self) -> Vec<Leftover> {
+        self.leftovers_of(None)
+    }
+
+    /// What `check` (or, with `None`, any check) created and is not confirmed gone, oldest
+    /// first. Another check's creates are passed over before anything is copied: cleanup asks
+    /// after every check, and the ledger holds the whole run.
+    pub fn leftovers_of(&self, check: Option<&str>) -> Vec<Leftover> {
         let entries = lock(&self.entries);
         let mut left: Vec<Leftover> = Vec::new();
+        let concerns = |of: &str| check.is_none_or(|wanted| wanted == of);
         for entry in entries.iter() {
             match entry {
+                LedgerEntry::Create { check, .. }
+                | LedgerEntry::Created { check, .. }
+                | LedgerEntry::Settled { check, .. }
+                    if !concerns(check) => {}
                 LedgerEntry::Create {
                     check,
                     endpoint,
@@ -266,6 +269,32 @@ mod tests {
             })
             .unwrap();
         assert!(ledger.leftovers().is_empty());
+    }
+
+    #[test]
+    fn the_leftovers_of_a_check_are_its_own_and_a_delete_clears_them_whoever_made_it() {
+        let ledger = Ledger::new(Box::new(NoSink), vec![]);
+        ledger.record(create("a", "mine")).unwrap();
+        ledger.record(created("a", "1")).unwrap();
+        ledger.record(create("b", "theirs")).unwrap();
+        ledger.record(create("a", "unanswered")).unwrap();
+        let of_a = ledger.leftovers_of(Some("a"));
+        assert!(
+            matches!(&of_a[..], [Leftover::Id { id, .. }, Leftover::Named { name, .. }]
+                if id == "1" && name == "unanswered"),
+            "{of_a:?}"
+        );
+        assert!(
+            matches!(&ledger.leftovers_of(Some("b"))[..], [Leftover::Named { name, .. }] if name == "theirs")
+        );
+        ledger
+            .record(LedgerEntry::Deleted {
+                endpoint: "/Users".into(),
+                id: "1".into(),
+            })
+            .unwrap();
+        assert_eq!(ledger.leftovers_of(Some("a")).len(), 1);
+        assert_eq!(ledger.leftovers().len(), 2);
     }
 
     #[test]
