@@ -20,6 +20,10 @@ pub struct Discovery {
     /// `ServiceProviderConfig` features and whether each is supported; `None` when the document
     /// could not be read (then every capability counts as not advertised).
     pub(super) capabilities: Option<HashMap<String, bool>>,
+    /// Features the `ServiceProviderConfig` states as a bare value (`"patch": true`) instead of
+    /// the object with `supported` RFC 7643 §5 defines, with that value as JSON text; such a
+    /// feature is not advertised, and a skip for it says why.
+    pub(super) unshaped_capabilities: HashMap<String, String>,
     /// Resource type names from `/ResourceTypes`; `None` when unreadable (then no check is
     /// skipped for a missing resource type).
     pub(super) resource_types: Option<Vec<String>>,
@@ -55,6 +59,11 @@ pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
             })
             .collect()
     });
+    let unshaped_capabilities = spc
+        .as_ref()
+        .and_then(Value::as_object)
+        .map(unshaped_capabilities)
+        .unwrap_or_default();
     let types = get_json(service, "/ResourceTypes").await?;
     let listed = types.as_ref().map(list_items);
     let resource_types = listed.as_ref().map(|types| {
@@ -87,10 +96,23 @@ pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
     probe_credentials(service, &users_endpoint(listed.as_deref())).await?;
     Ok(Discovery {
         capabilities,
+        unshaped_capabilities,
         resource_types,
         extensions,
         writable,
     })
+}
+
+/// The features a ServiceProviderConfig states as something other than an object (or null),
+/// e.g. scim-server (Rust) writes `"patch": true`, each with its value as JSON text.
+fn unshaped_capabilities(config: &Map<String, Value>) -> HashMap<String, String> {
+    CAPABILITIES
+        .iter()
+        .filter_map(|name| match get_ci(config, name)? {
+            Value::Object(_) | Value::Null => None,
+            bare => Some(((*name).to_owned(), bare.to_string())),
+        })
+        .collect()
 }
 
 /// For each resource type whose core schema `/Schemas` holds, the paths of the attributes and
@@ -222,6 +244,22 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_feature_stated_as_a_bare_value_is_recorded_with_that_value() {
+        let config = json!({"patch": true, "Bulk": false, "filter": {"supported": true},
+            "sort": null, "etag": "yes"});
+        let unshaped = unshaped_capabilities(config.as_object().expect("an object"));
+        assert_eq!(
+            unshaped,
+            HashMap::from([
+                ("patch".to_owned(), "true".to_owned()),
+                ("bulk".to_owned(), "false".to_owned()),
+                ("etag".to_owned(), "\"yes\"".to_owned()),
+            ]),
+            "an object (the RFC's shape), null and an absent feature are not recorded"
+        );
+    }
 
     #[test]
     fn writable_attributes_are_those_schemas_does_not_declare_read_only() {
