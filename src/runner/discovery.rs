@@ -27,7 +27,9 @@ pub struct Discovery {
     /// Resource type names from `/ResourceTypes`; `None` when unreadable (then no check is
     /// skipped for a missing resource type).
     pub(super) resource_types: Option<Vec<String>>,
-    /// The `schemaExtensions` URNs of every resource type; `None` as for `resource_types`.
+    /// The `schemaExtensions` URNs of every resource type; when `/ResourceTypes` cannot be
+    /// read, the ids of the schemas `/Schemas` defines (a server without resource types still
+    /// says there which extensions it has); `None` when neither can be read.
     pub(super) extensions: Option<Vec<String>>,
     /// Per resource type (its name in lowercase), the paths (`nickName`, `name.givenName`) of
     /// the attributes of its core schema whose mutability is not `readOnly`, from `/Schemas`.
@@ -86,8 +88,12 @@ pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
             .collect()
     });
     let schemas = match &listed {
-        Some(types) if !types.is_empty() => get_json(service, "/Schemas").await?,
-        _ => None,
+        Some(types) if types.is_empty() => None,
+        _ => get_json(service, "/Schemas").await?,
+    };
+    let extensions = match (&listed, &schemas) {
+        (None, Some(schemas)) => Some(schema_ids(schemas)),
+        _ => extensions,
     };
     let writable = match (&listed, &schemas) {
         (Some(types), Some(schemas)) => writable_attributes(types, &list_items(schemas)),
@@ -163,6 +169,15 @@ fn writable_attributes(
         by_type.insert(name.to_ascii_lowercase(), paths);
     }
     by_type
+}
+
+/// The `id` of every schema a `/Schemas` answer defines.
+fn schema_ids(schemas: &Value) -> Vec<String> {
+    list_items(schemas)
+        .into_iter()
+        .filter_map(|schema| get_ci(schema, "id").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The attribute definitions (RFC 7643 §7) under `key` (`attributes`, `subAttributes`).

@@ -158,10 +158,14 @@ fn missing_capability(name: &str, discovery: &Discovery) -> Option<String> {
 
 fn missing_extension(urn: &str, discovery: &Discovery) -> Option<String> {
     let extensions = discovery.extensions.as_ref()?;
-    (!extensions.iter().any(|e| e.eq_ignore_ascii_case(urn))).then(|| {
-        format!(
+    (!extensions.iter().any(|e| e.eq_ignore_ascii_case(urn))).then(|| match discovery.resource_types {
+        Some(_) => format!(
             "no resource type lists the schema extension `{urn}` (/ResourceTypes schemaExtensions)"
-        )
+        ),
+        None => format!(
+            "/ResourceTypes could not be read, and /Schemas does not define the schema extension \
+             `{urn}`"
+        ),
     })
 }
 
@@ -199,7 +203,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::scim::model::ENTERPRISE_USER_SCHEMA;
+    use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
     use crate::suite::parse_suite;
 
     const NEEDS_ENTERPRISE: &str = r#"
@@ -371,5 +375,29 @@ path = "/Users"
             Plan::Run,
             "unreadable /ResourceTypes is not judged"
         );
+    }
+
+    /// scim-server (Rust) serves no /ResourceTypes; its /Schemas still says it has no
+    /// enterprise extension, so the checks that need it skip instead of failing the server.
+    #[test]
+    fn without_resource_types_an_extension_requirement_follows_schemas() {
+        let suite = parse_suite("x.toml", NEEDS_ENTERPRISE).expect("valid suite");
+        let plan = |schema_ids: &[&str]| {
+            let discovery = Discovery {
+                capabilities: Some(HashMap::new()),
+                resource_types: None,
+                extensions: Some(schema_ids.iter().map(|id| (*id).to_owned()).collect()),
+                ..Discovery::default()
+            };
+            plan_check(&suite.checks[0], &RunOptions::default(), Some(&discovery))
+        };
+        assert_eq!(
+            plan(&[USER_SCHEMA, GROUP_SCHEMA]),
+            Plan::Skip(format!(
+                "/ResourceTypes could not be read, and /Schemas does not define the schema \
+                 extension `{ENTERPRISE_USER_SCHEMA}`"
+            ))
+        );
+        assert_eq!(plan(&[USER_SCHEMA, ENTERPRISE_USER_SCHEMA]), Plan::Run);
     }
 }
