@@ -20,10 +20,16 @@ pub struct Discovery {
     /// `ServiceProviderConfig` features and whether each is supported; `None` when the document
     /// could not be read (then every capability counts as not advertised).
     pub(super) capabilities: Option<HashMap<String, bool>>,
+    /// Features the `ServiceProviderConfig` states as a bare value (`"patch": true`) instead of
+    /// the object with `supported` RFC 7643 §5 defines, with that value as JSON text; such a
+    /// feature is not advertised, and a skip for it says why.
+    pub(super) unshaped_capabilities: HashMap<String, String>,
     /// Resource type names from `/ResourceTypes`; `None` when unreadable (then no check is
     /// skipped for a missing resource type).
     pub(super) resource_types: Option<Vec<String>>,
-    /// The `schemaExtensions` URNs of every resource type; `None` as for `resource_types`.
+    /// The `schemaExtensions` URNs of every resource type; when `/ResourceTypes` cannot be
+    /// read, the ids of the schemas `/Schemas` defines (a server without resource types still
+    /// says there which extensions it has); `None` when neither can be read.
     pub(super) extensions: Option<Vec<String>>,
     /// Per resource type (its name in lowercase), the paths (`nickName`, `name.givenName`) of
     /// the attributes of its core schema whose mutability is not `readOnly`, from `/Schemas`.
@@ -55,6 +61,11 @@ pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
             })
             .collect()
     });
+    let unshaped_capabilities = spc
+        .as_ref()
+        .and_then(Value::as_object)
+        .map(unshaped_capabilities)
+        .unwrap_or_default();
     let types = get_json(service, "/ResourceTypes").await?;
     let listed = types.as_ref().map(list_items);
     let resource_types = listed.as_ref().map(|types| {
@@ -77,8 +88,12 @@ pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
             .collect()
     });
     let schemas = match &listed {
-        Some(types) if !types.is_empty() => get_json(service, "/Schemas").await?,
-        _ => None,
+        Some(types) if types.is_empty() => None,
+        _ => get_json(service, "/Schemas").await?,
+    };
+    let extensions = match (&listed, &schemas) {
+        (None, Some(schemas)) => Some(schema_ids(schemas)),
+        _ => extensions,
     };
     let writable = match (&listed, &schemas) {
         (Some(types), Some(schemas)) => writable_attributes(types, &list_items(schemas)),
@@ -87,10 +102,23 @@ pub async fn discover(service: &dyn Service) -> Result<Discovery, RunError> {
     probe_credentials(service, &users_endpoint(listed.as_deref())).await?;
     Ok(Discovery {
         capabilities,
+        unshaped_capabilities,
         resource_types,
         extensions,
         writable,
     })
+}
+
+/// The features a ServiceProviderConfig states as something other than an object (or null),
+/// e.g. scim-server (Rust) writes `"patch": true`, each with its value as JSON text.
+fn unshaped_capabilities(config: &Map<String, Value>) -> HashMap<String, String> {
+    CAPABILITIES
+        .iter()
+        .filter_map(|name| match get_ci(config, name)? {
+            Value::Object(_) | Value::Null => None,
+            bare => Some(((*name).to_owned(), bare.to_string())),
+        })
+        .collect()
 }
 
 /// For each resource type whose core schema `/Schemas` holds, the paths of the attributes and
@@ -141,6 +169,15 @@ fn writable_attributes(
         by_type.insert(name.to_ascii_lowercase(), paths);
     }
     by_type
+}
+
+/// The `id` of every schema a `/Schemas` answer defines.
+fn schema_ids(schemas: &Value) -> Vec<String> {
+    list_items(schemas)
+        .into_iter()
+        .filter_map(|schema| get_ci(schema, "id").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The attribute definitions (RFC 7643 §7) under `key` (`attributes`, `subAttributes`).
@@ -222,6 +259,22 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_feature_stated_as_a_bare_value_is_recorded_with_that_value() {
+        let config = json!({"patch": true, "Bulk": false, "filter": {"supported": true},
+            "sort": null, "etag": "yes"});
+        let unshaped = unshaped_capabilities(config.as_object().expect("an object"));
+        assert_eq!(
+            unshaped,
+            HashMap::from([
+                ("patch".to_owned(), "true".to_owned()),
+                ("bulk".to_owned(), "false".to_owned()),
+                ("etag".to_owned(), "\"yes\"".to_owned()),
+            ]),
+            "an object (the RFC's shape), null and an absent feature are not recorded"
+        );
+    }
 
     #[test]
     fn writable_attributes_are_those_schemas_does_not_declare_read_only() {

@@ -142,21 +142,30 @@ fn missing_capability(name: &str, discovery: &Discovery) -> Option<String> {
         .and_then(|caps| caps.get(name))
         .copied()
         .unwrap_or(false);
-    (!supported).then(|| match discovery.capabilities {
-        Some(_) => format!(
+    let stated_instead = discovery.unshaped_capabilities.get(name);
+    (!supported).then(|| match (&discovery.capabilities, stated_instead) {
+        (Some(_), Some(bare)) => format!(
+            "the server does not advertise `{name}` as RFC 7643 §5 defines it: its \
+             ServiceProviderConfig says `\"{name}\": {bare}`, not an object with `supported`"
+        ),
+        (Some(_), None) => format!(
             "the server does not advertise `{name}` (ServiceProviderConfig {name}.supported is \
              not true)"
         ),
-        None => format!("needs `{name}`, and the ServiceProviderConfig could not be read"),
+        (None, _) => format!("needs `{name}`, and the ServiceProviderConfig could not be read"),
     })
 }
 
 fn missing_extension(urn: &str, discovery: &Discovery) -> Option<String> {
     let extensions = discovery.extensions.as_ref()?;
-    (!extensions.iter().any(|e| e.eq_ignore_ascii_case(urn))).then(|| {
-        format!(
+    (!extensions.iter().any(|e| e.eq_ignore_ascii_case(urn))).then(|| match discovery.resource_types {
+        Some(_) => format!(
             "no resource type lists the schema extension `{urn}` (/ResourceTypes schemaExtensions)"
-        )
+        ),
+        None => format!(
+            "/ResourceTypes could not be read, and /Schemas does not define the schema extension \
+             `{urn}`"
+        ),
     })
 }
 
@@ -194,7 +203,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::scim::model::ENTERPRISE_USER_SCHEMA;
+    use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
     use crate::suite::parse_suite;
 
     const NEEDS_ENTERPRISE: &str = r#"
@@ -220,7 +229,7 @@ path = "/Users"
             capabilities: Some(HashMap::new()),
             resource_types: Some(vec!["User".to_owned()]),
             extensions,
-            writable: HashMap::new(),
+            ..Discovery::default()
         };
         plan_check(&suite.checks[0], &RunOptions::default(), Some(&discovery))
     }
@@ -255,6 +264,7 @@ path = "/Users"
             resource_types: Some(vec!["User".to_owned()]),
             extensions: Some(Vec::new()),
             writable,
+            ..Discovery::default()
         };
         plan_check(&suite.checks[0], &RunOptions::default(), Some(&discovery))
     }
@@ -296,6 +306,58 @@ path = "/Users"
         );
     }
 
+    const NEEDS_PATCH: &str = r#"
+[suite]
+name = "x"
+title = "X"
+
+[[check]]
+id = "x.patch"
+title = "Needs PATCH"
+rfc = "RFC 7644 §3.5.2"
+level = "MUST"
+requires = ["patch"]
+
+[[check.step]]
+method = "GET"
+path = "/Users"
+"#;
+
+    /// scim-server (Rust) says `"patch": true`: not advertised, and the skip says what the
+    /// server wrote instead of claiming it said nothing.
+    #[test]
+    fn a_capability_stated_as_a_bare_value_is_skipped_naming_that_value() {
+        let suite = parse_suite("x.toml", NEEDS_PATCH).expect("valid suite");
+        let plan = |unshaped: &[(&str, &str)]| {
+            let discovery = Discovery {
+                capabilities: Some(HashMap::from([("patch".to_owned(), false)])),
+                unshaped_capabilities: unshaped
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                    .collect(),
+                ..Discovery::default()
+            };
+            plan_check(&suite.checks[0], &RunOptions::default(), Some(&discovery))
+        };
+        assert_eq!(
+            plan(&[("patch", "true")]),
+            Plan::Skip(
+                "the server does not advertise `patch` as RFC 7643 §5 defines it: its \
+                 ServiceProviderConfig says `\"patch\": true`, not an object with `supported`"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            plan(&[]),
+            Plan::Skip(
+                "the server does not advertise `patch` (ServiceProviderConfig patch.supported \
+                 is not true)"
+                    .to_owned()
+            ),
+            "a feature in the RFC's shape keeps the plain reason"
+        );
+    }
+
     #[test]
     fn an_extension_requirement_follows_the_resource_types_schema_extensions() {
         let listed = plan_with(Some(vec![ENTERPRISE_USER_SCHEMA.to_ascii_lowercase()]));
@@ -313,5 +375,29 @@ path = "/Users"
             Plan::Run,
             "unreadable /ResourceTypes is not judged"
         );
+    }
+
+    /// scim-server (Rust) serves no /ResourceTypes; its /Schemas still says it has no
+    /// enterprise extension, so the checks that need it skip instead of failing the server.
+    #[test]
+    fn without_resource_types_an_extension_requirement_follows_schemas() {
+        let suite = parse_suite("x.toml", NEEDS_ENTERPRISE).expect("valid suite");
+        let plan = |schema_ids: &[&str]| {
+            let discovery = Discovery {
+                capabilities: Some(HashMap::new()),
+                resource_types: None,
+                extensions: Some(schema_ids.iter().map(|id| (*id).to_owned()).collect()),
+                ..Discovery::default()
+            };
+            plan_check(&suite.checks[0], &RunOptions::default(), Some(&discovery))
+        };
+        assert_eq!(
+            plan(&[USER_SCHEMA, GROUP_SCHEMA]),
+            Plan::Skip(format!(
+                "/ResourceTypes could not be read, and /Schemas does not define the schema \
+                 extension `{ENTERPRISE_USER_SCHEMA}`"
+            ))
+        );
+        assert_eq!(plan(&[USER_SCHEMA, ENTERPRISE_USER_SCHEMA]), Plan::Run);
     }
 }

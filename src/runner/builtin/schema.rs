@@ -173,9 +173,15 @@ fn offence(
             None => Some("has no `type`".to_owned()),
         },
         SchemaRule::FlatSubAttributes => {
+            // `subAttributes: []` (or null) defines no sub-attribute: only a listed one nests.
+            let lists_sub_attributes = match get_ci(definition, "subAttributes") {
+                None | Some(Value::Null) => false,
+                Some(Value::Array(subs)) => !subs.is_empty(),
+                Some(_) => true,
+            };
             let nested = depth > 0
                 && (text("type").is_some_and(|t| t.eq_ignore_ascii_case("complex"))
-                    || get_ci(definition, "subAttributes").is_some());
+                    || lists_sub_attributes);
             nested.then(|| "is a sub-attribute with sub-attributes of its own".to_owned())
         }
         SchemaRule::ReferenceTypes => match get_ci(definition, "referenceTypes") {
@@ -324,6 +330,24 @@ mod tests {
         assert_eq!(
             observed(SchemaRule::FlatSubAttributes, nested).as_deref(),
             Some("`urn:example:S:address.geo` is a sub-attribute with sub-attributes of its own")
+        );
+    }
+
+    /// scim-server (Rust) writes `subAttributes: []` on every simple definition: an empty list
+    /// defines no sub-attribute, so nothing nests; a listed one still does.
+    #[test]
+    fn an_empty_sub_attribute_list_is_not_nesting() {
+        let empty = json!([{"name": "name", "type": "complex", "subAttributes": [
+            {"name": "givenName", "type": "string", "subAttributes": []},
+            {"name": "middleName", "type": "string", "subAttributes": null}]}]);
+        assert_eq!(observed(SchemaRule::FlatSubAttributes, empty), None);
+        let listed = json!([{"name": "name", "type": "complex", "subAttributes": [
+            {"name": "givenName", "type": "string", "subAttributes": [{"name": "x", "type": "string"}]}]}]);
+        assert_eq!(
+            observed(SchemaRule::FlatSubAttributes, listed).as_deref(),
+            Some(
+                "`urn:example:S:name.givenName` is a sub-attribute with sub-attributes of its own"
+            )
         );
     }
 

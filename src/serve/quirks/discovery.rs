@@ -82,7 +82,8 @@ impl Quirks {
     /// string, `schema-complex-without-sub-attributes` leaves out `manager`'s `subAttributes`,
     /// `user-groups-ref-to-users` lets User `groups.$ref` reference Users as well (the text
     /// erratum 8471 corrects), `schema-nulls` sends `canonicalValues: null` wherever there are
-    /// none, and `schema-lowercase-keywords` lowercases every `mutability`.
+    /// none, `sub-attributes-listed-empty` sends `subAttributes: []` wherever there are none,
+    /// and `schema-lowercase-keywords` lowercases every `mutability`.
     fn misdescribe_attributes(&self, schemas: &mut [Value]) {
         for schema in schemas.iter_mut() {
             let id = schema
@@ -157,6 +158,11 @@ impl Quirks {
             && let Some(Value::String(mutability)) = object.get_mut("mutability")
         {
             *mutability = mutability.to_ascii_lowercase();
+        }
+        if self.sub_attributes_listed_empty {
+            object
+                .entry("subAttributes")
+                .or_insert(Value::Array(Vec::new()));
         }
         if let Some(Value::Array(subs)) = object.get_mut("subAttributes") {
             for sub in subs {

@@ -303,6 +303,11 @@ quirk_table! {
         "`/Schemas` also lists the schema of schemas (`urn:ietf:params:scim:schemas:core:2.0:Schema`) \
          as RFC 7643 §8.7.2 writes it, whose `attributes.subAttributes` has sub-attributes of \
          its own, as django-scim2 does (legal: it is the RFC's own definition)";
+    Legal SubAttributesListedEmpty sub_attributes_listed_empty "sub-attributes-listed-empty"
+        "every attribute definition without sub-attributes says `subAttributes: []` (legal)",
+        "every attribute definition in `/Schemas` that has no sub-attributes says \
+         `\"subAttributes\": []`, simple sub-attributes included, as the Rust crate scim-server \
+         does (legal: an empty list defines no sub-attribute, RFC 7643 §2.3.8, §7)";
     Legal NoContentHtml no_content_html "no-content-html"
         "a 204 No Content says `Content-Type: text/html`, as Django's do (legal: it has no \
          content)",
