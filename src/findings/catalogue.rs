@@ -1699,6 +1699,18 @@ catalogue! {
         fix: "resolve `bulkId:` references wherever they appear in an operation's data, inside \
               extensions too, before storing the resource",
     },
+    /// A bulk circle broken by creating one of its resources twice.
+    BulkCircleCreatedTwice {
+        key: "bulk-circle-created-twice",
+        level: Must,
+        rfc: "RFC 7644 §3.7.1, §3.7.3",
+        title: "a circle of `bulkId` references is broken by creating one resource twice: a \
+                duplicate is left that the BulkResponse does not name",
+        okta: None,
+        entra: None,
+        fix: "create each resource of a circle once and complete it afterwards (a PATCH of the \
+              resource already created, not a second POST), or refuse the circle with 409",
+    },
 
     // --- what ServiceProviderConfig claims (`scimctl doctor`) ---------------------------------
 

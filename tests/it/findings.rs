@@ -252,6 +252,11 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ("ignore-if-match", &["etag-not-honoured"], &[]),
     ("bulk-circular-500", &["bulk-reference-unresolved"], &[]),
     (
+        "bulk-circle-created-twice",
+        &["bulk-circle-created-twice"],
+        &[],
+    ),
+    (
         "bulk-extension-references-unresolved",
         &["bulk-reference-unresolved"],
         &[],

@@ -200,8 +200,9 @@ impl Entry {
 struct Collection {
     entries: HashMap<String, Entry>,
     order: BTreeMap<u64, String>,
-    /// Lowercased userName / displayName -> id.
-    unique: HashMap<String, String>,
+    /// Lowercased userName / displayName -> the id holding it (two only after
+    /// `bulk-circle-created-twice` created a name again, oldest first).
+    unique: HashMap<String, Vec<String>>,
     /// `ids-unique-per-type`: lowercased userName / displayName -> how many resources have
     /// been created with it.
     names_issued: HashMap<String, u64>,
@@ -360,7 +361,7 @@ impl Store {
 
     /// The user whose userName equals `user_name` (case-insensitively).
     pub fn user_by_name(&self, user_name: &str) -> Option<&Entry> {
-        let id = self.users.unique.get(&user_name.to_lowercase())?;
+        let id = self.users.unique.get(&user_name.to_lowercase())?.first()?;
         self.users.entries.get(id)
     }
 
@@ -522,8 +523,8 @@ fn indexed_candidates<'a>(
                 collection
                     .unique
                     .get(&value.to_lowercase())
-                    .into_iter()
-                    .collect()
+                    .map(|ids| ids.iter().collect())
+                    .unwrap_or_default()
             } else if path.name.eq_ignore_ascii_case("externalId") {
                 collection
                     .external

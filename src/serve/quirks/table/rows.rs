@@ -81,6 +81,13 @@ quirk_table! {
         "`/Bulk` runs every operation whatever `failOnErrors` says";
     Deviation BulkCircular500 bulk_circular_500 "bulk-circular-500"
         "`/Bulk` operations whose `bulkId` references go round in a circle fail with 500, not 409";
+    Deviation BulkCircleCreatedTwice bulk_circle_created_twice "bulk-circle-created-twice"
+        "`/Bulk` breaks a `bulkId` circle by creating its first resource twice",
+        "`/Bulk` breaks a circle of `bulkId` references by creating the first resource without \
+         the references it cannot resolve yet, then creating it again with them, as SCIMMY does: \
+         two groups of one `displayName` are left, the BulkResponse names the second and the \
+         other group's member is the first (RFC 7644 §3.7.1: the circle is resolved or refused \
+         with 409; §3.7.3: each POST creates the one resource its `location` names)";
     Deviation BulkExtensionReferencesUnresolved bulk_extension_references_unresolved
         "bulk-extension-references-unresolved"
         "`/Bulk` resolves `bulkId:` references in core attributes only, not inside an extension \
