@@ -30,32 +30,6 @@ impl Store {
         self.create_with_id(kind, body, now, id)
     }
 
-    /// `bulk-circle-created-twice`: [`Store::create`], even when another resource holds the
-    /// name, as a server without a uniqueness index makes the second write of a bulk circle it
-    /// breaks. Both stay in the index, so filters and cleanups find both.
-    pub fn create_despite_name(
-        &mut self,
-        kind: Kind,
-        body: Value,
-        now: &str,
-    ) -> Result<&Entry, ScimError> {
-        let key = get_ci(&body, kind.unique_attribute())
-            .and_then(Value::as_str)
-            .map(str::to_lowercase);
-        let holders = key
-            .as_ref()
-            .and_then(|key| self.collection_mut(kind).unique.remove(key))
-            .unwrap_or_default();
-        let created = self
-            .create(kind, body, now)
-            .map(|entry| entry.id().to_string());
-        if let Some(key) = key {
-            let ids = self.collection_mut(kind).unique.entry(key).or_default();
-            ids.splice(0..0, holders);
-        }
-        self.require(kind, &created?)
-    }
-
     /// `ids-unique-per-type`: the id of the n-th resource of `kind` named as `body` names it,
     /// the same for the n-th user and the n-th group of one name; a random one without a name.
     fn id_from_name(&mut self, kind: Kind, body: &Value) -> String {
@@ -309,8 +283,9 @@ impl Store {
         }
         let unique_name = kind.unique_attribute();
         if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
-            && let Some(holders) = self.collection(kind).unique.get(&value.to_lowercase())
-            && holders.iter().any(|holder| holder != id)
+            && (self.collection(kind).names.holders(value))
+                .iter()
+                .any(|holder| holder != id)
         {
             return Err(ScimError::typed(
                 ScimType::Uniqueness,
@@ -508,11 +483,7 @@ impl Store {
         let seq = entry.seq;
         let collection = self.collection_mut(kind);
         if let Some(Value::String(name)) = get_ci(&entry.resource, kind.unique_attribute()) {
-            collection
-                .unique
-                .entry(name.to_lowercase())
-                .or_default()
-                .push(id.clone());
+            collection.names.add(name, &id);
         }
         if let Some(Value::String(external)) = get_ci(&entry.resource, "externalId") {
             collection
@@ -549,13 +520,7 @@ impl Store {
         let entry = collection.entries.remove(id)?;
         collection.order.remove(&entry.seq);
         if let Some(Value::String(name)) = get_ci(&entry.resource, kind.unique_attribute()) {
-            let key = name.to_lowercase();
-            if let Some(holders) = collection.unique.get_mut(&key) {
-                holders.retain(|holder| holder != id);
-                if holders.is_empty() {
-                    collection.unique.remove(&key);
-                }
-            }
+            collection.names.remove(name, id);
         }
         if let Some(Value::String(external)) = get_ci(&entry.resource, "externalId")
             && let Some(ids) = collection.external.get_mut(external)
