@@ -250,6 +250,11 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
         &[],
     ),
     ("ignore-if-match", &["etag-not-honoured"], &[]),
+    (
+        "absent-attribute-filter-400",
+        &["filter-refused-on-absent-attribute"],
+        &[],
+    ),
     ("bulk-circular-500", &["bulk-reference-unresolved"], &[]),
     (
         "bulk-circle-created-twice",

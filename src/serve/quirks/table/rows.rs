@@ -26,6 +26,14 @@ quirk_table! {
          nothing",
         "a filter naming an attribute in another case than the schema's (`USERNAME eq ...`) \
          matches nothing (RFC 7644 §3.4.2.2: attribute names and operators are case insensitive)";
+    Deviation AbsentAttributeFilter400 absent_attribute_filter_400
+        "absent-attribute-filter-400"
+        "a filter on a sub-attribute of a multi-valued attribute (`emails.value eq`) answers 400 \
+         while any stored resource lacks that attribute",
+        "a filter comparing a sub-attribute of a multi-valued attribute (`emails.value eq ...`, \
+         `emails[type eq \"work\"]`) answers 400 `invalidValue` while any stored resource of \
+         the type has no value for that attribute, as SCIMMY does (RFC 7644 §3.4.2.2: a \
+         resource without the attribute does not match; RFC 7643 §2.5: unassigned is a state)";
     Deviation FilterNoMatch404 filter_no_match_404 "filter-no-match-404"
         "a filtered list with no match answers 404, not an empty 200";
     Deviation ZeroBasedStartIndex zero_based_start_index "zero-based-start-index"
