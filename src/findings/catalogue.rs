@@ -1080,6 +1080,18 @@ catalogue! {
         fix: "match `or` when either side matches and `and` when both do, bind `not` tighter \
               than `and` and `and` tighter than `or`, and evaluate parentheses first",
     },
+    /// A filter refused because a stored resource lacks the attribute it names.
+    FilterRefusedOnAbsentAttribute {
+        key: "filter-refused-on-absent-attribute",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.2; RFC 7643 §2.5",
+        title: "a filter on a sub-attribute (`emails.value eq`) is refused while some stored \
+                resource has no value for the attribute",
+        okta: None,
+        entra: None,
+        fix: "treat a resource without the attribute as not matching (an unassigned attribute \
+              has no value to compare), never as an error",
+    },
     /// A filter operator other than `eq` (`co`, `sw`, `pr`, `gt`, a value path ...) that
     /// answers with the wrong resources.
     FilterOperatorWrong {
@@ -1698,6 +1710,18 @@ catalogue! {
         entra: None,
         fix: "resolve `bulkId:` references wherever they appear in an operation's data, inside \
               extensions too, before storing the resource",
+    },
+    /// A bulk circle broken by creating one of its resources twice.
+    BulkCircleCreatedTwice {
+        key: "bulk-circle-created-twice",
+        level: Must,
+        rfc: "RFC 7644 §3.7.1, §3.7.3",
+        title: "a circle of `bulkId` references is broken by creating one resource twice: a \
+                duplicate is left that the BulkResponse does not name",
+        okta: None,
+        entra: None,
+        fix: "create each resource of a circle once and complete it afterwards (a PATCH of the \
+              resource already created, not a second POST), or refuse the circle with 409",
     },
 
     // --- what ServiceProviderConfig claims (`scimctl doctor`) ---------------------------------

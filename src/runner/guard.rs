@@ -110,13 +110,7 @@ impl WriteGuard<'_> {
 
     /// A bulk request may create (named from `{{unique}}`) and change only what this run owns.
     fn admit_bulk(&self, body: Option<&Value>) -> Result<(), CheckError> {
-        let operations = body
-            .and_then(Value::as_object)
-            .and_then(|map| get_ci(map, "Operations"))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for operation in operations.iter().filter_map(Value::as_object) {
+        for operation in bulk_operations(body).iter().filter_map(Value::as_object) {
             let text = |key| get_ci(operation, key).and_then(Value::as_str).unwrap_or("");
             let (method, path) = (text("method"), text("path"));
             if method.eq_ignore_ascii_case("POST") {
@@ -166,6 +160,22 @@ impl WriteGuard<'_> {
                 })
                 .map_err(CheckError::Ledger)?;
         }
+        if is_bulk(&request.path) {
+            self.keep_bulk_names_pending(json_body(request).as_ref())?;
+        }
+        Ok(())
+    }
+
+    /// A server may create more than its BulkResponse names (a circle of `bulkId`s broken by
+    /// creating one resource twice): every name a bulk request created is announced again, so
+    /// the cleanup also looks for it by name and deletes what it finds.
+    fn keep_bulk_names_pending(&self, body: Option<&Value>) -> Result<(), CheckError> {
+        for operation in bulk_operations(body).iter().filter_map(Value::as_object) {
+            let text = |key| get_ci(operation, key).and_then(Value::as_str).unwrap_or("");
+            if text("method").eq_ignore_ascii_case("POST") {
+                self.announce_create(text("path"), get_ci(operation, "data"))?;
+            }
+        }
         Ok(())
     }
 
@@ -182,6 +192,15 @@ impl WriteGuard<'_> {
             })
             .map_err(CheckError::Ledger)
     }
+}
+
+/// The `Operations` of a BulkRequest body.
+fn bulk_operations(body: Option<&Value>) -> Vec<Value> {
+    body.and_then(Value::as_object)
+        .and_then(|map| get_ci(map, "Operations"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The endpoint and id of every POST a BulkResponse reports, from its `location`.
@@ -310,6 +329,35 @@ mod tests {
             );
             guard.record_answer(&own, &reply).unwrap();
             assert!(ledger.owns("/Users", "9"));
+        });
+    }
+
+    #[test]
+    fn what_a_bulk_request_created_is_left_over_by_id_and_by_name() {
+        with_guard(|guard, ledger| {
+            let bulk = post(
+                "/Bulk",
+                json!({"Operations": [
+                    {"method": "POST", "path": "/Groups", "bulkId": "a",
+                     "data": {"displayName": "scimctl-test-r1-a"}}
+                ]}),
+            );
+            guard.admit(&bulk).unwrap();
+            let reply = answer(
+                200,
+                json!({"Operations": [{"method": "POST", "bulkId": "a", "status": "201",
+                                       "location": "https://h/v2/Groups/9"}]}),
+            );
+            guard.record_answer(&bulk, &reply).unwrap();
+            let left = ledger.leftovers();
+            assert!(
+                matches!(&left[..], [
+                    Leftover::Id { id, .. },
+                    Leftover::Named { name, .. },
+                ] if id == "9" && name == "scimctl-test-r1-a"),
+                "a second group of that name, not in the BulkResponse, is still looked for: \
+                 {left:?}"
+            );
         });
     }
 }

@@ -450,6 +450,30 @@ impl Server {
     }
 
     fn create(&self, kind: Kind, request: ApiRequest<'_>) -> Result<Reply, Failure> {
+        self.create_as(kind, request, Store::create)
+    }
+
+    /// `bulk-circle-created-twice`: a create even when another resource holds the name, the
+    /// second write of a bulk circle broken by creating its first resource twice.
+    pub(crate) fn create_despite_name(
+        &self,
+        kind: Kind,
+        request: ApiRequest<'_>,
+    ) -> Result<Reply, Failure> {
+        self.create_as(kind, request, Store::create_despite_name)
+    }
+
+    fn create_as(
+        &self,
+        kind: Kind,
+        request: ApiRequest<'_>,
+        store_create: for<'s, 'n> fn(
+            &'s mut Store,
+            Kind,
+            Value,
+            &'n str,
+        ) -> Result<&'s Entry, ScimError>,
+    ) -> Result<Reply, Failure> {
         let projection = self.projection(Projection::from_query(&request.query)?);
         let mut body = request.body.ok_or_else(|| missing_body(request.method))?;
         if let Some(refusal) = self.quirks.refused_unknown_schemas(&body) {
@@ -470,7 +494,7 @@ impl Server {
         }
         let now = now();
         let mut store = self.write();
-        let entry = store.create(kind, body, &now)?;
+        let entry = store_create(&mut store, kind, body, &now)?;
         let location = self.quirks.location_header(entry.location()).into_owned();
         Ok(self
             .resource_reply(201, kind, entry, &projection)
@@ -687,7 +711,7 @@ fn later_than(now: &str, previous: &str) -> String {
     }
 }
 
-fn resource_kind(segment: &str) -> Option<Kind> {
+pub(crate) fn resource_kind(segment: &str) -> Option<Kind> {
     [Kind::User, Kind::Group]
         .into_iter()
         .find(|kind| kind.endpoint().eq_ignore_ascii_case(segment))

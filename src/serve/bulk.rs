@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::scim::method::Method;
 use crate::scim::model::{BULK_RESPONSE, ScimError, ScimType};
 use crate::scim::resource::get_ci;
-use crate::serve::api::{ApiRequest, Reply, Server};
+use crate::serve::api::{ApiRequest, Reply, Server, resource_kind};
 use crate::serve::query::QueryPairs;
 
 const REFERENCE_PREFIX: &str = "bulkId:";
@@ -24,6 +24,9 @@ struct Operation {
     version: Option<String>,
     path: String,
     data: Option<Value>,
+    /// `bulk-circle-created-twice`: the resource was created once already, to break a circle;
+    /// this operation creates it again whatever holds its name.
+    creates_again: bool,
 }
 
 /// Runs a BulkRequest and answers a BulkResponse (200 even when operations failed).
@@ -90,7 +93,10 @@ pub(crate) fn run(server: &Server, body: Value) -> Result<Reply, ScimError> {
                 *slot = Some(outcome);
             }
         }
-        if !progressed {
+        let circle_broken = !progressed
+            && server.quirks().bulk_circle_created_twice
+            && break_circle(server, &mut deferred, &mut resolved);
+        if !progressed && !circle_broken {
             for (index, op) in deferred {
                 // `bulk-circular-500`: the circle ends in a server error, not RFC 7644 §3.7.1's 409.
                 let status = if server.quirks().bulk_circular_500 {
@@ -198,7 +204,68 @@ fn read_operation(raw: &Value) -> Result<Operation, (String, ScimError)> {
         version: text("version"),
         path,
         data: get_ci(raw, "data").cloned(),
+        creates_again: false,
     })
+}
+
+/// `bulk-circle-created-twice`: breaks a circle SCIMMY's way. The first waiting POST whose
+/// `bulkId` has no id yet is created without what refers to bulkIds not yet resolved, and its
+/// `bulkId` now names that resource; the operation itself still waits, and creates the resource
+/// again once the rest of the circle is created. False when there is no such POST or that first
+/// create fails.
+fn break_circle(
+    server: &Server,
+    waiting: &mut [(usize, Operation)],
+    resolved: &mut HashMap<String, String>,
+) -> bool {
+    let Some(op) = waiting.iter_mut().map(|(_, op)| op).find(|op| {
+        op.method == Method::Post
+            && op
+                .bulk_id
+                .as_ref()
+                .is_some_and(|b| !resolved.contains_key(b))
+    }) else {
+        return false;
+    };
+    let mut data = op.data.clone();
+    if let Some(data) = &mut data {
+        strip_unresolved(data, resolved);
+    }
+    let first_write = Operation {
+        method: op.method,
+        method_text: op.method_text.clone(),
+        bulk_id: op.bulk_id.clone(),
+        version: None,
+        path: op.path.clone(),
+        data,
+        creates_again: false,
+    };
+    let Some(id) = created_id(&execute(server, &first_write, resolved)) else {
+        return false;
+    };
+    if let Some(bulk_id) = &op.bulk_id {
+        resolved.insert(bulk_id.clone(), id);
+    }
+    op.creates_again = true;
+    true
+}
+
+/// Drops from `value` every string member of an object, and every element of a list, that
+/// refers to a bulkId not in `resolved`.
+fn strip_unresolved(value: &mut Value, resolved: &HashMap<String, String>) {
+    let unresolved = |value: &Value| {
+        let mut found = Vec::new();
+        collect_references(value, &mut found);
+        found.iter().any(|r| !resolved.contains_key(r))
+    };
+    match value {
+        Value::Array(items) => items.retain(|item| !unresolved(item)),
+        Value::Object(map) => {
+            map.retain(|_, v| !(v.is_string() && unresolved(v)));
+            map.values_mut().for_each(|v| strip_unresolved(v, resolved));
+        }
+        _ => {}
+    }
 }
 
 /// Every `bulkId:X` the operation refers to, in its path or anywhere in its data.
@@ -284,9 +351,12 @@ fn execute(server: &Server, op: &Operation, resolved: &HashMap<String, String>) 
         if_match: op.version.as_deref(),
         if_none_match: None,
     };
-    let reply = server
-        .dispatch(request)
-        .unwrap_or_else(|failure| failure.reply(server.quirks()));
+    let kind = resource_kind(request.path.trim_start_matches('/'));
+    let reply = match kind {
+        Some(kind) if op.creates_again => server.create_despite_name(kind, request),
+        _ => server.dispatch(request),
+    }
+    .unwrap_or_else(|failure| failure.reply(server.quirks()));
     let mut result = Map::new();
     result.insert("method".into(), op.method_text.clone().into());
     if let Some(bulk_id) = &op.bulk_id {

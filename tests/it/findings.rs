@@ -250,7 +250,17 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
         &[],
     ),
     ("ignore-if-match", &["etag-not-honoured"], &[]),
+    (
+        "absent-attribute-filter-400",
+        &["filter-refused-on-absent-attribute"],
+        &[],
+    ),
     ("bulk-circular-500", &["bulk-reference-unresolved"], &[]),
+    (
+        "bulk-circle-created-twice",
+        &["bulk-circle-created-twice"],
+        &[],
+    ),
     (
         "bulk-extension-references-unresolved",
         &["bulk-reference-unresolved"],

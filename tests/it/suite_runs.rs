@@ -195,10 +195,14 @@ pub async fn run_against_server(config: ServeConfig) -> RunOutcome {
 /// How many checks a run has in flight. A server that throttles (`rate-limit`) or answers slowly
 /// (`latency`) keeps a run waiting on the clock, not the processor: more checks at once let those
 /// waits overlap, and `runner_safety::concurrency_changes_no_verdict` shows that the number
-/// changes no verdict. Every other run keeps the default of `scimctl test`.
+/// changes no verdict. Under `absent-attribute-filter-400` a filter's answer depends on which
+/// users other checks hold at the time: one check at a time makes its verdicts repeatable.
+/// Every other run keeps the default of `scimctl test`.
 fn jobs_for(quirks: &Quirks) -> usize {
     if quirks.rate_limit_every.is_some() || quirks.latency.is_some() {
         16
+    } else if quirks.absent_attribute_filter_400 {
+        1
     } else {
         RunOptions::default().jobs
     }

@@ -181,25 +181,15 @@ async fn a_write_to_a_resource_the_run_did_not_create_is_never_sent() {
     assert!(outcome.exchanges.is_empty(), "nothing was sent");
 }
 
-/// A server that creates what is posted and refuses every filter with the 400 SCIMMY
-/// answers when a stored resource lacks the filtered attribute.
-struct RefusesFilters;
+/// A server whose answer to each request the function decides.
+struct Scripted(fn(&RawRequest) -> (u16, &'static str));
 
-impl Service for RefusesFilters {
+impl Service for Scripted {
     fn send<'a>(
         &'a self,
         request: &'a RawRequest,
     ) -> BoxFuture<'a, Result<RawExchange, ClientError>> {
-        let filtered = request.query.iter().any(|(name, _)| name == "filter");
-        let (status, body) = match request.method {
-            Method::Post => (201, r#"{"id": "u1", "userName": "x"}"#),
-            Method::Get if filtered => (
-                400,
-                r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "scimType": "invalidValue", "detail": "Cannot convert undefined or null to object"}"#,
-            ),
-            Method::Delete => (204, ""),
-            _ => (404, "{}"),
-        };
+        let (status, body) = (self.0)(request);
         let exchange = canned_exchange(request, status, body);
         Box::pin(async move { Ok(exchange) })
     }
@@ -211,6 +201,53 @@ impl Service for RefusesFilters {
     fn retry_stats(&self) -> RetryStats {
         RetryStats::default()
     }
+}
+
+/// Creates what is posted and refuses every filter with the 400 SCIMMY answers when a stored
+/// resource lacks the filtered attribute.
+fn refuses_filters(request: &RawRequest) -> (u16, &'static str) {
+    let filtered = request.query.iter().any(|(name, _)| name == "filter");
+    match request.method {
+        Method::Post => (201, r#"{"id": "u1", "userName": "x"}"#),
+        Method::Get if filtered => (
+            400,
+            r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "scimType": "invalidValue", "detail": "Cannot convert undefined or null to object"}"#,
+        ),
+        Method::Delete => (204, ""),
+        _ => (404, "{}"),
+    }
+}
+
+/// Creates what is posted, reads it back, and answers every PATCH 501 without a body, as
+/// django-scim2 does for a path it has no handler for.
+fn refuses_patches(request: &RawRequest) -> (u16, &'static str) {
+    match request.method {
+        Method::Post => (201, r#"{"id": "u1", "userName": "x"}"#),
+        Method::Get => (200, r#"{"id": "u1", "userName": "x"}"#),
+        Method::Patch => (501, ""),
+        Method::Delete => (204, ""),
+        _ => (404, "{}"),
+    }
+}
+
+/// The outcome of the built-in check `id` of `suite`, writes allowed, against `server`.
+async fn builtin_outcome(
+    suite: &str,
+    id: &str,
+    server: fn(&RawRequest) -> (u16, &'static str),
+) -> CheckOutcome {
+    let text = crate::suite::builtin_suite(suite).expect("built in");
+    let suite = parse_suite(suite, text).unwrap_or_else(|e| panic!("{e}"));
+    let check = suite.checks.iter().find(|c| c.id == id).expect("the check");
+    let shared = Shared {
+        service: Arc::new(Scripted(server)),
+        ledger: Arc::new(Ledger::new(Box::new(NoSink), Vec::new())),
+        options: RunOptions {
+            allow_writes: true,
+            ..RunOptions::default()
+        },
+    };
+    run_check(&shared, check, "t").await.0
 }
 
 /// A check about how a filter matches must not blame the matching when the server refused
@@ -240,18 +277,7 @@ async fn a_refused_filter_is_not_reported_as_a_wrong_match() {
         ),
     ];
     for (suite, id, wrong_cause) in checks {
-        let text = crate::suite::builtin_suite(suite).expect("built in");
-        let suite = parse_suite(suite, text).unwrap_or_else(|e| panic!("{e}"));
-        let check = suite.checks.iter().find(|c| c.id == id).expect("the check");
-        let shared = Shared {
-            service: Arc::new(RefusesFilters),
-            ledger: Arc::new(Ledger::new(Box::new(NoSink), Vec::new())),
-            options: RunOptions {
-                allow_writes: true,
-                ..RunOptions::default()
-            },
-        };
-        let outcome = run_check(&shared, check, "t").await.0;
+        let outcome = builtin_outcome(suite, id, refuses_filters).await;
         assert_eq!(outcome.status, Status::Fail, "{id}: {}", outcome.message);
         assert!(
             outcome.message.contains("expected status 200, got 400"),
@@ -261,6 +287,26 @@ async fn a_refused_filter_is_not_reported_as_a_wrong_match() {
         assert!(
             !outcome.message.contains(wrong_cause),
             "{id} blames the matching for a refused filter: {}",
+            outcome.message
+        );
+    }
+}
+
+/// A check about one shape of a PATCH must not blame that shape when the server refuses the
+/// PATCH in any shape: the plain request goes first, and its refusal is the finding.
+#[tokio::test]
+async fn a_refused_patch_is_not_blamed_on_the_shape_under_test() {
+    let checks = [
+        ("entra", "entra.roles.primary-as-string"),
+        ("rfc7644", "rfc7644.patch.attributes-returns-the-resource"),
+    ];
+    for (suite, id) in checks {
+        let outcome = builtin_outcome(suite, id, refuses_patches).await;
+        assert_eq!(outcome.status, Status::Fail, "{id}: {}", outcome.message);
+        assert_eq!(
+            outcome.finding.map(|f| f.deviation),
+            Some(Deviation::WriteRefused),
+            "{id}: {}",
             outcome.message
         );
     }

@@ -6,9 +6,12 @@
 use std::fmt::Write as _;
 
 use super::{ApiRequest, Failure, Reply, Server, body_of, not_allowed};
+use crate::scim::filter::Filter;
 use crate::scim::method::Method;
 use crate::scim::model::{LIST_RESPONSE, ScimError};
+use crate::scim::path::AttrPath;
 use crate::scim::resource::Projector;
+use crate::scim::sort::SortOrder;
 use crate::serve::protocol;
 use crate::serve::query::ListParams;
 use crate::serve::store::{Entry, Kind, Store};
@@ -92,18 +95,7 @@ impl Server {
                 (kinds.iter().map(|kind| store.len(*kind)).sum(), page)
             }
             (filter, sort) => {
-                let mut found: Vec<(Kind, &Entry)> = Vec::new();
-                for kind in kinds {
-                    if filter.as_ref().is_some_and(|filter| {
-                        let schema = Store::schema(*kind);
-                        self.quirks.misses_names_by_case(filter, schema)
-                            || self.quirks.misses_unmapped_names(filter, schema)
-                    }) {
-                        continue;
-                    }
-                    let hits = store.search(*kind, filter.as_ref(), sort)?;
-                    found.extend(hits.into_iter().map(|entry| (*kind, entry)));
-                }
+                let found = self.matching(&store, kinds, filter.as_ref(), sort)?;
                 if filter.is_some() && found.is_empty() && self.quirks.filter_no_match_404 {
                     return Err(ScimError::status(404, "no resource matches the filter").into());
                 }
@@ -133,6 +125,37 @@ impl Server {
             total
         };
         Ok(self.list_reply(total, shown_start, &items, count))
+    }
+
+    /// The resources of `kinds` that `filter` matches, in `sort` order, as the filter quirks
+    /// answer them.
+    fn matching<'s>(
+        &self,
+        store: &'s Store,
+        kinds: &[Kind],
+        filter: Option<&Filter>,
+        sort: Option<(&AttrPath, SortOrder)>,
+    ) -> Result<Vec<(Kind, &'s Entry)>, Failure> {
+        let mut found = Vec::new();
+        for kind in kinds {
+            let schema = Store::schema(*kind);
+            if filter.is_some_and(|filter| {
+                self.quirks.misses_names_by_case(filter, schema)
+                    || self.quirks.misses_unmapped_names(filter, schema)
+            }) {
+                continue;
+            }
+            let lacks = |name: &str| store.some_lack(*kind, name);
+            if let Some(refusal) = filter.and_then(|filter| {
+                self.quirks
+                    .refused_filter_over_absent(filter, schema, &lacks)
+            }) {
+                return Err(refusal.into());
+            }
+            let hits = store.search(*kind, filter, sort)?;
+            found.extend(hits.into_iter().map(|entry| (*kind, entry)));
+        }
+        Ok(found)
     }
 
     /// A ListResponse page of `items`, the page size having been limited to `page_limit`.

@@ -1,7 +1,7 @@
 //! The refusals of requests a conformant server takes, one per deviation quirk that answers
 //! 400 or 501 where RFC 7644 asks for an answer: a PATCH `replace` of an absent attribute, an
-//! unknown query parameter, a root `.search` on an attribute one resource type lacks, and
-//! PATCH altogether. Pure: no I/O.
+//! unknown query parameter, a root `.search` on an attribute one resource type lacks, a filter
+//! on an attribute a stored resource lacks, and PATCH altogether. Pure: no I/O.
 
 use serde_json::Value;
 
@@ -14,6 +14,35 @@ use crate::scim::schema::ResourceSchema;
 use crate::serve::query::QueryPairs;
 
 impl Quirks {
+    /// `absent-attribute-filter-400`: the 400 for a filter that compares a sub-attribute of a
+    /// multi-valued attribute (`emails.value eq`, `emails[type eq "work"]`) while `lacks` says
+    /// a stored resource has no value for that attribute: SCIMMY's matcher reads the missing
+    /// attribute's values and throws. A presence test (`emails pr`) is answered.
+    pub fn refused_filter_over_absent(
+        &self,
+        filter: &Filter,
+        schema: &ResourceSchema,
+        lacks: &dyn Fn(&str) -> bool,
+    ) -> Option<ScimError> {
+        if !self.absent_attribute_filter_400 {
+            return None;
+        }
+        let multi_valued = |path: &AttrPath| {
+            schema
+                .core
+                .attribute(&path.name)
+                .is_some_and(|attribute| attribute.multi_valued)
+        };
+        let reads_absent =
+            compares_sub_attributes(filter, &|path| multi_valued(path) && lacks(&path.name));
+        reads_absent.then(|| {
+            ScimError::typed(
+                ScimType::InvalidValue,
+                "Cannot convert undefined or null to object",
+            )
+        })
+    }
+
     /// `replace-absent-is-no-target`: the 400 `noTarget` for a PATCH `replace` whose path (a
     /// plain attribute path, without URN or filter) names an attribute `resource` has no value
     /// for, which RFC 7644 §3.5.2.3 treats as an `add`.
@@ -86,5 +115,19 @@ impl Quirks {
     pub fn refused_patch_method(&self) -> Option<ScimError> {
         self.patch_unsupported
             .then(|| ScimError::status(501, "PATCH is not supported"))
+    }
+}
+
+/// Whether `filter` compares a sub-attribute of an attribute `test` holds for: `a.b op v`, or
+/// a value filter `a[...]`; `a pr` does not.
+fn compares_sub_attributes(filter: &Filter, test: &dyn Fn(&AttrPath) -> bool) -> bool {
+    match filter {
+        Filter::Compare(path, _, _) => path.sub.is_some() && test(path),
+        Filter::Present(_) => false,
+        Filter::ValuePath(path, _) => test(path),
+        Filter::Not(inner) => compares_sub_attributes(inner, test),
+        Filter::And(a, b) | Filter::Or(a, b) => {
+            compares_sub_attributes(a, test) || compares_sub_attributes(b, test)
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! The caller holds the lock and passes the clock reading (`now`, RFC 3339) into each write.
 //! Filters, PATCH and validation come from the protocol core through `crate::serve::protocol`.
 
+mod names;
 mod view;
 mod write;
 
@@ -20,6 +21,7 @@ use crate::scim::resource::get_ci;
 use crate::scim::schema::{Mutability, ResourceSchema};
 use crate::scim::sort::{SortKey, SortOrder, sort_by_path, sort_key};
 use crate::serve::protocol;
+use names::NameIndex;
 
 /// The two resource types the server stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -200,8 +202,8 @@ impl Entry {
 struct Collection {
     entries: HashMap<String, Entry>,
     order: BTreeMap<u64, String>,
-    /// Lowercased userName / displayName -> id.
-    unique: HashMap<String, String>,
+    /// userName / displayName -> the ids holding it.
+    names: NameIndex,
     /// `ids-unique-per-type`: lowercased userName / displayName -> how many resources have
     /// been created with it.
     names_issued: HashMap<String, u64>,
@@ -360,7 +362,7 @@ impl Store {
 
     /// The user whose userName equals `user_name` (case-insensitively).
     pub fn user_by_name(&self, user_name: &str) -> Option<&Entry> {
-        let id = self.users.unique.get(&user_name.to_lowercase())?;
+        let id = self.users.names.holders(user_name).first()?;
         self.users.entries.get(id)
     }
 
@@ -519,11 +521,7 @@ fn indexed_candidates<'a>(
             let ids: Vec<&String> = if path.name.eq_ignore_ascii_case("id") {
                 return Some(collection.entries.get(value).into_iter().collect());
             } else if path.name.eq_ignore_ascii_case(kind.unique_attribute()) {
-                collection
-                    .unique
-                    .get(&value.to_lowercase())
-                    .into_iter()
-                    .collect()
+                collection.names.holders(value).iter().collect()
             } else if path.name.eq_ignore_ascii_case("externalId") {
                 collection
                     .external

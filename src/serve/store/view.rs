@@ -1,14 +1,25 @@
 //! What filters see of a stored resource: the resource itself, or under the filter quirks
 //! (`multi-valued-first-value-only`, `missing-primary-is-true`, `schemas-not-filterable`) a
-//! copy altered as such a server would read it. Pure: no I/O.
+//! copy altered as such a server would read it, and whether some resource lacks an attribute
+//! (`absent-attribute-filter-400`). Pure: no I/O.
 
 use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::Store;
+use super::{Kind, Store};
+use crate::scim::resource::get_ci;
 
 impl Store {
+    /// Whether some resource of `kind` has no value for the top-level attribute `name`
+    /// (absent, null or an empty list: one state, RFC 7643 §2.5).
+    pub fn some_lack(&self, kind: Kind, name: &str) -> bool {
+        self.iter(kind).any(|entry| {
+            get_ci(&entry.resource, name)
+                .is_none_or(|value| value.is_null() || value.as_array().is_some_and(Vec::is_empty))
+        })
+    }
+
     /// The resource as filters see it: itself, or under `multi-valued-first-value-only` and
     /// `missing-primary-is-true` the values of its multi-valued complex attributes cut to the
     /// first, or each without `primary` marked primary, and under `schemas-not-filterable`

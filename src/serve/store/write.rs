@@ -283,8 +283,9 @@ impl Store {
         }
         let unique_name = kind.unique_attribute();
         if let Some(Value::String(value)) = get_ci(&attributes, unique_name)
-            && let Some(holder) = self.collection(kind).unique.get(&value.to_lowercase())
-            && holder != id
+            && (self.collection(kind).names.holders(value))
+                .iter()
+                .any(|holder| holder != id)
         {
             return Err(ScimError::typed(
                 ScimType::Uniqueness,
@@ -482,7 +483,7 @@ impl Store {
         let seq = entry.seq;
         let collection = self.collection_mut(kind);
         if let Some(Value::String(name)) = get_ci(&entry.resource, kind.unique_attribute()) {
-            collection.unique.insert(name.to_lowercase(), id.clone());
+            collection.names.add(name, &id);
         }
         if let Some(Value::String(external)) = get_ci(&entry.resource, "externalId") {
             collection
@@ -519,10 +520,7 @@ impl Store {
         let entry = collection.entries.remove(id)?;
         collection.order.remove(&entry.seq);
         if let Some(Value::String(name)) = get_ci(&entry.resource, kind.unique_attribute()) {
-            let key = name.to_lowercase();
-            if collection.unique.get(&key).map(String::as_str) == Some(id) {
-                collection.unique.remove(&key);
-            }
+            collection.names.remove(name, id);
         }
         if let Some(Value::String(external)) = get_ci(&entry.resource, "externalId")
             && let Some(ids) = collection.external.get_mut(external)

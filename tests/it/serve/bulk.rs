@@ -1,6 +1,6 @@
 //! `POST /Bulk` (RFC 7644 §3.7): bulkId references, failOnErrors and the two limits.
 
-use scimctl::serve::{Limits, ServeConfig};
+use scimctl::serve::{Limits, Quirk, ServeConfig};
 use serde_json::{Value, json};
 
 use super::common::{BULK, GROUP, Harness, USER};
@@ -172,5 +172,55 @@ async fn circular_references_are_409_for_each_operation_in_the_cycle() {
     assert_eq!(ops.len(), 2);
     assert!(ops.iter().all(|op| op["status"] == "409"), "{response}");
     assert_eq!(h.get("/Groups").await.json()["totalResults"], 0);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn under_bulk_circle_created_twice_the_first_group_of_a_circle_is_created_twice() {
+    let h = Harness::with_quirks(&[Quirk::BulkCircleCreatedTwice]).await;
+    let group = |bulk_id: &str, other: &str| {
+        json!({"method": "POST", "path": "/Groups", "bulkId": bulk_id,
+               "data": {"schemas": [GROUP], "displayName": bulk_id,
+                        "members": [{"value": format!("bulkId:{other}")}]}})
+    };
+    let request = json!({"schemas": [BULK], "Operations": [group("a", "b"), group("b", "a")]});
+    let response = h.post("/Bulk", request).await.json();
+    let ops = response["Operations"].as_array().unwrap();
+    assert!(ops.iter().all(|op| op["status"] == "201"), "{response}");
+    let id_of = |bulk_id: &str| {
+        let op = ops.iter().find(|op| op["bulkId"] == bulk_id).unwrap();
+        op["location"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let (a, b) = (id_of("a"), id_of("b"));
+
+    let named_a = h
+        .get("/Groups?filter=displayName%20eq%20%22a%22")
+        .await
+        .json();
+    assert_eq!(named_a["totalResults"], 2, "{named_a}");
+    let first_a = named_a["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|group| group["id"] != a.as_str())
+        .unwrap();
+    assert_eq!(
+        first_a["members"],
+        Value::Null,
+        "the first write has no member"
+    );
+    let reported_a = h.get(&format!("/Groups/{a}")).await.json();
+    assert_eq!(reported_a["members"][0]["value"], b.as_str());
+    let b_group = h.get(&format!("/Groups/{b}")).await.json();
+    assert_eq!(
+        b_group["members"][0]["value"], first_a["id"],
+        "b's member is the group the BulkResponse does not name"
+    );
     h.stop().await;
 }

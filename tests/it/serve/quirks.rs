@@ -42,6 +42,42 @@ async fn eq_substring_makes_eq_match_substrings() {
 }
 
 #[tokio::test]
+async fn absent_attribute_filter_400_refuses_email_filters_while_a_user_has_no_emails() {
+    let (clean, quirky) = pair(Quirk::AbsentAttributeFilter400, &[]).await;
+    let holder =
+        json!({"userName": "holder", "emails": [{"value": "h@example.com", "type": "work"}]});
+    let by_email = "/Users?filter=emails.value%20eq%20%22h%40example.com%22";
+    let by_work_email = "/Users?filter=emails%5Btype%20eq%20%22work%22%5D";
+    for server in [&clean, &quirky] {
+        server.user_with(holder.clone()).await;
+    }
+    assert_eq!(
+        quirky.get(by_email).await.json()["totalResults"],
+        1,
+        "answered while every user has emails"
+    );
+    for server in [&clean, &quirky] {
+        server.user("no-emails").await;
+    }
+    assert_eq!(clean.get(by_email).await.json()["totalResults"], 1);
+    quirky
+        .get(by_email)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    quirky
+        .get(by_work_email)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    let present = "/Users?filter=emails%20pr";
+    assert_eq!(
+        quirky.get(present).await.json()["totalResults"],
+        1,
+        "a presence test is still answered"
+    );
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
 async fn case_sensitive_username_breaks_case_insensitive_matching() {
     let (clean, quirky) = pair(Quirk::CaseSensitiveUsername, &["px"]).await;
     let upper = "/Users?filter=userName%20eq%20%22PX%22";

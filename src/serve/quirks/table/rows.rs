@@ -26,6 +26,14 @@ quirk_table! {
          nothing",
         "a filter naming an attribute in another case than the schema's (`USERNAME eq ...`) \
          matches nothing (RFC 7644 §3.4.2.2: attribute names and operators are case insensitive)";
+    Deviation AbsentAttributeFilter400 absent_attribute_filter_400
+        "absent-attribute-filter-400"
+        "a filter on a sub-attribute of a multi-valued attribute (`emails.value eq`) answers 400 \
+         while any stored resource lacks that attribute",
+        "a filter comparing a sub-attribute of a multi-valued attribute (`emails.value eq ...`, \
+         `emails[type eq \"work\"]`) answers 400 `invalidValue` while any stored resource of \
+         the type has no value for that attribute, as SCIMMY does (RFC 7644 §3.4.2.2: a \
+         resource without the attribute does not match; RFC 7643 §2.5: unassigned is a state)";
     Deviation FilterNoMatch404 filter_no_match_404 "filter-no-match-404"
         "a filtered list with no match answers 404, not an empty 200";
     Deviation ZeroBasedStartIndex zero_based_start_index "zero-based-start-index"
@@ -81,6 +89,13 @@ quirk_table! {
         "`/Bulk` runs every operation whatever `failOnErrors` says";
     Deviation BulkCircular500 bulk_circular_500 "bulk-circular-500"
         "`/Bulk` operations whose `bulkId` references go round in a circle fail with 500, not 409";
+    Deviation BulkCircleCreatedTwice bulk_circle_created_twice "bulk-circle-created-twice"
+        "`/Bulk` breaks a `bulkId` circle by creating its first resource twice",
+        "`/Bulk` breaks a circle of `bulkId` references by creating the first resource without \
+         the references it cannot resolve yet, then creating it again with them, as SCIMMY does: \
+         two groups of one `displayName` are left, the BulkResponse names the second and the \
+         other group's member is the first (RFC 7644 §3.7.1: the circle is resolved or refused \
+         with 409; §3.7.3: each POST creates the one resource its `location` names)";
     Deviation BulkExtensionReferencesUnresolved bulk_extension_references_unresolved
         "bulk-extension-references-unresolved"
         "`/Bulk` resolves `bulkId:` references in core attributes only, not inside an extension \
