@@ -206,25 +206,31 @@ mod tests {
     use crate::scim::model::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
     use crate::suite::parse_suite;
 
-    const NEEDS_ENTERPRISE: &str = r#"
+    /// A suite of one read-only check that needs `requirement`.
+    fn suite_needing(requirement: &str) -> Suite {
+        let text = format!(
+            r#"
 [suite]
 name = "x"
 title = "X"
 
 [[check]]
-id = "x.enterprise"
-title = "Needs the enterprise extension"
-rfc = "RFC 7643 §4.3"
+id = "x.needs"
+title = "Needs {requirement}"
+rfc = "RFC 7643"
 level = "MUST"
-requires = ["enterprise"]
+requires = ["{requirement}"]
 
 [[check.step]]
 method = "GET"
 path = "/Users"
-"#;
+"#
+        );
+        parse_suite("x.toml", &text).expect("valid suite")
+    }
 
     fn plan_with(extensions: Option<Vec<String>>) -> Plan {
-        let suite = parse_suite("x.toml", NEEDS_ENTERPRISE).expect("valid suite");
+        let suite = suite_needing("enterprise");
         let discovery = Discovery {
             capabilities: Some(HashMap::new()),
             resource_types: Some(vec!["User".to_owned()]),
@@ -306,28 +312,11 @@ path = "/Users"
         );
     }
 
-    const NEEDS_PATCH: &str = r#"
-[suite]
-name = "x"
-title = "X"
-
-[[check]]
-id = "x.patch"
-title = "Needs PATCH"
-rfc = "RFC 7644 §3.5.2"
-level = "MUST"
-requires = ["patch"]
-
-[[check.step]]
-method = "GET"
-path = "/Users"
-"#;
-
     /// scim-server (Rust) says `"patch": true`: not advertised, and the skip says what the
     /// server wrote instead of claiming it said nothing.
     #[test]
     fn a_capability_stated_as_a_bare_value_is_skipped_naming_that_value() {
-        let suite = parse_suite("x.toml", NEEDS_PATCH).expect("valid suite");
+        let suite = suite_needing("patch");
         let plan = |unshaped: &[(&str, &str)]| {
             let discovery = Discovery {
                 capabilities: Some(HashMap::from([("patch".to_owned(), false)])),
@@ -381,7 +370,7 @@ path = "/Users"
     /// enterprise extension, so the checks that need it skip instead of failing the server.
     #[test]
     fn without_resource_types_an_extension_requirement_follows_schemas() {
-        let suite = parse_suite("x.toml", NEEDS_ENTERPRISE).expect("valid suite");
+        let suite = suite_needing("enterprise");
         let plan = |schema_ids: &[&str]| {
             let discovery = Discovery {
                 capabilities: Some(HashMap::new()),

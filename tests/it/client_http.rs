@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use scimctl::client::{
-    ClientError, ClientOptions, Credentials, FailureBody, Method, OAuthClient, Recorder,
-    RecorderOptions, RetryPolicy, ScimClient, TransportErrorKind, TransportOptions,
+    ClientError, ClientOptions, Credentials, FailureBody, Method, OAuthClient, RawExchange,
+    Recorder, RecorderOptions, RetryPolicy, ScimClient, TransportErrorKind, TransportOptions,
 };
 use scimctl::config::{read_token_file, run_token_command};
 use scimctl::exit::Exit;
@@ -892,51 +892,49 @@ fn raw_request(method: Method, path: &str) -> scimctl::client::RawRequest {
 /// request that goes out on it next is lost before any answer. RFC 9112 §9.3.1 lets a client
 /// send an idempotent request again on a new connection; a create is never sent twice, and a
 /// request lost twice is the server's doing and is reported.
+/// Sends `method path` as a check would to a server that drops the first `drops` connections
+/// unanswered; returns the outcome and how many times the request reached the server.
+async fn sent_to_a_dropping_server(
+    drops: usize,
+    method: Method,
+    path: &str,
+) -> (Result<RawExchange, ClientError>, usize) {
+    let (base, seen, task) = dropping_server(drops).await;
+    let outcome = client(options(&base, Credentials::None))
+        .send_raw(&raw_request(method, path))
+        .await;
+    task.abort();
+    (outcome, seen.load(Ordering::SeqCst))
+}
+
+fn is_dropped(error: &ClientError) -> bool {
+    matches!(error, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::Dropped)
+}
+
 #[tokio::test]
 async fn a_check_request_lost_on_a_closing_connection_is_resent_once_when_idempotent() {
     for method in [Method::Get, Method::Put, Method::Delete] {
-        let (base, seen, task) = dropping_server(1).await;
-        let exchange = client(options(&base, Credentials::None))
-            .send_raw(&raw_request(method, "/Users/1"))
-            .await
-            .unwrap_or_else(|e| panic!("{method} is sent again and answered: {e}"));
+        let (outcome, sends) = sent_to_a_dropping_server(1, method, "/Users/1").await;
+        let exchange =
+            outcome.unwrap_or_else(|e| panic!("{method} is sent again and answered: {e}"));
         assert_eq!(exchange.response.status, 200);
-        assert_eq!(seen.load(Ordering::SeqCst), 2, "{method}");
-        task.abort();
+        assert_eq!(sends, 2, "{method}");
     }
 
-    let (base, seen, task) = dropping_server(1).await;
-    let exchange = client(options(&base, Credentials::None))
-        .send_raw(&raw_request(Method::Post, "/Users/.search"))
-        .await
-        .expect("a search is safe to send again (RFC 7644 §3.4.3)");
+    let (outcome, sends) = sent_to_a_dropping_server(1, Method::Post, "/Users/.search").await;
+    let exchange = outcome.expect("a search is safe to send again (RFC 7644 §3.4.3)");
     assert_eq!(exchange.response.status, 200);
-    assert_eq!(seen.load(Ordering::SeqCst), 2);
-    task.abort();
+    assert_eq!(sends, 2);
 
-    let (base, seen, task) = dropping_server(1).await;
-    let lost = client(options(&base, Credentials::None))
-        .send_raw(&raw_request(Method::Post, "/Users"))
-        .await
-        .expect_err("a create is not sent twice");
-    assert!(
-        matches!(&lost, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::Dropped),
-        "{lost:?}"
-    );
-    assert_eq!(seen.load(Ordering::SeqCst), 1);
-    task.abort();
+    let (outcome, sends) = sent_to_a_dropping_server(1, Method::Post, "/Users").await;
+    let lost = outcome.expect_err("a create is not sent twice");
+    assert!(is_dropped(&lost), "{lost:?}");
+    assert_eq!(sends, 1);
 
-    let (base, seen, task) = dropping_server(2).await;
-    let lost = client(options(&base, Credentials::None))
-        .send_raw(&raw_request(Method::Get, "/Users"))
-        .await
-        .expect_err("lost twice is reported");
-    assert!(
-        matches!(&lost, ClientError::Transport { error, .. } if error.kind == TransportErrorKind::Dropped),
-        "{lost:?}"
-    );
-    assert_eq!(seen.load(Ordering::SeqCst), 2, "sent again once, not more");
-    task.abort();
+    let (outcome, sends) = sent_to_a_dropping_server(2, Method::Get, "/Users").await;
+    let lost = outcome.expect_err("lost twice is reported");
+    assert!(is_dropped(&lost), "{lost:?}");
+    assert_eq!(sends, 2, "sent again once, not more");
 }
 
 #[tokio::test]

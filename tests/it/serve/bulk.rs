@@ -158,15 +158,20 @@ async fn malformed_bulk_requests_are_400() {
     h.stop().await;
 }
 
-#[tokio::test]
-async fn circular_references_are_409_for_each_operation_in_the_cycle() {
-    let h = Harness::start().await;
+/// A bulk request whose two groups, `a` and `b`, each name the other as a member by bulkId.
+fn circle_of_two_groups() -> Value {
     let group = |bulk_id: &str, other: &str| {
         json!({"method": "POST", "path": "/Groups", "bulkId": bulk_id,
                "data": {"schemas": [GROUP], "displayName": bulk_id,
                         "members": [{"value": format!("bulkId:{other}")}]}})
     };
-    let request = json!({"schemas": [BULK], "Operations": [group("a", "b"), group("b", "a")]});
+    json!({"schemas": [BULK], "Operations": [group("a", "b"), group("b", "a")]})
+}
+
+#[tokio::test]
+async fn circular_references_are_409_for_each_operation_in_the_cycle() {
+    let h = Harness::start().await;
+    let request = circle_of_two_groups();
     let response = h.post("/Bulk", request).await.json();
     let ops = response["Operations"].as_array().unwrap();
     assert_eq!(ops.len(), 2);
@@ -178,12 +183,7 @@ async fn circular_references_are_409_for_each_operation_in_the_cycle() {
 #[tokio::test]
 async fn under_bulk_circle_created_twice_the_first_group_of_a_circle_is_created_twice() {
     let h = Harness::with_quirks(&[Quirk::BulkCircleCreatedTwice]).await;
-    let group = |bulk_id: &str, other: &str| {
-        json!({"method": "POST", "path": "/Groups", "bulkId": bulk_id,
-               "data": {"schemas": [GROUP], "displayName": bulk_id,
-                        "members": [{"value": format!("bulkId:{other}")}]}})
-    };
-    let request = json!({"schemas": [BULK], "Operations": [group("a", "b"), group("b", "a")]});
+    let request = circle_of_two_groups();
     let response = h.post("/Bulk", request).await.json();
     let ops = response["Operations"].as_array().unwrap();
     assert!(ops.iter().all(|op| op["status"] == "201"), "{response}");
