@@ -152,9 +152,14 @@ pub fn judge_start_zero(first: &ListPage, zero: &Exchange) -> Line {
     }
 }
 
-/// `count=0` or a negative `count`: a list, not an error.
+/// `count=0` or a negative `count`: a list, not an error, and without resources (RFC 7644
+/// §3.4.2.4 reads a negative count as 0).
 pub fn judge_count(exchange: &Exchange, refused: Deviation) -> Line {
     match page_of(exchange) {
+        Ok(page) if !page.resources.is_empty() => exchange.finding(
+            Deviation::CountIgnored,
+            format!("{} resource(s) on a page of none", page.resources.len()),
+        ),
         Ok(page) => Line::Ok(format!(
             "{}: {}, totalResults {}",
             exchange.label,
@@ -279,6 +284,11 @@ mod tests {
         );
         let fine = answer(200, &list(3, &[]));
         assert_eq!(key(&judge_count(&fine, Deviation::CountZeroRefused)), None);
+        let ignored = answer(200, &list(3, &["a", "b", "c"]));
+        assert_eq!(
+            key(&judge_count(&ignored, Deviation::CountZeroRefused)),
+            Some("count-ignored")
+        );
     }
 
     #[test]

@@ -989,6 +989,16 @@ catalogue! {
         entra: None,
         fix: "read a negative `count` as 0",
     },
+    /// `count` not applied to the page.
+    CountIgnored {
+        key: "count-ignored",
+        level: Must,
+        rfc: "RFC 7644 §3.4.2.4",
+        title: "`count` is ignored: a page holds more resources than it asked for",
+        okta: None,
+        entra: None,
+        fix: "return at most `count` resources on a page, none for `count=0` or a negative count",
+    },
     /// An unknown id answered with something other than a 404 Error.
     UnknownIdNot404 {
         key: "unknown-id-not-404",

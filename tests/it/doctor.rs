@@ -101,6 +101,7 @@ const SEEN: &[(&str, &[&str], &[&str])] = &[
     ("schemas-missing-user", &[], &["discovery-schema-missing"]),
     ("count-zero-400", &[], &["count-zero-refused"]),
     ("negative-count-400", &[], &["count-negative-refused"]),
+    ("count-ignored", &[], &["count-ignored"]),
     ("reject-application-json", &[], &["request-json-refused"]),
     ("attributes-drop-id", &[], &["projection-drops-id"]),
     (

@@ -201,6 +201,7 @@ const FOUND: &[(&str, &[&str], &[&str])] = &[
     ),
     ("delete-200", &["write-refused"], &[]),
     ("count-zero-400", &["count-zero-refused"], &[]),
+    ("count-ignored", &["count-ignored"], &[]),
     (
         "discovery-filter-ignored",
         &["discovery-filter-accepted"],

@@ -140,11 +140,14 @@ fn read_page(
         .cloned()
         .unwrap_or_default();
     if u64::try_from(resources.len()).unwrap_or(u64::MAX) > walk.count {
-        return Err(Miss::unnamed(format!(
-            "{page_label}: {} resources, more than count={}",
-            resources.len(),
-            walk.count
-        )));
+        return Err(Miss::of(
+            Deviation::CountIgnored,
+            format!(
+                "{page_label}: {} resources, more than count={}",
+                resources.len(),
+                walk.count
+            ),
+        ));
     }
     Ok(resources)
 }
@@ -279,6 +282,6 @@ mod tests {
                 .observed
                 .starts_with("p4: 3 resources, more than count=2")
         );
-        assert_eq!(oversized.deviation, None);
+        assert_eq!(oversized.deviation, Some(Deviation::CountIgnored));
     }
 }

@@ -59,7 +59,8 @@ impl Server {
             .filter(|_| !self.quirks.ignore_sort)
             .map(|path| (path, params.sort_order));
         let max = i64::try_from(self.limits.max_results).unwrap_or(i64::MAX);
-        let count = usize::try_from(params.count.unwrap_or(max).clamp(0, max)).unwrap_or(0);
+        let asked = params.count.filter(|_| !self.quirks.count_ignored);
+        let count = usize::try_from(asked.unwrap_or(max).clamp(0, max)).unwrap_or(0);
         let requested_start = params.start_index.unwrap_or(1);
         let (skip, shown_start) = if self.quirks.zero_based_start_index {
             let start = requested_start.max(0);

@@ -1050,6 +1050,23 @@ async fn count_zero_400_refuses_count_zero() {
 }
 
 #[tokio::test]
+async fn count_ignored_answers_every_match_whatever_count_asks() {
+    let (clean, quirky) = pair(Quirk::CountIgnored, &["u1", "u2", "u3"]).await;
+    for (count, clean_page) in [("0", 0), ("-1", 0), ("2", 2)] {
+        let target = format!("/Users?count={count}");
+        assert_eq!(
+            ids_of(&clean.get(&target).await.json()).len(),
+            clean_page,
+            "{target}"
+        );
+        let page = quirky.get(&target).await.json();
+        assert_eq!(ids_of(&page).len(), 3, "{target}");
+        assert_eq!(page["totalResults"], 3, "{target}");
+    }
+    stop(clean, quirky).await;
+}
+
+#[tokio::test]
 async fn pathless_patch_ignored_accepts_pathless_operations_and_changes_nothing() {
     let (clean, quirky) = pair(Quirk::PathlessPatchIgnored, &[]).await;
     let deactivate = json!([{"op": "replace", "value": {"active": false}}]);

@@ -271,6 +271,9 @@ quirk_table! {
         "answers to POST, PUT and PATCH carry no ETag header; GET still does";
     Deviation NegativeCount400 negative_count_400 "negative-count-400"
         "a negative `count` is refused with 400 instead of being read as 0";
+    Deviation CountIgnored count_ignored "count-ignored"
+        "lists and searches ignore `count`: every match comes back, up to the page limit, as \
+         the Rust crate scim-server does (RFC 7644 §3.4.2.4)";
     Legal CoreSubset core_subset "core-subset"
         "Users keep only userName, name, displayName, emails, active and externalId; other \
          attributes are dropped and left out of `/Schemas` (legal)",
